@@ -1,0 +1,106 @@
+// One build for every bundle of LM Explorer (after the VS Code esbuild-sample).
+//   node esbuild.js               development build into dist/
+//   node esbuild.js --production  minified, no source maps
+//   node esbuild.js --watch       rebuild on change
+// Type checking is separate: `npm run typecheck` (tsc --noEmit).
+const esbuild = require('esbuild');
+const fs = require('fs');
+const path = require('path');
+
+const production = process.argv.includes('--production');
+const watch = process.argv.includes('--watch');
+const root = __dirname;
+const dist = path.join(root, 'dist');
+
+/** Node-side bundles: the extension host, the engine worker, the CLI. */
+const nodeEntries = {
+  extension: 'src/extension.ts',
+  worker: 'src/worker/engineWorker.ts',
+  tokenWorker: 'src/worker/tokenWorker.ts',
+  cli: 'src/cli.ts',
+};
+
+/** Webview bundles: every webview/<name>/main.ts becomes dist/webview/<name>.js. */
+function webviewEntries() {
+  const dir = path.join(root, 'webview');
+  if (!fs.existsSync(dir)) return {};
+  const entries = {};
+  for (const name of fs.readdirSync(dir)) {
+    const main = path.join(dir, name, 'main.ts');
+    if (fs.existsSync(main)) entries[`webview/${name}`] = path.relative(root, main);
+  }
+  return entries;
+}
+
+function existing(entries) {
+  return Object.fromEntries(Object.entries(entries).filter(([, file]) => fs.existsSync(path.join(root, file))));
+}
+
+/** The wasm backend loads its .wasm binaries from beside the bundle: copy them so nothing is fetched. */
+function copyWasmBinaries() {
+  const wasmDir = path.join(path.dirname(require.resolve('@tensorflow/tfjs-backend-wasm/package.json')), 'dist');
+  fs.mkdirSync(dist, { recursive: true });
+  for (const file of fs.readdirSync(wasmDir)) {
+    if (file.endsWith('.wasm')) fs.copyFileSync(path.join(wasmDir, file), path.join(dist, file));
+  }
+}
+
+/** Prints errors in a form VS Code's problem matcher understands (esbuild-sample). */
+const problemMatcherPlugin = {
+  name: 'problem-matcher',
+  setup(build) {
+    build.onStart(() => console.log('[watch] build started'));
+    build.onEnd((result) => {
+      for (const { text, location } of result.errors) {
+        console.error(`✘ [ERROR] ${text}`);
+        if (location) console.error(`    ${location.file}:${location.line}:${location.column}:`);
+      }
+      console.log('[watch] build finished');
+    });
+  },
+};
+
+async function main() {
+  copyWasmBinaries();
+  const common = {
+    bundle: true,
+    minify: production,
+    sourcemap: !production,
+    sourcesContent: false,
+    logLevel: 'warning',
+    plugins: watch ? [problemMatcherPlugin] : [],
+  };
+  const contexts = [
+    await esbuild.context({
+      ...common,
+      entryPoints: existing(nodeEntries),
+      outdir: dist,
+      format: 'cjs',
+      platform: 'node',
+      target: 'node20',
+      // vscode is provided by the host; the native TensorFlow and WebGPU bindings are optional
+      // packages loaded at run time only where they are installed.
+      external: ['vscode', '@tensorflow/tfjs-node-gpu', '@tensorflow/tfjs-node', 'webgpu'],
+    }),
+    await esbuild.context({
+      ...common,
+      entryPoints: webviewEntries(),
+      outdir: dist,
+      format: 'iife',
+      platform: 'browser',
+      target: 'es2022',
+      loader: { '.css': 'text' },
+    }),
+  ];
+  if (watch) {
+    await Promise.all(contexts.map((ctx) => ctx.watch()));
+  } else {
+    await Promise.all(contexts.map((ctx) => ctx.rebuild()));
+    await Promise.all(contexts.map((ctx) => ctx.dispose()));
+  }
+}
+
+main().catch((error) => {
+  console.error(error);
+  process.exit(1);
+});

@@ -1,0 +1,140 @@
+// One backend of `npm run bench:gpu` (scripts/bench-gpu.mjs), in its own process (a TensorFlow.js
+// backend is global to a process):
+//
+//   node -r ./scripts/ts-register.js scripts/bench-gpu-run.ts '<options as JSON>'
+//
+// Trains the engine's GPT with the engine's Trainer (AdamW, clipping; no validation) on a character
+// vocabulary of the corpus, and prints one JSON line: tokens per second over the timed steps, after
+// warm-up steps (shader compilation, allocation) that are timed separately.
+
+import * as fs from 'fs';
+import * as tf from '@tensorflow/tfjs-core';
+import { initBackend, type BackendName } from '../src/engine/backend';
+import { webgpuAdapter, webgpuErrors } from '../src/engine/backends/webgpu';
+import { Corpus } from '../src/engine/corpus';
+import { GPT, PRESETS, type PresetName } from '../src/engine/model';
+import { encode } from '../src/engine/tokenizer';
+import { Trainer } from '../src/engine/trainer';
+import { Vocabulary } from '../src/engine/vocab';
+
+export interface BenchRunOptions {
+  backend: BackendName;
+  preset: PresetName;
+  batch: number;
+  /** Timed steps (at most; the budget may stop earlier, after at least one). */
+  steps: number;
+  warmup: number;
+  budgetSeconds: number;
+  corpus: string;
+  /** What to do on a software adapter: 'skip' (report it, time nothing) or 'check' (tiny run, not timed). */
+  software: 'skip' | 'check';
+}
+
+export interface BenchRunResult {
+  status: 'ok' | 'unavailable' | 'software' | 'checked';
+  backend: string;
+  device: string;
+  reason?: string;
+  preset?: string;
+  config?: Record<string, number | string>;
+  batch?: number;
+  steps?: number;
+  seconds?: number;
+  warmupSeconds?: number;
+  tokensPerSecond?: number;
+  loss?: number;
+  params?: number;
+  errors?: string[];
+}
+
+function emit(result: BenchRunResult): never {
+  process.stdout.write(`${JSON.stringify(result)}\n`);
+  process.exit(0);
+}
+
+async function main(options: BenchRunOptions): Promise<void> {
+  let device: string;
+  try {
+    const report = await initBackend(options.backend);
+    device = (report.tried.find((t) => t.ok)?.reason ?? report.name).replace(/; binaries from .*$/, '');
+    if (report.name !== options.backend) {
+      emit({ status: 'unavailable', backend: options.backend, device: '-', reason: `initBackend gave ${report.name}` });
+    }
+  } catch (error) {
+    const reason = (error instanceof Error ? error.message : String(error))
+      .replace(/^The \S+ backend is not available \((.*)\)\.?$/, '$1')
+      .replace(/^webgpu: /, '');
+    emit({ status: 'unavailable', backend: options.backend, device: '-', reason });
+  }
+  if (options.backend === 'tensorflow') {
+    const gpu = (tf.backend() as { isUsingGpuDevice?: boolean }).isUsingGpuDevice;
+    device = gpu ? 'CUDA GPU (libtensorflow)' : 'CPU (libtensorflow; no CUDA device in use)';
+  }
+  let { preset, batch, steps, warmup } = options;
+  const adapter = webgpuAdapter();
+  const software = options.backend === 'webgpu' && adapter?.software === true;
+  if (adapter && options.backend === 'webgpu') device = adapter.name;
+  if (software) {
+    if (options.software === 'skip') emit({ status: 'software', backend: 'webgpu', device, reason: 'software adapter, not timed' });
+    // a correctness check, not a measurement: the smallest model, two steps
+    preset = 'tiny';
+    batch = 4;
+    steps = 1;
+    warmup = 1;
+  }
+
+  const text = fs.readFileSync(options.corpus, 'utf8');
+  const vocab = Vocabulary.build([encode(text, 'char')], 'char');
+  const corpus = Corpus.fromDocuments([text], vocab);
+  const model = new GPT({ ...PRESETS[preset], vocabSize: vocab.size });
+  const trainer = new Trainer(model, corpus, {
+    steps: 1_000_000,
+    batchSize: batch,
+    evalBatches: 0,
+    evalInterval: 0,
+    warmupSteps: 10,
+    seed: 1337,
+  });
+  const T = model.config.contextLength;
+
+  let loss = NaN;
+  const w0 = performance.now();
+  for (let i = 0; i < warmup; i++) loss = (await trainer.trainStep()).loss;
+  const warmupSeconds = (performance.now() - w0) / 1000;
+
+  let done = 0;
+  const t0 = performance.now();
+  while (done < steps && (done === 0 || performance.now() - t0 < options.budgetSeconds * 1000)) {
+    loss = (await trainer.trainStep()).loss; // trainStep reads the loss back: each step is complete here
+    done++;
+  }
+  const seconds = (performance.now() - t0) / 1000;
+  const config = { ...PRESETS[preset], vocabSize: vocab.size };
+  const params = model.parameterCounts().total;
+  const errors = [...webgpuErrors()];
+  trainer.dispose();
+  model.dispose();
+  emit({
+    status: software ? 'checked' : 'ok',
+    backend: options.backend,
+    device,
+    ...(software ? { reason: 'software adapter, not timed' } : {}),
+    preset,
+    config,
+    batch,
+    steps: done,
+    seconds,
+    warmupSeconds,
+    tokensPerSecond: software ? undefined : (done * batch * T) / seconds,
+    loss,
+    params,
+    ...(errors.length ? { errors } : {}),
+  });
+}
+
+if (require.main === module) {
+  main(JSON.parse(process.argv[2] ?? '{}') as BenchRunOptions).catch((error) => {
+    console.error(error instanceof Error ? error.stack : String(error));
+    process.exit(1);
+  });
+}

@@ -1,0 +1,198 @@
+// `npm run bench:tokens`: how fast the token features are on 1 MB of mixed Polish/English text.
+// A benchmark, not a test: it prints figures (and marks the 300 ms target for 1 MB), it asserts nothing.
+//
+// For each encoding:
+//   load        first use of the encoding (its merge ranks are read lazily)
+//   tokenPieces the engine's tokenPieces(text) — IDs, offsets and bytes of every token
+//   table       the compact table the overlay keeps (tokenPieces + typed arrays)
+//   worker      the same through the worker thread, as the extension does for texts over 64 KB
+//   stats       the status bar's tokens · words · chars
+//   screen      laying out one screen (60 lines) of decorations: window search, labels, whitespace marks,
+//               offsets → line/column, as the overlay does on every scroll
+// Times are the median of several runs (the first, which loads the encoding, is reported separately).
+import { createRequire } from 'node:module';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { performance } from 'node:perf_hooks';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const require = createRequire(path.join(root, 'package.json'));
+require('./scripts/ts-register.js');
+const { ENCODINGS, tokenPieces } = require(path.join(root, 'src/engine/tokenizer.ts'));
+const { tokenTable, textStats, TokenizeService } = require(path.join(root, 'src/features/tokenizeService.ts'));
+const { layoutWindow, tokenWindow } = require(path.join(root, 'src/features/tokenLayout.ts'));
+
+const SIZE = 1024 * 1024;
+const RUNS = Number(process.env.BENCH_RUNS || 5);
+const TARGET_MS = 300;
+const SCREEN_LINES = 60;
+
+/** 1 MiB of the sample notes (Polish and English), repeated and interleaved. */
+function mixedText() {
+  const dir = path.join(root, 'sample-workspace');
+  const notes = fs
+    .readdirSync(dir)
+    .filter((f) => f.endsWith('.md'))
+    .sort()
+    .map((f) => fs.readFileSync(path.join(dir, f), 'utf8'));
+  let text = '';
+  for (let i = 0; text.length < SIZE; i++) text += notes[i % notes.length] + '\n';
+  return text.slice(0, SIZE);
+}
+
+function median(values) {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)];
+}
+
+function time(fn) {
+  const t0 = performance.now();
+  const result = fn();
+  return { ms: performance.now() - t0, result };
+}
+
+async function timeAsync(fn) {
+  const t0 = performance.now();
+  const result = await fn();
+  return { ms: performance.now() - t0, result };
+}
+
+/** Line starts, for offset → (line, column) the way TextDocument.positionAt does it. */
+function lineStarts(text) {
+  const starts = [0];
+  for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) === 10) starts.push(i + 1);
+  return starts;
+}
+
+function positionAt(starts, offset) {
+  let lo = 0;
+  let hi = starts.length - 1;
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >>> 1;
+    if (starts[mid] <= offset) lo = mid;
+    else hi = mid - 1;
+  }
+  return { line: lo, character: offset - starts[lo] };
+}
+
+/** One screen of decorations around `line`, as TokenOverlay.render builds them. */
+function layoutScreen(table, text, starts, line) {
+  const from = Math.max(0, line - 40);
+  const to = Math.min(starts.length - 1, line + SCREEN_LINES + 40);
+  const lo = starts[from];
+  const hi = to + 1 < starts.length ? starts[to + 1] - 1 : text.length;
+  const window = tokenWindow(table, lo, hi, 3000);
+  const layout = layoutWindow(table, table.ids, text, window, { whitespace: true });
+  let ranges = 0;
+  for (const b of layout.backgrounds) {
+    positionAt(starts, b.start);
+    positionAt(starts, b.end);
+    ranges++;
+  }
+  for (const l of layout.labels) {
+    positionAt(starts, l.at);
+    ranges++;
+  }
+  for (const m of layout.whitespace) {
+    positionAt(starts, m.at);
+    ranges++;
+  }
+  return { tokens: window.last - window.first, ranges };
+}
+
+function buildWorker() {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lmx-bench-'));
+  const outfile = path.join(dir, 'tokenWorker.js');
+  require('esbuild').buildSync({
+    entryPoints: [path.join(root, 'src/worker/tokenWorker.ts')],
+    bundle: true,
+    platform: 'node',
+    format: 'cjs',
+    target: 'node20',
+    outfile,
+    logLevel: 'error',
+  });
+  return { dir, outfile };
+}
+
+const fmt = (ms) => `${ms.toFixed(ms < 10 ? 1 : 0)} ms`.padStart(9);
+
+async function main() {
+  const text = mixedText();
+  const starts = lineStarts(text);
+  const words = text.split(/\s+/).length;
+  console.log(`LM Explorer token benchmark — ${(text.length / 1024).toFixed(0)} KiB of mixed Polish/English notes, ` +
+    `${starts.length} lines, ~${words} words; node ${process.version}, ${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}`);
+  const load = os.loadavg()[0];
+  console.log(`median of ${RUNS} runs; target: tokenPieces of 1 MB < ${TARGET_MS} ms; load average ${load.toFixed(1)}`);
+  if (load > os.cpus().length) console.log(`(the machine is busy — load ${load.toFixed(1)} on ${os.cpus().length} CPUs — so these times are high)`);
+  console.log('');
+  const worker = buildWorker();
+  const service = new TokenizeService({ workerPath: worker.outfile, threshold: () => 64 * 1024 });
+  const header = ['encoding', 'tokens', 'load', 'tokenPieces', 'table', 'worker', 'stats', 'screen', ''];
+  console.log(header.map((h, i) => (i < 2 ? h.padEnd(i === 0 ? 12 : 8) : h.padStart(13))).join(''));
+  const rows = [];
+  try {
+    for (const encoding of ENCODINGS) {
+      const load = time(() => tokenPieces('warm up ąę 🎉', encoding)).ms;
+      const first = time(() => tokenPieces(text, encoding));
+      const pieces = [];
+      for (let i = 0; i < RUNS; i++) pieces.push(time(() => tokenPieces(text, encoding)).ms);
+      const tables = [];
+      let table;
+      for (let i = 0; i < RUNS; i++) {
+        const t = time(() => tokenTable(text, encoding));
+        tables.push(t.ms);
+        table = t.result;
+      }
+      await service.tokenize('warm the worker up', encoding); // inline (small)
+      await service.tokenize(text.slice(0, 70_000), encoding); // worker: loads the encoding there
+      const workers = [];
+      for (let i = 0; i < RUNS; i++) workers.push((await timeAsync(() => service.tokenize(text, encoding))).ms);
+      const stats = [];
+      for (let i = 0; i < RUNS; i++) stats.push(time(() => textStats(text, encoding)).ms);
+      const screens = [];
+      let screen;
+      for (let i = 0; i < 25; i++) {
+        const line = Math.floor(((i + 1) / 26) * (starts.length - SCREEN_LINES));
+        const t = time(() => layoutScreen(table, text, starts, line));
+        screens.push(t.ms);
+        screen = t.result;
+      }
+      const row = {
+        encoding,
+        tokens: first.result.length,
+        load,
+        tokenPieces: median(pieces),
+        table: median(tables),
+        worker: median(workers),
+        stats: median(stats),
+        screen: median(screens),
+        screenTokens: screen.tokens,
+        screenRanges: screen.ranges,
+      };
+      rows.push(row);
+      const ok = row.tokenPieces < TARGET_MS ? '  ✓' : '  ✗ over target';
+      console.log(
+        row.encoding.padEnd(12) +
+          String(row.tokens).padEnd(8) +
+          [row.load, row.tokenPieces, row.table, row.worker, row.stats, row.screen].map((ms) => fmt(ms).padStart(13)).join('') +
+          ok,
+      );
+    }
+  } finally {
+    service.dispose();
+    fs.rmSync(worker.dir, { recursive: true, force: true });
+  }
+  const s = rows[0];
+  console.log(`\none screen = ${SCREEN_LINES} visible lines + 40 above and below: ~${s.screenTokens} tokens, ~${s.screenRanges} decoration ranges`);
+  console.log('worker = round trip through the worker thread (post the text, tokenize, transfer the typed arrays back)');
+  if (process.env.BENCH_JSON) fs.writeFileSync(process.env.BENCH_JSON, JSON.stringify(rows, null, 2));
+}
+
+main().catch((error) => {
+  console.error(error);
+  process.exit(1);
+});

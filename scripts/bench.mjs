@@ -1,0 +1,208 @@
+#!/usr/bin/env node
+// npm run bench [-- options]
+//
+// Training throughput and quality of the real `lmx` (dist/cli.js, rebuilt first when a source is newer) on
+// nanoGPT's "baby" Shakespeare configuration, beside the PyTorch reference trainer on the same data:
+//
+//   configuration  4 layers, 4 heads, 128 dims, context 64, batch 12, character tokenizer,
+//                  ../shared/corpus/tinyshakespeare.txt (relative to the repository's parent folder)
+//   optimiser      AdamW lr 1e-3, β2 0.99, weight decay 0.1, 100 warm-up steps, cosine to 1e-4, clip 1.0 —
+//                  as ../shared/bench/torch_baseline.py, which is run with the same steps and 1 thread
+//   tokens/s       training steps × 12 × 64 ÷ their time (evaluation and saving excluded), as the baseline
+//   val loss       mean of 50 validation batches after the last step, as the baseline
+//   peak RSS       of the training process (the CLI reports its own; the baseline's is measured by a wrapper)
+//
+// The cpu backend (plain JavaScript) is some 20 times slower than wasm: it runs --cpu-steps (default 10), so its
+// tokens/s are comparable but its losses are those of an earlier step.
+//
+// Options: --steps N (default 100)  --cpu-steps N (default 10)  --backends auto,cpu (default; any of auto,
+//          tensorflow, webgpu, wasm, cpu)  --corpus FILE  --no-torch  --json FILE (write the results)
+
+import { spawn, spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const shared = path.resolve(root, '..', 'shared');
+
+function usage(message) {
+  if (message) console.error(`bench: ${message}`);
+  console.error('usage: npm run bench -- [--steps N] [--cpu-steps N] [--backends auto,cpu] [--corpus FILE] [--no-torch] [--json FILE]');
+  process.exit(2);
+}
+
+function parseOptions(argv) {
+  const o = { steps: 100, cpuSteps: 10, backends: ['auto', 'cpu'], corpus: path.join(shared, 'corpus', 'tinyshakespeare.txt'), torch: true, json: undefined };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    const value = () => {
+      if (i + 1 >= argv.length) usage(`${a} needs a value`);
+      return argv[++i];
+    };
+    if (a === '--steps') {
+      o.steps = Number(value());
+      if (!Number.isInteger(o.steps) || o.steps < 1) usage('--steps must be a positive whole number');
+    } else if (a === '--cpu-steps') {
+      o.cpuSteps = Number(value());
+      if (!Number.isInteger(o.cpuSteps) || o.cpuSteps < 1) usage('--cpu-steps must be a positive whole number');
+    } else if (a === '--backends') o.backends = value().split(',').filter(Boolean);
+    else if (a === '--corpus') o.corpus = path.resolve(value());
+    else if (a === '--no-torch') o.torch = false;
+    else if (a === '--json') o.json = path.resolve(value());
+    else if (a === '--help' || a === '-h') usage();
+    else usage(`unknown option ${a}`);
+  }
+  return o;
+}
+
+/** Rebuilds dist/ when dist/cli.js is older than any source file, esbuild.js or package.json. */
+function buildIfStale() {
+  const bundle = path.join(root, 'dist', 'cli.js');
+  const newest = (dir) => {
+    let t = 0;
+    if (!fs.existsSync(dir)) return t;
+    for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
+      const full = path.join(dir, entry.name);
+      t = Math.max(t, entry.isDirectory() ? newest(full) : fs.statSync(full).mtimeMs);
+    }
+    return t;
+  };
+  const sources = Math.max(newest(path.join(root, 'src')), ...['esbuild.js', 'package.json'].map((f) => fs.statSync(path.join(root, f)).mtimeMs));
+  if (fs.existsSync(bundle) && fs.statSync(bundle).mtimeMs >= sources) return;
+  console.log('building dist/ (sources changed) …');
+  const build = spawnSync(process.execPath, [path.join(root, 'esbuild.js')], { cwd: root, stdio: 'inherit' });
+  if (build.status !== 0) {
+    console.error('bench: the build failed');
+    process.exit(1);
+  }
+}
+
+function run(command, args, options = {}) {
+  return new Promise((resolve) => {
+    const child = spawn(command, args, { cwd: root, ...options });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => {
+      stderr += d;
+      if (options.echo) process.stderr.write(d);
+    });
+    child.on('error', (error) => resolve({ status: -1, stdout, stderr: stderr + String(error) }));
+    child.on('exit', (status) => resolve({ status, stdout, stderr }));
+  });
+}
+
+async function engine(backend, o, out) {
+  fs.rmSync(out, { recursive: true, force: true });
+  const steps = backend === 'cpu' ? Math.min(o.cpuSteps, o.steps) : o.steps;
+  const args = [
+    path.join(root, 'dist', 'cli.js'), 'train', o.corpus, '--out', out, '--force',
+    '--preset', 'small', '--context', '64', '--tokenizer', 'char', '--batch-size', '12', '--steps', String(steps),
+    '--lr', '1e-3', '--min-lr', '1e-4', '--warmup', '100', '--weight-decay', '0.1', '--beta2', '0.99', '--grad-clip', '1.0',
+    '--eval-interval', '0', '--eval-batches', '50', '--checkpoint-interval', '0', '--seed', '1337', '--backend', backend, '--json',
+  ];
+  console.log(`\n== engine, backend ${backend}: node ${args.map((a) => (a.includes(' ') ? JSON.stringify(a) : a)).join(' ')}`);
+  const started = Date.now();
+  const result = await run(process.execPath, args, { echo: true });
+  fs.rmSync(out, { recursive: true, force: true });
+  if (result.status !== 0) return { backend, ok: false, reason: result.stderr.trim().split('\n').pop() };
+  const summary = JSON.parse(result.stdout.trim().split('\n').pop());
+  return {
+    backend,
+    ok: true,
+    steps,
+    used: summary.backend,
+    tokensPerSecond: summary.tokensPerSecond,
+    valLoss: summary.valLoss,
+    trainLoss: summary.loss,
+    parameters: summary.parameters,
+    peakRssMB: summary.maxRssBytes / 2 ** 20,
+    wallSeconds: (Date.now() - started) / 1000,
+  };
+}
+
+function torchAvailable() {
+  const probe = spawnSync('python3', ['-c', 'import torch'], { encoding: 'utf8' });
+  if (probe.error) return `python3 is not available (${probe.error.message})`;
+  if (probe.status !== 0) return `python3 cannot import torch (${probe.stderr.trim().split('\n').pop()})`;
+  return undefined;
+}
+
+async function torch(o) {
+  const script = path.join(shared, 'bench', 'torch_baseline.py');
+  if (!fs.existsSync(script)) return { ok: false, reason: `${script} is missing` };
+  // Run through a wrapper that reports the child's peak RSS (ru_maxrss of RUSAGE_CHILDREN, in KiB on Linux).
+  const wrapper = [
+    'import resource, subprocess, sys',
+    'p = subprocess.run([sys.executable] + sys.argv[1:])',
+    'print("maxrss_kib", resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)',
+    'sys.exit(p.returncode)',
+  ].join('\n');
+  const args = ['-c', wrapper, script, o.corpus, String(o.steps), '1'];
+  console.log(`\n== PyTorch baseline: python3 ${path.relative(root, script)} ${o.corpus} ${o.steps} 1`);
+  const started = Date.now();
+  const result = await run('python3', args, { env: { ...process.env, PYTHONUNBUFFERED: '1' } });
+  process.stdout.write(result.stdout);
+  if (result.status !== 0) return { ok: false, reason: result.stderr.trim().split('\n').pop() };
+  const line = /iters (\d+) time ([\d.]+)s tok\/s (\d+) train_loss ([\d.]+) val_loss ([\d.]+)/.exec(result.stdout);
+  const rss = /maxrss_kib (\d+)/.exec(result.stdout);
+  if (!line) return { ok: false, reason: `unexpected output: ${result.stdout.trim()}` };
+  return {
+    ok: true,
+    tokensPerSecond: Number(line[3]),
+    trainLoss: Number(line[4]),
+    valLoss: Number(line[5]),
+    parameters: Number(/params (\d+)/.exec(result.stdout)?.[1] ?? NaN),
+    peakRssMB: rss ? Number(rss[1]) / 1024 : undefined,
+    wallSeconds: (Date.now() - started) / 1000,
+  };
+}
+
+function fmt(n, digits = 0) {
+  return n === undefined || Number.isNaN(n) ? '-' : n.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
+}
+
+async function main() {
+  const o = parseOptions(process.argv.slice(2));
+  if (!fs.existsSync(o.corpus)) {
+    console.error(`bench: the corpus ${o.corpus} is missing. It is expected in shared/corpus/ beside the repository (${shared}); or pass --corpus FILE.`);
+    process.exit(2);
+  }
+  buildIfStale();
+  const out = fs.mkdtempSync(path.join(os.tmpdir(), 'lmx-bench-'));
+  const rows = [];
+  try {
+    for (const backend of o.backends) rows.push(await engine(backend, o, path.join(out, backend)));
+  } finally {
+    fs.rmSync(out, { recursive: true, force: true });
+  }
+  let baseline;
+  const why = o.torch ? torchAvailable() : 'skipped (--no-torch)';
+  if (!why) baseline = await torch(o);
+
+  console.log(`\n== results: 4 layers × 4 heads × 128 dims, context 64, batch 12, char tokenizer, ${os.cpus().length} CPUs (load ${os.loadavg()[0].toFixed(1)})`);
+  const header = ['run', 'steps', 'tokens/s', 'val loss', 'train loss', 'peak RSS MB', 'vs PyTorch'];
+  const table = [header];
+  for (const r of rows) {
+    if (!r.ok) {
+      table.push([`engine ${r.backend}`, '', 'failed', r.reason ?? '', '', '', '']);
+      continue;
+    }
+    const ratio = baseline?.ok ? `${(r.tokensPerSecond / baseline.tokensPerSecond).toFixed(2)}×` : '-';
+    table.push([`engine ${r.backend}${r.used !== r.backend ? ` (${r.used})` : ''}`, String(r.steps), fmt(r.tokensPerSecond), fmt(r.valLoss, 3), fmt(r.trainLoss, 3), fmt(r.peakRssMB), ratio]);
+  }
+  if (baseline?.ok) table.push(['PyTorch (CPU, 1 thread)', String(o.steps), fmt(baseline.tokensPerSecond), fmt(baseline.valLoss, 3), fmt(baseline.trainLoss, 3), fmt(baseline.peakRssMB), '1.00×']);
+  else table.push(['PyTorch', '', '-', baseline?.reason ?? why, '', '', '']);
+  const widths = header.map((_, i) => Math.max(...table.map((row) => String(row[i]).length)));
+  for (const row of table) console.log(row.map((c, i) => (i === 0 ? String(c).padEnd(widths[i]) : String(c).padStart(widths[i]))).join('  '));
+  if (baseline?.ok) console.log('vs PyTorch = engine tokens/s ÷ PyTorch tokens/s. The baseline has biases and tied embeddings like the engine.');
+  if (o.json) fs.writeFileSync(o.json, JSON.stringify({ steps: o.steps, engine: rows, torch: baseline ?? { ok: false, reason: why } }, null, 2) + '\n');
+  process.exit(rows.every((r) => r.ok) ? 0 : 1);
+}
+
+main().catch((error) => {
+  console.error(error);
+  process.exit(1);
+});

@@ -1,0 +1,289 @@
+// `npm test`: everything, from a fresh clone, offline.
+//
+//   node scripts/test.mjs                 dependencies, build, typecheck, unit tests, integration tests
+//   node scripts/test.mjs --unit          dependencies, typecheck, unit tests
+//   node scripts/test.mjs --integration   dependencies, build, integration tests (real VS Code host)
+//
+// The last line is always `N passed, N failed` (unit tests + integration tests + typecheck; a build or
+// setup that fails counts as one failure); the exit code is non-zero when anything failed.
+// Integration tests run in a real VS Code extension host (code-server + headless Chromium, see
+// scripts/vscode-host/); the server is built once into a cache outside the repository.
+// Logs of the last integration run: test-results/integration-vscode.log, test-results/integration-results.json
+// Environment: LMX_UNIT_TIMEOUT_MS (whole unit run, default 30 min), LMX_TEST_TIMEOUT_MS (whole integration
+// run, default 10 min), LMX_HOST_START_TIMEOUT_MS (default 120 s), LMX_TEST_GREP, LMX_TEST_VERBOSE=1
+// (print the workbench's log too), LMX_TEST_WORKSPACE (folder to open), LMX_CODE_SERVER_DIR, LMX_CHROMIUM.
+//
+// Node built-ins only at the top: on a fresh clone node_modules does not exist yet.
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+process.chdir(root);
+
+const argv = process.argv.slice(2);
+const onlyUnit = argv.includes('--unit');
+const onlyIntegration = argv.includes('--integration');
+const runUnit = !onlyIntegration || onlyUnit;
+const runIntegration = !onlyUnit || onlyIntegration;
+const color = !!process.stdout.isTTY && !process.env.NO_COLOR;
+
+const tally = { passed: 0, failed: 0, pending: 0, failures: [] };
+const timings = [];
+
+const paint = (code, text) => (color ? `\u001b[${code}m${text}\u001b[0m` : text);
+const bold = (text) => paint('1', text);
+const red = (text) => paint('31', text);
+const green = (text) => paint('32', text);
+
+function duration(ms) {
+  if (ms < 1000) return `${ms} ms`;
+  if (ms < 60_000) return `${(ms / 1000).toFixed(1)} s`;
+  return `${Math.floor(ms / 60_000)} min ${Math.round((ms % 60_000) / 1000)} s`;
+}
+
+function fail(title, error) {
+  tally.failed++;
+  tally.failures.push({ title, error });
+}
+
+/** Runs one phase under a heading; `fn` returns true (ok), false (failed) or 'skipped'. */
+async function phase(name, fn) {
+  console.log(`\n${bold(`━━ ${name} ━━`)}`);
+  const started = Date.now();
+  let status;
+  try {
+    status = await fn();
+  } catch (error) {
+    console.error(red(error?.message ?? String(error)));
+    fail(name, error?.message ?? String(error));
+    status = false;
+  }
+  const ms = Date.now() - started;
+  const word = status === 'skipped' ? 'skipped' : status ? green('ok') : red('FAILED');
+  console.log(`── ${name}: ${word} (${duration(ms)})`);
+  timings.push({ name, ms, status });
+  return status;
+}
+
+function run(command, args, options = {}) {
+  console.log(`$ ${[command, ...args].join(' ')}`);
+  const r = spawnSync(command, args, { stdio: 'inherit', killSignal: 'SIGKILL', ...options });
+  if (r.error?.code === 'ETIMEDOUT') {
+    throw new Error(`${path.basename(args[0] ?? command)} did not finish within ${duration(options.timeout)}: killed`);
+  }
+  if (r.error) throw new Error(`${command}: ${r.error.message}`);
+  return r.status ?? 1;
+}
+
+function readJson(file) {
+  return JSON.parse(fs.readFileSync(file, 'utf8'));
+}
+
+function sameDependencies(a = {}, b = {}) {
+  const keys = new Set([...Object.keys(a), ...Object.keys(b)]);
+  for (const key of keys) if (a[key] !== b[key]) return false;
+  return true;
+}
+
+/** Why node_modules must be (re)installed, or undefined when it matches package.json + package-lock.json. */
+function dependencyProblem() {
+  if (!fs.existsSync('node_modules')) return 'node_modules is missing';
+  const hiddenLock = path.join('node_modules', '.package-lock.json');
+  if (!fs.existsSync(hiddenLock)) return 'node_modules was not installed by npm';
+  const pkg = readJson('package.json');
+  const wanted = { ...pkg.dependencies, ...pkg.devDependencies, ...pkg.optionalDependencies };
+  if (!fs.existsSync('package-lock.json')) {
+    for (const name of Object.keys({ ...pkg.dependencies, ...pkg.devDependencies })) {
+      if (!fs.existsSync(path.join('node_modules', name, 'package.json'))) return `${name} is not installed`;
+    }
+    return undefined;
+  }
+  const lock = readJson('package-lock.json');
+  const lockRoot = lock.packages?.[''] ?? {};
+  const locked = { ...lockRoot.dependencies, ...lockRoot.devDependencies, ...lockRoot.optionalDependencies };
+  if (!sameDependencies(wanted, locked)) return 'package.json and package-lock.json differ';
+  const installed = readJson(hiddenLock).packages ?? {};
+  for (const [key, entry] of Object.entries(lock.packages ?? {})) {
+    if (!key || !key.includes('node_modules/')) continue;
+    const have = installed[key];
+    if (!have) {
+      if (entry.optional) continue; // other platforms' binaries, optional packages that failed to build
+      return `${key.replace(/^.*node_modules\//, '')} is not installed`;
+    }
+    if (entry.version && have.version !== entry.version) {
+      return `${key.replace(/^.*node_modules\//, '')} is ${have.version}, package-lock.json wants ${entry.version}`;
+    }
+  }
+  for (const key of Object.keys(installed)) {
+    if (key.includes('node_modules/') && !lock.packages?.[key]) return `${key.replace(/^.*node_modules\//, '')} is no longer in package-lock.json`;
+  }
+  return undefined;
+}
+
+async function dependencies() {
+  const problem = dependencyProblem();
+  if (!problem) {
+    console.log('node_modules is up to date');
+    return true;
+  }
+  console.log(`${problem}: installing`);
+  const hasLock = fs.existsSync('package-lock.json');
+  const args = hasLock && problem !== 'package.json and package-lock.json differ' ? ['ci'] : ['install'];
+  const status = run('npm', [...args, '--no-audit', '--no-fund']);
+  if (status !== 0) throw new Error(`npm ${args[0]} failed (exit ${status})`);
+  return true;
+}
+
+function findFiles(dir, suffix) {
+  if (!fs.existsSync(dir)) return [];
+  const found = [];
+  for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
+    const full = path.join(dir, entry.name);
+    if (entry.isDirectory()) found.push(...findFiles(full, suffix));
+    else if (entry.name.endsWith(suffix)) found.push(full);
+  }
+  return found;
+}
+
+async function build() {
+  const status = run(process.execPath, ['esbuild.js']);
+  if (status !== 0) {
+    fail('build (node esbuild.js)', `exit ${status}`);
+    return false;
+  }
+  return true;
+}
+
+async function typecheck() {
+  const status = run(process.execPath, [path.join('node_modules', 'typescript', 'bin', 'tsc'), '--noEmit', '-p', '.']);
+  if (status === 0) {
+    tally.passed++;
+    console.log('no type errors');
+    return true;
+  }
+  fail('typecheck (tsc --noEmit -p .)', 'type errors, see above');
+  return false;
+}
+
+async function unitTests() {
+  const files = findFiles(path.join('test', 'unit'), '.test.ts');
+  if (files.length === 0) {
+    console.log('no unit test files in test/unit');
+    return 'skipped';
+  }
+  const resultsFile = path.join(os.tmpdir(), `lmx-unit-${process.pid}.json`);
+  fs.rmSync(resultsFile, { force: true });
+  const status = run(
+    process.execPath,
+    [path.join('node_modules', 'mocha', 'bin', 'mocha.js'), '--reporter', './scripts/mocha-results-reporter.cjs', ...(color ? ['--color'] : [])],
+    {
+      env: { ...process.env, LMX_UNIT_RESULTS: resultsFile },
+      // mocha's per-test timeout cannot stop a test that blocks, nor one that leaves the process running
+      timeout: Number(process.env.LMX_UNIT_TIMEOUT_MS) || 30 * 60_000,
+    },
+  );
+  let results;
+  try {
+    results = readJson(resultsFile);
+  } catch {}
+  fs.rmSync(resultsFile, { force: true });
+  if (!results) {
+    fail('unit tests', `mocha exited (${status}) without running the tests, see above`);
+    return false;
+  }
+  tally.passed += results.passed;
+  tally.pending += results.pending;
+  for (const f of results.failures) fail(`unit: ${f.title}`, f.error);
+  if (results.failed === 0 && status !== 0) fail('unit tests', `mocha exited with ${status}`);
+  return results.failed === 0 && status === 0;
+}
+
+let host; // the scripts/vscode-host module, loaded once node_modules exists
+
+async function vscodeSetup() {
+  host = await import(pathToFileURL(path.join(root, 'scripts', 'vscode-host', 'index.mjs')).href);
+  const cs = host.ensureCodeServer();
+  host.ensureSystemPackages({ build: false });
+  console.log(`code-server ${cs.version}${cs.cached ? ' (cached)' : ''}: ${cs.pkg}`);
+  console.log(`browser: ${host.chromiumPath()}`);
+  return true;
+}
+
+async function integrationTests() {
+  const { suitePath, testFiles } = await host.bundleIntegrationTests({ root });
+  console.log(`compiled ${testFiles.length} suite file(s) into ${path.relative(root, path.dirname(suitePath))}/`);
+  if (!fs.existsSync(path.join(root, 'dist', 'extension.js'))) console.log(red('warning: dist/extension.js was not built'));
+  const resultsDir = path.join(root, 'test-results');
+  const resultsFile = path.join(resultsDir, 'integration-results.json');
+  const logFile = path.join(resultsDir, 'integration-vscode.log');
+  fs.mkdirSync(resultsDir, { recursive: true });
+  fs.rmSync(resultsFile, { force: true });
+  // Real-browser checks of the webviews: a suite asks for a capture (screenshot + canvas measurements) by
+  // printing a tagged line; see scripts/webview-capture.mjs.
+  const { captureHandler } = await import(pathToFileURL(path.join(root, 'scripts', 'webview-capture.mjs')).href);
+  const r = await host.runVsCodeSuite({
+    extensionPath: root,
+    suitePath,
+    workspace: process.env.LMX_TEST_WORKSPACE,
+    env: { LMX_TEST_RESULTS: resultsFile, ...(color ? { LMX_TEST_COLOR: '1' } : {}) },
+    logFile,
+    onOutput: captureHandler({ outDir: resultsDir }),
+  });
+  console.log(`log: ${path.relative(root, logFile)}`);
+  if (!r.results) {
+    fail('integration tests', r.error ?? `the VS Code extension host ended (exit ${r.exitCode}) without results`);
+    return false;
+  }
+  tally.passed += r.results.passed;
+  tally.pending += r.results.pending;
+  for (const f of r.results.failures) fail(`integration: ${f.title}`, f.error);
+  if (r.error) fail('integration tests', r.error);
+  return r.results.failed === 0 && !r.error && r.exitCode === 0;
+}
+
+async function main() {
+  const started = Date.now();
+  const what = onlyUnit ? 'unit tests + typecheck' : onlyIntegration ? 'integration tests' : 'all tests';
+  console.log(bold(`LM Explorer: ${what}`));
+  const depsOk = await phase('dependencies', dependencies);
+  if (depsOk) {
+    const built = runIntegration ? await phase('build', build) : true;
+    if (runUnit) {
+      await phase('typecheck', typecheck);
+      await phase('unit tests', unitTests);
+    }
+    if (runIntegration) {
+      if (!built) {
+        console.log('\nintegration tests skipped: the build failed');
+      } else if (await phase('VS Code host setup', vscodeSetup)) {
+        await phase('integration tests (VS Code extension host)', integrationTests);
+      }
+    }
+  }
+
+  console.log(`\n${bold('━━ summary ━━')}`);
+  for (const t of timings) {
+    const word = t.status === 'skipped' ? 'skipped' : t.status ? 'ok' : 'FAILED';
+    console.log(`  ${t.name.padEnd(46)} ${word.padEnd(8)} ${duration(t.ms)}`);
+  }
+  console.log(`  ${'total'.padEnd(46)} ${''.padEnd(8)} ${duration(Date.now() - started)}`);
+  if (tally.failures.length) {
+    console.log(red(`\nfailed:`));
+    for (const f of tally.failures) {
+      const isTest = /^(unit|integration): /.test(f.title);
+      console.log(red(`  ✘ ${f.title}${isTest ? '' : `: ${String(f.error).split('\n')[0]}`}`));
+    }
+  }
+  if (tally.pending) console.log(`${tally.pending} pending`);
+  console.log(`${tally.passed} passed, ${tally.failed} failed`);
+  process.exitCode = tally.failed > 0 ? 1 : 0;
+}
+
+main().catch((error) => {
+  console.error(error);
+  console.log(`${tally.passed} passed, ${tally.failed + 1} failed`);
+  process.exitCode = 1;
+});

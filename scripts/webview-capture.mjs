@@ -1,0 +1,102 @@
+// Real-browser checks of LM Explorer's webviews, through the VS Code test host's Playwright page.
+//
+// An integration test running in the extension host cannot see pixels; the launcher's page can. The
+// test prints one line, CAPTURE_TAG + JSON { name, selector, canvases }, and waits for
+// test-results/<name>.json. This handler (pass it as runVsCodeSuite's onOutput) finds the webview
+// frame holding `selector`, measures every canvas in it (is anything drawn, in which colours),
+// screenshots the webview and the whole workbench as PNGs under test-results/, and writes the JSON.
+//
+//   import { captureHandler } from './webview-capture.mjs';
+//   await runVsCodeSuite({ ..., onOutput: captureHandler({ outDir: 'test-results' }) });
+import fs from 'node:fs';
+import path from 'node:path';
+
+export const CAPTURE_TAG = '@@lmx-capture@@';
+
+/** Measures every canvas of the frame; runs in the webview's frame. */
+function measureCanvases() {
+  const canvases = [...document.querySelectorAll('canvas')];
+  return canvases.map((canvas) => {
+    const ctx = canvas.getContext('2d');
+    const out = { id: canvas.closest('section')?.id ?? '', width: canvas.width, height: canvas.height, painted: 0, colours: 0 };
+    if (!ctx || !canvas.width || !canvas.height) return out;
+    const data = ctx.getImageData(0, 0, canvas.width, canvas.height).data;
+    const seen = new Set();
+    for (let i = 0; i < data.length; i += 4) {
+      if (data[i + 3] === 0) continue;
+      out.painted++;
+      if (seen.size < 256) seen.add(`${data[i] >> 4},${data[i + 1] >> 4},${data[i + 2] >> 4}`);
+    }
+    out.colours = seen.size;
+    return out;
+  });
+}
+
+async function findFrame(page, selector, timeoutMs) {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    for (const frame of page.frames()) {
+      try {
+        if (await frame.$(selector)) return frame;
+      } catch {
+        // a frame that navigated away
+      }
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  return undefined;
+}
+
+async function capture(page, request, outDir) {
+  const name = String(request.name).replace(/[^\w.-]/g, '_');
+  const result = { name, ok: false };
+  try {
+    const frame = await findFrame(page, request.selector, request.timeoutMs ?? 15_000);
+    if (!frame) {
+      result.error = `no frame holds ${request.selector}`;
+    } else {
+      // Give the charts a frame or two to draw after the last message.
+      await frame.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
+      result.canvases = await frame.evaluate(measureCanvases);
+      const element = await frame.frameElement();
+      result.screenshot = path.join(outDir, `${name}.png`);
+      await element.screenshot({ path: result.screenshot });
+      // The rest of a page taller than the webview: scrolled to the bottom.
+      const scrolled = await frame.evaluate(() => {
+        const max = document.scrollingElement.scrollHeight - window.innerHeight;
+        window.scrollTo(0, max);
+        return max > 0;
+      });
+      if (scrolled) {
+        result.bottomScreenshot = path.join(outDir, `${name}-bottom.png`);
+        await element.screenshot({ path: result.bottomScreenshot });
+        await frame.evaluate(() => window.scrollTo(0, 0));
+      }
+      result.workbenchScreenshot = path.join(outDir, `${name}-workbench.png`);
+      await page.screenshot({ path: result.workbenchScreenshot });
+      result.ok = true;
+    }
+  } catch (error) {
+    result.error = error?.message ?? String(error);
+  }
+  fs.mkdirSync(outDir, { recursive: true });
+  fs.writeFileSync(path.join(outDir, `${name}.json`), JSON.stringify(result, null, 1));
+  return result;
+}
+
+/** An onOutput for runVsCodeSuite: handles capture requests, prints every other line. */
+export function captureHandler({ outDir = 'test-results', print = (line) => process.stdout.write(`${line}\n`) } = {}) {
+  const dir = path.resolve(outDir);
+  return (line, page) => {
+    if (!line.startsWith(CAPTURE_TAG)) return print(line);
+    let request;
+    try {
+      request = JSON.parse(line.slice(CAPTURE_TAG.length));
+    } catch {
+      return print(`[capture] unreadable request: ${line}`);
+    }
+    void capture(page, request, dir).then((r) =>
+      print(`[capture] ${r.name}: ${r.ok ? `${r.screenshot} (${(r.canvases ?? []).map((c) => `${c.id} ${c.painted}px/${c.colours} colours`).join(', ')})` : r.error}`),
+    );
+  };
+}

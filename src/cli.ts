@@ -1,0 +1,820 @@
+#!/usr/bin/env node
+// `lmx`: the LM Explorer engine on the command line.
+//
+//   lmx train <files or folders…> --out DIR     train a model on notes, saving checkpoints in DIR
+//   lmx generate --model DIR --prompt TEXT      continue a prompt
+//   lmx attention --model DIR --text TEXT       print one head's attention matrix
+//   lmx tokenize TEXT                           show the tokens of a text
+//   lmx backends                                which TensorFlow.js backends load here, and why not
+//
+// Exit codes: 0 done, 2 bad input (one line on stderr, never a stack trace), 130 interrupted by Ctrl-C
+// (after saving), 1 an internal error (a bug: set LMX_DEBUG=1 for its stack trace).
+
+import { promises as fs } from 'fs';
+import * as path from 'path';
+import { parseArgs } from 'util';
+import { version } from '../package.json';
+import { BACKEND_NAMES, describeBackendReport, initBackend, type BackendName, type BackendReport } from './engine/backend';
+import { describeBackends, formatBackendTable } from './engine/backends/webgpu';
+import { CheckpointError, loadCheckpoint, saveCheckpoint } from './engine/checkpoint';
+import { Corpus } from './engine/corpus';
+import { errorMessage, isUserError, UserError } from './engine/errors';
+import { generate } from './engine/generate';
+import { GPT, PRESETS, type GPTConfig, type PresetName } from './engine/model';
+import { displayToken, encode, tokenPieces, TOKENIZERS } from './engine/tokenizer';
+import { Trainer, type TrainerState, type TrainOptions, type TrainProgress } from './engine/trainer';
+import { Vocabulary } from './engine/vocab';
+
+export const EXIT_OK = 0;
+export const EXIT_INTERNAL = 1;
+export const EXIT_USAGE = 2;
+export const EXIT_INTERRUPTED = 130;
+
+/** File name extensions read from folders (a file named on the command line is read whatever its name). */
+export const TEXT_EXTENSIONS = ['.md', '.markdown', '.txt', '.rst', '.tex', '.adoc'];
+
+type OptionSpec = { type: 'string' | 'boolean'; short?: string; multiple?: boolean };
+
+interface Command {
+  summary: string;
+  usage: string;
+  options: Record<string, OptionSpec>;
+  help: string;
+  positionals: 'none' | 'one' | 'many';
+  run(values: Record<string, string | boolean | undefined>, positionals: string[]): Promise<number>;
+}
+
+const HELP_OPTION: Record<string, OptionSpec> = { help: { type: 'boolean', short: 'h' } };
+
+// ---------------------------------------------------------------------------------------------------
+// Reading numbers and choices
+
+function integerOption(values: Record<string, unknown>, name: string, min: number, max = Number.MAX_SAFE_INTEGER): number | undefined {
+  const raw = values[name];
+  if (raw === undefined) return undefined;
+  const text = String(raw).trim().replace(/_/g, '');
+  if (!/^[+-]?\d+$/.test(text)) throw new UserError(`--${name} must be a whole number, got "${raw}".`);
+  const n = Number(text);
+  if (n < min || n > max) throw new UserError(`--${name} must be ${max === Number.MAX_SAFE_INTEGER ? `at least ${min}` : `between ${min} and ${max}`}, got ${n}.`);
+  return n;
+}
+
+function numberOption(
+  values: Record<string, unknown>,
+  name: string,
+  check: { min?: number; max?: number; minExclusive?: boolean; maxExclusive?: boolean },
+): number | undefined {
+  const raw = values[name];
+  if (raw === undefined) return undefined;
+  const text = String(raw).trim();
+  const n = text === '' ? NaN : Number(text);
+  if (!Number.isFinite(n)) throw new UserError(`--${name} must be a number, got "${raw}".`);
+  const low = check.min === undefined || (check.minExclusive ? n > check.min : n >= check.min);
+  const high = check.max === undefined || (check.maxExclusive ? n < check.max : n <= check.max);
+  if (!low || !high) {
+    const lo = check.min === undefined ? '' : `${check.minExclusive ? '>' : '≥'} ${check.min}`;
+    const hi = check.max === undefined ? '' : `${check.maxExclusive ? '<' : '≤'} ${check.max}`;
+    throw new UserError(`--${name} must be ${[lo, hi].filter(Boolean).join(' and ')}, got ${n}.`);
+  }
+  return n;
+}
+
+function choiceOption<T extends string>(values: Record<string, unknown>, name: string, choices: readonly T[]): T | undefined {
+  const raw = values[name];
+  if (raw === undefined) return undefined;
+  if (!(choices as readonly string[]).includes(String(raw))) throw new UserError(`--${name} must be one of ${choices.join(', ')}; got "${raw}".`);
+  return raw as T;
+}
+
+function stringOption(values: Record<string, unknown>, name: string, required: true): string;
+function stringOption(values: Record<string, unknown>, name: string, required?: false): string | undefined;
+function stringOption(values: Record<string, unknown>, name: string, required = false): string | undefined {
+  const raw = values[name];
+  if (raw === undefined || raw === '') {
+    if (required) throw new UserError(`--${name} is required.`);
+    return undefined;
+  }
+  return String(raw);
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Output helpers
+
+const stderr = (line = '') => process.stderr.write(line + '\n');
+const stdout = (line = '') => process.stdout.write(line + '\n');
+
+/** Terminal columns a string takes: wide (CJK, emoji) characters count 2, combining marks 0. */
+export function displayWidth(text: string): number {
+  let width = 0;
+  for (const ch of text) {
+    const cp = ch.codePointAt(0)!;
+    if ((cp >= 0x300 && cp <= 0x36f) || (cp >= 0x200b && cp <= 0x200f) || (cp >= 0xfe00 && cp <= 0xfe0f) || (cp >= 0x1f3fb && cp <= 0x1f3ff)) continue;
+    const wide =
+      (cp >= 0x1100 && cp <= 0x115f) ||
+      (cp >= 0x2e80 && cp <= 0xa4cf && cp !== 0x303f) ||
+      (cp >= 0xac00 && cp <= 0xd7a3) ||
+      (cp >= 0xf900 && cp <= 0xfaff) ||
+      (cp >= 0xfe30 && cp <= 0xfe4f) ||
+      (cp >= 0xff00 && cp <= 0xff60) ||
+      (cp >= 0xffe0 && cp <= 0xffe6) ||
+      (cp >= 0x1f300 && cp <= 0x1f64f) ||
+      (cp >= 0x1f680 && cp <= 0x1f6ff) ||
+      (cp >= 0x1f900 && cp <= 0x1f9ff) ||
+      (cp >= 0x20000 && cp <= 0x3fffd);
+    width += wide ? 2 : 1;
+  }
+  return width;
+}
+
+function padEnd(text: string, width: number): string {
+  return text + ' '.repeat(Math.max(0, width - displayWidth(text)));
+}
+
+function padStart(text: string, width: number): string {
+  return ' '.repeat(Math.max(0, width - displayWidth(text))) + text;
+}
+
+/** Cuts a label to at most `width` columns, marking the cut with '…'. */
+function clip(text: string, width: number): string {
+  if (displayWidth(text) <= width) return text;
+  let out = '';
+  for (const ch of text) {
+    if (displayWidth(out + ch) > width - 1) break;
+    out += ch;
+  }
+  return out + '…';
+}
+
+function formatDuration(ms: number): string {
+  if (!Number.isFinite(ms) || ms < 0) return '?';
+  const s = Math.round(ms / 1000);
+  if (s < 60) return `${s}s`;
+  const m = Math.floor(s / 60);
+  if (m < 60) return `${m}m${String(s % 60).padStart(2, '0')}s`;
+  return `${Math.floor(m / 60)}h${String(m % 60).padStart(2, '0')}m`;
+}
+
+function formatCount(n: number): string {
+  return n.toLocaleString('en-US');
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Reading the corpus
+
+export interface CollectedFile {
+  path: string;
+  text: string;
+}
+
+/** Reads the text files named, and those with a text extension inside the folders named (recursively). */
+export async function collectDocuments(inputs: string[], warn: (line: string) => void): Promise<CollectedFile[]> {
+  const files: string[] = [];
+  for (const input of inputs) {
+    let stat;
+    try {
+      stat = await fs.stat(input);
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      throw new UserError(code === 'ENOENT' ? `No such file or folder: ${input}` : `Cannot read ${input} (${code ?? errorMessage(error)}).`);
+    }
+    if (stat.isDirectory()) {
+      const found = await walk(input);
+      if (found.length === 0) warn(`note: no ${TEXT_EXTENSIONS.join(' ')} files in ${input}`);
+      files.push(...found);
+    } else files.push(input);
+  }
+  const unique = [...new Set(files.map((f) => path.resolve(f)))].sort();
+  const documents: CollectedFile[] = [];
+  const decoder = new TextDecoder('utf-8', { fatal: true });
+  for (const file of unique) {
+    let bytes: Buffer;
+    try {
+      bytes = await fs.readFile(file);
+    } catch (error) {
+      throw new UserError(`Cannot read ${file} (${(error as NodeJS.ErrnoException).code ?? errorMessage(error)}).`);
+    }
+    if (bytes.includes(0)) {
+      warn(`skipping ${path.relative('.', file) || file}: binary file (contains NUL bytes)`);
+      continue;
+    }
+    let text: string;
+    try {
+      text = decoder.decode(bytes);
+    } catch {
+      warn(`skipping ${path.relative('.', file) || file}: binary file (not valid UTF-8)`);
+      continue;
+    }
+    if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+    if (text.trim() === '') continue;
+    documents.push({ path: file, text });
+  }
+  return documents;
+}
+
+async function walk(dir: string): Promise<string[]> {
+  const out: string[] = [];
+  const entries = await fs.readdir(dir, { withFileTypes: true });
+  for (const entry of entries) {
+    if (entry.name.startsWith('.') || entry.name === 'node_modules') continue;
+    const full = path.join(dir, entry.name);
+    if (entry.isDirectory()) out.push(...(await walk(full)));
+    else if (entry.isFile() && TEXT_EXTENSIONS.includes(path.extname(entry.name).toLowerCase())) out.push(full);
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Progress
+
+class ProgressLine {
+  private readonly tty: boolean;
+  private lastPrinted = 0;
+  private drawn = false;
+
+  constructor(
+    private readonly stream: NodeJS.WriteStream,
+    private readonly every: number,
+  ) {
+    this.tty = !!stream.isTTY && process.env.TERM !== 'dumb';
+  }
+
+  update(p: TrainProgress, startStep: number): void {
+    const done = p.step - startStep;
+    const left = p.steps - p.step;
+    const perStep = done > 0 ? p.elapsedMs / done : NaN;
+    const eta = formatDuration(left * perStep);
+    const fields = [
+      `step ${p.step}/${p.steps}`,
+      `loss ${p.loss.toFixed(3)}`,
+      p.valLoss !== undefined ? `val ${p.valLoss.toFixed(3)}` : undefined,
+      `${formatCount(Math.round(p.tokensPerSecond))} tok/s`,
+      `ETA ${eta}`,
+    ].filter(Boolean);
+    if (this.tty) {
+      const width = Math.max(10, Math.min(30, (this.stream.columns ?? 80) - 70));
+      const filled = Math.round((width * p.step) / Math.max(1, p.steps));
+      const bar = '█'.repeat(filled) + '░'.repeat(width - filled);
+      this.stream.write(`\r\x1b[K${bar} ${fields.join('  ')}`);
+      this.drawn = true;
+      if (p.valLoss !== undefined) {
+        // keep evaluation results in the scroll-back
+        this.stream.write('\n');
+        this.drawn = false;
+      }
+    } else if (p.step === p.steps || p.valLoss !== undefined || p.step - this.lastPrinted >= this.every) {
+      this.lastPrinted = p.step;
+      this.stream.write(fields.join('  ') + '\n');
+    }
+  }
+
+  /** Ends the line being redrawn, before other output. */
+  finish(): void {
+    if (this.tty && this.drawn) this.stream.write('\n');
+    this.drawn = false;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Commands
+
+const train: Command = {
+  summary: 'train a model on text files or folders of notes',
+  usage: 'lmx train <files or folders…> --out DIR [options]',
+  positionals: 'many',
+  options: {
+    out: { type: 'string', short: 'o' },
+    preset: { type: 'string' },
+    steps: { type: 'string' },
+    'batch-size': { type: 'string' },
+    lr: { type: 'string' },
+    'min-lr': { type: 'string' },
+    warmup: { type: 'string' },
+    'weight-decay': { type: 'string' },
+    beta2: { type: 'string' },
+    'grad-clip': { type: 'string' },
+    context: { type: 'string' },
+    positional: { type: 'string' },
+    tokenizer: { type: 'string' },
+    'max-vocab': { type: 'string' },
+    backend: { type: 'string' },
+    seed: { type: 'string' },
+    'eval-interval': { type: 'string' },
+    'eval-batches': { type: 'string' },
+    'checkpoint-interval': { type: 'string' },
+    resume: { type: 'boolean' },
+    force: { type: 'boolean' },
+    json: { type: 'boolean' },
+  },
+  help: `Reads .md .markdown .txt .rst .tex .adoc files (folders recursively; binary files are skipped),
+builds a vocabulary and trains a GPT on them, saving checkpoints in DIR.
+
+Options:
+  --out, -o DIR            where to save the model (required)
+  --preset NAME            tiny | small | medium (default small)
+  --steps N                optimiser steps to reach (default 1000)
+  --batch-size N           sequences per step (default 16)
+  --lr X                   peak learning rate (default 1e-3)
+  --min-lr X               learning rate at the end of the cosine decay (default lr/10)
+  --warmup N               warm-up steps (default: the trainer's)
+  --weight-decay X         AdamW weight decay (default: the trainer's)
+  --beta2 X                AdamW β2 (default: the trainer's)
+  --grad-clip X            clip the gradient norm to X (default: the trainer's)
+  --context N              context length in tokens (default: the preset's)
+  --positional KIND        learned | sinusoidal (default learned)
+  --tokenizer NAME         o200k_base | cl100k_base | p50k_base | r50k_base | char (default o200k_base)
+  --max-vocab N            largest vocabulary, <unk> and <sep> included (default 8192)
+  --backend NAME           auto | tensorflow | webgpu | wasm | cpu (default auto)
+  --seed N                 random seed (default 1337)
+  --eval-interval N        measure the validation loss every N steps (0: only at the end)
+  --eval-batches N         batches per validation measurement (0: no validation)
+  --checkpoint-interval N  save every N steps (default 100; 0: only at the end, as always)
+  --resume                 continue the checkpoint in DIR (its model, vocabulary and optimiser state)
+  --force                  replace a checkpoint already in DIR instead of refusing
+  --json                   print a JSON summary on stdout at the end
+
+Ctrl-C stops after the current step, saves, and exits (code 130); press it twice to quit at once.`,
+  run: runTrain,
+};
+
+async function runTrain(values: Record<string, string | boolean | undefined>, inputs: string[]): Promise<number> {
+  if (inputs.length === 0) throw new UserError('lmx train needs at least one file or folder to train on (see lmx train --help).');
+  const out = stringOption(values, 'out', true);
+  const resume = values.resume === true;
+  const preset = choiceOption(values, 'preset', Object.keys(PRESETS) as PresetName[]);
+  const steps = integerOption(values, 'steps', 1);
+  const batchSize = integerOption(values, 'batch-size', 1, 4096);
+  const lr = numberOption(values, 'lr', { min: 0, minExclusive: true, max: 10 });
+  const minLr = numberOption(values, 'min-lr', { min: 0, max: 10 });
+  const warmup = integerOption(values, 'warmup', 0);
+  const weightDecay = numberOption(values, 'weight-decay', { min: 0, max: 10 });
+  const beta2 = numberOption(values, 'beta2', { min: 0, max: 1, maxExclusive: true });
+  const gradClip = numberOption(values, 'grad-clip', { min: 0, minExclusive: true });
+  const context = integerOption(values, 'context', 2, 8192);
+  const positional = choiceOption(values, 'positional', ['learned', 'sinusoidal'] as const);
+  const tokenizerName = choiceOption(values, 'tokenizer', TOKENIZERS);
+  const maxVocab = integerOption(values, 'max-vocab', Vocabulary.SPECIALS + 1, 1_000_000);
+  const backendName = choiceOption(values, 'backend', BACKEND_NAMES) ?? 'auto';
+  const seed = integerOption(values, 'seed', 0, 0xffffffff) ?? 1337;
+  const evalInterval = integerOption(values, 'eval-interval', 0);
+  const evalBatches = integerOption(values, 'eval-batches', 0, 10_000);
+  const checkpointInterval = integerOption(values, 'checkpoint-interval', 0) ?? 100;
+
+  if (resume) {
+    const fixed = (['preset', 'context', 'positional', 'tokenizer', 'max-vocab'] as const).filter((k) => values[k] !== undefined);
+    if (fixed.length) {
+      throw new UserError(`--${fixed[0]} cannot be changed when resuming: the checkpoint in ${out} fixes the model and its vocabulary; leave it out.`);
+    }
+  } else if (!values.force && (await exists(path.join(out, 'config.json')))) {
+    throw new UserError(`${out} already holds a checkpoint; pass --resume to continue it, or --force to replace it.`);
+  }
+
+  const documents = await collectDocuments(inputs, stderr);
+  if (documents.length === 0) throw new UserError(`No text to train on in ${inputs.join(', ')} (empty, or only binary files).`);
+
+  // Everything that can be wrong with the input is checked before a backend is started (probing one can be
+  // slow, and native libraries may print to stderr).
+  let model: GPT;
+  let vocab: Vocabulary;
+  let state: TrainerState | undefined;
+  let corpus: Corpus;
+  let backend!: BackendReport;
+  const startBackend = async () => {
+    backend = await initBackend(backendName);
+  };
+  if (resume) {
+    const loaded = await loadCheckpoint(out, { beforeModel: startBackend });
+    ({ model, vocab, state } = loaded);
+    if (!state) stderr(`note: ${out} has no training state; training continues from its weights with a fresh optimiser`);
+    try {
+      corpus = Corpus.fromTokenStreams(
+        documents.map((d) => encode(d.text, vocab.tokenizer)),
+        vocab,
+        { blockSize: model.config.contextLength },
+      );
+    } catch (error) {
+      model.dispose();
+      throw error;
+    }
+  } else {
+    const tokenizer = tokenizerName ?? 'o200k_base';
+    const streams = documents.map((d) => encode(d.text, tokenizer));
+    vocab = Vocabulary.build(streams, tokenizer, maxVocab ?? Vocabulary.DEFAULT_MAX_VOCAB);
+    const base = PRESETS[preset ?? 'small'];
+    const config: GPTConfig = {
+      ...base,
+      contextLength: context ?? base.contextLength,
+      positional: positional ?? base.positional,
+      vocabSize: vocab.size,
+    };
+    if (config.nEmbd % config.nHead !== 0) throw new UserError(`The model's channels (${config.nEmbd}) must divide evenly among its heads (${config.nHead}).`);
+    corpus = Corpus.fromTokenStreams(streams, vocab, { blockSize: config.contextLength });
+    await startBackend();
+    model = new GPT(config, seed);
+  }
+  stderr(`backend: ${backend.name}`);
+  const tokenizer = vocab.tokenizer;
+  const summary = corpus.summary();
+  const c = model.config;
+  stderr(
+    `corpus: ${formatCount(summary.documents)} documents, ${formatCount(summary.tokens)} tokens (${formatCount(summary.trainTokens)} train, ${formatCount(summary.valTokens)} validation), ${tokenizer}, vocabulary ${formatCount(vocab.size)}` +
+      (summary.unknownTokens ? `, ${formatCount(summary.unknownTokens)} <unk>` : ''),
+  );
+  stderr(
+    `model: ${c.nLayer} layers, ${c.nHead} heads, ${c.nEmbd} channels, context ${c.contextLength}, ${c.positional} positions, ${formatCount(model.parameterCounts().total)} parameters`,
+  );
+
+  const startStep = state?.step ?? 0;
+  const totalSteps = steps ?? 1000;
+  const progress = new ProgressLine(process.stderr, Math.max(1, Math.round((totalSteps - startStep) / 20)));
+  const controller = new AbortController();
+  let interrupts = 0;
+  const onSigint = () => {
+    interrupts++;
+    if (interrupts === 1) {
+      progress.finish();
+      stderr('interrupted: stopping after this step and saving (Ctrl-C again to quit without saving)');
+      controller.abort();
+    } else {
+      stderr('quit without saving');
+      process.exit(EXIT_INTERRUPTED);
+    }
+  };
+  process.on('SIGINT', onSigint);
+
+  let last: TrainProgress | undefined;
+  let lastVal: number | undefined;
+  let saving = Promise.resolve();
+  let savedStep = -1;
+  const info = {
+    sources: inputs.map((i) => path.resolve(i)),
+    corpus: summary,
+    training: { batchSize: batchSize ?? 16, learningRate: lr ?? 1e-3, seed, backend: backend.name },
+  };
+  const save = async (s: TrainerState) => {
+    saving = saveCheckpoint(out, model, vocab, s, { info });
+    await saving;
+    savedStep = s.step;
+  };
+  const options: Partial<TrainOptions> = {
+    steps: totalSteps,
+    batchSize: batchSize ?? 16,
+    learningRate: lr ?? 1e-3,
+    minLearningRate: minLr ?? (lr ?? 1e-3) / 10,
+    seed,
+    signal: controller.signal,
+    checkpointInterval,
+    onCheckpoint: async (s: TrainerState) => {
+      await save(s);
+    },
+    onProgress: (p: TrainProgress) => {
+      last = p;
+      if (p.valLoss !== undefined) lastVal = p.valLoss;
+      progress.update(p, startStep);
+    },
+  };
+  if (warmup !== undefined) options.warmupSteps = warmup;
+  if (weightDecay !== undefined) options.weightDecay = weightDecay;
+  if (beta2 !== undefined) options.beta2 = beta2;
+  if (gradClip !== undefined) options.gradClip = gradClip;
+  if (evalInterval !== undefined) options.evalInterval = evalInterval;
+  if (evalBatches !== undefined) options.evalBatches = evalBatches;
+
+  const started = Date.now();
+  const trainer = new Trainer(model, corpus, options, state);
+  try {
+    await trainer.run();
+  } finally {
+    process.off('SIGINT', onSigint);
+    progress.finish();
+  }
+  await saving;
+  const finalState = trainer.state();
+  if (savedStep !== finalState.step) await save(finalState); // the trainer saves at the end of run(); this is in case
+  const elapsedMs = Date.now() - started;
+  const interrupted = controller.signal.aborted;
+  stderr(
+    `${interrupted ? 'interrupted at' : 'finished'} step ${finalState.step}/${totalSteps}` +
+      (last ? `, loss ${last.loss.toFixed(3)}` : '') +
+      (lastVal !== undefined ? `, validation loss ${lastVal.toFixed(3)}` : '') +
+      `, ${formatDuration(elapsedMs)}; saved to ${out}` +
+      (interrupted ? ' (continue with --resume)' : ''),
+  );
+  if (values.json) {
+    stdout(
+      JSON.stringify({
+        out,
+        backend: backend.name,
+        step: finalState.step,
+        steps: totalSteps,
+        interrupted,
+        loss: last?.loss ?? null,
+        valLoss: lastVal ?? null,
+        tokensPerSecond: last?.tokensPerSecond ?? null,
+        trainMs: last?.elapsedMs ?? null,
+        elapsedMs,
+        parameters: model.parameterCounts().total,
+        corpus: summary,
+        vocabSize: vocab.size,
+        maxRssBytes: process.resourceUsage().maxRSS * 1024,
+      }),
+    );
+  }
+  trainer.dispose();
+  model.dispose();
+  return interrupted ? EXIT_INTERRUPTED : EXIT_OK;
+}
+
+async function exists(file: string): Promise<boolean> {
+  try {
+    await fs.access(file);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Model IDs for a prompt: an empty prompt is the start of a document (<sep>); the last contextLength kept. */
+function promptIds(vocab: Vocabulary, text: string, contextLength: number): { ids: number[]; unknown: number; cut: number } {
+  let ids = vocab.encode(text);
+  const unknown = ids.filter((id) => id === Vocabulary.UNK).length;
+  if (ids.length === 0) ids = [Vocabulary.SEP];
+  const cut = Math.max(0, ids.length - contextLength);
+  return { ids: cut ? ids.slice(cut) : ids, unknown, cut };
+}
+
+/** Loads a checkpoint, starting the backend only once its files have been checked. */
+async function loadModel(dir: string, backendName: BackendName) {
+  return loadCheckpoint(dir, { beforeModel: () => initBackend(backendName) });
+}
+
+const generateCommand: Command = {
+  summary: 'continue a prompt with a trained model',
+  usage: 'lmx generate --model DIR --prompt TEXT [options]',
+  positionals: 'none',
+  options: {
+    model: { type: 'string', short: 'm' },
+    prompt: { type: 'string', short: 'p' },
+    'max-tokens': { type: 'string' },
+    temperature: { type: 'string' },
+    'top-k': { type: 'string' },
+    'top-p': { type: 'string' },
+    seed: { type: 'string' },
+    backend: { type: 'string' },
+  },
+  help: `Options:
+  --model, -m DIR     a checkpoint folder written by lmx train (required)
+  --prompt, -p TEXT   the text to continue (default: the start of a document)
+  --max-tokens N      tokens to generate (default 100)
+  --temperature X     0 = always the most likely token (default 0.8)
+  --top-k N           sample from the N most likely tokens only
+  --top-p X           sample from the smallest set of tokens with probability ≥ X (0 < X ≤ 1)
+  --seed N            random seed (default 1)
+  --backend NAME      auto | tensorflow | webgpu | wasm | cpu (default auto)`,
+  async run(values) {
+    const dir = stringOption(values, 'model', true);
+    const prompt = typeof values.prompt === 'string' ? values.prompt : '';
+    const maxNewTokens = integerOption(values, 'max-tokens', 1, 100_000) ?? 100;
+    const temperature = numberOption(values, 'temperature', { min: 0, max: 100 }) ?? 0.8;
+    const topK = integerOption(values, 'top-k', 1);
+    const topP = numberOption(values, 'top-p', { min: 0, minExclusive: true, max: 1 });
+    const seed = integerOption(values, 'seed', 0, 0xffffffff) ?? 1;
+    const backendName = choiceOption(values, 'backend', BACKEND_NAMES) ?? 'auto';
+    const { model, vocab } = await loadModel(dir, backendName);
+    try {
+      const { ids, unknown, cut } = promptIds(vocab, prompt, model.config.contextLength);
+      if (unknown) stderr(`note: ${unknown} prompt token${unknown > 1 ? 's are' : ' is'} not in the model's vocabulary (read as <unk>)`);
+      if (cut) stderr(`note: the prompt is longer than the context; its last ${model.config.contextLength} tokens are used`);
+      const result = await generate(model, vocab, ids, {
+        maxNewTokens,
+        temperature,
+        seed,
+        ...(topK !== undefined ? { topK } : {}),
+        ...(topP !== undefined ? { topP } : {}),
+      });
+      process.stdout.write(prompt + result.text + '\n');
+    } finally {
+      model.dispose();
+    }
+    return EXIT_OK;
+  },
+};
+
+const attentionCommand: Command = {
+  summary: "print one attention head's matrix for a text",
+  usage: 'lmx attention --model DIR --text TEXT [--layer L] [--head H]',
+  positionals: 'none',
+  options: {
+    model: { type: 'string', short: 'm' },
+    text: { type: 'string', short: 't' },
+    layer: { type: 'string' },
+    head: { type: 'string' },
+    backend: { type: 'string' },
+  },
+  help: `Prints how much each token (row) attends to each earlier token (column) in one head.
+
+Options:
+  --model, -m DIR   a checkpoint folder written by lmx train (required)
+  --text, -t TEXT   the text to look at (required)
+  --layer L         layer, from 0 (default 0)
+  --head H          head, from 0 (default 0)
+  --backend NAME    auto | tensorflow | webgpu | wasm | cpu (default auto)`,
+  async run(values) {
+    const dir = stringOption(values, 'model', true);
+    const text = stringOption(values, 'text', true);
+    const layerOpt = integerOption(values, 'layer', 0);
+    const headOpt = integerOption(values, 'head', 0);
+    const backendName = choiceOption(values, 'backend', BACKEND_NAMES) ?? 'auto';
+    const { model, vocab } = await loadModel(dir, backendName);
+    try {
+      const { nLayer, nHead, contextLength } = model.config;
+      const layer = layerOpt ?? 0;
+      const head = headOpt ?? 0;
+      if (layer >= nLayer) throw new UserError(`--layer must be between 0 and ${nLayer - 1} (the model has ${nLayer} layers), got ${layer}.`);
+      if (head >= nHead) throw new UserError(`--head must be between 0 and ${nHead - 1} (the model has ${nHead} heads), got ${head}.`);
+      const { ids, cut } = promptIds(vocab, text, contextLength);
+      if (cut) stderr(`note: the text is longer than the context; its last ${contextLength} tokens are shown`);
+      const { attention } = await model.attention(ids);
+      const matrix = attention[layer][head];
+      stdout(`layer ${layer}, head ${head}: row = query token, column = key token it attends to`);
+      for (const line of formatAttention(ids.map((id) => vocab.tokenLabel(id)), matrix)) stdout(line);
+    } finally {
+      model.dispose();
+    }
+    return EXIT_OK;
+  },
+};
+
+/** An attention matrix as aligned text: column numbers on top, "i label" down the side, '·' for masked cells. */
+export function formatAttention(labels: string[], matrix: number[][]): string[] {
+  const n = labels.length;
+  const shown = labels.map((l) => clip(l, 14));
+  const indexWidth = String(n - 1).length;
+  const sideWidth = indexWidth + 1 + Math.max(...shown.map(displayWidth));
+  const cell = 5;
+  const lines = [padEnd('', sideWidth) + ' ' + Array.from({ length: n }, (_, j) => padStart(String(j), cell)).join('')];
+  for (let i = 0; i < n; i++) {
+    const side = padEnd(`${String(i).padStart(indexWidth)} ${shown[i]}`, sideWidth);
+    const cells = Array.from({ length: n }, (_, j) => padStart(j > i ? '·' : matrix[i][j].toFixed(2), cell));
+    lines.push(`${side} ${cells.join('')}`);
+  }
+  return lines;
+}
+
+const tokenizeCommand: Command = {
+  summary: 'show the tokens of a text',
+  usage: 'lmx tokenize TEXT [--encoding NAME]',
+  positionals: 'one',
+  options: { encoding: { type: 'string', short: 'e' } },
+  help: `Prints each token of TEXT with its ID ("-" reads the text from stdin). Tokens that are only part of a
+character show their bytes, as <E2><80>; whitespace shows as · (space), → (tab), ↵ (newline).
+
+Options:
+  --encoding, -e NAME   o200k_base | cl100k_base | p50k_base | r50k_base | char (default o200k_base)`,
+  async run(values, positionals) {
+    const encoding = choiceOption(values, 'encoding', TOKENIZERS) ?? 'o200k_base';
+    let text = positionals[0];
+    if (text === '-') text = await readStdin();
+    const pieces = tokenPieces(text, encoding);
+    const labels = pieces.map((p) => displayToken(p.bytes, { whitespace: true }));
+    const width = Math.max(5, ...labels.map(displayWidth));
+    stdout(`${padEnd('token', width)}  id`);
+    pieces.forEach((p, i) => stdout(`${padEnd(labels[i], width)}  ${p.id}`));
+    stdout(`${pieces.length} token${pieces.length === 1 ? '' : 's'}, ${[...text].length} characters (${encoding})`);
+    return EXIT_OK;
+  },
+};
+
+async function readStdin(): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+const backendsCommand: Command = {
+  summary: 'which TensorFlow.js backends load here, and why the others do not',
+  usage: 'lmx backends',
+  positionals: 'none',
+  options: {},
+  help: 'Shows which backend "auto" picks and why it passed the others over, then tries each backend in turn.',
+  async run() {
+    const report = await initBackend('auto');
+    stdout(`auto picks: ${report.name}`);
+    for (const line of describeBackendReport(report)) stdout(`  ${line}`);
+    stdout('');
+    stdout(formatBackendTable(await describeBackends()));
+    return EXIT_OK;
+  },
+};
+
+const COMMANDS: Record<string, Command> = {
+  train,
+  generate: generateCommand,
+  attention: attentionCommand,
+  tokenize: tokenizeCommand,
+  backends: backendsCommand,
+};
+
+function mainHelp(): string {
+  const width = Math.max(...Object.keys(COMMANDS).map((n) => n.length));
+  return [
+    `lmx ${version}: train a small GPT on your notes and look inside it`,
+    '',
+    'Usage: lmx <command> [options]',
+    '',
+    'Commands:',
+    ...Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(width)}  ${c.summary}`),
+    '',
+    'lmx <command> --help   options of a command',
+    'lmx --version          the version',
+  ].join('\n');
+}
+
+function commandHelp(command: Command): string {
+  return [`Usage: ${command.usage}`, '', `${command.summary[0].toUpperCase()}${command.summary.slice(1)}.`, '', command.help].join('\n');
+}
+
+/** Runs the CLI with the arguments after `lmx`; returns the exit code. */
+export async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+    if (name === 'help' && rest[0] && COMMANDS[rest[0]]) stdout(commandHelp(COMMANDS[rest[0]]));
+    else stdout(mainHelp());
+    return name === undefined ? EXIT_USAGE : EXIT_OK;
+  }
+  if (name === '--version' || name === '-v' || name === 'version') {
+    stdout(version);
+    return EXIT_OK;
+  }
+  const command = COMMANDS[name];
+  try {
+    if (!command) {
+      throw new UserError(
+        name.startsWith('-') ? `Unknown option '${name}' (see lmx --help).` : `Unknown command '${name}'; commands: ${Object.keys(COMMANDS).join(', ')}.`,
+      );
+    }
+    if (rest.includes('--help') || rest.includes('-h')) {
+      stdout(commandHelp(command));
+      return EXIT_OK;
+    }
+    let parsed;
+    try {
+      parsed = parseArgs({ args: rest, options: { ...command.options, ...HELP_OPTION }, strict: true, allowPositionals: command.positionals !== 'none' });
+    } catch (error) {
+      throw new UserError(`lmx ${name}: ${parseArgsMessage(error)} (see lmx ${name} --help).`);
+    }
+    const { values, positionals } = parsed;
+    if (command.positionals === 'one' && positionals.length !== 1) {
+      throw new UserError(
+        positionals.length === 0
+          ? `lmx ${name} needs the text as one argument (see lmx ${name} --help).`
+          : `lmx ${name} takes one text argument, got ${positionals.length}; quote the text (see lmx ${name} --help).`,
+      );
+    }
+    return await command.run(values as Record<string, string | boolean | undefined>, positionals);
+  } catch (error) {
+    return reportError(error);
+  }
+}
+
+function parseArgsMessage(error: unknown): string {
+  const e = error as NodeJS.ErrnoException;
+  const message = errorMessage(error);
+  if (e?.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') {
+    const option = /'([^']+)'/.exec(message)?.[1];
+    return `unknown option '${option ?? message}'`;
+  }
+  if (e?.code === 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL') {
+    const arg = /'([^']*)'/.exec(message)?.[1];
+    return `unexpected argument '${arg}': this command takes options only`;
+  }
+  if (e?.code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE') {
+    const option = /'(?:-\w, )?(--?[\w-]+)/.exec(message)?.[1];
+    if (/argument missing/.test(message)) return `option '${option}' needs a value`;
+    if (/ambiguous/.test(message)) return `option '${option}' needs a value; write a value starting with '-' as ${option}=-1`;
+    if (/does not take an argument/.test(message)) return `option '${option}' takes no value`;
+  }
+  return message.charAt(0).toLowerCase() + message.slice(1);
+}
+
+function reportError(error: unknown): number {
+  if (isUserError(error) || error instanceof CheckpointError) {
+    const message = errorMessage(error);
+    stderr(message.startsWith('lmx ') ? message : `lmx: ${message}`);
+    return EXIT_USAGE;
+  }
+  if (process.env.LMX_DEBUG) {
+    stderr(`lmx: internal error: ${(error as Error)?.stack ?? String(error)}`);
+  } else {
+    stderr(`lmx: internal error: ${errorMessage(error)} (set LMX_DEBUG=1 for details)`);
+  }
+  return EXIT_INTERNAL;
+}
+
+if (require.main === module) {
+  // process.exit: a native backend may hold handles that would keep the process alive. Writes to a pipe or a
+  // file are synchronous on Linux and macOS, so nothing printed is lost.
+  main(process.argv.slice(2)).then(
+    (code) => process.exit(code),
+    (error) => process.exit(reportError(error)),
+  );
+}

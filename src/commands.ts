@@ -1,0 +1,251 @@
+// The commands, as a table of plain functions over a context (the way rust-analyzer's client does it):
+// each entry takes the Ctx and returns the handler registered as `lmExplorer.<name>`. Handlers return a
+// result object rather than only showing UI, so the integration tests (and other commands) can read it.
+
+import * as vscode from 'vscode';
+import { ENCODING_DESCRIPTIONS, type EncodingName } from './engine/tokenizer';
+import { ENCODING_SETTINGS, writeSetting, type TokensConfig } from './config';
+import {
+  contextFit,
+  encodingsNeeded,
+  fitDescription,
+  fitDetail,
+  fitLabel,
+  type FitRow,
+} from './features/contextFit';
+import type { ShowResult, TokenOverlay } from './features/tokenIds';
+import type { TokenStatusBar } from './features/tokenStatusBar';
+import { resolveEncoding, type EncodingSetting, type ModelVocabulary, type TokenizeService } from './features/tokenizeService';
+
+export interface Message {
+  level: 'info' | 'warning' | 'error';
+  text: string;
+}
+
+/** Shows messages and remembers them (the tests read what the user was told). */
+export class Notifier {
+  private readonly log: Message[] = [];
+
+  info(text: string): void {
+    this.push({ level: 'info', text });
+    void vscode.window.showInformationMessage(text);
+  }
+
+  warn(text: string): void {
+    this.push({ level: 'warning', text });
+    void vscode.window.showWarningMessage(text);
+  }
+
+  error(text: string): void {
+    this.push({ level: 'error', text });
+    void vscode.window.showErrorMessage(text);
+  }
+
+  last(): Message | undefined {
+    return this.log[this.log.length - 1];
+  }
+
+  all(): readonly Message[] {
+    return this.log;
+  }
+
+  private push(message: Message): void {
+    this.log.push(message);
+    if (this.log.length > 50) this.log.shift();
+  }
+}
+
+export interface ContextFitResult {
+  ok: true;
+  source: 'selection' | 'document';
+  documentUri: string;
+  /** Token counts per encoding. */
+  counts: Partial<Record<EncodingName, number>>;
+  rows: FitRow[];
+}
+
+/** Everything a command may use. */
+export interface Ctx {
+  extension: vscode.ExtensionContext;
+  config: () => TokensConfig;
+  service: TokenizeService;
+  model: ModelVocabulary;
+  overlay: TokenOverlay;
+  statusBar: TokenStatusBar;
+  notify: Notifier;
+  /** The latest context fit, for the API. */
+  lastContextFit?: ContextFitResult;
+}
+
+export type Failure = { ok: false; message: string };
+export type Cmd = (...args: any[]) => unknown;
+export type CommandFactory = (ctx: Ctx) => Cmd;
+
+function noEditor(ctx: Ctx): Failure {
+  const message = 'Open a text file (or a new untitled one) first: LM Explorer works on the text of the active editor.';
+  ctx.notify.info(message);
+  return { ok: false, message };
+}
+
+/** lmExplorer.showTokenIds: the overlay on the selection, or on the whole document. */
+export function showTokenIds(ctx: Ctx): Cmd {
+  return async (): Promise<ShowResult> => {
+    const editor = vscode.window.activeTextEditor;
+    if (!editor) return noEditor(ctx);
+    let result: ShowResult;
+    try {
+      result = await ctx.overlay.show(editor);
+    } catch (error) {
+      const message = `Could not tokenize this text: ${error instanceof Error ? error.message : String(error)}`;
+      ctx.notify.error(message);
+      return { ok: false, message };
+    }
+    if (!result.ok) ctx.notify.info(result.message);
+    else for (const warning of result.warnings) ctx.notify.warn(warning);
+    return result;
+  };
+}
+
+/** lmExplorer.clearTokenIds: removes the overlay (also bound to Escape while it is shown). */
+export function clearTokenIds(ctx: Ctx): Cmd {
+  return (): { ok: true; cleared: boolean } => ({ ok: true, cleared: ctx.overlay.clear() });
+}
+
+/** lmExplorer.toggleTokenWhitespace: flips lmExplorer.tokens.showWhitespace. */
+export function toggleTokenWhitespace(ctx: Ctx): Cmd {
+  return async (): Promise<{ ok: true; showWhitespace: boolean }> => {
+    const value = !ctx.config().showWhitespace;
+    await writeSetting('tokens.showWhitespace', value);
+    return { ok: true, showWhitespace: value };
+  };
+}
+
+/**
+ * lmExplorer.switchEncoding: a quick pick of the encodings (with what uses each); writes
+ * lmExplorer.tokens.encoding. With an argument, sets that encoding without asking.
+ */
+export function switchEncoding(ctx: Ctx): Cmd {
+  return async (encoding?: unknown): Promise<{ ok: true; encoding: EncodingSetting } | Failure> => {
+    let chosen: EncodingSetting | undefined;
+    if (encoding !== undefined) {
+      if (typeof encoding !== 'string' || !(ENCODING_SETTINGS as readonly string[]).includes(encoding)) {
+        const message = `Unknown encoding ${JSON.stringify(encoding)}. Known: ${ENCODING_SETTINGS.join(', ')}.`;
+        ctx.notify.error(message);
+        return { ok: false, message };
+      }
+      chosen = encoding as EncodingSetting;
+    } else {
+      const current = ctx.config().encoding;
+      let modelDetail: string;
+      try {
+        const vocab = await ctx.model.load();
+        modelDetail = vocab
+          ? `Your trained model: ${vocab.size} tokens, cut with ${vocab.tokenizer}`
+          : 'No trained model yet: falls back to o200k_base';
+      } catch (error) {
+        modelDetail = `The model's vocabulary cannot be read: ${error instanceof Error ? error.message : String(error)}`;
+      }
+      type Item = vscode.QuickPickItem & { value: EncodingSetting };
+      const items: Item[] = ENCODING_SETTINGS.map((value) => ({
+        value,
+        label: value === current ? `$(check) ${value}` : value,
+        description: value === 'model' ? "the trained model's own vocabulary" : ENCODING_DESCRIPTIONS[value],
+        detail: value === 'model' ? modelDetail : undefined,
+      }));
+      const pick = await vscode.window.showQuickPick(items, {
+        title: 'Token encoding for Show Token IDs, the status bar counts and Context Fit',
+        placeHolder: `Now: ${current}`,
+        matchOnDescription: true,
+      });
+      if (!pick) return { ok: false, message: 'cancelled' };
+      chosen = pick.value;
+    }
+    await writeSetting('tokens.encoding', chosen);
+    return { ok: true, encoding: chosen };
+  };
+}
+
+/**
+ * lmExplorer.checkContextFit: the document's (or selection's) token count against the context windows of
+ * well-known models, as a quick pick. The quick pick is shown and the result returned without waiting for it.
+ */
+export function checkContextFit(ctx: Ctx): Cmd {
+  return async (): Promise<ContextFitResult | Failure> => {
+    const editor = vscode.window.activeTextEditor;
+    if (!editor) return noEditor(ctx);
+    const document = editor.document;
+    const selections = editor.selections.filter((s) => !s.isEmpty);
+    const source: 'selection' | 'document' = selections.length > 0 ? 'selection' : 'document';
+    const text = source === 'selection' ? selections.map((s) => document.getText(s)).join('\n') : document.getText();
+    if (text.length === 0) {
+      const message = 'Nothing to check: the document is empty.';
+      ctx.notify.info(message);
+      return { ok: false, message };
+    }
+    const encodings = encodingsNeeded();
+    const run = async () => {
+      const values = await Promise.all(encodings.map((e) => ctx.service.count(text, e)));
+      return Object.fromEntries(encodings.map((e, i) => [e, values[i]])) as Partial<Record<EncodingName, number>>;
+    };
+    const counts = ctx.service.usesWorker(text.length)
+      ? await vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: 'Counting tokens…' }, run)
+      : await run();
+    const rows = contextFit(counts);
+    const result: ContextFitResult = { ok: true, source, documentUri: document.uri.toString(), counts, rows };
+    ctx.lastContextFit = result;
+    showContextFit(result);
+    return result;
+  };
+}
+
+function showContextFit(result: ContextFitResult): void {
+  const format = (n: number) => n.toLocaleString('en-US');
+  const quickPick = vscode.window.createQuickPick<vscode.QuickPickItem>();
+  const o200k = result.counts.o200k_base ?? 0;
+  const fitting = result.rows.filter((r) => r.fits).length;
+  quickPick.title = `Context fit of the ${result.source === 'selection' ? 'selection' : 'document'}: ${format(o200k)} tokens (o200k_base) · fits ${fitting} of ${result.rows.length} models`;
+  quickPick.placeholder = 'OpenAI counts are exact; other vendors’ are estimates made with o200k_base or cl100k_base';
+  quickPick.matchOnDescription = true;
+  quickPick.matchOnDetail = true;
+  const item = (row: FitRow): vscode.QuickPickItem => ({
+    label: fitLabel(row),
+    description: fitDescription(row, format),
+    detail: fitDetail(row),
+  });
+  const exact = result.rows.filter((r) => r.model.exact);
+  const estimated = result.rows.filter((r) => !r.model.exact);
+  quickPick.items = [
+    { label: 'OpenAI — exact counts', kind: vscode.QuickPickItemKind.Separator },
+    ...exact.map(item),
+    { label: 'Other models — estimates (their tokenizers are not in gpt-tokenizer)', kind: vscode.QuickPickItemKind.Separator },
+    ...estimated.map(item),
+  ];
+  quickPick.onDidAccept(() => quickPick.hide());
+  quickPick.onDidHide(() => quickPick.dispose());
+  quickPick.show();
+}
+
+/** The commands, registered as `lmExplorer.<name>` (package.json's contributes.commands lists the same). */
+export const COMMANDS = {
+  showTokenIds,
+  clearTokenIds,
+  toggleTokenWhitespace,
+  switchEncoding,
+  checkContextFit,
+} satisfies Record<string, CommandFactory>;
+
+/** Re-applies the settings to what is shown (called on configuration changes). */
+export async function applyTokenSettings(ctx: Ctx, changed: { encoding: boolean; whitespace: boolean }): Promise<void> {
+  if (changed.encoding && ctx.overlay.visible) {
+    const result = await ctx.overlay.refresh();
+    if (result?.ok) for (const warning of result.warnings) ctx.notify.warn(warning);
+  } else if (changed.whitespace) {
+    ctx.overlay.relayout();
+  }
+  ctx.statusBar.onConfigChanged();
+}
+
+/** What the encoding setting means now (for callers that need the tokenizer, e.g. later features). */
+export function currentEncoding(ctx: Ctx) {
+  return resolveEncoding(ctx.config().encoding, ctx.model);
+}

@@ -1,0 +1,490 @@
+// Checkpoints: one folder per model.
+//
+//   DIR/model.safetensors          float32 weights, nanoGPT names (GPT.parameterShapes()), in that order
+//   DIR/config.json                { formatVersion, model: GPTConfig, tokenizer, vocabSize, created, step, … }
+//   DIR/vocab.json                 the Vocabulary (vocab.ts)
+//   DIR/trainer-state.safetensors  AdamW's moments "m.<parameter>" and "v.<parameter>", when there is a
+//                                  training state
+//   DIR/trainer.json               the rest of the training state: step, seed, batch generator state …
+//
+// Saving is atomic: everything is written into a sibling folder DIR.tmp-<random> and fsynced, config.json
+// last; then DIR is renamed to DIR.old-<random>, the new folder renamed to DIR, and the old one removed. A crash
+// at any point leaves either DIR complete, or (between the two renames) no DIR but a complete DIR.tmp-* and
+// DIR.old-*: the loader then takes the newest complete one. A DIR.tmp-* without a readable config.json is an
+// interrupted write and is never loaded; leftovers are removed by the next save.
+//
+// Loading checks everything and throws a CheckpointError naming the file and what is wrong with it.
+
+import { randomBytes } from 'crypto';
+import { promises as fs } from 'fs';
+import * as path from 'path';
+import { UserError } from './errors';
+import { GPT, validateConfig, type GPTConfig } from './model';
+import { readSafetensors, SafetensorsError, writeSafetensors, type SafeTensor, type SafetensorsFile } from './safetensors';
+import { isTokenizerName, TOKENIZERS, type TokenizerName } from './tokenizer';
+import { Rng, type RngState } from './rng';
+import type { TrainerState } from './trainer';
+import { Vocabulary } from './vocab';
+
+export const CHECKPOINT_FORMAT_VERSION = 1;
+
+export const CHECKPOINT_FILES = {
+  model: 'model.safetensors',
+  config: 'config.json',
+  vocab: 'vocab.json',
+  trainerTensors: 'trainer-state.safetensors',
+  trainer: 'trainer.json',
+} as const;
+
+/** What is wrong with a checkpoint; the message is "<file>: <what is wrong>". */
+export class CheckpointError extends UserError {
+  constructor(
+    readonly file: string,
+    readonly detail: string,
+  ) {
+    super(`${file}: ${detail}`);
+    this.name = 'CheckpointError';
+  }
+}
+
+/** config.json. Fields beyond these (from SaveOptions.info) are kept as they are. */
+export interface CheckpointConfig {
+  formatVersion: number;
+  model: GPTConfig;
+  tokenizer: TokenizerName;
+  vocabSize: number;
+  /** ISO 8601 time of the save. */
+  created: string;
+  /** Optimiser steps taken (0 without a training state). */
+  step: number;
+  parameters: number;
+  engine: { name: string; version: number };
+  [key: string]: unknown;
+}
+
+export interface LoadedCheckpoint {
+  model: GPT;
+  vocab: Vocabulary;
+  state?: TrainerState;
+  config: CheckpointConfig;
+  /** The folder actually read: DIR, or a complete DIR.tmp-… or DIR.old-… left by a save that was cut short. */
+  dir: string;
+}
+
+export interface SaveOptions {
+  /** Extra fields for config.json (training settings, corpus summary …). */
+  info?: Record<string, unknown>;
+  /** For tests: called with the temporary folder once it is complete, before the swap. */
+  beforeSwap?: (tmpDir: string) => void | Promise<void>;
+  /** For tests: called between moving the old folder aside and moving the new one in. */
+  betweenRenames?: (oldDir: string, tmpDir: string) => void | Promise<void>;
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Saving
+
+export async function saveCheckpoint(dir: string, model: GPT, vocab: Vocabulary, state?: TrainerState, options: SaveOptions = {}): Promise<void> {
+  if (vocab.size !== model.config.vocabSize) {
+    throw new Error(`The vocabulary has ${vocab.size} tokens but the model was built for ${model.config.vocabSize}`);
+  }
+  const target = path.resolve(dir);
+  const parent = path.dirname(target);
+  const base = path.basename(target);
+  await fs.mkdir(parent, { recursive: true });
+  const tmp = path.join(parent, `${base}.tmp-${randomBytes(6).toString('hex')}`);
+  await fs.mkdir(tmp);
+  let old: string | undefined;
+  let swapped = false;
+  try {
+    // The weights, in parameterShapes() order.
+    const weights = model.getWeights();
+    const shapes = model.parameterShapes();
+    const tensors = new Map<string, SafeTensor>();
+    for (const [name, shape] of Object.entries(shapes)) {
+      tensors.set(name, { dtype: 'F32', shape, data: weights.get(name)! });
+    }
+    await writeSafetensors(path.join(tmp, CHECKPOINT_FILES.model), tensors, { format: 'pt', lmx_format_version: String(CHECKPOINT_FORMAT_VERSION) }, { fsync: true });
+    await writeFileSynced(path.join(tmp, CHECKPOINT_FILES.vocab), JSON.stringify(vocab.toJSON()));
+    let step = 0;
+    if (state) {
+      await writeSafetensors(path.join(tmp, CHECKPOINT_FILES.trainerTensors), stateTensors(state, shapes), { format: 'lmx-trainer-state' }, { fsync: true });
+      await writeFileSynced(path.join(tmp, CHECKPOINT_FILES.trainer), JSON.stringify(stateJSON(state), null, 2) + '\n');
+      step = state.step;
+    }
+    const config: CheckpointConfig = {
+      ...(options.info ?? {}),
+      formatVersion: CHECKPOINT_FORMAT_VERSION,
+      model: { ...model.config },
+      tokenizer: vocab.tokenizer,
+      vocabSize: vocab.size,
+      created: new Date().toISOString(),
+      step,
+      parameters: model.parameterCounts().total,
+      engine: { name: 'lm-explorer', version: CHECKPOINT_FORMAT_VERSION },
+    };
+    // config.json last: a temporary folder with a readable config.json is complete.
+    await writeFileSynced(path.join(tmp, CHECKPOINT_FILES.config), JSON.stringify(config, null, 2) + '\n');
+    await syncDirectory(tmp);
+    await options.beforeSwap?.(tmp);
+
+    if (await exists(target)) {
+      old = path.join(parent, `${base}.old-${randomBytes(6).toString('hex')}`);
+      await fs.rename(target, old);
+    }
+    await options.betweenRenames?.(old ?? '', tmp);
+    await fs.rename(tmp, target);
+    swapped = true;
+    await syncDirectory(parent);
+  } catch (error) {
+    // Put things back as they were: the previous checkpoint in place, no temporary folder.
+    if (!swapped) {
+      if (old && !(await exists(target))) await fs.rename(old, target).catch(() => undefined);
+      await fs.rm(tmp, { recursive: true, force: true }).catch(() => undefined);
+    }
+    throw error;
+  }
+  if (old) await fs.rm(old, { recursive: true, force: true }).catch(() => undefined);
+  await removeLeftovers(parent, base);
+}
+
+async function writeFileSynced(file: string, text: string): Promise<void> {
+  const handle = await fs.open(file, 'w');
+  try {
+    await handle.writeFile(text, 'utf8');
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}
+
+/** fsync a folder, so that the names in it (renames, new files) are on disk too. Not possible on Windows. */
+async function syncDirectory(dir: string): Promise<void> {
+  let handle;
+  try {
+    handle = await fs.open(dir, 'r');
+    await handle.sync();
+  } catch {
+    // EISDIR/EPERM on Windows, where directories cannot be opened for fsync: nothing to do
+  } finally {
+    await handle?.close().catch(() => undefined);
+  }
+}
+
+async function exists(file: string): Promise<boolean> {
+  try {
+    await fs.lstat(file);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Removes DIR.tmp-* and DIR.old-* folders left by saves that were cut short. */
+async function removeLeftovers(parent: string, base: string): Promise<void> {
+  let names: string[];
+  try {
+    names = await fs.readdir(parent);
+  } catch {
+    return;
+  }
+  for (const name of names) {
+    if (isLeftoverName(name, base)) await fs.rm(path.join(parent, name), { recursive: true, force: true }).catch(() => undefined);
+  }
+}
+
+function isLeftoverName(name: string, base: string): boolean {
+  return name.startsWith(`${base}.tmp-`) || name.startsWith(`${base}.old-`);
+}
+
+// ---------------------------------------------------------------------------------------------------
+// The training state: AdamW's moments into safetensors ("m.<parameter>", "v.<parameter>", with the
+// parameters' shapes), the rest into trainer.json.
+
+/** trainer.json. */
+interface TrainerJSON {
+  formatVersion: number;
+  step: number;
+  seed: number;
+  tokensSeen: number;
+  elapsedMs: number;
+  rngState?: RngState;
+  loss?: number;
+  valLoss?: number;
+}
+
+function stateTensors(state: TrainerState, shapes: Record<string, number[]>): Map<string, SafeTensor> {
+  const tensors = new Map<string, SafeTensor>();
+  for (const which of ['m', 'v'] as const) {
+    const moments = state.optimizer[which] as Record<string, Float32Array> | Map<string, Float32Array>;
+    for (const [name, shape] of Object.entries(shapes)) {
+      const data = moments instanceof Map ? moments.get(name) : moments[name];
+      if (!data || data.length !== size(shape)) throw new Error(`Training state: optimizer.${which} has no ${size(shape)} values for ${name}`);
+      tensors.set(`${which}.${name}`, { dtype: 'F32', shape, data });
+    }
+  }
+  return tensors;
+}
+
+function stateJSON(state: TrainerState): TrainerJSON {
+  const json: TrainerJSON = {
+    formatVersion: CHECKPOINT_FORMAT_VERSION,
+    step: state.step,
+    seed: state.seed,
+    tokensSeen: state.tokensSeen,
+    elapsedMs: state.elapsedMs,
+  };
+  if (state.rngState) json.rngState = { ...state.rngState };
+  if (state.loss !== undefined && Number.isFinite(state.loss)) json.loss = state.loss;
+  if (state.valLoss !== undefined && Number.isFinite(state.valLoss)) json.valLoss = state.valLoss;
+  return json;
+}
+
+function size(shape: number[]): number {
+  return shape.reduce((a, b) => a * b, 1);
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Loading
+
+/**
+ * Where a checkpoint can be read: DIR when it exists; when it does not (a save was cut short between its two
+ * renames), the newest complete DIR.tmp-* and then DIR.old-* beside it, if any.
+ */
+export async function resolveCheckpointDir(dir: string): Promise<string[]> {
+  const target = path.resolve(dir);
+  if (await exists(target)) return [target];
+  const parent = path.dirname(target);
+  const base = path.basename(target);
+  let names: string[];
+  try {
+    names = await fs.readdir(parent);
+  } catch {
+    return [];
+  }
+  const candidates: { dir: string; kind: number; time: number }[] = [];
+  for (const name of names) {
+    if (!isLeftoverName(name, base)) continue;
+    const full = path.join(parent, name);
+    try {
+      const config = JSON.parse(await fs.readFile(path.join(full, CHECKPOINT_FILES.config), 'utf8'));
+      const time = Date.parse(config?.created);
+      // A save moves the old folder aside only once the new one is complete: the .tmp one is newer.
+      candidates.push({ dir: full, kind: name.startsWith(`${base}.tmp-`) ? 0 : 1, time: Number.isFinite(time) ? time : 0 });
+    } catch {
+      // no readable config.json: an interrupted write, never loaded
+    }
+  }
+  candidates.sort((a, b) => a.kind - b.kind || b.time - a.time);
+  return candidates.map((c) => c.dir);
+}
+
+/** Reads config.json only (cheap: for listing checkpoints). */
+export async function readCheckpointConfig(dir: string): Promise<CheckpointConfig> {
+  const [first] = await resolveCheckpointDir(dir);
+  return readConfig(first ?? path.resolve(dir));
+}
+
+export interface LoadOptions {
+  /**
+   * Called once every file has been read and checked, before the model is built: the place to start a
+   * TensorFlow.js backend, so that a broken checkpoint is reported before any backend is probed.
+   */
+  beforeModel?: () => unknown | Promise<unknown>;
+}
+
+/** Loads a checkpoint folder; every problem with its files is a CheckpointError naming the file. */
+export async function loadCheckpoint(dir: string, options: LoadOptions = {}): Promise<LoadedCheckpoint> {
+  const candidates = await resolveCheckpointDir(dir);
+  if (candidates.length === 0) throw new CheckpointError(path.resolve(dir), 'no such checkpoint folder');
+  let firstError: unknown;
+  for (const candidate of candidates) {
+    try {
+      return await loadFrom(candidate, options);
+    } catch (error) {
+      // DIR itself is the only candidate when it exists: its errors are reported as they are.
+      firstError ??= error;
+    }
+  }
+  throw firstError;
+}
+
+async function readJson(file: string): Promise<unknown> {
+  let text: string;
+  try {
+    text = await fs.readFile(file, 'utf8');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new CheckpointError(file, code === 'ENOENT' ? 'file is missing' : `cannot be read (${code ?? (error as Error).message})`);
+  }
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    throw new CheckpointError(file, `not valid JSON (${(error as Error).message})`);
+  }
+}
+
+async function readConfig(dir: string): Promise<CheckpointConfig> {
+  const file = path.join(dir, CHECKPOINT_FILES.config);
+  const fail = (detail: string): never => {
+    throw new CheckpointError(file, detail);
+  };
+  const json = await readJson(file);
+  if (typeof json !== 'object' || json === null || Array.isArray(json)) return fail('not a JSON object');
+  const c = json as Record<string, unknown>;
+  if (c.formatVersion === undefined) fail('has no formatVersion; not an LM Explorer checkpoint');
+  if (c.formatVersion !== CHECKPOINT_FORMAT_VERSION) {
+    fail(`formatVersion ${JSON.stringify(c.formatVersion)} is not supported (this version of LM Explorer reads ${CHECKPOINT_FORMAT_VERSION})`);
+  }
+  let model: GPTConfig;
+  try {
+    model = validateConfig(c.model as GPTConfig);
+  } catch (error) {
+    return fail(`"model": ${(error as Error).message}`);
+  }
+  if (!isTokenizerName(c.tokenizer)) fail(`"tokenizer" ${JSON.stringify(c.tokenizer)} is unknown (known: ${TOKENIZERS.join(', ')})`);
+  if (c.vocabSize !== undefined && c.vocabSize !== model.vocabSize) fail(`"vocabSize" ${c.vocabSize} differs from model.vocabSize ${model.vocabSize}`);
+  return {
+    ...c,
+    model,
+    tokenizer: c.tokenizer as TokenizerName,
+    vocabSize: model.vocabSize,
+    step: typeof c.step === 'number' ? c.step : 0,
+  } as CheckpointConfig;
+}
+
+async function readTensors(file: string): Promise<SafetensorsFile> {
+  try {
+    return await readSafetensors(file);
+  } catch (error) {
+    if (error instanceof SafetensorsError) throw new CheckpointError(error.file, error.detail);
+    throw error;
+  }
+}
+
+async function loadFrom(dir: string, options: LoadOptions): Promise<LoadedCheckpoint> {
+  const config = await readConfig(dir);
+
+  const vocabFile = path.join(dir, CHECKPOINT_FILES.vocab);
+  let vocab: Vocabulary;
+  try {
+    vocab = Vocabulary.fromJSON(await readJson(vocabFile));
+  } catch (error) {
+    if (error instanceof CheckpointError) throw error;
+    throw new CheckpointError(vocabFile, (error as Error).message);
+  }
+  if (vocab.size !== config.model.vocabSize) {
+    throw new CheckpointError(vocabFile, `has ${vocab.size} tokens, but config.json says the model's vocabSize is ${config.model.vocabSize}`);
+  }
+  if (vocab.tokenizer !== config.tokenizer) {
+    throw new CheckpointError(vocabFile, `is for the ${vocab.tokenizer} tokenizer, but config.json says ${config.tokenizer}`);
+  }
+
+  const modelFile = path.join(dir, CHECKPOINT_FILES.model);
+  const { tensors } = await readTensors(modelFile);
+  const shapes = parameterShapesOf(config.model);
+  for (const [name, t] of tensors) {
+    const expected = shapes[name];
+    if (!expected) throw new CheckpointError(modelFile, `unexpected tensor "${name}" (the model has no such parameter)`);
+    if (t.dtype !== 'F32') throw new CheckpointError(modelFile, `tensor "${name}" has dtype ${t.dtype}, expected F32`);
+    if (t.shape.length !== expected.length || t.shape.some((d, i) => d !== expected[i])) {
+      throw new CheckpointError(modelFile, `tensor "${name}" has shape [${t.shape}], expected [${expected}]`);
+    }
+  }
+  for (const [name, shape] of Object.entries(shapes)) {
+    if (!tensors.has(name)) throw new CheckpointError(modelFile, `tensor "${name}" (shape [${shape}]) is missing`);
+  }
+  const state = await loadState(dir, shapes);
+
+  // Every file is read and checked: only now is TensorFlow.js needed.
+  await options.beforeModel?.();
+  const model = new GPT(config.model);
+  try {
+    const weights = new Map<string, Float32Array>();
+    for (const [name, t] of tensors) weights.set(name, t.data as Float32Array);
+    model.setWeights(weights);
+  } catch (error) {
+    model.dispose();
+    throw new CheckpointError(modelFile, (error as Error).message);
+  }
+  return { model, vocab, state, config, dir };
+}
+
+/**
+ * The parameter shapes of a configuration, without building a model (so without TensorFlow.js):
+ * GPT.parameterShapes() reads nothing but this.config.
+ */
+function parameterShapesOf(config: GPTConfig): Record<string, number[]> {
+  return GPT.prototype.parameterShapes.call({ config } as GPT);
+}
+
+async function loadState(dir: string, shapes: Record<string, number[]>): Promise<TrainerState | undefined> {
+  const jsonFile = path.join(dir, CHECKPOINT_FILES.trainer);
+  const tensorFile = path.join(dir, CHECKPOINT_FILES.trainerTensors);
+  const hasJson = await exists(jsonFile);
+  const hasTensors = await exists(tensorFile);
+  if (!hasJson && !hasTensors) return undefined;
+  if (!hasJson) throw new CheckpointError(jsonFile, `file is missing (${CHECKPOINT_FILES.trainerTensors} is there)`);
+  if (!hasTensors) throw new CheckpointError(tensorFile, `file is missing (${CHECKPOINT_FILES.trainer} is there)`);
+
+  const json = await readJson(jsonFile);
+  const fail = (detail: string): never => {
+    throw new CheckpointError(jsonFile, detail);
+  };
+  if (typeof json !== 'object' || json === null || Array.isArray(json)) return fail('not a JSON object');
+  const j = json as Record<string, unknown>;
+  if (j.formatVersion !== CHECKPOINT_FORMAT_VERSION) {
+    fail(`formatVersion ${JSON.stringify(j.formatVersion)} is not supported (this version of LM Explorer reads ${CHECKPOINT_FORMAT_VERSION})`);
+  }
+  const count = (key: string): number => {
+    const v = j[key];
+    if (typeof v !== 'number' || !Number.isInteger(v) || v < 0) fail(`"${key}" ${JSON.stringify(v)} is not a whole number ≥ 0`);
+    return v as number;
+  };
+  const state: TrainerState = {
+    step: count('step'),
+    seed: count('seed'),
+    tokensSeen: count('tokensSeen'),
+    elapsedMs: typeof j.elapsedMs === 'number' && j.elapsedMs >= 0 ? j.elapsedMs : fail(`"elapsedMs" ${JSON.stringify(j.elapsedMs)} is not a duration`),
+    optimizer: { m: {}, v: {} },
+  };
+  if (j.rngState !== undefined) {
+    try {
+      state.rngState = Rng.fromState(j.rngState as RngState).state;
+    } catch (error) {
+      fail(`"rngState": ${(error as Error).message}`);
+    }
+  }
+  for (const key of ['loss', 'valLoss'] as const) {
+    if (j[key] === undefined) continue;
+    if (typeof j[key] !== 'number') fail(`"${key}" ${JSON.stringify(j[key])} is not a number`);
+    state[key] = j[key] as number;
+  }
+
+  const { tensors } = await readTensors(tensorFile);
+  for (const [name, t] of tensors) {
+    const match = /^([mv])\.(.+)$/.exec(name);
+    const shape = match ? shapes[match[2]] : undefined;
+    if (!match || !shape) throw new CheckpointError(tensorFile, `unexpected tensor "${name}" (expected m.<parameter> and v.<parameter>)`);
+    if (t.dtype !== 'F32') throw new CheckpointError(tensorFile, `tensor "${name}" has dtype ${t.dtype}, expected F32`);
+    if (t.shape.join() !== shape.join() || t.shape.length !== shape.length) {
+      throw new CheckpointError(tensorFile, `tensor "${name}" has shape [${t.shape}], expected [${shape}]`);
+    }
+    state.optimizer[match[1] as 'm' | 'v'][match[2]] = t.data as Float32Array;
+  }
+  for (const which of ['m', 'v'] as const) {
+    for (const [name, shape] of Object.entries(shapes)) {
+      if (!state.optimizer[which][name]) throw new CheckpointError(tensorFile, `tensor "${which}.${name}" (shape [${shape}]) is missing`);
+    }
+  }
+  return state;
+}
+
+/** Whether an error came from a checkpoint (for callers that want to tell it apart from other UserErrors). */
+export function isCheckpointError(error: unknown): error is CheckpointError {
+  return error instanceof CheckpointError;
+}
+
+/** The names of the files of a checkpoint folder, for tools and tests. */
+export function checkpointFile(dir: string, file: keyof typeof CHECKPOINT_FILES): string {
+  return path.join(path.resolve(dir), CHECKPOINT_FILES[file]);
+}

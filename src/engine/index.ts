@@ -1,0 +1,13 @@
+// The engine's public API, for the extension's worker, the CLI and tests. No `vscode` import anywhere below.
+
+export * from './errors';
+export * from './tokenizer';
+export * from './vocab';
+export * from './rng';
+export * from './corpus';
+export * from './backend';
+export * from './model';
+export * from './trainer';
+export * from './generate';
+export * from './safetensors';
+export * from './checkpoint';

@@ -1,0 +1,208 @@
+// The building blocks of the model, each with a hand-written gradient (tf.customGrad). They compute
+// exactly what the plain TensorFlow.js formulation computes (the unit tests check values and gradients
+// against it), but avoid the slow paths of the automatic gradients on the wasm and cpu backends:
+//
+// - A 2-D BatchMatMul with a transposed operand (`transposeA`/`transposeB`) leaves XNNPACK for a naive
+//   loop on wasm: 8-60x slower than an explicit tf.transpose followed by a plain matMul. tf's own
+//   gradient of x·W is dW = xᵀ·dy with transposeA, so `linear` writes its gradient by hand.
+// - The gradient of tf.gather is UnsortedSegmentSum: not registered on wasm at all, and on cpu it loops
+//   over every vocabulary row for every token. `embedding` scatters rows with tf.scatterND instead
+//   (duplicate indices are summed), O(tokens * C) on every backend.
+// - A softmax cross-entropy written with oneHot materialises a (N, V) one-hot in the forward pass and
+//   differentiates through log/softmax; `crossEntropy` is the fused, logsumexp form with the textbook
+//   gradient (softmax - onehot) / N.
+// - LayerNorm and exact GELU get their closed-form gradients: a handful of kernels instead of the dozen
+//   that autodiff records.
+// - Sums over rows (bias and LayerNorm gradients) are matrix products with a row of ones (reduce.ts).
+//
+// Every op here uses only kernels that exist on all TensorFlow.js backends (cpu, wasm, webgl, node).
+
+import * as tf from '@tensorflow/tfjs-core';
+import './gradients'; // registers the kernel gradients tfjs-core's CommonJS build lacks
+import { sumRows } from './reduce';
+
+type GradFunc<T extends tf.Tensor> = (dy: T, saved: tf.Tensor[]) => tf.Tensor | tf.Tensor[];
+
+/** tf.customGrad with typed inputs: f gets the inputs and a save function, returns value and gradient. */
+function customOp<A extends tf.Tensor[], T extends tf.Tensor>(
+  f: (...args: [...A, tf.GradSaveFunc]) => { value: T; gradFunc: GradFunc<T> },
+): (...inputs: A) => T {
+  return tf.customGrad(f as unknown as Parameters<typeof tf.customGrad>[0]) as unknown as (...inputs: A) => T;
+}
+
+// ---------------------------------------------------------------------------------------------------
+// linear: y = x·W + b
+
+const linearWithBias = customOp((x: tf.Tensor, w: tf.Tensor, b: tf.Tensor, save: tf.GradSaveFunc) => {
+  save([x, w]);
+  return {
+    value: tf.add(tf.matMul(x as tf.Tensor2D, w as tf.Tensor2D), b), // (N, out)
+    gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+      const [xs, ws] = saved as tf.Tensor2D[];
+      return [
+        tf.matMul(dy as tf.Tensor2D, tf.transpose(ws)), // dx (N, in)  = dy · Wᵀ
+        tf.matMul(tf.transpose(xs), dy as tf.Tensor2D), // dW (in, out) = xᵀ · dy
+        sumRows(dy as tf.Tensor2D), // db (out) = Σ over rows of dy
+      ];
+    },
+  };
+});
+
+const linearNoBias = customOp((x: tf.Tensor, w: tf.Tensor, save: tf.GradSaveFunc) => {
+  save([x, w]);
+  return {
+    value: tf.matMul(x as tf.Tensor2D, w as tf.Tensor2D),
+    gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+      const [xs, ws] = saved as tf.Tensor2D[];
+      return [tf.matMul(dy as tf.Tensor2D, tf.transpose(ws)), tf.matMul(tf.transpose(xs), dy as tf.Tensor2D)];
+    },
+  };
+});
+
+/** x (N, in) · W (in, out) + b (out) → (N, out). Weights are stored (in, out): no transpose forward. */
+export function linear(x: tf.Tensor2D, w: tf.Tensor2D, b?: tf.Tensor1D): tf.Tensor2D {
+  return (b ? linearWithBias(x, w, b) : linearNoBias(x, w)) as tf.Tensor2D;
+}
+
+// ---------------------------------------------------------------------------------------------------
+// matMulT: y = x·Wᵀ (the output layer tied to the token embedding: logits = x · wteᵀ)
+
+const matMulTransposedOp = customOp((x: tf.Tensor, w: tf.Tensor, save: tf.GradSaveFunc) => {
+  save([x, w]);
+  return {
+    // x (N, C) · Wᵀ (C, V): W is transposed explicitly, the matMul stays a plain one
+    value: tf.matMul(x as tf.Tensor2D, tf.transpose(w as tf.Tensor2D)),
+    gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+      const [xs, ws] = saved as tf.Tensor2D[];
+      return [
+        tf.matMul(dy as tf.Tensor2D, ws), // dx (N, C) = dy · W
+        // dW (V, C) = dyᵀ · x = (xᵀ · dy)ᵀ: transposing x (N, C) and the (C, V) product is cheaper
+        // than transposing dy (N, V) when the vocabulary is larger than the width
+        tf.transpose(tf.matMul(tf.transpose(xs), dy as tf.Tensor2D)),
+      ];
+    },
+  };
+});
+
+/** x (N, C) · Wᵀ for W (V, C) → (N, V). */
+export function matMulTransposed(x: tf.Tensor2D, w: tf.Tensor2D): tf.Tensor2D {
+  return matMulTransposedOp(x, w) as tf.Tensor2D;
+}
+
+// ---------------------------------------------------------------------------------------------------
+// embedding: rows of a table
+
+const embeddingOp = customOp((table: tf.Tensor, ids: tf.Tensor, save: tf.GradSaveFunc) => {
+  save([ids]);
+  const shape = table.shape as [number, number];
+  return {
+    value: tf.gather(table, ids), // (n, C)
+    gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+      const [idsSaved] = saved;
+      // d table = Σ over tokens of dy rows at their ids; scatterND sums duplicate indices
+      const dTable = tf.scatterND(tf.reshape(idsSaved, [-1, 1]), dy, shape); // (V, C)
+      return [dTable, tf.zeros(idsSaved.shape)]; // ids are integers: no gradient
+    },
+  };
+});
+
+/** table (V, C) rows at ids (n) int32 → (n, C). */
+export function embedding(table: tf.Tensor2D, ids: tf.Tensor1D): tf.Tensor2D {
+  return embeddingOp(table, ids) as tf.Tensor2D;
+}
+
+// ---------------------------------------------------------------------------------------------------
+// crossEntropy: mean over rows of -log softmax(logits)[target]
+
+const crossEntropyOp = customOp((logits: tf.Tensor, targets: tf.Tensor, save: tf.GradSaveFunc) => {
+  const [n, vocab] = logits.shape as [number, number];
+  const max = tf.max(logits, 1, true); // (N, 1)
+  const exp = tf.exp(tf.sub(logits, max)); // (N, V), every entry in (0, 1]
+  const sumExp = tf.sum(exp, 1, true); // (N, 1)
+  const logSumExp = tf.reshape(tf.add(tf.log(sumExp), max), [n]); // (N)
+  // logits[i, targets[i]]: a gather from the flattened logits, no one-hot
+  const flatIndex = tf.add(tf.mul(tf.range(0, n, 1, 'int32'), tf.scalar(vocab, 'int32')), targets); // (N)
+  const picked = tf.gather(tf.reshape(logits, [-1]), flatIndex); // (N)
+  save([exp, sumExp, targets]);
+  return {
+    value: tf.mean(tf.sub(logSumExp, picked)),
+    gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+      const [e, s, t] = saved;
+      const probs = tf.div(e, s); // softmax (N, V)
+      const grad = tf.mul(tf.sub(probs, oneHotFloat(t as tf.Tensor1D, vocab)), tf.div(dy, n));
+      return [grad, tf.zeros(t.shape)];
+    },
+  };
+});
+
+/**
+ * A float32 (N, depth) one-hot of ids (N). Not tf.oneHot(…, 'float32'): on the wasm backend (4.22) that
+ * writes the integer bit pattern of 1 into float32 (1.4e-45). A scatter of ones works everywhere.
+ */
+export function oneHotFloat(ids: tf.Tensor1D, depth: number): tf.Tensor2D {
+  const n = ids.shape[0];
+  const flat = tf.add(tf.mul(tf.range(0, n, 1, 'int32'), tf.scalar(depth, 'int32')), ids); // i*depth + id
+  return tf.reshape(tf.scatterND(tf.reshape(flat, [n, 1]), tf.ones([n]), [n * depth]), [n, depth]) as tf.Tensor2D;
+}
+
+/** Mean softmax cross-entropy of logits (N, V) against targets (N) int32; numerically stable. */
+export function crossEntropy(logits: tf.Tensor2D, targets: tf.Tensor1D): tf.Scalar {
+  return crossEntropyOp(logits, targets) as tf.Scalar;
+}
+
+// ---------------------------------------------------------------------------------------------------
+// layerNorm: (x - mean) / sqrt(var + eps) * gain + bias, over the last axis
+
+export const LAYER_NORM_EPS = 1e-5;
+
+const layerNormOp = customOp((x: tf.Tensor, gain: tf.Tensor, bias: tf.Tensor, save: tf.GradSaveFunc) => {
+  const mean = tf.mean(x, 1, true); // (N, 1)
+  const centered = tf.sub(x, mean); // (N, C)
+  const variance = tf.mean(tf.square(centered), 1, true); // (N, 1), biased like PyTorch
+  const rstd = tf.rsqrt(tf.add(variance, LAYER_NORM_EPS)); // (N, 1)
+  const xhat = tf.mul(centered, rstd); // (N, C)
+  save([xhat, rstd, gain]);
+  return {
+    value: tf.add(tf.mul(xhat, gain), bias),
+    gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+      const [xh, r, g] = saved;
+      const dxhat = tf.mul(dy, g); // (N, C)
+      // dx = rstd * (dxhat - mean(dxhat) - xhat * mean(dxhat * xhat))
+      const dx = tf.mul(
+        tf.sub(tf.sub(dxhat, tf.mean(dxhat, 1, true)), tf.mul(xh, tf.mean(tf.mul(dxhat, xh), 1, true))),
+        r,
+      );
+      return [dx, sumRows(tf.mul(dy, xh) as tf.Tensor2D), sumRows(dy as tf.Tensor2D)];
+    },
+  };
+});
+
+/** LayerNorm of x (N, C) with gain (C) and bias (C). */
+export function layerNorm(x: tf.Tensor2D, gain: tf.Tensor1D, bias: tf.Tensor1D): tf.Tensor2D {
+  return layerNormOp(x, gain, bias) as tf.Tensor2D;
+}
+
+// ---------------------------------------------------------------------------------------------------
+// gelu: x * Φ(x), the exact (erf) form
+
+const INV_SQRT2 = Math.SQRT1_2;
+const INV_SQRT_2PI = 1 / Math.sqrt(2 * Math.PI);
+
+const geluOp = customOp((x: tf.Tensor, save: tf.GradSaveFunc) => {
+  const cdf = tf.mul(tf.add(tf.erf(tf.mul(x, INV_SQRT2)), 1), 0.5); // Φ(x)
+  save([x, cdf]);
+  return {
+    value: tf.mul(x, cdf),
+    gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+      const [xs, c] = saved;
+      // d/dx x·Φ(x) = Φ(x) + x·φ(x), φ(x) = exp(-x²/2) / sqrt(2π)
+      const pdf = tf.mul(tf.exp(tf.mul(tf.square(xs), -0.5)), INV_SQRT_2PI);
+      return tf.mul(dy, tf.add(c, tf.mul(xs, pdf)));
+    },
+  };
+});
+
+/** Exact GELU, x·Φ(x) with Φ the standard normal CDF (erf), as PyTorch's nn.GELU(). */
+export function gelu<T extends tf.Tensor>(x: T): T {
+  return geluOp(x) as T;
+}

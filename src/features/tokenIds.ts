@@ -1,0 +1,511 @@
+// The token ID overlay: each token of the selection (or the document) gets an alternating background from a
+// themed palette and its ID drawn right after it; hovering a token tells its index, ID, text and bytes.
+//
+// Only the tokens near the visible ranges are decorated (re-laid out on scroll), so a 1 MB document keeps
+// ~400k tokens in compact arrays and draws a screenful. Large texts are tokenized in the worker (see
+// tokenizeService.ts). One overlay at a time: showing IDs elsewhere replaces it.
+//
+// Edits: an edit that touches the overlaid text clears the overlay; an edit entirely after it changes
+// nothing, and one entirely before it shifts it (the tokens are those of the overlaid text alone).
+
+import * as vscode from 'vscode';
+import { tokenBytes, utf8Text, type TokenizerName } from '../engine/tokenizer';
+import type { TokensConfig } from '../config';
+import {
+  layoutWindow,
+  hoverMarkdown,
+  isContinuation,
+  PALETTE_SIZE,
+  tokenLabel,
+  tokensAt,
+  tokenWindow,
+  type HoverToken,
+  type TokenWindow,
+} from './tokenLayout';
+import {
+  resolveEncoding,
+  type EncodingSetting,
+  type ModelVocabulary,
+  type ResolvedEncoding,
+  type TokenizeService,
+  type TokenTable,
+} from './tokenizeService';
+
+/** Context key: true while the active editor shows token IDs (the Escape keybinding's `when`). */
+export const CONTEXT_KEY = 'lmExplorer.tokenIdsVisible';
+
+/** At most this many tokens are decorated at once (a 1 MB single-line file would otherwise be all of them). */
+export const MAX_DECORATED_TOKENS = 3000;
+/** Lines decorated above and below the visible ones, at least. */
+export const MARGIN_LINES = 40;
+
+export interface OverlayToken {
+  /** 0-based index in the overlay. */
+  index: number;
+  /** The encoding's token ID. */
+  id: number;
+  /** The model's ID, when the overlay shows the trained model's vocabulary (0 = <unk>). */
+  modelId?: number;
+  range: vscode.Range;
+  /** The text drawn after the token: the ID shown ("+231" for a token that finishes a character). */
+  label: string;
+  /** The source text under the token ('' for a token that only finishes a character). */
+  text: string;
+}
+
+export interface OverlayInfo {
+  editorUri: string;
+  /** What the IDs are: an encoding name, or 'model' for the trained model's IDs. */
+  encoding: EncodingSetting;
+  /** The tokenizer that cut the text. */
+  tokenizer: TokenizerName;
+  /** The overlaid range (the selection, or the whole document). */
+  range: vscode.Range;
+  source: 'selection' | 'document';
+  tokenCount: number;
+  /** The first `maxTokens` tokens (all of them for any ordinary selection). */
+  tokens: OverlayToken[];
+  /** What is drawn now: tokens [first, last) around the visible ranges. */
+  decorated: {
+    count: number;
+    first: number;
+    last: number;
+    capped: boolean;
+    range: vscode.Range | undefined;
+    /** Time the last layout took on the extension host (window search, ranges, setDecorations calls). */
+    renderMs: number;
+  };
+  /** Whether the worker tokenized it. */
+  offThread: boolean;
+}
+
+export type ShowResult =
+  | {
+      ok: true;
+      tokenCount: number;
+      encoding: EncodingSetting;
+      source: 'selection' | 'document';
+      /** Something worth telling (the model fallback, NUL characters…). */
+      warnings: string[];
+    }
+  | { ok: false; message: string };
+
+export interface OverlayDeps {
+  service: TokenizeService;
+  config: () => TokensConfig;
+  model: ModelVocabulary;
+}
+
+interface OverlayState {
+  editor: vscode.TextEditor;
+  document: vscode.TextDocument;
+  uri: string;
+  version: number;
+  /** Document offset of the overlaid text's start. */
+  base: number;
+  text: string;
+  source: 'selection' | 'document';
+  encoding: ResolvedEncoding;
+  table: TokenTable;
+  /** The IDs drawn: the model's IDs with the model's vocabulary, else the table's. */
+  labelIds: ArrayLike<number>;
+  modelIds?: Uint32Array;
+  offThread: boolean;
+  /** Decorated now. */
+  window: TokenWindow;
+  /** Lines the decorated window covers (to skip relayout while scrolling inside it). */
+  lines: { from: number; to: number } | undefined;
+  renderMs: number;
+}
+
+const NUL_OR_CONTROL = /[\u0000-\u0008\u000e-\u001f]/;
+
+function labelStyle(contentText: string): vscode.ThemableDecorationAttachmentRenderOptions {
+  return {
+    contentText,
+    color: new vscode.ThemeColor('lmExplorer.tokenIdForeground'),
+    margin: '0 0.25em 0 0.1em',
+    fontStyle: 'normal',
+    fontWeight: 'normal',
+    // Smaller and a touch raised, like a footnote mark: the IDs should not compete with the text.
+    textDecoration: 'none; font-size: 0.78em; vertical-align: 0.15em; font-variant-numeric: tabular-nums',
+  };
+}
+
+export class TokenOverlay implements vscode.Disposable {
+  private state: OverlayState | undefined;
+  private readonly backgroundTypes: vscode.TextEditorDecorationType[];
+  private readonly labelType: vscode.TextEditorDecorationType;
+  private readonly whitespaceTypes: Record<'space' | 'tab' | 'newline', vscode.TextEditorDecorationType>;
+  private readonly disposables: vscode.Disposable[] = [];
+  private hoverRegistration: vscode.Disposable | undefined;
+  private generation = 0;
+  private pending: Promise<unknown> = Promise.resolve();
+  private renderTimer: NodeJS.Timeout | undefined;
+
+  constructor(private readonly deps: OverlayDeps) {
+    this.backgroundTypes = Array.from({ length: PALETTE_SIZE }, (_, i) =>
+      vscode.window.createTextEditorDecorationType({
+        backgroundColor: new vscode.ThemeColor(`lmExplorer.tokenBackground${i + 1}`),
+        borderRadius: '2px',
+        rangeBehavior: vscode.DecorationRangeBehavior.OpenOpen,
+      }),
+    );
+    this.labelType = vscode.window.createTextEditorDecorationType({
+      rangeBehavior: vscode.DecorationRangeBehavior.OpenOpen,
+    });
+    // Spaces and tabs: the mark is drawn after the character and pulled back over it by a negative margin as
+    // wide as itself, so the text does not move; positioned, so that no token background painted later
+    // covers it. Line breaks: drawn at the end of the line, where nothing follows.
+    const mark = (contentText: string, overlay: boolean) =>
+      vscode.window.createTextEditorDecorationType({
+        rangeBehavior: vscode.DecorationRangeBehavior.OpenOpen,
+        after: {
+          contentText,
+          color: new vscode.ThemeColor('lmExplorer.tokenWhitespaceForeground'),
+          margin: overlay ? '0 0 0 -1ch' : '0',
+          width: overlay ? '1ch' : undefined,
+          textDecoration: 'none; position: relative; z-index: 1; text-align: center',
+        },
+      });
+    this.whitespaceTypes = { space: mark('·', true), tab: mark('→', true), newline: mark('↵', false) };
+    this.disposables.push(
+      vscode.workspace.onDidChangeTextDocument((e) => this.onEdit(e)),
+      vscode.workspace.onDidCloseTextDocument((doc) => {
+        if (this.state && doc.uri.toString() === this.state.uri) this.clear();
+      }),
+      vscode.window.onDidChangeTextEditorVisibleRanges((e) => {
+        if (this.state && e.textEditor === this.state.editor) this.scheduleRender();
+      }),
+      vscode.window.onDidChangeVisibleTextEditors((editors) => this.onVisibleEditors(editors)),
+      vscode.window.onDidChangeActiveTextEditor(() => this.updateContextKey()),
+    );
+  }
+
+  /** Shows the token IDs of `range` (default: the selection, or the whole document when it is empty). */
+  show(editor: vscode.TextEditor, range?: vscode.Range, source?: 'selection' | 'document'): Promise<ShowResult> {
+    const run = this.doShow(editor, range, source);
+    this.pending = run.catch(() => undefined);
+    return run;
+  }
+
+  /** Resolves once the latest show (or re-show after a settings change) has finished. */
+  async whenIdle(): Promise<void> {
+    let seen: Promise<unknown> | undefined;
+    while (seen !== this.pending) {
+      seen = this.pending;
+      await seen;
+    }
+  }
+
+  private async doShow(editor: vscode.TextEditor, range?: vscode.Range, sourceOverride?: 'selection' | 'document'): Promise<ShowResult> {
+    const generation = ++this.generation;
+    const document = editor.document;
+    const selection = editor.selection;
+    const source: 'selection' | 'document' = sourceOverride ?? (range || !selection.isEmpty ? 'selection' : 'document');
+    const target =
+      range ?? (selection.isEmpty ? new vscode.Range(0, 0, document.lineCount, 0) : new vscode.Range(selection.start, selection.end));
+    const validated = document.validateRange(target);
+    const text = document.getText(validated);
+    if (text.length === 0) {
+      return {
+        ok: false,
+        message:
+          document.getText().length === 0
+            ? 'Nothing to tokenize: the document is empty. Type or paste some text first.'
+            : 'Nothing to tokenize: the selection is empty.',
+      };
+    }
+    const version = document.version;
+    const config = this.deps.config();
+    const encoding = await resolveEncoding(config.encoding, this.deps.model);
+    const offThread = this.deps.service.usesWorker(text.length);
+    const tokenize = () => this.deps.service.tokenize(text, encoding.tokenizer);
+    const table = offThread
+      ? await vscode.window.withProgress(
+          { location: vscode.ProgressLocation.Window, title: `Tokenizing ${Math.round(text.length / 1024)} KB…` },
+          tokenize,
+        )
+      : await tokenize();
+    if (generation !== this.generation) return { ok: false, message: 'Replaced by a newer Show Token IDs.' };
+    if (document.version !== version || document.isClosed) {
+      return { ok: false, message: 'The document changed while it was being tokenized: run Show Token IDs again.' };
+    }
+    const modelIds = encoding.vocab ? Uint32Array.from(encoding.vocab.toModel(Array.from(table.ids))) : undefined;
+    this.clear();
+    this.state = {
+      editor,
+      document,
+      uri: document.uri.toString(),
+      version,
+      base: document.offsetAt(validated.start),
+      text,
+      source,
+      encoding,
+      table,
+      labelIds: modelIds ?? table.ids,
+      modelIds,
+      offThread,
+      window: { first: 0, last: 0, capped: false },
+      lines: undefined,
+      renderMs: 0,
+    };
+    this.hoverRegistration = vscode.languages.registerHoverProvider(
+      { scheme: document.uri.scheme },
+      { provideHover: (doc, position) => this.provideHover(doc, position) },
+    );
+    this.render();
+    this.updateContextKey();
+    const warnings: string[] = [];
+    if (encoding.fallback) warnings.push(encoding.fallback);
+    if (NUL_OR_CONTROL.test(text)) {
+      warnings.push(
+        'This text holds NUL or other control characters (is it a binary file?). They are tokenized like any other ' +
+          'character and shown as ␀, ␁… in the hover.',
+      );
+    }
+    const shownEncoding: EncodingSetting = encoding.vocab ? 'model' : (encoding.tokenizer as EncodingSetting);
+    return { ok: true, tokenCount: table.ids.length, encoding: shownEncoding, source, warnings };
+  }
+
+  /** Whether an overlay is shown (in any editor). */
+  get visible(): boolean {
+    return this.state !== undefined;
+  }
+
+  /** Removes the overlay. Returns whether there was one. */
+  clear(): boolean {
+    const state = this.state;
+    this.state = undefined;
+    if (this.renderTimer) clearTimeout(this.renderTimer);
+    this.renderTimer = undefined;
+    this.hoverRegistration?.dispose();
+    this.hoverRegistration = undefined;
+    if (state) {
+      for (const editor of vscode.window.visibleTextEditors) {
+        if (editor.document.uri.toString() === state.uri || editor === state.editor) this.removeDecorations(editor);
+      }
+      this.removeDecorations(state.editor);
+    }
+    this.updateContextKey();
+    return state !== undefined;
+  }
+
+  /** Re-tokenizes the overlaid text (after the encoding setting changed). */
+  async refresh(): Promise<ShowResult | undefined> {
+    const state = this.state;
+    if (!state || state.document.isClosed) return undefined;
+    const range = new vscode.Range(state.document.positionAt(state.base), state.document.positionAt(state.base + state.text.length));
+    return this.show(state.editor, range, state.source);
+  }
+
+  /** Lays the overlay out again (after the whitespace setting changed). */
+  relayout(): void {
+    if (!this.state) return;
+    this.state.lines = undefined;
+    this.render();
+  }
+
+  /** The overlay as data, for the tests and for anything that wants to read it. */
+  current(options: { maxTokens?: number } = {}): OverlayInfo | undefined {
+    const s = this.state;
+    if (!s) return undefined;
+    const doc = s.document;
+    const n = s.table.ids.length;
+    const limit = Math.min(n, options.maxTokens ?? 10_000);
+    const tokens: OverlayToken[] = [];
+    for (let i = 0; i < limit; i++) {
+      const start = s.table.starts[i];
+      const end = s.table.ends[i];
+      tokens.push({
+        index: i,
+        id: s.table.ids[i],
+        modelId: s.modelIds?.[i],
+        range: new vscode.Range(doc.positionAt(s.base + start), doc.positionAt(s.base + end)),
+        label: tokenLabel(s.labelIds[i], isContinuation(s.table, i)),
+        text: s.text.slice(start, end),
+      });
+    }
+    const w = s.window;
+    const decoratedRange =
+      w.last > w.first
+        ? new vscode.Range(doc.positionAt(s.base + s.table.starts[w.first]), doc.positionAt(s.base + s.table.ends[w.last - 1]))
+        : undefined;
+    return {
+      editorUri: s.uri,
+      encoding: s.encoding.vocab ? 'model' : (s.encoding.tokenizer as EncodingSetting),
+      tokenizer: s.encoding.tokenizer,
+      range: new vscode.Range(doc.positionAt(s.base), doc.positionAt(s.base + s.text.length)),
+      source: s.source,
+      tokenCount: n,
+      tokens,
+      decorated: {
+        count: w.last - w.first,
+        first: w.first,
+        last: w.last,
+        capped: w.capped,
+        range: decoratedRange,
+        renderMs: s.renderMs,
+      },
+      offThread: s.offThread,
+    };
+  }
+
+  provideHover(document: vscode.TextDocument, position: vscode.Position): vscode.Hover | undefined {
+    const s = this.state;
+    if (!s || document.uri.toString() !== s.uri || document.version !== s.version) return undefined;
+    const offset = document.offsetAt(position) - s.base;
+    if (offset < 0 || offset > s.text.length) return undefined;
+    const indices = tokensAt(s.table, offset);
+    if (indices.length === 0) return undefined;
+    const tokens: HoverToken[] = indices.map((i) => {
+      const bytes = tokenBytes(s.table.ids[i], s.table.tokenizer);
+      return { index: i, id: s.table.ids[i], bytes, complete: utf8Text(bytes) !== undefined, modelId: s.modelIds?.[i] };
+    });
+    const markdown = new vscode.MarkdownString(hoverMarkdown(tokens, s.table.ids.length, s.encoding.label, s.table.tokenizer));
+    const first = indices[0];
+    const last = indices[indices.length - 1];
+    const range = new vscode.Range(
+      document.positionAt(s.base + s.table.starts[first]),
+      document.positionAt(s.base + s.table.ends[last]),
+    );
+    return new vscode.Hover(markdown, range);
+  }
+
+  dispose(): void {
+    this.clear();
+    for (const d of this.disposables) d.dispose();
+    for (const t of [...this.backgroundTypes, this.labelType, ...Object.values(this.whitespaceTypes)]) t.dispose();
+  }
+
+  // ---- drawing -----------------------------------------------------------------------------------------
+
+  private removeDecorations(editor: vscode.TextEditor): void {
+    for (const t of [...this.backgroundTypes, this.labelType, ...Object.values(this.whitespaceTypes)]) editor.setDecorations(t, []);
+  }
+
+  private scheduleRender(): void {
+    const s = this.state;
+    if (!s) return;
+    // Scrolling inside the decorated lines needs nothing new; near their edge, lay out again.
+    const visible = s.editor.visibleRanges;
+    if (s.lines && visible.length > 0) {
+      const from = visible[0].start.line;
+      const to = visible[visible.length - 1].end.line;
+      const slack = MARGIN_LINES / 2;
+      const inside =
+        (from - slack >= s.lines.from || s.lines.from <= s.document.positionAt(s.base).line) &&
+        (to + slack <= s.lines.to || s.lines.to >= s.document.positionAt(s.base + s.text.length).line);
+      if (inside) return;
+    }
+    if (this.renderTimer) return;
+    this.renderTimer = setTimeout(() => {
+      this.renderTimer = undefined;
+      this.render();
+    }, 16);
+  }
+
+  /** Decorates the tokens around the visible ranges of the overlay's editor. */
+  private render(): void {
+    const s = this.state;
+    if (!s) return;
+    // A hidden editor is gone for good (VS Code makes a new one when the document is shown again, and
+    // onVisibleEditors follows it): nothing to draw on until then.
+    if (!vscode.window.visibleTextEditors.includes(s.editor)) return;
+    const started = performance.now();
+    const doc = s.document;
+    const firstLine = doc.positionAt(s.base).line;
+    const lastLine = doc.positionAt(s.base + s.text.length).line;
+    const visible = s.editor.visibleRanges.length > 0 ? s.editor.visibleRanges : [new vscode.Range(s.editor.selection.active, s.editor.selection.active)];
+    const top = visible[0].start.line;
+    const bottom = visible[visible.length - 1].end.line;
+    const margin = Math.max(MARGIN_LINES, bottom - top);
+    const from = Math.max(firstLine, top - margin);
+    const to = Math.min(lastLine, bottom + margin);
+    let window: TokenWindow = { first: 0, last: 0, capped: false };
+    if (from <= to) {
+      const lo = Math.max(0, doc.offsetAt(new vscode.Position(from, 0)) - s.base);
+      const hi = Math.min(s.text.length, doc.offsetAt(doc.lineAt(to).range.end) - s.base);
+      window = tokenWindow(s.table, lo, hi, MAX_DECORATED_TOKENS);
+    }
+    const layout = layoutWindow(s.table, s.labelIds, s.text, window, { whitespace: this.deps.config().showWhitespace });
+    const at = (offset: number) => doc.positionAt(s.base + offset);
+    const backgrounds: vscode.DecorationOptions[][] = this.backgroundTypes.map(() => []);
+    for (const b of layout.backgrounds) {
+      backgrounds[b.palette].push({
+        range: new vscode.Range(at(b.start), at(b.end)),
+        renderOptions: b.label !== undefined ? { after: labelStyle(b.label) } : undefined,
+      });
+    }
+    const labels: vscode.DecorationOptions[] = layout.labels.map((l) => {
+      const p = at(l.at);
+      return { range: new vscode.Range(p, p), renderOptions: { after: labelStyle(l.label) } };
+    });
+    const marks: Record<'space' | 'tab' | 'newline', vscode.Range[]> = { space: [], tab: [], newline: [] };
+    for (const m of layout.whitespace) {
+      const p = at(m.at);
+      marks[m.kind].push(m.kind === 'newline' ? new vscode.Range(p, p) : new vscode.Range(p, at(m.at + 1)));
+    }
+    const editor = s.editor;
+    this.backgroundTypes.forEach((t, i) => editor.setDecorations(t, backgrounds[i]));
+    editor.setDecorations(this.labelType, labels);
+    for (const kind of ['space', 'tab', 'newline'] as const) editor.setDecorations(this.whitespaceTypes[kind], marks[kind]);
+    s.window = window;
+    s.lines = { from, to };
+    s.renderMs = performance.now() - started;
+  }
+
+  // ---- following the editor ------------------------------------------------------------------------------
+
+  private onEdit(e: vscode.TextDocumentChangeEvent): void {
+    const s = this.state;
+    if (!s || e.document.uri.toString() !== s.uri || e.contentChanges.length === 0) return;
+    // The whole document's tokens change with any edit of it.
+    if (s.source === 'document') {
+      this.clear();
+      return;
+    }
+    const start = s.base;
+    const end = s.base + s.text.length;
+    let shift = 0;
+    // One event's changes do not overlap and are given in the coordinates of the document before the event.
+    for (const change of e.contentChanges) {
+      const changeStart = change.rangeOffset;
+      const changeEnd = change.rangeOffset + change.rangeLength;
+      if (changeStart >= end) continue; // after the overlaid text (or typed right after it): its tokens stand
+      if (changeEnd <= start) {
+        shift += change.text.length - change.rangeLength; // before it: it moves
+        continue;
+      }
+      this.clear(); // it touches the overlaid text: these are no longer its tokens
+      return;
+    }
+    s.base += shift;
+    s.version = e.document.version;
+    if (shift !== 0) {
+      s.lines = undefined;
+      this.render();
+    }
+  }
+
+  private onVisibleEditors(editors: readonly vscode.TextEditor[]): void {
+    const s = this.state;
+    if (!s) return;
+    if (editors.includes(s.editor)) return;
+    // The editor was closed or its tab hidden; when the document comes back in another editor, follow it.
+    const again = editors.find((e) => e.document.uri.toString() === s.uri);
+    if (again) {
+      s.editor = again;
+      s.lines = undefined;
+      this.render();
+    }
+    this.updateContextKey();
+  }
+
+  private updateContextKey(): void {
+    const s = this.state;
+    const active = vscode.window.activeTextEditor;
+    const visible = !!s && !!active && active.document.uri.toString() === s.uri;
+    void vscode.commands.executeCommand('setContext', CONTEXT_KEY, visible);
+  }
+}

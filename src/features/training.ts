@@ -1,0 +1,791 @@
+// "Train a model on the workspace": collects the corpus, runs training in the engine worker with a
+// progress notification (Cancel), keeps the status bar and the dashboard up to date, saves checkpoints in
+// the workspace's storage (context.storageUri/model), and offers resume, reset, export and load.
+
+import * as fs from 'fs';
+import * as path from 'path';
+import * as vscode from 'vscode';
+import { readConfig, type Config } from '../config';
+import type { CorpusView, DashboardState, DashboardToWebview, LossPoint, RunView, SampleView } from '../webviewProtocol';
+import { EngineError, isCancelled, type ModelInfo, type TrainEvent, type TrainParams, type TrainResult } from '../worker/protocol';
+import { defaultSamplePrompt, describeSkips, formatBytes, SKIP_REASON_TEXT } from './corpusFilter';
+import { hasCheckpoint, type EngineClient } from './engineClient';
+import { formatLoss, progressLine, statusBarText, type ModelState } from './trainingFormat';
+import { collectWorkspaceCorpus, type CollectedCorpus } from './workspaceCorpus';
+
+export const HISTORY_FILE = 'training-history.json';
+const MAX_POINTS = 4000;
+const MAX_SAMPLES = 40;
+/** Least time between two UI updates of a training run (notification, status bar, dashboard). */
+const UI_INTERVAL_MS = 300;
+
+/** Settings a caller (a test) may override for one run. */
+export interface TrainOverrides {
+  preset: Config['model']['preset'];
+  contextLength: number;
+  positional: Config['model']['positional'];
+  tokenizer: Config['model']['tokenizer'];
+  steps: number;
+  minutes: number;
+  learningRate: number;
+  batchSize: number;
+  checkpointInterval: number;
+  sampleInterval: number;
+  samplePrompt: string;
+  include: string;
+  exclude: string[];
+  maxFileBytes: number;
+  maxCorpusBytes: number;
+  backend: Config['engine']['backend'];
+  evalInterval: number;
+  seed: number;
+}
+
+export interface TrainRequest {
+  /** Folders to take the corpus from (default: the workspace folders). */
+  roots?: vscode.Uri[];
+  /** 'ask' (the command): if a model exists, ask whether to resume or start over. */
+  mode?: 'fresh' | 'resume' | 'ask';
+  overrides?: Partial<TrainOverrides>;
+  /** Show the progress notification (default true). */
+  notification?: boolean;
+}
+
+export type TrainOutcome =
+  | { status: 'completed' | 'cancelled' | 'time-limit'; message: string; result: TrainResult; corpus: CorpusView }
+  | {
+      status: 'no-workspace' | 'no-files' | 'no-usable-files' | 'no-model' | 'busy' | 'dismissed' | 'failed';
+      message: string;
+      corpus?: CorpusView;
+    };
+
+/** What the corpus step found; also what the API's collectCorpus returns. */
+export interface CorpusReport {
+  view: CorpusView;
+  corpus: CollectedCorpus;
+  /** The message the user was (or would be) shown when the corpus cannot be trained on. */
+  problem?: { status: 'no-files' | 'no-usable-files'; message: string };
+}
+
+interface HistoryFile {
+  version: 1;
+  points: LossPoint[];
+  samples: SampleView[];
+  corpus?: CorpusView;
+  model?: ModelInfo;
+  run?: RunView;
+}
+
+function storageRoot(context: vscode.ExtensionContext): vscode.Uri {
+  // No folder open: there is no per-workspace storage; fall back to the global one.
+  return context.storageUri ?? vscode.Uri.joinPath(context.globalStorageUri, 'no-workspace');
+}
+
+/** Thinning for long runs: keep every other point of the older half when there are too many. */
+function thin(points: LossPoint[]): LossPoint[] {
+  if (points.length <= MAX_POINTS) return points;
+  const half = Math.floor(points.length / 2);
+  return [...points.slice(0, half).filter((p, i) => i % 2 === 0 || p.valLoss !== undefined), ...points.slice(half)];
+}
+
+export class TrainingController implements vscode.Disposable {
+  readonly storageUri: vscode.Uri;
+  readonly modelDir: string;
+  private state: ModelState = { kind: 'none' };
+  private history: HistoryFile = { version: 1, points: [], samples: [] };
+  private running: { cts: vscode.CancellationTokenSource; promise: Promise<TrainOutcome> } | undefined;
+  private readonly stateEmitter = new vscode.EventEmitter<ModelState>();
+  private readonly postEmitter = new vscode.EventEmitter<DashboardToWebview>();
+  private readonly disposables: vscode.Disposable[] = [];
+  private saveTimer: NodeJS.Timeout | undefined;
+  private readonly contextKeys = new Map<string, boolean>();
+
+  /** The model state changed (status bar). */
+  readonly onDidChangeState = this.stateEmitter.event;
+  /** A message for the dashboard. */
+  readonly onDidPost = this.postEmitter.event;
+
+  constructor(
+    private readonly context: vscode.ExtensionContext,
+    readonly engine: EngineClient,
+    private readonly output: vscode.LogOutputChannel,
+  ) {
+    this.storageUri = storageRoot(context);
+    this.modelDir = path.join(this.storageUri.fsPath, 'model');
+    this.disposables.push(this.stateEmitter, this.postEmitter);
+    this.restore();
+  }
+
+  get modelState(): ModelState {
+    return this.state;
+  }
+
+  get isTraining(): boolean {
+    return this.running !== undefined;
+  }
+
+  /** The dashboard's whole state. */
+  snapshot(): DashboardState {
+    const c = readConfig();
+    return {
+      status: this.state,
+      ...(this.history.model ? { model: this.history.model } : {}),
+      ...(this.history.corpus ? { corpus: this.history.corpus } : {}),
+      ...(this.history.run ? { run: this.history.run } : {}),
+      points: this.history.points,
+      samples: this.history.samples,
+      settings: {
+        preset: c.model.preset,
+        steps: c.training.steps,
+        minutes: c.training.minutes,
+        batchSize: c.training.batchSize,
+        learningRate: c.training.learningRate,
+        tokenizer: c.model.tokenizer,
+      },
+    };
+  }
+
+  /** Whether the workspace has a saved model. */
+  hasModel(): boolean {
+    return hasCheckpoint(this.modelDir);
+  }
+
+  // --------------------------------------------------------------------------------------------
+  // Corpus
+
+  /** Collects the corpus from folders (default: the workspace folders) with the current settings. */
+  async collectCorpus(roots?: vscode.Uri[], overrides: Partial<TrainOverrides> = {}, token?: vscode.CancellationToken): Promise<CorpusReport> {
+    const t = { ...readConfig().training, ...pick(overrides, ['include', 'exclude', 'maxFileBytes', 'maxCorpusBytes']) };
+    const folders = roots ?? (vscode.workspace.workspaceFolders ?? []).map((f) => f.uri);
+    const corpus = await collectWorkspaceCorpus({
+      roots: folders,
+      include: t.include,
+      exclude: t.exclude,
+      maxFileBytes: t.maxFileBytes,
+      maxCorpusBytes: t.maxCorpusBytes,
+      ...(token ? { token } : {}),
+    });
+    const view: CorpusView = {
+      files: corpus.files.length,
+      bytes: corpus.bytes,
+      skipped: corpus.skipped.length,
+      skippedSummary: describeSkips(corpus.skipped),
+      include: corpus.include,
+    };
+    this.logCorpus(corpus);
+    let problem: CorpusReport['problem'];
+    if (corpus.matched === 0) {
+      problem = {
+        status: 'no-files',
+        message: `No files in ${folders.length === 1 ? 'this folder' : 'the workspace folders'} match lmExplorer.training.include (${t.include}) — nothing to train on.`,
+      };
+    } else if (corpus.files.length === 0) {
+      problem = {
+        status: 'no-usable-files',
+        message: `None of the ${corpus.matched} file${corpus.matched === 1 ? '' : 's'} matching ${t.include} can be used: ${view.skippedSummary}. The list is in Output › LM Explorer.`,
+      };
+    }
+    return { view, corpus, ...(problem ? { problem } : {}) };
+  }
+
+  private logCorpus(corpus: CollectedCorpus): void {
+    const roots = corpus.roots.map((r) => r.fsPath || r.toString()).join(', ');
+    this.output.info(
+      `Corpus from ${roots || '(no folder)'} (${corpus.include}): ${corpus.files.length} files taken (${formatBytes(corpus.bytes)}), ${corpus.skipped.length} skipped.`,
+    );
+    for (const s of corpus.skipped) {
+      this.output.info(`  skipped ${s.path}: ${SKIP_REASON_TEXT[s.reason][0].replace(/^is |^are /, '')}${s.detail ? ` (${s.detail})` : ''}`);
+    }
+  }
+
+  // --------------------------------------------------------------------------------------------
+  // Training
+
+  /** Trains (or resumes); resolves when the run ends, with what happened. Never throws. */
+  train(request: TrainRequest = {}): Promise<TrainOutcome> {
+    if (this.running) {
+      const message = 'A training run is already in progress.';
+      void vscode.window.showInformationMessage(message, 'Show Dashboard').then((pick) => pick && vscode.commands.executeCommand('lmExplorer.showDashboard'));
+      return Promise.resolve({ status: 'busy', message });
+    }
+    const cts = new vscode.CancellationTokenSource();
+    const promise = this.runTraining(request, cts.token)
+      .catch((error): TrainOutcome => {
+        const message = error instanceof EngineError ? error.message : `Training failed: ${(error as Error).message}`;
+        this.output.error(`Training failed: ${(error as Error).stack ?? error}`);
+        if (!(error instanceof EngineError && error.code === 'worker-died')) void vscode.window.showErrorMessage(message, 'Show Output').then((p) => p && this.output.show());
+        return { status: 'failed', message };
+      })
+      .finally(() => {
+        cts.dispose();
+        if (this.running?.promise === promise) this.running = undefined;
+        if (this.state.kind === 'training' || this.state.kind === 'preparing') this.setState(this.readyState());
+        this.flushHistory();
+      });
+    this.running = { cts, promise };
+    return promise;
+  }
+
+  /** Cancels the run in progress (its checkpoint is saved); resolves when it has stopped. */
+  async cancel(): Promise<TrainOutcome | undefined> {
+    const run = this.running;
+    if (!run) return undefined;
+    run.cts.cancel();
+    return run.promise;
+  }
+
+  private async runTraining(request: TrainRequest, token: vscode.CancellationToken): Promise<TrainOutcome> {
+    const roots = request.roots ?? (vscode.workspace.workspaceFolders ?? []).map((f) => f.uri);
+    if (roots.length === 0) {
+      const message = 'Open a folder with your notes first: LM Explorer trains on the files of the workspace.';
+      void vscode.window.showWarningMessage(message, 'Open Folder…').then((p) => p && vscode.commands.executeCommand('vscode.openFolder'));
+      return { status: 'no-workspace', message };
+    }
+    if (!vscode.workspace.isTrusted) {
+      this.setState({ kind: 'preparing', message: 'waiting for workspace trust' });
+      const trusted = await waitForTrust(token);
+      if (!trusted) return { status: 'dismissed', message: 'Training was cancelled while waiting for workspace trust.' };
+    }
+
+    let mode = request.mode ?? 'ask';
+    if (mode === 'ask') {
+      if (this.hasModel()) {
+        const step = this.history.model?.step ?? this.history.run?.step;
+        const choice = await vscode.window.showWarningMessage(
+          `This workspace already has a model${step ? ` (trained ${step} steps)` : ''}. Continue training it, or start over with a new one? Starting over replaces it.`,
+          { modal: true },
+          'Resume',
+          'Start Over',
+        );
+        if (!choice) return { status: 'dismissed', message: 'Training was not started.' };
+        mode = choice === 'Resume' ? 'resume' : 'fresh';
+      } else {
+        mode = 'fresh';
+      }
+    }
+    if (mode === 'resume' && !this.hasModel()) {
+      const message = 'There is no model to resume in this workspace yet: train one first.';
+      void vscode.window.showInformationMessage(message, 'Train Model').then((p) => p && vscode.commands.executeCommand('lmExplorer.train'));
+      return { status: 'no-model', message };
+    }
+
+    const showNotification = request.notification ?? true;
+    const run = (progress: vscode.Progress<{ message?: string; increment?: number }>, notificationToken?: vscode.CancellationToken) =>
+      this.trainWithProgress(roots, mode as 'fresh' | 'resume', request.overrides ?? {}, token, progress, notificationToken);
+    if (!showNotification) return run({ report: () => undefined });
+    return vscode.window.withProgress(
+      { location: vscode.ProgressLocation.Notification, title: 'LM Explorer', cancellable: true },
+      (progress, notificationToken) => run(progress, notificationToken),
+    );
+  }
+
+  private async trainWithProgress(
+    roots: vscode.Uri[],
+    mode: 'fresh' | 'resume',
+    overrides: Partial<TrainOverrides>,
+    token: vscode.CancellationToken,
+    progress: vscode.Progress<{ message?: string; increment?: number }>,
+    notificationToken: vscode.CancellationToken | undefined,
+  ): Promise<TrainOutcome> {
+    // One cancellation for the notification's Cancel, the API's cancel() and the dashboard's button.
+    const cancelSource = new vscode.CancellationTokenSource();
+    const subs = [token.onCancellationRequested(() => cancelSource.cancel())];
+    if (notificationToken) subs.push(notificationToken.onCancellationRequested(() => cancelSource.cancel()));
+    try {
+      return await this.doTrain(roots, mode, overrides, cancelSource.token, progress);
+    } finally {
+      subs.forEach((s) => s.dispose());
+      cancelSource.dispose();
+    }
+  }
+
+  private async doTrain(
+    roots: vscode.Uri[],
+    mode: 'fresh' | 'resume',
+    overrides: Partial<TrainOverrides>,
+    token: vscode.CancellationToken,
+    progress: vscode.Progress<{ message?: string; increment?: number }>,
+  ): Promise<TrainOutcome> {
+    const config = readConfig();
+    const o: TrainOverrides = {
+      ...config.model,
+      ...config.training,
+      backend: config.engine.backend,
+      evalInterval: 0,
+      seed: 1337,
+      ...overrides,
+    };
+
+    this.setState({ kind: 'preparing', message: 'collecting files' });
+    progress.report({ message: 'Collecting files…' });
+    const report = await this.collectCorpus(roots, o, token);
+    this.history.corpus = report.view;
+    this.post({ type: 'corpus', corpus: report.view });
+    if (report.problem) {
+      const { status, message } = report.problem;
+      const buttons = status === 'no-files' ? ['Open Setting'] : ['Show Output', 'Open Setting'];
+      void vscode.window.showWarningMessage(message, ...buttons).then((p) => {
+        if (p === 'Open Setting') void vscode.commands.executeCommand('workbench.action.openSettings', 'lmExplorer.training.include');
+        if (p === 'Show Output') this.output.show();
+      });
+      this.setState(this.readyState());
+      return { status, message, corpus: report.view };
+    }
+    if (token.isCancellationRequested) return { status: 'dismissed', message: 'Training was cancelled before it started.', corpus: report.view };
+
+    // The model's step so far, for a resume's target.
+    const startStep = mode === 'resume' ? (this.savedStep() ?? 0) : 0;
+    const steps = mode === 'resume' && startStep >= o.steps ? startStep + o.steps : o.steps;
+    const evalInterval = o.evalInterval > 0 ? o.evalInterval : Math.max(5, Math.min(100, Math.round(steps / 20)));
+    const samplePrompt = o.samplePrompt || defaultSamplePrompt(report.corpus.texts);
+
+    await vscode.workspace.fs.createDirectory(this.storageUri);
+    if (mode === 'fresh') {
+      this.history = { version: 1, points: [], samples: [], corpus: report.view };
+      this.post({ type: 'state', state: this.snapshot() });
+    }
+    const run: RunView = {
+      steps,
+      step: startStep,
+      elapsedMs: mode === 'resume' ? (this.history.run?.elapsedMs ?? 0) : 0,
+      ...(o.minutes > 0 ? { maxMinutes: o.minutes } : {}),
+    };
+    const elapsedBefore = run.elapsedMs;
+    this.history.run = run;
+    const skippedNote = report.view.skipped ? `, ${report.view.skipped} skipped (see Output)` : '';
+    progress.report({ message: `Tokenizing ${report.view.files} files${skippedNote}…` });
+    this.setState({ kind: 'training', step: startStep, steps });
+
+    const params: TrainParams = {
+      documents: report.corpus.texts,
+      ...(mode === 'fresh'
+        ? {
+            fresh: {
+              preset: o.preset,
+              contextLength: o.contextLength > 0 ? o.contextLength : contextLengthOf(o.preset),
+              positional: o.positional,
+              tokenizer: o.tokenizer,
+            },
+          }
+        : {}),
+      checkpointDir: this.modelDir,
+      backend: o.backend,
+      settings: {
+        steps,
+        maxMinutes: o.minutes,
+        learningRate: o.learningRate,
+        batchSize: o.batchSize,
+        evalInterval,
+        checkpointInterval: o.checkpointInterval,
+        sampleInterval: o.sampleInterval,
+        samplePrompt,
+        sampleTokens: 48,
+        seed: o.seed,
+      },
+    };
+    let reported = 0;
+    let corpusLine = '';
+    let lastUi = 0;
+    const unsent: LossPoint[] = [];
+    const onEvent = (event: TrainEvent) => {
+      switch (event.kind) {
+        case 'backend':
+          run.backend = event.backend;
+          break;
+        case 'corpus': {
+          const corpus = { ...report.view, tokens: event.corpus };
+          this.history.corpus = corpus;
+          corpusLine = `${corpus.files} files, ${event.corpus.tokens.toLocaleString('en-US')} tokens${skippedNote}`;
+          this.output.info(
+            `Training on ${corpusLine}: vocabulary ${event.corpus.vocabSize} (${event.corpus.tokenizer}), ${event.corpus.trainTokens} training / ${event.corpus.valTokens} validation tokens.`,
+          );
+          progress.report({ message: `${corpusLine}. Starting…` });
+          this.post({ type: 'corpus', corpus });
+          break;
+        }
+        case 'model':
+          this.history.model = event.model;
+          this.post({ type: 'model', model: event.model });
+          break;
+        case 'progress': {
+          const point: LossPoint = {
+            step: event.step,
+            loss: event.loss,
+            lr: event.lr,
+            tokensPerSecond: event.tokensPerSecond,
+            elapsedMs: elapsedBefore + event.elapsedMs,
+            ...(event.valLoss !== undefined ? { valLoss: event.valLoss } : {}),
+          };
+          this.history.points.push(point);
+          this.history.points = thin(this.history.points);
+          Object.assign(run, {
+            step: event.step,
+            steps: event.steps,
+            elapsedMs: point.elapsedMs,
+            tokensPerSecond: event.tokensPerSecond,
+          });
+          if (event.remainingMs !== undefined) run.remainingMs = event.remainingMs;
+          if (event.valLoss !== undefined && this.history.model) this.history.model = { ...this.history.model, valLoss: event.valLoss };
+          unsent.push(point);
+          // The UI (notification, status bar, dashboard) is updated a few times a second at most, however
+          // fast the steps come: every update is work for the extension host and the renderer.
+          const now = Date.now();
+          if (now - lastUi < UI_INTERVAL_MS && event.step < event.steps && event.valLoss === undefined) break;
+          lastUi = now;
+          const pct = Math.floor((100 * (event.step - startStep)) / Math.max(1, event.steps - startStep));
+          progress.report({ message: `${progressLine(event)}${corpusLine ? ` — ${corpusLine}` : ''}`, increment: Math.max(0, pct - reported) });
+          reported = Math.max(reported, pct);
+          this.setState({
+            kind: 'training',
+            step: event.step,
+            steps: event.steps,
+            loss: event.loss,
+            ...(this.lastValLoss() !== undefined ? { valLoss: this.lastValLoss() } : {}),
+            ...(event.remainingMs !== undefined ? { remainingMs: event.remainingMs } : {}),
+          });
+          this.post({ type: 'progress', points: unsent.splice(0), run: { ...run }, status: this.state });
+          break;
+        }
+        case 'sample': {
+          const sample: SampleView = { step: event.step, prompt: event.prompt, text: event.text };
+          this.history.samples = [...this.history.samples.filter((s) => s.step !== sample.step), sample].slice(-MAX_SAMPLES);
+          this.post({ type: 'sample', sample });
+          break;
+        }
+        case 'checkpoint':
+          this.output.info(`Checkpoint saved at step ${event.step} (${event.dir}).`);
+          this.scheduleHistorySave();
+          break;
+      }
+    };
+
+    let result: TrainResult;
+    try {
+      result = await this.engine.request('train', params, { onEvent, token, awaitWorkerOnCancel: true });
+    } catch (error) {
+      if (isCancelled(error)) return { status: 'dismissed', message: 'Training was cancelled before it started.', corpus: this.history.corpus! };
+      if (error instanceof EngineError && (error.code === 'user' || error.code === 'checkpoint')) {
+        void vscode.window.showErrorMessage(error.message);
+        this.setState(this.readyState());
+        return { status: 'failed', message: error.message, corpus: this.history.corpus! };
+      }
+      if (error instanceof EngineError && error.code === 'worker-died') {
+        run.stoppedBy = 'error';
+        this.setState(this.readyState());
+        return { status: 'failed', message: `${error.message}. Training stopped; the last checkpoint is kept.`, corpus: this.history.corpus! };
+      }
+      throw error;
+    }
+    this.history.model = result.model;
+    run.step = result.step;
+    run.stoppedBy = result.stoppedBy;
+    delete run.remainingMs;
+    this.setState(this.readyState());
+    this.post({ type: 'state', state: this.snapshot() });
+    this.flushHistory();
+    const val = result.valLoss !== undefined ? `, validation loss ${formatLoss(result.valLoss)}` : '';
+    const status = result.stoppedBy === 'cancel' ? 'cancelled' : result.stoppedBy === 'time' ? 'time-limit' : 'completed';
+    const message =
+      status === 'cancelled'
+        ? `Training cancelled at step ${result.step}; the model is saved.`
+        : status === 'time-limit'
+          ? `Training stopped at the time limit (${o.minutes} min) after step ${result.step}${val}. The model is saved.`
+          : `Training finished: ${result.step} steps${val}. The model is saved.`;
+    this.output.info(message);
+    void vscode.window.showInformationMessage(message, 'Show Dashboard').then((p) => p && vscode.commands.executeCommand('lmExplorer.showDashboard'));
+    return { status, message, result, corpus: this.history.corpus! };
+  }
+
+  private lastValLoss(): number | undefined {
+    for (let i = this.history.points.length - 1; i >= 0; i--) {
+      const v = this.history.points[i].valLoss;
+      if (v !== undefined) return v;
+    }
+    return this.history.model?.valLoss;
+  }
+
+  /** The step of the saved checkpoint (config.json), if there is one. */
+  savedStep(): number | undefined {
+    try {
+      const step = (JSON.parse(fs.readFileSync(path.join(this.modelDir, 'config.json'), 'utf8')) as { step?: unknown }).step;
+      return typeof step === 'number' ? step : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
+  private readyState(): ModelState {
+    if (!this.hasModel()) return { kind: 'none' };
+    const last = this.history.points[this.history.points.length - 1];
+    const step = this.savedStep() ?? this.history.model?.step ?? this.history.run?.step;
+    const valLoss = this.lastValLoss();
+    return {
+      kind: 'ready',
+      ...(step !== undefined ? { step } : {}),
+      ...(valLoss !== undefined ? { valLoss } : {}),
+      ...(last ? { loss: last.loss } : {}),
+    };
+  }
+
+  // --------------------------------------------------------------------------------------------
+  // Model management
+
+  /** Deletes the workspace's model (after asking, unless confirm is false). */
+  async reset(options: { confirm?: boolean } = {}): Promise<boolean> {
+    if (options.confirm ?? true) {
+      const choice = await vscode.window.showWarningMessage(
+        'Delete the model trained in this workspace? Its checkpoint and training history are removed; this cannot be undone.',
+        { modal: true },
+        'Delete Model',
+      );
+      if (choice !== 'Delete Model') return false;
+    }
+    await this.cancel();
+    try {
+      await this.engine.request('unload', {});
+    } catch {
+      // a dead worker holds no model either
+    }
+    await fs.promises.rm(this.modelDir, { recursive: true, force: true });
+    // …and what an interrupted atomic save may have left beside it (model.tmp-*, model.old-*).
+    const base = path.basename(this.modelDir);
+    for (const name of await fs.promises.readdir(this.storageUri.fsPath).catch(() => [] as string[])) {
+      if (name.startsWith(`${base}.tmp-`) || name.startsWith(`${base}.old-`)) {
+        await fs.promises.rm(path.join(this.storageUri.fsPath, name), { recursive: true, force: true });
+      }
+    }
+    await fs.promises.rm(path.join(this.storageUri.fsPath, HISTORY_FILE), { force: true });
+    this.history = { version: 1, points: [], samples: [] };
+    this.setState({ kind: 'none' });
+    this.post({ type: 'state', state: this.snapshot() });
+    this.output.info('The workspace model was deleted.');
+    return true;
+  }
+
+  /** Saves the model to a folder (asks for one when not given). Returns the folder, or undefined. */
+  async exportModel(target?: vscode.Uri): Promise<string | undefined> {
+    if (!this.hasModel() && !this.engine.currentModel) {
+      void vscode.window.showInformationMessage('There is no model to export yet: train one first.');
+      return undefined;
+    }
+    if (!target) {
+      const picked = await vscode.window.showOpenDialog({
+        canSelectFiles: false,
+        canSelectFolders: true,
+        canSelectMany: false,
+        openLabel: 'Export Model Here',
+        title: 'Export the model to a folder (config.json, vocab.json, model.safetensors)',
+      });
+      if (!picked?.[0]) return undefined;
+      target = picked[0];
+    }
+    if (target.scheme !== 'file') {
+      void vscode.window.showErrorMessage(`The model can only be exported to a folder on this machine's disk, not ${target.toString()}.`);
+      return undefined;
+    }
+    const dir = target.fsPath;
+    try {
+      await this.engine.request('save', { dir });
+    } catch (error) {
+      void vscode.window.showErrorMessage(`Could not export the model to ${dir}: ${(error as Error).message}`);
+      return undefined;
+    }
+    this.output.info(`Model exported to ${dir}.`);
+    void vscode.window.showInformationMessage(`Model exported to ${dir}. Try it from a terminal: lmx generate --model "${dir}" --prompt "…"`);
+    return dir;
+  }
+
+  /**
+   * Loads a model from a folder (asks for one when not given) and makes it the workspace's model.
+   * A folder that is not a model gets a message naming the problem, and the current model stays.
+   */
+  async loadModel(source?: vscode.Uri): Promise<ModelInfo | undefined> {
+    if (this.running) {
+      void vscode.window.showWarningMessage('Stop the training run first: a model cannot be loaded while one is training.');
+      return undefined;
+    }
+    if (!source) {
+      const picked = await vscode.window.showOpenDialog({
+        canSelectFiles: false,
+        canSelectFolders: true,
+        canSelectMany: false,
+        openLabel: 'Load Model',
+        title: 'Load a model folder (exported by LM Explorer or saved by lmx)',
+      });
+      if (!picked?.[0]) return undefined;
+      source = picked[0];
+    }
+    const dir = source.fsPath;
+    let model: ModelInfo;
+    try {
+      model = await this.engine.request('load', { dir, backend: readConfig().engine.backend });
+    } catch (error) {
+      const message = `Could not load a model from ${dir}: ${(error as Error).message} The current model is unchanged.`;
+      this.output.warn(message);
+      void vscode.window.showErrorMessage(message);
+      return undefined;
+    }
+    // Keep it: the loaded model becomes the workspace's model (the worker saves it atomically).
+    await vscode.workspace.fs.createDirectory(this.storageUri);
+    model = await this.engine.request('save', { dir: this.modelDir });
+    this.history = { version: 1, points: [], samples: [], model };
+    this.flushHistory();
+    this.setState(this.readyState());
+    this.post({ type: 'state', state: this.snapshot() });
+    const message = `Loaded the model from ${dir} (${model.parameters.total.toLocaleString('en-US')} parameters, ${model.tokenizer}).`;
+    this.output.info(message);
+    void vscode.window.showInformationMessage(message);
+    return model;
+  }
+
+  // --------------------------------------------------------------------------------------------
+  // State and history
+
+  private setState(state: ModelState): void {
+    this.state = state;
+    this.updateContextKeys();
+    this.stateEmitter.fire(state);
+    this.post({ type: 'status', status: state });
+  }
+
+  /** `lmExplorer.training` and `lmExplorer.hasModel`, for the command palette's `when` clauses. */
+  private updateContextKeys(): void {
+    const keys = { 'lmExplorer.training': this.state.kind === 'training' || this.state.kind === 'preparing', 'lmExplorer.hasModel': this.hasModel() };
+    for (const [key, value] of Object.entries(keys)) {
+      if (this.contextKeys.get(key) === value) continue;
+      this.contextKeys.set(key, value);
+      void vscode.commands.executeCommand('setContext', key, value);
+    }
+  }
+
+  private post(message: DashboardToWebview): void {
+    this.postEmitter.fire(message);
+  }
+
+  /** Reads the history file and finds the model a previous session left. */
+  private restore(): void {
+    const file = path.join(this.storageUri.fsPath, HISTORY_FILE);
+    try {
+      const json = JSON.parse(fs.readFileSync(file, 'utf8')) as HistoryFile;
+      if (json && json.version === 1 && Array.isArray(json.points) && Array.isArray(json.samples)) this.history = json;
+    } catch {
+      // none yet, or unreadable: start empty
+    }
+    if (this.history.run && !this.history.run.stoppedBy) this.history.run.stoppedBy = 'error'; // the session ended mid-run
+    delete this.history.run?.remainingMs;
+    this.state = this.readyState();
+    this.updateContextKeys();
+    if (this.state.kind === 'ready') {
+      const step = this.state.step !== undefined ? ` (step ${this.state.step})` : '';
+      this.output.info(`Found the workspace's model${step} in ${this.modelDir}.`);
+    }
+  }
+
+  private scheduleHistorySave(): void {
+    if (this.saveTimer) return;
+    this.saveTimer = setTimeout(() => {
+      this.saveTimer = undefined;
+      this.flushHistory();
+    }, 250);
+  }
+
+  private flushHistory(): void {
+    if (this.saveTimer) {
+      clearTimeout(this.saveTimer);
+      this.saveTimer = undefined;
+    }
+    if (!this.hasModel() && this.history.points.length === 0) return;
+    const file = path.join(this.storageUri.fsPath, HISTORY_FILE);
+    const data = JSON.stringify(this.history);
+    // Atomic: a crash mid-write leaves the previous file.
+    void fs.promises
+      .mkdir(this.storageUri.fsPath, { recursive: true })
+      .then(() => fs.promises.writeFile(`${file}.tmp`, data))
+      .then(() => fs.promises.rename(`${file}.tmp`, file))
+      .catch((error) => this.output.warn(`Could not save the training history: ${(error as Error).message}`));
+  }
+
+  dispose(): void {
+    this.running?.cts.cancel();
+    this.flushHistory();
+    this.disposables.forEach((d) => d.dispose());
+  }
+}
+
+function contextLengthOf(preset: TrainOverrides['preset']): number {
+  return { tiny: 64, small: 128, medium: 256 }[preset];
+}
+
+function pick<T extends object, K extends keyof T>(object: T, keys: K[]): Partial<Pick<T, K>> {
+  const out: Partial<Pick<T, K>> = {};
+  for (const k of keys) if (object[k] !== undefined) out[k] = object[k];
+  return out;
+}
+
+/** Resolves true once the workspace is trusted (telling the user training waits for it), false if cancelled. */
+async function waitForTrust(token: vscode.CancellationToken): Promise<boolean> {
+  void vscode.window
+    .showWarningMessage(
+      'LM Explorer trains only in a trusted workspace: it reads every note in the folder. Training starts as soon as you trust this workspace.',
+      'Manage Workspace Trust',
+    )
+    .then((p) => p && vscode.commands.executeCommand('workbench.trust.manage'));
+  return new Promise<boolean>((resolve) => {
+    const subs: vscode.Disposable[] = [];
+    const done = (value: boolean) => {
+      subs.forEach((s) => s.dispose());
+      resolve(value);
+    };
+    subs.push(vscode.workspace.onDidGrantWorkspaceTrust(() => done(true)));
+    subs.push(token.onCancellationRequested(() => done(false)));
+  });
+}
+
+/** The status bar item: the model's state; a click opens the dashboard. */
+export class TrainingStatusBar implements vscode.Disposable {
+  private readonly item: vscode.StatusBarItem;
+  private readonly sub: vscode.Disposable;
+
+  constructor(controller: TrainingController) {
+    this.item = vscode.window.createStatusBarItem('lmExplorer.model', vscode.StatusBarAlignment.Left, 50);
+    this.item.name = 'LM Explorer Model';
+    this.item.command = 'lmExplorer.showDashboard';
+    this.update(controller.modelState);
+    this.sub = controller.onDidChangeState((s) => this.update(s));
+    this.item.show();
+  }
+
+  get text(): string {
+    return this.item.text;
+  }
+
+  private update(state: ModelState): void {
+    this.item.text = statusBarText(state);
+    const tip = new vscode.MarkdownString(undefined, true);
+    switch (state.kind) {
+      case 'none':
+        tip.appendMarkdown('No model in this workspace yet. Run **LM Explorer: Train Model on Workspace**.');
+        break;
+      case 'preparing':
+        tip.appendMarkdown(`Getting ready to train: ${state.message}.`);
+        break;
+      case 'training':
+        tip.appendMarkdown(`Training: step ${state.step} of ${state.steps}, loss ${formatLoss(state.loss)}${state.valLoss !== undefined ? `, validation ${formatLoss(state.valLoss)}` : ''}.`);
+        break;
+      case 'ready':
+        tip.appendMarkdown(`Model ready${state.step !== undefined ? ` (step ${state.step})` : ''}${state.valLoss !== undefined ? `, validation loss ${formatLoss(state.valLoss)}` : ''}.`);
+        break;
+      case 'error':
+        tip.appendMarkdown(state.message);
+        break;
+    }
+    tip.appendMarkdown('\n\nClick for the training dashboard.');
+    this.item.tooltip = tip;
+    this.item.backgroundColor = state.kind === 'error' ? new vscode.ThemeColor('statusBarItem.errorBackground') : undefined;
+  }
+
+  dispose(): void {
+    this.sub.dispose();
+    this.item.dispose();
+  }
+}

@@ -1,0 +1,86 @@
+// Words and numbers for the training UI: durations, ETAs, rates, the status bar text, the progress
+// notification line. Pure functions (unit-tested; also bundled into the dashboard webview).
+
+/** 950 → "<1s"; 75_000 → "1m 15s"; 3_723_000 → "1h 02m"; 90_061_000 → "1d 01h". */
+export function formatDuration(ms: number | undefined): string {
+  if (ms === undefined || !Number.isFinite(ms) || ms < 0) return '—';
+  if (ms < 1000) return '<1s';
+  const s = Math.round(ms / 1000);
+  if (s < 60) return `${s}s`;
+  const m = Math.floor(s / 60);
+  if (m < 60) return `${m}m ${String(s % 60).padStart(2, '0')}s`;
+  const h = Math.floor(m / 60);
+  if (h < 24) return `${h}h ${String(m % 60).padStart(2, '0')}m`;
+  const d = Math.floor(h / 24);
+  return `${d}d ${String(h % 24).padStart(2, '0')}h`;
+}
+
+/** "about 3m 05s left", or "" when there is no estimate yet. */
+export function formatEta(remainingMs: number | undefined): string {
+  if (remainingMs === undefined || !Number.isFinite(remainingMs)) return '';
+  if (remainingMs < 1000) return 'almost done';
+  return `${formatDuration(remainingMs)} left`;
+}
+
+/** 1234 → "1,234"; 1_234_567 → "1.23M"; 12_345_678 → "12.3M". */
+export function formatCount(n: number): string {
+  if (!Number.isFinite(n)) return '—';
+  if (Math.abs(n) < 1e6) return Math.round(n).toLocaleString('en-US');
+  if (Math.abs(n) < 1e7) return `${(n / 1e6).toFixed(2)}M`;
+  if (Math.abs(n) < 1e9) return `${(n / 1e6).toFixed(1)}M`;
+  return `${(n / 1e9).toFixed(2)}B`;
+}
+
+export function formatRate(tokensPerSecond: number | undefined): string {
+  if (tokensPerSecond === undefined || !Number.isFinite(tokensPerSecond)) return '—';
+  if (tokensPerSecond >= 10_000) return `${formatCount(tokensPerSecond >= 1e6 ? tokensPerSecond : Math.round(tokensPerSecond / 100) * 100)} tok/s`;
+  return `${Math.round(tokensPerSecond).toLocaleString('en-US')} tok/s`;
+}
+
+export function formatLoss(loss: number | undefined): string {
+  return loss === undefined || !Number.isFinite(loss) ? '—' : loss.toFixed(2);
+}
+
+export function percent(step: number, steps: number): number {
+  if (!(steps > 0)) return 0;
+  return Math.max(0, Math.min(100, Math.floor((100 * step) / steps)));
+}
+
+/** The model's state, as the status bar and the dashboard show it. */
+export type ModelState =
+  | { kind: 'none' }
+  | { kind: 'preparing'; message: string }
+  | { kind: 'training'; step: number; steps: number; loss?: number; valLoss?: number; remainingMs?: number }
+  | { kind: 'ready'; step?: number; valLoss?: number; loss?: number }
+  | { kind: 'error'; message: string };
+
+/** Status bar text (with a codicon). */
+export function statusBarText(state: ModelState): string {
+  switch (state.kind) {
+    case 'none':
+      return '$(circle-outline) LM: no model';
+    case 'preparing':
+      return '$(sync~spin) LM: preparing';
+    case 'training': {
+      const loss = state.loss !== undefined ? ` loss ${formatLoss(state.loss)}` : '';
+      return `$(sync~spin) LM: training ${percent(state.step, state.steps)}%${loss}`;
+    }
+    case 'ready': {
+      if (state.valLoss !== undefined) return `$(check) LM: ready val ${formatLoss(state.valLoss)}`;
+      if (state.loss !== undefined) return `$(check) LM: ready loss ${formatLoss(state.loss)}`;
+      return '$(check) LM: ready';
+    }
+    case 'error':
+      return '$(error) LM: error';
+  }
+}
+
+/** One line for the progress notification: "step 120/400 · loss 2.31 · 1,234 tok/s · 1m 20s left". */
+export function progressLine(p: { step: number; steps: number; loss: number; valLoss?: number; tokensPerSecond: number; remainingMs?: number }): string {
+  const parts = [`step ${p.step}/${p.steps}`, `loss ${formatLoss(p.loss)}`];
+  if (p.valLoss !== undefined) parts.push(`val ${formatLoss(p.valLoss)}`);
+  parts.push(formatRate(p.tokensPerSecond));
+  const eta = formatEta(p.remainingMs);
+  if (eta) parts.push(eta);
+  return parts.join(' · ');
+}

@@ -1,0 +1,412 @@
+// The engine worker (worker_threads): holds the model and runs everything TensorFlow.js does for the
+// extension — training, attention maps, completions, next-token probabilities — off the extension
+// host's thread. It speaks only the protocol in ./protocol.ts.
+//
+// Requests run concurrently (each is an async handler; TensorFlow.js ops are synchronous, so requests
+// interleave between ops and between training steps). One `train` at a time. The training loop yields to
+// the event loop after every step, so a `cancel` or an `attention` request is answered within a step.
+
+import * as fs from 'fs';
+import * as os from 'os';
+import { parentPort } from 'worker_threads';
+import {
+  Corpus,
+  encode,
+  generate,
+  GPT,
+  initBackend,
+  loadCheckpoint,
+  nextTokenDistribution,
+  PRESETS,
+  saveCheckpoint,
+  tokenPieces,
+  Trainer,
+  Vocabulary,
+  type TrainerState,
+} from '../engine/index';
+import {
+  EngineError,
+  estimateRemainingMs,
+  isHostToWorker,
+  toWireError,
+  type BackendSetting,
+  type HostToWorker,
+  type ModelInfo,
+  type ModelToken,
+  type RequestEvent,
+  type RequestName,
+  type RequestParams,
+  type RequestResult,
+  type TrainParams,
+  type TrainResult,
+  type WorkerToHost,
+} from './protocol';
+
+const port = parentPort;
+if (!port) throw new Error('engineWorker.ts runs as a worker_threads worker');
+
+interface Held {
+  model: GPT;
+  vocab: Vocabulary;
+  state?: TrainerState;
+  dir?: string;
+  valLoss?: number;
+}
+
+let held: Held | undefined;
+let backend: { requested: BackendSetting; name: string } | undefined;
+let training: number | undefined;
+const running = new Map<number, { method: RequestName; controller: AbortController }>();
+
+function post(message: WorkerToHost): void {
+  port!.postMessage(message);
+}
+
+function log(message: string, level: 'info' | 'warn' | 'error' = 'info'): void {
+  post({ type: 'log', level, message });
+}
+
+const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+async function ensureBackend(requested: BackendSetting): Promise<{ name: string; tried: { backend: string; ok: boolean; reason: string }[] }> {
+  if (backend && (backend.requested === requested || requested === 'auto')) return { name: backend.name, tried: [] };
+  const report = await initBackend(requested);
+  backend = { requested, name: report.name };
+  const failed = report.tried.filter((t) => !t.ok);
+  log(`TensorFlow.js backend: ${report.name}${failed.length ? ` (not available: ${failed.map((t) => `${t.backend}: ${t.reason}`).join('; ')})` : ''}`);
+  return report;
+}
+
+function modelInfo(h: Held): ModelInfo {
+  const c = h.model.config;
+  return {
+    config: { vocabSize: c.vocabSize, contextLength: c.contextLength, nLayer: c.nLayer, nHead: c.nHead, nEmbd: c.nEmbd, positional: c.positional },
+    parameters: h.model.parameterCounts(),
+    tokenizer: h.vocab.tokenizer,
+    step: h.state?.step ?? 0,
+    ...(h.dir ? { dir: h.dir } : {}),
+    backend: backend?.name ?? 'unknown',
+    ...(h.valLoss !== undefined ? { valLoss: h.valLoss } : {}),
+  };
+}
+
+function requireModel(): Held {
+  if (!held) throw new EngineError('no-model', 'There is no model yet: run "LM Explorer: Train Model on Workspace" or "LM Explorer: Load Model…".');
+  return held;
+}
+
+function replaceHeld(next: Held | undefined): void {
+  const previous = held;
+  held = next;
+  if (previous && previous.model !== next?.model) previous.model.dispose();
+}
+
+/** Model IDs of a text, the last `max` of them; an empty text is the start of a document (<sep>). */
+function contextIds(vocab: Vocabulary, text: string, max: number): { ids: number[]; truncated: boolean } {
+  let ids = text ? vocab.encode(text) : [];
+  if (ids.length === 0) ids = [Vocabulary.SEP];
+  const truncated = ids.length > max;
+  return { ids: truncated ? ids.slice(ids.length - max) : ids, truncated };
+}
+
+function tokensOf(vocab: Vocabulary, ids: number[]): ModelToken[] {
+  return ids.map((id) => ({ id, label: vocab.tokenLabel(id) }));
+}
+
+function lastValLoss(state: TrainerState | undefined): number | undefined {
+  const s = state as { valLoss?: number; bestValLoss?: number } | undefined;
+  return s?.valLoss ?? s?.bestValLoss;
+}
+
+interface Context<M extends RequestName> {
+  id: number;
+  signal: AbortSignal;
+  emit(event: RequestEvent<M>): void;
+}
+
+type Handlers = { [M in RequestName]: (params: RequestParams<M>, ctx: Context<M>) => Promise<RequestResult<M>> };
+
+const handlers: Handlers = {
+  async status() {
+    const memory = process.memoryUsage();
+    let tensors: number | undefined;
+    let bytesMB: number | undefined;
+    try {
+      const tf = await import('@tensorflow/tfjs-core');
+      const m = tf.memory();
+      tensors = m.numTensors;
+      bytesMB = Math.round(m.numBytes / 1e5) / 10;
+    } catch {
+      // no backend yet
+    }
+    return {
+      ...(backend ? { backend: backend.name } : {}),
+      ...(held ? { model: modelInfo(held) } : {}),
+      running: [...running].map(([id, r]) => ({ id, method: r.method })),
+      memory: { heapUsedMB: Math.round(memory.heapUsed / 1e5) / 10, ...(tensors !== undefined ? { tensors, bytesMB } : {}) },
+    };
+  },
+
+  async load({ dir, backend: requested }) {
+    await ensureBackend(requested);
+    const loaded = await loadCheckpoint(dir); // throws CheckpointError naming the file; `held` stays as it was
+    replaceHeld({ model: loaded.model, vocab: loaded.vocab, state: loaded.state, dir, valLoss: lastValLoss(loaded.state) });
+    return modelInfo(held!);
+  },
+
+  async save({ dir }) {
+    const h = requireModel();
+    await saveCheckpoint(dir, h.model, h.vocab, h.state);
+    return modelInfo(h);
+  },
+
+  async unload() {
+    const had = !!held;
+    replaceHeld(undefined);
+    return { unloaded: had };
+  },
+
+  async train(params, ctx) {
+    if (training !== undefined) throw new EngineError('busy', 'A training run is already in progress.');
+    training = ctx.id;
+    try {
+      return await train(params, ctx);
+    } finally {
+      training = undefined;
+    }
+  },
+
+  async attention({ text, maxTokens, packed }) {
+    const h = requireModel();
+    const max = Math.max(1, Math.min(maxTokens ?? h.model.config.contextLength, h.model.config.contextLength));
+    // The same tokens as vocab.encode, with where each lies in the text (the attention panel highlights them).
+    const pieces = text ? tokenPieces(text, h.vocab.tokenizer) : [];
+    let ids = h.vocab.toModel(pieces.map((p) => p.id));
+    let offsets = pieces.map((p) => ({ start: p.start, end: p.end }));
+    if (ids.length === 0) [ids, offsets] = [[Vocabulary.SEP], [{ start: 0, end: 0 }]];
+    const totalTokens = ids.length;
+    const truncated = totalTokens > max;
+    if (truncated) [ids, offsets] = [ids.slice(totalTokens - max), offsets.slice(totalTokens - max)];
+    const base = { tokens: tokensOf(h.vocab, ids), truncated, offsets, totalTokens };
+    if (packed) {
+      const { nLayer, nHead } = h.model.config;
+      return { ...base, attention: [], weights: await h.model.attentionMaps(ids), nLayer, nHead };
+    }
+    const { attention } = await h.model.attention(ids);
+    return { ...base, attention };
+  },
+
+  async complete({ prompt, sampling, maxPromptTokens }, ctx) {
+    const h = requireModel();
+    const ctxLen = h.model.config.contextLength;
+    const { ids } = contextIds(h.vocab, prompt, maxPromptTokens && maxPromptTokens > 0 ? Math.min(maxPromptTokens, ctxLen) : ctxLen);
+    const out = await generate(h.model, h.vocab, ids, { ...sampling, signal: ctx.signal });
+    if (out.finishReason === 'aborted' || ctx.signal.aborted) throw new EngineError('cancelled', 'Cancelled.');
+    return { text: out.text, tokens: out.ids.length, promptTokens: ids.length };
+  },
+
+  async nextTokens({ text, topN }) {
+    const h = requireModel();
+    const { ids } = contextIds(h.vocab, text, h.model.config.contextLength);
+    const dist = await nextTokenDistribution(h.model, ids, topN ?? 10);
+    return { context: tokensOf(h.vocab, ids), candidates: dist.map((d) => ({ id: d.id, prob: d.prob, label: h.vocab.tokenLabel(d.id) })) };
+  },
+
+  async crash({ mode }) {
+    if (mode === 'exit') process.exit(7);
+    setTimeout(() => {
+      throw new Error('Crash requested by a test');
+    });
+    return new Promise<never>(() => undefined);
+  },
+};
+
+async function train(params: TrainParams, ctx: Context<'train'>): Promise<TrainResult> {
+  const { settings, checkpointDir } = params;
+  const report = await ensureBackend(params.backend);
+  ctx.emit({ kind: 'backend', backend: report.name, tried: report.tried });
+
+  // Tokenize, yielding now and then so that a cancel gets through even for a large corpus.
+  let vocab: Vocabulary;
+  let model: GPT;
+  let state: TrainerState | undefined;
+  const tokenizer = params.fresh?.tokenizer;
+  let resumed: Awaited<ReturnType<typeof loadCheckpoint>> | undefined;
+  if (!params.fresh) {
+    resumed = await loadCheckpoint(checkpointDir);
+  }
+  const streams: number[][] = [];
+  const t = tokenizer ?? resumed!.vocab.tokenizer;
+  for (let i = 0; i < params.documents.length; i++) {
+    streams.push(encode(params.documents[i], t));
+    if (i % 16 === 15) {
+      await yieldToEventLoop();
+      if (ctx.signal.aborted) throw new EngineError('cancelled', 'Cancelled before training started.');
+    }
+  }
+  if (params.fresh) {
+    const fresh = params.fresh;
+    vocab = Vocabulary.build(streams, fresh.tokenizer, fresh.maxVocab);
+    const preset = PRESETS[fresh.preset];
+    if (!preset) throw new EngineError('bad-request', `Unknown model preset "${fresh.preset}".`);
+    model = new GPT({ ...preset, contextLength: fresh.contextLength, positional: fresh.positional, vocabSize: vocab.size }, settings.seed);
+  } else {
+    vocab = resumed!.vocab;
+    model = resumed!.model;
+    state = resumed!.state;
+  }
+  let corpus: Corpus;
+  try {
+    corpus = Corpus.fromTokenStreams(streams, vocab, { blockSize: model.config.contextLength });
+  } catch (error) {
+    if (model !== held?.model) model.dispose();
+    throw error;
+  }
+  streams.length = 0;
+  const summary = corpus.summary();
+  ctx.emit({ kind: 'corpus', corpus: { ...summary, vocabSize: vocab.size, tokenizer: vocab.tokenizer } });
+
+  const h: Held = { model, vocab, state, dir: checkpointDir, valLoss: lastValLoss(state) };
+  replaceHeld(h);
+  const startStep = state?.step ?? 0;
+  ctx.emit({ kind: 'model', model: modelInfo(h), ...(state ? { resumedFrom: startStep } : {}) });
+
+  const save = async (s: TrainerState) => {
+    h.state = s;
+    await saveCheckpoint(checkpointDir, model, vocab, s);
+    ctx.emit({ kind: 'checkpoint', step: s.step, dir: checkpointDir });
+  };
+
+  const started = Date.now();
+  const interval = params.progressIntervalMs ?? 100;
+  let lastSent = 0;
+  let lastSample = -1;
+  let lastLoss: number | undefined;
+  const sample = async (step: number) => {
+    if (!settings.sampleInterval || !settings.samplePrompt || lastSample === step) return;
+    lastSample = step;
+    try {
+      const { ids } = contextIds(vocab, settings.samplePrompt, model.config.contextLength);
+      const out = await generate(model, vocab, ids, { maxNewTokens: settings.sampleTokens, temperature: 0.8, topK: 40, seed: 1 });
+      ctx.emit({ kind: 'sample', step, prompt: settings.samplePrompt, text: out.text });
+    } catch (error) {
+      log(`Sample generation failed at step ${step}: ${(error as Error).message}`, 'warn');
+    }
+  };
+  await sample(startStep);
+
+  const trainer = new Trainer(
+    model,
+    corpus,
+    {
+      steps: settings.steps,
+      batchSize: settings.batchSize,
+      learningRate: settings.learningRate,
+      minLearningRate: settings.learningRate / 10,
+      // Warm up over the first 5% of the run (at most 100 steps): a short run still gets its full rate.
+      warmupSteps: Math.max(1, Math.min(100, Math.round(settings.steps / 20))),
+      evalInterval: settings.evalInterval,
+      seed: settings.seed,
+      ...(settings.maxMinutes ? { maxMinutes: settings.maxMinutes } : {}),
+      signal: ctx.signal,
+      checkpointInterval: settings.checkpointInterval,
+      onCheckpoint: save,
+      onProgress: async (p) => {
+        lastLoss = p.loss;
+        if (p.valLoss !== undefined) h.valLoss = p.valLoss;
+        const now = Date.now();
+        const last = p.step >= p.steps;
+        if (last || p.valLoss !== undefined || now - lastSent >= interval) {
+          lastSent = now;
+          const elapsedMs = now - started;
+          const remainingMs = estimateRemainingMs(p.step, p.steps, elapsedMs, settings.maxMinutes, startStep);
+          ctx.emit({
+            kind: 'progress',
+            step: p.step,
+            steps: p.steps,
+            loss: p.loss,
+            ...(p.valLoss !== undefined ? { valLoss: p.valLoss } : {}),
+            lr: p.lr,
+            tokensPerSecond: p.tokensPerSecond,
+            elapsedMs,
+            ...(remainingMs !== undefined ? { remainingMs } : {}),
+          });
+        }
+        if (settings.sampleInterval > 0 && p.step % settings.sampleInterval === 0) await sample(p.step);
+        // Let a cancel, or another feature's request, in between two steps.
+        await yieldToEventLoop();
+      },
+    },
+    state,
+  );
+  // run() saves the checkpoint at the end whichever way it ends (steps, time limit, cancel).
+  const result = await trainer.run();
+  if (result.valLoss !== undefined) h.valLoss = result.valLoss;
+  // A last sample of the finished model (not after a cancel: the user asked to stop now).
+  if (result.stoppedBy !== 'cancel' && lastSample !== result.step) await sample(result.step);
+  const loss = result.loss ?? lastLoss;
+  return {
+    step: result.step,
+    steps: settings.steps,
+    stoppedBy: result.stoppedBy,
+    ...(loss !== undefined ? { loss } : {}),
+    ...(h.valLoss !== undefined ? { valLoss: h.valLoss } : {}),
+    elapsedMs: Date.now() - started,
+    checkpointDir,
+    model: modelInfo(h),
+  };
+}
+
+async function handle(message: Extract<HostToWorker, { type: 'request' }>): Promise<void> {
+  const { id, method } = message;
+  const controller = new AbortController();
+  running.set(id, { method, controller });
+  const ctx: Context<RequestName> = {
+    id,
+    signal: controller.signal,
+    emit: (event) => post({ type: 'event', id, event }),
+  };
+  try {
+    const handler = handlers[method] as (params: unknown, ctx: Context<RequestName>) => Promise<unknown>;
+    const result = await handler(message.params, ctx);
+    post({ type: 'result', id, result });
+  } catch (error) {
+    const wire = toWireError(error);
+    if (wire.code === 'internal') log(`${method} failed: ${wire.detail ?? wire.message}`, 'error');
+    post({ type: 'error', id, error: wire });
+  } finally {
+    running.delete(id);
+  }
+}
+
+port.on('message', (message: unknown) => {
+  if (!isHostToWorker(message)) {
+    log(`The engine worker ignored a message that is not in the protocol.`, 'warn');
+    return;
+  }
+  if (message.type === 'cancel') {
+    running.get(message.id)?.controller.abort();
+    return;
+  }
+  void handle(message);
+});
+
+/**
+ * Lowers this thread's scheduling priority (Linux: nice 10 for the thread alone, via its thread ID), so
+ * that when the CPU is busy the extension host's thread — the editor's extensions — goes first and the
+ * training takes what is left. Elsewhere the worker keeps normal priority.
+ */
+function lowerThreadPriority(): void {
+  if (process.platform !== 'linux') return;
+  try {
+    const tid = Number(fs.readlinkSync('/proc/thread-self').split('/').pop());
+    if (Number.isInteger(tid) && tid > 0 && tid !== process.pid) {
+      os.setPriority(tid, Math.max(os.getPriority(tid), 10));
+    }
+  } catch {
+    // not permitted, or no /proc: keep the priority
+  }
+}
+
+lowerThreadPriority();
+post({ type: 'ready', pid: process.pid });

@@ -1,0 +1,342 @@
+// Show Token IDs, the status bar counts and Check Context Fit, inside a real extension host
+// (`npm run test:integration`). Reads what the extension shows through the API `activate` returns.
+import * as assert from 'assert';
+import * as fs from 'fs';
+import * as path from 'path';
+import * as vscode from 'vscode';
+import { encode, type EncodingName } from '../../src/engine/tokenizer';
+import { Vocabulary } from '../../src/engine/vocab';
+import type { LmExplorerApi } from '../../src/extension';
+import type { ShowResult } from '../../src/features/tokenIds';
+import type { ContextFitResult } from '../../src/commands';
+
+const EXTENSION_ID = 'lm-explorer.lm-explorer';
+const TEXT = [
+  'Zażółć gęślą jaźń 🎉 — tokeny, osadzenia i uwaga.',
+  'The quick brown fox 🦊 jumps over the lazy dog.',
+  '\tKoniec: Q·Kᵀ/√d_k.',
+].join('\n');
+
+let api: LmExplorerApi;
+
+async function waitFor<T>(what: string, probe: () => T | undefined | false, timeoutMs = 15_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = probe();
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+async function open(content: string, language = 'markdown'): Promise<vscode.TextEditor> {
+  const document = await vscode.workspace.openTextDocument({ content, language });
+  return vscode.window.showTextDocument(document, { preview: false });
+}
+
+async function setSetting(key: string, value: unknown): Promise<void> {
+  await vscode.workspace.getConfiguration('lmExplorer').update(key, value, vscode.ConfigurationTarget.Global);
+  await waitFor(`${key} = ${JSON.stringify(value)}`, () =>
+    vscode.workspace.getConfiguration('lmExplorer').inspect(key)?.globalValue === value ? true : undefined,
+  );
+}
+
+async function closeEditors(): Promise<void> {
+  for (let i = 0; i < 20 && vscode.window.activeTextEditor; i++) {
+    await vscode.commands.executeCommand('workbench.action.revertAndCloseActiveEditor');
+  }
+}
+
+async function showTokenIds(): Promise<ShowResult> {
+  return vscode.commands.executeCommand<ShowResult>('lmExplorer.showTokenIds');
+}
+
+function hoverText(hovers: vscode.Hover[]): string {
+  return hovers
+    .flatMap((h) => h.contents)
+    .map((c) => (typeof c === 'string' ? c : c.value))
+    .join('\n');
+}
+
+async function hoverAt(document: vscode.TextDocument, position: vscode.Position): Promise<string> {
+  const hovers = await vscode.commands.executeCommand<vscode.Hover[]>('vscode.executeHoverProvider', document.uri, position);
+  return hoverText(hovers ?? []);
+}
+
+describe('token IDs', function () {
+  this.timeout(120_000);
+
+  before(async () => {
+    const ext = vscode.extensions.getExtension<LmExplorerApi>(EXTENSION_ID);
+    assert.ok(ext, `${EXTENSION_ID} is not installed`);
+    api = await ext.activate();
+    assert.ok(api.tokenOverlay && api.statusBar && api.contextFit, 'activate() returns the API');
+  });
+
+  afterEach(async () => {
+    await vscode.commands.executeCommand('lmExplorer.clearTokenIds');
+    await setSetting('tokens.encoding', undefined);
+    await setSetting('tokens.showWhitespace', undefined);
+    await closeEditors();
+  });
+
+  it('shows the IDs of the selection: the encoder’s IDs, ranges that reassemble the text', async () => {
+    const editor = await open(TEXT);
+    const selection = new vscode.Selection(0, 0, 1, editor.document.lineAt(1).text.length);
+    editor.selection = selection;
+    const selected = editor.document.getText(selection);
+    const result = await showTokenIds();
+    assert.ok(result.ok, JSON.stringify(result));
+    assert.equal(result.source, 'selection');
+    const info = api.tokenOverlay.current();
+    assert.ok(info);
+    assert.equal(info.editorUri, editor.document.uri.toString());
+    assert.equal(info.encoding, 'o200k_base');
+    assert.deepEqual(
+      info.tokens.map((t) => t.id),
+      encode(selected, 'o200k_base'),
+    );
+    assert.equal(info.tokenCount, info.tokens.length);
+    // The ranges tile the selection (a token that finishes a split character has an empty range).
+    assert.equal(info.tokens.map((t) => editor.document.getText(t.range)).join(''), selected);
+    assert.ok(info.tokens[0].range.start.isEqual(selection.start));
+    assert.ok(info.tokens[info.tokens.length - 1].range.end.isEqual(selection.end));
+    for (const t of info.tokens) assert.equal(t.label, t.range.isEmpty ? `+${t.id}` : String(t.id));
+    assert.ok(info.tokens.some((t) => t.range.isEmpty), 'the emoji is split over two tokens');
+    // A small selection is decorated whole.
+    assert.equal(info.decorated.count, info.tokenCount);
+  });
+
+  it('tokenizes the whole document when nothing is selected', async () => {
+    const editor = await open(TEXT);
+    editor.selection = new vscode.Selection(1, 3, 1, 3);
+    const result = await showTokenIds();
+    assert.ok(result.ok);
+    assert.equal(result.source, 'document');
+    const info = api.tokenOverlay.current()!;
+    assert.deepEqual(info.tokens.map((t) => t.id), encode(TEXT, 'o200k_base'));
+    assert.equal(info.tokens.map((t) => editor.document.getText(t.range)).join(''), TEXT);
+  });
+
+  it('describes a token on hover: index, ID, visible whitespace, bytes of a split character, encoding', async () => {
+    const editor = await open(TEXT);
+    editor.selection = new vscode.Selection(0, 0, 2, 0);
+    await showTokenIds();
+    const info = api.tokenOverlay.current()!;
+    const doc = editor.document;
+
+    // " gęślą": the second word starts with a space token piece
+    const g = info.tokens.find((t) => t.text.startsWith(' g'))!;
+    const hover = await hoverAt(doc, g.range.start.translate(0, 1));
+    assert.match(hover, new RegExp(`Token ${g.index + 1} of ${info.tokenCount}`));
+    assert.match(hover, new RegExp(`ID \\*\\*${g.id}\\*\\*`));
+    assert.match(hover, /`·g/, 'the leading space is shown as ·');
+    assert.match(hover, /o200k_base/);
+
+    // The emoji: two tokens, neither a whole character.
+    const emoji = doc.positionAt(TEXT.indexOf('🎉'));
+    const emojiHover = await hoverAt(doc, emoji);
+    assert.match(emojiHover, /Bytes: `20 F0 9F 8E`/); // the space and the first three bytes of 🎉
+    assert.match(emojiHover, /part of a character/);
+    assert.equal((emojiHover.match(/\*\*Token \d+ of/g) ?? []).length, 2);
+
+    // No hover outside the overlay, nor after it is cleared.
+    const outside = await hoverAt(doc, new vscode.Position(2, 3));
+    assert.doesNotMatch(outside, /Token \d+ of/);
+    await vscode.commands.executeCommand('lmExplorer.clearTokenIds');
+    assert.doesNotMatch(await hoverAt(doc, g.range.start), /Token \d+ of/);
+  });
+
+  it('clears on the command, and when the text under it is edited', async () => {
+    const editor = await open(TEXT);
+    editor.selection = new vscode.Selection(0, 0, 0, 17);
+    await showTokenIds();
+    assert.ok(api.tokenOverlay.current());
+    const cleared = await vscode.commands.executeCommand<{ cleared: boolean }>('lmExplorer.clearTokenIds');
+    assert.equal(cleared.cleared, true);
+    assert.equal(api.tokenOverlay.current(), undefined);
+
+    // An edit after the selection leaves it alone; one before it moves it; one inside it clears it.
+    editor.selection = new vscode.Selection(1, 4, 1, 19);
+    await showTokenIds();
+    const before = api.tokenOverlay.current()!;
+    await editor.edit((e) => e.insert(new vscode.Position(2, 0), 'xyz '));
+    assert.deepEqual(api.tokenOverlay.current()?.tokens.map((t) => t.id), before.tokens.map((t) => t.id));
+    await editor.edit((e) => e.insert(new vscode.Position(1, 0), 'AB'));
+    const moved = api.tokenOverlay.current()!;
+    assert.ok(moved, 'an edit before the overlay keeps it');
+    assert.equal(editor.document.getText(moved.range), 'quick brown fox');
+    assert.ok(moved.range.start.isEqual(new vscode.Position(1, 6)));
+    await editor.edit((e) => e.insert(new vscode.Position(1, 10), 'Q'));
+    assert.equal(api.tokenOverlay.current(), undefined, 'an edit inside the overlay clears it');
+  });
+
+  it('binds Escape to Clear Token IDs while the overlay is shown', () => {
+    const ext = vscode.extensions.getExtension(EXTENSION_ID)!;
+    const bindings: { command: string; key: string; when?: string }[] = ext.packageJSON.contributes.keybindings;
+    const escape = bindings.find((b) => b.command === 'lmExplorer.clearTokenIds');
+    assert.equal(escape?.key, 'escape');
+    assert.match(escape!.when!, /lmExplorer\.tokenIdsVisible/);
+  });
+
+  it('switches the encoding: the quick pick’s command rewrites the setting and the IDs follow', async () => {
+    const editor = await open(TEXT);
+    editor.selection = new vscode.Selection(0, 0, 1, 0);
+    const text = editor.document.getText(editor.selection);
+    await showTokenIds();
+    const o200k = api.tokenOverlay.current()!.tokens.map((t) => t.id);
+    assert.deepEqual(o200k, encode(text, 'o200k_base'));
+    for (const encoding of ['r50k_base', 'cl100k_base', 'p50k_base'] as EncodingName[]) {
+      const switched = await vscode.commands.executeCommand<{ ok: boolean }>('lmExplorer.switchEncoding', encoding);
+      assert.ok(switched.ok);
+      assert.equal(vscode.workspace.getConfiguration('lmExplorer').get('tokens.encoding'), encoding);
+      const info = await waitFor(`the overlay in ${encoding}`, () => {
+        const now = api.tokenOverlay.current();
+        return now?.encoding === encoding && now;
+      });
+      await api.tokenOverlay.whenIdle();
+      assert.deepEqual(info.tokens.map((t) => t.id), encode(text, encoding));
+      assert.notDeepEqual(info.tokens.map((t) => t.id), o200k);
+      await api.statusBar.refresh();
+      assert.equal(api.statusBar.counts()?.tokens, encode(text, encoding).length);
+      assert.equal(api.statusBar.counts()?.encoding, encoding);
+    }
+  });
+
+  it('counts tokens, words and characters in the status bar', async () => {
+    const editor = await open(TEXT);
+    editor.selection = new vscode.Selection(1, 4, 1, 19); // "quick brown fox"
+    const text = await api.statusBar.refresh();
+    assert.equal(text, `${encode('quick brown fox', 'o200k_base').length} tokens · 3 words · 15 chars`);
+    assert.equal(api.statusBar.counts()?.source, 'selection');
+    editor.selection = new vscode.Selection(0, 0, 0, 0);
+    await api.statusBar.refresh();
+    const counts = api.statusBar.counts()!;
+    assert.equal(counts.source, 'document');
+    assert.equal(counts.tokens, encode(TEXT, 'o200k_base').length);
+    assert.equal(counts.chars, [...TEXT].length);
+    assert.match(api.statusBar.text()!, /^\d+ tokens · \d+ words · \d+ chars$/);
+  });
+
+  it('checks the context fit against well-known models', async () => {
+    const editor = await open(TEXT);
+    editor.selection = new vscode.Selection(0, 0, 0, 0);
+    const result = await vscode.commands.executeCommand<ContextFitResult>('lmExplorer.checkContextFit');
+    await vscode.commands.executeCommand('workbench.action.closeQuickOpen');
+    assert.ok(result.ok);
+    assert.equal(result.source, 'document');
+    assert.equal(result.counts.o200k_base, encode(TEXT, 'o200k_base').length);
+    assert.equal(result.counts.cl100k_base, encode(TEXT, 'cl100k_base').length);
+    const gpt4o = result.rows.find((r) => r.model.name === 'GPT-4o')!;
+    assert.equal(gpt4o.fits, true);
+    assert.equal(gpt4o.percent, (encode(TEXT, 'o200k_base').length / 128_000) * 100);
+    assert.ok(result.rows.every((r) => r.fits));
+    assert.ok(result.rows.some((r) => !r.model.exact), 'non-OpenAI rows are marked as estimates');
+    assert.deepEqual(api.contextFit.last()?.counts, result.counts);
+
+    // A long text overflows the small windows (GPT-2's 1024 tokens) but not the large ones.
+    await open(TEXT.repeat(60));
+    const long = await vscode.commands.executeCommand<ContextFitResult>('lmExplorer.checkContextFit');
+    await vscode.commands.executeCommand('workbench.action.closeQuickOpen');
+    assert.equal(long.rows.find((r) => r.model.name === 'GPT-2')?.fits, false);
+    assert.equal(long.rows.find((r) => r.model.name === 'GPT-4.1')?.fits, true);
+    assert.deepEqual(api.contextFit.last()?.counts, long.counts);
+  });
+
+  it('says so when there is nothing to tokenize', async () => {
+    await open('');
+    const result = await showTokenIds();
+    assert.equal(result.ok, false);
+    assert.match((result as { message: string }).message, /empty/);
+    assert.match(api.messages.last()?.text ?? '', /empty/);
+    assert.equal(api.tokenOverlay.current(), undefined);
+    const fit = await vscode.commands.executeCommand<{ ok: boolean; message?: string }>('lmExplorer.checkContextFit');
+    assert.equal(fit.ok, false);
+    assert.match(fit.message!, /empty/);
+  });
+
+  it('tokenizes NUL characters and lone surrogates without crashing, and says what it saw', async () => {
+    const editor = await open('bin\u0000ary \ud800 data\u0001!', 'plaintext');
+    // VS Code itself turns a lone surrogate into U+FFFD on its way into a document (unit tests cover
+    // lone surrogates in the tokenizer); the NUL and the control character stay.
+    const text = editor.document.getText();
+    assert.ok(text.includes('\u0000'));
+    const result = await showTokenIds();
+    assert.ok(result.ok, JSON.stringify(result));
+    assert.ok(result.warnings.some((w) => /NUL/.test(w)));
+    const info = api.tokenOverlay.current()!;
+    assert.deepEqual(info.tokens.map((t) => t.id), encode(text, 'o200k_base'));
+    assert.equal(info.tokens.map((t) => editor.document.getText(t.range)).join(''), text);
+    const nul = editor.document.positionAt(text.indexOf('\u0000'));
+    assert.match(await hoverAt(editor.document, nul), /␀/);
+  });
+
+  it('falls back to o200k_base, saying so, for the model encoding without a model; uses the model’s IDs once there is one', async () => {
+    const vocabFile = api.tokenizer.modelVocabularyFile();
+    await setSetting('tokens.encoding', 'model');
+    const editor = await open(TEXT);
+    editor.selection = new vscode.Selection(0, 0, 1, 0);
+    const text = editor.document.getText(editor.selection);
+    const fallback = await showTokenIds();
+    assert.ok(fallback.ok);
+    assert.equal(fallback.encoding, 'o200k_base');
+    assert.ok(fallback.warnings.some((w) => /No trained model yet/.test(w)), fallback.warnings.join('\n'));
+    if (!vocabFile) return; // no folder open: no storage for a model
+    const vocab = Vocabulary.build([encode('Zażółć gęślą jaźń — tokeny', 'o200k_base')], 'o200k_base');
+    fs.mkdirSync(path.dirname(vocabFile), { recursive: true });
+    fs.writeFileSync(vocabFile, JSON.stringify(vocab.toJSON()));
+    try {
+      const result = await showTokenIds();
+      assert.ok(result.ok);
+      assert.equal(result.encoding, 'model');
+      const info = api.tokenOverlay.current()!;
+      const external = encode(text, 'o200k_base');
+      assert.deepEqual(info.tokens.map((t) => t.id), external);
+      assert.deepEqual(info.tokens.map((t) => t.modelId), vocab.toModel(external));
+      assert.ok(info.tokens.some((t) => t.modelId === Vocabulary.UNK), 'English words are not in this vocabulary');
+      const known = info.tokens.find((t) => t.modelId !== Vocabulary.UNK && !t.range.isEmpty)!;
+      assert.equal(known.label, String(known.modelId));
+    } finally {
+      fs.rmSync(vocabFile, { force: true });
+    }
+  });
+
+  it('decorates only near the visible range of a 1 MB document, tokenized off the host thread', async () => {
+    const line = 'Uwaga wielogłowicowa: Q·Kᵀ/√d_k, softmax i W_O. Multi-head attention mixes the values. 🎉\n';
+    const big = line.repeat(Math.ceil(1_048_576 / line.length));
+    const editor = await open(big, 'plaintext');
+    editor.selection = new vscode.Selection(0, 0, 0, 0);
+    const workerBefore = api.tokenizer.workerRequests();
+    const started = Date.now();
+    const result = await showTokenIds();
+    const elapsed = Date.now() - started;
+    assert.ok(result.ok, JSON.stringify(result));
+    const info = api.tokenOverlay.current({ maxTokens: 0 })!;
+    assert.equal(api.tokenizer.workerProblem(), undefined);
+    assert.equal(info.offThread, true);
+    assert.ok(api.tokenizer.workerRequests() > workerBefore, 'the worker tokenized it');
+    assert.equal(info.tokenCount, encode(big, 'o200k_base').length);
+    assert.ok(info.tokenCount > 200_000);
+    assert.ok(info.decorated.count > 0 && info.decorated.count <= 3000, `decorated ${info.decorated.count}`);
+    const visible = editor.visibleRanges;
+    const top = visible[0].start.line;
+    const bottom = visible[visible.length - 1].end.line;
+    const span = Math.max(40, bottom - top);
+    assert.ok(info.decorated.range!.start.line >= Math.max(0, top - span - 1), 'decorations start near the view');
+    assert.ok(info.decorated.range!.end.line <= bottom + span + 1, 'decorations end near the view');
+
+    // Scrolling far down moves the decorated window along.
+    const target = Math.floor(editor.document.lineCount / 2);
+    editor.revealRange(new vscode.Range(target, 0, target, 0), vscode.TextEditorRevealType.InCenter);
+    const moved = await waitFor('the decorations to follow the scroll', () => {
+      const now = api.tokenOverlay.current({ maxTokens: 0 });
+      const r = now?.decorated.range;
+      return r && r.start.line <= target && r.end.line >= target && now;
+    });
+    assert.ok(moved.decorated.count <= 3000);
+    console.log(
+      `  1 MB: ${info.tokenCount} tokens in ${elapsed} ms (worker); ${info.decorated.count} decorated in ` +
+        `${info.decorated.renderMs.toFixed(1)} ms, after scrolling ${moved.decorated.count} in ${moved.decorated.renderMs.toFixed(1)} ms`,
+    );
+  });
+});

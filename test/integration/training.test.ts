@@ -1,0 +1,366 @@
+// Training inside the real VS Code extension host: the corpus from the workspace, the tiny preset on
+// the fixture notes, progress and falling loss, the checkpoint in storageUri, cancel, reload, resume,
+// worker death, load/export, the dashboard (in-page self-check and, when the launcher captures, a
+// real-browser measurement and screenshot), and the extension host's event loop while training runs.
+import * as assert from 'assert';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { monitorEventLoopDelay } from 'perf_hooks';
+import * as vscode from 'vscode';
+import type { LmExplorerApi } from '../../src/extension';
+import type { TrainOverrides } from '../../src/features/training';
+import type { ModelState } from '../../src/features/trainingFormat';
+
+const EXTENSION_ID = 'lm-explorer.lm-explorer';
+const CAPTURE_TAG = '@@lmx-capture@@';
+
+/** A short run of the tiny preset that still shows the loss falling. */
+const QUICK: Partial<TrainOverrides> = {
+  preset: 'tiny',
+  tokenizer: 'o200k_base',
+  steps: 40,
+  minutes: 0,
+  batchSize: 16,
+  learningRate: 0.01,
+  evalInterval: 10,
+  checkpointInterval: 10,
+  sampleInterval: 20,
+  backend: 'auto',
+};
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+async function until<T>(what: string, probe: () => T | undefined | false, timeoutMs = 60_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = probe();
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await sleep(50);
+  }
+}
+
+/**
+ * How late the extension host's timers fire while `fn` runs (perf_hooks.monitorEventLoopDelay). The
+ * histogram records each timer interval, which includes the sampling resolution: that is taken off.
+ */
+async function eventLoopLateness(fn: () => Promise<unknown>): Promise<{ p99: number; max: number; mean: number }> {
+  const resolution = 5;
+  const h = monitorEventLoopDelay({ resolution });
+  h.enable();
+  try {
+    await fn();
+  } finally {
+    h.disable();
+  }
+  const ms = (ns: number) => Math.max(0, ns / 1e6 - resolution);
+  return { p99: ms(h.percentile(99)), max: ms(h.max), mean: ms(h.mean) };
+}
+
+function readJson(file: string): Record<string, unknown> {
+  return JSON.parse(fs.readFileSync(file, 'utf8'));
+}
+
+describe('training', function () {
+  this.timeout(240_000);
+  let api: LmExplorerApi;
+  let extensionPath: string;
+  let workspace: string;
+  let scratch: string;
+
+  before(async () => {
+    const ext = vscode.extensions.getExtension<LmExplorerApi>(EXTENSION_ID)!;
+    api = await ext.activate();
+    extensionPath = ext.extensionPath;
+    const folder = vscode.workspace.workspaceFolders?.[0];
+    assert.ok(folder, 'the test host opens a workspace folder');
+    workspace = folder.uri.fsPath;
+    // The fixture notes become the workspace's notes; files the corpus must leave out sit beside them.
+    fs.cpSync(path.join(extensionPath, 'test', 'fixtures', 'notes'), path.join(workspace, 'notes'), { recursive: true });
+    fs.mkdirSync(path.join(workspace, 'node_modules', 'pkg'), { recursive: true });
+    fs.writeFileSync(path.join(workspace, 'node_modules', 'pkg', 'README.md'), '# not my notes\n');
+    fs.writeFileSync(path.join(workspace, 'notes', 'photo.md'), Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0x00, 0x00]));
+    fs.writeFileSync(path.join(workspace, 'notes', 'script.js'), 'console.log("not a note")\n');
+    scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'lmx-training-'));
+    // Other processes on the machine open ports; code-server's notices about them would cover the screenshots.
+    await vscode.workspace.getConfiguration('remote').update('autoForwardPorts', false, vscode.ConfigurationTarget.Global);
+    await api.training.reset({ confirm: false });
+  });
+
+  after(async () => {
+    api.dashboard.close();
+    await api.training.cancel();
+    fs.rmSync(scratch, { recursive: true, force: true });
+  });
+
+  it('names the glob when no file matches, and trains nothing', async () => {
+    const empty = path.join(workspace, 'empty');
+    fs.mkdirSync(empty, { recursive: true });
+    fs.writeFileSync(path.join(empty, 'data.csv'), 'a,b\n1,2\n');
+    const outcome = await api.training.train({ roots: [vscode.Uri.file(empty)], overrides: QUICK });
+    assert.strictEqual(outcome.status, 'no-files');
+    assert.match(outcome.message, /lmExplorer\.training\.include/);
+    assert.ok(outcome.message.includes('**/*.{md,markdown,txt,rst,tex,adoc}'), outcome.message);
+    assert.strictEqual(api.training.state().kind, 'none');
+    assert.ok(!fs.existsSync(path.join(api.training.modelDir(), 'config.json')));
+  });
+
+  it('says why when every matching file is binary or not UTF-8', async () => {
+    const binary = path.join(scratch, 'binary');
+    fs.mkdirSync(binary, { recursive: true });
+    fs.writeFileSync(path.join(binary, 'image.md'), Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x00, 0x00, 0x00, 0x0d]));
+    fs.writeFileSync(path.join(binary, 'archive.txt'), Buffer.from([0x50, 0x4b, 0x03, 0x04, 0x00, 0x14]));
+    fs.writeFileSync(path.join(binary, 'latin1.md'), Buffer.from('caf\xe9 cr\xe8me', 'latin1'));
+    const outcome = await api.training.train({ roots: [vscode.Uri.file(binary)], overrides: QUICK });
+    assert.strictEqual(outcome.status, 'no-usable-files');
+    assert.match(outcome.message, /None of the 3 files/);
+    assert.match(outcome.message, /2 are binary \(contain NUL bytes\)/);
+    assert.match(outcome.message, /1 is not valid UTF-8/);
+    const corpus = await api.training.collectCorpus([vscode.Uri.file(binary)]);
+    assert.deepStrictEqual(
+      corpus.skipped.map((s) => `${s.path}:${s.reason}`).sort(),
+      ['archive.txt:binary', 'image.md:binary', 'latin1.md:invalid-utf8'],
+    );
+  });
+
+  it('collects the workspace notes through workspace.fs, leaving out excluded and binary files', async () => {
+    const corpus = await api.training.collectCorpus();
+    assert.deepStrictEqual(corpus.files, ['notes/bread.md', 'notes/garden.md', 'notes/kitchen/soup.md', 'notes/reading.txt']);
+    assert.deepStrictEqual(
+      corpus.skipped.map((s) => `${s.path}:${s.reason}`),
+      ['notes/photo.md:binary'],
+    );
+    assert.strictEqual(corpus.problem, undefined);
+    const limited = await api.training.collectCorpus(undefined, { maxFileBytes: 1000 });
+    assert.ok(limited.skipped.some((s) => s.reason === 'too-large'), JSON.stringify(limited.skipped));
+  });
+
+  it('trains the tiny preset: progress arrives, the loss falls, the checkpoint is in storageUri, the editor stays responsive', async function () {
+    const states: ModelState[] = [];
+    const sub = api.training.onDidChangeState((s) => states.push(s));
+    // The machine's own noise first: the same measurement with nothing running.
+    const idle = await eventLoopLateness(() => sleep(3000));
+    let outcome: Awaited<ReturnType<typeof api.training.train>> | undefined;
+    const busy = await eventLoopLateness(async () => {
+      outcome = await api.training.train({ overrides: QUICK });
+    });
+    sub.dispose();
+    assert.ok(outcome);
+    assert.strictEqual(outcome.status, 'completed', outcome.message);
+    const load = os.loadavg()[0].toFixed(1);
+    console.log(
+      `event-loop delay of the extension host — idle: p99 ${idle.p99.toFixed(1)} ms; while training: p99 ${busy.p99.toFixed(1)} ms, ` +
+        `max ${busy.max.toFixed(1)} ms, mean ${busy.mean.toFixed(1)} ms (load average ${load} on ${os.cpus().length} CPUs)`,
+    );
+    if (busy.p99 >= 50 && idle.p99 >= 30) {
+      // Not the extension's doing: the host's timers are late with nothing running at all. Then only what
+      // training adds to that is checked.
+      console.log(`event-loop check relative: the machine is overloaded (idle p99 ${idle.p99.toFixed(1)} ms, load ${load})`);
+      assert.ok(busy.p99 - idle.p99 < 50, `training adds ${(busy.p99 - idle.p99).toFixed(1)} ms to the event-loop p99`);
+    } else {
+      assert.ok(busy.p99 < 50, `event-loop p99 ${busy.p99.toFixed(1)} ms while training (idle ${idle.p99.toFixed(1)} ms)`);
+    }
+
+    const training = states.filter((s): s is Extract<ModelState, { kind: 'training' }> => s.kind === 'training' && s.loss !== undefined);
+    assert.ok(training.length >= 10, `only ${training.length} progress updates`);
+    const snapshot = api.training.snapshot();
+    const losses = snapshot.points.map((p) => p.loss);
+    assert.strictEqual(snapshot.points[snapshot.points.length - 1].step, 40);
+    const head = losses.slice(0, 5).reduce((a, b) => a + b, 0) / 5;
+    const tail = losses.slice(-5).reduce((a, b) => a + b, 0) / 5;
+    assert.ok(tail < head - 0.05, `loss did not fall: first five ${head.toFixed(3)}, last five ${tail.toFixed(3)}`);
+    assert.ok(snapshot.points.some((p) => p.valLoss !== undefined), 'validation loss was measured');
+    assert.ok(snapshot.samples.length >= 2, 'samples were generated');
+    assert.strictEqual(snapshot.corpus?.files, 4);
+    assert.strictEqual(snapshot.corpus?.skipped, 1);
+    assert.ok((snapshot.corpus?.tokens?.tokens ?? 0) > 500);
+    const parts = snapshot.model!.parameters;
+    assert.strictEqual(parts.embeddings + parts.attention + parts.mlp + parts.norms, parts.total);
+
+    // The checkpoint: in the workspace's storage, with the training state.
+    const modelDir = api.training.modelDir();
+    assert.match(modelDir, /[\\/]model$/);
+    for (const file of ['config.json', 'model.safetensors', 'vocab.json', 'trainer.json']) {
+      assert.ok(fs.existsSync(path.join(modelDir, file)), `${file} in ${modelDir}`);
+    }
+    assert.strictEqual(readJson(path.join(modelDir, 'config.json')).step, 40);
+    assert.strictEqual(api.training.state().kind, 'ready');
+    assert.match(api.training.statusBarText(), /LM: ready val \d+\.\d\d/);
+  });
+
+  it('cancel stops within a second and keeps the checkpoint', async () => {
+    const run = api.training.train({ mode: 'resume', overrides: { ...QUICK, steps: 100_000, checkpointInterval: 1000, sampleInterval: 0 } });
+    await until('a few steps', () => {
+      const s = api.training.state();
+      return s.kind === 'training' && s.step >= 45;
+    });
+    const started = Date.now();
+    await api.training.cancel();
+    const outcome = await run;
+    const took = Date.now() - started;
+    assert.strictEqual(outcome.status, 'cancelled', outcome.message);
+    assert.ok(took < 1000, `cancel took ${took} ms`);
+    const step = 'result' in outcome ? outcome.result.step : -1;
+    assert.ok(step >= 45);
+    assert.strictEqual(readJson(path.join(api.training.modelDir(), 'config.json')).step, step, 'the checkpoint holds the last step');
+    assert.strictEqual(api.training.state().kind, 'ready');
+  });
+
+  it('a fresh engine worker finds the saved model and answers the other features’ requests', async () => {
+    const saved = readJson(path.join(api.training.modelDir(), 'config.json')).step as number;
+    const starts = api.engine.workerStarts;
+    await api.engine.restart();
+    const held = () => api.engine.currentModel; // (a function: an assertion on the property would narrow it for good)
+    assert.strictEqual(held(), undefined);
+    const next = await api.engine.request('nextTokens', { text: 'Bread is flour', topN: 5 });
+    assert.strictEqual(api.engine.workerStarts, starts + 1);
+    assert.strictEqual(held()?.step, saved);
+    assert.strictEqual(next.candidates.length, 5);
+    const total = next.candidates.reduce((a, c) => a + c.prob, 0);
+    assert.ok(total > 0 && total <= 1.0001);
+    const att = await api.engine.request('attention', { text: 'The soup is' });
+    assert.strictEqual(att.attention.length, 2); // layers
+    assert.strictEqual(att.attention[0].length, 2); // heads
+    assert.strictEqual(att.attention[0][0].length, att.tokens.length);
+    const row = att.attention[1][1][att.tokens.length - 1];
+    assert.ok(Math.abs(row.reduce((a, b) => a + b, 0) - 1) < 1e-3);
+    const completion = await api.engine.request('complete', { prompt: 'Soup is', sampling: { maxNewTokens: 8, temperature: 0 } });
+    assert.strictEqual(completion.tokens, 8);
+    assert.strictEqual(typeof completion.text, 'string');
+  });
+
+  it('a cancelled completion is answered at once', async () => {
+    const source = new vscode.CancellationTokenSource();
+    const pending = api.engine.request('complete', { prompt: 'Bread', sampling: { maxNewTokens: 5000, temperature: 1 } }, { token: source.token });
+    await sleep(100);
+    const started = Date.now();
+    source.cancel();
+    await assert.rejects(pending, (e: { code?: string }) => e.code === 'cancelled');
+    assert.ok(Date.now() - started < 200);
+    // …and the worker is free for the next request
+    const next = await api.engine.request('nextTokens', { text: 'Bread', topN: 1 });
+    assert.strictEqual(next.candidates.length, 1);
+  });
+
+  it('resumes training from the checkpoint', async () => {
+    const before = readJson(path.join(api.training.modelDir(), 'config.json')).step as number;
+    const outcome = await api.training.train({ mode: 'resume', overrides: { ...QUICK, steps: before + 5 } });
+    assert.strictEqual(outcome.status, 'completed', outcome.message);
+    assert.strictEqual('result' in outcome && outcome.result.step, before + 5);
+    assert.strictEqual(readJson(path.join(api.training.modelDir(), 'config.json')).step, before + 5);
+  });
+
+  it('reports a worker that dies mid-training, keeps the checkpoint, and starts a fresh worker next time', async () => {
+    const saved = readJson(path.join(api.training.modelDir(), 'config.json')).step as number;
+    const run = api.training.train({ mode: 'resume', overrides: { ...QUICK, steps: saved + 100_000, checkpointInterval: 100_000, sampleInterval: 0 } });
+    await until('training', () => {
+      const s = api.training.state();
+      return s.kind === 'training' && s.step > saved + 2;
+    });
+    const starts = api.engine.workerStarts;
+    void api.engine.request('crash', { mode: 'throw' }).catch(() => undefined);
+    const outcome = await run;
+    assert.strictEqual(outcome.status, 'failed');
+    assert.match(outcome.message, /engine stopped: Crash requested by a test/);
+    assert.match(api.engine.lastWorkerDeath()?.reason ?? '', /Crash requested by a test/);
+    assert.ok(api.engine.lastWorkerDeath()?.inFlight.includes('train'));
+    assert.strictEqual(api.engine.isRunning, false);
+    // The extension keeps working: the state is back to ready, and the model is still on disk.
+    assert.strictEqual(api.training.state().kind, 'ready');
+    assert.ok(fs.existsSync(path.join(api.training.modelDir(), 'config.json')));
+    const status = await api.engine.request('status', {});
+    assert.ok(status.memory.heapUsedMB > 0);
+    assert.strictEqual(api.engine.workerStarts, starts + 1);
+    const next = await api.engine.request('nextTokens', { text: 'Bread', topN: 1 });
+    assert.strictEqual(next.candidates.length, 1);
+  });
+
+  it('Load Model… with a bad folder says what is wrong and keeps the current model', async () => {
+    const bad = path.join(scratch, 'not-a-model');
+    fs.mkdirSync(bad, { recursive: true });
+    fs.writeFileSync(path.join(bad, 'config.json'), '{ this is not json');
+    const modelBefore = api.engine.currentModel;
+    const loaded = await api.training.loadModel(vscode.Uri.file(bad));
+    assert.strictEqual(loaded, undefined);
+    assert.strictEqual(api.engine.currentModel, modelBefore);
+    assert.strictEqual(api.training.state().kind, 'ready');
+    const next = await api.engine.request('nextTokens', { text: 'Bread', topN: 1 });
+    assert.strictEqual(next.candidates.length, 1);
+  });
+
+  it('exports the model to a folder that loads back', async () => {
+    const target = path.join(scratch, 'exported');
+    const dir = await api.training.exportModel(vscode.Uri.file(target));
+    assert.strictEqual(dir, target);
+    for (const file of ['config.json', 'model.safetensors', 'vocab.json']) assert.ok(fs.existsSync(path.join(target, file)), file);
+    const model = await api.training.loadModel(vscode.Uri.file(target));
+    assert.ok(model);
+    assert.strictEqual(model.config.nLayer, 2);
+    assert.strictEqual(api.training.state().kind, 'ready');
+  });
+
+  it('shows the dashboard with the curves drawn', async () => {
+    await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+    await vscode.commands.executeCommand('workbench.action.closeSidebar');
+    await vscode.commands.executeCommand('workbench.action.closePanel');
+    // A short run while the dashboard is open: the page receives live progress.
+    await api.dashboard.show();
+    const outcome = await api.training.train({ overrides: { ...QUICK, steps: 30, sampleInterval: 10 } });
+    assert.strictEqual(outcome.status, 'completed', outcome.message);
+    const { charts, cspViolations } = await api.dashboard.selfCheck();
+    assert.deepStrictEqual(cspViolations, [], 'the content security policy blocked nothing');
+    assert.deepStrictEqual(
+      charts.map((c) => c.id),
+      ['loss', 'lr', 'rate'],
+    );
+    for (const c of charts) assert.ok(c.drawn && c.width > 0 && c.height > 0, `${c.id} chart is blank: ${JSON.stringify(c)}`);
+  });
+
+  it('is measured and photographed in the real browser, light and dark (when the launcher captures)', async function () {
+    if (!api.dashboard.isOpen()) await api.dashboard.show();
+    const outDir = path.join(extensionPath, 'test-results');
+    const capture = async (name: string) => {
+      await vscode.commands.executeCommand('notifications.clearAll');
+      const result = path.join(outDir, `${name}.json`);
+      fs.rmSync(result, { force: true });
+      console.log(CAPTURE_TAG + JSON.stringify({ name, selector: '#loss-card canvas' }));
+      const deadline = Date.now() + 20_000;
+      while (!fs.existsSync(result) && Date.now() < deadline) await sleep(200);
+      if (!fs.existsSync(result)) return undefined;
+      return readJson(result) as { ok: boolean; error?: string; canvases?: { id: string; painted: number; colours: number }[] };
+    };
+    const check = (report: NonNullable<Awaited<ReturnType<typeof capture>>>) => {
+      assert.ok(report.ok, report.error);
+      assert.deepStrictEqual(
+        report.canvases?.map((c) => c.id),
+        ['loss-card', 'lr-card', 'rate-card'],
+      );
+      for (const c of report.canvases ?? []) assert.ok(c.painted > 1000 && c.colours >= 3, `${c.id} canvas looks blank: ${JSON.stringify(c)}`);
+    };
+    const light = await capture('dashboard');
+    // Run through scripts/test-training.mjs (or a launcher using scripts/webview-capture.mjs) to capture.
+    if (!light) this.skip();
+    check(light);
+    const workbench = vscode.workspace.getConfiguration('workbench');
+    await workbench.update('colorTheme', 'Default Dark Modern', vscode.ConfigurationTarget.Global);
+    try {
+      await sleep(1500); // the page rebuilds its charts in the new colours
+      const dark = await capture('dashboard-dark');
+      assert.ok(dark);
+      check(dark);
+    } finally {
+      await workbench.update('colorTheme', undefined, vscode.ConfigurationTarget.Global);
+    }
+  });
+
+  it('Reset Model deletes the model and the status bar says so', async () => {
+    assert.ok(await api.training.reset({ confirm: false }));
+    assert.ok(!fs.existsSync(path.join(api.training.modelDir(), 'config.json')));
+    assert.strictEqual(api.training.state().kind, 'none');
+    assert.match(api.training.statusBarText(), /LM: no model/);
+    await assert.rejects(api.engine.request('nextTokens', { text: 'x' }), (e: { code?: string }) => e.code === 'no-model');
+  });
+});

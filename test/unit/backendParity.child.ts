@@ -1,0 +1,190 @@
+// One side of the backend-parity test (backendParity.test.ts), run in its own process because a
+// TensorFlow.js backend is global to a process:
+//
+//   node -r ./scripts/ts-register.js test/unit/backendParity.child.ts <backend> <out.json>
+//
+// On <backend> it builds a small GPT with fixed weights, computes one training step — the loss and the
+// gradient of every parameter — the logits of a forward pass, and a greedy generation with the KV
+// cache, and writes them as JSON. Every value is read with the asynchronous `await t.data()`: the
+// webgpu backend cannot read synchronously in Node.
+
+import * as fs from 'fs';
+import * as tf from '@tensorflow/tfjs-core';
+import { initBackend, type BackendName } from '../../src/engine/backend';
+import { webgpuErrors } from '../../src/engine/backends/webgpu';
+import { GPT, type GPTConfig } from '../../src/engine/model';
+import '../../src/engine/kernels/gradients';
+import { Rng } from '../../src/engine/rng';
+import { Trainer } from '../../src/engine/trainer';
+import { Vocabulary } from '../../src/engine/vocab';
+import { encode } from '../../src/engine/tokenizer';
+
+/** Sizes chosen to be small (SwiftShader is slow) and awkward: nothing a multiple of 4 but dh. */
+export const PARITY_TEXT =
+  'It was the best of times, it was the worst of times; it was the age of wisdom, it was the age of foolishness!';
+export const PARITY_SHAPE = { contextLength: 24, nLayer: 2, nHead: 3, nEmbd: 24, batch: 3, time: 13, newTokens: 10 };
+export const PARITY_PROMPT = 'it was the ';
+
+export interface ParityResult {
+  backend: string;
+  device: string;
+  loss: number;
+  grads: Record<string, number[]>;
+  logits: number[];
+  tokens: number[];
+  /** Per generated token: the gap between the best and second-best logit (ties would make argmax fragile). */
+  margins: number[];
+  generatedWith: 'generate.ts' | 'forwardCached';
+  /** Every parameter after two Trainer steps (AdamW, clipping) on the same batch. */
+  trained: Record<string, number[]>;
+  trainLosses: number[];
+  /** WebGPU device errors (validation, out of memory): they drop work silently. */
+  errors: string[];
+  ms: number;
+}
+
+/** Deterministic weights with enough spread that greedy decoding has clear winners. */
+function parityWeights(model: GPT): Map<string, Float32Array> {
+  const rng = new Rng(20240611);
+  const out = new Map<string, Float32Array>();
+  for (const [name, shape] of Object.entries(model.parameterShapes())) {
+    const data = new Float32Array(shape.reduce((a, b) => a * b, 1));
+    const std = name === 'wte' ? 0.5 : name === 'wpe' ? 0.2 : name.endsWith('.bias') ? 0.05 : name.includes('ln_') ? 0.1 : 0.15;
+    const mean = name.includes('ln_') && name.endsWith('.weight') ? 1 : 0;
+    for (let i = 0; i < data.length; i++) data[i] = mean + std * rng.normal();
+    out.set(name, data);
+  }
+  return out;
+}
+
+async function values(t: tf.Tensor): Promise<number[]> {
+  return Array.from((await t.data()) as Float32Array);
+}
+
+/** The best and second-best entries of one row of logits. */
+function topTwo(row: ArrayLike<number>): { best: number; margin: number } {
+  let best = 0;
+  for (let i = 1; i < row.length; i++) if (row[i] > row[best]) best = i;
+  let second = -Infinity;
+  for (let i = 0; i < row.length; i++) if (i !== best && row[i] > second) second = row[i];
+  return { best, margin: row[best] - second };
+}
+
+async function greedy(model: GPT, vocab: Vocabulary, prompt: number[], n: number): Promise<Pick<ParityResult, 'tokens' | 'margins' | 'generatedWith'>> {
+  // The margins always come from the cached forward pass, so that a mismatch can be told from a near-tie.
+  const cache = model.newCache();
+  const tokens: number[] = [];
+  const margins: number[] = [];
+  try {
+    let next = prompt;
+    for (let i = 0; i < n; i++) {
+      const logits = model.forwardCached(next, cache);
+      const data = await logits.data();
+      logits.dispose();
+      const V = model.config.vocabSize;
+      const { best, margin } = topTwo(data.subarray(data.length - V));
+      tokens.push(best);
+      margins.push(margin);
+      next = [best];
+    }
+  } finally {
+    model.disposeCache(cache);
+  }
+  // The engine's own generate(), where it exists, must produce the same tokens.
+  let generateModule: { generate?: Function } | undefined;
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    generateModule = require('../../src/engine/generate');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'MODULE_NOT_FOUND') throw error;
+  }
+  if (typeof generateModule?.generate !== 'function') return { tokens, margins, generatedWith: 'forwardCached' };
+  const result = await generateModule.generate(model, vocab, prompt, { maxNewTokens: n, temperature: 0, useCache: true });
+  const ids: number[] = Array.isArray(result?.ids) ? result.ids : [];
+  // generate() may return the prompt followed by the new tokens, or the new tokens only
+  const generated = ids.length === prompt.length + n && prompt.every((t, i) => ids[i] === t) ? ids.slice(prompt.length) : ids;
+  if (generated.join(',') !== tokens.join(',')) {
+    throw new Error(`generate() (temperature 0) gave [${generated}], the cached greedy loop [${tokens}]`);
+  }
+  return { tokens: generated, margins, generatedWith: 'generate.ts' };
+}
+
+export async function runParity(backend: BackendName): Promise<ParityResult> {
+  const report = await initBackend(backend);
+  if (tf.getBackend() !== backend) throw new Error(`asked for ${backend}, running on ${tf.getBackend()}`);
+  const taken = report.tried.find((t) => t.ok);
+  const started = Date.now();
+
+  const vocab = Vocabulary.build([encode(PARITY_TEXT, 'char')], 'char');
+  const { contextLength, nLayer, nHead, nEmbd, batch: B, time: T, newTokens } = PARITY_SHAPE;
+  const config: GPTConfig = { vocabSize: vocab.size, contextLength, nLayer, nHead, nEmbd, positional: 'learned' };
+  const model = new GPT(config, 1);
+  model.setWeights(parityWeights(model));
+
+  const rng = new Rng(99);
+  const x = new Int32Array(B * T);
+  const y = new Int32Array(B * T);
+  for (let i = 0; i < B * T; i++) {
+    x[i] = rng.int(vocab.size);
+    y[i] = rng.int(vocab.size);
+  }
+  const xs = tf.tensor2d(x, [B, T], 'int32');
+  const ys = tf.tensor2d(y, [B, T], 'int32');
+
+  // one training step: loss and the gradient of every parameter
+  const names = [...model.params.keys()];
+  const variables = names.map((n) => model.params.get(n) as tf.Variable);
+  const { value, grads } = tf.variableGrads(() => model.loss(xs, ys), variables);
+  const byVariable = new Map(variables.map((v, i) => [v.name, names[i]]));
+  const gradValues: Record<string, number[]> = {};
+  for (const [variableName, grad] of Object.entries(grads)) {
+    gradValues[byVariable.get(variableName) ?? variableName] = await values(grad);
+  }
+  const loss = (await values(value))[0];
+  tf.dispose([value, ...Object.values(grads)]);
+
+  const logitsTensor = model.forward(xs);
+  const logits = await values(logitsTensor);
+  tf.dispose([logitsTensor, xs, ys]);
+
+  const prompt = vocab.encode(PARITY_PROMPT);
+  const generation = await greedy(model, vocab, prompt, newTokens);
+
+  // two optimizer steps of the engine's Trainer (AdamW, gradient clipping active) on the same batch
+  const trainer = new Trainer(
+    model,
+    { batch: () => ({ x, y }) },
+    { steps: 2, batchSize: B, blockSize: T, learningRate: 1e-2, warmupSteps: 0, gradClip: 0.5, evalBatches: 0, evalInterval: 0 },
+  );
+  const trainLosses: number[] = [];
+  for (let i = 0; i < 2; i++) trainLosses.push((await trainer.trainStep()).loss);
+  trainer.dispose();
+  const trained: Record<string, number[]> = {};
+  for (const [name, variable] of model.params) trained[name] = await values(variable);
+  model.dispose();
+  return {
+    backend: tf.getBackend(),
+    device: taken?.reason ?? '',
+    loss,
+    grads: gradValues,
+    logits,
+    ...generation,
+    trained,
+    trainLosses,
+    errors: [...webgpuErrors()],
+    ms: Date.now() - started,
+  };
+}
+
+if (require.main === module) {
+  const [backend, out] = process.argv.slice(2);
+  runParity(backend as BackendName)
+    .then((result) => {
+      fs.writeFileSync(out, JSON.stringify(result));
+      process.exit(0); // Dawn need not be torn down politely
+    })
+    .catch((error) => {
+      console.error(error instanceof Error ? error.stack : String(error));
+      process.exit(1);
+    });
+}

@@ -1,0 +1,249 @@
+// The webgpu backend computes what the cpu backend computes: one training step (the loss and the
+// gradient of every parameter), the logits, and a greedy generation with the KV cache, from the same
+// weights and batch (backendParity.child.ts, one process per backend: a TensorFlow.js backend is
+// global to its process).
+//
+// Machines without a GPU (CI, this container) run WebGPU on SwiftShader, the software Vulkan driver
+// that Debian's `chromium` package ships, through the Vulkan loader of `libvulkan1`. The test points
+// the loader at it itself (VK_ICD_FILENAMES, XDG_RUNTIME_DIR) in the child's environment only; a real
+// user's GPU needs none of that. Without those packages the test fails and names them.
+
+import * as assert from 'assert';
+import { execFileSync, spawn, spawnSync } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { describeAdapter } from '../../src/engine/backends/webgpu';
+import type { ParityResult } from './backendParity.child';
+
+const root = path.resolve(__dirname, '..', '..');
+const child = path.join(__dirname, 'backendParity.child.ts');
+const register = path.join(root, 'scripts', 'ts-register.js');
+
+/** Where Debian's chromium package puts SwiftShader's Vulkan ICD (override: LMX_SWIFTSHADER_ICD). */
+const SWIFTSHADER_ICD = process.env.LMX_SWIFTSHADER_ICD || '/usr/lib/chromium/vk_swiftshader_icd.json';
+const APT_PACKAGES = 'chromium libvulkan1';
+const TOLERANCE = 1e-3;
+
+function hasVulkanLoader(): boolean {
+  for (const ldconfig of ['ldconfig', '/sbin/ldconfig', '/usr/sbin/ldconfig']) {
+    try {
+      if (/libvulkan\.so\.1\b/.test(execFileSync(ldconfig, ['-p'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }))) return true;
+    } catch {
+      // not there: try the next, then the usual paths
+    }
+  }
+  const dirs = ['/usr/lib/x86_64-linux-gnu', '/usr/lib/aarch64-linux-gnu', '/usr/lib64', '/usr/lib', '/lib/x86_64-linux-gnu'];
+  return dirs.some((dir) => fs.existsSync(path.join(dir, 'libvulkan.so.1')));
+}
+
+/**
+ * The environment of the webgpu child: on Linux, Vulkan through SwiftShader only (so the result does not
+ * depend on which GPU, if any, the machine has); elsewhere (macOS: Metal, Windows: D3D12) the real adapter.
+ * Throws, naming what to install, when it cannot be set up.
+ */
+function webgpuEnvironment(): NodeJS.ProcessEnv {
+  try {
+    require.resolve('webgpu/package.json');
+  } catch {
+    throw new Error("The optional package 'webgpu' (Dawn for Node) is not installed: run `npm install` (it is in optionalDependencies).");
+  }
+  if (process.platform !== 'linux') return { ...process.env };
+  const missing: string[] = [];
+  if (!fs.existsSync(SWIFTSHADER_ICD)) missing.push(`SwiftShader's Vulkan driver ${SWIFTSHADER_ICD} (package chromium)`);
+  if (!hasVulkanLoader()) missing.push('the Vulkan loader libvulkan.so.1 (package libvulkan1)');
+  if (missing.length) {
+    throw new Error(
+      `The webgpu backend-parity test runs WebGPU on SwiftShader (a software Vulkan driver) and is missing ${missing.join(' and ')}. ` +
+        `Install them: apt-get install -y ${APT_PACKAGES}`,
+    );
+  }
+  const runtimeDir = fs.mkdtempSync(path.join(os.tmpdir(), 'lmx-xdg-'));
+  fs.chmodSync(runtimeDir, 0o700);
+  return { ...process.env, VK_ICD_FILENAMES: SWIFTSHADER_ICD, XDG_RUNTIME_DIR: runtimeDir };
+}
+
+function runChild(backend: string, env: NodeJS.ProcessEnv, dir: string): Promise<ParityResult> {
+  const out = path.join(dir, `${backend}.json`);
+  return new Promise((resolve, reject) => {
+    const proc = spawn(process.execPath, ['-r', register, child, backend, out], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    proc.stdout.on('data', (d) => (output += d));
+    proc.stderr.on('data', (d) => (output += d));
+    proc.on('error', reject);
+    proc.on('close', (code) => {
+      if (code !== 0 || !fs.existsSync(out)) {
+        reject(new Error(`the ${backend} side exited with ${code}:\n${output.trim()}`));
+        return;
+      }
+      resolve(JSON.parse(fs.readFileSync(out, 'utf8')) as ParityResult);
+    });
+  });
+}
+
+/**
+ * max |a - b| / max(‖b‖∞, floor): relative to the size of the reference tensor, with a floor for
+ * tensors that are zero in exact arithmetic (the gradient of the key biases: softmax is invariant to
+ * a shift of a whole row of scores, so both backends return rounding noise of ~1e-9 there).
+ */
+function relativeError(a: number[], b: number[], floor: number): number {
+  assert.strictEqual(a.length, b.length, 'lengths differ');
+  let diff = 0;
+  let scale = 0;
+  for (let i = 0; i < a.length; i++) {
+    if (!Number.isFinite(a[i])) return Infinity;
+    diff = Math.max(diff, Math.abs(a[i] - b[i]));
+    scale = Math.max(scale, Math.abs(b[i]));
+  }
+  return diff / Math.max(scale, floor);
+}
+
+describe('backend parity: webgpu computes what cpu computes', function () {
+  this.timeout(240_000);
+  let cpu: ParityResult;
+  let gpu: ParityResult;
+
+  before(async function () {
+    const env = webgpuEnvironment(); // throws with the apt packages to install
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lmx-parity-'));
+    try {
+      [cpu, gpu] = await Promise.all([runChild('cpu', { ...process.env }, dir), runChild('webgpu', env, dir)]);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+      if (env.XDG_RUNTIME_DIR && env.XDG_RUNTIME_DIR !== process.env.XDG_RUNTIME_DIR) fs.rmSync(env.XDG_RUNTIME_DIR, { recursive: true, force: true });
+    }
+  });
+
+  it('ran each side on its backend', () => {
+    assert.strictEqual(cpu.backend, 'cpu');
+    assert.strictEqual(gpu.backend, 'webgpu');
+    if (process.platform === 'linux') assert.match(gpu.device, /SwiftShader/i, `webgpu ran on ${gpu.device}`);
+  });
+
+  it('raised no WebGPU device error (a dropped command buffer would make results silently wrong)', () => {
+    assert.deepStrictEqual(gpu.errors, []);
+  });
+
+  it('gives the same loss and the same gradient for every parameter', () => {
+    const lossError = Math.abs(gpu.loss - cpu.loss) / Math.abs(cpu.loss);
+    assert.ok(lossError < TOLERANCE, `loss: webgpu ${gpu.loss}, cpu ${cpu.loss} (relative error ${lossError})`);
+    const names = Object.keys(cpu.grads).sort();
+    assert.deepStrictEqual(Object.keys(gpu.grads).sort(), names, 'the same parameters have gradients');
+    assert.ok(names.length >= 10, `only ${names.length} gradients`);
+    const largest = Math.max(...names.map((n) => Math.max(...cpu.grads[n].map(Math.abs))));
+    const errors = names.map((n) => ({ name: n, error: relativeError(gpu.grads[n], cpu.grads[n], 1e-3 * largest) }));
+    // the worst over the gradients that are not zero in exact arithmetic (those are measured against the floor)
+    const worst = errors
+      .filter((e) => Math.max(...cpu.grads[e.name].map(Math.abs)) >= 1e-6 * largest)
+      .reduce((a, b) => (b.error > a.error ? b : a));
+    const bad = errors.filter((e) => !(e.error < TOLERANCE));
+    assert.deepStrictEqual(bad, [], `gradients differ beyond ${TOLERANCE}: ${bad.map((e) => `${e.name} ${e.error.toExponential(2)}`).join(', ')}`);
+    console.log(
+      `      webgpu (${gpu.device}) vs cpu: loss ${lossError.toExponential(2)}, worst gradient ${worst.name} ${worst.error.toExponential(2)} ` +
+        `(${names.length} tensors; all, zero ones against 1e-3 × the largest: ${Math.max(...errors.map((e) => e.error)).toExponential(2)}); ` +
+        `${(gpu.ms / 1000).toFixed(1)} s vs ${(cpu.ms / 1000).toFixed(1)} s`,
+    );
+  });
+
+  it('gives the same logits', () => {
+    const error = relativeError(gpu.logits, cpu.logits, 1e-6);
+    assert.ok(error < TOLERANCE, `logits relative error ${error}`);
+  });
+
+  it('takes the same two AdamW steps in the Trainer', () => {
+    assert.strictEqual(gpu.trainLosses.length, 2);
+    gpu.trainLosses.forEach((l, i) => {
+      const error = Math.abs(l - cpu.trainLosses[i]) / Math.abs(cpu.trainLosses[i]);
+      assert.ok(error < TOLERANCE, `step ${i + 1} loss: webgpu ${l}, cpu ${cpu.trainLosses[i]}`);
+    });
+    // Parameters whose gradient is zero in exact arithmetic (the key biases) are left out: Adam divides
+    // their rounding noise by its own magnitude, so each backend moves them by ±lr in its own direction.
+    const largest = Math.max(...Object.values(cpu.grads).map((g) => Math.max(...g.map(Math.abs))));
+    const noise = (n: string) => Math.max(...cpu.grads[n].map(Math.abs)) < 1e-6 * largest;
+    const compared = Object.keys(cpu.trained).filter((n) => !noise(n));
+    assert.ok(compared.length >= Object.keys(cpu.trained).length - 2 * 2, 'at most the key biases are left out');
+    const bad = compared
+      .map((n) => ({ name: n, error: relativeError(gpu.trained[n], cpu.trained[n], 1e-6) }))
+      .filter((e) => !(e.error < TOLERANCE));
+    assert.deepStrictEqual(bad, [], `parameters after two steps differ: ${bad.map((e) => `${e.name} ${e.error.toExponential(2)}`).join(', ')}`);
+  });
+
+  it('generates the same tokens greedily', () => {
+    assert.strictEqual(gpu.tokens.length, cpu.tokens.length);
+    assert.ok(cpu.tokens.length > 0);
+    assert.deepStrictEqual(
+      gpu.tokens,
+      cpu.tokens,
+      `greedy tokens differ; smallest top-2 logit margin on cpu: ${Math.min(...cpu.margins)} (generated with ${cpu.generatedWith})`,
+    );
+  });
+});
+
+describe('webgpu backend selection', function () {
+  this.timeout(60_000);
+
+  function isolated(body: string, env: NodeJS.ProcessEnv, hideWebgpu = false): any {
+    const hook = hideWebgpu
+      ? `const Module = require('module'); const load = Module._load;
+         Module._load = function (request, ...rest) {
+           if (request === 'webgpu') { const e = new Error("Cannot find module 'webgpu'"); e.code = 'MODULE_NOT_FOUND'; throw e; }
+           return load.call(this, request, ...rest);
+         };`
+      : '';
+    const script = `${hook}
+      const backend = require('./src/engine/backend.ts');
+      const tf = require('@tensorflow/tfjs-core');
+      (async () => { ${body} })().then((r) => { console.log(JSON.stringify(r)); process.exit(0); },
+        (e) => { console.log(JSON.stringify({ error: e.message })); process.exit(0); });`;
+    const proc = spawnSync(process.execPath, ['-r', register, '-e', script], { cwd: root, env, encoding: 'utf8', timeout: 60_000 });
+    assert.strictEqual(proc.status, 0, proc.stderr);
+    const lines = proc.stdout.trim().split('\n');
+    return JSON.parse(lines[lines.length - 1]);
+  }
+
+  it('auto passes over a software adapter and says so; an explicit request takes it', () => {
+    const env = webgpuEnvironment();
+    const result = isolated(
+      `const auto = await backend.initBackend('auto');
+       const explicit = await backend.initBackend('webgpu');
+       return { auto, explicit, now: tf.getBackend() };`,
+      env,
+    );
+    assert.strictEqual(result.error, undefined, result.error);
+    const attempt = result.auto.tried.find((t: { backend: string }) => t.backend === 'webgpu');
+    assert.ok(attempt, 'auto tried webgpu');
+    if (process.platform === 'linux') {
+      assert.strictEqual(attempt.ok, false);
+      assert.match(attempt.reason, /software adapter.*SwiftShader/);
+      assert.notStrictEqual(result.auto.name, 'webgpu');
+      assert.match(result.explicit.tried[0].reason, /^WebGPU on SwiftShader/);
+    }
+    assert.strictEqual(result.explicit.name, 'webgpu');
+    assert.strictEqual(result.now, 'webgpu');
+  });
+
+  it('says how to install the webgpu package when it is missing', () => {
+    const result = isolated(
+      `const auto = await backend.initBackend('auto');
+       let error; try { await backend.initBackend('webgpu'); } catch (e) { error = e.message; }
+       return { auto, error };`,
+      { ...process.env },
+      true,
+    );
+    const attempt = result.auto.tried.find((t: { backend: string }) => t.backend === 'webgpu');
+    assert.deepStrictEqual(attempt, { backend: 'webgpu', ok: false, reason: "the optional package 'webgpu' is not installed (npm install webgpu@0.6.2)" });
+    assert.match(result.error, /^The webgpu backend is not available \(webgpu: the optional package 'webgpu' is not installed/);
+  });
+
+  it('tells software adapters from GPUs', () => {
+    const adapter = (info: NonNullable<Parameters<typeof describeAdapter>[0]['info']>) =>
+      describeAdapter({ info, features: { has: () => false }, limits: {}, requestDevice: async () => ({}) });
+    const swift = adapter({ vendor: 'google', architecture: 'swiftshader', device: 'swiftshader-device-subzero-', description: 'SwiftShader driver 5.0.0', isFallbackAdapter: true });
+    assert.strictEqual(swift.software, true);
+    assert.strictEqual(swift.name, 'SwiftShader driver 5.0.0 (google, software)');
+    assert.strictEqual(adapter({ vendor: 'mesa', description: 'llvmpipe (LLVM 15.0.6, 256 bits)' }).software, true);
+    const nvidia = adapter({ vendor: 'nvidia', architecture: 'hopper', device: '', description: 'NVIDIA H100 80GB HBM3' });
+    assert.strictEqual(nvidia.software, false);
+    assert.strictEqual(nvidia.name, 'NVIDIA H100 80GB HBM3 (hopper)');
+  });
+});

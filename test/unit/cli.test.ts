@@ -1,0 +1,225 @@
+// The `lmx` command line, run as a child process from its TypeScript source (node -r scripts/ts-register.js),
+// so it tests the code as it is now without a build; one test also runs the built dist/cli.js when it is fresh.
+
+import * as assert from 'assert';
+import { spawn, spawnSync } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { encode } from '../../src/engine/tokenizer';
+
+const root = path.resolve(__dirname, '..', '..');
+const version = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8')).version;
+
+interface Run {
+  status: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+function lmx(args: string[], cwd: string, input?: string): Run {
+  const child = spawnSync(process.execPath, ['-r', path.join(root, 'scripts/ts-register.js'), path.join(root, 'src/cli.ts'), ...args], {
+    cwd,
+    encoding: 'utf8',
+    input,
+    timeout: 120_000,
+    env: { ...process.env, LMX_DEBUG: '' },
+  });
+  return { status: child.status, stdout: child.stdout, stderr: child.stderr };
+}
+
+/** Exit code 2, exactly one line on stderr, no stack trace. */
+function assertUsageError(run: Run, message: RegExp): void {
+  assert.strictEqual(run.status, 2, `exit ${run.status}; stderr: ${run.stderr}`);
+  const lines = run.stderr.split('\n').filter((l) => l.length > 0);
+  assert.strictEqual(lines.length, 1, `expected one line on stderr, got:\n${run.stderr}`);
+  assert.match(lines[0], /^lmx[: ]/);
+  assert.match(lines[0], message);
+  assert.ok(!/\n\s+at /.test(run.stderr) && !/Error:/.test(run.stderr), `stack trace or error name: ${run.stderr}`);
+}
+
+describe('lmx (CLI)', function () {
+  let dir: string;
+  const model = () => path.join(dir, 'model');
+
+  before(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lmx-cli-'));
+    const words = 'natura stwarza najpiękniejsze obrazy the quick brown fox jumps over a lazy dog'.split(' ');
+    let seed = 1;
+    const pick = () => words[(seed = (seed * 16807) % 2147483647) % words.length];
+    fs.mkdirSync(path.join(dir, 'notes', 'sub'), { recursive: true });
+    fs.mkdirSync(path.join(dir, 'notes', '.git'));
+    fs.writeFileSync(path.join(dir, 'notes', 'a.md'), Array.from({ length: 400 }, pick).join(' '));
+    fs.writeFileSync(path.join(dir, 'notes', 'sub', 'b.txt'), '\ufeff' + Array.from({ length: 200 }, pick).join(' '));
+    fs.writeFileSync(path.join(dir, 'notes', 'image.md'), Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x00, 0x01]));
+    fs.writeFileSync(path.join(dir, 'notes', 'latin1.txt'), Buffer.from('za\xbf\xf3\xb3\xe6', 'latin1'));
+    fs.writeFileSync(path.join(dir, 'notes', 'script.py'), 'print("not a note")');
+    fs.writeFileSync(path.join(dir, 'notes', '.git', 'HEAD.md'), 'ref: refs/heads/main');
+    fs.mkdirSync(path.join(dir, 'empty'));
+    fs.writeFileSync(path.join(dir, 'empty', 'blank.md'), '  \n');
+    fs.writeFileSync(path.join(dir, 'short.md'), 'too short');
+  });
+
+  after(() => {
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('prints its version and help', () => {
+    const v = lmx(['--version'], dir);
+    assert.strictEqual(v.status, 0);
+    assert.strictEqual(v.stdout.trim(), version);
+    const help = lmx(['--help'], dir);
+    assert.strictEqual(help.status, 0);
+    for (const command of ['train', 'generate', 'attention', 'tokenize', 'backends']) assert.match(help.stdout, new RegExp(`^  ${command}\\b`, 'm'));
+    const trainHelp = lmx(['train', '--help'], dir);
+    assert.strictEqual(trainHelp.status, 0);
+    assert.match(trainHelp.stdout, /^Usage: lmx train/);
+    assert.match(trainHelp.stdout, /--out, -o DIR/);
+  });
+
+  it('tokenizes text into token and ID pairs', () => {
+    const text = 'Natura stwarza najpiękniejsze obrazy';
+    const run = lmx(['tokenize', text, '--encoding', 'o200k_base'], dir);
+    assert.strictEqual(run.status, 0, run.stderr);
+    const lines = run.stdout.trimEnd().split('\n');
+    assert.match(lines[0], /^token\s+id$/);
+    const rows = lines.slice(1, -1).map((l) => /^(.*?)\s+(\d+)$/.exec(l)!);
+    assert.deepStrictEqual(
+      rows.map((m) => Number(m[2])),
+      encode(text, 'o200k_base'),
+    );
+    assert.strictEqual(rows.map((m) => m[1]).join('').replace(/·/g, ' '), text);
+    assert.strictEqual(lines[lines.length - 1], `${rows.length} tokens, ${text.length} characters (o200k_base)`);
+  });
+
+  it('shows the bytes of tokens that are part of a character, never U+FFFD', () => {
+    const run = lmx(['tokenize', 'ptak 🦜', '-e', 'r50k_base'], dir);
+    assert.strictEqual(run.status, 0, run.stderr);
+    assert.ok(!run.stdout.includes('\uFFFD'));
+    assert.match(run.stdout, /^·<F0><9F>\s+\d+$/m);
+    assert.match(run.stdout, /^<A6>\s+\d+$/m);
+    const stdin = lmx(['tokenize', '-', '-e', 'char'], dir, 'ab\n');
+    assert.match(stdin.stdout, /^↵\s+10$/m);
+  });
+
+  it('trains on a folder, skipping binary files, then generates and shows attention', () => {
+    const train = lmx(
+      ['train', 'notes', '--out', model(), '--preset', 'tiny', '--steps', '6', '--batch-size', '2', '--context', '16', '--tokenizer', 'char', '--backend', 'cpu', '--eval-interval', '3', '--eval-batches', '1', '--checkpoint-interval', '3', '--json'],
+      dir,
+    );
+    assert.strictEqual(train.status, 0, train.stderr);
+    assert.match(train.stderr, /skipping notes\/image\.md: binary file \(contains NUL bytes\)/);
+    assert.match(train.stderr, /skipping notes\/latin1\.txt: binary file \(not valid UTF-8\)/);
+    assert.match(train.stderr, /^corpus: 2 documents, /m);
+    assert.match(train.stderr, /^step 3\/6  loss \d+\.\d{3}  val \d+\.\d{3}  [\d,]+ tok\/s  ETA /m);
+    assert.match(train.stderr, /^step 6\/6 /m);
+    assert.match(train.stderr, /^finished step 6\/6, loss .*; saved to /m);
+    const summary = JSON.parse(train.stdout);
+    assert.strictEqual(summary.step, 6);
+    assert.strictEqual(summary.backend, 'cpu');
+    assert.strictEqual(summary.corpus.documents, 2);
+    assert.ok(summary.tokensPerSecond > 0);
+    assert.deepStrictEqual(fs.readdirSync(model()).sort(), ['config.json', 'model.safetensors', 'trainer-state.safetensors', 'trainer.json', 'vocab.json']);
+
+    const gen = lmx(['generate', '--model', model(), '--prompt', 'natura', '--max-tokens', '12', '--seed', '5', '--backend', 'cpu'], dir);
+    assert.strictEqual(gen.status, 0, gen.stderr);
+    assert.ok(gen.stdout.startsWith('natura'), gen.stdout);
+    assert.ok([...gen.stdout.trimEnd()].length > 'natura'.length);
+    const again = lmx(['generate', '--model', model(), '--prompt', 'natura', '--max-tokens', '12', '--seed', '5', '--backend', 'cpu'], dir);
+    assert.strictEqual(again.stdout, gen.stdout, 'seeded generation repeats');
+
+    const att = lmx(['attention', '--model', model(), '--text', 'fox ąę', '--layer', '1', '--head', '1', '--backend', 'cpu'], dir);
+    assert.strictEqual(att.status, 0, att.stderr);
+    const lines = att.stdout.trimEnd().split('\n');
+    assert.strictEqual(lines[0], 'layer 1, head 1: row = query token, column = key token it attends to');
+    const matrix = lines.slice(1);
+    assert.strictEqual(matrix.length, 1 + 6, 'header and one row per token');
+    assert.ok(
+      matrix.every((l) => [...l].length === [...matrix[0]].length),
+      `rows are aligned:\n${matrix.join('\n')}`,
+    );
+    assert.match(matrix[1], /^0 f\s+1\.00(\s+·){5}$/);
+    assert.match(matrix[5], /^4 <unk>/, 'ą is not in the vocabulary');
+    const row5 = matrix[6].trim().split(/\s+/).slice(2).map(Number);
+    assert.ok(Math.abs(row5.reduce((a, b) => a + b, 0) - 1) < 0.05, 'a row sums to 1');
+
+    const resume = lmx(['train', 'notes', '--out', model(), '--steps', '8', '--batch-size', '2', '--backend', 'cpu', '--eval-batches', '1', '--resume', '--json'], dir);
+    assert.strictEqual(resume.status, 0, resume.stderr);
+    assert.strictEqual(JSON.parse(resume.stdout).step, 8);
+    assert.match(resume.stderr, /^step 8\/8 /m);
+    assert.ok(!/^step [1-6]\/8 /m.test(resume.stderr), 'resumed at step 6');
+
+    assertUsageError(lmx(['train', 'notes', '--out', model(), '--backend', 'cpu'], dir), /already holds a checkpoint; pass --resume to continue it, or --force to replace it\.$/);
+    assertUsageError(lmx(['train', 'notes', '--out', model(), '--resume', '--preset', 'small'], dir), /--preset cannot be changed when resuming/);
+    assertUsageError(lmx(['attention', '--model', model(), '--text', 'fox', '--layer', '2', '--backend', 'cpu'], dir), /--layer must be between 0 and 1 \(the model has 2 layers\), got 2\.$/);
+  });
+
+  it('saves and exits cleanly on Ctrl-C', async function () {
+    const out = path.join(dir, 'interrupted');
+    const child = spawn(
+      process.execPath,
+      ['-r', path.join(root, 'scripts/ts-register.js'), path.join(root, 'src/cli.ts'), 'train', 'notes', '--out', out, '--preset', 'tiny', '--steps', '100000', '--batch-size', '1', '--context', '8', '--tokenizer', 'char', '--backend', 'cpu', '--eval-batches', '0'],
+      { cwd: dir },
+    );
+    let stderr = '';
+    const exit = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    await new Promise<void>((resolve, reject) => {
+      child.stderr.on('data', (chunk) => {
+        stderr += chunk;
+        if (/^model: /m.test(stderr)) resolve();
+      });
+      child.on('exit', () => reject(new Error(`exited early: ${stderr}`)));
+    });
+    await new Promise((r) => setTimeout(r, 700));
+    child.kill('SIGINT');
+    const code = await exit;
+    assert.strictEqual(code, 130, stderr);
+    assert.match(stderr, /interrupted: stopping after this step and saving/);
+    assert.match(stderr, /^interrupted at step \d+\/100000, .*saved to .*\(continue with --resume\)$/m);
+    assert.ok(!/\n\s+at /.test(stderr), stderr);
+    const config = JSON.parse(fs.readFileSync(path.join(out, 'config.json'), 'utf8'));
+    assert.ok(config.step > 0 && config.step < 100000, `step ${config.step}`);
+  });
+
+  describe('bad input: one line on stderr, exit code 2', () => {
+    it('a missing path', () => assertUsageError(lmx(['train', 'no-such-folder', '--out', 'x'], dir), /^lmx: No such file or folder: no-such-folder$/));
+    it('an unknown option', () => assertUsageError(lmx(['train', 'notes', '--out', 'x', '--bogus'], dir), /^lmx train: unknown option '--bogus' \(see lmx train --help\)\.$/));
+    it('an option without its value', () => assertUsageError(lmx(['generate', '--model'], dir), /option '--model' needs a value/));
+    it('an unknown command', () => assertUsageError(lmx(['trian'], dir), /Unknown command 'trian'/));
+    it('a bad number', () => {
+      assertUsageError(lmx(['train', 'notes', '--out', 'x', '--steps', 'ten'], dir), /--steps must be a whole number, got "ten"\.$/);
+      assertUsageError(lmx(['train', 'notes', '--out', 'x', '--lr=-1'], dir), /--lr must be > 0 and ≤ 10, got -1\.$/);
+      assertUsageError(lmx(['generate', '--model', 'm', '--top-p', '1.5'], dir), /--top-p must be > 0 and ≤ 1, got 1\.5\.$/);
+      assertUsageError(lmx(['train', 'notes', '--out', 'x', '--tokenizer', 'gpt2'], dir), /--tokenizer must be one of o200k_base, cl100k_base, p50k_base, r50k_base, char; got "gpt2"\.$/);
+    });
+    it('an empty corpus', () => assertUsageError(lmx(['train', 'empty', '--out', 'x'], dir), /No text to train on in empty/));
+    it('a corpus too small for the context', () =>
+      assertUsageError(lmx(['train', 'short.md', '--out', 'x', '--tokenizer', 'char', '--context', '64'], dir), /The corpus is too small for a context of 64 tokens/));
+    it('a missing model folder', () => assertUsageError(lmx(['generate', '--model', 'nowhere', '--prompt', 'x'], dir), /nowhere: no such checkpoint folder$/));
+    it('a corrupt model folder', function () {
+      if (!fs.existsSync(path.join(model(), 'model.safetensors'))) this.skip(); // needs the model trained above
+      const broken = path.join(dir, 'broken');
+      fs.cpSync(model(), broken, { recursive: true });
+      const weights = path.join(broken, 'model.safetensors');
+      const size = fs.statSync(weights).size;
+      fs.truncateSync(weights, size - 10);
+      // The default backend: the files are checked before any backend is probed.
+      assertUsageError(
+        lmx(['generate', '--model', broken, '--prompt', 'x'], dir),
+        new RegExp(`broken/model\\.safetensors: file is truncated \\(expected ${size} bytes, found ${size - 10}\\)$`),
+      );
+      fs.writeFileSync(path.join(broken, 'config.json'), '{ not json');
+      assertUsageError(lmx(['attention', '--model', broken, '--text', 'x'], dir), /broken\/config\.json: not valid JSON/);
+    });
+  });
+
+  it('runs as the built dist/cli.js, with its #! line', function () {
+    const bundle = path.join(root, 'dist', 'cli.js');
+    const stale = !fs.existsSync(bundle) || fs.statSync(bundle).mtimeMs < fs.statSync(path.join(root, 'src', 'cli.ts')).mtimeMs;
+    if (stale) this.skip(); // `npm run build` first; the other tests cover the source
+    assert.ok(fs.readFileSync(bundle, 'utf8').startsWith('#!/usr/bin/env node\n'));
+    const run = spawnSync(bundle, ['tokenize', 'hello world'], { encoding: 'utf8' });
+    assert.strictEqual(run.status, 0, run.stderr);
+    assert.match(run.stdout, /^·world\s+\d+$/m);
+  });
+});

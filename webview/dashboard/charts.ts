@@ -1,0 +1,171 @@
+// The dashboard's curves with uPlot: colours from VS Code's theme variables (re-read when the theme
+// changes), sized to their container, fed incrementally.
+
+import uPlot from 'uplot';
+
+export interface SeriesSpec {
+  label: string;
+  /** A VS Code theme colour variable, e.g. '--vscode-charts-blue'. */
+  color: string;
+  fallback: string;
+  points?: boolean;
+  dash?: number[];
+}
+
+export interface ChartSpec {
+  id: string;
+  title: string;
+  series: SeriesSpec[];
+  /** Formats y-axis ticks. */
+  format?: (v: number) => string;
+  log?: boolean;
+}
+
+function cssVar(name: string, fallback: string): string {
+  const value = getComputedStyle(document.body).getPropertyValue(name).trim();
+  return value || fallback;
+}
+
+function theme() {
+  return {
+    fg: cssVar('--vscode-descriptionForeground', '#888'),
+    grid: cssVar('--vscode-editorWidget-border', 'rgba(128,128,128,0.25)'),
+    font: `${cssVar('--vscode-font-size', '12px')} ${cssVar('--vscode-font-family', 'sans-serif')}`,
+  };
+}
+
+const HEIGHT = 190;
+
+export class Chart {
+  private plot: uPlot | undefined;
+  private data: (number | null)[][];
+  private readonly resize: ResizeObserver;
+  private readonly body: HTMLElement;
+  private readonly empty: HTMLElement;
+
+  constructor(
+    readonly spec: ChartSpec,
+    readonly container: HTMLElement,
+  ) {
+    this.data = [[], ...spec.series.map(() => [])];
+    this.body = document.createElement('div');
+    this.body.className = 'chart-body';
+    this.empty = document.createElement('div');
+    this.empty.className = 'chart-empty';
+    this.empty.textContent = 'No training steps yet';
+    container.append(this.body, this.empty);
+    this.resize = new ResizeObserver(() => this.fit());
+    this.resize.observe(container);
+    this.build();
+  }
+
+  /** Replaces all points: x values and one array per series (null where a series has no value). */
+  setData(x: number[], ys: (number | null)[][]): void {
+    this.data = [x, ...ys];
+    this.plot?.setData(this.data as uPlot.AlignedData);
+    this.empty.hidden = x.length > 0;
+    this.showLatest();
+  }
+
+  /** While the pointer is not over the chart, the legend shows the latest values. */
+  private showLatest(): void {
+    const n = this.data[0]?.length ?? 0;
+    if (this.plot && n > 0 && this.plot.cursor.idx == null) this.plot.setLegend({ idx: n - 1 }, false);
+  }
+
+  /** Rebuilds with the current theme colours. */
+  build(): void {
+    this.plot?.destroy();
+    const t = theme();
+    const axis = (): uPlot.Axis => ({
+      stroke: t.fg,
+      font: t.font,
+      grid: { stroke: t.grid, width: 1 },
+      ticks: { stroke: t.grid, width: 1 },
+    });
+    const width = Math.max(200, this.container.clientWidth - 8);
+    this.plot = new uPlot(
+      {
+        width,
+        height: HEIGHT,
+        legend: { show: true, live: true },
+        cursor: { drag: { x: false, y: false } },
+        hooks: { setCursor: [() => this.showLatest()] },
+        scales: { x: { time: false }, y: this.spec.log ? { distr: 3 } : { auto: true } },
+        axes: [
+          { ...axis(), label: 'step', labelFont: t.font, labelSize: 18 },
+          { ...axis(), size: 56, ...(this.spec.format ? { values: (_u: uPlot, ticks: number[]) => ticks.map(this.spec.format!) } : {}) },
+        ],
+        series: [
+          { label: 'step' },
+          ...this.spec.series.map(
+            (s): uPlot.Series => ({
+              label: s.label,
+              stroke: cssVar(s.color, s.fallback),
+              width: 2,
+              spanGaps: true,
+              ...(s.dash ? { dash: s.dash } : {}),
+              points: { show: s.points ?? false, size: 5, fill: cssVar(s.color, s.fallback) },
+              ...(this.spec.format ? { value: (_u: uPlot, v: number | null) => (v === null || v === undefined ? '—' : this.spec.format!(v)) } : {}),
+            }),
+          ),
+        ],
+      },
+      this.data as uPlot.AlignedData,
+      this.body,
+    );
+    this.empty.hidden = (this.data[0]?.length ?? 0) > 0;
+    this.showLatest();
+  }
+
+  private fit(): void {
+    if (!this.plot) return;
+    const width = Math.max(200, this.container.clientWidth - 8);
+    if (Math.abs(width - this.plot.width) > 1) this.plot.setSize({ width, height: HEIGHT });
+  }
+
+  /** Whether the canvas has drawn series pixels (for the tests' self-check). */
+  report(): { id: string; width: number; height: number; drawn: boolean } {
+    const canvas = this.body.querySelector('canvas');
+    if (!canvas || !this.plot) return { id: this.spec.id, width: 0, height: 0, drawn: false };
+    let drawn = false;
+    const ctx = canvas.getContext('2d');
+    if (ctx && canvas.width > 0 && canvas.height > 0 && (this.data[0]?.length ?? 0) > 1) {
+      // Look inside the plotting area only (axes and grid are drawn too): series pixels have the
+      // series' colour, so count pixels close to the first series' stroke.
+      const bbox = this.plot.bbox;
+      const img = ctx.getImageData(Math.round(bbox.left), Math.round(bbox.top), Math.max(1, Math.round(bbox.width)), Math.max(1, Math.round(bbox.height)));
+      const target = parseColor(cssVar(this.spec.series[0].color, this.spec.series[0].fallback));
+      let hits = 0;
+      for (let i = 0; i < img.data.length; i += 4) {
+        const a = img.data[i + 3];
+        if (a < 128) continue;
+        if (!target) {
+          hits++;
+        } else if (Math.abs(img.data[i] - target[0]) + Math.abs(img.data[i + 1] - target[1]) + Math.abs(img.data[i + 2] - target[2]) < 60) {
+          hits++;
+        }
+      }
+      drawn = hits > 20;
+    }
+    return { id: this.spec.id, width: canvas.width, height: canvas.height, drawn };
+  }
+
+  destroy(): void {
+    this.resize.disconnect();
+    this.plot?.destroy();
+  }
+}
+
+/** '#rrggbb', '#rgb' or 'rgb(a)(…)' → [r, g, b]. */
+function parseColor(color: string): [number, number, number] | undefined {
+  const hex = /^#([0-9a-f]{3,8})$/i.exec(color.trim());
+  if (hex) {
+    let h = hex[1];
+    if (h.length === 3 || h.length === 4) h = h.split('').map((c) => c + c).join('');
+    return [parseInt(h.slice(0, 2), 16), parseInt(h.slice(2, 4), 16), parseInt(h.slice(4, 6), 16)];
+  }
+  const rgb = /rgba?\(\s*(\d+)[,\s]+(\d+)[,\s]+(\d+)/i.exec(color);
+  if (rgb) return [Number(rgb[1]), Number(rgb[2]), Number(rgb[3])];
+  return undefined;
+}
