@@ -5,6 +5,8 @@
 //   tensorflow  only the native binding (an error when it cannot be had)
 //   webgpu      only WebGPU (Dawn from the optional `webgpu` package; see backends/webgpu.ts, docs/gpu.md),
 //               software adapters such as SwiftShader included
+//   native      the cpu backend with its hot kernels in the project's own C++ addon (backends/native.ts,
+//               native/), built by `npm install`; auto takes it after tensorflow and webgpu, before wasm
 //   wasm        only WebAssembly
 //   cpu         only plain JavaScript (slow, but always there)
 //
@@ -22,9 +24,10 @@ import { version_cpu } from '@tensorflow/tfjs-backend-cpu';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import { errorMessage, UserError } from './errors';
 import { initWebGPU } from './backends/webgpu';
+import { registerNativeBackend } from './backends/native';
 
-export type BackendName = 'auto' | 'tensorflow' | 'webgpu' | 'wasm' | 'cpu';
-export const BACKEND_NAMES: readonly BackendName[] = ['auto', 'tensorflow', 'webgpu', 'wasm', 'cpu'];
+export type BackendName = 'auto' | 'tensorflow' | 'webgpu' | 'native' | 'wasm' | 'cpu';
+export const BACKEND_NAMES: readonly BackendName[] = ['auto', 'tensorflow', 'webgpu', 'native', 'wasm', 'cpu'];
 
 export function isBackendName(name: unknown): name is BackendName {
   return typeof name === 'string' && (BACKEND_NAMES as readonly string[]).includes(name);
@@ -83,12 +86,13 @@ async function start(requested: BackendName): Promise<BackendReport> {
   // otherwise go to the console; the report carries the reasons instead.
   tf.env().set('PROD', true);
   const tried: BackendAttempt[] = [];
-  const order: ('native' | 'webgpu' | 'wasm' | 'cpu')[] =
-    requested === 'auto' ? ['native', 'webgpu', 'wasm', 'cpu'] : requested === 'tensorflow' ? ['native'] : [requested];
+  const order: ('tensorflow' | 'webgpu' | 'native' | 'wasm' | 'cpu')[] =
+    requested === 'auto' ? ['tensorflow', 'webgpu', 'native', 'wasm', 'cpu'] : [requested];
   for (const kind of order) {
     const ok =
-      kind === 'native' ? await tryNative(tried)
+      kind === 'tensorflow' ? await tryNative(tried)
       : kind === 'webgpu' ? await tryWebGPU(tried, requested === 'webgpu')
+      : kind === 'native' ? await tryAddon(tried)
       : kind === 'wasm' ? await tryWasm(tried)
       : await tryCpu(tried);
     if (ok) return { name: tf.getBackend(), requested, tried };
@@ -116,6 +120,28 @@ async function tryNative(tried: BackendAttempt[]): Promise<boolean> {
     tried.push({ backend: pkg, ok: false, reason: `failed to initialise: ${result.reason}` });
   }
   return false;
+}
+
+/** The cpu backend with the project's native kernels (backends/native.ts). */
+async function tryAddon(tried: BackendAttempt[]): Promise<boolean> {
+  let loaded: ReturnType<typeof registerNativeBackend>;
+  try {
+    loaded = registerNativeBackend();
+  } catch (error) {
+    tried.push({ backend: 'native', ok: false, reason: firstLine(errorMessage(error)) });
+    return false;
+  }
+  const result = await setBackendCapturingWarnings('native');
+  if (!result.ok) {
+    tried.push({ backend: 'native', ok: false, reason: `failed to initialise: ${result.reason}` });
+    return false;
+  }
+  tried.push({
+    backend: 'native',
+    ok: true,
+    reason: `C++ kernels (${loaded.avx2 ? 'AVX2/FMA' : 'portable'}, ${loaded.threads} thread${loaded.threads === 1 ? '' : 's'}) from ${loaded.file}`,
+  });
+  return true;
 }
 
 /** WebGPU; under auto a software adapter (SwiftShader, lavapipe) is passed over: wasm is faster. */

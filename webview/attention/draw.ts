@@ -9,7 +9,6 @@ import {
   buildLut,
   cssColour,
   fitLabel,
-  headMap,
   heatmapLayout,
   legendTicks,
   luminance,
@@ -482,4 +481,3 @@ export function measureCanvas(canvas: HTMLCanvasElement): { width: number; heigh
   return out;
 }
 
-export { headMap };

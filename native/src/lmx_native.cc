@@ -1,0 +1,258 @@
+// N-API entry points of the LM Explorer native kernels. Every function works in place on Float32Arrays
+// owned by JavaScript (the tfjs cpu backend's tensor storage); nothing is allocated on the JS heap here.
+#include <node_api.h>
+
+#include <cmath>
+#include <cstdint>
+#include <string>
+
+#include "elementwise.h"
+#include "sgemm.h"
+#include <vector>
+
+namespace {
+
+struct Floats {
+  float* data = nullptr;
+  size_t length = 0;
+};
+
+bool throw_error(napi_env env, const std::string& message) {
+  napi_throw_error(env, nullptr, message.c_str());
+  return false;
+}
+
+bool get_floats(napi_env env, napi_value value, Floats* out, const char* name) {
+  bool is_typed = false;
+  napi_is_typedarray(env, value, &is_typed);
+  if (!is_typed) return throw_error(env, std::string(name) + " must be a Float32Array");
+  napi_typedarray_type type;
+  void* data = nullptr;
+  napi_value buffer;
+  size_t offset = 0;
+  if (napi_get_typedarray_info(env, value, &type, &out->length, &data, &buffer, &offset) != napi_ok || type != napi_float32_array)
+    return throw_error(env, std::string(name) + " must be a Float32Array");
+  out->data = static_cast<float*>(data);
+  return true;
+}
+
+bool get_int(napi_env env, napi_value value, int64_t* out, const char* name) {
+  if (napi_get_value_int64(env, value, out) != napi_ok) return throw_error(env, std::string(name) + " must be a number");
+  return true;
+}
+
+bool get_bool(napi_env env, napi_value value, bool* out) {
+  napi_valuetype t;
+  napi_typeof(env, value, &t);
+  if (t == napi_boolean) return napi_get_value_bool(env, value, out) == napi_ok;
+  int64_t v = 0;
+  napi_get_value_int64(env, value, &v);
+  *out = v != 0;
+  return true;
+}
+
+// matmul(a, b, out, batch, M, N, K, transposeA, transposeB, strideA, strideB)
+napi_value MatMul(napi_env env, napi_callback_info info) {
+  size_t argc = 11;
+  napi_value argv[11];
+  napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
+  if (argc < 11) {
+    throw_error(env, "matmul: 11 arguments expected");
+    return nullptr;
+  }
+  Floats a, b, c;
+  int64_t batch, M, N, K, sa, sb;
+  bool tA, tB;
+  if (!get_floats(env, argv[0], &a, "a") || !get_floats(env, argv[1], &b, "b") || !get_floats(env, argv[2], &c, "out") ||
+      !get_int(env, argv[3], &batch, "batch") || !get_int(env, argv[4], &M, "M") || !get_int(env, argv[5], &N, "N") ||
+      !get_int(env, argv[6], &K, "K") || !get_bool(env, argv[7], &tA) || !get_bool(env, argv[8], &tB) ||
+      !get_int(env, argv[9], &sa, "strideA") || !get_int(env, argv[10], &sb, "strideB"))
+    return nullptr;
+  if (batch < 0 || M < 0 || N < 0 || K < 0 || sa < 0 || sb < 0) {
+    throw_error(env, "matmul: negative size");
+    return nullptr;
+  }
+  const size_t needA = batch == 0 ? 0 : (size_t)sa * (batch - 1) + (size_t)M * K;
+  const size_t needB = batch == 0 ? 0 : (size_t)sb * (batch - 1) + (size_t)K * N;
+  if (a.length < needA || b.length < needB || c.length < (size_t)batch * M * N) {
+    throw_error(env, "matmul: an array is shorter than its shape");
+    return nullptr;
+  }
+  if (batch > 0 && M > 0 && N > 0)
+    lmx::sgemm_batched(a.data, b.data, c.data, (int)batch, (int)M, (int)N, (int)K, tA, tB, (size_t)sa, (size_t)sb);
+  return nullptr;
+}
+
+bool get_int_array(napi_env env, napi_value value, std::vector<int64_t>* out, const char* name) {
+  bool is_array = false;
+  napi_is_array(env, value, &is_array);
+  if (!is_array) return throw_error(env, std::string(name) + " must be an array");
+  uint32_t n = 0;
+  napi_get_array_length(env, value, &n);
+  out->resize(n);
+  for (uint32_t i = 0; i < n; i++) {
+    napi_value e;
+    napi_get_element(env, value, i, &e);
+    if (!get_int(env, e, &(*out)[i], name)) return false;
+  }
+  return true;
+}
+
+template <size_t N>
+bool args(napi_env env, napi_callback_info info, napi_value (&argv)[N], const char* fn) {
+  size_t argc = N;
+  napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
+  if (argc < N) return throw_error(env, std::string(fn) + ": " + std::to_string(N) + " arguments expected");
+  return true;
+}
+
+size_t count(const std::vector<int64_t>& shape) {
+  size_t n = 1;
+  for (auto d : shape) n *= (size_t)d;
+  return n;
+}
+
+// binary(op, a, b, out, shape, stridesA, stridesB): op 0 add, 1 sub, 2 mul, 3 div
+napi_value Binary(napi_env env, napi_callback_info info) {
+  napi_value argv[7];
+  if (!args(env, info, argv, "binary")) return nullptr;
+  int64_t op;
+  Floats a, b, o;
+  std::vector<int64_t> shape, sa, sb;
+  if (!get_int(env, argv[0], &op, "op") || !get_floats(env, argv[1], &a, "a") || !get_floats(env, argv[2], &b, "b") ||
+      !get_floats(env, argv[3], &o, "out") || !get_int_array(env, argv[4], &shape, "shape") ||
+      !get_int_array(env, argv[5], &sa, "stridesA") || !get_int_array(env, argv[6], &sb, "stridesB"))
+    return nullptr;
+  if (sa.size() != shape.size() || sb.size() != shape.size()) {
+    throw_error(env, "binary: strides must have the shape's rank");
+    return nullptr;
+  }
+  const size_t n = count(shape);
+  size_t lastA = 0, lastB = 0;
+  for (size_t d = 0; d < shape.size(); d++) {
+    if (shape[d] > 0) {
+      lastA += (size_t)sa[d] * (shape[d] - 1);
+      lastB += (size_t)sb[d] * (shape[d] - 1);
+    }
+  }
+  if (o.length < n || (n > 0 && (a.length <= lastA || b.length <= lastB))) {
+    throw_error(env, "binary: an array is shorter than its shape");
+    return nullptr;
+  }
+  if (n > 0) lmx::binary((int)op, a.data, b.data, o.data, (int)shape.size(), shape.data(), sa.data(), sb.data());
+  return nullptr;
+}
+
+// transpose(x, out, shape, perm)
+napi_value Transpose(napi_env env, napi_callback_info info) {
+  napi_value argv[4];
+  if (!args(env, info, argv, "transpose")) return nullptr;
+  Floats x, o;
+  std::vector<int64_t> shape, perm64;
+  if (!get_floats(env, argv[0], &x, "x") || !get_floats(env, argv[1], &o, "out") ||
+      !get_int_array(env, argv[2], &shape, "shape") || !get_int_array(env, argv[3], &perm64, "perm"))
+    return nullptr;
+  const size_t n = count(shape);
+  std::vector<int> perm(perm64.begin(), perm64.end());
+  std::vector<bool> seen(shape.size(), false);
+  bool ok = perm.size() == shape.size();
+  for (int p : perm) {
+    if (p < 0 || p >= (int)shape.size() || seen[p]) ok = false;
+    else seen[p] = true;
+  }
+  if (!ok || x.length < n || o.length < n) {
+    throw_error(env, "transpose: bad shape, permutation or array length");
+    return nullptr;
+  }
+  lmx::transpose(x.data, o.data, (int)shape.size(), shape.data(), perm.data());
+  return nullptr;
+}
+
+// softmax(x, out, rows, cols)
+napi_value Softmax(napi_env env, napi_callback_info info) {
+  napi_value argv[4];
+  if (!args(env, info, argv, "softmax")) return nullptr;
+  Floats x, o;
+  int64_t rows, cols;
+  if (!get_floats(env, argv[0], &x, "x") || !get_floats(env, argv[1], &o, "out") || !get_int(env, argv[2], &rows, "rows") ||
+      !get_int(env, argv[3], &cols, "cols"))
+    return nullptr;
+  if (rows < 0 || cols < 0 || x.length < (size_t)(rows * cols) || o.length < (size_t)(rows * cols)) {
+    throw_error(env, "softmax: an array is shorter than its shape");
+    return nullptr;
+  }
+  lmx::softmax(x.data, o.data, rows, cols);
+  return nullptr;
+}
+
+// reduce(op, x, out, outer, inner): op 0 sum, 1 mean, 2 max, 3 min over the trailing inner elements
+napi_value Reduce(napi_env env, napi_callback_info info) {
+  napi_value argv[5];
+  if (!args(env, info, argv, "reduce")) return nullptr;
+  int64_t op, outer, inner;
+  Floats x, o;
+  if (!get_int(env, argv[0], &op, "op") || !get_floats(env, argv[1], &x, "x") || !get_floats(env, argv[2], &o, "out") ||
+      !get_int(env, argv[3], &outer, "outer") || !get_int(env, argv[4], &inner, "inner"))
+    return nullptr;
+  if (outer < 0 || inner < 1 || op < 0 || op > 3 || x.length < (size_t)(outer * inner) || o.length < (size_t)outer) {
+    throw_error(env, "reduce: bad sizes");
+    return nullptr;
+  }
+  lmx::reduce((int)op, x.data, o.data, outer, inner);
+  return nullptr;
+}
+
+// setThreads(n) → the number now used
+napi_value SetThreads(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
+  int64_t n = 1;
+  if (argc >= 1 && !get_int(env, argv[0], &n, "threads")) return nullptr;
+  lmx::set_threads((int)std::max<int64_t>(1, std::min<int64_t>(n, 64)));
+  napi_value result;
+  napi_create_int32(env, lmx::threads(), &result);
+  return result;
+}
+
+// forceGeneric(bool): tests compare the portable micro-kernel with the AVX2 one
+napi_value ForceGeneric(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
+  bool on = false;
+  if (argc >= 1) get_bool(env, argv[0], &on);
+  lmx::force_generic(on);
+  return nullptr;
+}
+
+napi_value Info(napi_env env, napi_callback_info) {
+  napi_value obj, v;
+  napi_create_object(env, &obj);
+  napi_get_boolean(env, lmx::has_avx2(), &v);
+  napi_set_named_property(env, obj, "avx2", v);
+  napi_create_int32(env, lmx::threads(), &v);
+  napi_set_named_property(env, obj, "threads", v);
+  napi_create_int32(env, 1, &v);
+  napi_set_named_property(env, obj, "version", v);
+  return obj;
+}
+
+napi_value Init(napi_env env, napi_value exports) {
+  napi_property_descriptor props[] = {
+      {"matmul", nullptr, MatMul, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"binary", nullptr, Binary, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"transpose", nullptr, Transpose, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"softmax", nullptr, Softmax, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"reduce", nullptr, Reduce, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"setThreads", nullptr, SetThreads, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"forceGeneric", nullptr, ForceGeneric, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"info", nullptr, Info, nullptr, nullptr, nullptr, napi_default, nullptr},
+  };
+  napi_define_properties(env, exports, sizeof(props) / sizeof(props[0]), props);
+  return exports;
+}
+
+}  // namespace
+
+NAPI_MODULE(NODE_GYP_MODULE_NAME, Init)
