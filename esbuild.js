@@ -45,6 +45,23 @@ function copyWasmBinaries() {
   }
 }
 
+/**
+ * The native kernels (scripts/build-native.mjs builds them at npm install) load from beside the bundle:
+ * copy the addon into dist/, or remove a stale copy when it is not built (the engine then uses wasm).
+ */
+function copyNativeAddon() {
+  const built = path.join(root, 'native', 'build', 'Release', 'lmx_native.node');
+  const target = path.join(dist, 'lmx_native.node');
+  fs.mkdirSync(dist, { recursive: true });
+  if (fs.existsSync(built)) {
+    // a copy under another name, then a rename: a running process that has the old file mapped keeps
+    // its inode (copying over it in place kills such a process with SIGBUS)
+    const temporary = `${target}.${process.pid}.tmp`;
+    fs.copyFileSync(built, temporary);
+    fs.renameSync(temporary, target);
+  } else fs.rmSync(target, { force: true });
+}
+
 /** Prints errors in a form VS Code's problem matcher understands (esbuild-sample). */
 const problemMatcherPlugin = {
   name: 'problem-matcher',
@@ -62,6 +79,7 @@ const problemMatcherPlugin = {
 
 async function main() {
   copyWasmBinaries();
+  copyNativeAddon();
   const common = {
     bundle: true,
     minify: production,

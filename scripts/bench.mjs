@@ -13,10 +13,14 @@
 //   peak RSS       of the training process (the CLI reports its own; the baseline's is measured by a wrapper)
 //
 // The cpu backend (plain JavaScript) is some 20 times slower than wasm: it runs --cpu-steps (default 10), so its
-// tokens/s are comparable but its losses are those of an earlier step.
+// tokens/s are comparable but its losses are those of an earlier step. `native@1` is the native backend on one
+// thread (LMX_NATIVE_THREADS=1), for comparison with the one-thread baseline on a shared machine.
+// --small adds the `small` preset (context 128) with the default GPT tokenizer (o200k_base) and an 8k
+// vocabulary on the default backend, --small-steps steps (default 20); it has no PyTorch counterpart.
 //
-// Options: --steps N (default 100)  --cpu-steps N (default 10)  --backends auto,cpu (default; any of auto,
-//          tensorflow, webgpu, wasm, cpu)  --corpus FILE  --no-torch  --json FILE (write the results)
+// Options: --steps N (default 100; 2000 for the val-loss comparison)  --cpu-steps N (default 10)
+//          --backends auto,native@1,wasm,cpu (default; any of auto, tensorflow, webgpu, native, native@N, wasm, cpu)
+//          --small  --small-steps N  --corpus FILE  --no-torch  --json FILE (write the results)
 
 import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -34,7 +38,10 @@ function usage(message) {
 }
 
 function parseOptions(argv) {
-  const o = { steps: 100, cpuSteps: 10, backends: ['auto', 'cpu'], corpus: path.join(shared, 'corpus', 'tinyshakespeare.txt'), torch: true, json: undefined };
+  const o = {
+    steps: 100, cpuSteps: 10, backends: ['auto', 'native@1', 'wasm', 'cpu'], corpus: path.join(shared, 'corpus', 'tinyshakespeare.txt'),
+    torch: true, json: undefined, small: false, smallSteps: 20,
+  };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const value = () => {
@@ -47,7 +54,12 @@ function parseOptions(argv) {
     } else if (a === '--cpu-steps') {
       o.cpuSteps = Number(value());
       if (!Number.isInteger(o.cpuSteps) || o.cpuSteps < 1) usage('--cpu-steps must be a positive whole number');
-    } else if (a === '--backends') o.backends = value().split(',').filter(Boolean);
+    } else if (a === '--small-steps') {
+      o.smallSteps = Number(value());
+      o.small = true;
+      if (!Number.isInteger(o.smallSteps) || o.smallSteps < 1) usage('--small-steps must be a positive whole number');
+    } else if (a === '--small') o.small = true;
+    else if (a === '--backends') o.backends = value().split(',').filter(Boolean);
     else if (a === '--corpus') o.corpus = path.resolve(value());
     else if (a === '--no-torch') o.torch = false;
     else if (a === '--json') o.json = path.resolve(value());
@@ -90,27 +102,38 @@ function run(command, args, options = {}) {
       if (options.echo) process.stderr.write(d);
     });
     child.on('error', (error) => resolve({ status: -1, stdout, stderr: stderr + String(error) }));
-    child.on('exit', (status) => resolve({ status, stdout, stderr }));
+    child.on('exit', (status, signal) => resolve({ status, signal, stdout, stderr }));
   });
 }
 
-async function engine(backend, o, out) {
+async function engine(spec, o, out, variant = 'baby') {
   fs.rmSync(out, { recursive: true, force: true });
-  const steps = backend === 'cpu' ? Math.min(o.cpuSteps, o.steps) : o.steps;
+  // native@N: the native backend on N threads
+  const [backend, threads] = spec.split('@');
+  const env = { ...process.env };
+  if (threads) env.LMX_NATIVE_THREADS = threads;
+  const steps = variant === 'small' ? o.smallSteps : backend === 'cpu' ? Math.min(o.cpuSteps, o.steps) : o.steps;
+  const model = variant === 'small'
+    ? ['--preset', 'small', '--max-vocab', '8192', '--batch-size', '12', '--eval-batches', '10']
+    : ['--preset', 'small', '--context', '64', '--tokenizer', 'char', '--batch-size', '12', '--eval-batches', '50'];
   const args = [
-    path.join(root, 'dist', 'cli.js'), 'train', o.corpus, '--out', out, '--force',
-    '--preset', 'small', '--context', '64', '--tokenizer', 'char', '--batch-size', '12', '--steps', String(steps),
+    path.join(root, 'dist', 'cli.js'), 'train', o.corpus, '--out', out, '--force', ...model, '--steps', String(steps),
     '--lr', '1e-3', '--min-lr', '1e-4', '--warmup', '100', '--weight-decay', '0.1', '--beta2', '0.99', '--grad-clip', '1.0',
-    '--eval-interval', '0', '--eval-batches', '50', '--checkpoint-interval', '0', '--seed', '1337', '--backend', backend, '--json',
+    '--eval-interval', '0', '--checkpoint-interval', '0', '--seed', '1337', '--backend', backend, '--json',
   ];
-  console.log(`\n== engine, backend ${backend}: node ${args.map((a) => (a.includes(' ') ? JSON.stringify(a) : a)).join(' ')}`);
+  console.log(`\n== engine${variant === 'small' ? ' (small preset, o200k_base, 8k vocabulary)' : ''}, backend ${spec}: ${threads ? `LMX_NATIVE_THREADS=${threads} ` : ''}node ${args.map((a) => (a.includes(' ') ? JSON.stringify(a) : a)).join(' ')}`);
   const started = Date.now();
-  const result = await run(process.execPath, args, { echo: true });
+  const result = await run(process.execPath, args, { echo: true, env });
   fs.rmSync(out, { recursive: true, force: true });
-  if (result.status !== 0) return { backend, ok: false, reason: result.stderr.trim().split('\n').pop() };
+  if (result.status !== 0) {
+    // the last line that is not a progress line says why
+    const said = result.stderr.trim().split('\n').filter((l) => l && !/^step \d+\//.test(l)).pop() ?? '';
+    return { backend: spec, variant, ok: false, reason: `exit ${result.status ?? result.signal}: ${said}` };
+  }
   const summary = JSON.parse(result.stdout.trim().split('\n').pop());
   return {
-    backend,
+    backend: spec,
+    variant,
     ok: true,
     steps,
     used: summary.backend,
@@ -174,7 +197,8 @@ async function main() {
   const out = fs.mkdtempSync(path.join(os.tmpdir(), 'lmx-bench-'));
   const rows = [];
   try {
-    for (const backend of o.backends) rows.push(await engine(backend, o, path.join(out, backend)));
+    for (const backend of o.backends) rows.push(await engine(backend, o, path.join(out, backend.replace('@', '-'))));
+    if (o.small) rows.push(await engine('auto', o, path.join(out, 'small'), 'small'));
   } finally {
     fs.rmSync(out, { recursive: true, force: true });
   }
@@ -186,12 +210,13 @@ async function main() {
   const header = ['run', 'steps', 'tokens/s', 'val loss', 'train loss', 'peak RSS MB', 'vs PyTorch'];
   const table = [header];
   for (const r of rows) {
+    const label = `engine ${r.backend}${r.variant === 'small' ? ' [small preset, o200k 8k vocab]' : ''}`;
     if (!r.ok) {
-      table.push([`engine ${r.backend}`, '', 'failed', r.reason ?? '', '', '', '']);
+      table.push([label, '', 'failed', r.reason ?? '', '', '', '']);
       continue;
     }
-    const ratio = baseline?.ok ? `${(r.tokensPerSecond / baseline.tokensPerSecond).toFixed(2)}×` : '-';
-    table.push([`engine ${r.backend}${r.used !== r.backend ? ` (${r.used})` : ''}`, String(r.steps), fmt(r.tokensPerSecond), fmt(r.valLoss, 3), fmt(r.trainLoss, 3), fmt(r.peakRssMB), ratio]);
+    const ratio = baseline?.ok && r.variant !== 'small' ? `${(r.tokensPerSecond / baseline.tokensPerSecond).toFixed(2)}×` : '-';
+    table.push([`${label}${r.used !== r.backend.split('@')[0] ? ` (${r.used})` : ''}`, String(r.steps), fmt(r.tokensPerSecond), fmt(r.valLoss, 3), fmt(r.trainLoss, 3), fmt(r.peakRssMB), ratio]);
   }
   if (baseline?.ok) table.push(['PyTorch (CPU, 1 thread)', String(o.steps), fmt(baseline.tokensPerSecond), fmt(baseline.valLoss, 3), fmt(baseline.trainLoss, 3), fmt(baseline.peakRssMB), '1.00×']);
   else table.push(['PyTorch', '', '-', baseline?.reason ?? why, '', '', '']);

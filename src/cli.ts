@@ -323,7 +323,7 @@ Options:
   --positional KIND        learned | sinusoidal (default learned)
   --tokenizer NAME         o200k_base | cl100k_base | p50k_base | r50k_base | char (default o200k_base)
   --max-vocab N            largest vocabulary, <unk> and <sep> included (default 8192)
-  --backend NAME           auto | tensorflow | webgpu | wasm | cpu (default auto)
+  --backend NAME           auto | tensorflow | webgpu | native | wasm | cpu (default auto)
   --seed N                 random seed (default 1337)
   --eval-interval N        measure the validation loss every N steps (0: only at the end)
   --eval-batches N         batches per validation measurement (0: no validation)
@@ -385,6 +385,10 @@ async function runTrain(values: Record<string, string | boolean | undefined>, in
     const loaded = await loadCheckpoint(out, { beforeModel: startBackend });
     ({ model, vocab, state } = loaded);
     if (!state) stderr(`note: ${out} has no training state; training continues from its weights with a fresh optimiser`);
+    if (state && state.step >= (steps ?? 1000)) {
+      model.dispose();
+      throw new UserError(`The checkpoint in ${out} is already at step ${state.step}; pass --steps with a larger total to train further.`);
+    }
     try {
       corpus = Corpus.fromTokenStreams(
         documents.map((d) => encode(d.text, vocab.tokenizer)),
@@ -488,7 +492,7 @@ async function runTrain(values: Record<string, string | boolean | undefined>, in
     progress.finish();
   }
   await saving;
-  const finalState = trainer.state();
+  const finalState = await trainer.snapshot();
   if (savedStep !== finalState.step) await save(finalState); // the trainer saves at the end of run(); this is in case
   const elapsedMs = Date.now() - started;
   const interrupted = controller.signal.aborted;
@@ -569,7 +573,7 @@ const generateCommand: Command = {
   --top-k N           sample from the N most likely tokens only
   --top-p X           sample from the smallest set of tokens with probability ≥ X (0 < X ≤ 1)
   --seed N            random seed (default 1)
-  --backend NAME      auto | tensorflow | webgpu | wasm | cpu (default auto)`,
+  --backend NAME      auto | tensorflow | webgpu | native | wasm | cpu (default auto)`,
   async run(values) {
     const dir = stringOption(values, 'model', true);
     const prompt = typeof values.prompt === 'string' ? values.prompt : '';
@@ -617,7 +621,7 @@ Options:
   --text, -t TEXT   the text to look at (required)
   --layer L         layer, from 0 (default 0)
   --head H          head, from 0 (default 0)
-  --backend NAME    auto | tensorflow | webgpu | wasm | cpu (default auto)`,
+  --backend NAME    auto | tensorflow | webgpu | native | wasm | cpu (default auto)`,
   async run(values) {
     const dir = stringOption(values, 'model', true);
     const text = stringOption(values, 'text', true);

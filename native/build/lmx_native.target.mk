@@ -37,7 +37,8 @@ CFLAGS_CC_Debug := \
 	-std=gnu++17 \
 	-O3 \
 	-std=c++17 \
-	-fno-math-errno
+	-fno-math-errno \
+	-ffp-contract=off
 
 INCS_Debug := \
 	-I/usr/include/node \
@@ -81,7 +82,8 @@ CFLAGS_CC_Release := \
 	-std=gnu++17 \
 	-O3 \
 	-std=c++17 \
-	-fno-math-errno
+	-fno-math-errno \
+	-ffp-contract=off
 
 INCS_Release := \
 	-I/usr/include/node \

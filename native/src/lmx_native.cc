@@ -202,6 +202,76 @@ napi_value Reduce(napi_env env, napi_callback_info info) {
   return nullptr;
 }
 
+// sumSquares(g) → Σ g² (double)
+napi_value SumSquares(napi_env env, napi_callback_info info) {
+  napi_value argv[1];
+  if (!args(env, info, argv, "sumSquares")) return nullptr;
+  Floats g;
+  if (!get_floats(env, argv[0], &g, "g")) return nullptr;
+  napi_value result;
+  napi_create_double(env, lmx::sum_squares(g.data, (int64_t)g.length), &result);
+  return result;
+}
+
+bool get_double(napi_env env, napi_value value, double* out, const char* name) {
+  if (napi_get_value_double(env, value, out) != napi_ok) return throw_error(env, std::string(name) + " must be a number");
+  return true;
+}
+
+// adamw(p, g, m, v, out, scale, beta1, beta2, stepSize, invSqrtBc2, eps, keep)
+napi_value AdamW(napi_env env, napi_callback_info info) {
+  napi_value argv[12];
+  if (!args(env, info, argv, "adamw")) return nullptr;
+  Floats p, g, m, v, o;
+  double h[7];
+  static const char* names[7] = {"scale", "beta1", "beta2", "stepSize", "invSqrtBc2", "eps", "keep"};
+  if (!get_floats(env, argv[0], &p, "p") || !get_floats(env, argv[1], &g, "g") || !get_floats(env, argv[2], &m, "m") ||
+      !get_floats(env, argv[3], &v, "v") || !get_floats(env, argv[4], &o, "out"))
+    return nullptr;
+  for (int i = 0; i < 7; i++)
+    if (!get_double(env, argv[5 + i], &h[i], names[i])) return nullptr;
+  const size_t n = p.length;
+  if (g.length != n || m.length != n || v.length != n || o.length != n) {
+    throw_error(env, "adamw: the arrays must have one length");
+    return nullptr;
+  }
+  lmx::adamw(p.data, g.data, m.data, v.data, o.data, (int64_t)n, h[0], h[1], h[2], h[3], h[4], h[5], h[6]);
+  return nullptr;
+}
+
+// sumLeading(x, out, outer, inner, mean): out[j] = Σ_i x[i*inner + j] (a sum over leading axes)
+napi_value SumLeading(napi_env env, napi_callback_info info) {
+  napi_value argv[5];
+  if (!args(env, info, argv, "sumLeading")) return nullptr;
+  int64_t outer, inner;
+  Floats x, o;
+  bool mean = false;
+  if (!get_floats(env, argv[0], &x, "x") || !get_floats(env, argv[1], &o, "out") || !get_int(env, argv[2], &outer, "outer") ||
+      !get_int(env, argv[3], &inner, "inner") || !get_bool(env, argv[4], &mean))
+    return nullptr;
+  if (outer < 1 || inner < 0 || x.length < (size_t)(outer * inner) || o.length < (size_t)inner) {
+    throw_error(env, "sumLeading: bad sizes");
+    return nullptr;
+  }
+  lmx::sum_leading(x.data, o.data, outer, inner, mean);
+  return nullptr;
+}
+
+// unary(op, x, out): op 0 exp, 1 erf, 2 square, 3 rsqrt, 4 log, 5 sqrt
+napi_value Unary(napi_env env, napi_callback_info info) {
+  napi_value argv[3];
+  if (!args(env, info, argv, "unary")) return nullptr;
+  int64_t op;
+  Floats x, o;
+  if (!get_int(env, argv[0], &op, "op") || !get_floats(env, argv[1], &x, "x") || !get_floats(env, argv[2], &o, "out")) return nullptr;
+  if (op < 0 || op > 5 || o.length < x.length) {
+    throw_error(env, "unary: bad op or array length");
+    return nullptr;
+  }
+  lmx::unary((int)op, x.data, o.data, (int64_t)x.length);
+  return nullptr;
+}
+
 // setThreads(n) → the number now used
 napi_value SetThreads(napi_env env, napi_callback_info info) {
   size_t argc = 1;
@@ -240,14 +310,18 @@ napi_value Info(napi_env env, napi_callback_info) {
 
 napi_value Init(napi_env env, napi_value exports) {
   napi_property_descriptor props[] = {
-      {"matmul", nullptr, MatMul, nullptr, nullptr, nullptr, napi_default, nullptr},
-      {"binary", nullptr, Binary, nullptr, nullptr, nullptr, napi_default, nullptr},
-      {"transpose", nullptr, Transpose, nullptr, nullptr, nullptr, napi_default, nullptr},
-      {"softmax", nullptr, Softmax, nullptr, nullptr, nullptr, napi_default, nullptr},
-      {"reduce", nullptr, Reduce, nullptr, nullptr, nullptr, napi_default, nullptr},
-      {"setThreads", nullptr, SetThreads, nullptr, nullptr, nullptr, napi_default, nullptr},
-      {"forceGeneric", nullptr, ForceGeneric, nullptr, nullptr, nullptr, napi_default, nullptr},
-      {"info", nullptr, Info, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"matmul", nullptr, MatMul, nullptr, nullptr, nullptr, napi_default_method, nullptr},
+      {"binary", nullptr, Binary, nullptr, nullptr, nullptr, napi_default_method, nullptr},
+      {"transpose", nullptr, Transpose, nullptr, nullptr, nullptr, napi_default_method, nullptr},
+      {"softmax", nullptr, Softmax, nullptr, nullptr, nullptr, napi_default_method, nullptr},
+      {"reduce", nullptr, Reduce, nullptr, nullptr, nullptr, napi_default_method, nullptr},
+      {"sumLeading", nullptr, SumLeading, nullptr, nullptr, nullptr, napi_default_method, nullptr},
+      {"sumSquares", nullptr, SumSquares, nullptr, nullptr, nullptr, napi_default_method, nullptr},
+      {"adamw", nullptr, AdamW, nullptr, nullptr, nullptr, napi_default_method, nullptr},
+      {"unary", nullptr, Unary, nullptr, nullptr, nullptr, napi_default_method, nullptr},
+      {"setThreads", nullptr, SetThreads, nullptr, nullptr, nullptr, napi_default_method, nullptr},
+      {"forceGeneric", nullptr, ForceGeneric, nullptr, nullptr, nullptr, napi_default_method, nullptr},
+      {"info", nullptr, Info, nullptr, nullptr, nullptr, napi_default_method, nullptr},
   };
   napi_define_properties(env, exports, sizeof(props) / sizeof(props[0]), props);
   return exports;

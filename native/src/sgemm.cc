@@ -21,6 +21,12 @@
 
 namespace lmx {
 
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+#define LMX_CLONES_GEMV __attribute__((target_clones("avx2,fma", "default")))
+#else
+#define LMX_CLONES_GEMV
+#endif
+
 static constexpr int MR = 6;
 static constexpr int NR = 16;
 static constexpr int KC = 256;
@@ -185,11 +191,14 @@ class Pool {
     std::unique_lock<std::mutex> lock(m_);
     want_ = std::max(1, n);
   }
-  int threads() const { return want_; }
+  int threads() const { return want_.load(); }
 
   void run(int n, const std::function<void(int)>& f) {
-    const int t = std::min(want_, n);
-    if (t <= 1) {
+    const int t = std::min(want_.load(), n);
+    // One pool per process: a second JavaScript thread (worker_threads) calling in while the pool is busy
+    // runs its loop on its own thread instead of waiting or sharing.
+    std::unique_lock<std::mutex> busy(run_, std::try_to_lock);
+    if (t <= 1 || !busy.owns_lock()) {
       for (int i = 0; i < n; i++) f(i);
       return;
     }
@@ -248,16 +257,16 @@ class Pool {
       if (--active_ == 0) done_.notify_one();
     }
   }
-  int active_limit() const { return std::min(want_, total_) - 1; }
+  int active_limit() const { return std::min(want_.load(), total_) - 1; }
 
-  std::mutex m_;
+  std::mutex m_, run_;
   std::condition_variable cv_, done_;
   std::vector<std::thread> workers_;
   const std::function<void(int)>* job_ = nullptr;
   std::atomic<int> next_{0};
   int total_ = 0;
   int active_ = 0;
-  int want_ = 1;
+  std::atomic<int> want_{1};
   unsigned long generation_ = 0;
   bool stop_ = false;
 };
@@ -301,9 +310,38 @@ static void gemm1(const float* A, const float* B, float* C, int M, int N, int K,
   }
 }
 
+// One row times a matrix (M = 1, A not transposed): no packing, a vectorised axpy or dot per output.
+LMX_CLONES_GEMV static void gemv_row(const float* a, const float* B, float* c, int N, int K, bool tB) {
+  if (!tB) {
+    std::fill(c, c + N, 0.f);
+    for (int p = 0; p < K; p++) {
+      const float ap = a[p];
+      const float* b = B + (size_t)p * N;
+      for (int j = 0; j < N; j++) c[j] += ap * b[j];
+    }
+  } else {
+    for (int j = 0; j < N; j++) {
+      const float* b = B + (size_t)j * K;
+      float s0 = 0.f, s1 = 0.f, s2 = 0.f, s3 = 0.f, s4 = 0.f, s5 = 0.f, s6 = 0.f, s7 = 0.f;
+      int p = 0;
+      for (; p + 8 <= K; p += 8) {
+        s0 += a[p] * b[p]; s1 += a[p + 1] * b[p + 1]; s2 += a[p + 2] * b[p + 2]; s3 += a[p + 3] * b[p + 3];
+        s4 += a[p + 4] * b[p + 4]; s5 += a[p + 5] * b[p + 5]; s6 += a[p + 6] * b[p + 6]; s7 += a[p + 7] * b[p + 7];
+      }
+      float s = ((s0 + s1) + (s2 + s3)) + ((s4 + s5) + (s6 + s7));
+      for (; p < K; p++) s += a[p] * b[p];
+      c[j] = s;
+    }
+  }
+}
+
 // Splits one large product over the pool by blocks of rows of C (each block runs gemm1 on its rows).
 void sgemm_batched(const float* A, const float* B, float* C, int batch, int M, int N, int K, bool tA, bool tB, size_t strideA,
                    size_t strideB) {
+  if (M == 1 && !tA) {
+    for (int b = 0; b < batch; b++) gemv_row(A + strideA * b, B + strideB * b, C + (size_t)b * N, N, K, tB);
+    return;
+  }
   const double flops = 2.0 * batch * M * N * K;
   const int t = threads();
   if (t > 1 && flops >= 2e6) {

@@ -97,7 +97,7 @@ export async function saveCheckpoint(dir: string, model: GPT, vocab: Vocabulary,
   let swapped = false;
   try {
     // The weights, in parameterShapes() order.
-    const weights = model.getWeights();
+    const weights = await model.readWeights();
     const shapes = model.parameterShapes();
     const tensors = new Map<string, SafeTensor>();
     for (const [name, shape] of Object.entries(shapes)) {

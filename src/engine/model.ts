@@ -352,11 +352,22 @@ export class GPT {
     return counts;
   }
 
-  /** A copy of every parameter, by name (shapes: parameterShapes()). */
+  /**
+   * A copy of every parameter, by name (shapes: parameterShapes()). Synchronous reads work on the cpu and wasm
+   * backends only; checkpoints use readWeights(), which works on every backend (webgpu included).
+   */
   getWeights(): Map<string, Float32Array> {
     this.checkAlive();
     const out = new Map<string, Float32Array>();
     for (const [name, v] of this.params) out.set(name, Float32Array.from(v.dataSync() as Float32Array));
+    return out;
+  }
+
+  /** getWeights(), read asynchronously: the form every backend supports. */
+  async readWeights(): Promise<Map<string, Float32Array>> {
+    this.checkAlive();
+    const out = new Map<string, Float32Array>();
+    for (const [name, v] of this.params) out.set(name, Float32Array.from((await v.data()) as Float32Array));
     return out;
   }
 

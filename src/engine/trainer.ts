@@ -6,6 +6,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { GPT } from './model';
 import { Rng, type RngState } from './rng';
+import { nativeOptimizerKernels } from './backends/native';
 
 /** Where batches come from; Corpus implements it. */
 export interface BatchSource {
@@ -237,7 +238,7 @@ export class Trainer {
         elapsedMs: performance.now() - started,
       });
       if (o.onCheckpoint && o.checkpointInterval > 0 && this.step % o.checkpointInterval === 0 && !last) {
-        await o.onCheckpoint(this.state());
+        await o.onCheckpoint(await this.snapshot());
         checkpointedAt = this.step;
       }
       await yieldToEventLoop(); // lets an abort, or other requests, in between two steps
@@ -245,7 +246,7 @@ export class Trainer {
 
     // The time limit ends the run like its last step: validate then too. A cancel returns at once.
     if (stoppedBy === 'time' && evaluatedAt !== this.step) await this.evaluate();
-    if (o.onCheckpoint && checkpointedAt !== this.step) await o.onCheckpoint(this.state());
+    if (o.onCheckpoint && checkpointedAt !== this.step) await o.onCheckpoint(await this.snapshot());
     this.elapsedBefore += performance.now() - started;
     this.runStarted = undefined;
     return {
@@ -300,9 +301,20 @@ export class Trainer {
     return this.lastValLoss;
   }
 
-  /** A snapshot to resume from (copies; safe to keep while training continues). */
+  /**
+   * A snapshot to resume from (copies; safe to keep while training continues). Synchronous: cpu and wasm only;
+   * snapshot() is the same on every backend.
+   */
   state(): TrainerState {
-    const moments = this.optimizer.moments();
+    return this.stateFrom(this.optimizer.moments());
+  }
+
+  /** state(), with the optimizer's moments read asynchronously (works on the GPU backends too). */
+  async snapshot(): Promise<TrainerState> {
+    return this.stateFrom(await this.optimizer.readMoments());
+  }
+
+  private stateFrom(moments: { m: Float32Array[]; v: Float32Array[] }): TrainerState {
     const m: Record<string, Float32Array> = {};
     const v: Record<string, Float32Array> = {};
     this.names.forEach((name, i) => {
@@ -351,6 +363,8 @@ interface AdamW {
   update(grads: (tf.Tensor | undefined)[], s: AdamWStep): Promise<number>;
   /** Copies of the moments, in parameter order. */
   moments(): { m: Float32Array[]; v: Float32Array[] };
+  /** moments(), read asynchronously (what the GPU backends need). */
+  readMoments(): Promise<{ m: Float32Array[]; v: Float32Array[] }>;
   dispose(): void;
 }
 
@@ -373,8 +387,10 @@ class HostAdamW implements AdamW {
   async update(grads: (tf.Tensor | undefined)[], s: AdamWStep): Promise<number> {
     const g = (await Promise.all(grads.map((t) => t?.data()))) as (Float32Array | undefined)[];
     tf.dispose(grads.filter((t): t is tf.Tensor => t !== undefined));
+    // on the native backend its addon runs the two loops below (the same double-precision arithmetic)
+    const native = nativeOptimizerKernels();
     let sumSquares = 0;
-    for (const gi of g) if (gi) for (let j = 0; j < gi.length; j++) sumSquares += gi[j] * gi[j];
+    for (const gi of g) if (gi) if (native) sumSquares += native.sumSquares(gi); else for (let j = 0; j < gi.length; j++) sumSquares += gi[j] * gi[j];
     const norm = Math.sqrt(sumSquares);
     const scale = s.gradClip > 0 ? Math.min(1, s.gradClip / (norm + 1e-6)) : 1;
     const { beta1: b1, beta2: b2, eps } = s;
@@ -389,7 +405,8 @@ class HostAdamW implements AdamW {
       const v = this.v[i];
       const keep = this.decay[i] ? 1 - s.lr * s.weightDecay : 1;
       const out = new Float32Array(p.length);
-      for (let j = 0; j < p.length; j++) {
+      if (native) native.adamw(p, gi, m, v, out, scale, b1, b2, stepSize, invSqrtBc2, eps, keep);
+      else for (let j = 0; j < p.length; j++) {
         const gj = gi[j] * scale;
         const mj = (m[j] = b1 * m[j] + (1 - b1) * gj);
         const vj = (v[j] = b2 * v[j] + (1 - b2) * gj * gj);
@@ -402,6 +419,10 @@ class HostAdamW implements AdamW {
 
   moments() {
     return { m: this.m.map((a) => Float32Array.from(a)), v: this.v.map((a) => Float32Array.from(a)) };
+  }
+
+  async readMoments() {
+    return this.moments();
   }
 
   dispose(): void {}
@@ -457,6 +478,11 @@ class TensorAdamW implements AdamW {
       m: this.m.map((t) => Float32Array.from(t.dataSync() as Float32Array)),
       v: this.v.map((t) => Float32Array.from(t.dataSync() as Float32Array)),
     };
+  }
+
+  async readMoments() {
+    const read = async (t: tf.Tensor) => Float32Array.from((await t.data()) as Float32Array);
+    return { m: await Promise.all(this.m.map(read)), v: await Promise.all(this.v.map(read)) };
   }
 
   dispose(): void {

@@ -395,7 +395,7 @@ export interface CompletionEngineOptions {
   client: EngineClient;
   /** The workspace model's folder. */
   modelDir: () => string | undefined;
-  backend: () => 'auto' | 'tensorflow' | 'wasm' | 'cpu';
+  backend: () => 'auto' | 'tensorflow' | 'native' | 'wasm' | 'cpu';
   log?: (line: string) => void;
   now?: () => number;
 }

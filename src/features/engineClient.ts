@@ -23,6 +23,9 @@ import {
   type WorkerToHost,
 } from '../worker/protocol';
 
+/** How long a worker asked to stop may take (the worker itself waits up to 4 s for its requests) before it is terminated. */
+const STOP_GRACE_MS = 5000;
+
 /** The part of vscode.CancellationToken used here (so a token can be passed as is). */
 export interface CancellationTokenLike {
   readonly isCancellationRequested: boolean;
@@ -165,7 +168,7 @@ export class EngineClient {
     if (!worker) return;
     this.stopping.add(worker);
     this.detach(worker, 'The engine was restarted.');
-    await worker.terminate();
+    await this.stop(worker);
   }
 
   dispose(): void {
@@ -174,7 +177,7 @@ export class EngineClient {
     if (worker) {
       this.stopping.add(worker);
       this.detach(worker, 'The LM Explorer engine was shut down.');
-      void worker.terminate();
+      void this.stop(worker);
     }
     this.modelListeners.clear();
     this.deathListeners.clear();
@@ -329,6 +332,23 @@ export class EngineClient {
     if (this.model === model) return;
     this.model = model;
     for (const listener of [...this.modelListeners]) listener(model);
+  }
+
+  /**
+   * Asks the worker to cancel its requests and exit by itself; terminates it only if it has not done so in
+   * time. Terminating a worker in the middle of a WebGPU (Dawn) call aborts the whole process, and a
+   * cancelled training run saves its checkpoint before the worker exits.
+   */
+  private async stop(worker: Worker): Promise<void> {
+    const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
+    const timer = setTimeout(() => void worker.terminate(), STOP_GRACE_MS);
+    try {
+      this.post(worker, { type: 'shutdown' });
+    } catch {
+      void worker.terminate(); // the worker is already gone
+    }
+    await exited;
+    clearTimeout(timer);
   }
 
   private post(worker: Worker, message: HostToWorker): void {

@@ -388,8 +388,26 @@ port.on('message', (message: unknown) => {
     running.get(message.id)?.controller.abort();
     return;
   }
+  if (message.type === 'shutdown') {
+    void shutdown();
+    return;
+  }
   void handle(message);
 });
+
+/**
+ * Cancels every request, waits for them to end (a cancelled training run saves its checkpoint), and exits
+ * the thread. The host asks for this rather than calling worker.terminate(): terminating a worker in the
+ * middle of a WebGPU (Dawn) call aborts the whole process, the extension host included.
+ */
+async function shutdown(): Promise<void> {
+  for (const { controller } of running.values()) controller.abort();
+  const deadline = Date.now() + SHUTDOWN_GRACE_MS;
+  while (running.size > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
+  process.exit(0); // in a worker thread this ends the thread only
+}
+
+const SHUTDOWN_GRACE_MS = 4000;
 
 /**
  * Lowers this thread's scheduling priority (Linux: nice 10 for the thread alone, via its thread ID), so

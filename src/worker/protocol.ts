@@ -4,6 +4,8 @@
 //
 //   host → worker   { type: 'request', id, method, params }   start a request
 //                   { type: 'cancel', id }                     cancel one in flight (AbortSignal in the worker)
+//                   { type: 'shutdown' }                       cancel everything, let it finish (a training run
+//                                                              saves its checkpoint), then exit
 //   worker → host   { type: 'ready', backend }                 the worker loaded and is listening
 //                   { type: 'event', id, event }               progress of request `id` (0..n per request)
 //                   { type: 'result', id, result }             request `id` finished
@@ -18,7 +20,7 @@ import type { TokenizerName } from '../engine/tokenizer';
 // ----------------------------------------------------------------------------------------------
 // Shared value types
 
-export type BackendSetting = 'auto' | 'tensorflow' | 'wasm' | 'cpu';
+export type BackendSetting = 'auto' | 'tensorflow' | 'native' | 'wasm' | 'cpu';
 export type PresetName = 'tiny' | 'small' | 'medium';
 export type Positional = 'learned' | 'sinusoidal';
 
@@ -275,7 +277,7 @@ export type RequestMessage<M extends RequestName = RequestName> = {
   [K in M]: { type: 'request'; id: number; method: K; params: RequestParams<K> };
 }[M];
 
-export type HostToWorker = RequestMessage | { type: 'cancel'; id: number };
+export type HostToWorker = RequestMessage | { type: 'cancel'; id: number } | { type: 'shutdown' };
 
 export type ErrorCode =
   /** The request was cancelled. */
@@ -360,7 +362,9 @@ function isRecord(value: unknown): value is Record<string, unknown> {
 
 /** Structural check of a message the worker received (the worker rejects anything else). */
 export function isHostToWorker(message: unknown): message is HostToWorker {
-  if (!isRecord(message) || !Number.isInteger(message.id)) return false;
+  if (!isRecord(message)) return false;
+  if (message.type === 'shutdown') return true;
+  if (!Number.isInteger(message.id)) return false;
   if (message.type === 'cancel') return true;
   return message.type === 'request' && isRequestName(message.method) && isRecord(message.params);
 }

@@ -87,7 +87,7 @@ describe('backend', () => {
   it('auto passes over missing native packages and says why', () => {
     const { result } = runIsolated(`return { report: await backend.initBackend('auto') };`);
     const report = result.report as BackendReport;
-    assert.ok(['tensorflow', 'webgpu', 'wasm', 'cpu'].includes(report.name), report.name);
+    assert.ok(['tensorflow', 'webgpu', 'native', 'wasm', 'cpu'].includes(report.name), report.name);
     const taken = report.tried.filter((t) => t.ok);
     assert.strictEqual(taken.length, 1, 'exactly one backend taken');
     assert.strictEqual(report.tried[report.tried.length - 1].ok, true, 'the taken one is the last tried');

@@ -5,9 +5,10 @@
 // backend's Float32Arrays: no copies, and every other kernel is the cpu backend's own.
 //
 // The addon is built from source by `npm install` (scripts/build-native.mjs, node-gyp); where it is
-// missing or fails to load, initNative() throws with the reason and the engine falls back to wasm.
+// missing, out of date or fails to load, registerNativeBackend() throws with the reason and the engine
+// falls back to wasm.
 // It is looked for beside the running bundle (esbuild.js copies it into dist/) and in native/build/Release
-// of the package (walking up from this file), or at $LMX_NATIVE_ADDON.
+// of the package (walking up from this file), or at $LMX_NATIVE_ADDON; LMX_NATIVE=0 switches it off.
 //
 // Threads: $LMX_NATIVE_THREADS, else the available cores up to 4 (the products here are too small to
 // use more).
@@ -25,10 +26,27 @@ export interface NativeAddon {
   /** out[b] = op(a[b]) · op(b[b]) for b < batch; a[b] starts at strideA·b (0: broadcast). */
   matmul(a: Float32Array, b: Float32Array, out: Float32Array, batch: number, M: number, N: number, K: number,
     transposeA: boolean, transposeB: boolean, strideA: number, strideB: number): void;
+  /** op 0 add, 1 sub, 2 mul, 3 div; shape: the output's; strides: each input's per output dim (0: broadcast). */
+  binary(op: number, a: Float32Array, b: Float32Array, out: Float32Array, shape: number[], stridesA: number[], stridesB: number[]): void;
+  transpose(x: Float32Array, out: Float32Array, shape: number[], perm: number[]): void;
+  softmax(x: Float32Array, out: Float32Array, rows: number, cols: number): void;
+  /** op 0 sum, 1 mean, 2 max, 3 min over the trailing `inner` elements of each of `outer` rows. */
+  reduce(op: number, x: Float32Array, out: Float32Array, outer: number, inner: number): void;
+  /** op 0 exp, 1 erf, 2 square, 3 rsqrt, 4 log, 5 sqrt, element by element over x. */
+  unary(op: number, x: Float32Array, out: Float32Array): void;
+  /** out[j] = Σ_i x[i·inner + j] over i < outer (a sum over leading axes); mean: divided by outer. */
+  sumLeading(x: Float32Array, out: Float32Array, outer: number, inner: number, mean: boolean): void;
+  /** Σ g², in double. */
+  sumSquares(g: Float32Array): number;
+  /** One AdamW step in double, as the trainer's JavaScript loop: m and v in place, the new parameters to out. */
+  adamw(p: Float32Array, g: Float32Array, m: Float32Array, v: Float32Array, out: Float32Array, scale: number, beta1: number,
+    beta2: number, stepSize: number, invSqrtBc2: number, eps: number, keep: number): void;
   setThreads(n: number): number;
   forceGeneric(on: boolean): void;
   info(): { avx2: boolean; threads: number; version: number };
 }
+
+const REQUIRED = ['matmul', 'binary', 'transpose', 'softmax', 'reduce', 'unary', 'sumLeading', 'sumSquares', 'adamw', 'setThreads', 'forceGeneric', 'info'];
 
 let addon: { ok: true; addon: NativeAddon; file: string } | { ok: false; reason: string } | undefined;
 
@@ -49,6 +67,7 @@ export function addonCandidates(): string[] {
 /** Loads the addon once; never throws. */
 export function loadAddon(): { ok: true; addon: NativeAddon; file: string } | { ok: false; reason: string } {
   if (addon) return addon;
+  if (process.env.LMX_NATIVE === '0') return (addon = { ok: false, reason: 'switched off (LMX_NATIVE=0)' });
   const file = addonCandidates().find((f) => fs.existsSync(f));
   if (!file) {
     addon = { ok: false, reason: `${ADDON_FILE} is not built (npm install builds it with node-gyp; see native/)` };
@@ -57,7 +76,8 @@ export function loadAddon(): { ok: true; addon: NativeAddon; file: string } | { 
   try {
     const mod = { exports: {} as NativeAddon };
     process.dlopen(mod, file);
-    if (typeof mod.exports.matmul !== 'function') throw new Error('it exports no matmul');
+    const missing = REQUIRED.filter((f) => typeof (mod.exports as unknown as Record<string, unknown>)[f] !== 'function');
+    if (missing.length) throw new Error(`it is out of date (no ${missing.join(', ')}); rebuild it: npm run build:native`);
     addon = { ok: true, addon: mod.exports, file };
   } catch (error) {
     addon = { ok: false, reason: `${file} failed to load: ${(error as Error).message.split('\n')[0]}` };
@@ -73,9 +93,95 @@ function defaultThreads(): number {
 }
 
 // ---------------------------------------------------------------------------------------------------
+// The backend: MathBackendCPU with recycled output arrays
+//
+// Allocating every kernel output anew (~100 MB of Float32Arrays a training step) makes V8 run a full
+// mark-compact every few dozen milliseconds, on external-memory pressure: a fifth of the step. The native
+// kernels therefore take their outputs from a pool that disposed tensors return to. Only arrays the pool
+// handed out are recycled, and only while nothing else can see them: reads (dataSync, data) get copies of
+// them, and an array that is stored a second time (a view from a cpu kernel's slice, the same array under
+// another tensor) is pinned and never recycled.
+
+const POOL_LIMIT_BYTES = 192 * 2 ** 20;
+
+interface Owned {
+  array: Float32Array;
+  /** Handed out, not yet stored in a tensor. */
+  fresh: boolean;
+  /** Seen somewhere else too: never recycled. */
+  pinned: boolean;
+}
+
+export class NativeBackend extends MathBackendCPU {
+  private readonly pool = new Map<number, Float32Array[]>();
+  private pooledBytes = 0;
+  private readonly owned = new WeakMap<ArrayBufferLike, Owned>();
+
+  /** A float32 array of n elements for a kernel to fill completely (its old contents are arbitrary). */
+  alloc(n: number): Float32Array {
+    const free = this.pool.get(n);
+    const reused = free?.pop();
+    if (reused) {
+      this.pooledBytes -= reused.byteLength;
+      this.owned.get(reused.buffer)!.fresh = true;
+      return reused;
+    }
+    const array = new Float32Array(n);
+    if (n >= 64) this.owned.set(array.buffer, { array, fresh: true, pinned: false });
+    return array;
+  }
+
+  private note(values: unknown): void {
+    if (!(values instanceof Float32Array)) return;
+    const o = this.owned.get(values.buffer);
+    if (!o) return;
+    if (o.fresh && values === o.array) o.fresh = false;
+    else o.pinned = true;
+  }
+
+  override write(values: tf.backend_util.BackendValues, shape: number[], dtype: tf.DataType): tf.DataId {
+    this.note(values);
+    return super.write(values, shape, dtype);
+  }
+
+  override move(dataId: tf.DataId, values: tf.backend_util.BackendValues, shape: number[], dtype: tf.DataType, refCount: number): void {
+    this.note(values);
+    super.move(dataId, values, shape, dtype, refCount);
+  }
+
+  override readSync(dataId: tf.DataId): tf.backend_util.BackendValues {
+    const values = super.readSync(dataId);
+    // a pooled array must not outlive its tensor in the caller's hands
+    return values instanceof Float32Array && this.owned.has(values.buffer) ? values.slice() : values;
+  }
+
+  override disposeData(dataId: tf.DataId, force = false): boolean {
+    const values = this.data.has(dataId) ? this.data.get(dataId).values : undefined;
+    const released = super.disposeData(dataId, force);
+    if (released && values instanceof Float32Array) {
+      const o = this.owned.get(values.buffer);
+      if (o && !o.pinned && !o.fresh && o.array === values && this.pooledBytes + values.byteLength <= POOL_LIMIT_BYTES) {
+        o.fresh = true; // in the pool: a later store of it is a hand-out again
+        let free = this.pool.get(values.length);
+        if (!free) this.pool.set(values.length, (free = []));
+        free.push(values);
+        this.pooledBytes += values.byteLength;
+      }
+    }
+    return released;
+  }
+
+  override dispose(): void {
+    this.pool.clear();
+    this.pooledBytes = 0;
+    super.dispose();
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------
 // Kernels
 
-type CpuBackend = MathBackendCPU;
+type CpuBackend = NativeBackend;
 
 function values(backend: CpuBackend, t: tf.TensorInfo): Float32Array {
   return backend.data.get(t.dataId).values as Float32Array;
@@ -113,10 +219,120 @@ function nativeBatchMatMul(native: NativeAddon, backend: CpuBackend, a: tf.Tenso
   }
   const batch = product(outBatch);
   if ((batchA !== batch && batchA !== 1) || (batchB !== batch && batchB !== 1)) return undefined;
-  const out = new Float32Array(batch * M * N);
+  const out = backend.alloc(batch * M * N);
   native.matmul(values(backend, a), values(backend, b), out, batch, M, N, K, transposeA, transposeB,
     batchA === 1 ? 0 : M * K, batchB === 1 ? 0 : K * N);
   return backend.makeTensorInfo([...outBatch, M, N], 'float32', out);
+}
+
+/** Row-major strides of a shape. */
+function stridesOf(shape: readonly number[]): number[] {
+  const st = new Array<number>(shape.length);
+  let s = 1;
+  for (let d = shape.length - 1; d >= 0; d--) {
+    st[d] = s;
+    s *= shape[d];
+  }
+  return st;
+}
+
+/**
+ * An element-wise op with broadcasting on the addon: each input gets a stride per output dimension (0
+ * where it is broadcast), and neighbouring dimensions that walk both inputs alike are merged, so the
+ * addon's inner loop is as long as possible.
+ */
+function nativeBinary(native: NativeAddon, backend: CpuBackend, op: number, a: tf.TensorInfo, b: tf.TensorInfo): tf.TensorInfo | undefined {
+  if (a.dtype !== 'float32' || b.dtype !== 'float32') return undefined;
+  const outShape = tf.broadcast_util.assertAndGetBroadcastShape(a.shape, b.shape);
+  const R = outShape.length;
+  const strides = (shape: readonly number[]) => {
+    const own = stridesOf(shape);
+    return outShape.map((_, d) => {
+      const i = d - (R - shape.length);
+      return i < 0 || shape[i] === 1 ? 0 : own[i];
+    });
+  };
+  const sa = strides(a.shape);
+  const sb = strides(b.shape);
+  const shape: number[] = [];
+  const ka: number[] = [];
+  const kb: number[] = [];
+  for (let d = 0; d < R; d++) {
+    if (outShape[d] === 1) continue;
+    const last = shape.length - 1;
+    if (last >= 0 && ka[last] === sa[d] * outShape[d] && kb[last] === sb[d] * outShape[d]) {
+      shape[last] *= outShape[d];
+      ka[last] = sa[d];
+      kb[last] = sb[d];
+    } else {
+      shape.push(outShape[d]);
+      ka.push(sa[d]);
+      kb.push(sb[d]);
+    }
+  }
+  const out = backend.alloc(product(outShape));
+  if (out.length > 0) native.binary(op, values(backend, a), values(backend, b), out, shape, ka, kb);
+  return backend.makeTensorInfo(outShape, 'float32', out);
+}
+
+function nativeTranspose(native: NativeAddon, backend: CpuBackend, x: tf.TensorInfo, perm: number[]): tf.TensorInfo | undefined {
+  if (x.dtype !== 'float32') return undefined;
+  const outShape = perm.map((p) => x.shape[p]);
+  const out = backend.alloc(product(x.shape));
+  if (out.length > 0) native.transpose(values(backend, x), out, [...x.shape], [...perm]);
+  return backend.makeTensorInfo(outShape, 'float32', out);
+}
+
+function nativeSoftmax(native: NativeAddon, backend: CpuBackend, x: tf.TensorInfo, dim: number): tf.TensorInfo | undefined {
+  const rank = x.shape.length;
+  if (x.dtype !== 'float32' || rank === 0 || (dim !== -1 && dim !== rank - 1)) return undefined;
+  const cols = x.shape[rank - 1];
+  const n = product(x.shape);
+  const out = backend.alloc(n);
+  if (n > 0) native.softmax(values(backend, x), out, n / cols, cols);
+  return backend.makeTensorInfo([...x.shape], 'float32', out);
+}
+
+/** Sum/Mean/Max/Min over trailing axes only (the rest go to the cpu kernels). */
+function nativeReduce(native: NativeAddon, backend: CpuBackend, op: number, x: tf.TensorInfo, axis: number | number[],
+  keepDims: boolean): tf.TensorInfo | undefined {
+  const rank = x.shape.length;
+  if (x.dtype !== 'float32' || rank === 0) return undefined;
+  const axes = tf.util.parseAxisParam(axis, x.shape).sort((p, q) => p - q);
+  if (axes.length === 0) return undefined;
+  if (op <= 1 && axes.length < rank && axes.every((ax, i) => ax === i)) {
+    // sum or mean over leading axes (broadcast gradients): column sums
+    const outer = product(axes.map((ax) => x.shape[ax]));
+    const keptShape = x.shape.slice(axes.length);
+    const inner = product(keptShape);
+    if (outer === 0) return undefined;
+    const out = backend.alloc(inner);
+    if (inner > 0) native.sumLeading(values(backend, x), out, outer, inner, op === 1);
+    return backend.makeTensorInfo(keepDims ? [...axes.map(() => 1), ...keptShape] : keptShape, 'float32', out);
+  }
+  if (axes.some((ax, i) => ax !== rank - axes.length + i)) return undefined;
+  const inner = product(axes.map((ax) => x.shape[ax]));
+  if (inner === 0) return undefined;
+  const kept = x.shape.slice(0, rank - axes.length);
+  const outer = product(kept);
+  const out = backend.alloc(outer);
+  if (outer > 0) native.reduce(op, values(backend, x), out, outer, inner);
+  const outShape = keepDims ? [...kept, ...axes.map(() => 1)] : kept;
+  return backend.makeTensorInfo(outShape, 'float32', out);
+}
+
+/** Gather of whole rows (axis 0, no batch dims) of a float32 tensor: row copies into a pooled array. */
+function rowGather(backend: CpuBackend, x: tf.TensorInfo, indices: tf.TensorInfo, axis: number, batchDims: number): tf.TensorInfo | undefined {
+  if (x.dtype !== 'float32' || indices.dtype !== 'int32' || batchDims !== 0 || x.shape.length === 0) return undefined;
+  if (tf.util.parseAxisParam(axis, x.shape)[0] !== 0) return undefined;
+  const ids = backend.data.get(indices.dataId).values as Int32Array;
+  const rows = x.shape[0];
+  for (let i = 0; i < ids.length; i++) if (!(ids[i] >= 0 && ids[i] < rows)) return undefined; // the cpu kernel says what is wrong
+  const width = product(x.shape.slice(1));
+  const xs = values(backend, x);
+  const out = backend.alloc(ids.length * width);
+  for (let i = 0; i < ids.length; i++) out.set(xs.subarray(ids[i] * width, (ids[i] + 1) * width), i * width);
+  return backend.makeTensorInfo([...indices.shape, ...x.shape.slice(1)], 'float32', out);
 }
 
 function replaceKernel(config: tf.KernelConfig): void {
@@ -131,15 +347,52 @@ function registerKernels(native: NativeAddon): void {
   for (const k of cpuKernels) {
     if (!have.has(k.kernelName)) tf.registerKernel({ ...k, backendName: NATIVE_BACKEND });
   }
-  const cpuBatchMatMul = cpuKernels.find((k) => k.kernelName === tf.BatchMatMul)!;
-  replaceKernel({
-    kernelName: tf.BatchMatMul,
-    backendName: NATIVE_BACKEND,
-    kernelFunc: (args) => {
-      const { a, b } = args.inputs as { a: tf.TensorInfo; b: tf.TensorInfo };
-      const { transposeA, transposeB } = args.attrs as unknown as tf.BatchMatMulAttrs;
-      return nativeBatchMatMul(native, args.backend as CpuBackend, a, b, transposeA, transposeB) ?? cpuBatchMatMul.kernelFunc(args);
-    },
+  const cpu = (name: string) => cpuKernels.find((k) => k.kernelName === name)!.kernelFunc;
+  // Each native kernel returns undefined where it does not apply; the cpu backend's kernel runs then.
+  const over = (name: string, f: (args: Parameters<tf.KernelFunc>[0], backend: CpuBackend) => tf.TensorInfo | undefined) => {
+    const fallback = cpu(name);
+    replaceKernel({ kernelName: name, backendName: NATIVE_BACKEND, kernelFunc: (args) => f(args, args.backend as CpuBackend) ?? fallback(args) });
+  };
+  type AB = { a: tf.TensorInfo; b: tf.TensorInfo };
+  over(tf.BatchMatMul, ({ inputs, attrs }, backend) => {
+    const { a, b } = inputs as AB;
+    const { transposeA, transposeB } = attrs as unknown as tf.BatchMatMulAttrs;
+    return nativeBatchMatMul(native, backend, a, b, transposeA, transposeB);
+  });
+  for (const [name, op] of [[tf.Add, 0], [tf.Sub, 1], [tf.Multiply, 2], [tf.RealDiv, 3]] as const) {
+    over(name, ({ inputs }, backend) => nativeBinary(native, backend, op, (inputs as AB).a, (inputs as AB).b));
+  }
+  for (const [name, op] of [[tf.Exp, 0], [tf.Erf, 1], [tf.Square, 2], [tf.Rsqrt, 3], [tf.Log, 4], [tf.Sqrt, 5]] as const) {
+    over(name, ({ inputs }, backend) => {
+      const { x } = inputs as { x: tf.TensorInfo };
+      if (x.dtype !== 'float32') return undefined;
+      const out = backend.alloc(product(x.shape));
+      if (out.length > 0) native.unary(op, values(backend, x), out);
+      return backend.makeTensorInfo([...x.shape], 'float32', out);
+    });
+  }
+  over(tf.GatherV2, ({ inputs, attrs }, backend) => {
+    const { x, indices } = inputs as { x: tf.TensorInfo; indices: tf.TensorInfo };
+    const { axis, batchDims } = attrs as unknown as tf.GatherV2Attrs;
+    return rowGather(backend, x, indices, axis, batchDims);
+  });
+  over(tf.Transpose, ({ inputs, attrs }, backend) => nativeTranspose(native, backend, (inputs as { x: tf.TensorInfo }).x, (attrs as unknown as tf.TransposeAttrs).perm));
+  over(tf.Softmax, ({ inputs, attrs }, backend) => nativeSoftmax(native, backend, (inputs as { logits: tf.TensorInfo }).logits, (attrs as unknown as tf.SoftmaxAttrs).dim));
+  over(tf.Sum, ({ inputs, attrs }, backend) => {
+    const { axis, keepDims } = attrs as unknown as tf.SumAttrs;
+    return nativeReduce(native, backend, 0, (inputs as { x: tf.TensorInfo }).x, axis, keepDims);
+  });
+  over(tf.Mean, ({ inputs, attrs }, backend) => {
+    const { axis, keepDims } = attrs as unknown as tf.MeanAttrs;
+    return nativeReduce(native, backend, 1, (inputs as { x: tf.TensorInfo }).x, axis, keepDims);
+  });
+  over(tf.Max, ({ inputs, attrs }, backend) => {
+    const { reductionIndices, keepDims } = attrs as unknown as tf.MaxAttrs;
+    return nativeReduce(native, backend, 2, (inputs as { x: tf.TensorInfo }).x, reductionIndices, keepDims);
+  });
+  over(tf.Min, ({ inputs, attrs }, backend) => {
+    const { axis, keepDims } = attrs as unknown as tf.MinAttrs;
+    return nativeReduce(native, backend, 3, (inputs as { x: tf.TensorInfo }).x, axis, keepDims);
   });
 }
 
@@ -155,7 +408,7 @@ export function registerNativeBackend(): { file: string; threads: number; avx2: 
   const loaded = loadAddon();
   if (!loaded.ok) throw new Error(loaded.reason);
   const threads = loaded.addon.setThreads(defaultThreads());
-  tf.registerBackend(NATIVE_BACKEND, () => new MathBackendCPU(), -1);
+  tf.registerBackend(NATIVE_BACKEND, () => new NativeBackend(), -1);
   registerKernels(loaded.addon);
   registered = { file: loaded.file, threads, avx2: loaded.addon.info().avx2 };
   return registered;
@@ -166,4 +419,9 @@ export function nativeAddon(): NativeAddon {
   const loaded = loadAddon();
   if (!loaded.ok) throw new Error(loaded.reason);
   return loaded.addon;
+}
+
+/** The addon's optimizer loops while the native backend is the current one (the trainer's host AdamW uses them). */
+export function nativeOptimizerKernels(): Pick<NativeAddon, 'sumSquares' | 'adamw'> | undefined {
+  return registered && tf.getBackend() === NATIVE_BACKEND && addon?.ok ? addon.addon : undefined;
 }

@@ -15,6 +15,7 @@
 //
 // No vscode import: this runs in the engine worker, the CLI and the unit tests.
 
+import * as fs from 'fs';
 import * as path from 'path';
 import * as tf from '@tensorflow/tfjs-core';
 
@@ -196,9 +197,31 @@ export function describeAdapter(adapter: GpuAdapterLike): GpuAdapterDescription 
 
 let adapterPromise: Promise<GpuAdapterLike> | undefined;
 
+/**
+ * On Linux Dawn reaches GPUs through Vulkan drivers, and a hardware driver needs the GPU's device node
+ * (/dev/dri/renderD* for AMD, Intel and others; /dev/nvidia* for NVIDIA's driver). Where there is none,
+ * loading Dawn only prints driver warnings to stderr and finds nothing: say why without loading it.
+ * VK_ICD_FILENAMES / VK_DRIVER_FILES (the tests' SwiftShader) name the drivers explicitly and skip this check.
+ */
+function gpuDeviceProblem(): string | undefined {
+  if (process.platform !== 'linux' || process.env.VK_ICD_FILENAMES || process.env.VK_DRIVER_FILES) return undefined;
+  const entries = (dir: string) => {
+    try {
+      return fs.readdirSync(dir);
+    } catch {
+      return [];
+    }
+  };
+  const render = entries('/dev/dri').some((name) => name.startsWith('renderD'));
+  const nvidia = entries('/dev').some((name) => /^nvidia(\d+|ctl)$/.test(name));
+  return render || nvidia ? undefined : 'no WebGPU adapter: no GPU device here (no /dev/dri/renderD* or /dev/nvidia*)';
+}
+
 /** The high-performance adapter, requested once. Throws WebGPUUnavailableError with the reason. */
 function requestAdapter(): Promise<GpuAdapterLike> {
   adapterPromise ??= (async () => {
+    const deviceProblem = gpuDeviceProblem();
+    if (deviceProblem) throw new WebGPUUnavailableError(deviceProblem);
     const instance = gpuInstance();
     let adapter: GpuAdapterLike | null;
     try {
@@ -414,6 +437,7 @@ function currentDevice(name: string, note: string): string {
   }
   if (name === 'wasm') return `CPU (${note.replace(/;.*$/, '') || 'WebAssembly'})`;
   if (name === 'cpu') return 'CPU (plain JavaScript)';
+  if (name === 'native') return `CPU (${note.replace(/ from .*$/, '') || 'C++ kernels'})`;
   return note || name;
 }
 
@@ -424,7 +448,7 @@ function currentDevice(name: string, note: string): string {
  * explicit request, so it loads on a software adapter too (which auto would pass over) and says so.
  */
 export async function describeBackends(
-  names: readonly string[] = ['tensorflow', 'webgpu', 'wasm', 'cpu'],
+  names: readonly string[] = ['tensorflow', 'webgpu', 'native', 'wasm', 'cpu'],
 ): Promise<BackendDescription[]> {
   // required here, not imported at the top: backend.ts imports this module
   // eslint-disable-next-line @typescript-eslint/no-require-imports

@@ -30,6 +30,18 @@ function customOp<A extends tf.Tensor[], T extends tf.Tensor>(
   return tf.customGrad(f as unknown as Parameters<typeof tf.customGrad>[0]) as unknown as (...inputs: A) => T;
 }
 
+/**
+ * a · bᵀ and aᵀ · b. On the native backend (backends/native.ts) a transposed operand costs nothing in
+ * its matMul, so the explicit tf.transpose (a copy) is left out there; elsewhere it is kept (see above).
+ */
+const transposeIsFree = () => tf.getBackend() === 'native';
+function matMulBT(a: tf.Tensor2D, b: tf.Tensor2D): tf.Tensor2D {
+  return transposeIsFree() ? tf.matMul(a, b, false, true) : tf.matMul(a, tf.transpose(b));
+}
+function matMulAT(a: tf.Tensor2D, b: tf.Tensor2D): tf.Tensor2D {
+  return transposeIsFree() ? tf.matMul(a, b, true, false) : tf.matMul(tf.transpose(a), b);
+}
+
 // ---------------------------------------------------------------------------------------------------
 // linear: y = x·W + b
 
@@ -40,8 +52,8 @@ const linearWithBias = customOp((x: tf.Tensor, w: tf.Tensor, b: tf.Tensor, save:
     gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
       const [xs, ws] = saved as tf.Tensor2D[];
       return [
-        tf.matMul(dy as tf.Tensor2D, tf.transpose(ws)), // dx (N, in)  = dy · Wᵀ
-        tf.matMul(tf.transpose(xs), dy as tf.Tensor2D), // dW (in, out) = xᵀ · dy
+        matMulBT(dy as tf.Tensor2D, ws), // dx (N, in)  = dy · Wᵀ
+        matMulAT(xs, dy as tf.Tensor2D), // dW (in, out) = xᵀ · dy
         sumRows(dy as tf.Tensor2D), // db (out) = Σ over rows of dy
       ];
     },
@@ -54,7 +66,7 @@ const linearNoBias = customOp((x: tf.Tensor, w: tf.Tensor, save: tf.GradSaveFunc
     value: tf.matMul(x as tf.Tensor2D, w as tf.Tensor2D),
     gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
       const [xs, ws] = saved as tf.Tensor2D[];
-      return [tf.matMul(dy as tf.Tensor2D, tf.transpose(ws)), tf.matMul(tf.transpose(xs), dy as tf.Tensor2D)];
+      return [matMulBT(dy as tf.Tensor2D, ws), matMulAT(xs, dy as tf.Tensor2D)];
     },
   };
 });
@@ -71,14 +83,14 @@ const matMulTransposedOp = customOp((x: tf.Tensor, w: tf.Tensor, save: tf.GradSa
   save([x, w]);
   return {
     // x (N, C) · Wᵀ (C, V): W is transposed explicitly, the matMul stays a plain one
-    value: tf.matMul(x as tf.Tensor2D, tf.transpose(w as tf.Tensor2D)),
+    value: matMulBT(x as tf.Tensor2D, w as tf.Tensor2D),
     gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
       const [xs, ws] = saved as tf.Tensor2D[];
       return [
         tf.matMul(dy as tf.Tensor2D, ws), // dx (N, C) = dy · W
         // dW (V, C) = dyᵀ · x = (xᵀ · dy)ᵀ: transposing x (N, C) and the (C, V) product is cheaper
         // than transposing dy (N, V) when the vocabulary is larger than the width
-        tf.transpose(tf.matMul(tf.transpose(xs), dy as tf.Tensor2D)),
+        transposeIsFree() ? tf.matMul(dy as tf.Tensor2D, xs, true, false) : tf.transpose(tf.matMul(tf.transpose(xs), dy as tf.Tensor2D)),
       ];
     },
   };
