@@ -1,1 +1,0 @@
-cmd_Release/lmx_native.node := ln -f "Release/obj.target/lmx_native.node" "Release/lmx_native.node" 2>/dev/null || (rm -rf "Release/lmx_native.node" && cp -af "Release/obj.target/lmx_native.node" "Release/lmx_native.node")

@@ -1,1 +1,0 @@
-cmd_Release/obj.target/lmx_native.node := g++ -o Release/obj.target/lmx_native.node -shared -pthread -rdynamic -m64  -Wl,-soname=lmx_native.node -Wl,--start-group Release/obj.target/lmx_native/src/lmx_native.o Release/obj.target/lmx_native/src/sgemm.o Release/obj.target/lmx_native/src/elementwise.o -Wl,--end-group 
