@@ -49,7 +49,7 @@ const { Vocabulary } = require(path.join(root, 'src/engine/vocab.ts'));
 const { encode } = require(path.join(root, 'src/engine/tokenizer.ts'));
 const { saveCheckpoint } = require(path.join(root, 'src/engine/checkpoint.ts'));
 const { EngineClient } = require(path.join(root, 'src/features/engineClient.ts'));
-const { packAttention, checkMaps, quantize16, toFloat32 } = require(path.join(root, 'src/features/attentionView.ts'));
+const { attentionData, checkMaps, toFloat32 } = require(path.join(root, 'src/features/attentionView.ts'));
 
 const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 /** CPU time of this process (all its threads, the engine worker included), ms. */
@@ -246,20 +246,10 @@ async function main() {
       const result = await client.request('attention', { text, maxTokens: config.contextLength, packed: true });
       const t1 = performance.now();
       workerCpu.push(cpuMs() - c0);
-      // as the panel does (src/features/attentionPanel.ts)
-      const maps = result.weights ? { nLayer: result.nLayer, nHead: result.nHead, T: result.tokens.length, weights: result.weights } : packAttention(result.attention);
-      payload = {
-        seq: i,
-        tokens: result.tokens.map((t) => ({ id: t.id, label: t.label })),
-        nLayer: maps.nLayer,
-        nHead: maps.nHead,
-        weights: quantize16(maps.weights),
-        truncated: result.truncated,
-        totalTokens: result.totalTokens,
-        contextLength: config.contextLength,
-        sourceLabel: 'sample notes',
-        modelLabel: 'small · context 256',
-      };
+      // what the panel does (src/features/attentionPanel.ts)
+      const data = attentionData(result, config, { seq: i, sourceLabel: 'sample notes', modelLabel: 'small · context 256' });
+      const maps = data.maps;
+      payload = data.payload;
       const t2 = performance.now();
       workerTimes.push(t1 - t0);
       hostTimes.push(t2 - t1);

@@ -100,19 +100,7 @@ async function startCodeServer({ fresh = false } = {}) {
   const port = await freePort(Number(option('port', process.env.PORT || 8080)));
   const server = spawn(
     process.execPath,
-    [
-      codeServer.entry,
-      '--auth', 'none',
-      '--bind-addr', `127.0.0.1:${port}`,
-      '--disable-telemetry',
-      '--disable-update-check',
-      '--disable-workspace-trust',
-      '--disable-getting-started-override',
-      '--ignore-last-opened',
-      '--user-data-dir', userDataDir,
-      '--extensions-dir', extensionsDir,
-      workspace,
-    ],
+    [codeServer.entry, ...host.codeServerArgs({ bindAddr: `127.0.0.1:${port}`, userDataDir, extensionsDir, workspace })],
     {
       cwd: root,
       stdio: ['ignore', 'pipe', 'pipe'],

@@ -9,7 +9,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export { CODE_SERVER_VERSION, codeServerCacheDir, chromiumPath, ensureCodeServer, ensureSystemPackages } from './setup.mjs';
-export { runVsCodeSuite, startVsCodeHost, TEST_USER_SETTINGS, OUTPUT_TAG, RESULTS_TAG, START_TAG } from './launch.mjs';
+export { codeServerArgs, runVsCodeSuite, startVsCodeHost, TEST_USER_SETTINGS, OUTPUT_TAG, RESULTS_TAG, START_TAG } from './launch.mjs';
 export { bundleIntegrationTests } from './bundle.mjs';
 
 async function cli(argv) {

@@ -67,6 +67,22 @@ const BROWSER_ARGS = [
   '--no-first-run',
 ];
 
+/** code-server's command line after its entry script: no auth, telemetry, update checks or trust prompts. */
+export function codeServerArgs({ bindAddr, userDataDir, extensionsDir, workspace }) {
+  return [
+    '--auth', 'none',
+    '--bind-addr', bindAddr,
+    '--disable-telemetry',
+    '--disable-update-check',
+    '--disable-workspace-trust',
+    '--disable-getting-started-override',
+    '--ignore-last-opened',
+    '--user-data-dir', userDataDir,
+    '--extensions-dir', extensionsDir,
+    workspace,
+  ];
+}
+
 function stripAnsi(text) {
   return text.replace(/\u001b\[[0-9;]*m/g, '');
 }
@@ -124,20 +140,7 @@ export async function startVsCodeHost({
 
   const server = spawn(
     process.execPath,
-    [
-      codeServer.entry,
-      '--config', configFile,
-      '--auth', 'none',
-      '--bind-addr', '127.0.0.1:0',
-      '--disable-telemetry',
-      '--disable-update-check',
-      '--disable-workspace-trust',
-      '--disable-getting-started-override',
-      '--ignore-last-opened',
-      '--user-data-dir', userDataDir,
-      '--extensions-dir', extensionsDir,
-      workspace,
-    ],
+    [codeServer.entry, '--config', configFile, ...codeServerArgs({ bindAddr: '127.0.0.1:0', userDataDir, extensionsDir, workspace })],
     {
       cwd: runDir,
       stdio: ['ignore', 'pipe', 'pipe'],

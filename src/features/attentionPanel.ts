@@ -25,8 +25,9 @@ import {
 } from '../webviewProtocol';
 import { EngineError, type AttentionResult, type ModelInfo } from '../worker/protocol';
 import { buildAttentionHtml, decodePngDataUrl, writeFileAtomic } from './attentionExport';
-import { exportBaseName, packAttention, quantize16, shiftRange, tokenIndexAt, unpackAttention, type AttentionMaps } from './attentionView';
+import { attentionData, exportBaseName, shiftRange, tokenIndexAt, unpackAttention, type AttentionMaps } from './attentionView';
 import type { EngineClient } from './engineClient';
+import { webviewHtml, webviewOptions } from './webviewHtml';
 
 export const ATTENTION_VIEW_TYPE = 'lmExplorer.attention';
 /** The training command the "no model" offer runs (package.json: lmExplorer.train). */
@@ -209,24 +210,11 @@ export class AttentionFeature implements vscode.Disposable {
       if (cts.token.isCancellationRequested) return { ok: false, reason: 'cancelled', message: 'Cancelled.' };
       const info = this.deps.engine.currentModel ?? model;
       const t1 = performance.now();
-      const maps: AttentionMaps = result.weights
-        ? { nLayer: result.nLayer ?? info.config.nLayer, nHead: result.nHead ?? info.config.nHead, T: result.tokens.length, weights: result.weights }
-        : packAttention(result.attention);
       const seq = ++seqCounter;
       const range = new vscode.Range(document.positionAt(source.start), document.positionAt(source.end));
-      const payload: AttentionPayload = {
-        seq,
-        tokens: result.tokens.map((t) => ({ id: t.id, label: t.label })),
-        nLayer: maps.nLayer,
-        nHead: maps.nHead,
-        weights: quantize16(maps.weights),
-        truncated: result.truncated,
-        totalTokens: result.totalTokens,
-        contextLength: info.config.contextLength,
-        sourceLabel: describeSource(document, range),
-        modelLabel: describeModel(info),
-        source,
-      };
+      const data = attentionData(result, info.config, { seq, sourceLabel: describeSource(document, range), modelLabel: describeModel(info) });
+      const { maps } = data;
+      const payload: AttentionPayload = { ...data.payload, source };
       this.current = { seq, started, source, text, result, maps, model: info, payload, stale: false };
       this.clearHighlight();
       this.post({ type: 'data', data: payload, ...(options.view ? { view: options.view } : {}) });
@@ -279,17 +267,9 @@ export class AttentionFeature implements vscode.Disposable {
       ATTENTION_VIEW_TYPE,
       'Attention',
       { viewColumn: vscode.ViewColumn.Beside, preserveFocus: true },
-      this.webviewOptions(),
+      webviewOptions(this.deps.extensionUri),
     );
     this.attach(panel);
-  }
-
-  private webviewOptions(): vscode.WebviewOptions & vscode.WebviewPanelOptions {
-    return {
-      enableScripts: true,
-      // Only the bundles and the static media: nothing else on disk is reachable from the page.
-      localResourceRoots: [vscode.Uri.joinPath(this.deps.extensionUri, 'dist'), vscode.Uri.joinPath(this.deps.extensionUri, 'media')],
-    };
   }
 
   private attach(panel: vscode.WebviewPanel): void {
@@ -299,8 +279,13 @@ export class AttentionFeature implements vscode.Disposable {
       light: vscode.Uri.joinPath(this.deps.extensionUri, 'media', 'attention-light.svg'),
       dark: vscode.Uri.joinPath(this.deps.extensionUri, 'media', 'attention-dark.svg'),
     };
-    panel.webview.options = this.webviewOptions();
-    panel.webview.html = this.html(panel.webview);
+    panel.webview.options = webviewOptions(this.deps.extensionUri);
+    panel.webview.html = webviewHtml({
+      webview: panel.webview,
+      extensionUri: this.deps.extensionUri,
+      script: 'dist/webview/attention.js',
+      title: 'Attention',
+    });
     this.panelDisposables.push(
       panel.onDidDispose(() => this.detach(panel)),
       panel.webview.onDidReceiveMessage((message: unknown) => this.receive(message)),
@@ -342,32 +327,6 @@ export class AttentionFeature implements vscode.Disposable {
     } catch (error) {
       this.post({ type: 'status', kind: 'empty', message: `The text this panel showed cannot be read again (${(error as Error).message}). Select some text and run "LM Explorer: Show Attention".` });
     }
-  }
-
-  private html(webview: vscode.Webview): string {
-    const nonce = crypto.randomBytes(16).toString('base64');
-    const script = webview.asWebviewUri(vscode.Uri.joinPath(this.deps.extensionUri, 'dist', 'webview', 'attention.js'));
-    const csp = [
-      "default-src 'none'",
-      `img-src ${webview.cspSource} data:`,
-      `style-src ${webview.cspSource} 'nonce-${nonce}'`,
-      `font-src ${webview.cspSource}`,
-      `script-src 'nonce-${nonce}'`,
-    ].join('; ');
-    return `<!DOCTYPE html>
-<html lang="en">
-<head>
-  <meta charset="UTF-8">
-  <meta http-equiv="Content-Security-Policy" content="${csp}">
-  <meta name="viewport" content="width=device-width, initial-scale=1.0">
-  <meta property="csp-nonce" content="${nonce}">
-  <title>Attention</title>
-</head>
-<body>
-  <main id="app" aria-live="polite"></main>
-  <script nonce="${nonce}" src="${script}"></script>
-</body>
-</html>`;
   }
 
   private post(message: AttentionToWebview): void {
@@ -425,30 +384,25 @@ export class AttentionFeature implements vscode.Disposable {
         if (msg.action === 'train') void vscode.commands.executeCommand(TRAIN_COMMAND);
         else void this.refresh();
         return;
-      case 'png': {
-        if (msg.requestId !== undefined) {
-          const w = this.exportWaiters.get(msg.requestId);
-          this.exportWaiters.delete(msg.requestId);
-          if (w) settle(w, undefined, msg);
-          return;
-        }
-        void this.savePngInteractive(msg.dataUrl, msg.name);
+      case 'png':
+        if (!this.answerExport(msg)) void this.savePngInteractive(msg.dataUrl, msg.name);
         return;
-      }
-      case 'saveHtml': {
-        if (msg.requestId !== undefined) {
-          const w = this.exportWaiters.get(msg.requestId);
-          this.exportWaiters.delete(msg.requestId);
-          if (w) settle(w, undefined, msg);
-          return;
-        }
-        void this.saveHtmlInteractive(msg.themeVars, msg.themeKind);
+      case 'saveHtml':
+        if (!this.answerExport(msg)) void this.saveHtmlInteractive(msg.themeVars, msg.themeKind);
         return;
-      }
       case 'log':
         this.deps.log.warn(`[attention page] ${msg.message}`);
         return;
     }
+  }
+
+  /** Settles the export request a 'png' or 'saveHtml' answers; false when it answers none (the page's own button). */
+  private answerExport(msg: AttentionFromWebview & { requestId?: number }): boolean {
+    if (msg.requestId === undefined) return false;
+    const w = this.exportWaiters.get(msg.requestId);
+    this.exportWaiters.delete(msg.requestId);
+    if (w) settle(w, undefined, msg);
+    return true;
   }
 
   /** Re-runs the model on the same text (its range moved along with edits before it). */

@@ -3,6 +3,9 @@
 // the aggregates, the colour scale, the layout of labels, heatmaps and thumbnails, hit testing, and the
 // texts the panel shows. No `vscode` import and no DOM use here.
 
+import type { AttentionPayload } from '../webviewProtocol';
+import type { AttentionResult } from '../worker/protocol';
+
 // ------------------------------------------------------------------------------------------------
 // Data
 
@@ -36,6 +39,33 @@ export function packAttention(attention: number[][][][]): AttentionMaps {
     }
   }
   return { nLayer, nHead, T, weights };
+}
+
+/**
+ * The worker's answer to 'attention' → its maps (packed by the worker, or packed here) and the data the
+ * page gets (weights as 16 bits). `model` fills in a layer or head count the worker left out.
+ */
+export function attentionData(
+  result: AttentionResult,
+  model: { nLayer: number; nHead: number; contextLength: number },
+  page: Pick<AttentionPayload, 'seq' | 'sourceLabel' | 'modelLabel'>,
+): { maps: AttentionMaps; payload: AttentionPayload } {
+  const maps: AttentionMaps = result.weights
+    ? { nLayer: result.nLayer ?? model.nLayer, nHead: result.nHead ?? model.nHead, T: result.tokens.length, weights: result.weights }
+    : packAttention(result.attention);
+  const payload: AttentionPayload = {
+    seq: page.seq,
+    tokens: result.tokens.map((t) => ({ id: t.id, label: t.label })),
+    nLayer: maps.nLayer,
+    nHead: maps.nHead,
+    weights: quantize16(maps.weights),
+    truncated: result.truncated,
+    totalTokens: result.totalTokens,
+    contextLength: model.contextLength,
+    sourceLabel: page.sourceLabel,
+    modelLabel: page.modelLabel,
+  };
+  return { maps, payload };
 }
 
 /** The packed maps back as attention[layer][head][query][key] (plain numbers). */

@@ -2,7 +2,6 @@
 // sample), revived after a restart by a WebviewPanelSerializer. The page (webview/dashboard/main.ts)
 // draws the curves with uPlot; every message in both directions is declared in src/webviewProtocol.ts.
 
-import * as crypto from 'crypto';
 import * as vscode from 'vscode';
 import {
   isWebviewMessage,
@@ -12,6 +11,7 @@ import {
   type DashboardToWebview,
 } from '../webviewProtocol';
 import type { TrainingController } from './training';
+import { webviewHtml, webviewOptions } from './webviewHtml';
 
 export const DASHBOARD_VIEW_TYPE = 'lmExplorer.dashboard';
 
@@ -37,14 +37,6 @@ const COMMAND_IDS: Record<DashboardCommand, string> = {
   load: 'lmExplorer.loadModel',
   settings: 'workbench.action.openSettings',
 };
-
-export function webviewOptions(extensionUri: vscode.Uri): vscode.WebviewOptions {
-  return {
-    enableScripts: true,
-    // Only the bundles and the static media; nothing else on disk is reachable from the page.
-    localResourceRoots: [vscode.Uri.joinPath(extensionUri, 'dist'), vscode.Uri.joinPath(extensionUri, 'media')],
-  };
-}
 
 export class DashboardPanel implements vscode.Disposable {
   static current: DashboardPanel | undefined;
@@ -88,7 +80,13 @@ export class DashboardPanel implements vscode.Disposable {
       dark: vscode.Uri.joinPath(extensionUri, 'media', 'dashboard-dark.svg'),
     };
     panel.webview.options = webviewOptions(extensionUri);
-    panel.webview.html = this.html(panel.webview);
+    panel.webview.html = webviewHtml({
+      webview: panel.webview,
+      extensionUri,
+      script: 'dist/webview/dashboard.js',
+      styles: ['media/dashboard.css'],
+      title: 'Training Dashboard',
+    });
     this.disposables.push(
       panel.onDidDispose(() => this.dispose()),
       panel.webview.onDidReceiveMessage((message: unknown) => this.receive(message)),
@@ -154,35 +152,6 @@ export class DashboardPanel implements vscode.Disposable {
 
   private state(): DashboardState {
     return this.controller.snapshot();
-  }
-
-  private html(webview: vscode.Webview): string {
-    const nonce = crypto.randomBytes(16).toString('base64');
-    const script = webview.asWebviewUri(vscode.Uri.joinPath(this.extensionUri, 'dist', 'webview', 'dashboard.js'));
-    const style = webview.asWebviewUri(vscode.Uri.joinPath(this.extensionUri, 'media', 'dashboard.css'));
-    const csp = [
-      "default-src 'none'",
-      `img-src ${webview.cspSource} data:`,
-      `style-src ${webview.cspSource} 'nonce-${nonce}'`,
-      `font-src ${webview.cspSource}`,
-      `script-src 'nonce-${nonce}'`,
-    ].join('; ');
-    return `<!DOCTYPE html>
-<html lang="en">
-<head>
-  <meta charset="UTF-8">
-  <meta http-equiv="Content-Security-Policy" content="${csp}">
-  <!-- The toolkit (FAST) probes :focus-visible with a <style> element; it takes its nonce from here. -->
-  <meta property="csp-nonce" content="${nonce}">
-  <meta name="viewport" content="width=device-width, initial-scale=1.0">
-  <link rel="stylesheet" href="${style}" nonce="${nonce}">
-  <title>Training Dashboard</title>
-</head>
-<body>
-  <main id="app" aria-live="polite"></main>
-  <script nonce="${nonce}" src="${script}"></script>
-</body>
-</html>`;
   }
 
   dispose(): void {

@@ -5,7 +5,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import * as vscode from 'vscode';
-import { readConfig, type Config } from '../config';
+import { readConfig, type EngineSettings, type ModelSettings, type TrainingSettings } from '../config';
 import type { CorpusView, DashboardState, DashboardToWebview, LossPoint, RunView, SampleView } from '../webviewProtocol';
 import { EngineError, isCancelled, type ModelInfo, type TrainEvent, type TrainParams, type TrainResult } from '../worker/protocol';
 import { defaultSamplePrompt, describeSkips, formatBytes, SKIP_REASON_TEXT } from './corpusFilter';
@@ -19,27 +19,13 @@ const MAX_SAMPLES = 40;
 /** Least time between two UI updates of a training run (notification, status bar, dashboard). */
 const UI_INTERVAL_MS = 300;
 
-/** Settings a caller (a test) may override for one run. */
-export interface TrainOverrides {
-  preset: Config['model']['preset'];
-  contextLength: number;
-  positional: Config['model']['positional'];
-  tokenizer: Config['model']['tokenizer'];
-  steps: number;
-  minutes: number;
-  learningRate: number;
-  batchSize: number;
-  checkpointInterval: number;
-  sampleInterval: number;
-  samplePrompt: string;
-  include: string;
-  exclude: string[];
-  maxFileBytes: number;
-  maxCorpusBytes: number;
-  backend: Config['engine']['backend'];
-  evalInterval: number;
-  seed: number;
-}
+/** Settings a caller (a test) may override for one run: the model and training settings, the backend, and two that are no setting (evalInterval, seed). */
+export type TrainOverrides = ModelSettings &
+  TrainingSettings &
+  Pick<EngineSettings, 'backend'> & {
+    evalInterval: number;
+    seed: number;
+  };
 
 export interface TrainRequest {
   /** Folders to take the corpus from (default: the workspace folders). */

@@ -15,6 +15,7 @@
 // No `vscode` import here and no engine import at run time (types only): the file is bundled into
 // both dist/extension.js and dist/worker.js and must stay small.
 
+import type { SamplingOptions } from '../engine/generate';
 import type { TokenizerName } from '../engine/tokenizer';
 
 // ----------------------------------------------------------------------------------------------
@@ -190,17 +191,8 @@ export interface AttentionResult {
   nHead?: number;
 }
 
-export interface CompleteSampling {
-  maxNewTokens: number;
-  /** 0: greedy. */
-  temperature: number;
-  topK?: number;
-  topP?: number;
-  seed?: number;
-  stopSequences?: string[];
-  /** Use the key/value cache (default true); false recomputes the window for every token (benchmarks). */
-  useCache?: boolean;
-}
+/** generate()'s options, as the worker passes them on (it adds the request's own abort signal). */
+export type CompleteSampling = Omit<SamplingOptions, 'signal' | 'returnLogits'>;
 
 export interface CompleteParams {
   prompt: string;

@@ -3,14 +3,7 @@ import * as assert from 'assert';
 import * as fs from 'fs';
 import * as path from 'path';
 import * as vscode from 'vscode';
-
-const EXTENSION_ID = 'lm-explorer.lm-explorer';
-
-function extension(): vscode.Extension<unknown> {
-  const ext = vscode.extensions.getExtension(EXTENSION_ID);
-  assert.ok(ext, `extension ${EXTENSION_ID} is not installed in the extension host`);
-  return ext;
-}
+import { EXTENSION_ID, extension } from './helpers';
 
 describe('activation', () => {
   it('runs in VS Code 1.100 or newer', () => {

@@ -16,9 +16,8 @@ import { readExportedData } from '../../src/features/attentionExport';
 import { base64ToFloat32 } from '../../src/features/attentionView';
 import type { ShowAttentionResult } from '../../src/features/attentionPanel';
 import type { AttentionRenderReport } from '../../src/webviewProtocol';
+import { activate, captureWebview, noPortForwarding, openEditor, sleep, withTimeout, type CaptureReport } from './helpers';
 
-const EXTENSION_ID = 'lm-explorer.lm-explorer';
-const CAPTURE_TAG = '@@lmx-capture@@';
 /** Canvas luma variance above this is a drawing, not a blank (a flat background has 0). */
 const MIN_VARIANCE = 20;
 
@@ -32,19 +31,7 @@ const TEXT = [
   'The end.',
 ].join('\n');
 
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
-async function until<T>(what: string, probe: () => T | undefined | false, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = probe();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(50);
-  }
-}
+const { waitFor: until } = withTimeout(20_000);
 
 function selectText(editor: vscode.TextEditor, fragment: string, occurrence = 0): vscode.Selection {
   const text = editor.document.getText();
@@ -70,11 +57,11 @@ describe('attention panel', function () {
   let vocab: Vocabulary;
 
   before(async () => {
-    const ext = vscode.extensions.getExtension<LmExplorerApi>(EXTENSION_ID)!;
-    api = await ext.activate();
+    const { api: activated, ext } = await activate();
+    api = activated;
     extensionPath = ext.extensionPath;
     scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'lmx-attention-'));
-    await vscode.workspace.getConfiguration('remote').update('autoForwardPorts', false, vscode.ConfigurationTarget.Global);
+    await noPortForwarding();
     // A tiny model on the sample notes (Polish and English): a few steps are enough to have one.
     const outcome = await api.training.train({
       roots: [vscode.Uri.file(path.join(extensionPath, 'sample-workspace'))],
@@ -84,8 +71,7 @@ describe('attention panel', function () {
     assert.strictEqual(outcome.status, 'completed', outcome.message);
     vocab = Vocabulary.fromJSON(JSON.parse(fs.readFileSync(path.join(api.training.modelDir(), 'vocab.json'), 'utf8')));
     await vscode.commands.executeCommand('workbench.action.closeAllEditors');
-    const document = await vscode.workspace.openTextDocument({ content: TEXT, language: 'markdown' });
-    editor = await vscode.window.showTextDocument(document, { viewColumn: vscode.ViewColumn.One, preview: false });
+    editor = await openEditor(TEXT, 'markdown', { viewColumn: vscode.ViewColumn.One });
   });
 
   after(async () => {
@@ -248,8 +234,8 @@ describe('attention panel', function () {
 
   it('cuts a long selection to the context and says so', async () => {
     const long = Array.from({ length: 40 }, (_, i) => `Token ${i}: uwaga, klucz i wartość.`).join(' ');
-    const document = await vscode.workspace.openTextDocument({ content: long, language: 'markdown' });
-    const longEditor = await vscode.window.showTextDocument(document, { viewColumn: vscode.ViewColumn.One, preview: false });
+    const longEditor = await openEditor(long, 'markdown', { viewColumn: vscode.ViewColumn.One });
+    const document = longEditor.document;
     longEditor.selection = new vscode.Selection(document.positionAt(0), document.positionAt(long.length));
     const result = await api.attention.show({ editor: longEditor });
     assert.ok(result.ok, !result.ok ? result.message : '');
@@ -304,18 +290,10 @@ describe('attention panel', function () {
     selectText(editor, 'Każdy token ma zapytanie, klucz i wartość');
     assert.ok((await api.attention.show()).ok);
     await api.attention.setView({ view: 'head', layer: 0, head: 0, scale: 'linear' });
-    const capture = async (name: string): Promise<Record<string, unknown> | undefined> => {
-      await vscode.commands.executeCommand('notifications.clearAll');
-      const file = path.join(outDir, `${name}.json`);
-      fs.rmSync(file, { force: true });
-      console.log(CAPTURE_TAG + JSON.stringify({ name, selector: '#attention-app' }));
-      const deadline = Date.now() + 20_000;
-      while (!fs.existsSync(file) && Date.now() < deadline) await sleep(200);
-      return fs.existsSync(file) ? JSON.parse(fs.readFileSync(file, 'utf8')) : undefined;
-    };
-    const check = (report: Record<string, unknown>, name: string) => {
+    const capture = (name: string) => captureWebview(outDir, name, '#attention-app');
+    const check = (report: CaptureReport, name: string) => {
       assert.ok(report.ok, String(report.error));
-      const canvas = (report.canvases as { painted: number; colours: number }[] | undefined)?.[0];
+      const canvas = report.canvases?.[0];
       assert.ok(canvas && canvas.painted > 5000 && canvas.colours >= 8, `${name}: ${JSON.stringify(canvas)}`);
     };
     const config = vscode.workspace.getConfiguration('workbench');

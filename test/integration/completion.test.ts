@@ -11,8 +11,8 @@ import * as vscode from 'vscode';
 import type { LmExplorerApi } from '../../src/extension';
 import { applyStopRule, promptTokenBudget } from '../../src/features/completionCore';
 import type { TrainOverrides } from '../../src/features/training';
+import { activate, closeEditors, openEditor, sleep, withTimeout } from './helpers';
 
-const EXTENSION_ID = 'lm-explorer.lm-explorer';
 const LINE = 'the cat sat on the mat. the dog sat on the log. the cat sat on the log. the dog sat on the mat. ';
 const NOTE = `# cats and dogs\n\n${Array.from({ length: 12 }, () => LINE.repeat(3).trimEnd()).join('\n')}\n`;
 const PREFIX = 'the cat sat on the mat. the dog sat ';
@@ -32,37 +32,14 @@ const TRAIN: Partial<TrainOverrides> = {
   seed: 1,
 };
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const { waitFor, setSetting } = withTimeout(20_000);
 
-async function waitFor<T>(what: string, probe: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(50);
-  }
-}
-
-async function setSetting(key: string, value: unknown): Promise<void> {
-  await vscode.workspace.getConfiguration('lmExplorer').update(key, value, vscode.ConfigurationTarget.Global);
-  await waitFor(`${key} = ${JSON.stringify(value)}`, () =>
-    vscode.workspace.getConfiguration('lmExplorer').inspect(key)?.globalValue === value ? true : undefined,
-  );
-}
-
+/** An editor on `content` with the cursor at its end. */
 async function open(content: string, language = 'markdown'): Promise<vscode.TextEditor> {
-  const document = await vscode.workspace.openTextDocument({ content, language });
-  const editor = await vscode.window.showTextDocument(document, { preview: false });
-  const end = document.lineAt(document.lineCount - 1).range.end;
+  const editor = await openEditor(content, language);
+  const end = endOf(editor.document);
   editor.selection = new vscode.Selection(end, end);
   return editor;
-}
-
-async function closeEditors(): Promise<void> {
-  for (let i = 0; i < 20 && vscode.window.activeTextEditor; i++) {
-    await vscode.commands.executeCommand('workbench.action.revertAndCloseActiveEditor');
-  }
 }
 
 function endOf(document: vscode.TextDocument): vscode.Position {
@@ -87,9 +64,7 @@ describe('inline completions', function () {
   }
 
   before(async () => {
-    const ext = vscode.extensions.getExtension<LmExplorerApi>(EXTENSION_ID);
-    assert.ok(ext, `${EXTENSION_ID} is not installed`);
-    api = await ext.activate();
+    ({ api } = await activate());
     assert.ok(api.completion, 'activate() returns the completion API');
     const folder = vscode.workspace.workspaceFolders?.[0];
     assert.ok(folder, 'the test host opens a workspace folder');

@@ -9,8 +9,8 @@ import { Vocabulary } from '../../src/engine/vocab';
 import type { LmExplorerApi } from '../../src/extension';
 import type { ShowResult } from '../../src/features/tokenIds';
 import type { ContextFitResult } from '../../src/commands';
+import { activate, closeEditors, extension, openEditor, withTimeout } from './helpers';
 
-const EXTENSION_ID = 'lm-explorer.lm-explorer';
 const TEXT = [
   'Zażółć gęślą jaźń 🎉 — tokeny, osadzenia i uwaga.',
   'The quick brown fox 🦊 jumps over the lazy dog.',
@@ -19,33 +19,7 @@ const TEXT = [
 
 let api: LmExplorerApi;
 
-async function waitFor<T>(what: string, probe: () => T | undefined | false, timeoutMs = 15_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = probe();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
-
-async function open(content: string, language = 'markdown'): Promise<vscode.TextEditor> {
-  const document = await vscode.workspace.openTextDocument({ content, language });
-  return vscode.window.showTextDocument(document, { preview: false });
-}
-
-async function setSetting(key: string, value: unknown): Promise<void> {
-  await vscode.workspace.getConfiguration('lmExplorer').update(key, value, vscode.ConfigurationTarget.Global);
-  await waitFor(`${key} = ${JSON.stringify(value)}`, () =>
-    vscode.workspace.getConfiguration('lmExplorer').inspect(key)?.globalValue === value ? true : undefined,
-  );
-}
-
-async function closeEditors(): Promise<void> {
-  for (let i = 0; i < 20 && vscode.window.activeTextEditor; i++) {
-    await vscode.commands.executeCommand('workbench.action.revertAndCloseActiveEditor');
-  }
-}
+const { waitFor, setSetting } = withTimeout(15_000);
 
 async function showTokenIds(): Promise<ShowResult> {
   return vscode.commands.executeCommand<ShowResult>('lmExplorer.showTokenIds');
@@ -67,9 +41,7 @@ describe('token IDs', function () {
   this.timeout(120_000);
 
   before(async () => {
-    const ext = vscode.extensions.getExtension<LmExplorerApi>(EXTENSION_ID);
-    assert.ok(ext, `${EXTENSION_ID} is not installed`);
-    api = await ext.activate();
+    ({ api } = await activate());
     assert.ok(api.tokenOverlay && api.statusBar && api.contextFit, 'activate() returns the API');
   });
 
@@ -81,7 +53,7 @@ describe('token IDs', function () {
   });
 
   it('shows the IDs of the selection: the encoder’s IDs, ranges that reassemble the text', async () => {
-    const editor = await open(TEXT);
+    const editor = await openEditor(TEXT);
     const selection = new vscode.Selection(0, 0, 1, editor.document.lineAt(1).text.length);
     editor.selection = selection;
     const selected = editor.document.getText(selection);
@@ -108,7 +80,7 @@ describe('token IDs', function () {
   });
 
   it('tokenizes the whole document when nothing is selected', async () => {
-    const editor = await open(TEXT);
+    const editor = await openEditor(TEXT);
     editor.selection = new vscode.Selection(1, 3, 1, 3);
     const result = await showTokenIds();
     assert.ok(result.ok);
@@ -119,7 +91,7 @@ describe('token IDs', function () {
   });
 
   it('describes a token on hover: index, ID, visible whitespace, bytes of a split character, encoding', async () => {
-    const editor = await open(TEXT);
+    const editor = await openEditor(TEXT);
     editor.selection = new vscode.Selection(0, 0, 2, 0);
     await showTokenIds();
     const info = api.tokenOverlay.current()!;
@@ -148,7 +120,7 @@ describe('token IDs', function () {
   });
 
   it('clears on the command, and when the text under it is edited', async () => {
-    const editor = await open(TEXT);
+    const editor = await openEditor(TEXT);
     editor.selection = new vscode.Selection(0, 0, 0, 17);
     await showTokenIds();
     assert.ok(api.tokenOverlay.current());
@@ -172,7 +144,7 @@ describe('token IDs', function () {
   });
 
   it('binds Escape to Clear Token IDs while the overlay is shown', () => {
-    const ext = vscode.extensions.getExtension(EXTENSION_ID)!;
+    const ext = extension();
     const bindings: { command: string; key: string; when?: string }[] = ext.packageJSON.contributes.keybindings;
     const escape = bindings.find((b) => b.command === 'lmExplorer.clearTokenIds');
     assert.equal(escape?.key, 'escape');
@@ -180,7 +152,7 @@ describe('token IDs', function () {
   });
 
   it('switches the encoding: the quick pick’s command rewrites the setting and the IDs follow', async () => {
-    const editor = await open(TEXT);
+    const editor = await openEditor(TEXT);
     editor.selection = new vscode.Selection(0, 0, 1, 0);
     const text = editor.document.getText(editor.selection);
     await showTokenIds();
@@ -204,7 +176,7 @@ describe('token IDs', function () {
   });
 
   it('counts tokens, words and characters in the status bar', async () => {
-    const editor = await open(TEXT);
+    const editor = await openEditor(TEXT);
     editor.selection = new vscode.Selection(1, 4, 1, 19); // "quick brown fox"
     const text = await api.statusBar.refresh();
     assert.equal(text, `${encode('quick brown fox', 'o200k_base').length} tokens · 3 words · 15 chars`);
@@ -219,7 +191,7 @@ describe('token IDs', function () {
   });
 
   it('checks the context fit against well-known models', async () => {
-    const editor = await open(TEXT);
+    const editor = await openEditor(TEXT);
     editor.selection = new vscode.Selection(0, 0, 0, 0);
     const result = await vscode.commands.executeCommand<ContextFitResult>('lmExplorer.checkContextFit');
     await vscode.commands.executeCommand('workbench.action.closeQuickOpen');
@@ -235,7 +207,7 @@ describe('token IDs', function () {
     assert.deepEqual(api.contextFit.last()?.counts, result.counts);
 
     // A long text overflows the small windows (GPT-2's 1024 tokens) but not the large ones.
-    await open(TEXT.repeat(60));
+    await openEditor(TEXT.repeat(60));
     const long = await vscode.commands.executeCommand<ContextFitResult>('lmExplorer.checkContextFit');
     await vscode.commands.executeCommand('workbench.action.closeQuickOpen');
     assert.equal(long.rows.find((r) => r.model.name === 'GPT-2')?.fits, false);
@@ -244,7 +216,7 @@ describe('token IDs', function () {
   });
 
   it('says so when there is nothing to tokenize', async () => {
-    await open('');
+    await openEditor('');
     const result = await showTokenIds();
     assert.equal(result.ok, false);
     assert.match((result as { message: string }).message, /empty/);
@@ -256,7 +228,7 @@ describe('token IDs', function () {
   });
 
   it('tokenizes NUL characters and lone surrogates without crashing, and says what it saw', async () => {
-    const editor = await open('bin\u0000ary \ud800 data\u0001!', 'plaintext');
+    const editor = await openEditor('bin\u0000ary \ud800 data\u0001!', 'plaintext');
     // VS Code itself turns a lone surrogate into U+FFFD on its way into a document (unit tests cover
     // lone surrogates in the tokenizer); the NUL and the control character stay.
     const text = editor.document.getText();
@@ -274,7 +246,7 @@ describe('token IDs', function () {
   it('falls back to o200k_base, saying so, for the model encoding without a model; uses the model’s IDs once there is one', async () => {
     const vocabFile = api.tokenizer.modelVocabularyFile();
     await setSetting('tokens.encoding', 'model');
-    const editor = await open(TEXT);
+    const editor = await openEditor(TEXT);
     editor.selection = new vscode.Selection(0, 0, 1, 0);
     const text = editor.document.getText(editor.selection);
     const fallback = await showTokenIds();
@@ -304,7 +276,7 @@ describe('token IDs', function () {
   it('decorates only near the visible range of a 1 MB document, tokenized off the host thread', async () => {
     const line = 'Uwaga wielogłowicowa: Q·Kᵀ/√d_k, softmax i W_O. Multi-head attention mixes the values. 🎉\n';
     const big = line.repeat(Math.ceil(1_048_576 / line.length));
-    const editor = await open(big, 'plaintext');
+    const editor = await openEditor(big, 'plaintext');
     editor.selection = new vscode.Selection(0, 0, 0, 0);
     const workerBefore = api.tokenizer.workerRequests();
     const started = Date.now();

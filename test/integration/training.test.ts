@@ -11,9 +11,8 @@ import * as vscode from 'vscode';
 import type { LmExplorerApi } from '../../src/extension';
 import type { TrainOverrides } from '../../src/features/training';
 import type { ModelState } from '../../src/features/trainingFormat';
+import { activate, captureWebview, noPortForwarding, sleep, withTimeout, type CaptureReport } from './helpers';
 
-const EXTENSION_ID = 'lm-explorer.lm-explorer';
-const CAPTURE_TAG = '@@lmx-capture@@';
 
 /** A short run of the tiny preset that still shows the loss falling. */
 const QUICK: Partial<TrainOverrides> = {
@@ -29,19 +28,7 @@ const QUICK: Partial<TrainOverrides> = {
   backend: 'auto',
 };
 
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
-async function until<T>(what: string, probe: () => T | undefined | false, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = probe();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(50);
-  }
-}
+const { waitFor: until } = withTimeout(60_000);
 
 /**
  * How late the extension host's timers fire while `fn` runs (perf_hooks.monitorEventLoopDelay). The
@@ -72,8 +59,8 @@ describe('training', function () {
   let scratch: string;
 
   before(async () => {
-    const ext = vscode.extensions.getExtension<LmExplorerApi>(EXTENSION_ID)!;
-    api = await ext.activate();
+    const { api: activated, ext } = await activate();
+    api = activated;
     extensionPath = ext.extensionPath;
     const folder = vscode.workspace.workspaceFolders?.[0];
     assert.ok(folder, 'the test host opens a workspace folder');
@@ -85,8 +72,7 @@ describe('training', function () {
     fs.writeFileSync(path.join(workspace, 'notes', 'photo.md'), Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0x00, 0x00]));
     fs.writeFileSync(path.join(workspace, 'notes', 'script.js'), 'console.log("not a note")\n');
     scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'lmx-training-'));
-    // Other processes on the machine open ports; code-server's notices about them would cover the screenshots.
-    await vscode.workspace.getConfiguration('remote').update('autoForwardPorts', false, vscode.ConfigurationTarget.Global);
+    await noPortForwarding();
     await api.training.reset({ confirm: false });
   });
 
@@ -165,13 +151,17 @@ describe('training', function () {
     }
 
     const training = states.filter((s): s is Extract<ModelState, { kind: 'training' }> => s.kind === 'training' && s.loss !== undefined);
-    assert.ok(training.length >= 10, `only ${training.length} progress updates`);
+    // The UI is updated at most every 300 ms and the worker sends progress at most every 100 ms (and at every
+    // validation), so how many arrive depends on the backend's speed: a fast one finishes 40 steps in a second.
+    assert.ok(training.length >= 1, "no progress reached the status bar");
     const snapshot = api.training.snapshot();
     const losses = snapshot.points.map((p) => p.loss);
+    assert.ok(losses.length >= 4, `only ${losses.length} progress events (one per validation at least)`);
     assert.strictEqual(snapshot.points[snapshot.points.length - 1].step, 40);
-    const head = losses.slice(0, 5).reduce((a, b) => a + b, 0) / 5;
-    const tail = losses.slice(-5).reduce((a, b) => a + b, 0) / 5;
-    assert.ok(tail < head - 0.05, `loss did not fall: first five ${head.toFixed(3)}, last five ${tail.toFixed(3)}`);
+    const span = Math.min(5, Math.floor(losses.length / 2));
+    const head = losses.slice(0, span).reduce((a, b) => a + b, 0) / span;
+    const tail = losses.slice(-span).reduce((a, b) => a + b, 0) / span;
+    assert.ok(tail < head - 0.05, `loss did not fall: first ${span} ${head.toFixed(3)}, last ${span} ${tail.toFixed(3)}`);
     assert.ok(snapshot.points.some((p) => p.valLoss !== undefined), 'validation loss was measured');
     assert.ok(snapshot.samples.length >= 2, 'samples were generated');
     assert.strictEqual(snapshot.corpus?.files, 4);
@@ -322,17 +312,8 @@ describe('training', function () {
   it('is measured and photographed in the real browser, light and dark (when the launcher captures)', async function () {
     if (!api.dashboard.isOpen()) await api.dashboard.show();
     const outDir = path.join(extensionPath, 'test-results');
-    const capture = async (name: string) => {
-      await vscode.commands.executeCommand('notifications.clearAll');
-      const result = path.join(outDir, `${name}.json`);
-      fs.rmSync(result, { force: true });
-      console.log(CAPTURE_TAG + JSON.stringify({ name, selector: '#loss-card canvas' }));
-      const deadline = Date.now() + 20_000;
-      while (!fs.existsSync(result) && Date.now() < deadline) await sleep(200);
-      if (!fs.existsSync(result)) return undefined;
-      return readJson(result) as { ok: boolean; error?: string; canvases?: { id: string; painted: number; colours: number }[] };
-    };
-    const check = (report: NonNullable<Awaited<ReturnType<typeof capture>>>) => {
+    const capture = (name: string) => captureWebview(outDir, name, '#loss-card canvas');
+    const check = (report: CaptureReport) => {
       assert.ok(report.ok, report.error);
       assert.deepStrictEqual(
         report.canvases?.map((c) => c.id),

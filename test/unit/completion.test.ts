@@ -19,26 +19,7 @@ import {
   wordAfterCursor,
 } from '../../src/features/completionCore';
 import { formatProbability, probabilityBar } from '../../src/features/completionCore';
-
-/** A CancellationToken stand-in. */
-function tokenSource() {
-  const listeners = new Set<() => void>();
-  const token = {
-    isCancellationRequested: false,
-    onCancellationRequested(listener: () => void) {
-      listeners.add(listener);
-      return { dispose: () => listeners.delete(listener) };
-    },
-  };
-  return {
-    token,
-    cancel() {
-      token.isCancellationRequested = true;
-      for (const l of [...listeners]) l();
-    },
-    listeners,
-  };
-}
+import { tokenSource } from './fixtures/cancellation';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 

@@ -18,6 +18,7 @@ import { Vocabulary } from '../../src/engine/vocab';
 import type { CompletionSettings } from '../../src/config';
 import { applyStopRule, CompletionEngine, promptTokenBudget } from '../../src/features/completionCore';
 import { EngineClient } from '../../src/features/engineClient';
+import { tokenSource } from './fixtures/cancellation';
 
 const WORKER = path.join(__dirname, '..', '..', 'src', 'worker', 'engineWorker.ts');
 const TEXT = 'the cat sat on the mat. the dog sat on the log. a bird sang in the tree.\n';
@@ -31,24 +32,6 @@ const SETTINGS: CompletionSettings = {
   stopAt: 'none',
   debounceMs: 0,
 };
-
-function tokenSource() {
-  const listeners = new Set<() => void>();
-  const token = {
-    isCancellationRequested: false,
-    onCancellationRequested(listener: () => void) {
-      listeners.add(listener);
-      return { dispose: () => listeners.delete(listener) };
-    },
-  };
-  return {
-    token,
-    cancel() {
-      token.isCancellationRequested = true;
-      for (const l of [...listeners]) l();
-    },
-  };
-}
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 

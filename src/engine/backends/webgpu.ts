@@ -220,6 +220,7 @@ function gpuDeviceProblem(): string | undefined {
 /** The high-performance adapter, requested once. Throws WebGPUUnavailableError with the reason. */
 function requestAdapter(): Promise<GpuAdapterLike> {
   adapterPromise ??= (async () => {
+    loadDawn(); // first: a missing package is the reason to report
     const deviceProblem = gpuDeviceProblem();
     if (deviceProblem) throw new WebGPUUnavailableError(deviceProblem);
     const instance = gpuInstance();
