@@ -73,7 +73,7 @@ export interface CompletionSettings {
 }
 
 export const PRESET_NAMES: readonly PresetName[] = ['tiny', 'small', 'medium'];
-export const BACKEND_SETTINGS: readonly BackendSetting[] = ['auto', 'tensorflow', 'native', 'wasm', 'cpu'];
+export const BACKEND_SETTINGS: readonly BackendSetting[] = ['auto', 'tensorflow', 'webgpu', 'native', 'wasm', 'cpu'];
 
 export interface Config {
   tokens: TokensConfig;

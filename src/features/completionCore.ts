@@ -13,7 +13,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import type { CompletionSettings } from '../config';
-import { EngineError, isCancelled, type CompleteSampling, type ModelInfo, type NextTokensResult } from '../worker/protocol';
+import { EngineError, isCancelled, type BackendSetting, type CompleteSampling, type ModelInfo, type NextTokensResult } from '../worker/protocol';
 import { hasCheckpoint, type CancellationTokenLike, type EngineClient } from './engineClient';
 
 export type StopAt = CompletionSettings['stopAt'];
@@ -395,7 +395,7 @@ export interface CompletionEngineOptions {
   client: EngineClient;
   /** The workspace model's folder. */
   modelDir: () => string | undefined;
-  backend: () => 'auto' | 'tensorflow' | 'native' | 'wasm' | 'cpu';
+  backend: () => BackendSetting;
   log?: (line: string) => void;
   now?: () => number;
 }

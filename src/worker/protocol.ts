@@ -21,7 +21,7 @@ import type { TokenizerName } from '../engine/tokenizer';
 // ----------------------------------------------------------------------------------------------
 // Shared value types
 
-export type BackendSetting = 'auto' | 'tensorflow' | 'native' | 'wasm' | 'cpu';
+export type BackendSetting = 'auto' | 'tensorflow' | 'webgpu' | 'native' | 'wasm' | 'cpu';
 export type PresetName = 'tiny' | 'small' | 'medium';
 export type Positional = 'learned' | 'sinusoidal';
 
