@@ -84,6 +84,9 @@ async function buildWorker(dir) {
   // the wasm binaries beside the bundle, as esbuild.js puts them beside dist/worker.js
   const wasmDir = path.join(path.dirname(require.resolve('@tensorflow/tfjs-backend-wasm/package.json')), 'dist');
   for (const file of fs.readdirSync(wasmDir)) if (file.endsWith('.wasm')) fs.copyFileSync(path.join(wasmDir, file), path.join(dir, file));
+  // and the native kernels, as esbuild.js copies them (for --backend native)
+  const addon = path.join(root, 'native', 'build', 'Release', 'lmx_native.node');
+  if (fs.existsSync(addon)) fs.copyFileSync(addon, path.join(dir, 'lmx_native.node'));
   return outfile;
 }
 
