@@ -746,7 +746,11 @@ export async function main(argv: string[]): Promise<number> {
     return name === undefined ? EXIT_USAGE : EXIT_OK;
   }
   if (name === '--version' || name === '-v' || name === 'version') {
-    stdout(version);
+    stdout(`lmx ${version} (node ${process.versions.node})`);
+    // Which backend `auto` takes here, and why it passed the others over (`lmx backends` tries each one).
+    const report = await initBackend('auto');
+    stdout(`backend: ${report.name}`);
+    for (const line of describeBackendReport(report)) stdout(`  ${line}`);
     return EXIT_OK;
   }
   const command = COMMANDS[name];

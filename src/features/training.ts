@@ -86,6 +86,9 @@ export class TrainingController implements vscode.Disposable {
   private saveTimer: NodeJS.Timeout | undefined;
   private readonly contextKeys = new Map<string, boolean>();
 
+  /** The engine's backend in the last run, and why it passed the others over (the status bar's tooltip). */
+  backendReport: { backend: string; tried: { backend: string; ok: boolean; reason: string }[] } | undefined;
+
   /** The model state changed (status bar). */
   readonly onDidChangeState = this.stateEmitter.event;
   /** A message for the dashboard. */
@@ -377,6 +380,8 @@ export class TrainingController implements vscode.Disposable {
       switch (event.kind) {
         case 'backend':
           run.backend = event.backend;
+          this.backendReport = { backend: event.backend, tried: event.tried };
+          this.stateEmitter.fire(this.state); // the status bar's tooltip names the backend
           break;
         case 'corpus': {
           const corpus = { ...report.view, tokens: event.corpus };
@@ -732,7 +737,7 @@ export class TrainingStatusBar implements vscode.Disposable {
   private readonly item: vscode.StatusBarItem;
   private readonly sub: vscode.Disposable;
 
-  constructor(controller: TrainingController) {
+  constructor(private readonly controller: TrainingController) {
     this.item = vscode.window.createStatusBarItem('lmExplorer.model', vscode.StatusBarAlignment.Left, 50);
     this.item.name = 'LM Explorer Model';
     this.item.command = 'lmExplorer.showDashboard';
@@ -743,6 +748,11 @@ export class TrainingStatusBar implements vscode.Disposable {
 
   get text(): string {
     return this.item.text;
+  }
+
+  get tooltip(): string {
+    const tip = this.item.tooltip;
+    return typeof tip === 'string' ? tip : (tip?.value ?? '');
   }
 
   private update(state: ModelState): void {
@@ -764,6 +774,12 @@ export class TrainingStatusBar implements vscode.Disposable {
       case 'error':
         tip.appendMarkdown(state.message);
         break;
+    }
+    const backend = this.controller.backendReport;
+    if (backend) {
+      const passed = backend.tried.filter((t) => !t.ok).map((t) => `${t.backend} (${t.reason})`);
+      tip.appendMarkdown(`\n\nEngine: **${backend.backend}**${passed.length ? `; passed over: ` : ''}`);
+      if (passed.length) tip.appendText(passed.join('; '));
     }
     tip.appendMarkdown('\n\nClick for the training dashboard.');
     this.item.tooltip = tip;

@@ -90,6 +90,8 @@ export interface TrainingApi {
     state(): ModelState;
     /** The status bar item's text. */
     statusBarText(): string;
+    /** The status bar item's tooltip, as Markdown (it names the engine's backend after a run). */
+    statusBarTooltip(): string;
     /** Where the workspace's model lives (context.storageUri/model). */
     modelDir(): string;
     /** What the dashboard shows: status, model, corpus, run, loss points, samples. */
@@ -130,6 +132,7 @@ export function trainingApi(f: TrainingFeature): TrainingApi {
       isTraining: () => c.isTraining,
       state: () => c.modelState,
       statusBarText: () => f.statusBar.text,
+      statusBarTooltip: () => f.statusBar.tooltip,
       modelDir: () => c.modelDir,
       snapshot: () => c.snapshot(),
       onDidChangeState: c.onDidChangeState,

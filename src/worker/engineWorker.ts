@@ -54,7 +54,8 @@ interface Held {
 }
 
 let held: Held | undefined;
-let backend: { requested: BackendSetting; name: string } | undefined;
+/** The backend the worker took, and why it passed the others over (sent with every training run). */
+let backend: { requested: BackendSetting; name: string; tried: { backend: string; ok: boolean; reason: string }[] } | undefined;
 let training: number | undefined;
 const running = new Map<number, { method: RequestName; controller: AbortController }>();
 
@@ -69,9 +70,9 @@ function log(message: string, level: 'info' | 'warn' | 'error' = 'info'): void {
 const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 async function ensureBackend(requested: BackendSetting): Promise<{ name: string; tried: { backend: string; ok: boolean; reason: string }[] }> {
-  if (backend && (backend.requested === requested || requested === 'auto')) return { name: backend.name, tried: [] };
+  if (backend && (backend.requested === requested || requested === 'auto')) return { name: backend.name, tried: backend.tried };
   const report = await initBackend(requested);
-  backend = { requested, name: report.name };
+  backend = { requested, name: report.name, tried: report.tried };
   const failed = report.tried.filter((t) => !t.ok);
   log(`TensorFlow.js backend: ${report.name}${failed.length ? ` (not available: ${failed.map((t) => `${t.backend}: ${t.reason}`).join('; ')})` : ''}`);
   return report;

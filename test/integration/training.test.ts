@@ -179,6 +179,8 @@ describe('training', function () {
     assert.strictEqual(readJson(path.join(modelDir, 'config.json')).step, 40);
     assert.strictEqual(api.training.state().kind, 'ready');
     assert.match(api.training.statusBarText(), /LM: ready val \d+\.\d\d/);
+    // The tooltip names the backend the engine took, and why it passed the others over.
+    assert.match(api.training.statusBarTooltip(), /Engine: \*\*(tensorflow|webgpu|native|wasm|cpu)\*\*; passed over: .*tfjs/);
   });
 
   it('cancel stops within a second and keeps the checkpoint', async () => {

@@ -67,7 +67,10 @@ describe('lmx (CLI)', function () {
   it('prints its version and help', () => {
     const v = lmx(['--version'], dir);
     assert.strictEqual(v.status, 0);
-    assert.strictEqual(v.stdout.trim(), version);
+    assert.match(v.stdout, new RegExp(`^lmx ${version.replace(/\./g, '\\.')} \\(node `));
+    // and which backend auto takes here, with the reasons it passed the others over
+    assert.match(v.stdout, /^backend: (tensorflow|webgpu|native|wasm|cpu)$/m);
+    assert.match(v.stdout, /✗ @tensorflow\/tfjs-node-gpu/);
     const help = lmx(['--help'], dir);
     assert.strictEqual(help.status, 0);
     for (const command of ['train', 'generate', 'attention', 'tokenize', 'backends']) assert.match(help.stdout, new RegExp(`^  ${command}\\b`, 'm'));
