@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <string>
 
+#include "decoder.h"
 #include "elementwise.h"
 #include "sgemm.h"
 #include <vector>
@@ -308,6 +309,131 @@ napi_value Info(napi_env env, napi_callback_info) {
   return obj;
 }
 
+// ---------------------------------------------------------------------------------------------------
+// Fused decoding (decoder.cc): a Decoder lives in an external; decoderFree releases it early.
+
+struct DecoderBox {
+  lmx::Decoder* decoder = nullptr;
+};
+
+void finalize_decoder(napi_env, void* data, void*) {
+  auto* box = static_cast<DecoderBox*>(data);
+  delete box->decoder;
+  delete box;
+}
+
+lmx::Decoder* get_decoder(napi_env env, napi_value value) {
+  void* data = nullptr;
+  if (napi_get_value_external(env, value, &data) != napi_ok || !data) {
+    throw_error(env, "decoder: not a decoder handle");
+    return nullptr;
+  }
+  auto* box = static_cast<DecoderBox*>(data);
+  if (!box->decoder) throw_error(env, "decoder: already freed");
+  return box->decoder;
+}
+
+// decoderCreate([V, ctx, L, H, C], weights: Float32Array[]) → handle (weights copied)
+napi_value DecoderCreate(napi_env env, napi_callback_info info) {
+  napi_value argv[2];
+  if (!args(env, info, argv, "decoderCreate")) return nullptr;
+  std::vector<int64_t> d;
+  if (!get_int_array(env, argv[0], &d, "dims")) return nullptr;
+  if (d.size() != 5) {
+    throw_error(env, "decoderCreate: dims must be [V, ctx, L, H, C]");
+    return nullptr;
+  }
+  for (auto v : d)
+    if (v < 1 || v > (1 << 24)) {
+      throw_error(env, "decoderCreate: bad dimension");
+      return nullptr;
+    }
+  lmx::DecoderDims dims{(int)d[0], (int)d[1], (int)d[2], (int)d[3], (int)d[4]};
+  if (dims.C % dims.H != 0) {
+    throw_error(env, "decoderCreate: C must be divisible by H");
+    return nullptr;
+  }
+  const auto sizes = lmx::Decoder::weight_sizes(dims);
+  bool is_array = false;
+  napi_is_array(env, argv[1], &is_array);
+  uint32_t n = 0;
+  if (is_array) napi_get_array_length(env, argv[1], &n);
+  if (!is_array || n != sizes.size()) {
+    throw_error(env, "decoderCreate: weights must be an array of " + std::to_string(sizes.size()) + " Float32Arrays");
+    return nullptr;
+  }
+  std::vector<const float*> weights(n);
+  for (uint32_t i = 0; i < n; i++) {
+    napi_value e;
+    napi_get_element(env, argv[1], i, &e);
+    Floats f;
+    if (!get_floats(env, e, &f, "weight")) return nullptr;
+    if (f.length != sizes[i]) {
+      throw_error(env, "decoderCreate: weight " + std::to_string(i) + " has " + std::to_string(f.length) + " values, expected " +
+                           std::to_string(sizes[i]));
+      return nullptr;
+    }
+    weights[i] = f.data;
+  }
+  auto* box = new DecoderBox{new lmx::Decoder(dims, weights)};
+  napi_value result;
+  napi_create_external(env, box, finalize_decoder, nullptr, &result);
+  return result;
+}
+
+// decoderRun(handle, ids: number[], logits: Float32Array (V)) → the cache length after
+napi_value DecoderRun(napi_env env, napi_callback_info info) {
+  napi_value argv[3];
+  if (!args(env, info, argv, "decoderRun")) return nullptr;
+  lmx::Decoder* dec = get_decoder(env, argv[0]);
+  if (!dec) return nullptr;
+  std::vector<int64_t> ids;
+  Floats logits;
+  if (!get_int_array(env, argv[1], &ids, "ids") || !get_floats(env, argv[2], &logits, "logits")) return nullptr;
+  if (ids.empty() || dec->length + (int64_t)ids.size() > dec->dims.ctx) {
+    throw_error(env, "decoderRun: needs 1 … contextLength − length tokens");
+    return nullptr;
+  }
+  if (logits.length < (size_t)dec->dims.V) {
+    throw_error(env, "decoderRun: logits shorter than the vocabulary");
+    return nullptr;
+  }
+  std::vector<int32_t> tokens(ids.size());
+  for (size_t i = 0; i < ids.size(); i++) {
+    if (ids[i] < 0 || ids[i] >= dec->dims.V) {
+      throw_error(env, "decoderRun: token id out of range");
+      return nullptr;
+    }
+    tokens[i] = (int32_t)ids[i];
+  }
+  dec->run(tokens.data(), (int)tokens.size(), logits.data);
+  napi_value result;
+  napi_create_int32(env, dec->length, &result);
+  return result;
+}
+
+// decoderReset(handle): empties the cache
+napi_value DecoderReset(napi_env env, napi_callback_info info) {
+  napi_value argv[1];
+  if (!args(env, info, argv, "decoderReset")) return nullptr;
+  lmx::Decoder* dec = get_decoder(env, argv[0]);
+  if (dec) dec->length = 0;
+  return nullptr;
+}
+
+// decoderFree(handle): releases the weights now rather than at garbage collection; idempotent
+napi_value DecoderFree(napi_env env, napi_callback_info info) {
+  napi_value argv[1];
+  if (!args(env, info, argv, "decoderFree")) return nullptr;
+  void* data = nullptr;
+  if (napi_get_value_external(env, argv[0], &data) == napi_ok && data) {
+    auto* box = static_cast<DecoderBox*>(data);
+    delete box->decoder;
+    box->decoder = nullptr;
+  }
+  return nullptr;
+}
+
 napi_value Init(napi_env env, napi_value exports) {
   napi_property_descriptor props[] = {
       {"matmul", nullptr, MatMul, nullptr, nullptr, nullptr, napi_default_method, nullptr},
@@ -322,6 +448,10 @@ napi_value Init(napi_env env, napi_value exports) {
       {"setThreads", nullptr, SetThreads, nullptr, nullptr, nullptr, napi_default_method, nullptr},
       {"forceGeneric", nullptr, ForceGeneric, nullptr, nullptr, nullptr, napi_default_method, nullptr},
       {"info", nullptr, Info, nullptr, nullptr, nullptr, napi_default_method, nullptr},
+      {"decoderCreate", nullptr, DecoderCreate, nullptr, nullptr, nullptr, napi_default_method, nullptr},
+      {"decoderRun", nullptr, DecoderRun, nullptr, nullptr, nullptr, napi_default_method, nullptr},
+      {"decoderReset", nullptr, DecoderReset, nullptr, nullptr, nullptr, napi_default_method, nullptr},
+      {"decoderFree", nullptr, DecoderFree, nullptr, nullptr, nullptr, napi_default_method, nullptr},
   };
   napi_define_properties(env, exports, sizeof(props) / sizeof(props[0]), props);
   return exports;

@@ -8,9 +8,13 @@
 // tokens before the new one, plus the new one. With absolute position embeddings a sliding window shifts
 // every position, so nothing in the old cache can be reused: past the context length every token costs
 // a full window, exactly as much as recomputation (and gives exactly the same logits).
+//
+// Where the native addon is loaded, the cached path runs on its fused decoder (nativeDecode.ts): the same
+// steps and window rebuild, one C++ call per token instead of a few hundred TensorFlow.js kernels.
 
 import * as tf from '@tensorflow/tfjs-core';
 import type { GPT } from './model';
+import { acquireNativeDecoder, releaseNativeDecoder } from './nativeDecode';
 import { Rng } from './rng';
 
 export interface SamplingOptions {
@@ -31,6 +35,11 @@ export interface SamplingOptions {
   useCache?: boolean;
   /** Return the logits (before temperature) each new token was chosen from. */
   returnLogits?: boolean;
+  /**
+   * With the cache: run it on the native addon's fused decoder when the addon is loaded and the backend's
+   * weights read synchronously (cpu, wasm, native) — default true; same logits within rounding (see nativeDecode.ts).
+   */
+  native?: boolean;
 }
 
 export interface GenerateResult {
@@ -63,7 +72,9 @@ export async function generate(model: GPT, vocab: Decoder, promptIds: number[], 
   const logitsOut: Float32Array[] = [];
   let text = '';
   let finishReason: GenerateResult['finishReason'] = 'length';
-  const cache = o.useCache ? model.newCache() : undefined;
+  // the cache: in C++ (one call a token) when the native decoder is available, else tf tensors
+  const native = o.useCache && o.native !== false ? acquireNativeDecoder(model) : undefined;
+  const cache = o.useCache && !native ? model.newCache() : undefined;
   try {
     let pending = tokens.slice(-ctx); // what the cache has not seen yet
     for (let i = 0; i < o.maxNewTokens; i++) {
@@ -71,23 +82,32 @@ export async function generate(model: GPT, vocab: Decoder, promptIds: number[], 
         finishReason = 'aborted';
         break;
       }
-      let logits: tf.Tensor2D;
-      if (cache) {
-        if (cache.length + pending.length > ctx) {
-          model.disposeCache(cache);
+      let last: Float32Array; // the last position's logits (V)
+      if (native) {
+        if (native.length + pending.length > ctx) {
+          native.reset(); // the same window rebuild as the tf cache below
           pending = tokens.slice(-ctx);
         }
-        logits = model.forwardCached(pending, cache, { lastOnly: true });
+        last = native.run(pending);
       } else {
-        logits = tf.tidy(() => {
-          const window = tokens.slice(-ctx);
-          const all = model.forward(tf.tensor2d(window, [1, window.length], 'int32')); // (1, T, V)
-          return tf.reshape(tf.slice(all, [0, window.length - 1, 0], [1, 1, V]), [1, V]) as tf.Tensor2D;
-        });
+        let logits: tf.Tensor2D;
+        if (cache) {
+          if (cache.length + pending.length > ctx) {
+            model.disposeCache(cache);
+            pending = tokens.slice(-ctx);
+          }
+          logits = model.forwardCached(pending, cache, { lastOnly: true });
+        } else {
+          logits = tf.tidy(() => {
+            const window = tokens.slice(-ctx);
+            const all = model.forward(tf.tensor2d(window, [1, window.length], 'int32')); // (1, T, V)
+            return tf.reshape(tf.slice(all, [0, window.length - 1, 0], [1, 1, V]), [1, V]) as tf.Tensor2D;
+          });
+        }
+        const data = (await logits.data()) as Float32Array;
+        last = data.subarray(data.length - V);
+        logits.dispose();
       }
-      const data = (await logits.data()) as Float32Array;
-      const last = data.subarray(data.length - V); // the last position's logits
-      logits.dispose();
       const next = sampleNext(last, o, rng);
       if (o.returnLogits) logitsOut.push(Float32Array.from(last));
       tokens.push(next);
@@ -106,6 +126,7 @@ export async function generate(model: GPT, vocab: Decoder, promptIds: number[], 
     }
   } finally {
     if (cache) model.disposeCache(cache);
+    if (native) releaseNativeDecoder(model, native);
   }
   if (finishReason !== 'stop') text = vocab.decode(ids);
   return { ids, text, finishReason, ...(o.returnLogits ? { logits: logitsOut } : {}) };

@@ -81,6 +81,8 @@ export class GPT {
   /** (contextLength, C) fixed sin/cos table when positional is 'sinusoidal'. */
   private readonly sinusoid?: tf.Tensor2D;
   private disposed = false;
+  /** Run by dispose(): releases what others keep for this model (the native decoder's weight copy). */
+  private readonly disposers: (() => void)[] = [];
 
   constructor(config: GPTConfig, seed = 1337) {
     this.config = validateConfig(config);
@@ -399,9 +401,20 @@ export class GPT {
   dispose(): void {
     if (this.disposed) return;
     this.disposed = true;
+    for (const f of this.disposers.splice(0)) f();
     for (const v of this.params.values()) v.dispose();
     this.causalMask.dispose();
     this.sinusoid?.dispose();
+  }
+
+  /** Calls f when the model is disposed. */
+  onDispose(f: () => void): void {
+    this.checkAlive();
+    this.disposers.push(f);
+  }
+
+  get isDisposed(): boolean {
+    return this.disposed;
   }
 
   private checkAlive(): void {

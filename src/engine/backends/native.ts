@@ -44,6 +44,13 @@ export interface NativeAddon {
   setThreads(n: number): number;
   forceGeneric(on: boolean): void;
   info(): { avx2: boolean; threads: number; version: number };
+  // Fused decoding (native/src/decoder.cc, used by ../nativeDecode.ts); optional: an older build lacks them.
+  /** A handle holding a copy of the weights ([V, ctx, L, H, C]; order: decoder.h) and an empty K/V cache. */
+  decoderCreate?(dims: number[], weights: Float32Array[]): unknown;
+  /** Runs ids at the next positions, appends their keys/values, writes the last one's logits (V); returns the cache length. */
+  decoderRun?(handle: unknown, ids: number[], logits: Float32Array): number;
+  decoderReset?(handle: unknown): void;
+  decoderFree?(handle: unknown): void;
 }
 
 const REQUIRED = ['matmul', 'binary', 'transpose', 'softmax', 'reduce', 'unary', 'sumLeading', 'sumSquares', 'adamw', 'setThreads', 'forceGeneric', 'info'];
