@@ -174,16 +174,20 @@ __attribute__((target("avx2,fma"))) static inline __m256 exp8(__m256 x) {
   return _mm256_blendv_ps(y, x, nan);
 }
 
-__attribute__((target("avx2,fma"))) static void exp_avx2(const float* x, float* out, int64_t n) {
+// Applies an 8-lane function to n floats; the last partial group goes through a zero-padded buffer.
+template <__m256 (*F)(__m256)>
+__attribute__((target("avx2,fma"))) static void map8(const float* x, float* out, int64_t n) {
   int64_t i = 0;
-  for (; i + 8 <= n; i += 8) _mm256_storeu_ps(out + i, exp8(_mm256_loadu_ps(x + i)));
+  for (; i + 8 <= n; i += 8) _mm256_storeu_ps(out + i, F(_mm256_loadu_ps(x + i)));
   if (i < n) {
     alignas(32) float t[8] = {0, 0, 0, 0, 0, 0, 0, 0};
     for (int64_t k = i; k < n; k++) t[k - i] = x[k];
-    _mm256_store_ps(t, exp8(_mm256_load_ps(t)));
+    _mm256_store_ps(t, F(_mm256_load_ps(t)));
     for (int64_t k = i; k < n; k++) out[k] = t[k - i];
   }
 }
+
+__attribute__((target("avx2,fma"))) static void exp_avx2(const float* x, float* out, int64_t n) { map8<exp8>(x, out, n); }
 
 __attribute__((target("avx2,fma"))) static inline __m256 erf8(__m256 x) {
   const __m256 signbit = _mm256_set1_ps(-0.f);
@@ -202,16 +206,7 @@ __attribute__((target("avx2,fma"))) static inline __m256 erf8(__m256 x) {
   return _mm256_or_ps(y, sign);  // erf(-x) = -erf(x); NaN stays NaN
 }
 
-__attribute__((target("avx2,fma"))) static void erf_avx2(const float* x, float* out, int64_t n) {
-  int64_t i = 0;
-  for (; i + 8 <= n; i += 8) _mm256_storeu_ps(out + i, erf8(_mm256_loadu_ps(x + i)));
-  if (i < n) {
-    alignas(32) float t[8] = {0, 0, 0, 0, 0, 0, 0, 0};
-    for (int64_t k = i; k < n; k++) t[k - i] = x[k];
-    _mm256_store_ps(t, erf8(_mm256_load_ps(t)));
-    for (int64_t k = i; k < n; k++) out[k] = t[k - i];
-  }
-}
+__attribute__((target("avx2,fma"))) static void erf_avx2(const float* x, float* out, int64_t n) { map8<erf8>(x, out, n); }
 
 static const bool g_vmath = [] {
   __builtin_cpu_init();
