@@ -57,6 +57,11 @@ function gptEncoding(name: EncodingName): GptEncodingApi {
   return api!;
 }
 
+/** Whether this thread has loaded the tokenizer's tables already ('char' needs none). */
+export function isTokenizerLoaded(tokenizer: TokenizerName): boolean {
+  return tokenizer === 'char' || loaded.has(tokenizer);
+}
+
 // Notes may well contain "<|endoftext|>": it is ordinary text here, never a special token.
 const NO_SPECIAL_TOKENS = { disallowedSpecial: new Set<string>() };
 

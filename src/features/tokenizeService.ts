@@ -11,7 +11,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { Worker } from 'worker_threads';
-import { encode, tokenBytes, type EncodingName, type TokenizerName } from '../engine/tokenizer';
+import { encode, isTokenizerLoaded, tokenBytes, type EncodingName, type TokenizerName } from '../engine/tokenizer';
 import { Vocabulary } from '../engine/vocab';
 
 /** Every token of a text, compactly: a 1 MB text has ~400k tokens, too many for one object each. */
@@ -251,7 +251,10 @@ export class TokenizeService {
     if (this.disposed) throw new Error('the tokenizer service was disposed');
     const request: WorkerRequest = { seq: ++this.seq, op, text, tokenizer };
     if (options.key !== undefined) this.supersede(options.key);
-    if (!this.usesWorker(text.length)) {
+    // Loading an encoding parses megabytes of merge ranks (~180 ms for o200k_base): never on this thread
+    // when the worker can do it, so the first count after start-up does not block the extension host.
+    const inline = !this.usesWorker(text.length) && (isTokenizerLoaded(tokenizer) || !this.workerAvailable());
+    if (inline) {
       this.inlineRequests++;
       return unwrap(handleRequest(request));
     }

@@ -1,4 +1,5 @@
 import * as assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -81,6 +82,7 @@ describe('tokenizeService', () => {
 
     it('tokenizes large texts off the thread with the same result as inline', async () => {
       const service = new TokenizeService({ workerPath, threshold: () => 100 });
+      encode('', 'o200k_base'); // loaded on this thread: small texts are then tokenized inline
       try {
         const small = 'małe';
         const large = 'Duży tekst o tokenach i uwadze. Large text about attention. '.repeat(50);
@@ -96,6 +98,21 @@ describe('tokenizeService', () => {
       } finally {
         service.dispose();
       }
+    });
+
+    it('never loads an encoding on the calling thread when the worker can: even a small text goes there', () => {
+      // A fresh process, where no encoding is loaded yet (in this one other tests have loaded them all).
+      const script = `
+        const { TokenizeService } = require(${JSON.stringify(path.join(__dirname, '../../src/features/tokenizeService.ts'))});
+        const { isTokenizerLoaded } = require(${JSON.stringify(path.join(__dirname, '../../src/engine/tokenizer.ts'))});
+        const service = new TokenizeService({ workerPath: ${JSON.stringify(workerPath)} });
+        service.count('Ala ma kota', 'p50k_base').then((count) => {
+          console.log(JSON.stringify({ count, worker: service.workerRequests, inline: service.inlineRequests, loaded: isTokenizerLoaded('p50k_base') }));
+          service.dispose();
+        });`;
+      const run = spawnSync(process.execPath, ['-r', path.join(__dirname, '../../scripts/ts-register.js'), '-e', script], { encoding: 'utf8' });
+      assert.equal(run.status, 0, run.stderr);
+      assert.deepEqual(JSON.parse(run.stdout), { count: encode('Ala ma kota', 'p50k_base').length, worker: 1, inline: 0, loaded: false });
     });
 
     it('answers only the latest of requests with the same key', async () => {
