@@ -9,7 +9,7 @@
 // nothing, and one entirely before it shifts it (the tokens are those of the overlaid text alone).
 
 import * as vscode from 'vscode';
-import { tokenBytes, utf8Text, type TokenizerName } from '../engine/tokenizer';
+import { utf8Text, type TokenizerName } from '../engine/tokenizer';
 import type { TokensConfig } from '../config';
 import {
   layoutWindow,
@@ -24,6 +24,7 @@ import {
 } from './tokenLayout';
 import {
   resolveEncoding,
+  tableTokenBytes,
   type EncodingSetting,
   type ModelVocabulary,
   type ResolvedEncoding,
@@ -358,8 +359,10 @@ export class TokenOverlay implements vscode.Disposable {
     if (offset < 0 || offset > s.text.length) return undefined;
     const indices = tokensAt(s.table, offset);
     if (indices.length === 0) return undefined;
+    // The tokens' bytes come from the text itself, so a hover never loads the encoding's tables on this thread.
+    const encoded = new TextEncoder().encode(s.text);
     const tokens: HoverToken[] = indices.map((i) => {
-      const bytes = tokenBytes(s.table.ids[i], s.table.tokenizer);
+      const bytes = tableTokenBytes(s.table, encoded, i);
       return { index: i, id: s.table.ids[i], bytes, complete: utf8Text(bytes) !== undefined, modelId: s.modelIds?.[i] };
     });
     const markdown = new vscode.MarkdownString(hoverMarkdown(tokens, s.table.ids.length, s.encoding.label, s.table.tokenizer));

@@ -23,6 +23,17 @@ export interface TokenTable {
    * character, and the token that finishes it gets an empty range right after). */
   starts: Uint32Array;
   ends: Uint32Array;
+  /** Where each token's bytes start in the UTF-8 encoding of the text (n + 1 entries, the last one the total),
+   * so a token's bytes can be read from the text without the encoding's tables. */
+  byteStarts: Uint32Array;
+}
+
+const utf8 = new TextEncoder();
+
+/** The bytes of token `i` of a table made from `text`: its slice of the text's UTF-8 encoding. */
+export function tableTokenBytes(table: TokenTable, text: string | Uint8Array, i: number): Uint8Array {
+  const encoded = typeof text === 'string' ? utf8.encode(text) : text;
+  return encoded.subarray(table.byteStarts[i], table.byteStarts[i + 1]);
 }
 
 export interface TextStats {
@@ -55,6 +66,8 @@ export function tokenTable(text: string, tokenizer: TokenizerName): TokenTable {
   const ids = new Uint32Array(n);
   const starts = new Uint32Array(n);
   const ends = new Uint32Array(n);
+  const byteStarts = new Uint32Array(n + 1);
+  let byte = 0;
   let cache = byteLengths.get(tokenizer);
   if (!cache) byteLengths.set(tokenizer, (cache = new Map()));
   // Walk the text in step with the tokens' bytes: `pos` is the first character not wholly consumed yet,
@@ -84,6 +97,8 @@ export function tokenTable(text: string, tokenizer: TokenizerName): TokenTable {
     ids[i] = id;
     starts[i] = used === 0 ? pos : pos + units;
     let remaining = tokenizer === 'char' ? width - used : tokenByteLength(id, tokenizer, cache);
+    byteStarts[i] = byte;
+    byte += remaining;
     while (remaining > 0 && pos < text.length) {
       const left = width - used;
       if (remaining >= left) {
@@ -98,7 +113,8 @@ export function tokenTable(text: string, tokenizer: TokenizerName): TokenTable {
     }
     ends[i] = used === 0 ? pos : pos + units;
   }
-  return { tokenizer, ids, starts, ends };
+  byteStarts[n] = byte;
+  return { tokenizer, ids, starts, ends, byteStarts };
 }
 
 function isLowSurrogate(unit: number): boolean {
@@ -168,8 +184,8 @@ export function handleRequest(request: WorkerRequest): WorkerResponse {
 /** The buffers of a response, handed over to the receiving thread instead of copied. */
 export function transferList(response: WorkerResponse): ArrayBuffer[] {
   if (!response.ok || !response.table) return [];
-  const { ids, starts, ends } = response.table;
-  return [ids.buffer as ArrayBuffer, starts.buffer as ArrayBuffer, ends.buffer as ArrayBuffer];
+  const { ids, starts, ends, byteStarts } = response.table;
+  return [ids.buffer as ArrayBuffer, starts.buffer as ArrayBuffer, ends.buffer as ArrayBuffer, byteStarts.buffer as ArrayBuffer];
 }
 
 /** Thrown (as a rejection) for a request that a newer one with the same key replaced before it ran. */

@@ -13,6 +13,7 @@ import {
   ModelVocabulary,
   resolveEncoding,
   textStats,
+  tableTokenBytes,
   tokenTable,
   TokenizeService,
 } from '../../src/features/tokenizeService';
@@ -218,6 +219,8 @@ describe('tokenTable', () => {
           [pieces.map((p) => p.start), pieces.map((p) => p.end)],
           JSON.stringify(text),
         );
+        // each token's bytes, read from the text's UTF-8 (what the hover shows), are the encoding's own
+        pieces.forEach((p, i) => assert.deepEqual(tableTokenBytes(table, text, i), p.bytes, `${JSON.stringify(text)} token ${i}`));
       }
     }
   });
