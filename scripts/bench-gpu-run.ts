@@ -44,6 +44,8 @@ export interface BenchRunResult {
   tokensPerSecond?: number;
   loss?: number;
   params?: number;
+  /** Where AdamW ran (Trainer.optimizerPath). */
+  optimizer?: string;
   errors?: string[];
 }
 
@@ -112,6 +114,7 @@ async function main(options: BenchRunOptions): Promise<void> {
   const config = { ...PRESETS[preset], vocabSize: vocab.size };
   const params = model.parameterCounts().total;
   const errors = [...webgpuErrors()];
+  const optimizer = trainer.optimizerPath;
   trainer.dispose();
   model.dispose();
   emit({
@@ -128,6 +131,7 @@ async function main(options: BenchRunOptions): Promise<void> {
     tokensPerSecond: software ? undefined : (done * batch * T) / seconds,
     loss,
     params,
+    optimizer,
     ...(errors.length ? { errors } : {}),
   });
 }

@@ -19,6 +19,7 @@
 //          --budget S (seconds of timed steps per backend, default 120; at least one step runs)
 //          --timeout S (per backend process, default 900)  --backends tensorflow,webgpu,wasm,cpu
 //          --corpus FILE  --json FILE (write the results)  --no-torch  --torch-cpu (PyTorch on the CPU too)
+//          --runner FILE (a bundled bench-gpu-run.js, run with plain node: what `npm run pack:device` packs)
 
 import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -47,6 +48,7 @@ function parseArgs(argv) {
     json: undefined,
     torch: true,
     torchCpu: false,
+    runner: undefined,
   };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
@@ -65,8 +67,9 @@ function parseArgs(argv) {
     else if (arg === '--json') o.json = path.resolve(value());
     else if (arg === '--no-torch') o.torch = false;
     else if (arg === '--torch-cpu') o.torchCpu = true;
+    else if (arg === '--runner') o.runner = path.resolve(value());
     else if (arg === '--help' || arg === '-h') {
-      console.log(fs.readFileSync(fileURLToPath(import.meta.url), 'utf8').split('\n').slice(1, 22).map((l) => l.replace(/^\/\/ ?/, '')).join('\n'));
+      console.log(fs.readFileSync(fileURLToPath(import.meta.url), 'utf8').split('\n').slice(1, 23).map((l) => l.replace(/^\/\/ ?/, '')).join('\n'));
       process.exit(0);
     } else throw new Error(`unknown option ${arg}`);
   }
@@ -75,6 +78,7 @@ function parseArgs(argv) {
     if (!(Number.isFinite(o[k]) && o[k] >= (k === 'warmup' ? 0 : 1))) throw new Error(`--${k} must be a number ≥ ${k === 'warmup' ? 0 : 1}`);
   }
   if (!fs.existsSync(o.corpus)) throw new Error(`corpus not found: ${o.corpus}`);
+  if (o.runner && !fs.existsSync(o.runner)) throw new Error(`runner not found: ${o.runner}`);
   return o;
 }
 
@@ -120,7 +124,8 @@ function lastJson(text) {
 async function benchBackend(backend, o, { env = process.env, software = 'skip' } = {}) {
   const options = { backend, preset: o.preset, batch: o.batch, steps: o.steps, warmup: o.warmup, budgetSeconds: o.budget, corpus: o.corpus, software };
   const started = Date.now();
-  const r = await run(process.execPath, ['-r', './scripts/ts-register.js', 'scripts/bench-gpu-run.ts', JSON.stringify(options)], { env, timeoutS: o.timeout });
+  const runner = o.runner ? [o.runner] : ['-r', './scripts/ts-register.js', 'scripts/bench-gpu-run.ts'];
+  const r = await run(process.execPath, [...runner, JSON.stringify(options)], { env, timeoutS: o.timeout });
   const result = lastJson(r.stdout);
   if (result) return result;
   const seconds = ((Date.now() - started) / 1000).toFixed(0);
@@ -168,13 +173,14 @@ async function benchTorch(o, device) {
 const fmt = (n) => (n === undefined ? '' : n >= 100 ? Math.round(n).toLocaleString('en-US') : n.toFixed(1));
 
 function table(rows) {
-  const header = ['backend', 'device', 'tokens/s', 'steps', 'warm-up s', 'note'];
+  const header = ['backend', 'device', 'tokens/s', 'steps', 'warm-up s', 'AdamW', 'note'];
   const cells = rows.map((r) => [
     r.backend,
     r.device ?? '-',
     fmt(r.tokensPerSecond),
     r.steps !== undefined && r.status !== 'checked' ? String(r.steps) : '',
     r.warmupSeconds !== undefined ? r.warmupSeconds.toFixed(1) : '',
+    r.optimizer ?? '',
     r.status === 'ok' ? (r.errors ? `WebGPU errors: ${r.errors[0]}` : '') : r.status === 'checked' ? `software adapter, not timed (tiny preset ran, loss ${r.loss?.toFixed(3)})` : r.reason ?? r.status,
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i].length)));

@@ -38,6 +38,8 @@ export interface ParityResult {
   /** Every parameter after two Trainer steps (AdamW, clipping) on the same batch. */
   trained: Record<string, number[]>;
   trainLosses: number[];
+  /** Where the Trainer's AdamW ran (Trainer.optimizerPath). */
+  optimizerPath: string;
   /** WebGPU device errors (validation, out of memory): they drop work silently. */
   errors: string[];
   ms: number;
@@ -109,6 +111,66 @@ async function greedy(model: GPT, vocab: Vocabulary, prompt: number[], n: number
   return { tokens: generated, margins, generatedWith: 'generate.ts' };
 }
 
+/**
+ * max |a - b| / max(‖b‖∞, floor): relative to the size of the reference tensor, with a floor for
+ * tensors that are zero in exact arithmetic (the gradient of the key biases: softmax is invariant to
+ * a shift of a whole row of scores, so both backends return rounding noise of ~1e-9 there).
+ */
+export function relativeError(a: number[], b: number[], floor: number): number {
+  if (a.length !== b.length) throw new Error(`lengths differ: ${a.length} and ${b.length}`);
+  let diff = 0;
+  let scale = 0;
+  for (let i = 0; i < a.length; i++) {
+    if (!Number.isFinite(a[i])) return Infinity;
+    diff = Math.max(diff, Math.abs(a[i] - b[i]));
+    scale = Math.max(scale, Math.abs(b[i]));
+  }
+  return diff / Math.max(scale, floor);
+}
+
+export interface NamedError {
+  name: string;
+  error: number;
+}
+
+/** How far one side is from the reference, measure by measure (the test and `parity-report` use this). */
+export interface ParityComparison {
+  loss: number;
+  /** Every gradient, against max(its own largest entry, 1e-3 × the largest entry of all gradients). */
+  gradients: NamedError[];
+  /** The worst gradient among those not zero in exact arithmetic. */
+  worstGradient: NamedError;
+  logits: number;
+  /** Per Trainer step, the loss's relative error. */
+  trainLosses: number[];
+  /** Every parameter after the two Trainer steps, but the ones left out (below). */
+  trained: NamedError[];
+  /** Parameters whose gradient is zero in exact arithmetic (the key biases): Adam divides their rounding
+   *  noise by its own magnitude, so each backend moves them by ±lr in its own direction. */
+  trainedLeftOut: string[];
+  sameTokens: boolean;
+}
+
+export function compareParity(side: ParityResult, reference: ParityResult): ParityComparison {
+  const names = Object.keys(reference.grads).sort();
+  const peak = (values: number[]) => values.reduce((m, v) => Math.max(m, Math.abs(v)), 0);
+  const largest = Math.max(...names.map((n) => peak(reference.grads[n])));
+  const isNoise = (n: string) => peak(reference.grads[n]) < 1e-6 * largest;
+  const gradients = names.map((n) => ({ name: n, error: relativeError(side.grads[n] ?? [], reference.grads[n], 1e-3 * largest) }));
+  const worstGradient = gradients.filter((e) => !isNoise(e.name)).reduce((a, b) => (b.error > a.error ? b : a));
+  const kept = Object.keys(reference.trained).filter((n) => !isNoise(n));
+  return {
+    loss: Math.abs(side.loss - reference.loss) / Math.abs(reference.loss),
+    gradients,
+    worstGradient,
+    logits: relativeError(side.logits, reference.logits, 1e-6),
+    trainLosses: reference.trainLosses.map((l, i) => Math.abs((side.trainLosses[i] ?? NaN) - l) / Math.abs(l)),
+    trained: kept.map((n) => ({ name: n, error: relativeError(side.trained[n] ?? [], reference.trained[n], 1e-6) })),
+    trainedLeftOut: Object.keys(reference.trained).filter(isNoise),
+    sameTokens: side.tokens.length === reference.tokens.length && side.tokens.every((t, i) => t === reference.tokens[i]),
+  };
+}
+
 export async function runParity(backend: BackendName): Promise<ParityResult> {
   const report = await initBackend(backend);
   if (tf.getBackend() !== backend) throw new Error(`asked for ${backend}, running on ${tf.getBackend()}`);
@@ -158,6 +220,7 @@ export async function runParity(backend: BackendName): Promise<ParityResult> {
   );
   const trainLosses: number[] = [];
   for (let i = 0; i < 2; i++) trainLosses.push((await trainer.trainStep()).loss);
+  const optimizerPath = trainer.optimizerPath;
   trainer.dispose();
   const trained: Record<string, number[]> = {};
   for (const [name, variable] of model.params) trained[name] = await values(variable);
@@ -171,12 +234,14 @@ export async function runParity(backend: BackendName): Promise<ParityResult> {
     ...generation,
     trained,
     trainLosses,
+    optimizerPath,
     errors: [...webgpuErrors()],
     ms: Date.now() - started,
   };
 }
 
-if (require.main === module) {
+// (the file name too: in the parity-report bundle this module is part of the main module)
+if (require.main === module && /backendParity\.child/.test(process.argv[1] ?? '')) {
   const [backend, out] = process.argv.slice(2);
   runParity(backend as BackendName)
     .then((result) => {

@@ -14,7 +14,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { describeAdapter } from '../../src/engine/backends/webgpu';
-import type { ParityResult } from './backendParity.child';
+import { compareParity, type ParityComparison, type ParityResult } from './backendParity.child';
 
 const root = path.resolve(__dirname, '..', '..');
 const child = path.join(__dirname, 'backendParity.child.ts');
@@ -81,33 +81,18 @@ function runChild(backend: string, env: NodeJS.ProcessEnv, dir: string): Promise
   });
 }
 
-/**
- * max |a - b| / max(‖b‖∞, floor): relative to the size of the reference tensor, with a floor for
- * tensors that are zero in exact arithmetic (the gradient of the key biases: softmax is invariant to
- * a shift of a whole row of scores, so both backends return rounding noise of ~1e-9 there).
- */
-function relativeError(a: number[], b: number[], floor: number): number {
-  assert.strictEqual(a.length, b.length, 'lengths differ');
-  let diff = 0;
-  let scale = 0;
-  for (let i = 0; i < a.length; i++) {
-    if (!Number.isFinite(a[i])) return Infinity;
-    diff = Math.max(diff, Math.abs(a[i] - b[i]));
-    scale = Math.max(scale, Math.abs(b[i]));
-  }
-  return diff / Math.max(scale, floor);
-}
-
 describe('backend parity: webgpu computes what cpu computes', function () {
   this.timeout(240_000);
   let cpu: ParityResult;
   let gpu: ParityResult;
+  let diff: ParityComparison;
 
   before(async function () {
     const env = webgpuEnvironment(); // throws with the apt packages to install
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lmx-parity-'));
     try {
       [cpu, gpu] = await Promise.all([runChild('cpu', { ...process.env }, dir), runChild('webgpu', env, dir)]);
+      diff = compareParity(gpu, cpu);
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
       if (env.XDG_RUNTIME_DIR && env.XDG_RUNTIME_DIR !== process.env.XDG_RUNTIME_DIR) fs.rmSync(env.XDG_RUNTIME_DIR, { recursive: true, force: true });
@@ -125,46 +110,34 @@ describe('backend parity: webgpu computes what cpu computes', function () {
   });
 
   it('gives the same loss and the same gradient for every parameter', () => {
-    const lossError = Math.abs(gpu.loss - cpu.loss) / Math.abs(cpu.loss);
-    assert.ok(lossError < TOLERANCE, `loss: webgpu ${gpu.loss}, cpu ${cpu.loss} (relative error ${lossError})`);
+    assert.ok(diff.loss < TOLERANCE, `loss: webgpu ${gpu.loss}, cpu ${cpu.loss} (relative error ${diff.loss})`);
     const names = Object.keys(cpu.grads).sort();
     assert.deepStrictEqual(Object.keys(gpu.grads).sort(), names, 'the same parameters have gradients');
     assert.ok(names.length >= 10, `only ${names.length} gradients`);
-    const largest = Math.max(...names.map((n) => Math.max(...cpu.grads[n].map(Math.abs))));
-    const errors = names.map((n) => ({ name: n, error: relativeError(gpu.grads[n], cpu.grads[n], 1e-3 * largest) }));
-    // the worst over the gradients that are not zero in exact arithmetic (those are measured against the floor)
-    const worst = errors
-      .filter((e) => Math.max(...cpu.grads[e.name].map(Math.abs)) >= 1e-6 * largest)
-      .reduce((a, b) => (b.error > a.error ? b : a));
-    const bad = errors.filter((e) => !(e.error < TOLERANCE));
+    const bad = diff.gradients.filter((e) => !(e.error < TOLERANCE));
     assert.deepStrictEqual(bad, [], `gradients differ beyond ${TOLERANCE}: ${bad.map((e) => `${e.name} ${e.error.toExponential(2)}`).join(', ')}`);
+    const all = Math.max(...diff.gradients.map((e) => e.error));
     console.log(
-      `      webgpu (${gpu.device}) vs cpu: loss ${lossError.toExponential(2)}, worst gradient ${worst.name} ${worst.error.toExponential(2)} ` +
-        `(${names.length} tensors; all, zero ones against 1e-3 × the largest: ${Math.max(...errors.map((e) => e.error)).toExponential(2)}); ` +
-        `${(gpu.ms / 1000).toFixed(1)} s vs ${(cpu.ms / 1000).toFixed(1)} s`,
+      `      webgpu (${gpu.device}) vs cpu: loss ${diff.loss.toExponential(2)}, worst gradient ${diff.worstGradient.name} ` +
+        `${diff.worstGradient.error.toExponential(2)} (${names.length} tensors; all, zero ones against 1e-3 × the largest: ` +
+        `${all.toExponential(2)}); ${(gpu.ms / 1000).toFixed(1)} s vs ${(cpu.ms / 1000).toFixed(1)} s`,
     );
   });
 
   it('gives the same logits', () => {
-    const error = relativeError(gpu.logits, cpu.logits, 1e-6);
-    assert.ok(error < TOLERANCE, `logits relative error ${error}`);
+    assert.ok(diff.logits < TOLERANCE, `logits relative error ${diff.logits}`);
   });
 
-  it('takes the same two AdamW steps in the Trainer', () => {
+  it('takes the same two AdamW steps in the Trainer (fused shaders on webgpu, JavaScript on cpu)', () => {
+    assert.strictEqual(gpu.optimizerPath, 'webgpu');
+    assert.strictEqual(cpu.optimizerPath, 'js');
     assert.strictEqual(gpu.trainLosses.length, 2);
-    gpu.trainLosses.forEach((l, i) => {
-      const error = Math.abs(l - cpu.trainLosses[i]) / Math.abs(cpu.trainLosses[i]);
-      assert.ok(error < TOLERANCE, `step ${i + 1} loss: webgpu ${l}, cpu ${cpu.trainLosses[i]}`);
+    diff.trainLosses.forEach((error, i) => {
+      assert.ok(error < TOLERANCE, `step ${i + 1} loss: webgpu ${gpu.trainLosses[i]}, cpu ${cpu.trainLosses[i]}`);
     });
-    // Parameters whose gradient is zero in exact arithmetic (the key biases) are left out: Adam divides
-    // their rounding noise by its own magnitude, so each backend moves them by ±lr in its own direction.
-    const largest = Math.max(...Object.values(cpu.grads).map((g) => Math.max(...g.map(Math.abs))));
-    const noise = (n: string) => Math.max(...cpu.grads[n].map(Math.abs)) < 1e-6 * largest;
-    const compared = Object.keys(cpu.trained).filter((n) => !noise(n));
-    assert.ok(compared.length >= Object.keys(cpu.trained).length - 2 * 2, 'at most the key biases are left out');
-    const bad = compared
-      .map((n) => ({ name: n, error: relativeError(gpu.trained[n], cpu.trained[n], 1e-6) }))
-      .filter((e) => !(e.error < TOLERANCE));
+    assert.ok(diff.trainedLeftOut.length <= 2 * 2, `at most the key biases are left out, not ${diff.trainedLeftOut.join(', ')}`);
+    assert.ok(diff.trained.length >= 10);
+    const bad = diff.trained.filter((e) => !(e.error < TOLERANCE));
     assert.deepStrictEqual(bad, [], `parameters after two steps differ: ${bad.map((e) => `${e.name} ${e.error.toExponential(2)}`).join(', ')}`);
   });
 

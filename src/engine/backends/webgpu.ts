@@ -18,6 +18,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import * as tf from '@tensorflow/tfjs-core';
+import { setWebGPUUtil } from './webgpuOptimizer';
 
 /** What Dawn reports about the adapter it picked (GPUAdapterInfo). */
 export interface GpuAdapterDescription {
@@ -257,6 +258,7 @@ export async function probeWebGPU(): Promise<WebGPUProbe> {
 // TensorFlow.js
 
 interface WebGPUBackendModule {
+  webgpu_util: Parameters<typeof setWebGPUUtil>[0];
   WebGPUBackend: (new (device: unknown, adapterInfo?: unknown) => tf.KernelBackend) & {
     prototype: { readSync(dataId: object): unknown; tensorMap?: unknown };
   };
@@ -296,6 +298,7 @@ function loadBackendModule(): WebGPUBackendModule {
   } catch (error) {
     throw new WebGPUUnavailableError(`@tensorflow/tfjs-backend-webgpu failed to load: ${messageOf(error)}`);
   }
+  setWebGPUUtil(backendModule.webgpu_util); // for the Trainer's fused AdamW (webgpuOptimizer.ts)
   return backendModule;
 }
 
