@@ -26,12 +26,16 @@ export interface BenchRunOptions {
   warmup: number;
   budgetSeconds: number;
   corpus: string;
-  /** What to do on a software adapter: 'skip' (report it, time nothing) or 'check' (tiny run, not timed). */
-  software: 'skip' | 'check';
+  /**
+   * What to do on a software adapter: 'skip' (report it, time nothing), 'check' (tiny run, not timed) or
+   * 'host' (on Dawn's Null backend, LMX_DAWN_BACKEND=null: the CPU's time per step for the preset's
+   * model, 8 tokens a step, since nothing runs on a device).
+   */
+  software: 'skip' | 'check' | 'host';
 }
 
 export interface BenchRunResult {
-  status: 'ok' | 'unavailable' | 'software' | 'checked';
+  status: 'ok' | 'unavailable' | 'software' | 'checked' | 'host';
   backend: string;
   device: string;
   reason?: string;
@@ -46,6 +50,10 @@ export interface BenchRunResult {
   params?: number;
   /** Where AdamW ran (Trainer.optimizerPath). */
   optimizer?: string;
+  /** webgpu: GPU programs dispatched per training step. */
+  dispatchesPerStep?: number;
+  /** 'host' runs: the median CPU time of a step, milliseconds. */
+  hostMsPerStep?: number;
   errors?: string[];
 }
 
@@ -76,14 +84,22 @@ async function main(options: BenchRunOptions): Promise<void> {
   const adapter = webgpuAdapter();
   const software = options.backend === 'webgpu' && adapter?.software === true;
   if (adapter && options.backend === 'webgpu') device = adapter.name;
-  if (software) {
-    if (options.software === 'skip') emit({ status: 'software', backend: 'webgpu', device, reason: 'software adapter, not timed' });
+  const host = software && options.software === 'host';
+  if (software && options.software === 'skip') emit({ status: 'software', backend: 'webgpu', device, reason: 'software adapter, not timed' });
+  if (software && !host) {
     // a correctness check, not a measurement: the smallest model, two steps
     preset = 'tiny';
     batch = 4;
     steps = 1;
     warmup = 1;
   }
+  if (host) {
+    // the preset's model with 8 tokens a step: what the CPU spends does not depend on the tensors' sizes
+    batch = 1;
+    steps = Math.max(steps, 20);
+    warmup = Math.max(warmup, 3);
+  }
+  const dispatches = countDispatches();
 
   const text = fs.readFileSync(options.corpus, 'utf8');
   const vocab = Vocabulary.build([encode(text, 'char')], 'char');
@@ -96,8 +112,9 @@ async function main(options: BenchRunOptions): Promise<void> {
     evalInterval: 0,
     warmupSteps: 10,
     seed: 1337,
+    ...(host ? { blockSize: 8 } : {}),
   });
-  const T = model.config.contextLength;
+  const T = host ? 8 : model.config.contextLength;
 
   let loss = NaN;
   const w0 = performance.now();
@@ -105,12 +122,17 @@ async function main(options: BenchRunOptions): Promise<void> {
   const warmupSeconds = (performance.now() - w0) / 1000;
 
   let done = 0;
+  const stepMs: number[] = [];
+  dispatches.reset();
   const t0 = performance.now();
   while (done < steps && (done === 0 || performance.now() - t0 < options.budgetSeconds * 1000)) {
+    const s0 = performance.now();
     loss = (await trainer.trainStep()).loss; // trainStep reads the loss back: each step is complete here
+    stepMs.push(performance.now() - s0);
     done++;
   }
   const seconds = (performance.now() - t0) / 1000;
+  const dispatchesPerStep = dispatches.count() / done;
   const config = { ...PRESETS[preset], vocabSize: vocab.size };
   const params = model.parameterCounts().total;
   const errors = [...webgpuErrors()];
@@ -118,10 +140,12 @@ async function main(options: BenchRunOptions): Promise<void> {
   trainer.dispose();
   model.dispose();
   emit({
-    status: software ? 'checked' : 'ok',
+    status: host ? 'host' : software ? 'checked' : 'ok',
     backend: options.backend,
     device,
-    ...(software ? { reason: 'software adapter, not timed' } : {}),
+    ...(software && !host ? { reason: 'software adapter, not timed' } : {}),
+    ...(host ? { hostMsPerStep: stepMs.sort((a, b) => a - b)[stepMs.length >> 1] } : {}),
+    ...(options.backend === 'webgpu' ? { dispatchesPerStep } : {}),
     preset,
     config,
     batch,
@@ -134,6 +158,20 @@ async function main(options: BenchRunOptions): Promise<void> {
     optimizer,
     ...(errors.length ? { errors } : {}),
   });
+}
+
+/** Counts the programs the webgpu backend dispatches (every kernel goes through runWebGPUProgram). */
+function countDispatches(): { reset(): void; count(): number } {
+  let count = 0;
+  const backend = tf.backend() as { runWebGPUProgram?: (...args: unknown[]) => unknown };
+  const run = backend.runWebGPUProgram;
+  if (tf.getBackend() === 'webgpu' && run) {
+    backend.runWebGPUProgram = (...args: unknown[]) => {
+      count++;
+      return run.apply(backend, args);
+    };
+  }
+  return { reset: () => (count = 0), count: () => count };
 }
 
 if (require.main === module) {

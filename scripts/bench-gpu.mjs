@@ -139,11 +139,30 @@ async function benchBackend(backend, o, { env = process.env, software = 'skip' }
   return { status: r.timedOut ? 'timeout' : 'failed', backend, device: '-', reason, wasmHeap };
 }
 
-function linuxSwiftShaderEnv() {
-  if (process.platform !== 'linux' || process.env.VK_ICD_FILENAMES || !fs.existsSync(SWIFTSHADER_ICD)) return undefined;
+/** The environment of a webgpu child with its own runtime directory (the Vulkan loader wants one). */
+function webgpuEnv(extra) {
   const runtimeDir = fs.mkdtempSync(path.join(os.tmpdir(), 'lmx-xdg-'));
   fs.chmodSync(runtimeDir, 0o700);
-  return { ...process.env, VK_ICD_FILENAMES: SWIFTSHADER_ICD, XDG_RUNTIME_DIR: runtimeDir };
+  return { ...process.env, ...extra, XDG_RUNTIME_DIR: runtimeDir };
+}
+
+function linuxSwiftShaderEnv() {
+  if (process.platform !== 'linux' || process.env.VK_ICD_FILENAMES || !fs.existsSync(SWIFTSHADER_ICD)) return undefined;
+  return webgpuEnv({ VK_ICD_FILENAMES: SWIFTSHADER_ICD });
+}
+
+/**
+ * The CPU's share of a webgpu step, on Dawn's Null backend (every WebGPU call validated and recorded,
+ * nothing run): a GPU step cannot take less, whatever the GPU. Needs no GPU, so it runs everywhere.
+ */
+async function benchHostShare(o) {
+  const env = webgpuEnv({ LMX_DAWN_BACKEND: 'null' });
+  try {
+    const result = await benchBackend('webgpu', o, { env, software: 'host' });
+    return { ...result, backend: 'webgpu (CPU share)', ceilingBatch: o.batch };
+  } finally {
+    fs.rmSync(env.XDG_RUNTIME_DIR, { recursive: true, force: true });
+  }
 }
 
 /** python3 with torch: { ok, cuda, version, gpu } or { ok: false, reason }. */
@@ -172,6 +191,16 @@ async function benchTorch(o, device) {
 
 const fmt = (n) => (n === undefined ? '' : n >= 100 ? Math.round(n).toLocaleString('en-US') : n.toFixed(1));
 
+/** One line for a result: its speed, or what it measured instead, or why it did not run. */
+function describe(r) {
+  if (r.tokensPerSecond !== undefined) return `${fmt(r.tokensPerSecond)} tokens/s on ${r.device}${r.dispatchesPerStep ? `, ${Math.round(r.dispatchesPerStep)} dispatches a step` : ''}`;
+  if (r.status === 'host') {
+    const tokens = r.ceilingBatch * r.config.contextLength;
+    return `${r.hostMsPerStep.toFixed(1)} ms of CPU a step, ${Math.round(r.dispatchesPerStep)} dispatches: at most ${fmt((tokens / r.hostMsPerStep) * 1000)} tokens/s at batch ${r.ceilingBatch}`;
+  }
+  return r.reason ?? '';
+}
+
 function table(rows) {
   const header = ['backend', 'device', 'tokens/s', 'steps', 'warm-up s', 'AdamW', 'note'];
   const cells = rows.map((r) => [
@@ -181,7 +210,7 @@ function table(rows) {
     r.steps !== undefined && r.status !== 'checked' ? String(r.steps) : '',
     r.warmupSeconds !== undefined ? r.warmupSeconds.toFixed(1) : '',
     r.optimizer ?? '',
-    r.status === 'ok' ? (r.errors ? `WebGPU errors: ${r.errors[0]}` : '') : r.status === 'checked' ? `software adapter, not timed (tiny preset ran, loss ${r.loss?.toFixed(3)})` : r.reason ?? r.status,
+    r.status === 'ok' ? (r.errors ? `WebGPU errors: ${r.errors[0]}` : r.dispatchesPerStep ? `${Math.round(r.dispatchesPerStep)} dispatches a step` : '') : r.status === 'host' ? describe(r) : r.status === 'checked' ? `software adapter, not timed (tiny preset ran, loss ${r.loss?.toFixed(3)})` : r.reason ?? r.status,
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i].length)));
   const line = (c) => c.map((s, i) => (i === c.length - 1 ? s : i === 2 ? s.padStart(widths[i]) : s.padEnd(widths[i]))).join('  ').trimEnd();
@@ -217,6 +246,12 @@ async function main() {
         fs.rmSync(env.XDG_RUNTIME_DIR, { recursive: true, force: true });
       }
     }
+    if (backend === 'webgpu') {
+      rows.push(result);
+      console.log(`  ${result.status}: ${describe(result)}`);
+      console.log(`\n→ webgpu's CPU share (Dawn's Null backend: recorded, not run)`);
+      result = await benchHostShare(o);
+    }
     if (result.wasmHeap && o.batch > 8) {
       // the configuration does not fit in wasm's 4 GB heap: measure the same model at batch 8 instead
       rows.push(result);
@@ -224,7 +259,7 @@ async function main() {
       result = { ...(await benchBackend(backend, { ...o, batch: 8 })), backend: `${backend} (batch 8)` };
     }
     rows.push(result);
-    console.log(`  ${result.status}: ${result.tokensPerSecond !== undefined ? `${fmt(result.tokensPerSecond)} tokens/s on ${result.device}` : result.reason ?? ''}`);
+    console.log(`  ${result.status}: ${describe(result)}`);
   }
 
   let torch = { ok: false, reason: 'skipped (--no-torch)' };

@@ -1,6 +1,6 @@
 // The backend-parity check of test/unit/backendParity.test.ts as a report, for a machine with a real GPU
 // (the test itself always runs WebGPU on SwiftShader on Linux, so that CI and every developer get the
-// same result). Runs one training step, the logits, two Trainer (AdamW) steps and a greedy generation on
+// same result). Runs one training step, the logits, three Trainer (AdamW) steps (the third resumed from a snapshot) and a greedy generation on
 // `webgpu` — whatever adapter Dawn finds — and on `cpu`, each in its own process, and prints the relative
 // errors. Exit code 0 when every one is under 1e-3 and the tokens are the same.
 //
@@ -49,13 +49,13 @@ async function report(args: string[]): Promise<number> {
     const worstTrained = d.trained.reduce((a, b) => (b.error > a.error ? b : a));
     const worstAll = Math.max(...d.gradients.map((g) => g.error));
     const ok =
-      [d.loss, worstAll, d.logits, ...d.trainLosses, worstTrained.error].every((x) => x < TOLERANCE) && d.sameTokens && gpu.errors.length === 0;
+      [d.loss, worstAll, d.logits, ...d.trainLosses, ...d.gradNorms, worstTrained.error].every((x) => x < TOLERANCE) && d.sameTokens && gpu.errors.length === 0;
     const lines = [
       `backend parity: webgpu (${gpu.device}) against cpu, relative errors (limit ${TOLERANCE})`,
       `  loss                  ${e(d.loss)}`,
       `  gradients             worst ${d.worstGradient.name} ${e(d.worstGradient.error)} (${d.gradients.length} tensors; with the zero ones: ${e(worstAll)})`,
       `  logits                ${e(d.logits)}`,
-      `  2 AdamW steps         losses ${d.trainLosses.map(e).join(', ')}; worst parameter ${worstTrained.name} ${e(worstTrained.error)} (AdamW on ${gpu.optimizerPath})`,
+      `  3 AdamW steps         losses ${d.trainLosses.map(e).join(', ')}; gradient norms ${d.gradNorms.map(e).join(', ')}; worst parameter ${worstTrained.name} ${e(worstTrained.error)} (AdamW on ${gpu.optimizerPath})`,
       `  greedy tokens         ${d.sameTokens ? `the same ${cpu.tokens.length}` : `DIFFERENT: webgpu [${gpu.tokens}], cpu [${cpu.tokens}]`}`,
       `  WebGPU device errors  ${gpu.errors.length ? gpu.errors.join(' | ') : 'none'}`,
       `  time                  webgpu ${(gpu.ms / 1000).toFixed(1)} s, cpu ${(cpu.ms / 1000).toFixed(1)} s`,

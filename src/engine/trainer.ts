@@ -7,7 +7,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { GPT } from './model';
 import { Rng, type RngState } from './rng';
 import { nativeOptimizerKernels } from './backends/native';
-import { webgpuOptimizerKernels } from './backends/webgpuOptimizer';
+import { webgpuKernels } from './backends/webgpuKernels';
 
 /** Where batches come from; Corpus implements it. */
 export interface BatchSource {
@@ -182,7 +182,10 @@ export class Trainer {
     if (state) checkState(state, shapes);
     const moments = state ? { m: this.names.map((n) => momentOf(state, 'm', n)!), v: this.names.map((n) => momentOf(state, 'v', n)!) } : undefined;
     const where = this.options.optimizer === 'auto' ? (DEVICE_BACKENDS.has(tf.getBackend()) ? 'tf' : 'js') : this.options.optimizer;
-    this.optimizer = where === 'tf' ? new TensorAdamW(this.vars, decay, moments) : new HostAdamW(this.vars, decay, moments);
+    this.optimizer =
+      where === 'js' ? new HostAdamW(this.vars, decay, moments)
+      : webgpuKernels() ? new WebGPUAdamW(this.vars, decay, moments)
+      : new TensorAdamW(this.vars, decay, moments);
     this.step = state?.step ?? 0;
     this.rng = state?.rngState ? Rng.fromState(state.rngState) : new Rng(this.options.seed);
     this.tokensSeen = state?.tokensSeen ?? 0;
@@ -466,7 +469,7 @@ class TensorAdamW implements AdamW {
   }
 
   path(): AdamWPath {
-    return webgpuOptimizerKernels() ? 'webgpu' : 'tf';
+    return 'tf';
   }
 
   async update(grads: (tf.Tensor | undefined)[], s: AdamWStep): Promise<number> {
@@ -474,52 +477,28 @@ class TensorAdamW implements AdamW {
       const present = grads.filter((t): t is tf.Tensor => t !== undefined);
       const norm = tf.sqrt(tf.addN(present.map((gi) => tf.sum(tf.square(gi)))));
       const scale = s.gradClip > 0 ? tf.minimum(1, tf.div(s.gradClip, tf.add(norm, 1e-6))) : tf.scalar(1);
-      const stepSize = s.lr / (1 - Math.pow(s.beta1, s.t));
-      const invSqrtBc2 = 1 / Math.sqrt(1 - Math.pow(s.beta2, s.t));
-      const keep = 1 - s.lr * s.weightDecay;
-      // on webgpu, three fused shaders per parameter instead of ~15 kernels (webgpuOptimizer.ts)
-      const fused = webgpuOptimizerKernels();
-      if (fused) {
-        grads.forEach((gi, i) => {
-          if (!gi) return;
-          const hyper = { beta1: s.beta1, beta2: s.beta2, stepSize, invSqrtBc2, eps: s.eps, keep: this.decay[i] ? keep : 1 };
-          const next = fused.adamw(this.params[i], gi, this.m[i], this.v[i], scale, hyper);
-          this.m[i].assign(next.m);
-          this.v[i].assign(next.v);
-          this.params[i].assign(next.param);
-        });
-      } else {
-        this.updateWithOps(grads, scale, s, stepSize, invSqrtBc2, keep);
+      const b1 = tf.scalar(s.beta1);
+      const b2 = tf.scalar(s.beta2);
+      const oneMinusB1 = tf.scalar(1 - s.beta1);
+      const oneMinusB2 = tf.scalar(1 - s.beta2);
+      const stepSize = tf.scalar(s.lr / (1 - Math.pow(s.beta1, s.t)));
+      const invSqrtBc2 = tf.scalar(1 / Math.sqrt(1 - Math.pow(s.beta2, s.t)));
+      const keep = tf.scalar(1 - s.lr * s.weightDecay);
+      for (let i = 0; i < this.params.length; i++) {
+        const gi = grads[i];
+        if (!gi) continue;
+        const g = tf.mul(gi, scale);
+        const m = tf.add(tf.mul(this.m[i], b1), tf.mul(g, oneMinusB1));
+        const v = tf.add(tf.mul(this.v[i], b2), tf.mul(tf.square(g), oneMinusB2));
+        this.m[i].assign(m);
+        this.v[i].assign(v);
+        const update = tf.div(tf.mul(m, stepSize), tf.add(tf.mul(tf.sqrt(v), invSqrtBc2), s.eps));
+        const p = this.decay[i] ? tf.mul(this.params[i], keep) : this.params[i];
+        this.params[i].assign(tf.sub(p, update));
       }
       return norm;
     });
-    tf.dispose(grads.filter((t): t is tf.Tensor => t !== undefined));
-    const value = (await norm.data())[0];
-    norm.dispose();
-    return value;
-  }
-
-  /** The same update in plain tensor ops (webgl, or a webgpu without the fused kernels). Inside update's tidy. */
-  private updateWithOps(grads: (tf.Tensor | undefined)[], scale: tf.Tensor, s: AdamWStep, stepSizeValue: number, invSqrtBc2Value: number, keepValue: number): void {
-    const b1 = tf.scalar(s.beta1);
-    const b2 = tf.scalar(s.beta2);
-    const oneMinusB1 = tf.scalar(1 - s.beta1);
-    const oneMinusB2 = tf.scalar(1 - s.beta2);
-    const stepSize = tf.scalar(stepSizeValue);
-    const invSqrtBc2 = tf.scalar(invSqrtBc2Value);
-    const keep = tf.scalar(keepValue);
-    for (let i = 0; i < this.params.length; i++) {
-      const gi = grads[i];
-      if (!gi) continue;
-      const g = tf.mul(gi, scale);
-      const m = tf.add(tf.mul(this.m[i], b1), tf.mul(g, oneMinusB1));
-      const v = tf.add(tf.mul(this.v[i], b2), tf.mul(tf.square(g), oneMinusB2));
-      this.m[i].assign(m);
-      this.v[i].assign(v);
-      const update = tf.div(tf.mul(m, stepSize), tf.add(tf.mul(tf.sqrt(v), invSqrtBc2), s.eps));
-      const p = this.decay[i] ? tf.mul(this.params[i], keep) : this.params[i];
-      this.params[i].assign(tf.sub(p, update));
-    }
+    return readAndDispose(norm, grads);
   }
 
   moments() {
@@ -536,6 +515,90 @@ class TensorAdamW implements AdamW {
 
   dispose(): void {
     tf.dispose([...this.m, ...this.v]);
+  }
+}
+
+/**
+ * AdamW on webgpu in the fused shaders of backends/webgpuKernels.ts: the global norm in one dispatch per
+ * 7 gradients, then two per parameter (both moments, kept packed in one buffer [m | v]; the parameter),
+ * where the tensor ops above take some 20 per parameter.
+ */
+class WebGPUAdamW implements AdamW {
+  /** Per parameter, [m | v]: 2 × its size. */
+  private readonly mv: tf.Variable[];
+
+  constructor(
+    private readonly params: tf.Variable[],
+    private readonly decay: boolean[],
+    initial?: { m: Float32Array[]; v: Float32Array[] },
+  ) {
+    this.mv = params.map((p, i) => {
+      const packed = new Float32Array(2 * p.size);
+      if (initial) {
+        packed.set(initial.m[i]);
+        packed.set(initial.v[i], p.size);
+      }
+      return tf.tidy(() => tf.variable(tf.tensor1d(packed), false));
+    });
+  }
+
+  path(): AdamWPath {
+    return 'webgpu';
+  }
+
+  async update(grads: (tf.Tensor | undefined)[], s: AdamWStep): Promise<number> {
+    const kernels = webgpuKernels();
+    if (!kernels) throw new Error('The webgpu AdamW needs the webgpu backend, which is no longer the current one');
+    const norm = tf.tidy(() => {
+      const present = grads.filter((t): t is tf.Tensor => t !== undefined);
+      const norm = tf.sqrt(kernels.sumOfSquares(present));
+      const scale = s.gradClip > 0 ? tf.minimum(1, tf.div(s.gradClip, tf.add(norm, 1e-6))) : tf.ones([1]);
+      const hyper = {
+        beta1: s.beta1,
+        beta2: s.beta2,
+        stepSize: s.lr / (1 - Math.pow(s.beta1, s.t)),
+        invSqrtBc2: 1 / Math.sqrt(1 - Math.pow(s.beta2, s.t)),
+        eps: s.eps,
+      };
+      grads.forEach((gi, i) => {
+        if (!gi) return;
+        const keep = this.decay[i] ? 1 - s.lr * s.weightDecay : 1;
+        const next = kernels.adamw(this.params[i], gi, this.mv[i], scale, { ...hyper, keep });
+        this.mv[i].assign(next.moments);
+        this.params[i].assign(next.param);
+      });
+      return norm;
+    });
+    return readAndDispose(norm, grads);
+  }
+
+  private split(packed: Float32Array[]): { m: Float32Array[]; v: Float32Array[] } {
+    return {
+      m: packed.map((a, i) => a.slice(0, this.params[i].size)),
+      v: packed.map((a, i) => a.slice(this.params[i].size)),
+    };
+  }
+
+  moments() {
+    return this.split(this.mv.map((t) => t.dataSync() as Float32Array));
+  }
+
+  async readMoments() {
+    return this.split((await Promise.all(this.mv.map((t) => t.data()))) as Float32Array[]);
+  }
+
+  dispose(): void {
+    tf.dispose(this.mv);
+  }
+}
+
+/** Disposes the gradients, reads the norm (the one wait of a GPU step) and disposes it. */
+async function readAndDispose(norm: tf.Tensor, grads: (tf.Tensor | undefined)[]): Promise<number> {
+  tf.dispose(grads.filter((t): t is tf.Tensor => t !== undefined));
+  try {
+    return (await norm.data())[0];
+  } finally {
+    norm.dispose();
   }
 }
 

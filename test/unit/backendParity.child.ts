@@ -35,9 +35,11 @@ export interface ParityResult {
   /** Per generated token: the gap between the best and second-best logit (ties would make argmax fragile). */
   margins: number[];
   generatedWith: 'generate.ts' | 'forwardCached';
-  /** Every parameter after two Trainer steps (AdamW, clipping) on the same batch. */
+  /** Every parameter after three Trainer steps (AdamW, clipping) on the same batch, the third resumed from a snapshot. */
   trained: Record<string, number[]>;
   trainLosses: number[];
+  /** The global gradient norm of each Trainer step (before clipping). */
+  gradNorms: number[];
   /** Where the Trainer's AdamW ran (Trainer.optimizerPath). */
   optimizerPath: string;
   /** WebGPU device errors (validation, out of memory): they drop work silently. */
@@ -143,7 +145,9 @@ export interface ParityComparison {
   logits: number;
   /** Per Trainer step, the loss's relative error. */
   trainLosses: number[];
-  /** Every parameter after the two Trainer steps, but the ones left out (below). */
+  /** Per Trainer step, the gradient norm's relative error (Adam's update hardly depends on it: checked apart). */
+  gradNorms: number[];
+  /** Every parameter after the three Trainer steps, but the ones left out (below). */
   trained: NamedError[];
   /** Parameters whose gradient is zero in exact arithmetic (the key biases): Adam divides their rounding
    *  noise by its own magnitude, so each backend moves them by ±lr in its own direction. */
@@ -165,6 +169,7 @@ export function compareParity(side: ParityResult, reference: ParityResult): Pari
     worstGradient,
     logits: relativeError(side.logits, reference.logits, 1e-6),
     trainLosses: reference.trainLosses.map((l, i) => Math.abs((side.trainLosses[i] ?? NaN) - l) / Math.abs(l)),
+    gradNorms: reference.gradNorms.map((n, i) => Math.abs((side.gradNorms[i] ?? NaN) - n) / Math.abs(n)),
     trained: kept.map((n) => ({ name: n, error: relativeError(side.trained[n] ?? [], reference.trained[n], 1e-6) })),
     trainedLeftOut: Object.keys(reference.trained).filter(isNoise),
     sameTokens: side.tokens.length === reference.tokens.length && side.tokens.every((t, i) => t === reference.tokens[i]),
@@ -212,16 +217,26 @@ export async function runParity(backend: BackendName): Promise<ParityResult> {
   const prompt = vocab.encode(PARITY_PROMPT);
   const generation = await greedy(model, vocab, prompt, newTokens);
 
-  // two optimizer steps of the engine's Trainer (AdamW, gradient clipping active) on the same batch
-  const trainer = new Trainer(
-    model,
-    { batch: () => ({ x, y }) },
-    { steps: 2, batchSize: B, blockSize: T, learningRate: 1e-2, warmupSteps: 0, gradClip: 0.5, evalBatches: 0, evalInterval: 0 },
-  );
+  // three optimizer steps of the engine's Trainer (AdamW, gradient clipping active) on the same batch, the
+  // third by a new Trainer resumed from a snapshot of the first (the optimizer's moments read and restored)
+  const source = { batch: () => ({ x, y }) };
+  const options = { steps: 3, batchSize: B, blockSize: T, learningRate: 1e-2, warmupSteps: 0, gradClip: 0.5, evalBatches: 0, evalInterval: 0 };
   const trainLosses: number[] = [];
-  for (let i = 0; i < 2; i++) trainLosses.push((await trainer.trainStep()).loss);
-  const optimizerPath = trainer.optimizerPath;
-  trainer.dispose();
+  const gradNorms: number[] = [];
+  const step = async (trainer: Trainer) => {
+    const result = await trainer.trainStep();
+    trainLosses.push(result.loss);
+    gradNorms.push(result.gradNorm);
+  };
+  const first = new Trainer(model, source, options);
+  await step(first);
+  await step(first);
+  const optimizerPath = first.optimizerPath;
+  const snapshot = await first.snapshot();
+  first.dispose();
+  const resumed = new Trainer(model, source, options, snapshot);
+  await step(resumed);
+  resumed.dispose();
   const trained: Record<string, number[]> = {};
   for (const [name, variable] of model.params) trained[name] = await values(variable);
   model.dispose();
@@ -234,6 +249,7 @@ export async function runParity(backend: BackendName): Promise<ParityResult> {
     ...generation,
     trained,
     trainLosses,
+    gradNorms,
     optimizerPath,
     errors: [...webgpuErrors()],
     ms: Date.now() - started,

@@ -18,7 +18,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import * as tf from '@tensorflow/tfjs-core';
-import { setWebGPUUtil } from './webgpuOptimizer';
+import { setWebGPUUtil } from './webgpuKernels';
 
 /** What Dawn reports about the adapter it picked (GPUAdapterInfo). */
 export interface GpuAdapterDescription {
@@ -146,9 +146,16 @@ function loadDawn(): DawnModule {
   return loaded;
 }
 
+/**
+ * LMX_DAWN_BACKEND=null selects Dawn's Null backend: every WebGPU call is validated and recorded, nothing
+ * runs and results are garbage. For measuring the CPU's share of a step alone (`npm run bench:gpu`);
+ * never for training.
+ */
+const nullBackend = () => process.env.LMX_DAWN_BACKEND === 'null';
+
 /** The GPU entry point (navigator.gpu), created once per process. */
 function gpuInstance(): GpuLike {
-  if (!gpu) gpu = loadDawn().create([]);
+  if (!gpu) gpu = loadDawn().create(nullBackend() ? ['backend=null'] : []);
   return gpu;
 }
 
@@ -180,6 +187,9 @@ function installNavigatorGpu(instance: GpuLike): void {
 const SOFTWARE_ADAPTER = /swiftshader|llvmpipe|lavapipe|softpipe|microsoft basic render|\bwarp\b/i;
 
 export function describeAdapter(adapter: GpuAdapterLike): GpuAdapterDescription {
+  if (nullBackend()) {
+    return { vendor: '', architecture: '', device: '', description: '', software: true, name: "Dawn's Null backend (records every call, runs nothing)" };
+  }
   const info: GpuAdapterInfoLike = adapter.info ?? {};
   const vendor = info.vendor ?? '';
   const architecture = info.architecture ?? '';
@@ -202,10 +212,11 @@ let adapterPromise: Promise<GpuAdapterLike> | undefined;
  * On Linux Dawn reaches GPUs through Vulkan drivers, and a hardware driver needs the GPU's device node
  * (/dev/dri/renderD* for AMD, Intel and others; /dev/nvidia* for NVIDIA's driver). Where there is none,
  * loading Dawn only prints driver warnings to stderr and finds nothing: say why without loading it.
- * VK_ICD_FILENAMES / VK_DRIVER_FILES (the tests' SwiftShader) name the drivers explicitly and skip this check.
+ * VK_ICD_FILENAMES / VK_DRIVER_FILES (the tests' SwiftShader) name the drivers explicitly and skip this check,
+ * as does Dawn's Null backend.
  */
 function gpuDeviceProblem(): string | undefined {
-  if (process.platform !== 'linux' || process.env.VK_ICD_FILENAMES || process.env.VK_DRIVER_FILES) return undefined;
+  if (process.platform !== 'linux' || process.env.VK_ICD_FILENAMES || process.env.VK_DRIVER_FILES || nullBackend()) return undefined;
   const entries = (dir: string) => {
     try {
       return fs.readdirSync(dir);
@@ -298,7 +309,7 @@ function loadBackendModule(): WebGPUBackendModule {
   } catch (error) {
     throw new WebGPUUnavailableError(`@tensorflow/tfjs-backend-webgpu failed to load: ${messageOf(error)}`);
   }
-  setWebGPUUtil(backendModule.webgpu_util); // for the Trainer's fused AdamW (webgpuOptimizer.ts)
+  setWebGPUUtil(backendModule.webgpu_util); // for the fused shaders of webgpuKernels.ts
   return backendModule;
 }
 

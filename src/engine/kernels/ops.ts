@@ -20,6 +20,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import './gradients'; // registers the kernel gradients tfjs-core's CommonJS build lacks
 import { sumRows } from './reduce';
+import { webgpuKernels } from '../backends/webgpuKernels';
 
 type GradFunc<T extends tf.Tensor> = (dy: T, saved: tf.Tensor[]) => tf.Tensor | tf.Tensor[];
 
@@ -39,6 +40,7 @@ function customOp<A extends tf.Tensor[], T extends tf.Tensor>(
  */
 const transposedAIsFree = () => tf.getBackend() === 'native' || tf.getBackend() === 'webgpu';
 const transposedBIsFree = () => tf.getBackend() === 'native';
+const biasFusedIn = () => tf.getBackend() === 'webgpu';
 function matMulBT(a: tf.Tensor2D, b: tf.Tensor2D): tf.Tensor2D {
   return transposedBIsFree() ? tf.matMul(a, b, false, true) : tf.matMul(a, tf.transpose(b));
 }
@@ -52,7 +54,8 @@ function matMulAT(a: tf.Tensor2D, b: tf.Tensor2D): tf.Tensor2D {
 const linearWithBias = customOp((x: tf.Tensor, w: tf.Tensor, b: tf.Tensor, save: tf.GradSaveFunc) => {
   save([x, w]);
   return {
-    value: tf.add(tf.matMul(x as tf.Tensor2D, w as tf.Tensor2D), b), // (N, out)
+    // (N, out). On webgpu the bias is added inside the matMul's shader: one GPU dispatch fewer per layer.
+    value: biasFusedIn() ? tf.fused.matMul({ a: x as tf.Tensor2D, b: w as tf.Tensor2D, bias: b }) : tf.add(tf.matMul(x as tf.Tensor2D, w as tf.Tensor2D), b),
     gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
       const [xs, ws] = saved as tf.Tensor2D[];
       return [
@@ -193,9 +196,26 @@ const layerNormOp = customOp((x: tf.Tensor, gain: tf.Tensor, bias: tf.Tensor, sa
   };
 });
 
+/** The same on webgpu, in fused shaders (backends/webgpuKernels.ts): 1 dispatch forward instead of 9, 6 backward instead of 13. */
+const layerNormWebGPUOp = customOp((x: tf.Tensor, gain: tf.Tensor, bias: tf.Tensor, save: tf.GradSaveFunc) => {
+  const k = webgpuKernels()!;
+  save([x, gain]);
+  return {
+    value: k.layerNorm(x as tf.Tensor2D, gain as tf.Tensor1D, bias as tf.Tensor1D, LAYER_NORM_EPS),
+    gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+      const [xs, g] = saved as [tf.Tensor2D, tf.Tensor1D];
+      return [
+        k.layerNormDx(xs, g, dy as tf.Tensor2D, LAYER_NORM_EPS),
+        sumRows(k.layerNormDyXhat(xs, dy as tf.Tensor2D, LAYER_NORM_EPS)),
+        sumRows(dy as tf.Tensor2D),
+      ];
+    },
+  };
+});
+
 /** LayerNorm of x (N, C) with gain (C) and bias (C). */
 export function layerNorm(x: tf.Tensor2D, gain: tf.Tensor1D, bias: tf.Tensor1D): tf.Tensor2D {
-  return layerNormOp(x, gain, bias) as tf.Tensor2D;
+  return (webgpuKernels() ? layerNormWebGPUOp(x, gain, bias) : layerNormOp(x, gain, bias)) as tf.Tensor2D;
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -218,7 +238,14 @@ const geluOp = customOp((x: tf.Tensor, save: tf.GradSaveFunc) => {
   };
 });
 
+/** The same on webgpu: one fused shader each way (backends/webgpuKernels.ts) instead of 5 and 7 kernels. */
+const geluWebGPUOp = customOp((x: tf.Tensor, save: tf.GradSaveFunc) => {
+  const k = webgpuKernels()!;
+  save([x]);
+  return { value: k.gelu(x), gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => k.geluGrad(saved[0], dy) };
+});
+
 /** Exact GELU, x·Φ(x) with Φ the standard normal CDF (erf), as PyTorch's nn.GELU(). */
 export function gelu<T extends tf.Tensor>(x: T): T {
-  return geluOp(x) as T;
+  return (webgpuKernels() ? geluWebGPUOp(x) : geluOp(x)) as T;
 }
