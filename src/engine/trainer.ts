@@ -66,10 +66,10 @@ export interface TrainOptions {
   checkpointInterval: number;
   /**
    * Where AdamW runs. 'js': one fused loop over Float32Arrays, for backends that keep tensors in main
-   * memory (cpu, wasm, tensorflow). 'tf': ~15 small tensor ops per parameter that stay on the device
-   * (webgl, webgpu: no read-back of every gradient). 'auto' picks by backend. Measured for 0.8M parameters
-   * (nanoGPT's baby config): wasm 6 ms (js) vs 10 ms (tf) per step; cpu 4 ms vs 120 ms (the cpu backend's
-   * broadcasting ops are slow).
+   * memory (cpu, wasm, tensorflow). 'tf': on the device, with no read-back of every gradient: on webgpu
+   * two fused shaders per parameter (webgpuKernels.ts), elsewhere ~15 small tensor ops. 'auto' picks by
+   * backend. Measured for 0.8M parameters (nanoGPT's baby config): wasm 6 ms (js) vs 10 ms (tf) per step;
+   * cpu 4 ms vs 120 ms (the cpu backend's broadcasting ops are slow).
    */
   optimizer: 'auto' | 'js' | 'tf';
 }
