@@ -1,10 +1,11 @@
-// Real-browser checks of LM Explorer's webviews, through the VS Code test host's Playwright page.
+// Real-browser checks of LM Explorer's webviews and editors, through the VS Code test host's Playwright page.
 //
 // An integration test running in the extension host cannot see pixels; the launcher's page can. The
 // test prints one line, CAPTURE_TAG + JSON { name, selector, canvases }, and waits for
 // test-results/<name>.json. This handler (pass it as runVsCodeSuite's onOutput) finds the webview
 // frame holding `selector`, measures every canvas in it (is anything drawn, in which colours),
 // screenshots the webview and the whole workbench as PNGs under test-results/, and writes the JSON.
+// With { name, editors: true } it measures the text editors instead (measureEditorOverflow).
 //
 //   import { captureHandler } from './webview-capture.mjs';
 //   await runVsCodeSuite({ ..., onOutput: captureHandler({ outDir: 'test-results' }) });
@@ -47,9 +48,47 @@ async function findFrame(page, selector, timeoutMs) {
   return undefined;
 }
 
+/**
+ * Measures the text editors of the workbench page: every inline element of their visible lines (the
+ * text, decorations, inlay hints) that ends past its editor's right edge. With word wrap on there
+ * should be none.
+ */
+function measureEditorOverflow() {
+  const editors = [...document.querySelectorAll('.monaco-editor .view-lines')].filter((lines) => lines.getClientRects().length > 0);
+  return editors.map((lines) => {
+    const editor = lines.closest('.monaco-editor');
+    const scrollable = editor.querySelector('.monaco-scrollable-element') ?? editor;
+    const right = scrollable.getBoundingClientRect().right;
+    let spans = 0;
+    let overflowing = 0;
+    let widest = 0;
+    for (const span of lines.querySelectorAll('.view-line span span')) {
+      const box = span.getBoundingClientRect();
+      if (box.width === 0) continue;
+      spans++;
+      widest = Math.max(widest, box.right - right);
+      if (box.right > right + 1) overflowing++;
+    }
+    return { lines: lines.querySelectorAll('.view-line').length, spans, overflowing, pastEdge: Math.round(widest) };
+  });
+}
+
 async function capture(page, request, outDir) {
   const name = String(request.name).replace(/[^\w.-]/g, '_');
   const result = { name, ok: false };
+  if (request.editors) {
+    try {
+      result.editors = await page.evaluate(measureEditorOverflow);
+      result.workbenchScreenshot = path.join(outDir, `${name}-workbench.png`);
+      await page.screenshot({ path: result.workbenchScreenshot });
+      result.ok = true;
+    } catch (error) {
+      result.error = error?.message ?? String(error);
+    }
+    fs.mkdirSync(outDir, { recursive: true });
+    fs.writeFileSync(path.join(outDir, `${name}.json`), JSON.stringify(result, null, 1));
+    return result;
+  }
   try {
     const frame = await findFrame(page, request.selector, request.timeoutMs ?? 15_000);
     if (!frame) {
@@ -96,7 +135,13 @@ export function captureHandler({ outDir = 'test-results', print = (line) => proc
       return print(`[capture] unreadable request: ${line}`);
     }
     void capture(page, request, dir).then((r) =>
-      print(`[capture] ${r.name}: ${r.ok ? `${r.screenshot} (${(r.canvases ?? []).map((c) => `${c.id} ${c.painted}px/${c.colours} colours`).join(', ')})` : r.error}`),
+      print(
+        `[capture] ${r.name}: ${
+          !r.ok ? r.error
+          : r.editors ? `${r.workbenchScreenshot} (${r.editors.map((e) => `${e.lines} lines, ${e.overflowing}/${e.spans} spans past the edge`).join('; ')})`
+          : `${r.screenshot} (${(r.canvases ?? []).map((c) => `${c.id} ${c.painted}px/${c.colours} colours`).join(', ')})`
+        }`,
+      ),
     );
   };
 }

@@ -7,6 +7,11 @@
 //
 // Edits: an edit that touches the overlaid text clears the overlay; an edit entirely after it changes
 // nothing, and one entirely before it shifts it (the tokens are those of the overlaid text alone).
+//
+// Word wrap: VS Code wraps lines without counting the text of `after` decorations, so with wrapping on
+// (Markdown's default) the IDs would run past the right edge. There they are drawn as inlay hints instead,
+// which the wrapping does count (see labelMode); without wrapping they stay decorations, styled as small
+// raised marks.
 
 import * as vscode from 'vscode';
 import { utf8Text, type TokenizerName } from '../engine/tokenizer';
@@ -75,6 +80,8 @@ export interface OverlayInfo {
     range: vscode.Range | undefined;
     /** Time the last layout took on the extension host (window search, ranges, setDecorations calls). */
     renderMs: number;
+    /** How the IDs are drawn: 'decorations' (after each token), or 'inlayHints' (when the editor wraps lines). */
+    labels: LabelMode;
   };
   /** Whether the worker tokenized it. */
   offThread: boolean;
@@ -117,9 +124,27 @@ interface OverlayState {
   /** Lines the decorated window covers (to skip relayout while scrolling inside it). */
   lines: { from: number; to: number } | undefined;
   renderMs: number;
+  labels: LabelMode;
 }
 
 const NUL_OR_CONTROL = /[\u0000-\u0008\u000e-\u001f]/;
+
+export type LabelMode = 'decorations' | 'inlayHints';
+
+/**
+ * Inlay hints where the document's editor wraps lines and shows inlay hints in full; decorations elsewhere
+ * (they look lighter). In full: `editor.inlayHints.maximumLength` cuts a line's hints after so many
+ * characters (43 by default), and a wrapped paragraph is one line, so hints need it at 0, which
+ * LM Explorer makes the default for Markdown and plain text (package.json). Alt+Z's toggle is per editor
+ * and invisible to extensions: the settings decide.
+ */
+export function labelMode(document: vscode.TextDocument): LabelMode {
+  const editor = vscode.workspace.getConfiguration('editor', document);
+  const wraps = editor.get<string>('wordWrap', 'off') !== 'off';
+  const hints = editor.get<string>('inlayHints.enabled', 'on');
+  const whole = editor.get<number>('inlayHints.maximumLength', 43) === 0;
+  return wraps && whole && (hints === 'on' || hints === 'onUnlessPressed') ? 'inlayHints' : 'decorations';
+}
 
 function labelStyle(contentText: string): vscode.ThemableDecorationAttachmentRenderOptions {
   return {
@@ -140,6 +165,8 @@ export class TokenOverlay implements vscode.Disposable {
   private readonly whitespaceTypes: Record<'space' | 'tab' | 'newline', vscode.TextEditorDecorationType>;
   private readonly disposables: vscode.Disposable[] = [];
   private hoverRegistration: vscode.Disposable | undefined;
+  private hintsRegistration: vscode.Disposable | undefined;
+  private readonly hintsChanged = new vscode.EventEmitter<void>();
   private generation = 0;
   private pending: Promise<unknown> = Promise.resolve();
   private renderTimer: NodeJS.Timeout | undefined;
@@ -180,6 +207,12 @@ export class TokenOverlay implements vscode.Disposable {
       }),
       vscode.window.onDidChangeVisibleTextEditors((editors) => this.onVisibleEditors(editors)),
       vscode.window.onDidChangeActiveTextEditor(() => this.updateContextKey()),
+      vscode.workspace.onDidChangeConfiguration((event) => {
+        if (this.state && ['editor.wordWrap', 'editor.inlayHints'].some((key) => event.affectsConfiguration(key, this.state!.document))) {
+          this.relayout();
+        }
+      }),
+      this.hintsChanged,
     );
   }
 
@@ -250,10 +283,15 @@ export class TokenOverlay implements vscode.Disposable {
       window: { first: 0, last: 0, capped: false },
       lines: undefined,
       renderMs: 0,
+      labels: labelMode(document),
     };
     this.hoverRegistration = vscode.languages.registerHoverProvider(
       { scheme: document.uri.scheme },
       { provideHover: (doc, position) => this.provideHover(doc, position) },
+    );
+    this.hintsRegistration = vscode.languages.registerInlayHintsProvider(
+      { scheme: document.uri.scheme },
+      { onDidChangeInlayHints: this.hintsChanged.event, provideInlayHints: (doc, range) => this.provideInlayHints(doc, range) },
     );
     this.render();
     this.updateContextKey();
@@ -282,6 +320,8 @@ export class TokenOverlay implements vscode.Disposable {
     this.renderTimer = undefined;
     this.hoverRegistration?.dispose();
     this.hoverRegistration = undefined;
+    this.hintsRegistration?.dispose();
+    this.hintsRegistration = undefined;
     if (state) {
       for (const editor of vscode.window.visibleTextEditors) {
         if (editor.document.uri.toString() === state.uri || editor === state.editor) this.removeDecorations(editor);
@@ -304,7 +344,9 @@ export class TokenOverlay implements vscode.Disposable {
   relayout(): void {
     if (!this.state) return;
     this.state.lines = undefined;
+    this.state.labels = labelMode(this.state.document);
     this.render();
+    this.hintsChanged.fire();
   }
 
   /** The overlay as data, for the tests and for anything that wants to read it. */
@@ -347,6 +389,7 @@ export class TokenOverlay implements vscode.Disposable {
         capped: w.capped,
         range: decoratedRange,
         renderMs: s.renderMs,
+        labels: s.labels,
       },
       offThread: s.offThread,
     };
@@ -373,6 +416,22 @@ export class TokenOverlay implements vscode.Disposable {
       document.positionAt(s.base + s.table.ends[last]),
     );
     return new vscode.Hover(markdown, range);
+  }
+
+  /** The IDs of the tokens in `range`, as inlay hints, when the overlay draws its labels so. */
+  provideInlayHints(document: vscode.TextDocument, range: vscode.Range): vscode.InlayHint[] {
+    const s = this.state;
+    if (!s || s.labels !== 'inlayHints' || document.uri.toString() !== s.uri || document.version !== s.version) return [];
+    const lo = Math.max(0, document.offsetAt(range.start) - s.base);
+    const hi = Math.min(s.text.length, document.offsetAt(range.end) - s.base);
+    if (lo > hi) return [];
+    const layout = layoutWindow(s.table, s.labelIds, s.text, tokenWindow(s.table, lo, hi, MAX_DECORATED_TOKENS));
+    const hint = (offset: number, label: string) => new vscode.InlayHint(document.positionAt(s.base + offset), label);
+    const labels = [
+      ...layout.backgrounds.filter((b) => b.label !== undefined).map((b) => ({ at: b.end, label: b.label! })),
+      ...layout.labels,
+    ];
+    return labels.sort((a, b) => a.at - b.at).map((l) => hint(l.at, l.label));
   }
 
   dispose(): void {
@@ -434,16 +493,19 @@ export class TokenOverlay implements vscode.Disposable {
     const layout = layoutWindow(s.table, s.labelIds, s.text, window, { whitespace: this.deps.config().showWhitespace });
     const at = (offset: number) => doc.positionAt(s.base + offset);
     const backgrounds: vscode.DecorationOptions[][] = this.backgroundTypes.map(() => []);
+    const inline = s.labels === 'decorations'; // else provideInlayHints draws them
     for (const b of layout.backgrounds) {
       backgrounds[b.palette].push({
         range: new vscode.Range(at(b.start), at(b.end)),
-        renderOptions: b.label !== undefined ? { after: labelStyle(b.label) } : undefined,
+        renderOptions: inline && b.label !== undefined ? { after: labelStyle(b.label) } : undefined,
       });
     }
-    const labels: vscode.DecorationOptions[] = layout.labels.map((l) => {
-      const p = at(l.at);
-      return { range: new vscode.Range(p, p), renderOptions: { after: labelStyle(l.label) } };
-    });
+    const labels: vscode.DecorationOptions[] = inline
+      ? layout.labels.map((l) => {
+          const p = at(l.at);
+          return { range: new vscode.Range(p, p), renderOptions: { after: labelStyle(l.label) } };
+        })
+      : [];
     const marks: Record<'space' | 'tab' | 'newline', vscode.Range[]> = { space: [], tab: [], newline: [] };
     for (const m of layout.whitespace) {
       const p = at(m.at);

@@ -79,6 +79,8 @@ export interface CaptureReport {
   ok: boolean;
   error?: string;
   canvases?: { id: string; painted: number; colours: number }[];
+  /** captureEditors: per visible editor, its rendered lines and the inline spans that end past its right edge. */
+  editors?: { lines: number; spans: number; overflowing: number; pastEdge: number }[];
 }
 
 const CAPTURE_TAG = '@@lmx-capture@@';
@@ -88,10 +90,22 @@ const CAPTURE_TAG = '@@lmx-capture@@';
  * report, or undefined when nothing captures (the suite was not started by a capturing launcher).
  */
 export async function captureWebview(outDir: string, name: string, selector: string): Promise<CaptureReport | undefined> {
+  return requestCapture(outDir, name, { selector });
+}
+
+/**
+ * Asks the launcher to measure the workbench's visible text editors (and photograph the workbench as
+ * `outDir/<name>-workbench.png`); undefined when nothing captures.
+ */
+export async function captureEditors(outDir: string, name: string): Promise<CaptureReport | undefined> {
+  return requestCapture(outDir, name, { editors: true });
+}
+
+async function requestCapture(outDir: string, name: string, request: object): Promise<CaptureReport | undefined> {
   await vscode.commands.executeCommand('notifications.clearAll');
   const file = path.join(outDir, `${name}.json`);
   fs.rmSync(file, { force: true });
-  console.log(CAPTURE_TAG + JSON.stringify({ name, selector }));
+  console.log(CAPTURE_TAG + JSON.stringify({ name, ...request }));
   const deadline = Date.now() + 20_000;
   while (!fs.existsSync(file) && Date.now() < deadline) await sleep(200);
   return fs.existsSync(file) ? JSON.parse(fs.readFileSync(file, 'utf8')) : undefined;

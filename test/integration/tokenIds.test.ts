@@ -9,7 +9,7 @@ import { Vocabulary } from '../../src/engine/vocab';
 import type { LmExplorerApi } from '../../src/extension';
 import type { ShowResult } from '../../src/features/tokenIds';
 import type { ContextFitResult } from '../../src/commands';
-import { activate, closeEditors, extension, openEditor, withTimeout } from './helpers';
+import { activate, captureEditors, closeEditors, extension, openEditor, sleep, withTimeout } from './helpers';
 
 const TEXT = [
   'Zażółć gęślą jaźń 🎉 — tokeny, osadzenia i uwaga.',
@@ -50,6 +50,75 @@ describe('token IDs', function () {
     await setSetting('tokens.encoding', undefined);
     await setSetting('tokens.showWhitespace', undefined);
     await closeEditors();
+  });
+
+  it('draws the IDs as inlay hints where lines wrap (they then count in the wrapping), as decorations elsewhere', async () => {
+    const editorSettings = (languageId: string) => vscode.workspace.getConfiguration('editor', { languageId });
+    const wrap = (languageId: string, value: string | undefined) =>
+      editorSettings(languageId).update('wordWrap', value, vscode.ConfigurationTarget.Global, true);
+    const hintsOf = async (document: vscode.TextDocument) => {
+      const hints = await vscode.commands.executeCommand<vscode.InlayHint[]>(
+        'vscode.executeInlayHintProvider',
+        document.uri,
+        new vscode.Range(0, 0, document.lineCount, 0),
+      );
+      return (hints ?? []).map((h) => ({ position: h.position, label: typeof h.label === 'string' ? h.label : h.label.map((p) => p.value).join('') }));
+    };
+    await wrap('markdown', 'on');
+    await wrap('plaintext', 'off');
+    try {
+      const wrapped = await openEditor(TEXT, 'markdown');
+      assert.ok((await showTokenIds()).ok);
+      const info = api.tokenOverlay.current()!;
+      assert.equal(info.decorated.labels, 'inlayHints');
+      const hints = await hintsOf(wrapped.document);
+      // one hint per token, its ID, in the order of the text; a whole token's hint sits right after it
+      assert.deepEqual(hints.map((h) => h.label), info.tokens.map((t) => t.label));
+      assert.ok(hints[0].position.isEqual(info.tokens[0].range.end));
+      await vscode.commands.executeCommand('lmExplorer.clearTokenIds');
+      assert.deepEqual(await hintsOf(wrapped.document), [], 'no hints once cleared');
+
+      const plain = await openEditor(TEXT, 'plaintext');
+      assert.ok((await showTokenIds()).ok);
+      assert.equal(api.tokenOverlay.current()!.decorated.labels, 'decorations');
+      assert.deepEqual(await hintsOf(plain.document), [], 'no hints where the IDs are decorations');
+      // turning wrapping on while the IDs are shown moves them into hints
+      await wrap('plaintext', 'on');
+      await waitFor('labels drawn as inlay hints', () => (api.tokenOverlay.current()?.decorated.labels === 'inlayHints' ? true : undefined));
+      assert.equal((await hintsOf(plain.document)).length, api.tokenOverlay.current()!.tokenCount);
+    } finally {
+      await wrap('markdown', undefined);
+      await wrap('plaintext', undefined);
+    }
+  });
+
+  it('keeps the IDs inside the editor when lines wrap, measured in the real browser (when the launcher captures)', async function () {
+    const outDir = path.join(extension().extensionPath, 'test-results');
+    const markdown = vscode.workspace.getConfiguration('editor', { languageId: 'markdown' });
+    const paragraph = Array.from({ length: 6 }, () => 'Każdy token ma zapytanie, klucz i wartość; softmax(Q·Kᵀ/√d_k) waży wartości.').join(' ');
+    const measure = async (wordWrap: string, name: string) => {
+      await markdown.update('wordWrap', wordWrap, vscode.ConfigurationTarget.Global, true);
+      await openEditor(`${paragraph}\n\n${paragraph}`, 'markdown');
+      assert.ok((await showTokenIds()).ok);
+      await sleep(1500); // inlay hints are drawn after a short delay
+      const report = await captureEditors(outDir, name);
+      await vscode.commands.executeCommand('lmExplorer.clearTokenIds');
+      await closeEditors();
+      return report;
+    };
+    try {
+      const wrapped = await measure('on', 'token-ids-wrapped');
+      if (!wrapped) this.skip(); // run through a launcher with scripts/webview-capture.mjs to measure
+      assert.ok(wrapped.ok, String(wrapped.error));
+      const [editor] = wrapped.editors ?? [];
+      assert.ok(editor && editor.lines >= 6 && editor.spans > 100, `the wrapped editor was drawn: ${JSON.stringify(wrapped.editors)}`);
+      assert.equal(editor.overflowing, 0, `spans past the right edge, by up to ${editor.pastEdge}px`);
+      // the measurement sees overflow where there is some: the same lines without wrapping run past the edge
+      const unwrapped = await measure('off', 'token-ids-unwrapped');
+      assert.ok(unwrapped?.ok && (unwrapped.editors?.[0]?.overflowing ?? 0) > 0, `no overflow measured: ${JSON.stringify(unwrapped)}`);
+    } finally {
+      await markdown.update('wordWrap', undefined, vscode.ConfigurationTarget.Global, true);
+    }
   });
 
   it('shows the IDs of the selection: the encoder’s IDs, ranges that reassemble the text', async () => {
