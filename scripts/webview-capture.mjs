@@ -73,48 +73,49 @@ function measureEditorOverflow() {
   });
 }
 
+/** Measures the editors and photographs the workbench. */
+async function captureEditors(page, name, outDir, result) {
+  result.editors = await page.evaluate(measureEditorOverflow);
+  result.workbenchScreenshot = path.join(outDir, `${name}-workbench.png`);
+  await page.screenshot({ path: result.workbenchScreenshot });
+  result.ok = true;
+}
+
+/** Measures the canvases of the webview holding `selector` and photographs it and the workbench. */
+async function captureWebview(page, name, outDir, result, request) {
+  const frame = await findFrame(page, request.selector, request.timeoutMs ?? 15_000);
+  if (!frame) {
+    result.error = `no frame holds ${request.selector}`;
+    return;
+  }
+  // Give the charts a frame or two to draw after the last message.
+  await frame.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
+  result.canvases = await frame.evaluate(measureCanvases);
+  const element = await frame.frameElement();
+  result.screenshot = path.join(outDir, `${name}.png`);
+  await element.screenshot({ path: result.screenshot });
+  // The rest of a page taller than the webview: scrolled to the bottom.
+  const scrolled = await frame.evaluate(() => {
+    const max = document.scrollingElement.scrollHeight - window.innerHeight;
+    window.scrollTo(0, max);
+    return max > 0;
+  });
+  if (scrolled) {
+    result.bottomScreenshot = path.join(outDir, `${name}-bottom.png`);
+    await element.screenshot({ path: result.bottomScreenshot });
+    await frame.evaluate(() => window.scrollTo(0, 0));
+  }
+  result.workbenchScreenshot = path.join(outDir, `${name}-workbench.png`);
+  await page.screenshot({ path: result.workbenchScreenshot });
+  result.ok = true;
+}
+
 async function capture(page, request, outDir) {
   const name = String(request.name).replace(/[^\w.-]/g, '_');
   const result = { name, ok: false };
-  if (request.editors) {
-    try {
-      result.editors = await page.evaluate(measureEditorOverflow);
-      result.workbenchScreenshot = path.join(outDir, `${name}-workbench.png`);
-      await page.screenshot({ path: result.workbenchScreenshot });
-      result.ok = true;
-    } catch (error) {
-      result.error = error?.message ?? String(error);
-    }
-    fs.mkdirSync(outDir, { recursive: true });
-    fs.writeFileSync(path.join(outDir, `${name}.json`), JSON.stringify(result, null, 1));
-    return result;
-  }
   try {
-    const frame = await findFrame(page, request.selector, request.timeoutMs ?? 15_000);
-    if (!frame) {
-      result.error = `no frame holds ${request.selector}`;
-    } else {
-      // Give the charts a frame or two to draw after the last message.
-      await frame.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
-      result.canvases = await frame.evaluate(measureCanvases);
-      const element = await frame.frameElement();
-      result.screenshot = path.join(outDir, `${name}.png`);
-      await element.screenshot({ path: result.screenshot });
-      // The rest of a page taller than the webview: scrolled to the bottom.
-      const scrolled = await frame.evaluate(() => {
-        const max = document.scrollingElement.scrollHeight - window.innerHeight;
-        window.scrollTo(0, max);
-        return max > 0;
-      });
-      if (scrolled) {
-        result.bottomScreenshot = path.join(outDir, `${name}-bottom.png`);
-        await element.screenshot({ path: result.bottomScreenshot });
-        await frame.evaluate(() => window.scrollTo(0, 0));
-      }
-      result.workbenchScreenshot = path.join(outDir, `${name}-workbench.png`);
-      await page.screenshot({ path: result.workbenchScreenshot });
-      result.ok = true;
-    }
+    if (request.editors) await captureEditors(page, name, outDir, result);
+    else await captureWebview(page, name, outDir, result, request);
   } catch (error) {
     result.error = error?.message ?? String(error);
   }
