@@ -5,7 +5,7 @@
 // To add a webview: add `<name>: { toWebview: …; fromWebview: … }` to WebviewMessages and use
 // `ToWebview<'name'>` / `FromWebview<'name'>` on both sides.
 
-import type { CorpusInfo, ModelInfo } from './worker/protocol';
+import type { CorpusInfo, ModelInfo, TrainResult } from './worker/protocol';
 import type { ModelState } from './features/trainingFormat';
 
 // ----------------------------------------------------------------------------------------------
@@ -47,7 +47,7 @@ export interface RunView {
   tokensPerSecond?: number;
   maxMinutes?: number;
   backend?: string;
-  stoppedBy?: 'steps' | 'time' | 'cancel' | 'error';
+  stoppedBy?: TrainResult['stoppedBy'] | 'error';
 }
 
 export interface DashboardState {

@@ -56,6 +56,17 @@ export interface ModelInfo {
   backend: string;
   /** The last validation loss measured, if any. */
   valLoss?: number;
+  /**
+   * The model kept for the features: the step with the lowest validation loss of its run, and that loss.
+   * `step` above is this model's own step; Resume continues from the latest state, which may be later.
+   */
+  best?: BestModelInfo;
+}
+
+/** The lowest validation loss of a run so far, and the step whose weights produced it. */
+export interface BestModelInfo {
+  step: number;
+  valLoss: number;
 }
 
 export interface EngineStatus {
@@ -118,6 +129,25 @@ export interface CorpusInfo {
   /** Tokens mapped to <unk> (resuming with a vocabulary built from other text). */
   unknownTokens: number;
   tokenizer: TokenizerName;
+  /**
+   * UTF-8 bytes of the text behind each part, so that a loss in nats per token converts to bits per byte:
+   * bpb = loss · valTokens / (valBytes · ln 2). Bits per byte compare across tokenizers and with compressors.
+   */
+  trainBytes?: number;
+  valBytes?: number;
+}
+
+/** What a training run was built with, and why: the engine's `auto` budget sizes the run to the corpus. */
+export interface TrainingPlanInfo {
+  preset: PresetName;
+  contextLength: number;
+  steps: number;
+  batchSize: number;
+  dropout: number;
+  /** Evaluations without a new best before training stops early (0: never stops early). */
+  patience: number;
+  /** One line for each choice made from the corpus size (explicit settings are named as such). */
+  reasons: string[];
 }
 
 export interface TrainProgressEvent {
@@ -131,6 +161,8 @@ export interface TrainProgressEvent {
   elapsedMs: number;
   /** Estimated time to the end (steps or time limit, whichever is first). */
   remainingMs?: number;
+  /** The best validation so far: the model that is kept. */
+  best?: BestModelInfo;
 }
 
 export type TrainEvent =
@@ -138,14 +170,28 @@ export type TrainEvent =
   | { kind: 'corpus'; corpus: CorpusInfo }
   | { kind: 'model'; model: ModelInfo; resumedFrom?: number }
   | TrainProgressEvent
-  | { kind: 'sample'; step: number; prompt: string; text: string }
+  | { kind: 'plan'; plan: TrainingPlanInfo }
+  | {
+      kind: 'sample';
+      step: number;
+      prompt: string;
+      text: string;
+      /** The longest run of the sample's tokens found verbatim in the training text, when it is 8 tokens or more. */
+      copied?: { tokens: number; text: string };
+    }
+  /** Validation improved and the kept model was saved. */
+  | { kind: 'best'; step: number; valLoss: number; dir: string }
   | { kind: 'checkpoint'; step: number; dir: string };
 
 export interface TrainResult {
   /** The step the model reached. */
   step: number;
   steps: number;
-  stoppedBy: 'steps' | 'time' | 'cancel';
+  /** 'early-stop': validation stopped improving (patience); 'diverged': the loss became NaN or infinite. */
+  stoppedBy: 'steps' | 'time' | 'cancel' | 'early-stop' | 'diverged';
+  /** One line for a person on why the run ended and which model was kept, e.g. "Stopped at step 640: …". */
+  message?: string;
+  best?: BestModelInfo;
   loss?: number;
   valLoss?: number;
   elapsedMs: number;
