@@ -324,8 +324,9 @@ export class TrainingController implements vscode.Disposable {
 
     // The model's step so far, for a resume's target.
     const startStep = mode === 'resume' ? (this.savedStep() ?? 0) : 0;
-    const steps = mode === 'resume' && startStep >= o.steps ? startStep + o.steps : o.steps;
-    const evalInterval = o.evalInterval > 0 ? o.evalInterval : Math.max(5, Math.min(100, Math.round(steps / 20)));
+    // 0 steps (auto): the engine sizes the run to the corpus; a set number is a total, extended on a resume past it.
+    const steps = o.steps > 0 && mode === 'resume' && startStep >= o.steps ? startStep + o.steps : o.steps;
+    const evalInterval = o.evalInterval; // 0: the engine's (about 40 validations a run)
     const samplePrompt = o.samplePrompt || defaultSamplePrompt(report.corpus.texts);
 
     await vscode.workspace.fs.createDirectory(this.storageUri);
@@ -351,7 +352,7 @@ export class TrainingController implements vscode.Disposable {
         ? {
             fresh: {
               preset: o.preset,
-              contextLength: o.contextLength > 0 ? o.contextLength : contextLengthOf(o.preset),
+              contextLength: o.contextLength,
               positional: o.positional,
               tokenizer: o.tokenizer,
             },
@@ -365,6 +366,8 @@ export class TrainingController implements vscode.Disposable {
         learningRate: o.learningRate,
         batchSize: o.batchSize,
         evalInterval,
+        patience: o.patience,
+        weightDecay: o.weightDecay,
         checkpointInterval: o.checkpointInterval,
         sampleInterval: o.sampleInterval,
         samplePrompt,
@@ -476,8 +479,10 @@ export class TrainingController implements vscode.Disposable {
     this.flushHistory();
     const val = result.valLoss !== undefined ? `, validation loss ${formatLoss(result.valLoss)}` : '';
     const status = result.stoppedBy === 'cancel' ? 'cancelled' : result.stoppedBy === 'time' ? 'time-limit' : 'completed';
-    const message =
-      status === 'cancelled'
+    // The engine's line says how the run ended and which model was kept (the best validation).
+    const message = result.message
+      ? `${result.message} The model is saved.`
+      : status === 'cancelled'
         ? `Training cancelled at step ${result.step}; the model is saved.`
         : status === 'time-limit'
           ? `Training stopped at the time limit (${o.minutes} min) after step ${result.step}${val}. The model is saved.`
@@ -701,10 +706,6 @@ export class TrainingController implements vscode.Disposable {
     this.flushHistory();
     this.disposables.forEach((d) => d.dispose());
   }
-}
-
-function contextLengthOf(preset: TrainOverrides['preset']): number {
-  return { tiny: 64, small: 128, medium: 256 }[preset];
 }
 
 function pick<T extends object, K extends keyof T>(object: T, keys: K[]): Partial<Pick<T, K>> {
