@@ -11,7 +11,7 @@ import * as vscode from 'vscode';
 import type { LmExplorerApi } from '../../src/extension';
 import type { TrainOverrides } from '../../src/features/training';
 import type { ModelState } from '../../src/features/trainingFormat';
-import { activate, captureWebview, noPortForwarding, sleep, withTimeout, type CaptureReport } from './helpers';
+import { activate, captureWebview, isolateSuite, noPortForwarding, sleep, updateSetting, withTimeout, type CaptureReport } from './helpers';
 
 
 /** A short run of the tiny preset that still shows the loss falling. */
@@ -69,6 +69,11 @@ describe('training', function () {
   let extensionPath: string;
   let workspace: string;
   let scratch: string;
+  /** What the suite adds to the workspace folder (removed after it). */
+  let added: string[] = [];
+
+  // The tests are the steps of one model's life (train, cancel, resume, export, reset), in order.
+  isolateSuite();
 
   before(async () => {
     const { api: activated, ext } = await activate();
@@ -77,6 +82,8 @@ describe('training', function () {
     const folder = vscode.workspace.workspaceFolders?.[0];
     assert.ok(folder, 'the test host opens a workspace folder');
     workspace = folder.uri.fsPath;
+    added = ['notes', 'node_modules', 'empty'].map((name) => path.join(workspace, name));
+    for (const target of added) assert.ok(!fs.existsSync(target), `${target} is there before the suite: a previous suite left it`);
     // The fixture notes become the workspace's notes; files the corpus must leave out sit beside them.
     fs.cpSync(path.join(extensionPath, 'test', 'fixtures', 'notes'), path.join(workspace, 'notes'), { recursive: true });
     fs.mkdirSync(path.join(workspace, 'node_modules', 'pkg'), { recursive: true });
@@ -91,7 +98,9 @@ describe('training', function () {
   after(async () => {
     api.dashboard.close();
     await api.training.cancel();
+    await api.training.reset({ confirm: false });
     fs.rmSync(scratch, { recursive: true, force: true });
+    for (const target of added) fs.rmSync(target, { recursive: true, force: true });
   });
 
   it('names the glob when no file matches, and trains nothing', async () => {
@@ -372,16 +381,11 @@ describe('training', function () {
     // Run through scripts/test-training.mjs (or a launcher using scripts/webview-capture.mjs) to capture.
     if (!light) this.skip();
     check(light);
-    const workbench = vscode.workspace.getConfiguration('workbench');
-    await workbench.update('colorTheme', 'Default Dark Modern', vscode.ConfigurationTarget.Global);
-    try {
-      await sleep(1500); // the page rebuilds its charts in the new colours
-      const dark = await capture('dashboard-dark');
-      assert.ok(dark);
-      check(dark);
-    } finally {
-      await workbench.update('colorTheme', undefined, vscode.ConfigurationTarget.Global);
-    }
+    await updateSetting('workbench', 'colorTheme', 'Default Dark Modern');
+    await sleep(1500); // the page rebuilds its charts in the new colours
+    const dark = await capture('dashboard-dark');
+    assert.ok(dark);
+    check(dark);
   });
 
   it('Reset Model deletes the model and the status bar says so', async () => {
