@@ -16,7 +16,7 @@ import { parseArgs } from 'util';
 import { version } from '../package.json';
 import { BACKEND_NAMES, describeBackendReport, initBackend, type BackendName, type BackendReport } from './engine/backend';
 import { describeBackends, formatBackendTable } from './engine/backends/webgpu';
-import { CheckpointError, loadCheckpoint, readCheckpointWeights, saveCheckpoint } from './engine/checkpoint';
+import { CheckpointError, inspectModelFolder, loadCheckpoint, readCheckpointWeights, recoverInterruptedSave, saveCheckpoint } from './engine/checkpoint';
 import { errorMessage, isUserError, UserError } from './engine/errors';
 import { generate } from './engine/generate';
 import { GPT, PRESETS, type PresetName } from './engine/model';
@@ -294,6 +294,8 @@ const train: Command = {
     'min-lr': { type: 'string' },
     warmup: { type: 'string' },
     'weight-decay': { type: 'string' },
+    beta2: { type: 'string' },
+    'grad-clip': { type: 'string' },
     dropout: { type: 'string' },
     patience: { type: 'string' },
     context: { type: 'string' },
@@ -317,7 +319,7 @@ the model with the lowest validation loss (what generate and attention use) and 
 defaults as the extension's Train Model on Workspace.
 
 Options:
-  --out, -o DIR            where to save the model (required)
+  --out, -o DIR            where to save the model: a new or empty folder, or a model folder (required)
   --preset NAME            auto | tiny | small | medium (default ${autoOr(D.preset)})
   --steps N                optimiser steps to reach (default ${autoOr(D.steps)})
   --minutes X              stop after X minutes, 0 for no limit (default ${D.minutes})
@@ -326,7 +328,10 @@ Options:
   --min-lr X               learning rate at the end of the cosine decay (default lr/10)
   --warmup N               warm-up steps (default 5% of the steps, at most 100)
   --weight-decay X         AdamW weight decay (default ${D.weightDecay})
-  --dropout X              dropout probability in training, 0 ≤ X < 1 (default ${D.dropout})
+  --beta2 X                AdamW β2 (default ${D.beta2})
+  --grad-clip X            clip the gradient norm to X (default ${D.gradClip})
+  --dropout P              dropout rate while training, 0 ≤ P < 1 (default ${D.dropout}; 0: off);
+                           keeps a small folder of notes from being memorised
   --patience N             stop after N validations without a new best, 0 never (default ${D.patience})
   --context N              context length in tokens (default ${autoOr(D.contextLength)})
   --positional KIND        learned | sinusoidal (default ${D.positional})
@@ -339,7 +344,8 @@ Options:
   --eval-batches N         batches per validation measurement (0: no validation; default ${D.evalBatches})
   --checkpoint-interval N  save the latest state every N steps (default ${D.checkpointInterval}; the best model is saved when it improves)
   --resume                 continue the latest state in DIR (its model, vocabulary and optimiser state)
-  --force                  replace a checkpoint already in DIR instead of refusing
+  --force                  replace the checkpoint already in DIR instead of refusing (only a model
+                           folder: a folder holding anything else, or a file, is never replaced)
   --json                   print a JSON summary on stdout at the end
 
 Ctrl-C stops after the current step, saves, and exits (code 130); press it twice to quit at once.`,
@@ -359,6 +365,8 @@ async function runTrain(values: Record<string, string | boolean | undefined>, in
     minLearningRate: numberOption(values, 'min-lr', { min: 0, max: 10 }),
     warmupSteps: integerOption(values, 'warmup', 0),
     weightDecay: numberOption(values, 'weight-decay', { min: 0, max: 10 }),
+    beta2: numberOption(values, 'beta2', { min: 0, max: 1, maxExclusive: true }),
+    gradClip: numberOption(values, 'grad-clip', { min: 0, minExclusive: true }),
     dropout: numberOption(values, 'dropout', { min: 0, max: 1, maxExclusive: true }),
     patience: integerOption(values, 'patience', 0),
     contextLength: integerOption(values, 'context', 2, 8192),
@@ -373,13 +381,19 @@ async function runTrain(values: Record<string, string | boolean | undefined>, in
   };
   const backendName = choiceOption(values, 'backend', BACKEND_NAMES) ?? 'auto';
 
+  // --out is new, empty, or a model folder; nothing else is ever replaced, --force or not.
+  const recovered = await recoverInterruptedSave(out);
+  if (recovered) stderr(`note: ${out} was recovered from a save that was cut short (${path.basename(recovered)})`);
+  const folder = await inspectModelFolder(out);
+  if (folder.kind === 'other') throw new UserError(`--out ${out} ${folder.reason}; choose a new or empty folder (--force replaces only a model folder).`);
   if (resume) {
     const fixed = (['preset', 'context', 'positional', 'tokenizer', 'max-vocab', 'min-count'] as const).filter((k) => values[k] !== undefined);
     if (fixed.length) {
       throw new UserError(`--${fixed[0]} cannot be changed when resuming: the checkpoint in ${out} fixes the model and its vocabulary; leave it out.`);
     }
-  } else if (!values.force && (await exists(path.join(out, 'config.json')))) {
-    throw new UserError(`${out} already holds a checkpoint; pass --resume to continue it, or --force to replace it.`);
+  } else if (folder.kind === 'model') {
+    if (!values.force) throw new UserError(`${out} already holds a checkpoint; pass --resume to continue it, or --force to replace it.`);
+    stderr(`note: replacing the checkpoint in ${out} (--force)`);
   }
 
   const documents = await collectDocuments(inputs, stderr);
@@ -424,7 +438,7 @@ async function runTrain(values: Record<string, string | boolean | undefined>, in
   );
   const c = model.config;
   stderr(
-    `model: ${c.nLayer} layers, ${c.nHead} heads, ${c.nEmbd} channels, context ${c.contextLength}, ${c.positional} positions, ${formatCount(model.parameterCounts().total)} parameters`,
+    `model: ${c.nLayer} layers, ${c.nHead} heads, ${c.nEmbd} channels, context ${c.contextLength}, ${c.positional} positions, ${formatCount(model.parameterCounts().total)} parameters, dropout ${run.plan.dropout} while training`,
   );
   stderr('plan:');
   for (const reason of plan.reasons) stderr(`  ${reason}`);
@@ -504,6 +518,7 @@ async function runTrain(values: Record<string, string | boolean | undefined>, in
         trainMs: last?.elapsedMs ?? null,
         elapsedMs,
         parameters: model.parameterCounts().total,
+        dropout: run.plan.dropout,
         corpus: sizes,
         plan,
         vocabSize: vocab.size,
@@ -513,15 +528,6 @@ async function runTrain(values: Record<string, string | boolean | undefined>, in
   }
   model.dispose();
   return interrupted ? EXIT_INTERRUPTED : EXIT_OK;
-}
-
-async function exists(file: string): Promise<boolean> {
-  try {
-    await fs.access(file);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 /** Model IDs for a prompt: an empty prompt is the start of a document (<sep>); the last contextLength kept. */

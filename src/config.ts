@@ -7,6 +7,7 @@ import { ENCODINGS, TOKENIZERS, type TokenizerName } from './engine/tokenizer';
 import { RUN_DEFAULTS } from './engine/trainingRun';
 import type { BackendSetting, Positional, PresetName } from './worker/protocol';
 import { DEFAULT_WORKER_THRESHOLD, type EncodingSetting } from './features/tokenizeService';
+import { isDropoutRate } from './engine/dropoutRate';
 
 export const SECTION = 'lmExplorer';
 
@@ -32,6 +33,8 @@ export interface ModelSettings {
   contextLength: number;
   positional: Positional;
   tokenizer: TokenizerName;
+  /** Dropout rate of the training steps, 0 ≤ p < 1 (0: off). */
+  dropout: number;
 }
 
 /** `lmExplorer.training.*`: the corpus and the run. */
@@ -93,7 +96,13 @@ export interface Config {
 export const DEFAULTS: Config = {
   tokens: { encoding: 'o200k_base', showWhitespace: false, statusBar: true, workerThreshold: DEFAULT_WORKER_THRESHOLD },
   // The training defaults are the engine's (one set, in src/engine/trainingRun.ts); package.json repeats them.
-  model: { preset: RUN_DEFAULTS.preset, contextLength: RUN_DEFAULTS.contextLength, positional: RUN_DEFAULTS.positional, tokenizer: RUN_DEFAULTS.tokenizer },
+  model: {
+    preset: RUN_DEFAULTS.preset,
+    contextLength: RUN_DEFAULTS.contextLength,
+    positional: RUN_DEFAULTS.positional,
+    tokenizer: RUN_DEFAULTS.tokenizer,
+    dropout: RUN_DEFAULTS.dropout,
+  },
   training: {
     include: '**/*.{md,markdown,txt,rst,tex,adoc}',
     exclude: ['**/node_modules/**', '**/.git/**', '**/.vscode-test/**', '**/dist/**', '**/out/**'],
@@ -138,6 +147,10 @@ function nonNegativeNumber(value: unknown, fallback: number): number {
   return typeof value === 'number' && Number.isFinite(value) && value >= 0 ? value : fallback;
 }
 
+function dropoutRate(value: unknown, fallback: number): number {
+  return isDropoutRate(value) ? value : fallback;
+}
+
 function text(value: unknown, fallback: string): string {
   return typeof value === 'string' ? value : fallback;
 }
@@ -166,6 +179,7 @@ export function readConfig(scope?: vscode.ConfigurationScope): Config {
       contextLength: nonNegativeInt(c.get('model.contextLength'), DEFAULTS.model.contextLength),
       positional: oneOf(c.get('model.positional'), ['learned', 'sinusoidal'] as const, DEFAULTS.model.positional),
       tokenizer: oneOf(c.get('model.tokenizer'), TOKENIZERS, DEFAULTS.model.tokenizer),
+      dropout: dropoutRate(c.get('model.dropout'), DEFAULTS.model.dropout),
     },
     training: {
       include: text(c.get('training.include'), DEFAULTS.training.include).trim() || DEFAULTS.training.include,

@@ -9,6 +9,7 @@
 // watched on text it does not train on, and the model the features use is the best one seen.
 
 import { Corpus } from './corpus';
+import { DEFAULT_DROPOUT } from './dropoutRate';
 import { normalizeText } from './normalize';
 
 export { normalizeText };
@@ -38,6 +39,10 @@ export interface RunSettings {
   /** Warm-up steps; -1: auto (5% of the steps, at most 100). */
   warmupSteps: number;
   weightDecay: number;
+  /** AdamW's β2. */
+  beta2: number;
+  /** Clip the global gradient norm to this (0: no clipping). */
+  gradClip: number;
   /** Dropout probability in training (embeddings, attention weights, residual outputs); off in evaluation. */
   dropout: number;
   /** Evaluations without a new best validation loss before training stops (0: never stops early). */
@@ -74,7 +79,9 @@ export const RUN_DEFAULTS: Readonly<RunSettings> = {
   minLearningRate: 0,
   warmupSteps: -1,
   weightDecay: 0.1,
-  dropout: 0.2,
+  beta2: 0.99,
+  gradClip: 1.0,
+  dropout: DEFAULT_DROPOUT,
   patience: 6,
   evalInterval: 0,
   evalBatches: 10,
@@ -400,10 +407,11 @@ export async function buildTrainingRun(
       minLearningRate: plan.minLearningRate,
       warmupSteps: plan.warmupSteps,
       weightDecay: plan.weightDecay,
+      dropout: plan.dropout,
       beta1: 0.9,
-      beta2: 0.99,
+      beta2: settings.beta2,
       eps: 1e-8,
-      gradClip: 1.0,
+      gradClip: settings.gradClip,
       evalInterval: plan.evalInterval,
       evalBatches: settings.evalBatches,
       patience: plan.patience,

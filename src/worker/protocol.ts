@@ -15,6 +15,7 @@
 // No `vscode` import here and no engine import at run time (types only): the file is bundled into
 // both dist/extension.js and dist/worker.js and must stay small.
 
+import { UserError } from '../engine/errors';
 import type { SamplingOptions } from '../engine/generate';
 import type { TokenizerName } from '../engine/tokenizer';
 
@@ -105,10 +106,10 @@ export interface TrainSettings {
   /** 0: auto (by the model's size). */
   learningRate: number;
   batchSize: number;
+  /** Dropout rate of the training steps (0 ≤ p < 1; 0: off; absent: the engine's default); validation and samples never use it. */
+  dropout?: number;
   /** Measure validation loss every N steps; 0: auto. */
   evalInterval: number;
-  /** Dropout probability in training. */
-  dropout?: number;
   /** Evaluations without a new best validation loss before training stops (0: never stops early). */
   patience?: number;
   weightDecay?: number;
@@ -403,7 +404,7 @@ export function toWireError(error: unknown): WireError {
   const e = error as { name?: string; message?: string; stack?: string } | undefined;
   if (e?.name === 'AbortError') return { code: 'cancelled', message: 'Cancelled.' };
   if (e?.name === 'CheckpointError') return { code: 'checkpoint', message: String(e.message), detail: e.stack };
-  if (e?.name === 'UserError') return { code: 'user', message: String(e.message) };
+  if (error instanceof UserError || e?.name === 'UserError') return { code: 'user', message: String(e?.message) };
   const message = e?.message ?? String(error);
   return { code: 'internal', message, ...(e?.stack ? { detail: e.stack } : {}) };
 }
