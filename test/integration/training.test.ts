@@ -47,6 +47,18 @@ async function eventLoopLateness(fn: () => Promise<unknown>): Promise<{ p99: num
   return { p99: ms(h.percentile(99)), max: ms(h.max), mean: ms(h.mean) };
 }
 
+/** Every file under `dir`, relative path → its bytes (folders as empty entries ending in /). */
+function snapshot(dir: string, files = new Map<string, Buffer>(), prefix = ''): Map<string, Buffer> {
+  for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
+    const rel = prefix + entry.name;
+    if (entry.isDirectory()) {
+      files.set(`${rel}/`, Buffer.alloc(0));
+      snapshot(path.join(dir, entry.name), files, `${rel}/`);
+    } else files.set(rel, fs.readFileSync(path.join(dir, entry.name)));
+  }
+  return files;
+}
+
 function readJson(file: string): Record<string, unknown> {
   return JSON.parse(fs.readFileSync(file, 'utf8'));
 }
@@ -301,6 +313,39 @@ describe('training', function () {
     assert.ok(model);
     assert.strictEqual(model.config.nLayer, 2);
     assert.strictEqual(api.training.state().kind, 'ready');
+  });
+
+  it('Export Model… into the folder of notes writes a new subfolder and keeps every note byte for byte', async () => {
+    const notes = path.join(workspace, 'notes');
+    const before = snapshot(notes);
+    const exported: string[] = [];
+    try {
+      // The second time the notes hold the first export too: still a new subfolder, the first one kept.
+      for (const expected of ['lm-explorer-model', 'lm-explorer-model-2']) {
+        const dir = await vscode.commands.executeCommand<string | undefined>('lmExplorer.exportModel', vscode.Uri.file(notes));
+        assert.strictEqual(dir, path.join(notes, expected));
+        exported.push(dir);
+        assert.deepStrictEqual(fs.readdirSync(dir).sort(), ['config.json', 'model.safetensors', 'trainer-state.safetensors', 'trainer.json', 'vocab.json']);
+        const mine = new Map([...snapshot(notes)].filter(([rel]) => !rel.startsWith('lm-explorer-model')));
+        assert.deepStrictEqual(mine, before, 'the notes are as they were');
+      }
+    } finally {
+      for (const dir of exported) fs.rmSync(dir, { recursive: true, force: true });
+    }
+    assert.deepStrictEqual(snapshot(notes), before);
+  });
+
+  it('Export Model… onto a regular file says so and keeps the file', async () => {
+    const file = path.join(scratch, 'thesis.md');
+    fs.writeFileSync(file, '# Praca magisterska\nJedyna kopia.\n');
+    try {
+      const dir = await vscode.commands.executeCommand<string | undefined>('lmExplorer.exportModel', vscode.Uri.file(file));
+      assert.strictEqual(dir, undefined);
+      assert.strictEqual(fs.readFileSync(file, 'utf8'), '# Praca magisterska\nJedyna kopia.\n');
+      assert.deepStrictEqual(fs.readdirSync(scratch).filter((n) => n.startsWith('thesis.md')), ['thesis.md']);
+    } finally {
+      fs.rmSync(file, { force: true });
+    }
   });
 
   it('shows the dashboard with the curves drawn', async () => {
