@@ -178,7 +178,7 @@ describe('training', function () {
     }
     assert.strictEqual(readJson(path.join(modelDir, 'config.json')).step, 40);
     assert.strictEqual(api.training.state().kind, 'ready');
-    assert.match(api.training.statusBarText(), /LM: ready val \d+\.\d\d/);
+    assert.match(api.training.statusBarText(), /LM: ready · step 40 · val \d+\.\d\d/);
     // The tooltip names the backend the engine took, and why it passed the others over.
     assert.match(api.training.statusBarTooltip(), /Engine: \*\*(tensorflow|webgpu|native|wasm|cpu)\*\*; passed over: .*tfjs/);
   });
