@@ -231,7 +231,11 @@ async function integrationTests() {
     extensionPath: root,
     suitePath,
     workspace: process.env.LMX_TEST_WORKSPACE,
-    env: { LMX_TEST_RESULTS: resultsFile, ...(color ? { LMX_TEST_COLOR: '1' } : {}) },
+    env: {
+      LMX_TEST_RESULTS: resultsFile,
+      ...(onOutput ? { LMX_TEST_CAPTURE: '1' } : {}), // a capture that does not come is then a failure
+      ...(color ? { LMX_TEST_COLOR: '1' } : {}),
+    },
     logFile,
     onOutput,
   });

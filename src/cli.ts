@@ -16,7 +16,7 @@ import { parseArgs } from 'util';
 import { version } from '../package.json';
 import { BACKEND_NAMES, describeBackendReport, initBackend, type BackendName, type BackendReport } from './engine/backend';
 import { describeBackends, formatBackendTable } from './engine/backends/webgpu';
-import { CheckpointError, loadCheckpoint, saveCheckpoint } from './engine/checkpoint';
+import { CheckpointError, inspectModelFolder, loadCheckpoint, recoverInterruptedSave, saveCheckpoint } from './engine/checkpoint';
 import { Corpus } from './engine/corpus';
 import { errorMessage, isUserError, UserError } from './engine/errors';
 import { generate } from './engine/generate';
@@ -309,7 +309,7 @@ const train: Command = {
 builds a vocabulary and trains a GPT on them, saving checkpoints in DIR.
 
 Options:
-  --out, -o DIR            where to save the model (required)
+  --out, -o DIR            where to save the model: a new or empty folder, or a model folder (required)
   --preset NAME            tiny | small | medium (default small)
   --steps N                optimiser steps to reach (default 1000)
   --batch-size N           sequences per step (default 16)
@@ -329,7 +329,8 @@ Options:
   --eval-batches N         batches per validation measurement (0: no validation)
   --checkpoint-interval N  save every N steps (default 100; 0: only at the end, as always)
   --resume                 continue the checkpoint in DIR (its model, vocabulary and optimiser state)
-  --force                  replace a checkpoint already in DIR instead of refusing
+  --force                  replace the checkpoint already in DIR instead of refusing (only a model
+                           folder: a folder holding anything else, or a file, is never replaced)
   --json                   print a JSON summary on stdout at the end
 
 Ctrl-C stops after the current step, saves, and exits (code 130); press it twice to quit at once.`,
@@ -359,13 +360,19 @@ async function runTrain(values: Record<string, string | boolean | undefined>, in
   const evalBatches = integerOption(values, 'eval-batches', 0, 10_000);
   const checkpointInterval = integerOption(values, 'checkpoint-interval', 0) ?? 100;
 
+  // --out is new, empty, or a model folder; nothing else is ever replaced, --force or not.
+  const recovered = await recoverInterruptedSave(out);
+  if (recovered) stderr(`note: ${out} was recovered from a save that was cut short (${path.basename(recovered)})`);
+  const folder = await inspectModelFolder(out);
+  if (folder.kind === 'other') throw new UserError(`--out ${out} ${folder.reason}; choose a new or empty folder (--force replaces only a model folder).`);
   if (resume) {
     const fixed = (['preset', 'context', 'positional', 'tokenizer', 'max-vocab'] as const).filter((k) => values[k] !== undefined);
     if (fixed.length) {
       throw new UserError(`--${fixed[0]} cannot be changed when resuming: the checkpoint in ${out} fixes the model and its vocabulary; leave it out.`);
     }
-  } else if (!values.force && (await exists(path.join(out, 'config.json')))) {
-    throw new UserError(`${out} already holds a checkpoint; pass --resume to continue it, or --force to replace it.`);
+  } else if (folder.kind === 'model') {
+    if (!values.force) throw new UserError(`${out} already holds a checkpoint; pass --resume to continue it, or --force to replace it.`);
+    stderr(`note: replacing the checkpoint in ${out} (--force)`);
   }
 
   const documents = await collectDocuments(inputs, stderr);
@@ -526,15 +533,6 @@ async function runTrain(values: Record<string, string | boolean | undefined>, in
   trainer.dispose();
   model.dispose();
   return interrupted ? EXIT_INTERRUPTED : EXIT_OK;
-}
-
-async function exists(file: string): Promise<boolean> {
-  try {
-    await fs.access(file);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 /** Model IDs for a prompt: an empty prompt is the start of a document (<sep>); the last contextLength kept. */

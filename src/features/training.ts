@@ -5,6 +5,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import * as vscode from 'vscode';
+import { inspectModelFolder } from '../engine/modelFolder';
 import { readConfig, type EngineSettings, type ModelSettings, type TrainingSettings } from '../config';
 import type { CorpusView, DashboardState, DashboardToWebview, DashboardView, LossPoint, RunView, SampleView } from '../webviewProtocol';
 import { EngineError, isCancelled, type BestModelInfo, type ModelInfo, type TrainEvent, type TrainParams, type TrainResult } from '../worker/protocol';
@@ -14,6 +15,8 @@ import { formatLoss, keptModelText, progressLine, statusBarText, type ModelState
 import { emptyHistory, HISTORY_FILE, historyForLoadedModel, HistoryWriter, readHistorySync, type HistoryFile } from './trainingHistory';
 import { collectWorkspaceCorpus, type CollectedCorpus } from './workspaceCorpus';
 
+/** Export Model… into a folder that holds anything but a model writes this new subfolder (-2, -3 … when taken). */
+export const EXPORT_SUBFOLDER = 'lm-explorer-model';
 const MAX_POINTS = 4000;
 const MAX_SAMPLES = 40;
 /** Least time between two UI updates of a training run (notification, status bar, dashboard). */
@@ -602,7 +605,7 @@ export class TrainingController implements vscode.Disposable {
         canSelectFolders: true,
         canSelectMany: false,
         openLabel: 'Export Model Here',
-        title: 'Export the model to a folder (config.json, vocab.json, model.safetensors)',
+        title: 'Export the model to a folder (a folder with other files in it gets a new lm-explorer-model subfolder)',
       });
       if (!picked?.[0]) return undefined;
       target = picked[0];
@@ -611,12 +614,15 @@ export class TrainingController implements vscode.Disposable {
       void vscode.window.showErrorMessage(`The model can only be exported to a folder on this machine's disk, not ${target.toString()}.`);
       return undefined;
     }
-    const dir = target.fsPath;
+    const picked = target.fsPath;
+    let dir: string | undefined;
     let model: ModelInfo;
     try {
+      dir = await this.exportFolder(picked);
+      if (!dir) return undefined;
       model = await this.engine.request('save', { dir });
     } catch (error) {
-      void vscode.window.showErrorMessage(`Could not export the model to ${dir}: ${(error as Error).message}`);
+      void vscode.window.showErrorMessage(`Could not export the model to ${dir ?? picked}: ${(error as Error).message}`);
       return undefined;
     }
     // The curves go with the model, so that loading it shows them again.
@@ -625,9 +631,32 @@ export class TrainingController implements vscode.Disposable {
     } catch (error) {
       this.output.warn(`The model was exported without its training history: ${(error as Error).message}`);
     }
-    this.output.info(`Model exported to ${dir}.`);
-    void vscode.window.showInformationMessage(`Model exported to ${dir}. Try it from a terminal: lmx generate --model "${dir}" --prompt "…"`);
+    const where = dir === picked ? dir : `${dir} (${picked} holds other files, which were left as they are)`;
+    this.output.info(`Model exported to ${where}.`);
+    void vscode.window.showInformationMessage(`Model exported to ${where}. Try it from a terminal: lmx generate --model "${dir}" --prompt "…"`);
     return dir;
+  }
+
+  /**
+   * Where an export to the folder picked goes: the folder itself when it is new or empty, or when it holds a
+   * model and the user agrees to replace it; any other folder gets a new subfolder, so nothing in it is touched.
+   */
+  private async exportFolder(picked: string): Promise<string | undefined> {
+    const folder = await inspectModelFolder(picked);
+    if (folder.kind === 'missing' || folder.kind === 'empty') return picked;
+    if (folder.kind === 'model') {
+      const replace = 'Replace Model';
+      const choice = await vscode.window.showWarningMessage(`${picked} already holds a model. Replace it with this one?`, { modal: true }, replace);
+      return choice === replace ? picked : undefined;
+    }
+    const stat = await fs.promises.stat(picked).catch(() => undefined);
+    if (!stat?.isDirectory()) throw new Error(`${folder.dir} ${folder.reason}; pick a folder.`);
+    for (let n = 1; n < 1000; n++) {
+      const candidate = path.join(picked, n === 1 ? EXPORT_SUBFOLDER : `${EXPORT_SUBFOLDER}-${n}`);
+      const kind = (await inspectModelFolder(candidate)).kind;
+      if (kind === 'missing' || kind === 'empty') return candidate;
+    }
+    throw new Error(`${picked} has no free ${EXPORT_SUBFOLDER}-N subfolder name left; pick another folder.`);
   }
 
   /**

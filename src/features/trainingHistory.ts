@@ -9,10 +9,12 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import type { CorpusView, LossPoint, RunView, SampleView } from '../webviewProtocol';
+import { CHECKPOINT_FILES } from '../engine/modelFolder';
 import type { ModelInfo, TrainingPlanInfo } from '../worker/protocol';
 import { writeFileAtomic } from './attentionExport';
 
-export const HISTORY_FILE = 'training-history.json';
+/** In the workspace's storage beside the model, and in an exported model's folder (a checkpoint's file there). */
+export const HISTORY_FILE = CHECKPOINT_FILES.history;
 
 export interface HistoryFile {
   version: 1;

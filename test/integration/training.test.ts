@@ -11,7 +11,7 @@ import * as vscode from 'vscode';
 import type { LmExplorerApi } from '../../src/extension';
 import type { TrainOverrides } from '../../src/features/training';
 import type { ModelState } from '../../src/features/trainingFormat';
-import { activate, captureWebview, noPortForwarding, sleep, withTimeout, type CaptureReport } from './helpers';
+import { activate, captureWebview, isolateSuite, noPortForwarding, sleep, updateSetting, withTimeout, type CaptureReport } from './helpers';
 
 
 /** A short run of the tiny preset that still shows the loss falling. */
@@ -47,6 +47,18 @@ async function eventLoopLateness(fn: () => Promise<unknown>): Promise<{ p99: num
   return { p99: ms(h.percentile(99)), max: ms(h.max), mean: ms(h.mean) };
 }
 
+/** Every file under `dir`, relative path → its bytes (folders as empty entries ending in /). */
+function snapshot(dir: string, files = new Map<string, Buffer>(), prefix = ''): Map<string, Buffer> {
+  for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
+    const rel = prefix + entry.name;
+    if (entry.isDirectory()) {
+      files.set(`${rel}/`, Buffer.alloc(0));
+      snapshot(path.join(dir, entry.name), files, `${rel}/`);
+    } else files.set(rel, fs.readFileSync(path.join(dir, entry.name)));
+  }
+  return files;
+}
+
 function readJson(file: string): Record<string, unknown> {
   return JSON.parse(fs.readFileSync(file, 'utf8'));
 }
@@ -57,6 +69,11 @@ describe('training', function () {
   let extensionPath: string;
   let workspace: string;
   let scratch: string;
+  /** What the suite adds to the workspace folder (removed after it). */
+  let added: string[] = [];
+
+  // The tests are the steps of one model's life (train, cancel, resume, export, reset), in order.
+  isolateSuite();
 
   before(async () => {
     const { api: activated, ext } = await activate();
@@ -65,6 +82,8 @@ describe('training', function () {
     const folder = vscode.workspace.workspaceFolders?.[0];
     assert.ok(folder, 'the test host opens a workspace folder');
     workspace = folder.uri.fsPath;
+    added = ['notes', 'node_modules', 'empty'].map((name) => path.join(workspace, name));
+    for (const target of added) assert.ok(!fs.existsSync(target), `${target} is there before the suite: a previous suite left it`);
     // The fixture notes become the workspace's notes; files the corpus must leave out sit beside them.
     fs.cpSync(path.join(extensionPath, 'test', 'fixtures', 'notes'), path.join(workspace, 'notes'), { recursive: true });
     fs.mkdirSync(path.join(workspace, 'node_modules', 'pkg'), { recursive: true });
@@ -79,7 +98,9 @@ describe('training', function () {
   after(async () => {
     api.dashboard.close();
     await api.training.cancel();
+    await api.training.reset({ confirm: false });
     fs.rmSync(scratch, { recursive: true, force: true });
+    for (const target of added) fs.rmSync(target, { recursive: true, force: true });
   });
 
   it('names the glob when no file matches, and trains nothing', async () => {
@@ -294,6 +315,39 @@ describe('training', function () {
     assert.strictEqual(api.training.state().kind, 'ready');
   });
 
+  it('Export Model… into the folder of notes writes a new subfolder and keeps every note byte for byte', async () => {
+    const notes = path.join(workspace, 'notes');
+    const before = snapshot(notes);
+    const exported: string[] = [];
+    try {
+      // The second time the notes hold the first export too: still a new subfolder, the first one kept.
+      for (const expected of ['lm-explorer-model', 'lm-explorer-model-2']) {
+        const dir = await vscode.commands.executeCommand<string | undefined>('lmExplorer.exportModel', vscode.Uri.file(notes));
+        assert.strictEqual(dir, path.join(notes, expected));
+        exported.push(dir);
+        assert.deepStrictEqual(fs.readdirSync(dir).sort(), ['config.json', 'model.safetensors', 'trainer-state.safetensors', 'trainer.json', 'vocab.json']);
+        const mine = new Map([...snapshot(notes)].filter(([rel]) => !rel.startsWith('lm-explorer-model')));
+        assert.deepStrictEqual(mine, before, 'the notes are as they were');
+      }
+    } finally {
+      for (const dir of exported) fs.rmSync(dir, { recursive: true, force: true });
+    }
+    assert.deepStrictEqual(snapshot(notes), before);
+  });
+
+  it('Export Model… onto a regular file says so and keeps the file', async () => {
+    const file = path.join(scratch, 'thesis.md');
+    fs.writeFileSync(file, '# Praca magisterska\nJedyna kopia.\n');
+    try {
+      const dir = await vscode.commands.executeCommand<string | undefined>('lmExplorer.exportModel', vscode.Uri.file(file));
+      assert.strictEqual(dir, undefined);
+      assert.strictEqual(fs.readFileSync(file, 'utf8'), '# Praca magisterska\nJedyna kopia.\n');
+      assert.deepStrictEqual(fs.readdirSync(scratch).filter((n) => n.startsWith('thesis.md')), ['thesis.md']);
+    } finally {
+      fs.rmSync(file, { force: true });
+    }
+  });
+
   it('shows the dashboard with the curves drawn', async () => {
     await vscode.commands.executeCommand('workbench.action.closeAllEditors');
     await vscode.commands.executeCommand('workbench.action.closeSidebar');
@@ -327,16 +381,11 @@ describe('training', function () {
     // Run through scripts/test-training.mjs (or a launcher using scripts/webview-capture.mjs) to capture.
     if (!light) this.skip();
     check(light);
-    const workbench = vscode.workspace.getConfiguration('workbench');
-    await workbench.update('colorTheme', 'Default Dark Modern', vscode.ConfigurationTarget.Global);
-    try {
-      await sleep(1500); // the page rebuilds its charts in the new colours
-      const dark = await capture('dashboard-dark');
-      assert.ok(dark);
-      check(dark);
-    } finally {
-      await workbench.update('colorTheme', undefined, vscode.ConfigurationTarget.Global);
-    }
+    await updateSetting('workbench', 'colorTheme', 'Default Dark Modern');
+    await sleep(1500); // the page rebuilds its charts in the new colours
+    const dark = await capture('dashboard-dark');
+    assert.ok(dark);
+    check(dark);
   });
 
   it('Reset Model deletes the model and the status bar says so', async () => {

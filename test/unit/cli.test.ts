@@ -28,6 +28,17 @@ function lmx(args: string[], cwd: string, input?: string): Run {
   return { status: child.status, stdout: child.stdout, stderr: child.stderr };
 }
 
+/** Every file under `dir`, relative path → its bytes (folders as empty entries ending in /). */
+function snapshot(dir: string): Map<string, Buffer> {
+  const files = new Map<string, Buffer>();
+  for (const entry of fs.readdirSync(dir, { recursive: true, withFileTypes: true })) {
+    const full = path.join(entry.parentPath, entry.name);
+    const rel = path.relative(dir, full);
+    files.set(entry.isDirectory() ? `${rel}/` : rel, entry.isDirectory() ? Buffer.alloc(0) : fs.readFileSync(full));
+  }
+  return files;
+}
+
 /** Exit code 2, exactly one line on stderr, no stack trace. */
 function assertUsageError(run: Run, message: RegExp): void {
   assert.strictEqual(run.status, 2, `exit ${run.status}; stderr: ${run.stderr}`);
@@ -155,6 +166,55 @@ describe('lmx (CLI)', function () {
     assertUsageError(lmx(['train', 'notes', '--out', model(), '--backend', 'cpu'], dir), /already holds a checkpoint; pass --resume to continue it, or --force to replace it\.$/);
     assertUsageError(lmx(['train', 'notes', '--out', model(), '--resume', '--preset', 'small'], dir), /--preset cannot be changed when resuming/);
     assertUsageError(lmx(['attention', '--model', model(), '--text', 'fox', '--layer', '2', '--backend', 'cpu'], dir), /--layer must be between 0 and 1 \(the model has 2 layers\), got 2\.$/);
+  });
+
+  describe('--out never replaces what is not a model folder', () => {
+    const tiny = ['--preset', 'tiny', '--steps', '2', '--batch-size', '2', '--context', '8', '--tokenizer', 'char', '--backend', 'cpu', '--eval-batches', '0'];
+
+    it('the notes folder itself, with or without --force, keeps every file byte for byte', () => {
+      const before = snapshot(path.join(dir, 'notes'));
+      for (const force of [[], ['--force'], ['--resume']]) {
+        assertUsageError(
+          lmx(['train', 'notes', '--out', 'notes', ...tiny, ...force], dir),
+          /^lmx: --out notes holds files that are not a checkpoint's: \.git\/, a\.md, image\.md and 3 more; choose a new or empty folder \(--force replaces only a model folder\)\.$/,
+        );
+        assert.deepStrictEqual(snapshot(path.join(dir, 'notes')), before, `notes changed (${force.join(' ') || 'no flag'})`);
+      }
+      assert.deepStrictEqual(fs.readdirSync(dir).filter((n) => n.startsWith('notes.')), [], 'nothing written beside it');
+    });
+
+    it('a regular file is kept', () => {
+      const file = path.join(dir, 'precious.txt');
+      fs.writeFileSync(file, 'the only copy of my thesis\n');
+      for (const out of ['precious.txt', path.join('precious.txt', 'model')]) {
+        assertUsageError(lmx(['train', 'notes', '--out', out, ...tiny, '--force'], dir), /^lmx: --out precious\.txt(\/model)? is (inside )?a file, not a folder; choose a new or empty folder/);
+      }
+      assert.strictEqual(fs.readFileSync(file, 'utf8'), 'the only copy of my thesis\n');
+      assert.deepStrictEqual(fs.readdirSync(dir).filter((n) => n.startsWith('precious.txt.')), []);
+    });
+
+    it('--force replaces a model folder and says so; an interrupted save is recovered, never trained over', () => {
+      const out = path.join(dir, 'forced');
+      const first = lmx(['train', 'notes', '--out', out, ...tiny, '--seed', '1'], dir);
+      assert.strictEqual(first.status, 0, first.stderr);
+      const forced = lmx(['train', 'notes', '--out', out, ...tiny, '--seed', '2', '--force'], dir);
+      assert.strictEqual(forced.status, 0, forced.stderr);
+      assert.match(forced.stderr, new RegExp(`^note: replacing the checkpoint in ${out} \\(--force\\)$`, 'm'));
+      assert.strictEqual(JSON.parse(fs.readFileSync(path.join(out, 'config.json'), 'utf8')).training.seed, 2);
+
+      // A save cut between its two renames: no DIR, a complete DIR.tmp-* beside it.
+      fs.renameSync(out, `${out}.tmp-0a0a0a`);
+      const fresh = lmx(['train', 'notes', '--out', out, ...tiny], dir);
+      assert.strictEqual(fresh.status, 2, fresh.stderr);
+      assert.match(fresh.stderr, new RegExp(`^note: ${out} was recovered from a save that was cut short \\(forced\\.tmp-0a0a0a\\)$`, 'm'));
+      assert.match(fresh.stderr, /already holds a checkpoint; pass --resume to continue it, or --force to replace it\.$/m);
+      assert.strictEqual(JSON.parse(fs.readFileSync(path.join(out, 'config.json'), 'utf8')).training.seed, 2, 'the recovered checkpoint is in place');
+      fs.renameSync(out, `${out}.old-0b0b0b`);
+      const resumed = lmx(['train', 'notes', '--out', out, '--steps', '3', '--backend', 'cpu', '--eval-batches', '0', '--resume', '--json'], dir);
+      assert.strictEqual(resumed.status, 0, resumed.stderr);
+      assert.strictEqual(JSON.parse(resumed.stdout).step, 3, 'resumed from step 2');
+      assert.deepStrictEqual(fs.readdirSync(dir).filter((n) => n.startsWith('forced.')), []);
+    });
   });
 
   it('saves and exits cleanly on Ctrl-C', async function () {
