@@ -399,7 +399,7 @@ function renderModel(): void {
   const m = state.model;
   if (!m) {
     const s = state.settings;
-    body.append(el('p', 'muted', s ? `No model yet. A new one will be the ${s.preset} preset with the ${s.tokenizer} tokenizer, ${s.steps} steps${s.minutes ? ` or ${s.minutes} min` : ''}, batch ${s.batchSize}, learning rate ${s.learningRate}.` : 'No model yet.'));
+    body.append(el('p', 'muted', s ? `No model yet. A new one will be the ${s.preset} preset with the ${s.tokenizer} tokenizer, ${s.steps > 0 ? `${s.steps} steps` : 'as many steps as the notes call for (auto)'}${s.minutes ? ` or ${s.minutes} min` : ''}, batch ${s.batchSize}, learning rate ${s.learningRate}.` : 'No model yet.'));
     return;
   }
   const c = m.config;
