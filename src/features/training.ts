@@ -695,6 +695,11 @@ export class TrainingController implements vscode.Disposable {
     const found = historyForLoadedModel(dir, model);
     this.history = 'history' in found ? { ...found.history, model } : { ...emptyHistory(), model, note: found.reason };
     if ('reason' in found) this.output.info(found.reason);
+    // The kept model is now the loaded one: what the engine says of it, not what its old run said.
+    if (this.history.run) {
+      if (model.best) this.history.run.best = model.best;
+      else delete this.history.run.best;
+    }
     await this.flushHistory();
     this.setState(this.readyState());
     this.post({ type: 'state', state: this.snapshot() });
