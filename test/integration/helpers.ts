@@ -195,11 +195,16 @@ export interface CaptureReport {
 const CAPTURE_TAG = '@@lmx-capture@@';
 
 /**
- * Asks the launcher to photograph the webview element `selector` as `outDir/<name>.png`; resolves with its
- * report, or undefined when nothing captures (only outside npm test, e.g. under `npm run test:electron`).
+ * Asks the launcher to photograph the webview element `selector` as `outDir/<name>.png` (after pressing the
+ * keys of `press` in the webview, each on its element); resolves with its report, or undefined when nothing captures (only outside npm test, e.g. under `npm run test:electron`).
  */
-export async function captureWebview(outDir: string, name: string, selector: string): Promise<CaptureReport | undefined> {
-  return requestCapture(outDir, name, { selector });
+export async function captureWebview(
+  outDir: string,
+  name: string,
+  selector: string,
+  options: { press?: { selector: string; key: string }[] } = {},
+): Promise<CaptureReport | undefined> {
+  return requestCapture(outDir, name, { selector, ...options });
 }
 
 /**

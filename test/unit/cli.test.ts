@@ -271,8 +271,8 @@ describe('lmx (CLI)', function () {
     it('a corpus too small for the context', () =>
       assertUsageError(lmx(['train', 'short.md', '--out', 'x', '--tokenizer', 'char', '--context', '64'], dir), /The corpus is too small for a context of 64 tokens/));
     it('a missing model folder', () => assertUsageError(lmx(['generate', '--model', 'nowhere', '--prompt', 'x'], dir), /nowhere: no such checkpoint folder$/));
-    it('a corrupt model folder', function () {
-      if (!fs.existsSync(path.join(model(), 'model.safetensors'))) this.skip(); // needs the model trained above
+    it('a corrupt model folder', () => {
+      assert.ok(fs.existsSync(path.join(model(), 'model.safetensors')), 'needs the model the training test above writes (it failed?)');
       const broken = path.join(dir, 'broken');
       fs.cpSync(model(), broken, { recursive: true });
       const weights = path.join(broken, 'model.safetensors');
@@ -288,10 +288,10 @@ describe('lmx (CLI)', function () {
     });
   });
 
-  it('runs as the built dist/cli.js, with its #! line', function () {
+  it('runs as the built dist/cli.js, with its #! line', () => {
     const bundle = path.join(root, 'dist', 'cli.js');
     const stale = !fs.existsSync(bundle) || fs.statSync(bundle).mtimeMs < fs.statSync(path.join(root, 'src', 'cli.ts')).mtimeMs;
-    if (stale) this.skip(); // `npm run build` first; the other tests cover the source
+    assert.ok(!stale, `${bundle} is missing or older than src/cli.ts: run \`npm run build\` (npm test builds first)`);
     assert.ok(fs.readFileSync(bundle, 'utf8').startsWith('#!/usr/bin/env node\n'));
     const run = spawnSync(bundle, ['tokenize', 'hello world'], { encoding: 'utf8' });
     assert.strictEqual(run.status, 0, run.stderr);
