@@ -16,13 +16,13 @@ import { parseArgs } from 'util';
 import { version } from '../package.json';
 import { BACKEND_NAMES, describeBackendReport, initBackend, type BackendName, type BackendReport } from './engine/backend';
 import { describeBackends, formatBackendTable } from './engine/backends/webgpu';
-import { CheckpointError, loadCheckpoint, saveCheckpoint } from './engine/checkpoint';
+import { CheckpointError, inspectModelFolder, loadCheckpoint, recoverInterruptedSave, saveCheckpoint } from './engine/checkpoint';
 import { Corpus } from './engine/corpus';
 import { errorMessage, isUserError, UserError } from './engine/errors';
 import { generate } from './engine/generate';
 import { GPT, PRESETS, type GPTConfig, type PresetName } from './engine/model';
 import { displayToken, encode, tokenPieces, TOKENIZERS } from './engine/tokenizer';
-import { Trainer, type TrainerState, type TrainOptions, type TrainProgress } from './engine/trainer';
+import { DEFAULT_TRAIN_OPTIONS, Trainer, type TrainerState, type TrainOptions, type TrainProgress } from './engine/trainer';
 import { Vocabulary } from './engine/vocab';
 
 export const EXIT_OK = 0;
@@ -292,6 +292,7 @@ const train: Command = {
     'weight-decay': { type: 'string' },
     beta2: { type: 'string' },
     'grad-clip': { type: 'string' },
+    dropout: { type: 'string' },
     context: { type: 'string' },
     positional: { type: 'string' },
     tokenizer: { type: 'string' },
@@ -309,7 +310,7 @@ const train: Command = {
 builds a vocabulary and trains a GPT on them, saving checkpoints in DIR.
 
 Options:
-  --out, -o DIR            where to save the model (required)
+  --out, -o DIR            where to save the model: a new or empty folder, or a model folder (required)
   --preset NAME            tiny | small | medium (default small)
   --steps N                optimiser steps to reach (default 1000)
   --batch-size N           sequences per step (default 16)
@@ -319,6 +320,8 @@ Options:
   --weight-decay X         AdamW weight decay (default: the trainer's)
   --beta2 X                AdamW β2 (default: the trainer's)
   --grad-clip X            clip the gradient norm to X (default: the trainer's)
+  --dropout P              dropout rate while training, 0 ≤ P < 1 (default ${DEFAULT_TRAIN_OPTIONS.dropout}; 0: off);
+                           keeps a small folder of notes from being memorised
   --context N              context length in tokens (default: the preset's)
   --positional KIND        learned | sinusoidal (default learned)
   --tokenizer NAME         o200k_base | cl100k_base | p50k_base | r50k_base | char (default o200k_base)
@@ -329,7 +332,8 @@ Options:
   --eval-batches N         batches per validation measurement (0: no validation)
   --checkpoint-interval N  save every N steps (default 100; 0: only at the end, as always)
   --resume                 continue the checkpoint in DIR (its model, vocabulary and optimiser state)
-  --force                  replace a checkpoint already in DIR instead of refusing
+  --force                  replace the checkpoint already in DIR instead of refusing (only a model
+                           folder: a folder holding anything else, or a file, is never replaced)
   --json                   print a JSON summary on stdout at the end
 
 Ctrl-C stops after the current step, saves, and exits (code 130); press it twice to quit at once.`,
@@ -349,6 +353,7 @@ async function runTrain(values: Record<string, string | boolean | undefined>, in
   const weightDecay = numberOption(values, 'weight-decay', { min: 0, max: 10 });
   const beta2 = numberOption(values, 'beta2', { min: 0, max: 1, maxExclusive: true });
   const gradClip = numberOption(values, 'grad-clip', { min: 0, minExclusive: true });
+  const dropout = numberOption(values, 'dropout', { min: 0, max: 1, maxExclusive: true }) ?? DEFAULT_TRAIN_OPTIONS.dropout;
   const context = integerOption(values, 'context', 2, 8192);
   const positional = choiceOption(values, 'positional', ['learned', 'sinusoidal'] as const);
   const tokenizerName = choiceOption(values, 'tokenizer', TOKENIZERS);
@@ -359,13 +364,19 @@ async function runTrain(values: Record<string, string | boolean | undefined>, in
   const evalBatches = integerOption(values, 'eval-batches', 0, 10_000);
   const checkpointInterval = integerOption(values, 'checkpoint-interval', 0) ?? 100;
 
+  // --out is new, empty, or a model folder; nothing else is ever replaced, --force or not.
+  const recovered = await recoverInterruptedSave(out);
+  if (recovered) stderr(`note: ${out} was recovered from a save that was cut short (${path.basename(recovered)})`);
+  const folder = await inspectModelFolder(out);
+  if (folder.kind === 'other') throw new UserError(`--out ${out} ${folder.reason}; choose a new or empty folder (--force replaces only a model folder).`);
   if (resume) {
     const fixed = (['preset', 'context', 'positional', 'tokenizer', 'max-vocab'] as const).filter((k) => values[k] !== undefined);
     if (fixed.length) {
       throw new UserError(`--${fixed[0]} cannot be changed when resuming: the checkpoint in ${out} fixes the model and its vocabulary; leave it out.`);
     }
-  } else if (!values.force && (await exists(path.join(out, 'config.json')))) {
-    throw new UserError(`${out} already holds a checkpoint; pass --resume to continue it, or --force to replace it.`);
+  } else if (folder.kind === 'model') {
+    if (!values.force) throw new UserError(`${out} already holds a checkpoint; pass --resume to continue it, or --force to replace it.`);
+    stderr(`note: replacing the checkpoint in ${out} (--force)`);
   }
 
   const documents = await collectDocuments(inputs, stderr);
@@ -424,7 +435,7 @@ async function runTrain(values: Record<string, string | boolean | undefined>, in
       (summary.unknownTokens ? `, ${formatCount(summary.unknownTokens)} <unk>` : ''),
   );
   stderr(
-    `model: ${c.nLayer} layers, ${c.nHead} heads, ${c.nEmbd} channels, context ${c.contextLength}, ${c.positional} positions, ${formatCount(model.parameterCounts().total)} parameters`,
+    `model: ${c.nLayer} layers, ${c.nHead} heads, ${c.nEmbd} channels, context ${c.contextLength}, ${c.positional} positions, ${formatCount(model.parameterCounts().total)} parameters, dropout ${dropout} while training`,
   );
 
   const startStep = state?.step ?? 0;
@@ -452,7 +463,7 @@ async function runTrain(values: Record<string, string | boolean | undefined>, in
   const info = {
     sources: inputs.map((i) => path.resolve(i)),
     corpus: summary,
-    training: { batchSize: batchSize ?? 16, learningRate: lr ?? 1e-3, seed, backend: backend.name },
+    training: { batchSize: batchSize ?? 16, learningRate: lr ?? 1e-3, dropout, seed, backend: backend.name },
   };
   const save = async (s: TrainerState) => {
     saving = saveCheckpoint(out, model, vocab, s, { info });
@@ -464,6 +475,7 @@ async function runTrain(values: Record<string, string | boolean | undefined>, in
     batchSize: batchSize ?? 16,
     learningRate: lr ?? 1e-3,
     minLearningRate: minLr ?? (lr ?? 1e-3) / 10,
+    dropout,
     seed,
     signal: controller.signal,
     checkpointInterval,
@@ -517,6 +529,7 @@ async function runTrain(values: Record<string, string | boolean | undefined>, in
         trainMs: last?.elapsedMs ?? null,
         elapsedMs,
         parameters: model.parameterCounts().total,
+        dropout,
         corpus: summary,
         vocabSize: vocab.size,
         maxRssBytes: process.resourceUsage().maxRSS * 1024,
@@ -526,15 +539,6 @@ async function runTrain(values: Record<string, string | boolean | undefined>, in
   trainer.dispose();
   model.dispose();
   return interrupted ? EXIT_INTERRUPTED : EXIT_OK;
-}
-
-async function exists(file: string): Promise<boolean> {
-  try {
-    await fs.access(file);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 /** Model IDs for a prompt: an empty prompt is the start of a document (<sep>); the last contextLength kept. */

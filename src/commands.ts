@@ -4,6 +4,7 @@
 
 import * as vscode from 'vscode';
 import { ENCODING_DESCRIPTIONS, type TokenizerName } from './engine/tokenizer';
+import { targetEditor } from './editorTarget';
 import { ENCODING_SETTINGS, writeSetting, type TokensConfig } from './config';
 import {
   contextFit,
@@ -97,8 +98,8 @@ function noEditor(ctx: Ctx): Failure {
 
 /** lmExplorer.showTokenIds: the overlay on the selection, or on the whole document. */
 export function showTokenIds(ctx: Ctx): Cmd {
-  return async (): Promise<ShowResult> => {
-    const editor = vscode.window.activeTextEditor;
+  return async (target?: unknown): Promise<ShowResult> => {
+    const editor = targetEditor(target);
     if (!editor) return noEditor(ctx);
     let result: ShowResult;
     try {
@@ -178,8 +179,8 @@ export function switchEncoding(ctx: Ctx): Cmd {
  * well-known models, as a quick pick. The quick pick is shown and the result returned without waiting for it.
  */
 export function checkContextFit(ctx: Ctx): Cmd {
-  return async (): Promise<ContextFitResult | Failure> => {
-    const editor = vscode.window.activeTextEditor;
+  return async (target?: unknown): Promise<ContextFitResult | Failure> => {
+    const editor = targetEditor(target);
     if (!editor) return noEditor(ctx);
     const document = editor.document;
     const selections = editor.selections.filter((s) => !s.isEmpty);

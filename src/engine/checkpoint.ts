@@ -10,8 +10,15 @@
 // Saving is atomic: everything is written into a sibling folder DIR.tmp-<random> and fsynced, config.json
 // last; then DIR is renamed to DIR.old-<random>, the new folder renamed to DIR, and the old one removed. A crash
 // at any point leaves either DIR complete, or (between the two renames) no DIR but a complete DIR.tmp-* and
-// DIR.old-*: the loader then takes the newest complete one. A DIR.tmp-* without a readable config.json is an
-// interrupted write and is never loaded; leftovers are removed by the next save.
+// DIR.old-*: the loader then takes the newest complete one, and the next save first moves it back to DIR
+// (recoverInterruptedSave), so every command sees the same checkpoint. A DIR.tmp-* without a readable
+// config.json is an interrupted write and is never loaded; leftovers are removed by the next save.
+//
+// A save never destroys what it did not write. DIR is replaced only when it is a model folder: its
+// config.json is an LM Explorer checkpoint's and it holds nothing but CHECKPOINT_FILES (inspectModelFolder in
+// modelFolder.ts). A folder of notes, a regular file, a link: the save refuses with a
+// NotAModelFolderError and writes nothing. Old copies are removed file by file, by name, so a file that is not
+// a checkpoint's is never deleted.
 //
 // Loading checks everything and throws a CheckpointError naming the file and what is wrong with it.
 
@@ -25,16 +32,30 @@ import { isTokenizerName, TOKENIZERS, type TokenizerName } from './tokenizer';
 import { Rng, type RngState } from './rng';
 import type { TrainerState } from './trainer';
 import { Vocabulary } from './vocab';
+import {
+  CHECKPOINT_FILES,
+  ENGINE_NAME,
+  exists,
+  inspectModelFolder,
+  isLeftoverName,
+  NotAModelFolderError,
+  recoverInterruptedSave,
+  removeCheckpointFolder,
+  resolveCheckpointDir,
+  syncDirectory,
+  type ModelFolder,
+} from './modelFolder';
+
+export {
+  CHECKPOINT_FILES,
+  inspectModelFolder,
+  NotAModelFolderError,
+  recoverInterruptedSave,
+  resolveCheckpointDir,
+  type ModelFolder,
+} from './modelFolder';
 
 export const CHECKPOINT_FORMAT_VERSION = 1;
-
-export const CHECKPOINT_FILES = {
-  model: 'model.safetensors',
-  config: 'config.json',
-  vocab: 'vocab.json',
-  trainerTensors: 'trainer-state.safetensors',
-  trainer: 'trainer.json',
-} as const;
 
 /** What is wrong with a checkpoint; the message is "<file>: <what is wrong>". */
 export class CheckpointError extends UserError {
@@ -91,6 +112,8 @@ export async function saveCheckpoint(dir: string, model: GPT, vocab: Vocabulary,
   const parent = path.dirname(target);
   const base = path.basename(target);
   await fs.mkdir(parent, { recursive: true });
+  await recoverInterruptedSave(target);
+  await assertReplaceable(target);
   const tmp = path.join(parent, `${base}.tmp-${randomBytes(6).toString('hex')}`);
   await fs.mkdir(tmp);
   let old: string | undefined;
@@ -120,14 +143,15 @@ export async function saveCheckpoint(dir: string, model: GPT, vocab: Vocabulary,
       created: new Date().toISOString(),
       step,
       parameters: model.parameterCounts().total,
-      engine: { name: 'lm-explorer', version: CHECKPOINT_FORMAT_VERSION },
+      engine: { name: ENGINE_NAME, version: CHECKPOINT_FORMAT_VERSION },
     };
     // config.json last: a temporary folder with a readable config.json is complete.
     await writeFileSynced(path.join(tmp, CHECKPOINT_FILES.config), JSON.stringify(config, null, 2) + '\n');
     await syncDirectory(tmp);
     await options.beforeSwap?.(tmp);
 
-    if (await exists(target)) {
+    // Again, just before the swap: the folder may have changed while the files were written.
+    if ((await assertReplaceable(target)) !== 'missing') {
       old = path.join(parent, `${base}.old-${randomBytes(6).toString('hex')}`);
       await fs.rename(target, old);
     }
@@ -139,12 +163,19 @@ export async function saveCheckpoint(dir: string, model: GPT, vocab: Vocabulary,
     // Put things back as they were: the previous checkpoint in place, no temporary folder.
     if (!swapped) {
       if (old && !(await exists(target))) await fs.rename(old, target).catch(() => undefined);
-      await fs.rm(tmp, { recursive: true, force: true }).catch(() => undefined);
+      await removeCheckpointFolder(tmp).catch(() => undefined);
     }
     throw error;
   }
-  if (old) await fs.rm(old, { recursive: true, force: true }).catch(() => undefined);
+  if (old) await removeCheckpointFolder(old).catch(() => undefined);
   await removeLeftovers(parent, base);
+}
+
+/** Throws NotAModelFolderError unless a save may put a model at `target`; returns what is there. */
+async function assertReplaceable(target: string): Promise<ModelFolder['kind']> {
+  const folder = await inspectModelFolder(target);
+  if (folder.kind === 'other') throw new NotAModelFolderError(folder);
+  return folder.kind;
 }
 
 async function writeFileSynced(file: string, text: string): Promise<void> {
@@ -157,28 +188,6 @@ async function writeFileSynced(file: string, text: string): Promise<void> {
   }
 }
 
-/** fsync a folder, so that the names in it (renames, new files) are on disk too. Not possible on Windows. */
-async function syncDirectory(dir: string): Promise<void> {
-  let handle;
-  try {
-    handle = await fs.open(dir, 'r');
-    await handle.sync();
-  } catch {
-    // EISDIR/EPERM on Windows, where directories cannot be opened for fsync: nothing to do
-  } finally {
-    await handle?.close().catch(() => undefined);
-  }
-}
-
-async function exists(file: string): Promise<boolean> {
-  try {
-    await fs.lstat(file);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 /** Removes DIR.tmp-* and DIR.old-* folders left by saves that were cut short. */
 async function removeLeftovers(parent: string, base: string): Promise<void> {
   let names: string[];
@@ -188,12 +197,8 @@ async function removeLeftovers(parent: string, base: string): Promise<void> {
     return;
   }
   for (const name of names) {
-    if (isLeftoverName(name, base)) await fs.rm(path.join(parent, name), { recursive: true, force: true }).catch(() => undefined);
+    if (isLeftoverName(name, base)) await removeCheckpointFolder(path.join(parent, name)).catch(() => undefined);
   }
-}
-
-function isLeftoverName(name: string, base: string): boolean {
-  return name.startsWith(`${base}.tmp-`) || name.startsWith(`${base}.old-`);
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -245,38 +250,6 @@ function size(shape: number[]): number {
 
 // ---------------------------------------------------------------------------------------------------
 // Loading
-
-/**
- * Where a checkpoint can be read: DIR when it exists; when it does not (a save was cut short between its two
- * renames), the newest complete DIR.tmp-* and then DIR.old-* beside it, if any.
- */
-export async function resolveCheckpointDir(dir: string): Promise<string[]> {
-  const target = path.resolve(dir);
-  if (await exists(target)) return [target];
-  const parent = path.dirname(target);
-  const base = path.basename(target);
-  let names: string[];
-  try {
-    names = await fs.readdir(parent);
-  } catch {
-    return [];
-  }
-  const candidates: { dir: string; kind: number; time: number }[] = [];
-  for (const name of names) {
-    if (!isLeftoverName(name, base)) continue;
-    const full = path.join(parent, name);
-    try {
-      const config = JSON.parse(await fs.readFile(path.join(full, CHECKPOINT_FILES.config), 'utf8'));
-      const time = Date.parse(config?.created);
-      // A save moves the old folder aside only once the new one is complete: the .tmp one is newer.
-      candidates.push({ dir: full, kind: name.startsWith(`${base}.tmp-`) ? 0 : 1, time: Number.isFinite(time) ? time : 0 });
-    } catch {
-      // no readable config.json: an interrupted write, never loaded
-    }
-  }
-  candidates.sort((a, b) => a.kind - b.kind || b.time - a.time);
-  return candidates.map((c) => c.dir);
-}
 
 /** Reads config.json only (cheap: for listing checkpoints). */
 export async function readCheckpointConfig(dir: string): Promise<CheckpointConfig> {

@@ -28,6 +28,7 @@ import { buildAttentionHtml, decodePngDataUrl, writeFileAtomic } from './attenti
 import { attentionData, exportBaseName, shiftRange, tokenIndexAt, unpackAttention, type AttentionMaps } from './attentionView';
 import type { EngineClient } from './engineClient';
 import { webviewHtml, webviewOptions } from './webviewHtml';
+import { targetEditor } from '../editorTarget';
 
 export const ATTENTION_VIEW_TYPE = 'lmExplorer.attention';
 /** The training command the "no model" offer runs (package.json: lmExplorer.train). */
@@ -174,8 +175,8 @@ export class AttentionFeature implements vscode.Disposable {
   // --------------------------------------------------------------------------------------------
   // The command
 
-  /** lmExplorer.showAttention: the active editor's selection. */
-  async show(editor = vscode.window.activeTextEditor): Promise<ShowAttentionResult> {
+  /** lmExplorer.showAttention: the selection of `editor` (see targetEditor). */
+  async show(editor: vscode.TextEditor | undefined): Promise<ShowAttentionResult> {
     if (!editor) {
       const message = 'Open a text file and select some text first: Show Attention runs the model on the selection.';
       this.deps.notify.info(message);
@@ -696,7 +697,7 @@ async function writeAtomically(target: vscode.Uri, bytes: Uint8Array | string): 
 // Commands and API
 
 export const ATTENTION_COMMANDS = {
-  showAttention: (f: AttentionFeature) => () => f.show(),
+  showAttention: (f: AttentionFeature) => (target?: unknown) => f.show(targetEditor(target)),
 } satisfies Record<string, (f: AttentionFeature) => (...args: any[]) => unknown>;
 
 /** The attention part of the extension's API object (integration tests). */
@@ -737,7 +738,7 @@ export function createAttentionFeature(deps: AttentionDeps): AttentionFeature {
 export function attentionApi(f: AttentionFeature): AttentionApi {
   return {
     show: async (options) => {
-      const result = await f.show(options?.editor);
+      const result = await f.show(options?.editor ?? vscode.window.activeTextEditor);
       if (!result.ok) return result;
       await f.whenReady(options?.timeoutMs);
       const report = await f.whenRendered(result.seq, options?.timeoutMs);

@@ -30,6 +30,7 @@ import {
 import { CompletionStatusBar } from './completionStatusBar';
 import { EngineClient } from './engineClient';
 import { showNextTokenProbabilities, type NextTokenProbabilitiesResult } from './nextTokenProbabilities';
+import { targetEditor } from '../editorTarget';
 import type { TrainingFeature } from './trainingFeature';
 
 /** What one call of the provider did (the API's completion.last(), for tests and the output channel). */
@@ -445,8 +446,8 @@ export function createCompletionFeature(context: vscode.ExtensionContext, log: v
 /** The commands of this feature, registered as `lmExplorer.<name>` (package.json lists the same). */
 export const COMPLETION_COMMANDS = {
   toggleCompletions: (f: InlineCompletionFeature) => () => f.toggle(),
-  showNextTokenProbabilities: (f: InlineCompletionFeature) => async () => {
-    const result = await showNextTokenProbabilities(f.engine, f.modelDir());
+  showNextTokenProbabilities: (f: InlineCompletionFeature) => async (target?: unknown) => {
+    const result = await showNextTokenProbabilities(f.engine, f.modelDir(), targetEditor(target));
     f.lastNextTokens = result;
     return result;
   },

@@ -30,11 +30,14 @@ export type NextTokenProbabilitiesResult =
   | { ok: false; reason: 'no-editor' | 'no-model' | 'error'; message: string };
 
 /**
- * Asks the completion engine for the top 10 next tokens at the cursor of the active editor and shows them in a
+ * Asks the completion engine for the top 10 next tokens at the cursor of `editor` and shows them in a
  * quick pick. Resolves once the quick pick is shown (not when it is closed) with what it shows.
  */
-export async function showNextTokenProbabilities(engine: CompletionEngine, modelDir: string): Promise<NextTokenProbabilitiesResult> {
-  const editor = vscode.window.activeTextEditor;
+export async function showNextTokenProbabilities(
+  engine: CompletionEngine,
+  modelDir: string,
+  editor: vscode.TextEditor | undefined,
+): Promise<NextTokenProbabilitiesResult> {
   if (!editor) {
     const message = 'Open a text file first: the model predicts the token after the cursor.';
     void vscode.window.showInformationMessage(message);

@@ -15,6 +15,7 @@
 // No `vscode` import here and no engine import at run time (types only): the file is bundled into
 // both dist/extension.js and dist/worker.js and must stay small.
 
+import { UserError } from '../engine/errors';
 import type { SamplingOptions } from '../engine/generate';
 import type { TokenizerName } from '../engine/tokenizer';
 
@@ -96,6 +97,8 @@ export interface TrainSettings {
   maxMinutes?: number;
   learningRate: number;
   batchSize: number;
+  /** Dropout rate of the training steps (0 ≤ p < 1; 0: off; absent: the trainer's default); validation and samples never use it. */
+  dropout?: number;
   /** Measure validation loss every N steps. */
   evalInterval: number;
   /** Save the checkpoint every N steps (and always on cancel and at the end). */
@@ -385,7 +388,7 @@ export function toWireError(error: unknown): WireError {
   const e = error as { name?: string; message?: string; stack?: string } | undefined;
   if (e?.name === 'AbortError') return { code: 'cancelled', message: 'Cancelled.' };
   if (e?.name === 'CheckpointError') return { code: 'checkpoint', message: String(e.message), detail: e.stack };
-  if (e?.name === 'UserError') return { code: 'user', message: String(e.message) };
+  if (error instanceof UserError || e?.name === 'UserError') return { code: 'user', message: String(e?.message) };
   const message = e?.message ?? String(error);
   return { code: 'internal', message, ...(e?.stack ? { detail: e.stack } : {}) };
 }

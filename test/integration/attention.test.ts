@@ -16,7 +16,7 @@ import { readExportedData } from '../../src/features/attentionExport';
 import { base64ToFloat32 } from '../../src/features/attentionView';
 import type { ShowAttentionResult } from '../../src/features/attentionPanel';
 import type { AttentionRenderReport } from '../../src/webviewProtocol';
-import { activate, captureWebview, noPortForwarding, openEditor, sleep, withTimeout, type CaptureReport } from './helpers';
+import { activate, captureWebview, isolateSuite, noPortForwarding, openEditor, sleep, updateSetting, withTimeout, type CaptureReport } from './helpers';
 
 /** Canvas luma variance above this is a drawing, not a blank (a flat background has 0). */
 const MIN_VARIANCE = 20;
@@ -56,6 +56,9 @@ describe('attention panel', function () {
   let editor: vscode.TextEditor;
   let vocab: Vocabulary;
 
+  // The tests are steps on one editor and one panel, in order: the suite as a whole starts and ends clean.
+  isolateSuite();
+
   before(async () => {
     const { api: activated, ext } = await activate();
     api = activated;
@@ -70,13 +73,11 @@ describe('attention panel', function () {
     });
     assert.strictEqual(outcome.status, 'completed', outcome.message);
     vocab = Vocabulary.fromJSON(JSON.parse(fs.readFileSync(path.join(api.training.modelDir(), 'vocab.json'), 'utf8')));
-    await vscode.commands.executeCommand('workbench.action.closeAllEditors');
     editor = await openEditor(TEXT, 'markdown', { viewColumn: vscode.ViewColumn.One });
   });
 
   after(async () => {
     api.attention.close();
-    await vscode.commands.executeCommand('workbench.action.closeAllEditors');
     // Leave no model behind for the suites after this one.
     await api.training.reset({ confirm: false });
     fs.rmSync(scratch, { recursive: true, force: true });
@@ -84,7 +85,7 @@ describe('attention panel', function () {
 
   it('says what to do on an empty selection', async () => {
     editor.selection = new vscode.Selection(0, 0, 0, 0);
-    const result = await vscode.commands.executeCommand<ShowAttentionResult>('lmExplorer.showAttention');
+    const result = await vscode.commands.executeCommand<ShowAttentionResult>('lmExplorer.showAttention', editor.document.uri);
     assert.strictEqual(result.ok, false);
     assert.strictEqual(!result.ok && result.reason, 'empty');
     assert.match(api.messages.last()?.text ?? '', /Select the text/);
@@ -94,7 +95,7 @@ describe('attention panel', function () {
   it('returns the attention of a selection with the right shape, rows summing to 1 and the mask', async () => {
     const fragment = 'Każdy token ma zapytanie, klucz i wartość';
     selectText(editor, fragment);
-    const result = await api.attention.show();
+    const result = await api.attention.show({ editor });
     assert.ok(result.ok, !result.ok ? result.message : '');
     const model = api.engine.currentModel!;
     const snap = api.attention.current()!;
@@ -154,7 +155,7 @@ describe('attention panel', function () {
       [1, 1],
     );
     // the command reuses the panel
-    const again = await vscode.commands.executeCommand<ShowAttentionResult>('lmExplorer.showAttention');
+    const again = await vscode.commands.executeCommand<ShowAttentionResult>('lmExplorer.showAttention', editor.document.uri);
     assert.ok(again.ok);
     const panels = vscode.window.tabGroups.all.flatMap((g) => g.tabs).filter((t) => t.input instanceof vscode.TabInputWebview && t.input.viewType.endsWith('lmExplorer.attention'));
     assert.strictEqual(panels.length, 1, 'one attention panel');
@@ -204,7 +205,7 @@ describe('attention panel', function () {
   it('shows a selection of only whitespace', async () => {
     const at = editor.document.getText().indexOf('\n\n');
     editor.selection = new vscode.Selection(editor.document.positionAt(at), editor.document.positionAt(at + 2));
-    const result = await api.attention.show();
+    const result = await api.attention.show({ editor });
     assert.ok(result.ok, !result.ok ? result.message : '');
     const snap = api.attention.current()!;
     assert.ok(snap.T >= 1);
@@ -215,7 +216,7 @@ describe('attention panel', function () {
     // (with Follow selection on, the selection growing with the edit would re-run the panel at once)
     await api.attention.setView({ follow: false });
     selectText(editor, 'Self-attention lets each token look');
-    assert.ok((await api.attention.show()).ok);
+    assert.ok((await api.attention.show({ editor })).ok);
     const before = api.attention.current()!;
     // an edit before the text only moves it
     await editor.edit((b) => b.insert(new vscode.Position(0, 0), 'X'));
@@ -258,7 +259,7 @@ describe('attention panel', function () {
 
   it('saves the view as PNG and the panel as a self-contained HTML page', async () => {
     selectText(editor, 'Każdy token ma zapytanie');
-    assert.ok((await api.attention.show()).ok);
+    assert.ok((await api.attention.show({ editor })).ok);
     await api.attention.setView({ view: 'head', layer: 0, head: 0, scale: 'linear' });
     const png = vscode.Uri.file(path.join(scratch, 'attention.png'));
     await api.attention.exportPng(png);
@@ -288,7 +289,7 @@ describe('attention panel', function () {
   it('is photographed in the real browser in a dark and a light theme (when the launcher captures)', async function () {
     const outDir = path.join(extensionPath, 'test-results');
     selectText(editor, 'Każdy token ma zapytanie, klucz i wartość');
-    assert.ok((await api.attention.show()).ok);
+    assert.ok((await api.attention.show({ editor })).ok);
     await api.attention.setView({ view: 'head', layer: 0, head: 0, scale: 'linear' });
     const capture = (name: string) => captureWebview(outDir, name, '#attention-app');
     const check = (report: CaptureReport, name: string) => {
@@ -296,37 +297,32 @@ describe('attention panel', function () {
       const canvas = report.canvases?.[0];
       assert.ok(canvas && canvas.painted > 5000 && canvas.colours >= 8, `${name}: ${JSON.stringify(canvas)}`);
     };
-    const config = vscode.workspace.getConfiguration('workbench');
-    const previous = config.inspect('colorTheme')?.globalValue;
-    try {
-      await config.update('colorTheme', 'Default Dark Modern', vscode.ConfigurationTarget.Global);
-      await sleep(1500);
-      assertDrawn(await api.attention.selfCheck(), 'dark theme');
-      const dark = await capture('attention-dark');
-      if (!dark) this.skip(); // run through a launcher with scripts/webview-capture.mjs to capture
-      check(dark, 'dark');
-      await api.attention.setView({ view: 'query' });
-      assert.ok(await capture('attention-dark-query'));
-      await api.attention.setView({ view: 'head' });
-      await config.update('colorTheme', 'Default Light Modern', vscode.ConfigurationTarget.Global);
-      await sleep(1500);
-      const report = await api.attention.selfCheck();
-      assertDrawn(report, 'light theme');
-      const light = await capture('attention-light');
-      assert.ok(light);
-      check(light, 'light');
-      await api.attention.setView({ view: 'model' });
-      const model = await capture('attention-light-model');
-      assert.ok(model);
-    } finally {
-      await config.update('colorTheme', previous, vscode.ConfigurationTarget.Global);
-    }
+    const theme = (name: string) => updateSetting('workbench', 'colorTheme', name);
+    await theme('Default Dark Modern');
+    await sleep(1500);
+    assertDrawn(await api.attention.selfCheck(), 'dark theme');
+    const dark = await capture('attention-dark');
+    if (!dark) this.skip(); // only under test:electron, which does not capture (under npm test a missing capture fails)
+    check(dark, 'dark');
+    await api.attention.setView({ view: 'query' });
+    assert.ok(await capture('attention-dark-query'));
+    await api.attention.setView({ view: 'head' });
+    await theme('Default Light Modern');
+    await sleep(1500);
+    const report = await api.attention.selfCheck();
+    assertDrawn(report, 'light theme');
+    const light = await capture('attention-light');
+    assert.ok(light);
+    check(light, 'light');
+    await api.attention.setView({ view: 'model' });
+    const model = await capture('attention-light-model');
+    assert.ok(model);
   });
 
   it('offers to train when there is no model', async () => {
     await api.training.reset({ confirm: false });
     selectText(editor, 'The end.');
-    const result = await vscode.commands.executeCommand<ShowAttentionResult>('lmExplorer.showAttention');
+    const result = await vscode.commands.executeCommand<ShowAttentionResult>('lmExplorer.showAttention', editor.document.uri);
     assert.strictEqual(result.ok, false);
     assert.strictEqual(!result.ok && result.reason, 'no-model');
     assert.match(!result.ok ? result.message : '', /no model yet/);

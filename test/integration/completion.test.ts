@@ -11,7 +11,7 @@ import * as vscode from 'vscode';
 import type { LmExplorerApi } from '../../src/extension';
 import { applyStopRule, promptTokenBudget } from '../../src/features/completionCore';
 import type { TrainOverrides } from '../../src/features/training';
-import { activate, closeEditors, openEditor, sleep, withTimeout } from './helpers';
+import { activate, closeEditors, isolateTests, openEditor, sleep, withTimeout } from './helpers';
 
 const LINE = 'the cat sat on the mat. the dog sat on the log. the cat sat on the log. the dog sat on the mat. ';
 const NOTE = `# cats and dogs\n\n${Array.from({ length: 12 }, () => LINE.repeat(3).trimEnd()).join('\n')}\n`;
@@ -73,15 +73,9 @@ describe('inline completions', function () {
     fs.writeFileSync(path.join(notes, 'cats.md'), NOTE);
   });
 
-  afterEach(async () => {
-    await vscode.commands.executeCommand('workbench.action.closeQuickOpen');
-    await closeEditors();
-  });
+  isolateTests();
 
   after(async () => {
-    for (const key of ['completion.enabled', 'completion.temperature', 'completion.maxTokens', 'completion.stopAt', 'training.maxFileBytes']) {
-      await setSetting(key, undefined);
-    }
     await api.training.reset({ confirm: false });
     fs.rmSync(notes, { recursive: true, force: true });
   });
@@ -102,7 +96,7 @@ describe('inline completions', function () {
     assert.strictEqual(await api.completion.provide(editor.document, position, { trigger: 'automatic' }), undefined);
     assert.strictEqual(api.completion.hintsShown(), 1, 'one hint per session');
     await waitFor('the status bar to say "no model"', () => /no model/.test(api.completion.status().text));
-    const next = await vscode.commands.executeCommand<{ ok: boolean; reason?: string }>('lmExplorer.showNextTokenProbabilities');
+    const next = await vscode.commands.executeCommand<{ ok: boolean; reason?: string }>('lmExplorer.showNextTokenProbabilities', editor.document.uri);
     assert.strictEqual(next.ok, false);
     assert.strictEqual(next.reason, 'no-model');
   });
@@ -238,14 +232,17 @@ describe('inline completions', function () {
     await setSetting('training.maxFileBytes', undefined);
   });
 
-  it('shows the top 10 next tokens with their probabilities', async () => {
+  it('shows the top 10 next tokens with their probabilities, for the editor it is given', async () => {
     const editor = await open(PREFIX);
+    // Another editor has the focus: the command reads the one whose URI it gets (as from the context menu).
+    const other = await openEditor(`${PREFIX}zzz`, 'markdown', { viewColumn: vscode.ViewColumn.Beside });
+    assert.strictEqual(vscode.window.activeTextEditor?.document, other.document);
     const result = await vscode.commands.executeCommand<{
       ok: boolean;
       candidates: { id: number; label: string; prob: number; text?: string }[];
       total: number;
       context: { id: number; label: string }[];
-    }>('lmExplorer.showNextTokenProbabilities');
+    }>('lmExplorer.showNextTokenProbabilities', editor.document.uri);
     assert.ok(result.ok, JSON.stringify(result));
     assert.strictEqual(result.candidates.length, 10);
     for (let i = 1; i < result.candidates.length; i++) assert.ok(result.candidates[i - 1].prob >= result.candidates[i].prob);

@@ -38,14 +38,66 @@ export async function waitFor<T>(what: string, probe: Probe<T>, timeoutMs: numbe
   }
 }
 
-/** Sets an lmExplorer.* setting globally (`undefined` removes it) and waits until the configuration shows it. */
-export async function setSetting(key: string, value: unknown, timeoutMs: number): Promise<void> {
-  await vscode.workspace.getConfiguration('lmExplorer').update(key, value, vscode.ConfigurationTarget.Global);
+/** One setting as `updateSetting` changes it: where it lives, and what it was before the first change. */
+interface ChangedSetting {
+  section: string;
+  key: string;
+  languageId?: string;
+  previous: unknown;
+}
+
+/** Settings changed since the last restoreSettings(), by section/key/language. */
+const changedSettings = new Map<string, ChangedSetting>();
+
+function settingValue(section: string, key: string, languageId?: string): unknown {
+  const inspected = vscode.workspace.getConfiguration(section, languageId ? { languageId } : undefined).inspect(key);
+  return languageId ? inspected?.globalLanguageValue : inspected?.globalValue;
+}
+
+/**
+ * Sets a user (global) setting, for one language when `languageId` is given; `undefined` removes it. Waits
+ * until the configuration shows it. The value it had before is remembered, and restoreSettings() (which
+ * isolateTests/isolateSuite call) puts it back.
+ */
+export async function updateSetting(
+  section: string,
+  key: string,
+  value: unknown,
+  options: { languageId?: string; timeoutMs?: number } = {},
+): Promise<void> {
+  const { languageId, timeoutMs = 15_000 } = options;
+  rememberSetting(section, key, languageId);
+  const config = vscode.workspace.getConfiguration(section, languageId ? { languageId } : undefined);
+  await config.update(key, value, vscode.ConfigurationTarget.Global, languageId ? true : undefined);
   await waitFor(
-    `${key} = ${JSON.stringify(value)}`,
-    () => (vscode.workspace.getConfiguration('lmExplorer').inspect(key)?.globalValue === value ? true : undefined),
+    `${section}.${key}${languageId ? ` [${languageId}]` : ''} = ${JSON.stringify(value)}`,
+    () => (JSON.stringify(settingValue(section, key, languageId)) === JSON.stringify(value) ? true : undefined),
     timeoutMs,
   );
+}
+
+/**
+ * Remembers a user setting's value now, for restoreSettings() to put back: for settings that the command
+ * under test writes itself (updateSetting remembers by itself).
+ */
+export function rememberSetting(section: string, key: string, languageId?: string): void {
+  const id = `${section}/${key}/${languageId ?? ''}`;
+  if (!changedSettings.has(id)) changedSettings.set(id, { section, key, languageId, previous: settingValue(section, key, languageId) });
+}
+
+/** Sets an lmExplorer.* setting globally (`undefined` removes it): updateSetting('lmExplorer', key, value). */
+export async function setSetting(key: string, value: unknown, timeoutMs: number): Promise<void> {
+  await updateSetting('lmExplorer', key, value, { timeoutMs });
+}
+
+/** Puts back every setting updateSetting/setSetting changed since the last call, last change first. */
+export async function restoreSettings(): Promise<void> {
+  const changes = [...changedSettings.values()].reverse();
+  for (const { section, key, languageId, previous } of changes) {
+    if (JSON.stringify(settingValue(section, key, languageId)) === JSON.stringify(previous)) continue;
+    await updateSetting(section, key, previous, { languageId });
+  }
+  changedSettings.clear();
 }
 
 /** `waitFor` and `setSetting` with one suite's timeout (a `waitFor` call may still pass its own). */
@@ -56,22 +108,79 @@ export function withTimeout(timeoutMs: number) {
   };
 }
 
-/** Opens an untitled document with `content` in an editor. */
+/**
+ * Opens an untitled document with `content` in an editor, and waits until that editor is the active one
+ * (unless `preserveFocus`), so that a command run next acts on it. Still, pass the document's URI to the
+ * command under test where it takes one (see src/editorTarget.ts).
+ */
 export async function openEditor(content: string, language = 'markdown', options: vscode.TextDocumentShowOptions = {}): Promise<vscode.TextEditor> {
   const document = await vscode.workspace.openTextDocument({ content, language });
-  return vscode.window.showTextDocument(document, { preview: false, ...options });
+  const editor = await vscode.window.showTextDocument(document, { preview: false, ...options });
+  if (!options.preserveFocus) {
+    await waitFor('the new editor to be the active one', () => vscode.window.activeTextEditor?.document === document, 10_000);
+  }
+  return editor;
 }
 
-/** Closes the open editors, discarding their changes. */
+function openTabs(): vscode.Tab[] {
+  return vscode.window.tabGroups.all.flatMap((group) => group.tabs);
+}
+
+/** Editors of documents (not the output panel's). */
+function documentEditors(): readonly vscode.TextEditor[] {
+  return vscode.window.visibleTextEditors.filter((editor) => editor.document.uri.scheme !== 'output');
+}
+
+/**
+ * Closes every editor tab (text editors, webview panels, diffs), discarding unsaved changes, and any open
+ * quick pick; waits until none is left. With files.hotExit off, closing a changed document would ask
+ * whether to save it, so those are reverted and closed one at a time.
+ */
 export async function closeEditors(): Promise<void> {
-  for (let i = 0; i < 20 && vscode.window.activeTextEditor; i++) {
+  await vscode.commands.executeCommand('workbench.action.closeQuickOpen');
+  for (let round = 0; round < 200 && openTabs().length > 0; round++) {
+    const dirty = openTabs().find((tab) => tab.isDirty);
+    if (!dirty) {
+      await vscode.window.tabGroups.close(openTabs());
+      continue;
+    }
+    const uri = dirty.input instanceof vscode.TabInputText ? dirty.input.uri.toString() : undefined;
+    const document = vscode.workspace.textDocuments.find((d) => d.uri.toString() === uri);
+    if (document) await vscode.window.showTextDocument(document, { viewColumn: dirty.group.viewColumn, preview: false });
     await vscode.commands.executeCommand('workbench.action.revertAndCloseActiveEditor');
   }
+  await waitFor('every editor to close', () => (openTabs().length === 0 && documentEditors().length === 0 ? true : undefined), 10_000);
+}
+
+/**
+ * Call inside a describe(): every test of it starts with no editor open, and after each test its editors
+ * are closed (changes discarded) and the settings it changed through updateSetting/setSetting are put back.
+ * For suites whose tests are steps of one scenario on a shared editor, use isolateSuite instead.
+ */
+export function isolateTests(): void {
+  beforeEach(async () => {
+    await closeEditors();
+  });
+  afterEach(async () => {
+    await closeEditors();
+    await restoreSettings();
+  });
+}
+
+/** Like isolateTests, once around the whole suite: it starts with no editor open and leaves none, settings restored. */
+export function isolateSuite(): void {
+  before(async () => {
+    await closeEditors();
+  });
+  after(async () => {
+    await closeEditors();
+    await restoreSettings();
+  });
 }
 
 /** Stops code-server's notices about other processes' ports (they would cover the screenshots). */
 export async function noPortForwarding(): Promise<void> {
-  await vscode.workspace.getConfiguration('remote').update('autoForwardPorts', false, vscode.ConfigurationTarget.Global);
+  await updateSetting('remote', 'autoForwardPorts', false);
 }
 
 /** What the launcher's capture (scripts/webview-capture.mjs) writes about a screenshot it took. */
@@ -86,11 +195,16 @@ export interface CaptureReport {
 const CAPTURE_TAG = '@@lmx-capture@@';
 
 /**
- * Asks the launcher to photograph the webview element `selector` as `outDir/<name>.png`; resolves with its
- * report, or undefined when nothing captures (the suite was not started by a capturing launcher).
+ * Asks the launcher to photograph the webview element `selector` as `outDir/<name>.png` (after pressing the
+ * keys of `press` in the webview, each on its element); resolves with its report, or undefined when nothing captures (only outside npm test, e.g. under `npm run test:electron`).
  */
-export async function captureWebview(outDir: string, name: string, selector: string): Promise<CaptureReport | undefined> {
-  return requestCapture(outDir, name, { selector });
+export async function captureWebview(
+  outDir: string,
+  name: string,
+  selector: string,
+  options: { press?: { selector: string; key: string }[] } = {},
+): Promise<CaptureReport | undefined> {
+  return requestCapture(outDir, name, { selector, ...options });
 }
 
 /**
@@ -108,5 +222,8 @@ async function requestCapture(outDir: string, name: string, request: object): Pr
   console.log(CAPTURE_TAG + JSON.stringify({ name, ...request }));
   const deadline = Date.now() + 20_000;
   while (!fs.existsSync(file) && Date.now() < deadline) await sleep(200);
-  return fs.existsSync(file) ? JSON.parse(fs.readFileSync(file, 'utf8')) : undefined;
+  if (fs.existsSync(file)) return JSON.parse(fs.readFileSync(file, 'utf8'));
+  // npm test's launcher always captures (it sets LMX_TEST_CAPTURE=1): there, no answer is a failure.
+  if (process.env.LMX_TEST_CAPTURE === '1') throw new Error(`the launcher did not capture "${name}" within 20 s (see test-results/integration-vscode.log)`);
+  return undefined;
 }

@@ -8,7 +8,8 @@
 //     $LMX_TEST_RESULTS (the extension host inherits the server's environment) and also printed as
 //     one RESULTS_TAG line.
 //   - run() rejects when a test failed, which makes VS Code exit with a non-zero code.
-// Environment: LMX_TEST_GREP (only tests whose full title matches), LMX_TEST_COLOR=1 (colored spec),
+// Environment: LMX_TEST_GREP (only tests whose full title matches), LMX_TEST_SEED (run the suite files in
+// an order shuffled by this seed, printed; `npm run test:repeat`), LMX_TEST_COLOR=1 (colored spec),
 // LMX_TEST_TAG_OUTPUT=1 (set by the launcher: tag the output as above; off under @vscode/test-electron).
 import * as fs from 'fs';
 import { findSourceMap } from 'module';
@@ -27,6 +28,33 @@ export interface SuiteResults {
   pending: number;
   durationMs: number;
   failures: { title: string; error: string }[];
+  /** Each test's full title and how it ended, in the order they ran (`npm run test:repeat` compares runs). */
+  tests: { title: string; state: 'passed' | 'failed' | 'pending'; file?: string }[];
+  /** The suite files in the order they ran. */
+  order: string[];
+}
+
+/** A small seeded generator (mulberry32): the same seed gives the same order on every machine. */
+function seededRandom(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** Fisher–Yates with the seeded generator. */
+export function shuffled<T>(items: readonly T[], seed: number): T[] {
+  const random = seededRandom(seed);
+  const out = [...items];
+  for (let i = out.length - 1; i > 0; i--) {
+    const j = Math.floor(random() * (i + 1));
+    [out[i], out[j]] = [out[j], out[i]];
+  }
+  return out;
 }
 
 type ConsoleMethod = 'log' | 'info' | 'warn' | 'error' | 'debug';
@@ -113,7 +141,7 @@ export async function run(): Promise<void> {
   const tagged = process.env.LMX_TEST_TAG_OUTPUT === '1';
   const untag = tagged ? tagConsoleOutput() : () => {};
   if (tagged) console.log(START_TAG);
-  const results: SuiteResults = { passed: 0, failed: 0, pending: 0, durationMs: 0, failures: [] };
+  const results: SuiteResults = { passed: 0, failed: 0, pending: 0, durationMs: 0, failures: [], tests: [], order: [] };
   const started = Date.now();
   try {
     const mocha = new Mocha({
@@ -125,7 +153,15 @@ export async function run(): Promise<void> {
     });
     // the reporters captured console.log when mocha was loaded, before it was tagged
     Mocha.reporters.Base.consoleLog = (...args: unknown[]) => console.log(...args);
-    for (const file of findCompiledTests(__dirname)) mocha.addFile(file);
+    let files = findCompiledTests(__dirname);
+    const seed = process.env.LMX_TEST_SEED;
+    if (seed !== undefined && seed !== '') {
+      if (!/^\d+$/.test(seed)) throw new Error(`LMX_TEST_SEED must be a whole number, got "${seed}"`);
+      files = shuffled(files, Number(seed));
+      console.log(`suite order shuffled with seed ${seed}: ${files.map((f) => path.basename(f, '.test.js')).join(', ')}`);
+    }
+    results.order = files.map((f) => path.relative(__dirname, f));
+    for (const file of files) mocha.addFile(file);
 
     await new Promise<void>((resolve) => {
       let runner: Mocha.Runner;
@@ -139,11 +175,20 @@ export async function run(): Promise<void> {
         resolve();
         return;
       }
-      runner.on('pass', () => results.passed++);
-      runner.on('pending', () => results.pending++);
+      const record = (test: Mocha.Runnable, state: 'passed' | 'failed' | 'pending') =>
+        results.tests.push({ title: test.fullTitle(), state, file: test.file && path.relative(__dirname, test.file) });
+      runner.on('pass', (test) => {
+        results.passed++;
+        record(test, 'passed');
+      });
+      runner.on('pending', (test) => {
+        results.pending++;
+        record(test, 'pending');
+      });
       runner.on('fail', (test, error) => {
         results.failed++;
         results.failures.push({ title: test.fullTitle(), error: errorText(error) });
+        record(test, 'failed');
       });
     });
   } finally {

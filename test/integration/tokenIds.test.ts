@@ -12,7 +12,7 @@ import type { OverlayInfo, ShowResult } from '../../src/features/tokenIds';
 import { tokenTable } from '../../src/features/tokenizeService';
 import { Rng } from '../../src/engine/rng';
 import type { ContextFitResult } from '../../src/commands';
-import { activate, captureEditors, closeEditors, extension, openEditor, sleep, withTimeout } from './helpers';
+import { activate, captureEditors, closeEditors, extension, isolateTests, openEditor, rememberSetting, sleep, updateSetting, withTimeout } from './helpers';
 
 const TEXT = [
   'Zażółć gęślą jaźń 🎉 — tokeny, osadzenia i uwaga.',
@@ -24,8 +24,13 @@ let api: LmExplorerApi;
 
 const { waitFor, setSetting } = withTimeout(15_000);
 
-async function showTokenIds(): Promise<ShowResult> {
-  return vscode.commands.executeCommand<ShowResult>('lmExplorer.showTokenIds');
+/** Show Token IDs on `editor` (named by its document's URI, as the editor's context menu does). */
+async function showTokenIds(editor: vscode.TextEditor): Promise<ShowResult> {
+  return vscode.commands.executeCommand<ShowResult>('lmExplorer.showTokenIds', editor.document.uri);
+}
+
+async function checkContextFit<T = ContextFitResult>(editor: vscode.TextEditor): Promise<T> {
+  return vscode.commands.executeCommand<T>('lmExplorer.checkContextFit', editor.document.uri);
 }
 
 function hoverText(hovers: vscode.Hover[]): string {
@@ -50,15 +55,11 @@ describe('token IDs', function () {
 
   afterEach(async () => {
     await vscode.commands.executeCommand('lmExplorer.clearTokenIds');
-    await setSetting('tokens.encoding', undefined);
-    await setSetting('tokens.showWhitespace', undefined);
-    await closeEditors();
   });
+  isolateTests();
 
   it('draws the IDs as inlay hints where lines wrap (they then count in the wrapping), as decorations elsewhere', async () => {
-    const editorSettings = (languageId: string) => vscode.workspace.getConfiguration('editor', { languageId });
-    const wrap = (languageId: string, value: string | undefined) =>
-      editorSettings(languageId).update('wordWrap', value, vscode.ConfigurationTarget.Global, true);
+    const wrap = (languageId: string, value: string | undefined) => updateSetting('editor', 'wordWrap', value, { languageId });
     const hintsOf = async (document: vscode.TextDocument) => {
       const hints = await vscode.commands.executeCommand<vscode.InlayHint[]>(
         'vscode.executeInlayHintProvider',
@@ -69,59 +70,49 @@ describe('token IDs', function () {
     };
     await wrap('markdown', 'on');
     await wrap('plaintext', 'off');
-    try {
-      const wrapped = await openEditor(TEXT, 'markdown');
-      assert.ok((await showTokenIds()).ok);
-      const info = api.tokenOverlay.current()!;
-      assert.equal(info.decorated.labels, 'inlayHints');
-      const hints = await hintsOf(wrapped.document);
-      // one hint per token, its ID, in the order of the text; a whole token's hint sits right after it
-      assert.deepEqual(hints.map((h) => h.label), info.tokens.map((t) => t.label));
-      assert.ok(hints[0].position.isEqual(info.tokens[0].range.end));
-      await vscode.commands.executeCommand('lmExplorer.clearTokenIds');
-      assert.deepEqual(await hintsOf(wrapped.document), [], 'no hints once cleared');
+    const wrapped = await openEditor(TEXT, 'markdown');
+    assert.ok((await showTokenIds(wrapped)).ok);
+    const info = api.tokenOverlay.current()!;
+    assert.equal(info.decorated.labels, 'inlayHints');
+    const hints = await hintsOf(wrapped.document);
+    // one hint per token, its ID, in the order of the text; a whole token's hint sits right after it
+    assert.deepEqual(hints.map((h) => h.label), info.tokens.map((t) => t.label));
+    assert.ok(hints[0].position.isEqual(info.tokens[0].range.end));
+    await vscode.commands.executeCommand('lmExplorer.clearTokenIds');
+    assert.deepEqual(await hintsOf(wrapped.document), [], 'no hints once cleared');
 
-      const plain = await openEditor(TEXT, 'plaintext');
-      assert.ok((await showTokenIds()).ok);
-      assert.equal(api.tokenOverlay.current()!.decorated.labels, 'decorations');
-      assert.deepEqual(await hintsOf(plain.document), [], 'no hints where the IDs are decorations');
-      // turning wrapping on while the IDs are shown moves them into hints
-      await wrap('plaintext', 'on');
-      await waitFor('labels drawn as inlay hints', () => (api.tokenOverlay.current()?.decorated.labels === 'inlayHints' ? true : undefined));
-      assert.equal((await hintsOf(plain.document)).length, api.tokenOverlay.current()!.tokenCount);
-    } finally {
-      await wrap('markdown', undefined);
-      await wrap('plaintext', undefined);
-    }
+    const plain = await openEditor(TEXT, 'plaintext');
+    assert.ok((await showTokenIds(plain)).ok);
+    assert.equal(api.tokenOverlay.current()!.decorated.labels, 'decorations');
+    assert.deepEqual(await hintsOf(plain.document), [], 'no hints where the IDs are decorations');
+    // turning wrapping on while the IDs are shown moves them into hints
+    await wrap('plaintext', 'on');
+    await waitFor('labels drawn as inlay hints', () => (api.tokenOverlay.current()?.decorated.labels === 'inlayHints' ? true : undefined));
+    assert.equal((await hintsOf(plain.document)).length, api.tokenOverlay.current()!.tokenCount);
   });
 
   it('keeps the IDs inside the editor when lines wrap, measured in the real browser (when the launcher captures)', async function () {
     const outDir = path.join(extension().extensionPath, 'test-results');
-    const markdown = vscode.workspace.getConfiguration('editor', { languageId: 'markdown' });
     const paragraph = Array.from({ length: 6 }, () => 'Każdy token ma zapytanie, klucz i wartość; softmax(Q·Kᵀ/√d_k) waży wartości.').join(' ');
     const measure = async (wordWrap: string, name: string) => {
-      await markdown.update('wordWrap', wordWrap, vscode.ConfigurationTarget.Global, true);
-      await openEditor(`${paragraph}\n\n${paragraph}`, 'markdown');
-      assert.ok((await showTokenIds()).ok);
+      await updateSetting('editor', 'wordWrap', wordWrap, { languageId: 'markdown' });
+      const editor = await openEditor(`${paragraph}\n\n${paragraph}`, 'markdown');
+      assert.ok((await showTokenIds(editor)).ok);
       await sleep(1500); // inlay hints are drawn after a short delay
       const report = await captureEditors(outDir, name);
       await vscode.commands.executeCommand('lmExplorer.clearTokenIds');
       await closeEditors();
       return report;
     };
-    try {
-      const wrapped = await measure('on', 'token-ids-wrapped');
-      if (!wrapped) this.skip(); // run through a launcher with scripts/webview-capture.mjs to measure
-      assert.ok(wrapped.ok, String(wrapped.error));
-      const [editor] = wrapped.editors ?? [];
-      assert.ok(editor && editor.lines >= 6 && editor.spans > 100, `the wrapped editor was drawn: ${JSON.stringify(wrapped.editors)}`);
-      assert.equal(editor.overflowing, 0, `spans past the right edge, by up to ${editor.pastEdge}px`);
-      // the measurement sees overflow where there is some: the same lines without wrapping run past the edge
-      const unwrapped = await measure('off', 'token-ids-unwrapped');
-      assert.ok(unwrapped?.ok && (unwrapped.editors?.[0]?.overflowing ?? 0) > 0, `no overflow measured: ${JSON.stringify(unwrapped)}`);
-    } finally {
-      await markdown.update('wordWrap', undefined, vscode.ConfigurationTarget.Global, true);
-    }
+    const wrapped = await measure('on', 'token-ids-wrapped');
+    if (!wrapped) this.skip(); // only under test:electron, which does not capture (under npm test a missing capture fails)
+    assert.ok(wrapped.ok, String(wrapped.error));
+    const [editor] = wrapped.editors ?? [];
+    assert.ok(editor && editor.lines >= 6 && editor.spans > 100, `the wrapped editor was drawn: ${JSON.stringify(wrapped.editors)}`);
+    assert.equal(editor.overflowing, 0, `spans past the right edge, by up to ${editor.pastEdge}px`);
+    // the measurement sees overflow where there is some: the same lines without wrapping run past the edge
+    const unwrapped = await measure('off', 'token-ids-unwrapped');
+    assert.ok(unwrapped?.ok && (unwrapped.editors?.[0]?.overflowing ?? 0) > 0, `no overflow measured: ${JSON.stringify(unwrapped)}`);
   });
 
   it('shows the IDs of the selection: the encoder’s IDs, ranges that reassemble the text', async () => {
@@ -129,7 +120,7 @@ describe('token IDs', function () {
     const selection = new vscode.Selection(0, 0, 1, editor.document.lineAt(1).text.length);
     editor.selection = selection;
     const selected = editor.document.getText(selection);
-    const result = await showTokenIds();
+    const result = await showTokenIds(editor);
     assert.ok(result.ok, JSON.stringify(result));
     assert.equal(result.source, 'selection');
     const info = api.tokenOverlay.current();
@@ -154,7 +145,7 @@ describe('token IDs', function () {
   it('tokenizes the whole document when nothing is selected', async () => {
     const editor = await openEditor(TEXT);
     editor.selection = new vscode.Selection(1, 3, 1, 3);
-    const result = await showTokenIds();
+    const result = await showTokenIds(editor);
     assert.ok(result.ok);
     assert.equal(result.source, 'document');
     const info = api.tokenOverlay.current()!;
@@ -165,7 +156,7 @@ describe('token IDs', function () {
   it('describes a token on hover: index, ID, visible whitespace, bytes of a split character, encoding', async () => {
     const editor = await openEditor(TEXT);
     editor.selection = new vscode.Selection(0, 0, 2, 0);
-    await showTokenIds();
+    await showTokenIds(editor);
     const info = api.tokenOverlay.current()!;
     const doc = editor.document;
 
@@ -194,7 +185,7 @@ describe('token IDs', function () {
   it('clears on the command; follows edits inside it, before and after it; clears on one across its edge', async () => {
     const editor = await openEditor(TEXT);
     editor.selection = new vscode.Selection(0, 0, 0, 17);
-    await showTokenIds();
+    await showTokenIds(editor);
     assert.ok(api.tokenOverlay.current());
     const cleared = await vscode.commands.executeCommand<{ cleared: boolean }>('lmExplorer.clearTokenIds');
     assert.equal(cleared.cleared, true);
@@ -203,7 +194,7 @@ describe('token IDs', function () {
     // An edit after the selection leaves it alone; one before it moves it; one inside it re-tokenizes it;
     // one across its edge clears it.
     editor.selection = new vscode.Selection(1, 4, 1, 19);
-    await showTokenIds();
+    await showTokenIds(editor);
     const before = api.tokenOverlay.current()!;
     await editor.edit((e) => e.insert(new vscode.Position(2, 0), 'xyz '));
     assert.deepEqual(api.tokenOverlay.current()?.tokens.map((t) => t.id), before.tokens.map((t) => t.id));
@@ -243,7 +234,7 @@ describe('token IDs', function () {
       const editor = await openEditor(`${TEXT}\n${TEXT}\n| 0.1234 | -0.98 | 72332 |\n`, 'plaintext');
       const document = editor.document;
       editor.selection = source === 'document' ? new vscode.Selection(0, 0, 0, 0) : new vscode.Selection(1, 0, 3, 5);
-      assert.ok((await showTokenIds()).ok);
+      assert.ok((await showTokenIds(editor)).ok);
       let shown = 0;
       for (let step = 0; step < 40; step++) {
         const what = `seed ${seed}, ${source}, step ${step}`;
@@ -283,7 +274,7 @@ describe('token IDs', function () {
     try {
       const editor = await vscode.window.showTextDocument(vscode.Uri.file(file), { preview: false });
       const document = editor.document;
-      assert.ok((await showTokenIds()).ok);
+      assert.ok((await showTokenIds(editor)).ok);
       editor.selection = new vscode.Selection(0, lines[0].length, 0, lines[0].length);
       await vscode.commands.executeCommand('type', { text: '\nNowa linia' });
       for (let i = 0; i < 3; i++) await vscode.commands.executeCommand('undo');
@@ -319,10 +310,11 @@ describe('token IDs', function () {
   });
 
   it('switches the encoding: the quick pick’s command rewrites the setting and the IDs follow', async () => {
+    rememberSetting('lmExplorer', 'tokens.encoding'); // the command under test writes it
     const editor = await openEditor(TEXT);
     editor.selection = new vscode.Selection(0, 0, 1, 0);
     const text = editor.document.getText(editor.selection);
-    await showTokenIds();
+    await showTokenIds(editor);
     const o200k = api.tokenOverlay.current()!.tokens.map((t) => t.id);
     assert.deepEqual(o200k, encode(text, 'o200k_base'));
     for (const encoding of ['r50k_base', 'cl100k_base', 'p50k_base'] as EncodingName[]) {
@@ -360,7 +352,7 @@ describe('token IDs', function () {
   it('checks the context fit against well-known models, with the selected encoding where a model’s own is not known', async () => {
     const editor = await openEditor(TEXT);
     editor.selection = new vscode.Selection(0, 0, 0, 0);
-    const result = await vscode.commands.executeCommand<ContextFitResult>('lmExplorer.checkContextFit');
+    const result = await checkContextFit(editor);
     await vscode.commands.executeCommand('workbench.action.closeQuickOpen');
     assert.ok(result.ok);
     assert.equal(result.source, 'document');
@@ -377,7 +369,7 @@ describe('token IDs', function () {
 
     // With r50k_base selected, the headline count is the status bar's, and the estimates use it too.
     await setSetting('tokens.encoding', 'r50k_base');
-    const r50k = await vscode.commands.executeCommand<ContextFitResult>('lmExplorer.checkContextFit');
+    const r50k = await checkContextFit(editor);
     await vscode.commands.executeCommand('workbench.action.closeQuickOpen');
     await api.statusBar.refresh();
     assert.equal(r50k.encoding, 'r50k_base');
@@ -389,8 +381,8 @@ describe('token IDs', function () {
     await setSetting('tokens.encoding', undefined);
 
     // A long text overflows the small windows (GPT-2's 1024 tokens) but not the large ones.
-    await openEditor(TEXT.repeat(60));
-    const long = await vscode.commands.executeCommand<ContextFitResult>('lmExplorer.checkContextFit');
+    const longEditor = await openEditor(TEXT.repeat(60));
+    const long = await checkContextFit(longEditor);
     await vscode.commands.executeCommand('workbench.action.closeQuickOpen');
     assert.equal(long.rows.find((r) => r.model.name === 'GPT-2')?.fits, false);
     assert.equal(long.rows.find((r) => r.model.name === 'GPT-4.1')?.fits, true);
@@ -398,13 +390,13 @@ describe('token IDs', function () {
   });
 
   it('says so when there is nothing to tokenize', async () => {
-    await openEditor('');
-    const result = await showTokenIds();
+    const empty = await openEditor('');
+    const result = await showTokenIds(empty);
     assert.equal(result.ok, false);
     assert.match((result as { message: string }).message, /empty/);
     assert.match(api.messages.last()?.text ?? '', /empty/);
     assert.equal(api.tokenOverlay.current(), undefined);
-    const fit = await vscode.commands.executeCommand<{ ok: boolean; message?: string }>('lmExplorer.checkContextFit');
+    const fit = await checkContextFit<{ ok: boolean; message?: string }>(empty);
     assert.equal(fit.ok, false);
     assert.match(fit.message!, /empty/);
   });
@@ -415,7 +407,7 @@ describe('token IDs', function () {
     // lone surrogates in the tokenizer); the NUL and the control character stay.
     const text = editor.document.getText();
     assert.ok(text.includes('\u0000'));
-    const result = await showTokenIds();
+    const result = await showTokenIds(editor);
     assert.ok(result.ok, JSON.stringify(result));
     assert.ok(result.warnings.some((w) => /NUL/.test(w)));
     const info = api.tokenOverlay.current()!;
@@ -431,16 +423,16 @@ describe('token IDs', function () {
     const editor = await openEditor(TEXT);
     editor.selection = new vscode.Selection(0, 0, 1, 0);
     const text = editor.document.getText(editor.selection);
-    const fallback = await showTokenIds();
+    const fallback = await showTokenIds(editor);
     assert.ok(fallback.ok);
     assert.equal(fallback.encoding, 'o200k_base');
     assert.ok(fallback.warnings.some((w) => /No trained model yet/.test(w)), fallback.warnings.join('\n'));
-    if (!vocabFile) return; // no folder open: no storage for a model
+    assert.ok(vocabFile, 'the test host opens a workspace folder, so there is storage for a model');
     const vocab = Vocabulary.build([encode('Zażółć gęślą jaźń — tokeny', 'o200k_base')], 'o200k_base');
     fs.mkdirSync(path.dirname(vocabFile), { recursive: true });
     fs.writeFileSync(vocabFile, JSON.stringify(vocab.toJSON()));
     try {
-      const result = await showTokenIds();
+      const result = await showTokenIds(editor);
       assert.ok(result.ok);
       assert.equal(result.encoding, 'model');
       const info = api.tokenOverlay.current()!;
@@ -462,7 +454,7 @@ describe('token IDs', function () {
     editor.selection = new vscode.Selection(0, 0, 0, 0);
     const workerBefore = api.tokenizer.workerRequests();
     const started = Date.now();
-    const result = await showTokenIds();
+    const result = await showTokenIds(editor);
     const elapsed = Date.now() - started;
     assert.ok(result.ok, JSON.stringify(result));
     const info = api.tokenOverlay.current({ maxTokens: 0 })!;

@@ -7,8 +7,11 @@ import { initBackend } from '../../src/engine/backend';
 import {
   CHECKPOINT_FORMAT_VERSION,
   CheckpointError,
+  inspectModelFolder,
   loadCheckpoint,
+  NotAModelFolderError,
   readCheckpointConfig,
+  recoverInterruptedSave,
   saveCheckpoint,
 } from '../../src/engine/checkpoint';
 import { Corpus } from '../../src/engine/corpus';
@@ -24,6 +27,20 @@ const TRAIN = { batchSize: 2, evalBatches: 0, warmupSteps: 1, learningRate: 3e-3
 
 function logitsOf(model: GPT, ids: number[]): Float32Array {
   return tf.tidy(() => model.forward(tf.tensor2d([ids], [1, ids.length], 'int32')).dataSync() as Float32Array);
+}
+
+/** Every file under `dir` (or `dir` itself when it is a file), relative path → its bytes. */
+async function snapshot(dir: string): Promise<Map<string, Buffer>> {
+  const files = new Map<string, Buffer>();
+  const visit = async (at: string, rel: string): Promise<void> => {
+    const stat = await fs.lstat(at);
+    if (stat.isDirectory()) {
+      files.set(`${rel}/`, Buffer.alloc(0));
+      for (const name of await fs.readdir(at)) await visit(path.join(at, name), rel ? `${rel}/${name}` : name);
+    } else files.set(rel, await fs.readFile(at));
+  };
+  await visit(dir, '');
+  return files;
 }
 
 async function expectCheckpointError(dir: string, file: string, message: RegExp): Promise<void> {
@@ -248,6 +265,121 @@ describe('checkpoint', function () {
       const json = JSON.parse(await fs.readFile(jsonFile, 'utf8'));
       await fs.writeFile(jsonFile, JSON.stringify({ ...json, step: -3 }));
       await expectCheckpointError(dir, 'trainer.json', /: "step" -3 is not a whole number ≥ 0$/);
+    });
+  });
+
+  describe('never replaces what it did not write', () => {
+    /** A folder of notes: files at the top, in a subfolder, and one named like a checkpoint file. */
+    async function notesFolder(name: string): Promise<string> {
+      const dir = path.join(root, name);
+      await fs.mkdir(path.join(dir, 'lectures'), { recursive: true });
+      await fs.writeFile(path.join(dir, 'notatki.md'), '# Wykład 1\nZażółć gęślą jaźń.\n');
+      await fs.writeFile(path.join(dir, 'lectures', 'w2.txt'), 'Druga notatka.\n');
+      await fs.writeFile(path.join(dir, 'vocab.json'), '{"mine": true}\n');
+      return dir;
+    }
+
+    async function expectRefused(dir: string, inTheWay: RegExp): Promise<void> {
+      await assert.rejects(saveCheckpoint(dir, model, vocab, state), (error: unknown) => {
+        assert.ok(error instanceof NotAModelFolderError, `not a NotAModelFolderError: ${(error as Error)?.stack ?? error}`);
+        assert.ok(error instanceof UserError);
+        assert.ok(error.message.startsWith(path.resolve(dir) + ' '), error.message);
+        assert.match(error.message, inTheWay);
+        assert.match(error.message, /nothing was written\.$/);
+        return true;
+      });
+    }
+
+    async function siblingsOf(dir: string): Promise<string[]> {
+      return (await fs.readdir(path.dirname(dir))).filter((n) => n.startsWith(`${path.basename(dir)}.`));
+    }
+
+    it('tells a missing, an empty, a model and any other folder apart', async () => {
+      assert.deepStrictEqual(await inspectModelFolder(path.join(root, 'nowhere')), { kind: 'missing', dir: path.join(root, 'nowhere') });
+      const empty = path.join(root, 'empty-folder');
+      await fs.mkdir(empty);
+      assert.strictEqual((await inspectModelFolder(empty)).kind, 'empty');
+      assert.deepStrictEqual(await inspectModelFolder(good), { kind: 'model', dir: path.resolve(good) });
+      const notes = await inspectModelFolder(await notesFolder('inspect-notes'));
+      assert.strictEqual(notes.kind, 'other');
+      assert.deepStrictEqual(notes.kind === 'other' && notes.inTheWay, ['lectures/', 'notatki.md'], 'vocab.json is a checkpoint file name');
+      const file = path.join(root, 'precious.txt');
+      await fs.writeFile(file, 'keep me');
+      assert.deepStrictEqual(await inspectModelFolder(file), { kind: 'other', dir: file, reason: 'is a file, not a folder', inTheWay: ['precious.txt'] });
+      assert.strictEqual((await inspectModelFolder(path.join(file, 'model'))).kind, 'other');
+      const link = path.join(root, 'link-to-model');
+      await fs.symlink(good, link);
+      assert.strictEqual((await inspectModelFolder(link)).kind, 'other');
+      // Only checkpoint files, but the config.json is someone else's (a Hugging Face folder, say).
+      const foreign = path.join(root, 'hf-model');
+      await fs.mkdir(foreign);
+      await fs.writeFile(path.join(foreign, 'config.json'), '{"model_type": "gpt2"}');
+      await fs.copyFile(path.join(good, 'model.safetensors'), path.join(foreign, 'model.safetensors'));
+      const hf = await inspectModelFolder(foreign);
+      assert.ok(hf.kind === 'other' && /has no config\.json of an LM Explorer checkpoint/.test(hf.reason), JSON.stringify(hf));
+    });
+
+    it('a folder of notes keeps every file byte for byte', async () => {
+      const dir = await notesFolder('notes-as-target');
+      const before = await snapshot(dir);
+      await expectRefused(dir, /holds files that are not a checkpoint's: lectures\/, notatki\.md;/);
+      assert.deepStrictEqual(await snapshot(dir), before);
+      assert.deepStrictEqual(await siblingsOf(dir), [], 'no temporary folder left beside it');
+    });
+
+    it('a regular file is kept', async () => {
+      const file = path.join(root, 'precious-2.txt');
+      await fs.writeFile(file, 'my only copy\n');
+      await expectRefused(file, /is a file, not a folder;/);
+      assert.strictEqual(await fs.readFile(file, 'utf8'), 'my only copy\n');
+      assert.deepStrictEqual(await siblingsOf(file), []);
+    });
+
+    it('a model folder with a note of the user in it is kept whole', async () => {
+      const dir = await copy('model-plus-note');
+      await fs.writeFile(path.join(dir, 'README.md'), 'what this model is\n');
+      const before = await snapshot(dir);
+      await expectRefused(dir, /holds files that are not a checkpoint's: README\.md;/);
+      assert.deepStrictEqual(await snapshot(dir), before);
+    });
+
+    it('fills an empty folder and replaces a model folder', async () => {
+      const empty = path.join(root, 'empty-target');
+      await fs.mkdir(empty);
+      await saveCheckpoint(empty, model, vocab, { ...state, step: 6 });
+      assert.strictEqual((await readCheckpointConfig(empty)).step, 6);
+      await saveCheckpoint(empty, model, vocab, { ...state, step: 7 });
+      assert.strictEqual((await readCheckpointConfig(empty)).step, 7);
+      assert.deepStrictEqual(await siblingsOf(empty), []);
+    });
+
+    it('removes old copies by name: a file that appears in one is left where it is', async () => {
+      const dir = await copy('old-copy-gains-a-file');
+      let oldDir = '';
+      await saveCheckpoint(dir, model, vocab, { ...state, step: 8 }, {
+        betweenRenames: async (old) => {
+          oldDir = old;
+          await fs.writeFile(path.join(old, 'draft.md'), 'written while saving\n');
+        },
+      });
+      assert.strictEqual((await readCheckpointConfig(dir)).step, 8);
+      assert.deepStrictEqual(await fs.readdir(oldDir), ['draft.md']);
+      assert.strictEqual(await fs.readFile(path.join(oldDir, 'draft.md'), 'utf8'), 'written while saving\n');
+      // A later save removes leftovers the same way: the draft still stays.
+      await saveCheckpoint(dir, model, vocab, { ...state, step: 9 });
+      assert.deepStrictEqual(await fs.readdir(oldDir), ['draft.md']);
+    });
+
+    it('recovers an interrupted save into DIR, and a save starts from it', async () => {
+      const dir = path.join(root, 'recover');
+      assert.strictEqual(await recoverInterruptedSave(dir), undefined, 'nothing to recover');
+      const newer = path.join(root, 'recover-src');
+      await saveCheckpoint(newer, model, vocab, { ...state, step: 5 });
+      await fs.rename(newer, `${dir}.tmp-ffffff`);
+      assert.strictEqual(await recoverInterruptedSave(dir), `${dir}.tmp-ffffff`);
+      assert.strictEqual((await readCheckpointConfig(dir)).step, 5);
+      assert.deepStrictEqual(await siblingsOf(dir), []);
+      assert.strictEqual(await recoverInterruptedSave(dir), undefined, 'DIR is there: nothing to do');
     });
   });
 

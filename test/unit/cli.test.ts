@@ -6,6 +6,7 @@ import { spawn, spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
+import { DEFAULT_DROPOUT } from '../../src/engine/dropoutRate';
 import { encode } from '../../src/engine/tokenizer';
 
 const root = path.resolve(__dirname, '..', '..');
@@ -26,6 +27,17 @@ function lmx(args: string[], cwd: string, input?: string): Run {
     env: { ...process.env, LMX_DEBUG: '' },
   });
   return { status: child.status, stdout: child.stdout, stderr: child.stderr };
+}
+
+/** Every file under `dir`, relative path → its bytes (folders as empty entries ending in /). */
+function snapshot(dir: string): Map<string, Buffer> {
+  const files = new Map<string, Buffer>();
+  for (const entry of fs.readdirSync(dir, { recursive: true, withFileTypes: true })) {
+    const full = path.join(entry.parentPath, entry.name);
+    const rel = path.relative(dir, full);
+    files.set(entry.isDirectory() ? `${rel}/` : rel, entry.isDirectory() ? Buffer.alloc(0) : fs.readFileSync(full));
+  }
+  return files;
 }
 
 /** Exit code 2, exactly one line on stderr, no stack trace. */
@@ -78,6 +90,7 @@ describe('lmx (CLI)', function () {
     assert.strictEqual(trainHelp.status, 0);
     assert.match(trainHelp.stdout, /^Usage: lmx train/);
     assert.match(trainHelp.stdout, /--out, -o DIR/);
+    assert.match(trainHelp.stdout, new RegExp(`--dropout P +dropout rate while training, 0 ≤ P < 1 \\(default ${DEFAULT_DROPOUT}; 0: off\\)`));
   });
 
   it('tokenizes text into token and ID pairs', () => {
@@ -107,13 +120,14 @@ describe('lmx (CLI)', function () {
 
   it('trains on a folder, skipping binary files, then generates and shows attention', () => {
     const train = lmx(
-      ['train', 'notes', '--out', model(), '--preset', 'tiny', '--steps', '6', '--batch-size', '2', '--context', '16', '--tokenizer', 'char', '--backend', 'cpu', '--eval-interval', '3', '--eval-batches', '1', '--checkpoint-interval', '3', '--json'],
+      ['train', 'notes', '--out', model(), '--preset', 'tiny', '--steps', '6', '--batch-size', '2', '--context', '16', '--tokenizer', 'char', '--backend', 'cpu', '--eval-interval', '3', '--eval-batches', '1', '--checkpoint-interval', '3', '--dropout', '0.3', '--json'],
       dir,
     );
     assert.strictEqual(train.status, 0, train.stderr);
     assert.match(train.stderr, /skipping notes\/image\.md: binary file \(contains NUL bytes\)/);
     assert.match(train.stderr, /skipping notes\/latin1\.txt: binary file \(not valid UTF-8\)/);
     assert.match(train.stderr, /^corpus: 2 documents, /m);
+    assert.match(train.stderr, /^model: .* parameters, dropout 0\.3 while training$/m);
     assert.match(train.stderr, /^step 3\/6  loss \d+\.\d{3}  val \d+\.\d{3}  [\d,]+ tok\/s  ETA /m);
     assert.match(train.stderr, /^step 6\/6 /m);
     assert.match(train.stderr, /^finished step 6\/6, loss .*; saved to /m);
@@ -121,6 +135,7 @@ describe('lmx (CLI)', function () {
     assert.strictEqual(summary.step, 6);
     assert.strictEqual(summary.backend, 'cpu');
     assert.strictEqual(summary.corpus.documents, 2);
+    assert.strictEqual(summary.dropout, 0.3);
     assert.ok(summary.tokensPerSecond > 0);
     assert.deepStrictEqual(fs.readdirSync(model()).sort(), ['config.json', 'model.safetensors', 'trainer-state.safetensors', 'trainer.json', 'vocab.json']);
 
@@ -155,6 +170,55 @@ describe('lmx (CLI)', function () {
     assertUsageError(lmx(['train', 'notes', '--out', model(), '--backend', 'cpu'], dir), /already holds a checkpoint; pass --resume to continue it, or --force to replace it\.$/);
     assertUsageError(lmx(['train', 'notes', '--out', model(), '--resume', '--preset', 'small'], dir), /--preset cannot be changed when resuming/);
     assertUsageError(lmx(['attention', '--model', model(), '--text', 'fox', '--layer', '2', '--backend', 'cpu'], dir), /--layer must be between 0 and 1 \(the model has 2 layers\), got 2\.$/);
+  });
+
+  describe('--out never replaces what is not a model folder', () => {
+    const tiny = ['--preset', 'tiny', '--steps', '2', '--batch-size', '2', '--context', '8', '--tokenizer', 'char', '--backend', 'cpu', '--eval-batches', '0'];
+
+    it('the notes folder itself, with or without --force, keeps every file byte for byte', () => {
+      const before = snapshot(path.join(dir, 'notes'));
+      for (const force of [[], ['--force'], ['--resume']]) {
+        assertUsageError(
+          lmx(['train', 'notes', '--out', 'notes', ...tiny, ...force], dir),
+          /^lmx: --out notes holds files that are not a checkpoint's: \.git\/, a\.md, image\.md and 3 more; choose a new or empty folder \(--force replaces only a model folder\)\.$/,
+        );
+        assert.deepStrictEqual(snapshot(path.join(dir, 'notes')), before, `notes changed (${force.join(' ') || 'no flag'})`);
+      }
+      assert.deepStrictEqual(fs.readdirSync(dir).filter((n) => n.startsWith('notes.')), [], 'nothing written beside it');
+    });
+
+    it('a regular file is kept', () => {
+      const file = path.join(dir, 'precious.txt');
+      fs.writeFileSync(file, 'the only copy of my thesis\n');
+      for (const out of ['precious.txt', path.join('precious.txt', 'model')]) {
+        assertUsageError(lmx(['train', 'notes', '--out', out, ...tiny, '--force'], dir), /^lmx: --out precious\.txt(\/model)? is (inside )?a file, not a folder; choose a new or empty folder/);
+      }
+      assert.strictEqual(fs.readFileSync(file, 'utf8'), 'the only copy of my thesis\n');
+      assert.deepStrictEqual(fs.readdirSync(dir).filter((n) => n.startsWith('precious.txt.')), []);
+    });
+
+    it('--force replaces a model folder and says so; an interrupted save is recovered, never trained over', () => {
+      const out = path.join(dir, 'forced');
+      const first = lmx(['train', 'notes', '--out', out, ...tiny, '--seed', '1'], dir);
+      assert.strictEqual(first.status, 0, first.stderr);
+      const forced = lmx(['train', 'notes', '--out', out, ...tiny, '--seed', '2', '--force'], dir);
+      assert.strictEqual(forced.status, 0, forced.stderr);
+      assert.match(forced.stderr, new RegExp(`^note: replacing the checkpoint in ${out} \\(--force\\)$`, 'm'));
+      assert.strictEqual(JSON.parse(fs.readFileSync(path.join(out, 'config.json'), 'utf8')).training.seed, 2);
+
+      // A save cut between its two renames: no DIR, a complete DIR.tmp-* beside it.
+      fs.renameSync(out, `${out}.tmp-0a0a0a`);
+      const fresh = lmx(['train', 'notes', '--out', out, ...tiny], dir);
+      assert.strictEqual(fresh.status, 2, fresh.stderr);
+      assert.match(fresh.stderr, new RegExp(`^note: ${out} was recovered from a save that was cut short \\(forced\\.tmp-0a0a0a\\)$`, 'm'));
+      assert.match(fresh.stderr, /already holds a checkpoint; pass --resume to continue it, or --force to replace it\.$/m);
+      assert.strictEqual(JSON.parse(fs.readFileSync(path.join(out, 'config.json'), 'utf8')).training.seed, 2, 'the recovered checkpoint is in place');
+      fs.renameSync(out, `${out}.old-0b0b0b`);
+      const resumed = lmx(['train', 'notes', '--out', out, '--steps', '3', '--backend', 'cpu', '--eval-batches', '0', '--resume', '--json'], dir);
+      assert.strictEqual(resumed.status, 0, resumed.stderr);
+      assert.strictEqual(JSON.parse(resumed.stdout).step, 3, 'resumed from step 2');
+      assert.deepStrictEqual(fs.readdirSync(dir).filter((n) => n.startsWith('forced.')), []);
+    });
   });
 
   it('saves and exits cleanly on Ctrl-C', async function () {
@@ -193,14 +257,15 @@ describe('lmx (CLI)', function () {
       assertUsageError(lmx(['train', 'notes', '--out', 'x', '--steps', 'ten'], dir), /--steps must be a whole number, got "ten"\.$/);
       assertUsageError(lmx(['train', 'notes', '--out', 'x', '--lr=-1'], dir), /--lr must be > 0 and ≤ 10, got -1\.$/);
       assertUsageError(lmx(['generate', '--model', 'm', '--top-p', '1.5'], dir), /--top-p must be > 0 and ≤ 1, got 1\.5\.$/);
+      assertUsageError(lmx(['train', 'notes', '--out', 'x', '--dropout', '1'], dir), /--dropout must be ≥ 0 and < 1, got 1\.$/);
       assertUsageError(lmx(['train', 'notes', '--out', 'x', '--tokenizer', 'gpt2'], dir), /--tokenizer must be one of o200k_base, cl100k_base, p50k_base, r50k_base, char; got "gpt2"\.$/);
     });
     it('an empty corpus', () => assertUsageError(lmx(['train', 'empty', '--out', 'x'], dir), /No text to train on in empty/));
     it('a corpus too small for the context', () =>
       assertUsageError(lmx(['train', 'short.md', '--out', 'x', '--tokenizer', 'char', '--context', '64'], dir), /The corpus is too small for a context of 64 tokens/));
     it('a missing model folder', () => assertUsageError(lmx(['generate', '--model', 'nowhere', '--prompt', 'x'], dir), /nowhere: no such checkpoint folder$/));
-    it('a corrupt model folder', function () {
-      if (!fs.existsSync(path.join(model(), 'model.safetensors'))) this.skip(); // needs the model trained above
+    it('a corrupt model folder', () => {
+      assert.ok(fs.existsSync(path.join(model(), 'model.safetensors')), 'needs the model the training test above writes (it failed?)');
       const broken = path.join(dir, 'broken');
       fs.cpSync(model(), broken, { recursive: true });
       const weights = path.join(broken, 'model.safetensors');
@@ -216,10 +281,10 @@ describe('lmx (CLI)', function () {
     });
   });
 
-  it('runs as the built dist/cli.js, with its #! line', function () {
+  it('runs as the built dist/cli.js, with its #! line', () => {
     const bundle = path.join(root, 'dist', 'cli.js');
     const stale = !fs.existsSync(bundle) || fs.statSync(bundle).mtimeMs < fs.statSync(path.join(root, 'src', 'cli.ts')).mtimeMs;
-    if (stale) this.skip(); // `npm run build` first; the other tests cover the source
+    assert.ok(!stale, `${bundle} is missing or older than src/cli.ts: run \`npm run build\` (npm test builds first)`);
     assert.ok(fs.readFileSync(bundle, 'utf8').startsWith('#!/usr/bin/env node\n'));
     const run = spawnSync(bundle, ['tokenize', 'hello world'], { encoding: 'utf8' });
     assert.strictEqual(run.status, 0, run.stderr);
