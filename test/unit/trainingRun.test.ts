@@ -84,12 +84,16 @@ describe('training run', function () {
     const small = planTraining(5_000);
     assert.strictEqual(small.preset, 'tiny');
     assert.strictEqual(small.contextLength, 64);
-    assert.ok(small.steps >= 300 && small.steps <= 5000);
+    // 120 passes over 5,000 tokens at 16 × 64 tokens a step
+    assert.strictEqual(small.steps, Math.round((120 * 5_000) / 1024));
+    // a larger corpus gets more steps, up to the tiny model's budget of 2.5M training tokens
+    assert.strictEqual(planTraining(50_000).steps, Math.floor(2_500_000 / 1024));
     assert.ok(small.reasons.some((r) => /^Model: tiny, because 5,000 training tokens/.test(r)), small.reasons.join('\n'));
     const larger = planTraining(400_000);
     assert.strictEqual(larger.preset, 'small');
     assert.strictEqual(larger.contextLength, 128);
-    assert.ok(larger.steps > small.steps);
+    assert.strictEqual(larger.steps, Math.floor(800_000 / (16 * 128)));
+    assert.ok(larger.reasons.some((r) => r.includes('a budget of 800k training tokens for the small model')), larger.reasons.join('\n'));
     const set = planTraining(5_000, { preset: 'medium', contextLength: 32, steps: 77, learningRate: 0.01, patience: 0 });
     assert.deepStrictEqual([set.preset, set.contextLength, set.steps, set.learningRate, set.patience], ['medium', 32, 77, 0.01, 0]);
     assert.ok(set.reasons.includes('Model: medium, as set.') && set.reasons.includes('Steps: 77, as set.'));
