@@ -502,6 +502,18 @@ export async function runTraining(run: TrainingRun, model: GPT, state: TrainerSt
   let result: TrainResult;
   let finalState: TrainerState;
   try {
+    if (current && state) {
+      // Resuming, maybe on notes that changed since: the kept model's loss is measured again on this
+      // validation part, so that the new run's validations compare with it, not with a number from other text.
+      const latest = await model.readWeights();
+      model.setWeights(current.weights);
+      const valLoss = await trainer.evaluate();
+      model.setWeights(latest);
+      if (valLoss !== undefined) {
+        current = { ...current, valLoss };
+        trainer.rebaseBest({ step: current.step, valLoss });
+      }
+    }
     result = await trainer.run();
     finalState = await trainer.snapshot();
   } finally {
