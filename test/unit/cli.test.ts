@@ -23,6 +23,7 @@ function lmx(args: string[], cwd: string, input?: string): Run {
     encoding: 'utf8',
     input,
     timeout: 120_000,
+    maxBuffer: 64 * 1024 * 1024,
     env: { ...process.env, LMX_DEBUG: '' },
   });
   return { status: child.status, stdout: child.stdout, stderr: child.stderr };
@@ -104,6 +105,75 @@ describe('lmx (CLI)', function () {
     );
     assert.strictEqual(rows.map((m) => m[1]).join('').replace(/·/g, ' '), text);
     assert.strictEqual(lines[lines.length - 1], `${rows.length} tokens, ${text.length} characters (o200k_base)`);
+  });
+
+  it('tokenizes 1 MB of notes from stdin, and a long ruler of "="', () => {
+    const notes = fs.readFileSync(path.join(dir, 'notes', 'a.md'), 'utf8');
+    const text = (notes + '\n').repeat(Math.ceil(1_000_000 / (notes.length + 1))).slice(0, 1_000_000);
+    const run = lmx(['tokenize', '-'], dir, text);
+    assert.strictEqual(run.status, 0, run.stderr);
+    const lines = run.stdout.trimEnd().split('\n');
+    const ids = encode(text, 'o200k_base');
+    assert.strictEqual(lines[lines.length - 1], `${ids.length} tokens, ${text.length} characters (o200k_base)`);
+    assert.strictEqual(lines.length, ids.length + 2);
+    const ruler = lmx(['tokenize', '-', '-e', 'cl100k_base'], dir, '='.repeat(300_000));
+    assert.strictEqual(ruler.status, 0, ruler.stderr);
+    assert.match(ruler.stdout, /^4688 tokens, 300000 characters \(cl100k_base\)$/m);
+  });
+
+  describe('output through a pipe to a slow reader is the same as into a file', () => {
+    /** stdout into a file (written synchronously), and through a pipe whose reader starts a second late and pauses 30 ms after each read. */
+    async function fileAndPipe(args: string[], input?: string): Promise<{ file: Buffer; pipe: Buffer }> {
+      const command = [process.execPath, ['-r', path.join(root, 'scripts/ts-register.js'), path.join(root, 'src/cli.ts'), ...args]] as const;
+      const outFile = path.join(dir, 'stdout.txt');
+      const fd = fs.openSync(outFile, 'w');
+      try {
+        const run = spawnSync(command[0], command[1], { cwd: dir, input, stdio: ['pipe', fd, 'pipe'], timeout: 120_000 });
+        assert.strictEqual(run.status, 0, String(run.stderr));
+      } finally {
+        fs.closeSync(fd);
+      }
+      const child = spawn(command[0], command[1], { cwd: dir, stdio: ['pipe', 'pipe', 'pipe'] });
+      child.stdin.end(input ?? '');
+      const chunks: Buffer[] = [];
+      // The reader starts late and then pauses after each read: the command is done writing long before.
+      child.stdout.pause();
+      setTimeout(() => {
+        child.stdout.on('data', (chunk: Buffer) => {
+          chunks.push(chunk);
+          child.stdout.pause();
+          setTimeout(() => child.stdout.resume(), 30);
+        });
+        child.stdout.resume();
+      }, 1000);
+      const ended = new Promise<void>((resolve) => child.stdout.on('end', resolve));
+      const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+      await ended;
+      assert.strictEqual(code, 0);
+      const file = fs.readFileSync(outFile);
+      fs.rmSync(outFile);
+      return { file, pipe: Buffer.concat(chunks) };
+    }
+
+    it('tokenize, 100 KB', async () => {
+      const notes = fs.readFileSync(path.join(dir, 'notes', 'a.md'), 'utf8');
+      const text = notes.repeat(Math.ceil(100_000 / notes.length)).slice(0, 100_000);
+      const { file, pipe } = await fileAndPipe(['tokenize', '-'], text);
+      assert.ok(file.length > 300_000, `${file.length} bytes`);
+      assert.strictEqual(pipe.length, file.length);
+      assert.ok(pipe.equals(file));
+    });
+
+    it('attention, 128 rows', async () => {
+      const out = path.join(dir, 'context-128');
+      const train = lmx(['train', 'notes', '--out', out, '--preset', 'tiny', '--steps', '1', '--batch-size', '1', '--context', '128', '--tokenizer', 'char', '--backend', 'cpu', '--eval-batches', '0'], dir);
+      assert.strictEqual(train.status, 0, train.stderr);
+      const text = fs.readFileSync(path.join(dir, 'notes', 'a.md'), 'utf8').slice(0, 128);
+      const { file, pipe } = await fileAndPipe(['attention', '--model', out, '--text', text, '--backend', 'cpu']);
+      assert.strictEqual(file.toString().trimEnd().split('\n').length, 2 + 128, 'title, column numbers, 128 rows');
+      assert.strictEqual(pipe.length, file.length);
+      assert.ok(pipe.equals(file));
+    });
   });
 
   it('shows the bytes of tokens that are part of a character, never U+FFFD', () => {
