@@ -48,12 +48,14 @@ async function report(args: string[]): Promise<number> {
     const e = (x: number) => x.toExponential(2);
     const worstTrained = d.trained.reduce((a, b) => (b.error > a.error ? b : a));
     const worstAll = Math.max(...d.gradients.map((g) => g.error));
+    const worstDropout = d.dropoutGradients.reduce((a, b) => (b.error > a.error ? b : a));
     const ok =
-      [d.loss, worstAll, d.logits, ...d.trainLosses, ...d.gradNorms, worstTrained.error].every((x) => x < TOLERANCE) && d.sameTokens && gpu.errors.length === 0;
+      [d.loss, worstAll, d.dropoutLoss, worstDropout.error, d.logits, ...d.trainLosses, ...d.gradNorms, worstTrained.error].every((x) => x < TOLERANCE) && d.sameTokens && gpu.errors.length === 0;
     const lines = [
       `backend parity: webgpu (${gpu.device}) against cpu, relative errors (limit ${TOLERANCE})`,
       `  loss                  ${e(d.loss)}`,
       `  gradients             worst ${d.worstGradient.name} ${e(d.worstGradient.error)} (${d.gradients.length} tensors; with the zero ones: ${e(worstAll)})`,
+      `  with dropout          loss ${e(d.dropoutLoss)}; worst gradient ${worstDropout.name} ${e(worstDropout.error)}`,
       `  logits                ${e(d.logits)}`,
       `  3 AdamW steps         losses ${d.trainLosses.map(e).join(', ')}; gradient norms ${d.gradNorms.map(e).join(', ')}; worst parameter ${worstTrained.name} ${e(worstTrained.error)} (AdamW on ${gpu.optimizerPath})`,
       `  greedy tokens         ${d.sameTokens ? `the same ${cpu.tokens.length}` : `DIFFERENT: webgpu [${gpu.tokens}], cpu [${cpu.tokens}]`}`,

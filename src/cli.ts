@@ -22,7 +22,7 @@ import { errorMessage, isUserError, UserError } from './engine/errors';
 import { generate } from './engine/generate';
 import { GPT, PRESETS, type GPTConfig, type PresetName } from './engine/model';
 import { displayToken, encode, tokenPieces, TOKENIZERS } from './engine/tokenizer';
-import { Trainer, type TrainerState, type TrainOptions, type TrainProgress } from './engine/trainer';
+import { DEFAULT_TRAIN_OPTIONS, Trainer, type TrainerState, type TrainOptions, type TrainProgress } from './engine/trainer';
 import { Vocabulary } from './engine/vocab';
 
 export const EXIT_OK = 0;
@@ -312,6 +312,7 @@ const train: Command = {
     'weight-decay': { type: 'string' },
     beta2: { type: 'string' },
     'grad-clip': { type: 'string' },
+    dropout: { type: 'string' },
     context: { type: 'string' },
     positional: { type: 'string' },
     tokenizer: { type: 'string' },
@@ -339,6 +340,8 @@ Options:
   --weight-decay X         AdamW weight decay (default: the trainer's)
   --beta2 X                AdamW β2 (default: the trainer's)
   --grad-clip X            clip the gradient norm to X (default: the trainer's)
+  --dropout P              dropout rate while training, 0 ≤ P < 1 (default ${DEFAULT_TRAIN_OPTIONS.dropout}; 0: off);
+                           keeps a small folder of notes from being memorised
   --context N              context length in tokens (default: the preset's)
   --positional KIND        learned | sinusoidal (default learned)
   --tokenizer NAME         o200k_base | cl100k_base | p50k_base | r50k_base | char (default o200k_base)
@@ -370,6 +373,7 @@ async function runTrain(values: Record<string, string | boolean | undefined>, in
   const weightDecay = numberOption(values, 'weight-decay', { min: 0, max: 10 });
   const beta2 = numberOption(values, 'beta2', { min: 0, max: 1, maxExclusive: true });
   const gradClip = numberOption(values, 'grad-clip', { min: 0, minExclusive: true });
+  const dropout = numberOption(values, 'dropout', { min: 0, max: 1, maxExclusive: true }) ?? DEFAULT_TRAIN_OPTIONS.dropout;
   const context = integerOption(values, 'context', 2, 8192);
   const positional = choiceOption(values, 'positional', ['learned', 'sinusoidal'] as const);
   const tokenizerName = choiceOption(values, 'tokenizer', TOKENIZERS);
@@ -451,7 +455,7 @@ async function runTrain(values: Record<string, string | boolean | undefined>, in
       (summary.unknownTokens ? `, ${formatCount(summary.unknownTokens)} <unk>` : ''),
   );
   stderr(
-    `model: ${c.nLayer} layers, ${c.nHead} heads, ${c.nEmbd} channels, context ${c.contextLength}, ${c.positional} positions, ${formatCount(model.parameterCounts().total)} parameters`,
+    `model: ${c.nLayer} layers, ${c.nHead} heads, ${c.nEmbd} channels, context ${c.contextLength}, ${c.positional} positions, ${formatCount(model.parameterCounts().total)} parameters, dropout ${dropout} while training`,
   );
 
   const startStep = state?.step ?? 0;
@@ -479,7 +483,7 @@ async function runTrain(values: Record<string, string | boolean | undefined>, in
   const info = {
     sources: inputs.map((i) => path.resolve(i)),
     corpus: summary,
-    training: { batchSize: batchSize ?? 16, learningRate: lr ?? 1e-3, seed, backend: backend.name },
+    training: { batchSize: batchSize ?? 16, learningRate: lr ?? 1e-3, dropout, seed, backend: backend.name },
   };
   const save = async (s: TrainerState) => {
     saving = saveCheckpoint(out, model, vocab, s, { info });
@@ -491,6 +495,7 @@ async function runTrain(values: Record<string, string | boolean | undefined>, in
     batchSize: batchSize ?? 16,
     learningRate: lr ?? 1e-3,
     minLearningRate: minLr ?? (lr ?? 1e-3) / 10,
+    dropout,
     seed,
     signal: controller.signal,
     checkpointInterval,
@@ -544,6 +549,7 @@ async function runTrain(values: Record<string, string | boolean | undefined>, in
         trainMs: last?.elapsedMs ?? null,
         elapsedMs,
         parameters: model.parameterCounts().total,
+        dropout,
         corpus: summary,
         vocabSize: vocab.size,
         maxRssBytes: process.resourceUsage().maxRSS * 1024,

@@ -6,6 +6,7 @@ import * as vscode from 'vscode';
 import { ENCODINGS, TOKENIZERS, type TokenizerName } from './engine/tokenizer';
 import type { BackendSetting, Positional, PresetName } from './worker/protocol';
 import { DEFAULT_WORKER_THRESHOLD, type EncodingSetting } from './features/tokenizeService';
+import { DEFAULT_DROPOUT, isDropoutRate } from './engine/dropoutRate';
 
 export const SECTION = 'lmExplorer';
 
@@ -30,6 +31,8 @@ export interface ModelSettings {
   contextLength: number;
   positional: Positional;
   tokenizer: TokenizerName;
+  /** Dropout rate of the training steps, 0 ≤ p < 1 (0: off). */
+  dropout: number;
 }
 
 /** `lmExplorer.training.*`: the corpus and the run. */
@@ -85,7 +88,7 @@ export interface Config {
 
 export const DEFAULTS: Config = {
   tokens: { encoding: 'o200k_base', showWhitespace: false, statusBar: true, workerThreshold: DEFAULT_WORKER_THRESHOLD },
-  model: { preset: 'tiny', contextLength: 0, positional: 'learned', tokenizer: 'o200k_base' },
+  model: { preset: 'tiny', contextLength: 0, positional: 'learned', tokenizer: 'o200k_base', dropout: DEFAULT_DROPOUT },
   training: {
     include: '**/*.{md,markdown,txt,rst,tex,adoc}',
     exclude: ['**/node_modules/**', '**/.git/**', '**/.vscode-test/**', '**/dist/**', '**/out/**'],
@@ -128,6 +131,10 @@ function nonNegativeNumber(value: unknown, fallback: number): number {
   return typeof value === 'number' && Number.isFinite(value) && value >= 0 ? value : fallback;
 }
 
+function dropoutRate(value: unknown, fallback: number): number {
+  return isDropoutRate(value) ? value : fallback;
+}
+
 function text(value: unknown, fallback: string): string {
   return typeof value === 'string' ? value : fallback;
 }
@@ -156,6 +163,7 @@ export function readConfig(scope?: vscode.ConfigurationScope): Config {
       contextLength: nonNegativeInt(c.get('model.contextLength'), DEFAULTS.model.contextLength),
       positional: oneOf(c.get('model.positional'), ['learned', 'sinusoidal'] as const, DEFAULTS.model.positional),
       tokenizer: oneOf(c.get('model.tokenizer'), TOKENIZERS, DEFAULTS.model.tokenizer),
+      dropout: dropoutRate(c.get('model.dropout'), DEFAULTS.model.dropout),
     },
     training: {
       include: text(c.get('training.include'), DEFAULTS.training.include).trim() || DEFAULTS.training.include,

@@ -4,10 +4,16 @@
 // Shapes in comments: B batch, T time (positions), C channels (nEmbd), H heads, dh = C / H, V vocabulary.
 // The residual stream is kept 2-D, (B*T, C), so every linear layer is a plain 2-D matMul; only attention
 // reshapes to (B, H, T, dh). The building blocks with hand-written gradients live in kernels/ops.ts.
+//
+// Dropout, while training only (loss() with a Dropout), in nanoGPT's three places: the embeddings (token +
+// position), the attention probabilities, and each residual branch's output (attention's and the MLP's
+// c_proj), inverted (kept values scaled by 1 / (1 − rate)) so that evaluation needs no rescaling. Every other
+// path (forward, the KV cache, attention maps, generation) runs without it and stays deterministic.
 
 import * as tf from '@tensorflow/tfjs-core';
 import { Rng } from './rng';
-import { crossEntropy, embedding, gelu, layerNorm, linear, matMulTransposed } from './kernels/ops';
+import { isDropoutRate } from './dropoutRate';
+import { crossEntropy, dropout, embedding, gelu, layerNorm, linear, matMulTransposed } from './kernels/ops';
 
 // ---------------------------------------------------------------------------------------------------
 // Configuration
@@ -61,6 +67,28 @@ export function validateConfig(config: GPTConfig): GPTConfig {
 export interface KVCache {
   length: number;
   layers: { k: tf.Tensor4D; v: tf.Tensor4D }[];
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Dropout
+
+/** Dropout of a training step: the rate (0 ≤ rate < 1), and the stream its masks are drawn from. */
+export interface Dropout {
+  rate: number;
+  /** Each dropout place takes one seed from it, in a fixed order: the same Rng state, the same masks. */
+  rng: Rng;
+}
+
+/** x, or x with dropout: each call draws its mask's seed from the Dropout's stream. */
+type Drop = <T extends tf.Tensor>(x: T) => T;
+
+const NO_DROPOUT: Drop = (x) => x;
+
+function dropper(d: Dropout | undefined): Drop {
+  if (!d) return NO_DROPOUT;
+  if (!isDropoutRate(d.rate)) throw new RangeError(`Dropout rate must be in [0, 1), got ${d.rate}`);
+  if (d.rate === 0) return NO_DROPOUT;
+  return (x) => dropout(x, d.rate, d.rng.int(4294967296));
 }
 
 /** Added to attention scores above the diagonal; exp() of it underflows to exactly 0. */
@@ -143,6 +171,7 @@ export class GPT {
     T: number,
     cache?: KVCache,
     collect?: tf.Tensor[],
+    drop: Drop = NO_DROPOUT,
   ): tf.Tensor2D {
     const { nHead: H, nEmbd: C } = this.config;
     const dh = C / H;
@@ -176,17 +205,17 @@ export class GPT {
     }
     const att = tf.softmax(scores); // (B, H, T, Tk), rows sum to 1, exactly 0 above the diagonal
     if (collect) collect.push(att);
-    const y = tf.matMul(att, v); // (B, H, T, dh)
+    const y = tf.matMul(drop(att), v); // (B, H, T, dh)
     // re-assemble the heads side by side: (B, H, T, dh) → (B, T, H, dh) → (B*T, C)
     const merged = tf.reshape(tf.transpose(y, [0, 2, 1, 3]), [B * T, C]) as tf.Tensor2D;
-    return linear(merged, this.p(`${a}.c_proj.weight`) as tf.Tensor2D, this.p(`${a}.c_proj.bias`) as tf.Tensor1D);
+    return drop(linear(merged, this.p(`${a}.c_proj.weight`) as tf.Tensor2D, this.p(`${a}.c_proj.bias`) as tf.Tensor1D));
   }
 
   /** The MLP of layer i: linear → GELU → linear, 4× wide. x (B*T, C) → (B*T, C). */
-  private mlp(i: number, x: tf.Tensor2D): tf.Tensor2D {
+  private mlp(i: number, x: tf.Tensor2D, drop: Drop): tf.Tensor2D {
     const m = `h.${i}.mlp`;
     const hidden = gelu(linear(x, this.p(`${m}.c_fc.weight`) as tf.Tensor2D, this.p(`${m}.c_fc.bias`) as tf.Tensor1D)); // (B*T, 4C)
-    return linear(hidden, this.p(`${m}.c_proj.weight`) as tf.Tensor2D, this.p(`${m}.c_proj.bias`) as tf.Tensor1D);
+    return drop(linear(hidden, this.p(`${m}.c_proj.weight`) as tf.Tensor2D, this.p(`${m}.c_proj.bias`) as tf.Tensor1D));
   }
 
   private ln(name: string, x: tf.Tensor2D): tf.Tensor2D {
@@ -194,13 +223,13 @@ export class GPT {
   }
 
   /** Pre-LayerNorm block: x + attn(ln_1(x)), then x + mlp(ln_2(x)). */
-  private block(i: number, x: tf.Tensor2D, B: number, T: number, cache?: KVCache, collect?: tf.Tensor[]): tf.Tensor2D {
-    x = tf.add(x, this.attn(i, this.ln(`h.${i}.ln_1`, x), B, T, cache, collect));
-    return tf.add(x, this.mlp(i, this.ln(`h.${i}.ln_2`, x)));
+  private block(i: number, x: tf.Tensor2D, B: number, T: number, cache: KVCache | undefined, collect: tf.Tensor[] | undefined, drop: Drop): tf.Tensor2D {
+    x = tf.add(x, this.attn(i, this.ln(`h.${i}.ln_1`, x), B, T, cache, collect, drop));
+    return tf.add(x, this.mlp(i, this.ln(`h.${i}.ln_2`, x), drop));
   }
 
   /** ids (B*T) int32 at positions offset … offset+T-1 → final hidden states (B*T, C) after ln_f. */
-  private hidden(ids: tf.Tensor1D, B: number, T: number, offset: number, cache?: KVCache, collect?: tf.Tensor[]): tf.Tensor2D {
+  private hidden(ids: tf.Tensor1D, B: number, T: number, offset: number, cache?: KVCache, collect?: tf.Tensor[], drop: Drop = NO_DROPOUT): tf.Tensor2D {
     const { nEmbd: C, contextLength } = this.config;
     if (offset + T > contextLength) {
       throw new RangeError(`Sequence of ${offset + T} tokens is longer than the context length (${contextLength})`);
@@ -208,8 +237,8 @@ export class GPT {
     const tok = embedding(this.p('wte') as tf.Tensor2D, ids); // (B*T, C)
     const posTable = this.sinusoid ?? (this.p('wpe') as tf.Tensor2D);
     const pos = tf.slice(posTable, [offset, 0], [T, C]); // (T, C), broadcast over the batch
-    let x = tf.reshape(tf.add(tf.reshape(tok, [B, T, C]), pos), [B * T, C]) as tf.Tensor2D;
-    for (let i = 0; i < this.config.nLayer; i++) x = this.block(i, x, B, T, cache, collect);
+    let x = drop(tf.reshape(tf.add(tf.reshape(tok, [B, T, C]), pos), [B * T, C]) as tf.Tensor2D);
+    for (let i = 0; i < this.config.nLayer; i++) x = this.block(i, x, B, T, cache, collect, drop);
     return this.ln('ln_f', x);
   }
 
@@ -226,12 +255,16 @@ export class GPT {
     });
   }
 
-  /** Mean cross-entropy of the next-token predictions; idx and targets (B, T) int32. */
-  loss(idx: tf.Tensor2D, targets: tf.Tensor2D): tf.Scalar {
+  /**
+   * Mean cross-entropy of the next-token predictions; idx and targets (B, T) int32. With dropout (a training
+   * step) the masks come from dropout.rng, which moves on; without it (or at rate 0) the loss is deterministic.
+   */
+  loss(idx: tf.Tensor2D, targets: tf.Tensor2D, dropout?: Dropout): tf.Scalar {
     this.checkAlive();
     const [B, T] = idx.shape;
+    const drop = dropper(dropout);
     return tf.tidy(() => {
-      const h = this.hidden(tf.reshape(idx, [B * T]) as tf.Tensor1D, B, T, 0);
+      const h = this.hidden(tf.reshape(idx, [B * T]) as tf.Tensor1D, B, T, 0, undefined, undefined, drop);
       const logits = matMulTransposed(h, this.p('wte') as tf.Tensor2D); // (B*T, V)
       return crossEntropy(logits, tf.reshape(targets, [B * T]) as tf.Tensor1D);
     });

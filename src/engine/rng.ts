@@ -1,6 +1,12 @@
 // Seeded random numbers: mulberry32 for uniforms, Box-Muller for normals. Every place in the engine that
 // needs randomness (weight initialisation, batches, dropout, sampling) takes an Rng, so a seed reproduces
 // a run exactly, and `state`/`fromState` let a resumed training run continue the same sequence.
+//
+// mulberry32 is counter-based: its j-th number (from 0) is a fixed mix of seed + (j + 1) · 0x6d2b79f5
+// (mod 2³²), nothing else. So a GPU shader can draw number j of a stream without the ones before it, and
+// draw the same numbers as this class (the dropout masks of backends/webgpuKernels.ts do).
+
+import { isDropoutRate } from './dropoutRate';
 
 /** Everything needed to continue a generator exactly where it stopped (JSON-serialisable). */
 export interface RngState {
@@ -8,6 +14,11 @@ export interface RngState {
   a: number;
   /** The second normal of the last Box-Muller pair, not yet handed out (null when none is waiting). */
   spare: number | null;
+}
+
+/** The smallest 32-bit value of a kept one in a dropout mask of this rate: next() ≥ rate ⇔ bits ≥ this. */
+export function keepThreshold(rate: number): number {
+  return Math.ceil(rate * 4294967296);
 }
 
 export class Rng {
@@ -26,6 +37,24 @@ export class Rng {
     t = Math.imul(t ^ (t >>> 15), t | 1);
     t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  }
+
+  /**
+   * A dropout mask: out[j] = scale where the j-th next number is ≥ rate (kept, probability 1 − rate),
+   * else 0; the generator moves on by out.length numbers. The same as out.length calls of next(), in one
+   * loop over the 32-bit values (about 2.5× faster), compared with keepThreshold(rate).
+   */
+  fillMask(out: Float32Array, rate: number, scale: number): void {
+    if (!isDropoutRate(rate)) throw new RangeError(`Rng.fillMask needs a rate in [0, 1), got ${rate}`);
+    const threshold = keepThreshold(rate);
+    let a = this.a;
+    for (let j = 0; j < out.length; j++) {
+      let t = (a = (a + 0x6d2b79f5) >>> 0);
+      t = Math.imul(t ^ (t >>> 15), t | 1);
+      t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+      out[j] = (t ^ (t >>> 14)) >>> 0 >= threshold ? scale : 0;
+    }
+    this.a = a;
   }
 
   /** A uniform integer in [0, n). */

@@ -1,11 +1,13 @@
 // Training: AdamW with decoupled weight decay, linear warm-up then cosine decay of the learning rate,
 // gradient clipping by global norm, periodic validation, progress events, checkpoints, cancellation
 // and a time limit. Same seed, same corpus → the same losses, and a run resumed from state() continues
-// exactly where it stopped (the optimizer moments and the batch generator's state travel with it).
+// exactly where it stopped (the optimizer moments and the batch generator's state travel with it; the
+// dropout masks of a step are drawn from a stream seeded by the run's seed and the step, so they need none).
 
 import * as tf from '@tensorflow/tfjs-core';
 import type { GPT } from './model';
 import { Rng, type RngState } from './rng';
+import { DEFAULT_DROPOUT, isDropoutRate } from './dropoutRate';
 import { nativeOptimizerKernels } from './backends/native';
 import { webgpuKernels } from './backends/webgpuKernels';
 
@@ -51,6 +53,12 @@ export interface TrainOptions {
   eps: number;
   /** Clip the global gradient norm to this; 0 turns clipping off. */
   gradClip: number;
+  /**
+   * Dropout rate of the training steps (0 ≤ p < 1; 0 turns it off), in nanoGPT's places (model.ts). A small
+   * folder of notes is otherwise memorised: training loss falls while validation loss rises. Validation
+   * never uses it.
+   */
+  dropout: number;
   /** Validate every this many steps (and at the end); 0 only at the end. */
   evalInterval: number;
   /** Validation batches averaged per evaluation; 0 turns validation off. */
@@ -85,6 +93,7 @@ export const DEFAULT_TRAIN_OPTIONS: Readonly<Omit<TrainOptions, 'signal' | 'onPr
   beta2: 0.99,
   eps: 1e-8,
   gradClip: 1.0,
+  dropout: DEFAULT_DROPOUT,
   evalInterval: 100,
   evalBatches: 10,
   seed: 1337,
@@ -148,6 +157,7 @@ function deriveSeed(seed: number, a: number, b: number): number {
 }
 
 const VALIDATION_STREAM = 1;
+const DROPOUT_STREAM = 2;
 
 function yieldToEventLoop(): Promise<void> {
   return new Promise((resolve) => (typeof setImmediate === 'function' ? setImmediate(resolve) : setTimeout(resolve, 0)));
@@ -271,10 +281,11 @@ export class Trainer {
     const B = o.batchSize;
     const T = this.blockSize;
     const { x, y } = this.corpus.batch('train', B, T, this.rng);
+    const dropout = o.dropout > 0 ? { rate: o.dropout, rng: new Rng(deriveSeed(o.seed, this.step, DROPOUT_STREAM)) } : undefined;
     const { value, grads } = tf.tidy(() => {
       const xs = tf.tensor2d(x, [B, T], 'int32');
       const ys = tf.tensor2d(y, [B, T], 'int32');
-      const r = tf.variableGrads(() => this.model.loss(xs, ys), this.vars);
+      const r = tf.variableGrads(() => this.model.loss(xs, ys, dropout), this.vars);
       return { value: r.value, grads: this.vars.map((v) => r.grads[v.name]) };
     });
     // The update is queued before the loss is read, so that on a GPU the step waits for the device once,
@@ -616,6 +627,7 @@ function validateOptions(o: TrainOptions, contextLength: number): void {
   for (const key of ['beta1', 'beta2'] as const) {
     if (!(o[key] >= 0 && o[key] < 1)) throw new RangeError(`Training option ${key} must be in [0, 1), got ${o[key]}`);
   }
+  if (!isDropoutRate(o.dropout)) throw new RangeError(`Training option dropout must be in [0, 1), got ${o.dropout}`);
   if (o.blockSize !== undefined && (!Number.isInteger(o.blockSize) || o.blockSize < 1 || o.blockSize > contextLength)) {
     throw new RangeError(`Training option blockSize must be an integer from 1 to the context length (${contextLength}), got ${o.blockSize}`);
   }

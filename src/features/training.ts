@@ -367,6 +367,7 @@ export class TrainingController implements vscode.Disposable {
         maxMinutes: o.minutes,
         learningRate: o.learningRate,
         batchSize: o.batchSize,
+        dropout: o.dropout,
         evalInterval,
         checkpointInterval: o.checkpointInterval,
         sampleInterval: o.sampleInterval,

@@ -306,6 +306,7 @@ async function train(params: TrainParams, ctx: Context<'train'>): Promise<TrainR
       minLearningRate: settings.learningRate / 10,
       // Warm up over the first 5% of the run (at most 100 steps): a short run still gets its full rate.
       warmupSteps: Math.max(1, Math.min(100, Math.round(settings.steps / 20))),
+      dropout: settings.dropout,
       evalInterval: settings.evalInterval,
       seed: settings.seed,
       ...(settings.maxMinutes ? { maxMinutes: settings.maxMinutes } : {}),

@@ -97,6 +97,8 @@ export interface TrainSettings {
   maxMinutes?: number;
   learningRate: number;
   batchSize: number;
+  /** Dropout rate of the training steps (0 ≤ p < 1; 0: off; absent: the trainer's default); validation and samples never use it. */
+  dropout?: number;
   /** Measure validation loss every N steps. */
   evalInterval: number;
   /** Save the checkpoint every N steps (and always on cancel and at the end). */

@@ -4,7 +4,7 @@
 //   node -r ./scripts/ts-register.js test/unit/backendParity.child.ts <backend> <out.json>
 //
 // On <backend> it builds a small GPT with fixed weights, computes one training step — the loss and the
-// gradient of every parameter — the logits of a forward pass, and a greedy generation with the KV
+// gradient of every parameter, without and with dropout — the logits of a forward pass, and a greedy generation with the KV
 // cache, and writes them as JSON. Every value is read with the asynchronous `await t.data()`: the
 // webgpu backend cannot read synchronously in Node.
 
@@ -24,12 +24,17 @@ export const PARITY_TEXT =
   'It was the best of times, it was the worst of times; it was the age of wisdom, it was the age of foolishness!';
 export const PARITY_SHAPE = { contextLength: 24, nLayer: 2, nHead: 3, nEmbd: 24, batch: 3, time: 13, newTokens: 10 };
 export const PARITY_PROMPT = 'it was the ';
+const DROPOUT_RATE = 0.25;
+const DROPOUT_SEED = 5;
 
 export interface ParityResult {
   backend: string;
   device: string;
   loss: number;
   grads: Record<string, number[]>;
+  /** The same step with dropout (rate DROPOUT_RATE, masks from Rng(DROPOUT_SEED)): on webgpu drawn by a shader. */
+  dropoutLoss: number;
+  dropoutGrads: Record<string, number[]>;
   logits: number[];
   tokens: number[];
   /** Per generated token: the gap between the best and second-best logit (ties would make argmax fragile). */
@@ -142,6 +147,9 @@ export interface ParityComparison {
   gradients: NamedError[];
   /** The worst gradient among those not zero in exact arithmetic. */
   worstGradient: NamedError;
+  /** The same with dropout. */
+  dropoutLoss: number;
+  dropoutGradients: NamedError[];
   logits: number;
   /** Per Trainer step, the loss's relative error. */
   trainLosses: number[];
@@ -162,11 +170,14 @@ export function compareParity(side: ParityResult, reference: ParityResult): Pari
   const isNoise = (n: string) => peak(reference.grads[n]) < 1e-6 * largest;
   const gradients = names.map((n) => ({ name: n, error: relativeError(side.grads[n] ?? [], reference.grads[n], 1e-3 * largest) }));
   const worstGradient = gradients.filter((e) => !isNoise(e.name)).reduce((a, b) => (b.error > a.error ? b : a));
+  const dropoutGradients = names.map((n) => ({ name: n, error: relativeError(side.dropoutGrads[n] ?? [], reference.dropoutGrads[n], 1e-3 * largest) }));
   const kept = Object.keys(reference.trained).filter((n) => !isNoise(n));
   return {
     loss: Math.abs(side.loss - reference.loss) / Math.abs(reference.loss),
     gradients,
     worstGradient,
+    dropoutLoss: Math.abs(side.dropoutLoss - reference.dropoutLoss) / Math.abs(reference.dropoutLoss),
+    dropoutGradients,
     logits: relativeError(side.logits, reference.logits, 1e-6),
     trainLosses: reference.trainLosses.map((l, i) => Math.abs((side.trainLosses[i] ?? NaN) - l) / Math.abs(l)),
     gradNorms: reference.gradNorms.map((n, i) => Math.abs((side.gradNorms[i] ?? NaN) - n) / Math.abs(n)),
@@ -198,17 +209,22 @@ export async function runParity(backend: BackendName): Promise<ParityResult> {
   const xs = tf.tensor2d(x, [B, T], 'int32');
   const ys = tf.tensor2d(y, [B, T], 'int32');
 
-  // one training step: loss and the gradient of every parameter
+  // one training step: loss and the gradient of every parameter, without and with dropout
   const names = [...model.params.keys()];
   const variables = names.map((n) => model.params.get(n) as tf.Variable);
-  const { value, grads } = tf.variableGrads(() => model.loss(xs, ys), variables);
   const byVariable = new Map(variables.map((v, i) => [v.name, names[i]]));
-  const gradValues: Record<string, number[]> = {};
-  for (const [variableName, grad] of Object.entries(grads)) {
-    gradValues[byVariable.get(variableName) ?? variableName] = await values(grad);
-  }
-  const loss = (await values(value))[0];
-  tf.dispose([value, ...Object.values(grads)]);
+  const lossAndGradients = async (dropout?: { rate: number; rng: Rng }) => {
+    const { value, grads } = tf.variableGrads(() => model.loss(xs, ys, dropout), variables);
+    const gradValues: Record<string, number[]> = {};
+    for (const [variableName, grad] of Object.entries(grads)) {
+      gradValues[byVariable.get(variableName) ?? variableName] = await values(grad);
+    }
+    const loss = (await values(value))[0];
+    tf.dispose([value, ...Object.values(grads)]);
+    return { loss, gradValues };
+  };
+  const { loss, gradValues } = await lossAndGradients();
+  const dropped = await lossAndGradients({ rate: DROPOUT_RATE, rng: new Rng(DROPOUT_SEED) });
 
   const logitsTensor = model.forward(xs);
   const logits = await values(logitsTensor);
@@ -217,10 +233,10 @@ export async function runParity(backend: BackendName): Promise<ParityResult> {
   const prompt = vocab.encode(PARITY_PROMPT);
   const generation = await greedy(model, vocab, prompt, newTokens);
 
-  // three optimizer steps of the engine's Trainer (AdamW, gradient clipping active) on the same batch, the
+  // three optimizer steps of the engine's Trainer (AdamW, gradient clipping, dropout active) on the same batch, the
   // third by a new Trainer resumed from a snapshot of the first (the optimizer's moments read and restored)
   const source = { batch: () => ({ x, y }) };
-  const options = { steps: 3, batchSize: B, blockSize: T, learningRate: 1e-2, warmupSteps: 0, gradClip: 0.5, evalBatches: 0, evalInterval: 0 };
+  const options = { steps: 3, batchSize: B, blockSize: T, learningRate: 1e-2, warmupSteps: 0, gradClip: 0.5, dropout: 0.2, evalBatches: 0, evalInterval: 0 };
   const trainLosses: number[] = [];
   const gradNorms: number[] = [];
   const step = async (trainer: Trainer) => {
@@ -245,6 +261,8 @@ export async function runParity(backend: BackendName): Promise<ParityResult> {
     device: taken?.reason ?? '',
     loss,
     grads: gradValues,
+    dropoutLoss: dropped.loss,
+    dropoutGrads: dropped.gradValues,
     logits,
     ...generation,
     trained,

@@ -124,11 +124,18 @@ describe('backend parity: webgpu computes what cpu computes', function () {
     );
   });
 
+  it('draws the same dropout masks (a shader on webgpu): the same loss and gradients with dropout', () => {
+    assert.notStrictEqual(cpu.dropoutLoss, cpu.loss, 'dropout changed the loss');
+    assert.ok(diff.dropoutLoss < TOLERANCE, `loss with dropout: webgpu ${gpu.dropoutLoss}, cpu ${cpu.dropoutLoss} (relative error ${diff.dropoutLoss})`);
+    const bad = diff.dropoutGradients.filter((e) => !(e.error < TOLERANCE));
+    assert.deepStrictEqual(bad, [], `gradients with dropout differ beyond ${TOLERANCE}: ${bad.map((e) => `${e.name} ${e.error.toExponential(2)}`).join(', ')}`);
+  });
+
   it('gives the same logits', () => {
     assert.ok(diff.logits < TOLERANCE, `logits relative error ${diff.logits}`);
   });
 
-  it('takes the same three AdamW steps in the Trainer, the third resumed from a snapshot (fused shaders on webgpu, JavaScript on cpu)', () => {
+  it('takes the same three AdamW steps in the Trainer with dropout, the third resumed from a snapshot (fused shaders on webgpu, JavaScript on cpu)', () => {
     assert.strictEqual(gpu.optimizerPath, 'webgpu');
     assert.strictEqual(cpu.optimizerPath, 'js');
     assert.strictEqual(gpu.trainLosses.length, 3);

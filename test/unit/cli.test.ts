@@ -6,6 +6,7 @@ import { spawn, spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
+import { DEFAULT_DROPOUT } from '../../src/engine/dropoutRate';
 import { encode } from '../../src/engine/tokenizer';
 
 const root = path.resolve(__dirname, '..', '..');
@@ -90,6 +91,7 @@ describe('lmx (CLI)', function () {
     assert.strictEqual(trainHelp.status, 0);
     assert.match(trainHelp.stdout, /^Usage: lmx train/);
     assert.match(trainHelp.stdout, /--out, -o DIR/);
+    assert.match(trainHelp.stdout, new RegExp(`--dropout P +dropout rate while training, 0 ≤ P < 1 \\(default ${DEFAULT_DROPOUT}; 0: off\\)`));
   });
 
   it('tokenizes text into token and ID pairs', () => {
@@ -188,13 +190,14 @@ describe('lmx (CLI)', function () {
 
   it('trains on a folder, skipping binary files, then generates and shows attention', () => {
     const train = lmx(
-      ['train', 'notes', '--out', model(), '--preset', 'tiny', '--steps', '6', '--batch-size', '2', '--context', '16', '--tokenizer', 'char', '--backend', 'cpu', '--eval-interval', '3', '--eval-batches', '1', '--checkpoint-interval', '3', '--json'],
+      ['train', 'notes', '--out', model(), '--preset', 'tiny', '--steps', '6', '--batch-size', '2', '--context', '16', '--tokenizer', 'char', '--backend', 'cpu', '--eval-interval', '3', '--eval-batches', '1', '--checkpoint-interval', '3', '--dropout', '0.3', '--json'],
       dir,
     );
     assert.strictEqual(train.status, 0, train.stderr);
     assert.match(train.stderr, /skipping notes\/image\.md: binary file \(contains NUL bytes\)/);
     assert.match(train.stderr, /skipping notes\/latin1\.txt: binary file \(not valid UTF-8\)/);
     assert.match(train.stderr, /^corpus: 2 documents, /m);
+    assert.match(train.stderr, /^model: .* parameters, dropout 0\.3 while training$/m);
     assert.match(train.stderr, /^step 3\/6  loss \d+\.\d{3}  val \d+\.\d{3}  [\d,]+ tok\/s  ETA /m);
     assert.match(train.stderr, /^step 6\/6 /m);
     assert.match(train.stderr, /^finished step 6\/6, loss .*; saved to /m);
@@ -202,6 +205,7 @@ describe('lmx (CLI)', function () {
     assert.strictEqual(summary.step, 6);
     assert.strictEqual(summary.backend, 'cpu');
     assert.strictEqual(summary.corpus.documents, 2);
+    assert.strictEqual(summary.dropout, 0.3);
     assert.ok(summary.tokensPerSecond > 0);
     assert.deepStrictEqual(fs.readdirSync(model()).sort(), ['config.json', 'model.safetensors', 'trainer-state.safetensors', 'trainer.json', 'vocab.json']);
 
@@ -323,6 +327,7 @@ describe('lmx (CLI)', function () {
       assertUsageError(lmx(['train', 'notes', '--out', 'x', '--steps', 'ten'], dir), /--steps must be a whole number, got "ten"\.$/);
       assertUsageError(lmx(['train', 'notes', '--out', 'x', '--lr=-1'], dir), /--lr must be > 0 and ≤ 10, got -1\.$/);
       assertUsageError(lmx(['generate', '--model', 'm', '--top-p', '1.5'], dir), /--top-p must be > 0 and ≤ 1, got 1\.5\.$/);
+      assertUsageError(lmx(['train', 'notes', '--out', 'x', '--dropout', '1'], dir), /--dropout must be ≥ 0 and < 1, got 1\.$/);
       assertUsageError(lmx(['train', 'notes', '--out', 'x', '--tokenizer', 'gpt2'], dir), /--tokenizer must be one of o200k_base, cl100k_base, p50k_base, r50k_base, char; got "gpt2"\.$/);
     });
     it('an empty corpus', () => assertUsageError(lmx(['train', 'empty', '--out', 'x'], dir), /No text to train on in empty/));

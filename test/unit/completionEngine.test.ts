@@ -50,7 +50,7 @@ describe('CompletionEngine with the engine worker', function () {
   async function trained(seed: number, steps: number): Promise<GPT> {
     const m = new GPT(config(vocab), seed);
     const corpus = Corpus.fromDocuments([TEXT.repeat(8)], vocab, { blockSize: 24 });
-    await new Trainer(m, corpus, { steps, batchSize: 8, learningRate: 0.02, minLearningRate: 0.002, warmupSteps: 2, evalInterval: 0, checkpointInterval: 0, seed }).run();
+    await new Trainer(m, corpus, { steps, batchSize: 8, learningRate: 0.02, minLearningRate: 0.002, warmupSteps: 2, dropout: 0, evalInterval: 0, checkpointInterval: 0, seed }).run();
     return m;
   }
 

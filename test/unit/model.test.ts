@@ -3,7 +3,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-wasm';
 import { GPT, PRESETS, validateConfig, type GPTConfig } from '../../src/engine/model';
-import { crossEntropy, embedding, gelu, layerNorm, linear, matMulTransposed } from '../../src/engine/kernels/ops';
+import { crossEntropy, dropout, embedding, gelu, layerNorm, linear, matMulTransposed } from '../../src/engine/kernels/ops';
 import { Rng } from '../../src/engine/rng';
 
 const small: GPTConfig = { vocabSize: 11, contextLength: 8, nLayer: 2, nHead: 2, nEmbd: 8, positional: 'learned' };
@@ -237,18 +237,20 @@ describe('model', () => {
   });
 
   describe('gradients', () => {
-    it('match finite differences on a tiny model', () => {
+    /** Finite differences of the loss; with dropout, every evaluation draws the same masks (a fresh Rng(seed)). */
+    const finiteDifferenceCheck = (rate: number) => () => {
       const model = new GPT(small, 11);
       randomize(model, 12);
       const x = tf.tensor2d(ids(16, 11, 13), [2, 8], 'int32');
       const y = tf.tensor2d(ids(16, 11, 14), [2, 8], 'int32');
+      const masks = () => (rate > 0 ? { rate, rng: new Rng(15) } : undefined);
       try {
         const vars = [...model.params.values()];
         const grads = tf.tidy(() => {
-          const { grads: g } = tf.variableGrads(() => model.loss(x, y), vars);
+          const { grads: g } = tf.variableGrads(() => model.loss(x, y, masks()), vars);
           return g;
         });
-        const lossNow = () => tf.tidy(() => model.loss(x, y).dataSync()[0]);
+        const lossNow = () => tf.tidy(() => model.loss(x, y, masks()).dataSync()[0]);
         const h = 1e-2;
         const checked = [
           'wte',
@@ -287,6 +289,83 @@ describe('model', () => {
         tf.dispose(grads);
       } finally {
         tf.dispose([x, y]);
+        model.dispose();
+      }
+    };
+
+    it('match finite differences on a tiny model', finiteDifferenceCheck(0));
+
+    it('match finite differences with dropout (embeddings, attention weights, residual outputs)', finiteDifferenceCheck(0.25));
+  });
+
+  describe('dropout', () => {
+    const x = () => tf.tensor2d(ids(16, 11, 41), [2, 8], 'int32');
+    const y = () => tf.tensor2d(ids(16, 11, 42), [2, 8], 'int32');
+
+    /** The loss and every gradient of one step, with or without dropout. */
+    function step(model: GPT, d?: { rate: number; rng: Rng }): { loss: number; grads: Float32Array[] } {
+      return tf.tidy(() => {
+        const { value, grads } = tf.variableGrads(() => model.loss(x(), y(), d), [...model.params.values()]);
+        return { loss: value.dataSync()[0], grads: [...model.params.values()].map((v) => Float32Array.from(grads[v.name].dataSync() as Float32Array)) };
+      });
+    }
+
+    it('changes the training loss and every gradient; the same Rng state gives the same masks; rate 0 is no dropout at all', () => {
+      const model = new GPT(small, 31);
+      randomize(model, 32);
+      try {
+        const plain = step(model);
+        const zero = step(model, { rate: 0, rng: new Rng(1) });
+        assert.strictEqual(zero.loss, plain.loss);
+        zero.grads.forEach((g, i) => assert.deepStrictEqual(g, plain.grads[i]));
+
+        const dropped = step(model, { rate: 0.2, rng: new Rng(1) });
+        const again = step(model, { rate: 0.2, rng: new Rng(1) });
+        const other = step(model, { rate: 0.2, rng: new Rng(2) });
+        assert.notStrictEqual(dropped.loss, plain.loss);
+        assert.strictEqual(again.loss, dropped.loss);
+        again.grads.forEach((g, i) => assert.deepStrictEqual(g, dropped.grads[i]));
+        assert.notStrictEqual(other.loss, dropped.loss);
+        const names = [...model.params.keys()];
+        dropped.grads.forEach((g, i) => {
+          // the key bias's gradient is rounding noise either way (see model.ts); every other one moves
+          if (names[i].endsWith('c_k.bias')) return;
+          assert.ok(g.some((v, j) => v !== plain.grads[i][j]), `${names[i]}: the same gradient with and without dropout`);
+        });
+        // each dropout place draws one seed: the embeddings, then per layer the attention weights and the two residual outputs
+        const rng = new Rng(1);
+        step(model, { rate: 0.2, rng });
+        const expected = new Rng(1);
+        for (let i = 0; i < 1 + 3 * small.nLayer; i++) expected.next();
+        assert.deepStrictEqual(rng.state, expected.state);
+        assert.throws(() => model.loss(x(), y(), { rate: 1, rng: new Rng(1) }), /Dropout rate must be in \[0, 1\), got 1/);
+      } finally {
+        model.dispose();
+      }
+    });
+
+    it('never reaches the inference paths: forward, the KV cache, attention maps and the plain loss are deterministic and unchanged', async () => {
+      const model = new GPT(small, 33);
+      randomize(model, 34);
+      const sequence = ids(8, 11, 43);
+      const inference = async () => {
+        const logits = tf.tidy(() => Float32Array.from(model.forward(tf.tensor2d(sequence, [1, 8], 'int32')).dataSync() as Float32Array));
+        const cache = model.newCache();
+        const cached = model.forwardCached(sequence, cache);
+        const cachedLogits = Float32Array.from((await cached.data()) as Float32Array);
+        cached.dispose();
+        model.disposeCache(cache);
+        const maps = await model.attentionMaps(sequence);
+        const loss = tf.tidy(() => model.loss(x(), y()).dataSync()[0]);
+        return { logits, cachedLogits, maps, loss };
+      };
+      try {
+        const before = await inference();
+        for (let i = 0; i < 3; i++) step(model, { rate: 0.5, rng: new Rng(i) });
+        const after = await inference();
+        assert.deepStrictEqual(after, before);
+        assertClose(before.cachedLogits, before.logits, 1e-5, 'cached logits');
+      } finally {
         model.dispose();
       }
     });
@@ -399,6 +478,21 @@ describe('model', () => {
       };
       compare((x, g, b) => layerNorm(x as tf.Tensor2D, g as tf.Tensor1D, b as tf.Tensor1D), plain, [x, g, b], [0, 1, 2], [6, 8], 2e-5);
       tf.dispose([x, g, b]);
+    });
+
+    it('dropout: x times the mask of Rng(seed), 1 / (1 − rate) where kept; its gradient is the mask', () => {
+      const x = rand([40, 50]);
+      const rate = 0.3;
+      const fromNext = new Rng(8);
+      const mask = tf.tensor(Float32Array.from({ length: 2000 }, () => (fromNext.next() >= rate ? 1 / (1 - rate) : 0)), [40, 50]);
+      compare((x) => dropout(x, rate, 8), (x) => tf.mul(x, mask), [x], [0], [40, 50], 0);
+      const m = mask.dataSync();
+      const kept = m.filter((v) => v !== 0).length;
+      // 2000 draws at p = 0.7: σ ≈ 20.5, so 4σ
+      assert.ok(Math.abs(kept - 1400) < 82, `${kept} of 2000 kept at rate ${rate}`);
+      assert.strictEqual(dropout(x, 0, 8), x, 'rate 0 returns x itself');
+      assert.throws(() => dropout(x, -0.1, 8), /Dropout rate must be in \[0, 1\)/);
+      tf.dispose([x, mask]);
     });
 
     it('exact GELU', () => {

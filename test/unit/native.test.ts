@@ -284,7 +284,7 @@ describe('native backend', function () {
     assert.ok(Math.abs(nativeAddon().sumSquares(g) - sum) <= 1e-12 * sum);
   });
 
-  it('one training step: loss and gradients as on the cpu backend (1e-4 relative)', async () => {
+  const trainingStep = (rate: number) => async () => {
     const config = { ...PRESETS.tiny, contextLength: 16, vocabSize: 23 };
     const rng = new Rng(9);
     const B = 3;
@@ -296,7 +296,8 @@ describe('native backend', function () {
       const model = new GPT(config, 42);
       const idx = tf.tensor2d(x, [B, T], 'int32');
       const targets = tf.tensor2d(y, [B, T], 'int32');
-      const { value, grads } = tf.variableGrads(() => model.loss(idx, targets));
+      const dropout = rate > 0 ? { rate, rng: new Rng(77) } : undefined;
+      const { value, grads } = tf.variableGrads(() => model.loss(idx, targets, dropout));
       const loss = (await value.data())[0];
       const out = new Map<string, Float32Array>();
       for (const [name, g] of Object.entries(grads)) out.set(name.replace(/^.*?\//, ''), Float32Array.from(await g.data()));
@@ -314,5 +315,9 @@ describe('native backend', function () {
       assert.ok(n, `no native gradient for ${name}`);
       assertClose(n, g, 1e-4, `gradient of ${name}`);
     }
-  });
+  };
+
+  it('one training step: loss and gradients as on the cpu backend (1e-4 relative)', trainingStep(0));
+
+  it('one training step with dropout: the same masks, so the same loss and gradients as on cpu', trainingStep(0.3));
 });

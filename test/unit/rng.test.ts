@@ -47,4 +47,21 @@ describe('Rng', () => {
     assert.deepStrictEqual([copy.normal(), copy.next(), copy.normal(), copy.int(100)], expected);
     assert.throws(() => Rng.fromState({ a: -1, spare: null }), /Invalid random-number generator state/);
   });
+
+  it('draws a dropout mask from the same numbers as next(), and moves on as far', () => {
+    for (const rate of [0, 0.1, 0.5, 0.999]) {
+      const a = new Rng(11);
+      const b = new Rng(11);
+      const mask = new Float32Array(1000);
+      a.fillMask(mask, rate, 2.5);
+      const expected = Float32Array.from({ length: 1000 }, () => (b.next() >= rate ? 2.5 : 0));
+      assert.deepStrictEqual(mask, expected, `rate ${rate}`);
+      assert.deepStrictEqual(a.state, b.state);
+    }
+    // number j depends on the seed and j alone (what the webgpu shader relies on): seed + (j + 1) · 0x6d2b79f5
+    const stream = new Rng(7);
+    for (let j = 0; j < 5; j++) stream.next();
+    assert.strictEqual(stream.next(), new Rng((7 + 5 * 0x6d2b79f5) >>> 0).next());
+    assert.throws(() => new Rng(1).fillMask(new Float32Array(1), 1, 1), /rate in \[0, 1\)/);
+  });
 });

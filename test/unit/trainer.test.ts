@@ -5,7 +5,10 @@ import '@tensorflow/tfjs-backend-wasm';
 import { GPT, type GPTConfig } from '../../src/engine/model';
 import { generate } from '../../src/engine/generate';
 import { Rng } from '../../src/engine/rng';
-import { learningRateAt, Trainer, type BatchSource, type TrainProgress, type TrainerState } from '../../src/engine/trainer';
+import { DEFAULT_TRAIN_OPTIONS, learningRateAt, Trainer, type BatchSource, type TrainProgress, type TrainerState } from '../../src/engine/trainer';
+import { DEFAULT_DROPOUT } from '../../src/engine/dropoutRate';
+import * as fs from 'fs';
+import * as path from 'path';
 
 /** Batches from a token array, like Corpus.batch: random rows and the same rows shifted by one. */
 class ArraySource implements BatchSource {
@@ -63,7 +66,8 @@ describe('trainer', () => {
       const model = new GPT(mini, 3);
       const reference = new GPT(mini, 3);
       const source = new ArraySource(repeated(SENTENCE, 4));
-      const o = { ...quiet, steps: 1, batchSize: 2, learningRate: 0.01, weightDecay: 0.5, gradClip: 0.05, eps: 1e-3, optimizer };
+      // dropout 0: the reference gradient is the plain loss's
+      const o = { ...quiet, steps: 1, batchSize: 2, learningRate: 0.01, weightDecay: 0.5, gradClip: 0.05, eps: 1e-3, dropout: 0, optimizer };
       try {
         // the gradient the trainer will see: same weights, same first batch
         const { x, y } = source.batch('train', 2, mini.contextLength, new Rng(1337));
@@ -138,9 +142,9 @@ describe('trainer', () => {
     }
   });
 
-  it('is reproducible, and resumes exactly from its state', async () => {
+  it('is reproducible, and resumes exactly from its state (dropout masks included)', async () => {
     const source = new ArraySource(repeated(SENTENCE, 6));
-    const o = { steps: 6, batchSize: 2, evalInterval: 3, evalBatches: 1, warmupSteps: 2, seed: 7 };
+    const o = { steps: 6, batchSize: 2, evalInterval: 3, evalBatches: 1, warmupSteps: 2, seed: 7, dropout: 0.3 };
     const run = async (model: GPT, opts: object, state?: TrainerState) => {
       const losses: number[] = [];
       const vals: number[] = [];
@@ -179,6 +183,48 @@ describe('trainer', () => {
       b.dispose();
       c.dispose();
     }
+  });
+
+  it('drops out in training steps only: the same batch gives another loss and gradient, validation is the same with or without', async () => {
+    const source = new ArraySource(repeated(SENTENCE, 6));
+    const o = { ...quiet, steps: 3, batchSize: 2, evalBatches: 2, seed: 9 };
+    const models = [new GPT(mini, 6), new GPT(mini, 6), new GPT(mini, 6)];
+    const [plain, dropped, unset] = models;
+    try {
+      const without = new Trainer(plain, source, { ...o, dropout: 0 });
+      const withDropout = new Trainer(dropped, source, { ...o, dropout: 0.3 });
+      // validation before any step: the same weights, the same batches, the same loss
+      const val = await without.evaluate();
+      assert.ok(val !== undefined && Number.isFinite(val));
+      assert.strictEqual(await withDropout.evaluate(), val);
+      assert.strictEqual(await withDropout.evaluate(), val, 'validation is deterministic');
+
+      // the first step: the same batch (the batch stream does not depend on dropout), another loss
+      const { x, y } = source.batch('train', 2, mini.contextLength, new Rng(9));
+      const reference = tf.tidy(() => plain.loss(tf.tensor2d(x, [2, 8], 'int32'), tf.tensor2d(y, [2, 8], 'int32')).dataSync()[0]);
+      const a = await without.trainStep();
+      const b = await withDropout.trainStep();
+      assert.strictEqual(a.loss, reference, 'dropout 0: the plain loss, exactly');
+      assert.notStrictEqual(b.loss, a.loss);
+      assert.notStrictEqual(b.gradNorm, a.gradNorm);
+
+      // a model with the dropped-out trainer's weights and state validates like it without dropout
+      unset.setWeights(dropped.getWeights());
+      const check = new Trainer(unset, source, { ...o, dropout: 0 }, withDropout.state());
+      assert.strictEqual(await check.evaluate(), await withDropout.evaluate());
+      for (const t of [without, withDropout, check]) t.dispose();
+      assert.throws(() => new Trainer(plain, source, { dropout: 1 }), /dropout must be in \[0, 1\), got 1/);
+    } finally {
+      for (const m of models) m.dispose();
+    }
+  });
+
+  it('has one default dropout rate: the trainer\'s is the setting\'s (package.json)', () => {
+    const manifest = JSON.parse(fs.readFileSync(path.join(__dirname, '..', '..', 'package.json'), 'utf8'));
+    const setting = manifest.contributes.configuration.properties['lmExplorer.model.dropout'];
+    assert.strictEqual(DEFAULT_TRAIN_OPTIONS.dropout, DEFAULT_DROPOUT);
+    assert.strictEqual(setting.default, DEFAULT_DROPOUT);
+    assert.ok(DEFAULT_DROPOUT > 0, 'training regularises by default');
   });
 
   for (const optimizer of ['js', 'tf'] as const) {

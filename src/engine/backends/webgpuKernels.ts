@@ -12,6 +12,7 @@
 //   layerNormDx   its input gradient, statistics recomputed from x (1 instead of 8)
 //   layerNormDyXhat  dy · x̂, for the gain's gradient (1)
 //   gelu / geluGrad  exact GELU and its derivative (1 each instead of 5 and 7)
+//   dropout       x times the mask of a seeded Rng, drawn in the shader (1, and no mask in memory)
 //
 // Same arithmetic as the tfjs formulation in kernels/ops.ts and trainer.ts (erf by the same
 // Abramowitz–Stegun approximation tfjs-backend-webgpu uses), float32; the backend-parity test compares
@@ -21,6 +22,7 @@
 // named storage buffers for the inputs, `setOutputAtIndex` for the one output.
 
 import * as tf from '@tensorflow/tfjs-core';
+import { keepThreshold } from '../rng';
 
 /** What tfjs-backend-webgpu needs of a program (its WebGPUProgram interface, the fields used here). */
 interface WebGPUProgramLike {
@@ -35,7 +37,7 @@ interface WebGPUProgramLike {
   getUserCode(): string;
 }
 
-type Uniform = { type: 'float32' | 'int32'; data: number[] };
+type Uniform = { type: 'float32' | 'int32' | 'uint32'; data: number[] };
 
 interface WebGPUBackendLike extends tf.KernelBackend {
   runWebGPUProgram(program: WebGPUProgramLike, inputs: tf.TensorInfo[], outputDtype: 'float32', uniforms?: Uniform[]): tf.TensorInfo;
@@ -211,6 +213,11 @@ export interface WebGPUKernels {
   gelu(x: tf.Tensor): tf.Tensor;
   /** dy · d/dx x·Φ(x) = dy · (Φ(x) + x·φ(x)). */
   geluGrad(x: tf.Tensor, dy: tf.Tensor): tf.Tensor;
+  /**
+   * x · scale where the j-th number (row-major) of Rng(seed) is ≥ rate, else 0: the mask of
+   * Rng.fillMask, the same values, drawn here from mulberry32's counter form (rng.ts).
+   */
+  dropout(x: tf.Tensor, rate: number, seed: number, scale: number): tf.Tensor;
 }
 
 /** The fused kernels when the current backend is webgpu; undefined otherwise. */
@@ -310,6 +317,27 @@ export function webgpuKernels(): WebGPUKernels | undefined {
         `let v = x[index];\n          let cdf = (erfApprox(v * ${Math.SQRT1_2}) + 1.0) * 0.5;\n          let pdf = exp(v * v * -0.5) * ${1 / Math.sqrt(2 * Math.PI)};\n          let value = dy[index] * (cdf + v * pdf);`,
       )}`;
       return tf.reshape(run(program(u, 'lmx_gelu_grad', ['x', 'dy'], [x.size], code), [flat(x), flat(dy)]), x.shape);
+    },
+
+    dropout(x, rate, seed, scale) {
+      // mulberry32's number j of Rng(seed): the state after j + 1 steps, mixed (u32 arithmetic wraps like Math.imul)
+      const code = elementwise(`
+          var t = uniforms.seed + (u32(index) + 1u) * 0x6d2b79f5u;
+          t = (t ^ (t >> 15u)) * (t | 1u);
+          t = t ^ (t + (t ^ (t >> 7u)) * (t | 61u));
+          var value = 0.0;
+          if ((t ^ (t >> 14u)) >= uniforms.threshold) {
+            value = x[index] * uniforms.scale;
+          }`);
+      const threshold = Math.min(keepThreshold(rate), 0xffffffff);
+      return tf.reshape(
+        run(program(u, 'lmx_dropout', ['x'], [x.size], code, { uniforms: 'seed : u32, threshold : u32, scale : f32,' }), [flat(x)], [
+          { type: 'uint32', data: [seed >>> 0] },
+          { type: 'uint32', data: [threshold] },
+          ...f32(scale),
+        ]),
+        x.shape,
+      );
     },
   };
 }

@@ -14,6 +14,7 @@
 // - LayerNorm and exact GELU get their closed-form gradients: a handful of kernels instead of the dozen
 //   that autodiff records.
 // - Sums over rows (bias and LayerNorm gradients) are matrix products with a row of ones (reduce.ts).
+// - Dropout multiplies by a mask drawn from the seeded Rng (the gradient of a constant mask is never taken).
 //
 // Every op here uses only kernels that exist on all TensorFlow.js backends (cpu, wasm, webgl, node). On
 // webgpu, LayerNorm and GELU run as fused shaders instead, and linear adds its bias inside the matMul:
@@ -23,6 +24,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import './gradients'; // registers the kernel gradients tfjs-core's CommonJS build lacks
 import { sumRows } from './reduce';
 import { webgpuKernels } from '../backends/webgpuKernels';
+import { Rng } from '../rng';
+import { isDropoutRate } from '../dropoutRate';
 
 type GradFunc<T extends tf.Tensor> = (dy: T, saved: tf.Tensor[]) => tf.Tensor | tf.Tensor[];
 
@@ -250,4 +253,41 @@ const geluWebGPUOp = customOp((x: tf.Tensor, save: tf.GradSaveFunc) => {
 /** Exact GELU, x·Φ(x) with Φ the standard normal CDF (erf), as PyTorch's nn.GELU(). */
 export function gelu<T extends tf.Tensor>(x: T): T {
   return (webgpuKernels() ? geluWebGPUOp(x) : geluOp(x)) as T;
+}
+
+// ---------------------------------------------------------------------------------------------------
+// dropout: zero each value with probability `rate`, scale the others by 1 / (1 − rate)
+
+/**
+ * x times a fixed mask: dx = dy · mask. The mask is saved with the op (not an input), so that the gradient
+ * of a constant is never asked for.
+ */
+function masked(x: tf.Tensor, mask: tf.Tensor): tf.Tensor {
+  return customOp((input: tf.Tensor, save: tf.GradSaveFunc) => {
+    save([mask]);
+    return { value: tf.mul(input, mask), gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => tf.mul(dy, saved[0]) };
+  })(x);
+}
+
+/**
+ * Inverted dropout of x with the mask of Rng(seed).fillMask: value j is kept (times 1 / (1 − rate)) where
+ * the j-th number of that stream is ≥ rate, in x's row-major order. The mask is a function of the seed alone,
+ * so the same seed gives the same mask forward and backward, on every backend. On webgpu a shader draws it
+ * on the device, forward and backward (no mask in memory); elsewhere it is drawn here and multiplied in.
+ * rate 0 returns x itself.
+ */
+export function dropout<T extends tf.Tensor>(x: T, rate: number, seed: number): T {
+  if (!isDropoutRate(rate)) throw new RangeError(`Dropout rate must be in [0, 1), got ${rate}`);
+  if (rate === 0) return x;
+  const scale = 1 / (1 - rate);
+  const k = webgpuKernels();
+  if (k) {
+    return customOp((input: tf.Tensor, _save: tf.GradSaveFunc) => ({
+      value: k.dropout(input, rate, seed, scale),
+      gradFunc: (dy: tf.Tensor) => k.dropout(dy, rate, seed, scale),
+    }))(x) as T;
+  }
+  const values = new Float32Array(x.size);
+  new Rng(seed).fillMask(values, rate, scale);
+  return masked(x, tf.tensor(values, x.shape)) as T;
 }
