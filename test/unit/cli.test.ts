@@ -124,54 +124,58 @@ describe('lmx (CLI)', function () {
   });
 
   describe('output through a pipe to a slow reader is the same as into a file', () => {
-    /** stdout into a file (written synchronously), and through a pipe whose reader starts a second late and pauses 30 ms after each read. */
-    async function fileAndPipe(args: string[], input?: string): Promise<{ file: Buffer; pipe: Buffer }> {
-      const command = [process.execPath, ['-r', path.join(root, 'scripts/ts-register.js'), path.join(root, 'src/cli.ts'), ...args]] as const;
-      const outFile = path.join(dir, 'stdout.txt');
-      const fd = fs.openSync(outFile, 'w');
+    /** A reader that starts a second late and then waits 30 ms after each read, copying stdin to a file. */
+    const SLOW_READER = `
+      const fs = require('fs');
+      const out = fs.openSync(process.argv[1], 'w');
+      process.stdin.pause();
+      setTimeout(() => {
+        process.stdin.on('data', (chunk) => {
+          fs.writeSync(out, chunk);
+          process.stdin.pause();
+          setTimeout(() => process.stdin.resume(), 30);
+        });
+        process.stdin.on('end', () => fs.closeSync(out));
+        process.stdin.resume();
+      }, 1000);`;
+
+    /** stdout into a file (written synchronously), and through a pipe to SLOW_READER, as `lmx … | slow`. */
+    function fileAndPipe(args: string[], input?: string): { file: Buffer; pipe: Buffer } {
+      const cli = [process.execPath, '-r', path.join(root, 'scripts/ts-register.js'), path.join(root, 'src/cli.ts'), ...args];
+      const fileOut = path.join(dir, 'stdout-file.txt');
+      const pipeOut = path.join(dir, 'stdout-pipe.txt');
+      const fd = fs.openSync(fileOut, 'w');
       try {
-        const run = spawnSync(command[0], command[1], { cwd: dir, input, stdio: ['pipe', fd, 'pipe'], timeout: 120_000 });
+        const run = spawnSync(cli[0], cli.slice(1), { cwd: dir, input, stdio: ['pipe', fd, 'pipe'], timeout: 120_000 });
         assert.strictEqual(run.status, 0, String(run.stderr));
       } finally {
         fs.closeSync(fd);
       }
-      const child = spawn(command[0], command[1], { cwd: dir, stdio: ['pipe', 'pipe', 'pipe'] });
-      child.stdin.end(input ?? '');
-      const chunks: Buffer[] = [];
-      // The reader starts late and then pauses after each read: the command is done writing long before.
-      child.stdout.pause();
-      setTimeout(() => {
-        child.stdout.on('data', (chunk: Buffer) => {
-          chunks.push(chunk);
-          child.stdout.pause();
-          setTimeout(() => child.stdout.resume(), 30);
-        });
-        child.stdout.resume();
-      }, 1000);
-      const ended = new Promise<void>((resolve) => child.stdout.on('end', resolve));
-      const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
-      await ended;
-      assert.strictEqual(code, 0);
-      const file = fs.readFileSync(outFile);
-      fs.rmSync(outFile);
-      return { file, pipe: Buffer.concat(chunks) };
+      const quote = (arg: string) => `'${arg.replace(/'/g, `'\\''`)}'`;
+      const pipeline = `${cli.map(quote).join(' ')} | ${quote(process.execPath)} -e ${quote(SLOW_READER)} ${quote(pipeOut)}`;
+      const run = spawnSync('bash', ['-o', 'pipefail', '-c', pipeline], { cwd: dir, input, encoding: 'utf8', timeout: 120_000 });
+      assert.strictEqual(run.status, 0, run.stderr);
+      const result = { file: fs.readFileSync(fileOut), pipe: fs.readFileSync(pipeOut) };
+      fs.rmSync(fileOut);
+      fs.rmSync(pipeOut);
+      return result;
     }
 
-    it('tokenize, 100 KB', async () => {
+    it('tokenize, 100 KB', () => {
       const notes = fs.readFileSync(path.join(dir, 'notes', 'a.md'), 'utf8');
       const text = notes.repeat(Math.ceil(100_000 / notes.length)).slice(0, 100_000);
-      const { file, pipe } = await fileAndPipe(['tokenize', '-'], text);
+      const { file, pipe } = fileAndPipe(['tokenize', '-'], text);
       assert.ok(file.length > 300_000, `${file.length} bytes`);
       assert.strictEqual(pipe.length, file.length);
       assert.ok(pipe.equals(file));
     });
 
-    it('attention, 128 rows', async () => {
+    it('attention, 128 rows', () => {
       const out = path.join(dir, 'context-128');
       const train = lmx(['train', 'notes', '--out', out, '--preset', 'tiny', '--steps', '1', '--batch-size', '1', '--context', '128', '--tokenizer', 'char', '--backend', 'cpu', '--eval-batches', '0'], dir);
       assert.strictEqual(train.status, 0, train.stderr);
       const text = fs.readFileSync(path.join(dir, 'notes', 'a.md'), 'utf8').slice(0, 128);
-      const { file, pipe } = await fileAndPipe(['attention', '--model', out, '--text', text, '--backend', 'cpu']);
+      const { file, pipe } = fileAndPipe(['attention', '--model', out, '--text', text, '--backend', 'cpu']);
       assert.strictEqual(file.toString().trimEnd().split('\n').length, 2 + 128, 'title, column numbers, 128 rows');
       assert.strictEqual(pipe.length, file.length);
       assert.ok(pipe.equals(file));
