@@ -524,7 +524,7 @@ export function describeOutcome(result: Pick<TrainResult, 'step' | 'stoppedBy'>,
     case 'early-stop':
       return `Stopped at step ${result.step}: validation loss has not improved since step ${kept?.step ?? 0}, so the model had started to memorise the notes. ${keptLine}`;
     case 'diverged':
-      return `Stopped at step ${result.step}: the training loss is no longer a number (the learning rate is too high for this model). ${keptLine}`;
+      return `Stopped at step ${result.step}: the training loss is no longer a number (the learning rate is too high for this model). ${kept ? keptLine : 'Kept the last checkpoint saved before it.'}`;
     case 'time':
       return `Stopped at step ${result.step}: the time limit${maxMinutes ? ` of ${maxMinutes} minutes` : ''} was reached. ${keptLine}`;
     case 'cancel':
