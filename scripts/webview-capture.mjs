@@ -5,6 +5,7 @@
 // test-results/<name>.json. This handler (pass it as runVsCodeSuite's onOutput) finds the webview
 // frame holding `selector`, measures every canvas in it (is anything drawn, in which colours),
 // screenshots the webview and the whole workbench as PNGs under test-results/, and writes the JSON.
+// With `press: [{ selector, key }]` it first presses those keys in the webview (keyboard use).
 // With { name, editors: true } it measures the text editors instead (measureEditorOverflow).
 //
 //   import { captureHandler } from './webview-capture.mjs';
@@ -87,6 +88,11 @@ async function captureWebview(page, name, outDir, result, request) {
   if (!frame) {
     result.error = `no frame holds ${request.selector}`;
     return;
+  }
+  // Keys pressed as a person would, before the measurement: { selector, key } each (the element gets the focus).
+  for (const { selector, key } of request.press ?? []) {
+    await frame.press(selector, key);
+    await new Promise((r) => setTimeout(r, 200));
   }
   // Give the charts a frame or two to draw after the last message.
   await frame.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));

@@ -18,10 +18,13 @@ import { UserError } from './errors';
  */
 export const CHECKPOINT_FILES = {
   model: 'model.safetensors',
+  latestModel: 'latest-model.safetensors',
   config: 'config.json',
   vocab: 'vocab.json',
   trainerTensors: 'trainer-state.safetensors',
   trainer: 'trainer.json',
+  /** Not the engine's: the extension writes a model's curves beside it on export (src/features/trainingHistory.ts). */
+  history: 'training-history.json',
 } as const;
 
 /** The engine name a checkpoint's config.json carries ("engine": { "name" }). */

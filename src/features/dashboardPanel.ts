@@ -5,7 +5,9 @@
 import * as vscode from 'vscode';
 import {
   isWebviewMessage,
+  type ChartRender,
   type DashboardCommand,
+  type DashboardPageReport,
   type DashboardFromWebview,
   type DashboardState,
   type DashboardToWebview,
@@ -15,15 +17,11 @@ import { webviewHtml, webviewOptions } from './webviewHtml';
 
 export const DASHBOARD_VIEW_TYPE = 'lmExplorer.dashboard';
 
-export interface ChartReport {
-  id: string;
-  width: number;
-  height: number;
-  drawn: boolean;
-}
-
 export interface SelfCheckReport {
-  charts: ChartReport[];
+  /** Each chart: whether its canvas has drawn pixels; the loss chart's marks (best, kept, uniform, memorising). */
+  charts: ChartRender[];
+  /** What the page shows beside the charts. */
+  page: DashboardPageReport;
   /** What the page's content security policy blocked since it loaded (should be nothing). */
   cspViolations: string[];
 }
@@ -144,9 +142,12 @@ export class DashboardPanel implements vscode.Disposable {
       }
       case 'rendered': {
         const waiters = this.checks.splice(0);
-        waiters.forEach((w) => w({ charts: msg.charts, cspViolations: msg.cspViolations ?? [] }));
+        waiters.forEach((w) => w({ charts: msg.charts, page: msg.page, cspViolations: msg.cspViolations ?? [] }));
         return;
       }
+      case 'viewChanged':
+        if (msg.view && (msg.view.unit === 'nats' || msg.view.unit === 'bpb')) this.controller.setView({ unit: msg.view.unit });
+        return;
     }
   }
 

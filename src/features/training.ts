@@ -7,14 +7,14 @@ import * as path from 'path';
 import * as vscode from 'vscode';
 import { inspectModelFolder } from '../engine/modelFolder';
 import { readConfig, type EngineSettings, type ModelSettings, type TrainingSettings } from '../config';
-import type { CorpusView, DashboardState, DashboardToWebview, LossPoint, RunView, SampleView } from '../webviewProtocol';
-import { EngineError, isCancelled, type ModelInfo, type TrainEvent, type TrainParams, type TrainResult } from '../worker/protocol';
+import type { CorpusView, DashboardState, DashboardToWebview, DashboardView, LossPoint, RunView, SampleView } from '../webviewProtocol';
+import { EngineError, isCancelled, type BestModelInfo, type ModelInfo, type TrainEvent, type TrainParams, type TrainResult } from '../worker/protocol';
 import { defaultSamplePrompt, describeSkips, formatBytes, SKIP_REASON_TEXT } from './corpusFilter';
 import { hasCheckpoint, type EngineClient } from './engineClient';
-import { formatLoss, progressLine, statusBarText, type ModelState } from './trainingFormat';
+import { formatLoss, keptModelText, progressLine, statusBarText, type ModelState } from './trainingFormat';
+import { emptyHistory, HISTORY_FILE, historyForLoadedModel, HistoryWriter, readHistorySync, type HistoryFile } from './trainingHistory';
 import { collectWorkspaceCorpus, type CollectedCorpus } from './workspaceCorpus';
 
-export const HISTORY_FILE = 'training-history.json';
 /** Export Model… into a folder that holds anything but a model writes this new subfolder (-2, -3 … when taken). */
 export const EXPORT_SUBFOLDER = 'lm-explorer-model';
 const MAX_POINTS = 4000;
@@ -56,15 +56,6 @@ export interface CorpusReport {
   problem?: { status: 'no-files' | 'no-usable-files'; message: string };
 }
 
-interface HistoryFile {
-  version: 1;
-  points: LossPoint[];
-  samples: SampleView[];
-  corpus?: CorpusView;
-  model?: ModelInfo;
-  run?: RunView;
-}
-
 function storageRoot(context: vscode.ExtensionContext): vscode.Uri {
   // No folder open: there is no per-workspace storage; fall back to the global one.
   return context.storageUri ?? vscode.Uri.joinPath(context.globalStorageUri, 'no-workspace');
@@ -81,7 +72,8 @@ export class TrainingController implements vscode.Disposable {
   readonly storageUri: vscode.Uri;
   readonly modelDir: string;
   private state: ModelState = { kind: 'none' };
-  private history: HistoryFile = { version: 1, points: [], samples: [] };
+  private history: HistoryFile = emptyHistory();
+  private readonly historyWriter = new HistoryWriter();
   private running: { cts: vscode.CancellationTokenSource; promise: Promise<TrainOutcome> } | undefined;
   private readonly stateEmitter = new vscode.EventEmitter<ModelState>();
   private readonly postEmitter = new vscode.EventEmitter<DashboardToWebview>();
@@ -126,6 +118,9 @@ export class TrainingController implements vscode.Disposable {
       ...(this.history.run ? { run: this.history.run } : {}),
       points: this.history.points,
       samples: this.history.samples,
+      ...(this.history.plan ? { plan: this.history.plan } : {}),
+      ...(this.history.note ? { note: this.history.note } : {}),
+      view: this.view,
       settings: {
         preset: c.model.preset,
         steps: c.training.steps,
@@ -135,6 +130,16 @@ export class TrainingController implements vscode.Disposable {
         tokenizer: c.model.tokenizer,
       },
     };
+  }
+
+  /** How the dashboard shows the curves (the page's choice, kept for the next time it opens). */
+  get view(): DashboardView {
+    const unit = this.context.workspaceState.get<unknown>(VIEW_KEY);
+    return { unit: unit === 'bpb' ? 'bpb' : 'nats' };
+  }
+
+  setView(view: DashboardView): void {
+    void this.context.workspaceState.update(VIEW_KEY, view.unit);
   }
 
   /** Whether the workspace has a saved model. */
@@ -212,7 +217,7 @@ export class TrainingController implements vscode.Disposable {
         cts.dispose();
         if (this.running?.promise === promise) this.running = undefined;
         if (this.state.kind === 'training' || this.state.kind === 'preparing') this.setState(this.readyState());
-        this.flushHistory();
+        void this.flushHistory();
       });
     this.running = { cts, promise };
     return promise;
@@ -327,13 +332,14 @@ export class TrainingController implements vscode.Disposable {
 
     // The model's step so far, for a resume's target.
     const startStep = mode === 'resume' ? (this.savedStep() ?? 0) : 0;
-    const steps = mode === 'resume' && startStep >= o.steps ? startStep + o.steps : o.steps;
-    const evalInterval = o.evalInterval > 0 ? o.evalInterval : Math.max(5, Math.min(100, Math.round(steps / 20)));
+    // 0 steps (auto): the engine sizes the run to the corpus; a set number is a total, extended on a resume past it.
+    const steps = o.steps > 0 && mode === 'resume' && startStep >= o.steps ? startStep + o.steps : o.steps;
+    const evalInterval = o.evalInterval; // 0: the engine's (about 40 validations a run)
     const samplePrompt = o.samplePrompt || defaultSamplePrompt(report.corpus.texts);
 
     await vscode.workspace.fs.createDirectory(this.storageUri);
     if (mode === 'fresh') {
-      this.history = { version: 1, points: [], samples: [], corpus: report.view };
+      this.history = { ...emptyHistory(), corpus: report.view };
       this.post({ type: 'state', state: this.snapshot() });
     }
     const run: RunView = {
@@ -354,7 +360,7 @@ export class TrainingController implements vscode.Disposable {
         ? {
             fresh: {
               preset: o.preset,
-              contextLength: o.contextLength > 0 ? o.contextLength : contextLengthOf(o.preset),
+              contextLength: o.contextLength,
               positional: o.positional,
               tokenizer: o.tokenizer,
             },
@@ -369,6 +375,8 @@ export class TrainingController implements vscode.Disposable {
         batchSize: o.batchSize,
         dropout: o.dropout,
         evalInterval,
+        patience: o.patience,
+        weightDecay: o.weightDecay,
         checkpointInterval: o.checkpointInterval,
         sampleInterval: o.sampleInterval,
         samplePrompt,
@@ -400,7 +408,20 @@ export class TrainingController implements vscode.Disposable {
         }
         case 'model':
           this.history.model = event.model;
+          if (event.model.best) run.best = event.model.best;
           this.post({ type: 'model', model: event.model });
+          break;
+        case 'plan':
+          this.history.plan = event.plan;
+          this.output.info(`Training plan: ${event.plan.preset}, context ${event.plan.contextLength}, ${event.plan.steps} steps, batch ${event.plan.batchSize}, dropout ${event.plan.dropout}, patience ${event.plan.patience}.`);
+          for (const reason of event.plan.reasons) this.output.info(`  ${reason}`);
+          this.post({ type: 'plan', plan: event.plan });
+          break;
+        case 'best':
+          this.keep({ step: event.step, valLoss: event.valLoss }, run);
+          this.output.info(`Validation improved at step ${event.step} (${formatLoss(event.valLoss)}): kept that model (${event.dir}).`);
+          this.post({ type: 'progress', points: unsent.splice(0), run: { ...run }, status: this.state });
+          this.scheduleHistorySave();
           break;
         case 'progress': {
           const point: LossPoint = {
@@ -420,7 +441,9 @@ export class TrainingController implements vscode.Disposable {
             tokensPerSecond: event.tokensPerSecond,
           });
           if (event.remainingMs !== undefined) run.remainingMs = event.remainingMs;
-          if (event.valLoss !== undefined && this.history.model) this.history.model = { ...this.history.model, valLoss: event.valLoss };
+          // The model the worker holds is at this step now (the model card said "trained steps 0" all through a first run).
+          if (this.history.model) this.history.model = { ...this.history.model, step: event.step, ...(event.valLoss !== undefined ? { valLoss: event.valLoss } : {}) };
+          if (event.best) this.keep(event.best, run);
           unsent.push(point);
           // The UI (notification, status bar, dashboard) is updated a few times a second at most, however
           // fast the steps come: every update is work for the extension host and the renderer.
@@ -442,7 +465,7 @@ export class TrainingController implements vscode.Disposable {
           break;
         }
         case 'sample': {
-          const sample: SampleView = { step: event.step, prompt: event.prompt, text: event.text };
+          const sample: SampleView = { step: event.step, prompt: event.prompt, text: event.text, ...(event.copied ? { copied: event.copied } : {}) };
           this.history.samples = [...this.history.samples.filter((s) => s.step !== sample.step), sample].slice(-MAX_SAMPLES);
           this.post({ type: 'sample', sample });
           break;
@@ -474,21 +497,30 @@ export class TrainingController implements vscode.Disposable {
     this.history.model = result.model;
     run.step = result.step;
     run.stoppedBy = result.stoppedBy;
+    if (result.best) this.keep(result.best, run);
+    if (result.message) run.message = result.message;
     delete run.remainingMs;
     this.setState(this.readyState());
     this.post({ type: 'state', state: this.snapshot() });
-    this.flushHistory();
+    void this.flushHistory();
     const val = result.valLoss !== undefined ? `, validation loss ${formatLoss(result.valLoss)}` : '';
     const status = result.stoppedBy === 'cancel' ? 'cancelled' : result.stoppedBy === 'time' ? 'time-limit' : 'completed';
-    const message =
-      status === 'cancelled'
+    // The engine's line says how the run ended and which model was kept (the best validation).
+    const message = result.message ??
+      (status === 'cancelled'
         ? `Training cancelled at step ${result.step}; the model is saved.`
         : status === 'time-limit'
           ? `Training stopped at the time limit (${o.minutes} min) after step ${result.step}${val}. The model is saved.`
-          : `Training finished: ${result.step} steps${val}. The model is saved.`;
+          : `Training finished: ${result.step} steps${val}. The model is saved.`);
     this.output.info(message);
     void vscode.window.showInformationMessage(message, 'Show Dashboard').then((p) => p && vscode.commands.executeCommand('lmExplorer.showDashboard'));
     return { status, message, result, corpus: this.history.corpus! };
+  }
+
+  /** The kept model (the best validation so far) is the one of `best`. */
+  private keep(best: BestModelInfo, run: RunView): void {
+    run.best = best;
+    if (this.history.model) this.history.model = { ...this.history.model, best };
   }
 
   private lastValLoss(): number | undefined {
@@ -509,16 +541,24 @@ export class TrainingController implements vscode.Disposable {
     }
   }
 
+  /**
+   * Ready: the kept model's step and validation loss (the best validation of its run, when the engine kept
+   * one), and the latest step, where Resume continues.
+   */
   private readyState(): ModelState {
     if (!this.hasModel()) return { kind: 'none' };
     const last = this.history.points[this.history.points.length - 1];
-    const step = this.savedStep() ?? this.history.model?.step ?? this.history.run?.step;
-    const valLoss = this.lastValLoss();
+    const latestStep = this.history.run?.step ?? this.history.model?.step ?? this.savedStep();
+    const best = this.history.model?.best ?? this.history.run?.best;
+    const step = best?.step ?? latestStep;
+    const valLoss = best?.valLoss ?? this.lastValLoss();
     return {
       kind: 'ready',
       ...(step !== undefined ? { step } : {}),
       ...(valLoss !== undefined ? { valLoss } : {}),
       ...(last ? { loss: last.loss } : {}),
+      ...(best ? { best: true } : {}),
+      ...(latestStep !== undefined ? { latestStep } : {}),
     };
   }
 
@@ -549,8 +589,9 @@ export class TrainingController implements vscode.Disposable {
         await fs.promises.rm(path.join(this.storageUri.fsPath, name), { recursive: true, force: true });
       }
     }
+    this.history = emptyHistory();
+    await this.historyWriter.settled(); // a save still in flight would bring the file back
     await fs.promises.rm(path.join(this.storageUri.fsPath, HISTORY_FILE), { force: true });
-    this.history = { version: 1, points: [], samples: [] };
     this.setState({ kind: 'none' });
     this.post({ type: 'state', state: this.snapshot() });
     this.output.info('The workspace model was deleted.');
@@ -580,13 +621,20 @@ export class TrainingController implements vscode.Disposable {
     }
     const picked = target.fsPath;
     let dir: string | undefined;
+    let model: ModelInfo;
     try {
       dir = await this.exportFolder(picked);
       if (!dir) return undefined;
-      await this.engine.request('save', { dir });
+      model = await this.engine.request('save', { dir });
     } catch (error) {
       void vscode.window.showErrorMessage(`Could not export the model to ${dir ?? picked}: ${(error as Error).message}`);
       return undefined;
+    }
+    // The curves go with the model, so that loading it shows them again.
+    try {
+      if (this.history.points.length > 0) await this.historyWriter.save(path.join(dir, HISTORY_FILE), { ...this.history, model });
+    } catch (error) {
+      this.output.warn(`The model was exported without its training history: ${(error as Error).message}`);
     }
     const where = dir === picked ? dir : `${dir} (${picked} holds other files, which were left as they are)`;
     this.output.info(`Model exported to ${where}.`);
@@ -649,8 +697,15 @@ export class TrainingController implements vscode.Disposable {
     // Keep it: the loaded model becomes the workspace's model (the worker saves it atomically).
     await vscode.workspace.fs.createDirectory(this.storageUri);
     model = await this.engine.request('save', { dir: this.modelDir });
-    this.history = { version: 1, points: [], samples: [], model };
-    this.flushHistory();
+    const found = historyForLoadedModel(dir, model);
+    this.history = 'history' in found ? { ...found.history, model } : { ...emptyHistory(), model, note: found.reason };
+    if ('reason' in found) this.output.info(found.reason);
+    // The kept model is now the loaded one: what the engine says of it, not what its old run said.
+    if (this.history.run) {
+      if (model.best) this.history.run.best = model.best;
+      else delete this.history.run.best;
+    }
+    await this.flushHistory();
     this.setState(this.readyState());
     this.post({ type: 'state', state: this.snapshot() });
     const message = `Loaded the model from ${dir} (${model.parameters.total.toLocaleString('en-US')} parameters, ${model.tokenizer}).`;
@@ -685,13 +740,8 @@ export class TrainingController implements vscode.Disposable {
 
   /** Reads the history file and finds the model a previous session left. */
   private restore(): void {
-    const file = path.join(this.storageUri.fsPath, HISTORY_FILE);
-    try {
-      const json = JSON.parse(fs.readFileSync(file, 'utf8')) as HistoryFile;
-      if (json && json.version === 1 && Array.isArray(json.points) && Array.isArray(json.samples)) this.history = json;
-    } catch {
-      // none yet, or unreadable: start empty
-    }
+    // None yet, or unreadable: start empty.
+    this.history = readHistorySync(path.join(this.storageUri.fsPath, HISTORY_FILE)) ?? emptyHistory();
     if (this.history.run && !this.history.run.stoppedBy) this.history.run.stoppedBy = 'error'; // the session ended mid-run
     delete this.history.run?.remainingMs;
     this.state = this.readyState();
@@ -706,36 +756,30 @@ export class TrainingController implements vscode.Disposable {
     if (this.saveTimer) return;
     this.saveTimer = setTimeout(() => {
       this.saveTimer = undefined;
-      this.flushHistory();
+      void this.flushHistory();
     }, 250);
   }
 
-  private flushHistory(): void {
+  /** Saves the history (atomically, after any save still in flight); never rejects. */
+  private flushHistory(): Promise<void> {
     if (this.saveTimer) {
       clearTimeout(this.saveTimer);
       this.saveTimer = undefined;
     }
-    if (!this.hasModel() && this.history.points.length === 0) return;
-    const file = path.join(this.storageUri.fsPath, HISTORY_FILE);
-    const data = JSON.stringify(this.history);
-    // Atomic: a crash mid-write leaves the previous file.
-    void fs.promises
-      .mkdir(this.storageUri.fsPath, { recursive: true })
-      .then(() => fs.promises.writeFile(`${file}.tmp`, data))
-      .then(() => fs.promises.rename(`${file}.tmp`, file))
+    if (!this.hasModel() && this.history.points.length === 0) return Promise.resolve();
+    return this.historyWriter
+      .save(path.join(this.storageUri.fsPath, HISTORY_FILE), this.history)
       .catch((error) => this.output.warn(`Could not save the training history: ${(error as Error).message}`));
   }
 
   dispose(): void {
     this.running?.cts.cancel();
-    this.flushHistory();
+    void this.flushHistory();
     this.disposables.forEach((d) => d.dispose());
   }
 }
 
-function contextLengthOf(preset: TrainOverrides['preset']): number {
-  return { tiny: 64, small: 128, medium: 256 }[preset];
-}
+const VIEW_KEY = 'lmExplorer.dashboard.lossUnit';
 
 function pick<T extends object, K extends keyof T>(object: T, keys: K[]): Partial<Pick<T, K>> {
   const out: Partial<Pick<T, K>> = {};
@@ -799,7 +843,7 @@ export class TrainingStatusBar implements vscode.Disposable {
         tip.appendMarkdown(`Training: step ${state.step} of ${state.steps}, loss ${formatLoss(state.loss)}${state.valLoss !== undefined ? `, validation ${formatLoss(state.valLoss)}` : ''}.`);
         break;
       case 'ready':
-        tip.appendMarkdown(`Model ready${state.step !== undefined ? ` (step ${state.step})` : ''}${state.valLoss !== undefined ? `, validation loss ${formatLoss(state.valLoss)}` : ''}.`);
+        tip.appendMarkdown(`Model ready. ${keptModelText(state)}`);
         break;
       case 'error':
         tip.appendMarkdown(state.message);

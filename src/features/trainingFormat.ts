@@ -51,7 +51,11 @@ export type ModelState =
   | { kind: 'none' }
   | { kind: 'preparing'; message: string }
   | { kind: 'training'; step: number; steps: number; loss?: number; valLoss?: number; remainingMs?: number }
-  | { kind: 'ready'; step?: number; valLoss?: number; loss?: number }
+  /**
+   * `step` and `valLoss` are the kept model's: with `best`, the best-validation model of its run, which the
+   * features use; `latestStep` is where Resume continues from when that is later.
+   */
+  | { kind: 'ready'; step?: number; valLoss?: number; loss?: number; best?: boolean; latestStep?: number }
   | { kind: 'error'; message: string };
 
 /** Status bar text (with a codicon). */
@@ -66,13 +70,28 @@ export function statusBarText(state: ModelState): string {
       return `$(sync~spin) LM: training ${percent(state.step, state.steps)}%${loss}`;
     }
     case 'ready': {
-      if (state.valLoss !== undefined) return `$(check) LM: ready val ${formatLoss(state.valLoss)}`;
-      if (state.loss !== undefined) return `$(check) LM: ready loss ${formatLoss(state.loss)}`;
-      return '$(check) LM: ready';
+      const parts = ['$(check) LM: ready'];
+      if (state.step !== undefined) parts.push(`step ${state.step}`);
+      if (state.valLoss !== undefined) parts.push(`val ${formatLoss(state.valLoss)}`);
+      else if (state.loss !== undefined) parts.push(`loss ${formatLoss(state.loss)}`);
+      return parts.join(' · ');
     }
     case 'error':
       return '$(error) LM: error';
   }
+}
+
+/**
+ * The kept model in words (the status bar's tooltip, the dashboard's model card): "The kept model is from
+ * step 400, validation loss 6.70: the best validation of its run, the one the features use. Resume
+ * continues from the latest state (step 640)."
+ */
+export function keptModelText(state: { step?: number; valLoss?: number; best?: boolean; latestStep?: number }): string {
+  if (state.step === undefined) return state.valLoss !== undefined ? `Validation loss ${formatLoss(state.valLoss)}.` : '';
+  const val = state.valLoss !== undefined ? `, validation loss ${formatLoss(state.valLoss)}` : '';
+  if (!state.best) return `The model is from step ${state.step}${val}.`;
+  const latest = state.latestStep !== undefined && state.latestStep !== state.step ? ` (step ${state.latestStep})` : '';
+  return `The kept model is from step ${state.step}${val}: the best validation of its run, the one the features use. Resume continues from the latest state${latest}.`;
 }
 
 /** One line for the progress notification: "step 120/400 · loss 2.31 · 1,234 tok/s · 1m 20s left". */

@@ -158,21 +158,19 @@ export async function closeEditors(): Promise<void> {
  * For suites whose tests are steps of one scenario on a shared editor, use isolateSuite instead.
  */
 export function isolateTests(): void {
-  beforeEach(async () => {
-    await closeEditors();
-  });
-  afterEach(async () => {
-    await closeEditors();
-    await restoreSettings();
-  });
+  isolateBetween(beforeEach, afterEach);
 }
 
 /** Like isolateTests, once around the whole suite: it starts with no editor open and leaves none, settings restored. */
 export function isolateSuite(): void {
-  before(async () => {
+  isolateBetween(before, after);
+}
+
+function isolateBetween(start: Mocha.HookFunction, end: Mocha.HookFunction): void {
+  start(async () => {
     await closeEditors();
   });
-  after(async () => {
+  end(async () => {
     await closeEditors();
     await restoreSettings();
   });
@@ -195,11 +193,16 @@ export interface CaptureReport {
 const CAPTURE_TAG = '@@lmx-capture@@';
 
 /**
- * Asks the launcher to photograph the webview element `selector` as `outDir/<name>.png`; resolves with its
- * report, or undefined when nothing captures (only outside npm test, e.g. under `npm run test:electron`).
+ * Asks the launcher to photograph the webview element `selector` as `outDir/<name>.png` (after pressing the
+ * keys of `press` in the webview, each on its element); resolves with its report, or undefined when nothing captures (only outside npm test, e.g. under `npm run test:electron`).
  */
-export async function captureWebview(outDir: string, name: string, selector: string): Promise<CaptureReport | undefined> {
-  return requestCapture(outDir, name, { selector });
+export async function captureWebview(
+  outDir: string,
+  name: string,
+  selector: string,
+  options: { press?: { selector: string; key: string }[] } = {},
+): Promise<CaptureReport | undefined> {
+  return requestCapture(outDir, name, { selector, ...options });
 }
 
 /**

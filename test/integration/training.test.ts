@@ -11,6 +11,7 @@ import * as vscode from 'vscode';
 import type { LmExplorerApi } from '../../src/extension';
 import type { TrainOverrides } from '../../src/features/training';
 import type { ModelState } from '../../src/features/trainingFormat';
+import type { DashboardState } from '../../src/webviewProtocol';
 import { activate, captureWebview, isolateSuite, noPortForwarding, sleep, updateSetting, withTimeout, type CaptureReport } from './helpers';
 
 
@@ -26,6 +27,8 @@ const QUICK: Partial<TrainOverrides> = {
   checkpointInterval: 10,
   sampleInterval: 20,
   backend: 'auto',
+  // Runs that a test cancels mid-way must not end by early stopping first (its own test is in trainingRun.test.ts).
+  patience: 0,
 };
 
 const { waitFor: until } = withTimeout(60_000);
@@ -199,7 +202,7 @@ describe('training', function () {
     }
     assert.strictEqual(readJson(path.join(modelDir, 'config.json')).step, 40);
     assert.strictEqual(api.training.state().kind, 'ready');
-    assert.match(api.training.statusBarText(), /LM: ready val \d+\.\d\d/);
+    assert.match(api.training.statusBarText(), /LM: ready · step 40 · val \d+\.\d\d/);
     // The tooltip names the backend the engine took, and why it passed the others over.
     assert.match(api.training.statusBarTooltip(), /Engine: \*\*(tensorflow|webgpu|native|wasm|cpu)\*\*; passed over: .*tfjs/);
   });
@@ -304,15 +307,141 @@ describe('training', function () {
     assert.strictEqual(next.candidates.length, 1);
   });
 
-  it('exports the model to a folder that loads back', async () => {
+  it('exports the model to a folder that loads back, with its curves', async () => {
     const target = path.join(scratch, 'exported');
+    const before = api.training.snapshot();
+    assert.ok(before.points.length > 0);
     const dir = await api.training.exportModel(vscode.Uri.file(target));
     assert.strictEqual(dir, target);
-    for (const file of ['config.json', 'model.safetensors', 'vocab.json']) assert.ok(fs.existsSync(path.join(target, file)), file);
+    for (const file of ['config.json', 'model.safetensors', 'vocab.json', 'training-history.json']) assert.ok(fs.existsSync(path.join(target, file)), file);
     const model = await api.training.loadModel(vscode.Uri.file(target));
     assert.ok(model);
     assert.strictEqual(model.config.nLayer, 2);
     assert.strictEqual(api.training.state().kind, 'ready');
+    // Loading a model used to empty the curves: the history exported with it comes back.
+    const after = api.training.snapshot();
+    assert.deepStrictEqual(after.points, before.points);
+    assert.deepStrictEqual(after.samples, before.samples);
+    assert.strictEqual(after.note, undefined);
+  });
+
+  it('Load Model… of a folder without a history says why the curves are empty', async () => {
+    const bare = path.join(scratch, 'bare');
+    fs.mkdirSync(bare);
+    for (const file of ['config.json', 'model.safetensors', 'vocab.json']) fs.copyFileSync(path.join(scratch, 'exported', file), path.join(bare, file));
+    const model = await api.training.loadModel(vscode.Uri.file(bare));
+    assert.ok(model);
+    const snapshot = api.training.snapshot();
+    assert.deepStrictEqual(snapshot.points, []);
+    assert.match(snapshot.note ?? '', /^No training history came with this model: .*bare has no training-history\.json/);
+    await api.dashboard.show();
+    const { page } = await api.dashboard.selfCheck();
+    assert.strictEqual(page.note, snapshot.note, 'the dashboard says it');
+    api.dashboard.close();
+  });
+
+  it('the dashboard marks the best validation point, the kept model, the memorising stretch and the uniform guess, in the real browser', async () => {
+    // A model whose exported history overfits: validation lowest at its third evaluation, then rising while
+    // the training loss falls. It reaches the page the way a user's does: Load Model… of an exported folder.
+    const source = path.join(scratch, 'exported');
+    const folder = path.join(scratch, 'overfit');
+    fs.cpSync(source, folder, { recursive: true });
+    const historyFile = path.join(folder, 'training-history.json');
+    const history = JSON.parse(fs.readFileSync(historyFile, 'utf8')) as DashboardState & { version: 1 };
+    const model = history.model!;
+    const corpus = history.corpus!;
+    const vocab = model.config.vocabSize;
+    const uniform = Math.log(vocab);
+    const last = model.step;
+    const steps = Array.from({ length: 60 }, (_, i) => Math.max(1, Math.round(((i + 1) * last) / 60)));
+    const val = [0.95, 0.85, 0.8, 0.86, 0.95, 1.05].map((f) => f * uniform);
+    history.points = steps.map((step, i) => ({
+      step,
+      loss: uniform * (0.95 - (0.8 * i) / 60),
+      lr: 0.01,
+      tokensPerSecond: 1000,
+      elapsedMs: i * 100,
+      ...((i + 1) % 10 === 0 ? { valLoss: val[(i + 1) / 10 - 1] } : {}),
+    }));
+    const bestStep = steps[29];
+    const lastEval = steps[59];
+    const tokens = corpus.tokens!;
+    tokens.trainBytes = tokens.trainTokens * 4;
+    tokens.valBytes = tokens.valTokens * 5;
+    const sampleText = ' is flour, water and salt, kneaded for ten minutes';
+    history.samples = [{ step: last, prompt: 'Bread', text: sampleText, copied: { tokens: 9, text: 'flour, water and salt, kneaded' } }];
+    const message = `Stopped at step ${last}: validation loss has not improved since step ${bestStep}, so the model had started to memorise the notes.`;
+    history.run = { steps: last, step: last, elapsedMs: 6000, stoppedBy: 'early-stop', message };
+    history.plan = { preset: 'tiny', contextLength: 64, steps: last, batchSize: 16, dropout: 0.1, patience: 3, reasons: ['Chosen for a test: a small corpus gets the tiny preset.'] };
+    fs.writeFileSync(historyFile, JSON.stringify(history));
+
+    const loaded = await api.training.loadModel(vscode.Uri.file(folder));
+    assert.ok(loaded);
+    // The kept model: the engine's best when it names one, else the loaded weights as they are.
+    const keptStep = loaded.best?.step ?? loaded.step;
+    await api.dashboard.show();
+    const check = async (unit: 'nats' | 'bpb') => {
+      const { charts, page, cspViolations } = await api.dashboard.selfCheck();
+      assert.deepStrictEqual(cspViolations, []);
+      const loss = charts.find((c) => c.id === 'loss');
+      assert.ok(loss);
+      const mark = (kind: string) => loss.marks.find((m) => m.kind === kind);
+      const factor = unit === 'bpb' ? tokens.valTokens / (tokens.valBytes! * Math.LN2) : 1;
+      const best = mark('best');
+      assert.ok(best?.drawn, `best marker not drawn: ${JSON.stringify(best)}`);
+      assert.strictEqual(best.step, bestStep);
+      assert.ok(Math.abs(best.value! - val[2] * factor) < 1e-9);
+      const kept = mark('kept');
+      assert.ok(kept?.drawn, `kept model not drawn: ${JSON.stringify(kept)}`);
+      assert.strictEqual(kept.step, keptStep);
+      const line = mark('uniform');
+      assert.ok(line?.drawn, `uniform guess not drawn: ${JSON.stringify(line)}`);
+      assert.ok(Math.abs(line.value! - uniform * factor) < 1e-9);
+      const shade = mark('memorising');
+      assert.ok(shade?.drawn, `memorising stretch not shaded: ${JSON.stringify(shade)}`);
+      assert.deepStrictEqual([shade.step, shade.toStep], [bestStep, lastEval]);
+      assert.ok(shade.box.width > 0.2 * loss.width, `the shade covers the second half of the plot: ${JSON.stringify(shade.box)}`);
+      assert.strictEqual(page.unit, unit);
+      assert.ok(page.bpbAvailable);
+      assert.strictEqual(page.memorising.length, 1);
+      assert.ok(page.memorising[0].startsWith(`Steps ${bestStep}–${lastEval}: memorising: validation rises while training loss falls`), page.memorising[0]);
+      assert.strictEqual(page.stopMessage, message);
+      assert.ok(page.plan.includes('Chosen for a test: a small corpus gets the tiny preset.'), JSON.stringify(page.plan));
+      assert.ok(page.plan.includes('early stopping: after 3 evaluations without a better validation loss'), JSON.stringify(page.plan));
+      assert.strictEqual(page.copiedSamples, 1);
+      assert.match(page.kept, new RegExp(`^step ${keptStep.toLocaleString('en-US')}`));
+      return page;
+    };
+    await check('nats');
+    assert.match(api.training.statusBarText(), new RegExp(`LM: ready · step ${keptStep} · val \\d+\\.\\d\\d`));
+
+    // Bits per byte, chosen with the keyboard in the real browser: the same marks, converted.
+    const outDir = path.join(extensionPath, 'test-results');
+    const shot = await captureWebview(outDir, 'dashboard-marks', '#loss-card canvas', { press: [{ selector: 'vscode-radio[value="nats"]', key: 'ArrowRight' }] });
+    assert.ok(shot?.ok, shot?.error);
+    await check('bpb');
+    await until('the host keeps the unit', () => api.training.snapshot().view?.unit === 'bpb');
+
+    // A reload of the webview keeps it all (the page's setState, the host's state message)…
+    await vscode.commands.executeCommand('workbench.action.webview.reloadWebviewAction');
+    await until('the reloaded page draws', async () => {
+      try {
+        await check('bpb');
+        return true;
+      } catch {
+        return false;
+      }
+    });
+    await check('bpb');
+    // …and so does closing and opening the dashboard.
+    api.dashboard.close();
+    await api.dashboard.show();
+    await check('bpb');
+    const back = await captureWebview(outDir, 'dashboard-marks-nats', '#loss-card canvas', { press: [{ selector: 'vscode-radio[value="bpb"]', key: 'ArrowLeft' }] });
+    assert.ok(back?.ok, back?.error);
+    await check('nats');
+    await until('the host keeps the unit', () => api.training.snapshot().view?.unit === 'nats');
+    api.dashboard.close();
   });
 
   it('Export Model… into the folder of notes writes a new subfolder and keeps every note byte for byte', async () => {
@@ -325,7 +454,7 @@ describe('training', function () {
         const dir = await vscode.commands.executeCommand<string | undefined>('lmExplorer.exportModel', vscode.Uri.file(notes));
         assert.strictEqual(dir, path.join(notes, expected));
         exported.push(dir);
-        assert.deepStrictEqual(fs.readdirSync(dir).sort(), ['config.json', 'model.safetensors', 'trainer-state.safetensors', 'trainer.json', 'vocab.json']);
+        assert.deepStrictEqual(fs.readdirSync(dir).sort(), ['config.json', 'model.safetensors', 'trainer-state.safetensors', 'trainer.json', 'training-history.json', 'vocab.json']);
         const mine = new Map([...snapshot(notes)].filter(([rel]) => !rel.startsWith('lm-explorer-model')));
         assert.deepStrictEqual(mine, before, 'the notes are as they were');
       }
@@ -352,8 +481,18 @@ describe('training', function () {
     await vscode.commands.executeCommand('workbench.action.closeAllEditors');
     await vscode.commands.executeCommand('workbench.action.closeSidebar');
     await vscode.commands.executeCommand('workbench.action.closePanel');
-    // A short run while the dashboard is open: the page receives live progress.
     await api.dashboard.show();
+    // During a run the model card counts the run's steps (it said "trained steps 0" all through a first run).
+    const long = api.training.train({ overrides: { ...QUICK, steps: 100_000, checkpointInterval: 100_000, sampleInterval: 0 } });
+    await until('a few steps', () => {
+      const s = api.training.state();
+      return s.kind === 'training' && s.step >= 5;
+    });
+    const during = await api.dashboard.selfCheck();
+    assert.ok(Number(during.page.trainedSteps.replace(/,/g, '')) >= 5, `trained steps during the run: ${during.page.trainedSteps}`);
+    await api.training.cancel();
+    assert.strictEqual((await long).status, 'cancelled');
+    // A short run while the dashboard is open: the page receives live progress.
     const outcome = await api.training.train({ overrides: { ...QUICK, steps: 30, sampleInterval: 10 } });
     assert.strictEqual(outcome.status, 'completed', outcome.message);
     const { charts, cspViolations } = await api.dashboard.selfCheck();
@@ -378,8 +517,7 @@ describe('training', function () {
       for (const c of report.canvases ?? []) assert.ok(c.painted > 1000 && c.colours >= 3, `${c.id} canvas looks blank: ${JSON.stringify(c)}`);
     };
     const light = await capture('dashboard');
-    // Run through scripts/test-training.mjs (or a launcher using scripts/webview-capture.mjs) to capture.
-    if (!light) this.skip();
+    if (!light) this.skip(); // only under test:electron, which does not capture (under npm test a missing capture fails)
     check(light);
     await updateSetting('workbench', 'colorTheme', 'Default Dark Modern');
     await sleep(1500); // the page rebuilds its charts in the new colours

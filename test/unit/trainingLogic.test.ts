@@ -10,7 +10,7 @@ import {
   globToRegExp,
   sizeLimit,
 } from '../../src/features/corpusFilter';
-import { formatCount, formatDuration, formatEta, formatRate, percent, progressLine, statusBarText } from '../../src/features/trainingFormat';
+import { formatCount, formatDuration, formatEta, formatRate, keptModelText, percent, progressLine, statusBarText } from '../../src/features/trainingFormat';
 import {
   EngineError,
   estimateRemainingMs,
@@ -168,8 +168,23 @@ describe('training UI text', () => {
   it('writes the status bar states', () => {
     assert.strictEqual(statusBarText({ kind: 'none' }), '$(circle-outline) LM: no model');
     assert.strictEqual(statusBarText({ kind: 'training', step: 42, steps: 100, loss: 2.3149 }), '$(sync~spin) LM: training 42% loss 2.31');
-    assert.strictEqual(statusBarText({ kind: 'ready', valLoss: 1.9512 }), '$(check) LM: ready val 1.95');
+    assert.strictEqual(statusBarText({ kind: 'ready', valLoss: 1.9512 }), '$(check) LM: ready · val 1.95');
+    assert.strictEqual(statusBarText({ kind: 'ready', step: 400, valLoss: 6.7, best: true, latestStep: 640 }), '$(check) LM: ready · step 400 · val 6.70');
+    assert.strictEqual(statusBarText({ kind: 'ready', step: 40, loss: 3.2 }), '$(check) LM: ready · step 40 · loss 3.20');
     assert.strictEqual(statusBarText({ kind: 'ready' }), '$(check) LM: ready');
+  });
+
+  it('says which model is kept and where Resume continues', () => {
+    assert.strictEqual(
+      keptModelText({ step: 400, valLoss: 6.7, best: true, latestStep: 640 }),
+      'The kept model is from step 400, validation loss 6.70: the best validation of its run, the one the features use. Resume continues from the latest state (step 640).',
+    );
+    assert.strictEqual(
+      keptModelText({ step: 400, valLoss: 6.7, best: true, latestStep: 400 }),
+      'The kept model is from step 400, validation loss 6.70: the best validation of its run, the one the features use. Resume continues from the latest state.',
+    );
+    assert.strictEqual(keptModelText({ step: 40 }), 'The model is from step 40.');
+    assert.strictEqual(keptModelText({}), '');
   });
 
   it('writes the progress notification line', () => {

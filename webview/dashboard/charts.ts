@@ -2,6 +2,7 @@
 // changes), sized to their container, fed incrementally.
 
 import uPlot from 'uplot';
+import type { ChartMark, ChartRender } from '../../src/webviewProtocol';
 
 export interface SeriesSpec {
   label: string;
@@ -19,9 +20,13 @@ export interface ChartSpec {
   /** Formats y-axis ticks. */
   format?: (v: number) => string;
   log?: boolean;
+  /** CSS pixels (default 190). */
+  height?: number;
+  /** Drawing of its own over (or under) the curves, and its measurement for the self-check. */
+  overlay?: { hooks(): uPlot.Hooks.Arrays; measure(u: uPlot, canvas: HTMLCanvasElement): ChartMark[] };
 }
 
-function cssVar(name: string, fallback: string): string {
+export function cssVar(name: string, fallback: string): string {
   const value = getComputedStyle(document.body).getPropertyValue(name).trim();
   return value || fallback;
 }
@@ -87,10 +92,10 @@ export class Chart {
     this.plot = new uPlot(
       {
         width,
-        height: HEIGHT,
+        height: this.spec.height ?? HEIGHT,
         legend: { show: true, live: true },
         cursor: { drag: { x: false, y: false } },
-        hooks: { setCursor: [() => this.showLatest()] },
+        hooks: { ...this.spec.overlay?.hooks(), setCursor: [() => this.showLatest()] },
         scales: { x: { time: false }, y: this.spec.log ? { distr: 3 } : { auto: true } },
         axes: [
           { ...axis(), label: 'step', labelFont: t.font, labelSize: 18 },
@@ -121,13 +126,18 @@ export class Chart {
   private fit(): void {
     if (!this.plot) return;
     const width = Math.max(200, this.container.clientWidth - 8);
-    if (Math.abs(width - this.plot.width) > 1) this.plot.setSize({ width, height: HEIGHT });
+    if (Math.abs(width - this.plot.width) > 1) this.plot.setSize({ width, height: this.spec.height ?? HEIGHT });
   }
 
-  /** Whether the canvas has drawn series pixels (for the tests' self-check). */
-  report(): { id: string; width: number; height: number; drawn: boolean } {
+  /** Draws again with the same data (the overlay's marks changed). */
+  redraw(): void {
+    this.plot?.redraw(false, false);
+  }
+
+  /** Whether the canvas has drawn series pixels, and the overlay's marks (for the tests' self-check). */
+  report(): ChartRender {
     const canvas = this.body.querySelector('canvas');
-    if (!canvas || !this.plot) return { id: this.spec.id, width: 0, height: 0, drawn: false };
+    if (!canvas || !this.plot) return { id: this.spec.id, width: 0, height: 0, drawn: false, marks: [] };
     let drawn = false;
     const ctx = canvas.getContext('2d');
     if (ctx && canvas.width > 0 && canvas.height > 0 && (this.data[0]?.length ?? 0) > 1) {
@@ -148,7 +158,8 @@ export class Chart {
       }
       drawn = hits > 20;
     }
-    return { id: this.spec.id, width: canvas.width, height: canvas.height, drawn };
+    const marks = this.spec.overlay && (this.data[0]?.length ?? 0) > 0 ? this.spec.overlay.measure(this.plot, canvas) : [];
+    return { id: this.spec.id, width: canvas.width, height: canvas.height, drawn, marks };
   }
 
   destroy(): void {
@@ -158,7 +169,7 @@ export class Chart {
 }
 
 /** '#rrggbb', '#rgb' or 'rgb(a)(…)' → [r, g, b]. */
-function parseColor(color: string): [number, number, number] | undefined {
+export function parseColor(color: string): [number, number, number] | undefined {
   const hex = /^#([0-9a-f]{3,8})$/i.exec(color.trim());
   if (hex) {
     let h = hex[1];

@@ -1,15 +1,34 @@
 // The training dashboard page: live loss / validation / learning-rate / throughput curves (uPlot),
-// the run's numbers, the model's configuration and parameter counts, the corpus, and sample
-// generations. Messages are those of `dashboard` in src/webviewProtocol.ts. The page keeps its last
-// state with vscode.setState, so it draws at once when VS Code restores it.
+// the run's numbers and plan, the model's configuration and parameter counts, the corpus, and sample
+// generations. The loss chart marks the best validation point and the kept model, shades where the model
+// memorises (validation rises while training loss falls), draws the uniform guess, and shows the loss in
+// nats per token or bits per byte. Messages are those of `dashboard` in src/webviewProtocol.ts. The page
+// keeps its last state with vscode.setState, so it draws at once when VS Code restores it.
 
 import uPlotCss from 'uplot/dist/uPlot.min.css';
 import { formatCount, formatDuration, formatLoss, formatRate, percent, type ModelState } from '../../src/features/trainingFormat';
-import type { DashboardCommand, DashboardState, FromWebview, LossPoint, ToWebview } from '../../src/webviewProtocol';
-import { button, divider, registerComponents, setEnabled, setText, tag } from '../components/index';
+import {
+  bestValidation,
+  bitsPerByteFactors,
+  copiedRange,
+  describeStretch,
+  memorisingStretches,
+  uniformLoss,
+  type MemorisingStretch,
+} from '../../src/features/trainingInsights';
+import type { DashboardCommand, DashboardPageReport, DashboardState, DashboardView, FromWebview, LossPoint, LossUnit, SampleView, ToWebview } from '../../src/webviewProtocol';
+import type { BestModelInfo } from '../../src/worker/protocol';
+import { button, divider, radios, registerComponents, setEnabled, setText, tag } from '../components/index';
 import { Chart } from './charts';
+import { LossOverlay } from './lossMarks';
 
-const vscode = acquireVsCodeApi<DashboardState>();
+/** What the page keeps with vscode.setState: the host's state and the page's own choices. */
+interface PageState {
+  data: DashboardState;
+  view: DashboardView;
+}
+
+const vscode = acquireVsCodeApi<PageState>();
 
 function send(message: FromWebview<'dashboard'>): void {
   vscode.postMessage(message);
@@ -48,7 +67,9 @@ document.addEventListener('securitypolicyviolation', (e) => {
   cspViolations.push(`${e.violatedDirective} ${e.blockedURI || ''} ${e.sourceFile || ''}:${e.lineNumber}`.trim());
 });
 
-let state: DashboardState = vscode.getState() ?? { status: { kind: 'none' }, points: [], samples: [] };
+const saved = vscode.getState() as Partial<PageState> | undefined;
+let state: DashboardState = saved?.data?.points ? saved.data : { status: { kind: 'none' }, points: [], samples: [] };
+let view: DashboardView = saved?.view?.unit ? saved.view : (state.view ?? { unit: 'nats' });
 
 // ------------------------------------------------------------------------------------------------
 // Layout
@@ -91,26 +112,60 @@ function stat(label: string, id: string): HTMLElement {
 const stepValue = stat('step', 'step');
 const lossValue = stat('train loss', 'loss');
 const valValue = stat('validation loss', 'val');
+const keptValue = stat('kept model', 'kept');
 const rateValue = stat('tokens / s', 'rate');
 const elapsedValue = stat('elapsed', 'elapsed');
 const remainingValue = stat('remaining', 'remaining');
 
+const stopMessage = el('p', 'stop-message');
+stopMessage.id = 'stop-message';
+stopMessage.setAttribute('role', 'status');
+
 const chartsRow = el('div', 'charts');
 const lossCard = card('Loss', 'loss-card');
+const lossTitle = lossCard.section.querySelector('h2')!;
+const unitChoice = radios('Loss in', {
+  id: 'unit',
+  choices: [
+    { value: 'nats', label: 'nats / token' },
+    { value: 'bpb', label: 'bits / byte' },
+  ],
+  value: view.unit,
+  onChange: (value) => {
+    view = { unit: value === 'bpb' ? 'bpb' : 'nats' };
+    send({ type: 'viewChanged', view });
+    vscode.setState({ data: state, view });
+    renderCharts();
+    renderRun();
+  },
+});
+unitChoice.element.classList.add('unit-choice');
+unitChoice.element.setAttribute('aria-label', 'Show the loss in');
+lossTitle.after(unitChoice.element);
+const lossNotes = el('div', 'loss-notes');
+const memorisingList = el('ul', 'memorising');
+memorisingList.id = 'memorising';
+const uniformNote = el('p', 'muted uniform-note');
+uniformNote.id = 'uniform-note';
+const historyNote = el('p', 'muted history-note');
+historyNote.id = 'history-note';
+lossNotes.append(memorisingList, uniformNote, historyNote);
 const lrCard = card('Learning rate', 'lr-card');
 const rateCard = card('Tokens per second', 'rate-card');
 chartsRow.append(lossCard.section, lrCard.section, rateCard.section);
 
 const infoRow = el('div', 'info');
 const modelCard = card('Model', 'model-card');
+const planCard = card('Plan', 'plan-card');
 const corpusCard = card('Corpus', 'corpus-card');
-infoRow.append(modelCard.section, corpusCard.section);
+infoRow.append(modelCard.section, planCard.section, corpusCard.section);
 
 const samplesCard = card('Samples', 'samples-card');
 samplesCard.section.classList.add('samples');
 
-app.append(header, progressTrack, statsRow, chartsRow, infoRow, samplesCard.section);
+app.append(header, progressTrack, stopMessage, statsRow, chartsRow, infoRow, samplesCard.section);
 
+const lossOverlay = new LossOverlay();
 const lossChart = new Chart(
   {
     id: 'loss',
@@ -118,11 +173,15 @@ const lossChart = new Chart(
     series: [
       { label: 'train', color: '--vscode-charts-blue', fallback: '#3794ff' },
       { label: 'validation', color: '--vscode-charts-orange', fallback: '#d18616', points: true },
+      { label: 'uniform guess', color: '--vscode-descriptionForeground', fallback: '#8b8b8b', dash: [6, 4] },
     ],
     format: (v) => v.toFixed(2),
+    height: 240,
+    overlay: lossOverlay,
   },
   lossCard.body,
 );
+lossCard.body.after(lossNotes);
 const lrChart = new Chart(
   { id: 'lr', title: 'Learning rate', series: [{ label: 'learning rate', color: '--vscode-charts-purple', fallback: '#b180d7' }], format: (v) => v.toExponential(1) },
   lrCard.body,
@@ -145,7 +204,7 @@ function statusLabel(s: ModelState): string {
     case 'training':
       return `training ${percent(s.step, s.steps)}%`;
     case 'ready':
-      return s.valLoss !== undefined ? `ready · val ${formatLoss(s.valLoss)}` : 'ready';
+      return ['ready', ...(s.step !== undefined ? [`step ${s.step}`] : []), ...(s.valLoss !== undefined ? [`val ${formatLoss(s.valLoss)}`] : [])].join(' · ');
     case 'error':
       return 'error';
   }
@@ -165,15 +224,56 @@ function renderStatus(): void {
   setEnabled(resetButton, hasModel);
 }
 
+/** The unit the loss is shown in: bits per byte only when the corpus's byte counts are known. */
+function shownUnit(): LossUnit {
+  return view.unit === 'bpb' && bitsPerByteFactors(state.corpus?.tokens) ? 'bpb' : 'nats';
+}
+
+/** Factors from nats per token to the unit shown, for the training and the validation part. */
+function unitFactors(): { train: number; val: number } {
+  return (shownUnit() === 'bpb' ? bitsPerByteFactors(state.corpus?.tokens) : undefined) ?? { train: 1, val: 1 };
+}
+
+const UNIT_WORDS: Record<LossUnit, string> = { nats: 'nats per token', bpb: 'bits per byte' };
+
+/**
+ * The model the features use: the engine's kept model (the best validation of its run); without one (a
+ * model from before the engine kept its best, or loaded from elsewhere), the model as it is, once no run is going.
+ */
+function keptModel(): BestModelInfo | { step: number; valLoss?: number } | undefined {
+  const best = state.model?.best ?? state.run?.best;
+  if (best) return best;
+  const m = state.model;
+  if (!m || state.status.kind === 'training' || state.status.kind === 'preparing') return undefined;
+  const at = state.points.find((p) => p.step === m.step && p.valLoss !== undefined)?.valLoss ?? m.valLoss;
+  return { step: m.step, ...(at !== undefined ? { valLoss: at } : {}) };
+}
+
+function keptLabel(): string {
+  const k = keptModel();
+  if (!k) return '';
+  const f = unitFactors().val;
+  const val = k.valLoss !== undefined ? ` · val ${formatLoss(k.valLoss * f)}` : '';
+  return `step ${k.step.toLocaleString('en-US')}${val}`;
+}
+
 function renderRun(): void {
   const run = state.run;
   const last = state.points[state.points.length - 1];
   let lastVal: number | undefined;
   for (let i = state.points.length - 1; i >= 0 && lastVal === undefined; i--) lastVal = state.points[i].valLoss;
   lastVal ??= state.model?.valLoss;
+  const f = unitFactors();
+  const unit = shownUnit() === 'bpb' ? ' (bits / byte)' : '';
+  setText(lossValue.nextElementSibling as HTMLElement, `train loss${unit}`);
+  setText(valValue.nextElementSibling as HTMLElement, `validation loss${unit}`);
   setText(stepValue, run ? `${run.step.toLocaleString('en-US')} / ${run.steps.toLocaleString('en-US')}` : state.model ? String(state.model.step) : '—');
-  setText(lossValue, formatLoss(last?.loss));
-  setText(valValue, formatLoss(lastVal));
+  setText(lossValue, formatLoss(last ? last.loss * f.train : undefined));
+  setText(valValue, formatLoss(lastVal !== undefined ? lastVal * f.val : undefined));
+  setText(keptValue, keptLabel() || '—');
+  keptValue.parentElement!.title = state.model?.best ?? state.run?.best
+    ? 'The best-validation model of the run: the one the features use. Resume continues from the latest state.'
+    : 'The model the features use.';
   setText(rateValue, run?.tokensPerSecond !== undefined ? formatRate(run.tokensPerSecond).replace(' tok/s', '') : last ? formatRate(last.tokensPerSecond).replace(' tok/s', '') : '—');
   setText(elapsedValue, run ? formatDuration(run.elapsedMs) : '—');
   const training = state.status.kind === 'training';
@@ -182,6 +282,12 @@ function renderRun(): void {
   progressFill.style.width = `${pct}%`;
   progressTrack.setAttribute('aria-valuenow', String(pct));
   progressTrack.classList.toggle('active', training);
+  const message = !training && run?.message ? run.message : '';
+  setText(stopMessage, message);
+  stopMessage.hidden = !message;
+  stopMessage.dataset.stoppedBy = run?.stoppedBy ?? '';
+  setText(trainedSteps, trainedStepsText());
+  renderKept();
 }
 
 function stoppedText(by: NonNullable<DashboardState['run']>['stoppedBy']): string {
@@ -194,17 +300,66 @@ function stoppedText(by: NonNullable<DashboardState['run']>['stoppedBy']): strin
       return 'cancelled';
     case 'error':
       return 'interrupted';
+    case 'early-stop':
+      return 'stopped early';
+    case 'diverged':
+      return 'diverged';
     default:
       return '—';
   }
 }
 
+let stretches: MemorisingStretch[] = [];
+
 function renderCharts(): void {
   const pts = state.points;
   const x = pts.map((p) => p.step);
-  lossChart.setData(x, [pts.map((p) => p.loss), pts.map((p) => p.valLoss ?? null)]);
+  const f = unitFactors();
+  const unit = shownUnit();
+  const vocab = state.model?.config.vocabSize ?? state.corpus?.tokens?.vocabSize;
+  // The uniform guess is measured against the validation part, as the validation curve is.
+  const uniform = vocab ? uniformLoss(vocab) * f.val : undefined;
+  const best = bestValidation(pts);
+  const kept = keptModel();
+  stretches = memorisingStretches(pts);
+  lossOverlay.marks = {
+    ...(best ? { best: { step: best.step, value: best.valLoss * f.val } } : {}),
+    ...(kept ? { kept: { step: kept.step, ...(kept.valLoss !== undefined ? { value: kept.valLoss * f.val } : {}) } } : {}),
+    ...(uniform !== undefined ? { uniform } : {}),
+    memorising: stretches.map((s) => ({ fromStep: s.fromStep, toStep: s.toStep })),
+  };
+  setText(lossTitle, `Loss (${UNIT_WORDS[unit]})`);
+  lossChart.setData(x, [pts.map((p) => p.loss * f.train), pts.map((p) => (p.valLoss !== undefined ? p.valLoss * f.val : null)), pts.map(() => uniform ?? null)]);
   lrChart.setData(x, [pts.map((p) => p.lr)]);
   rateChart.setData(x, [pts.map((p) => p.tokensPerSecond)]);
+
+  const bpb = bitsPerByteFactors(state.corpus?.tokens);
+  const bpbRadio = unitChoice.element.querySelector('vscode-radio[value="bpb"]');
+  if (bpbRadio) {
+    if (bpb) bpbRadio.removeAttribute('disabled');
+    else bpbRadio.setAttribute('disabled', '');
+  }
+  unitChoice.element.title = bpb
+    ? 'Bits per byte do not depend on the tokenizer: they compare across tokenizers and with file compressors (gzip, brotli) on the same text.'
+    : 'Bits per byte need the byte counts of the corpus, which the engine reports when a run starts.';
+  if (unitChoice.value() !== unit) unitChoice.setValue(unit);
+
+  memorisingList.replaceChildren(
+    ...stretches.map((s) => {
+      const li = el('li', undefined, describeStretch(s, f));
+      li.title = 'The model learns its notes by heart instead of learning from them: it predicts the held-out part worse while it predicts the training part better.';
+      return li;
+    }),
+  );
+  memorisingList.hidden = stretches.length === 0;
+  setText(
+    uniformNote,
+    vocab
+      ? `Dashed line: the uniform guess, ln ${vocab.toLocaleString('en-US')} = ${formatLoss(uniformLoss(vocab))} nats per token${unit === 'bpb' ? ` (${formatLoss(uniform)} bits per byte)` : ''}: the score of a model that gives every token of the vocabulary the same chance. A model above it has learned nothing useful.`
+      : '',
+  );
+  setText(historyNote, pts.length === 0 && state.note ? state.note : '');
+  historyNote.hidden = !historyNote.textContent;
 }
 
 function table(rows: [string, string][]): HTMLTableElement {
@@ -217,13 +372,34 @@ function table(rows: [string, string][]): HTMLTableElement {
   return t;
 }
 
+/** Steps the model has been trained: the run's step while one is going (the model's own step is its start). */
+function trainedStepsText(): string {
+  const training = state.status.kind === 'training' || state.status.kind === 'preparing';
+  const step = training && state.run ? state.run.step : state.model?.step;
+  return step !== undefined ? step.toLocaleString('en-US') : '—';
+}
+
+const trainedSteps = el('span', undefined, '—');
+trainedSteps.id = 'trained-steps';
+const keptRow = el('span', undefined, '');
+keptRow.id = 'kept-model';
+
+function renderKept(): void {
+  const isBest = !!(state.model?.best ?? state.run?.best);
+  const label = keptLabel();
+  setText(keptRow, label ? `${label}${isBest ? ' (best validation)' : ''}` : '—');
+  keptRow.title = isBest
+    ? 'The features (completions, attention, next tokens) use the model with the lowest validation loss of the run. Resume continues from the latest state.'
+    : 'The features use this model.';
+}
+
 function renderModel(): void {
   const body = modelCard.body;
   body.replaceChildren();
   const m = state.model;
   if (!m) {
     const s = state.settings;
-    body.append(el('p', 'muted', s ? `No model yet. A new one will be the ${s.preset} preset with the ${s.tokenizer} tokenizer, ${s.steps} steps${s.minutes ? ` or ${s.minutes} min` : ''}, batch ${s.batchSize}, learning rate ${s.learningRate}.` : 'No model yet.'));
+    body.append(el('p', 'muted', s ? `No model yet. A new one will be the ${s.preset} preset with the ${s.tokenizer} tokenizer, ${s.steps > 0 ? `${s.steps} steps` : 'as many steps as the notes call for (auto)'}${s.minutes ? ` or ${s.minutes} min` : ''}, batch ${s.batchSize}, learning rate ${s.learningRate}.` : 'No model yet.'));
     return;
   }
   const c = m.config;
@@ -236,9 +412,20 @@ function renderModel(): void {
       ['positions', c.positional],
       ['vocabulary', `${c.vocabSize.toLocaleString('en-US')} (${m.tokenizer})`],
       ['backend', m.backend],
-      ['trained steps', m.step.toLocaleString('en-US')],
     ]),
   );
+  const rows = body.querySelector('table')!;
+  const addRow = (label: string, value: HTMLElement) => {
+    const tr = el('tr');
+    const td = el('td');
+    td.append(value);
+    tr.append(el('th', undefined, label), td);
+    rows.append(tr);
+  };
+  setText(trainedSteps, trainedStepsText());
+  addRow('trained steps', trainedSteps);
+  renderKept();
+  addRow('kept model', keptRow);
   body.append(divider());
   const params = el('div', 'params');
   params.append(el('h3', undefined, `Parameters: ${m.parameters.total.toLocaleString('en-US')}`));
@@ -261,6 +448,30 @@ function renderModel(): void {
   body.append(params);
 }
 
+function renderPlan(): void {
+  const body = planCard.body;
+  body.replaceChildren();
+  const p = state.plan;
+  if (!p) {
+    body.append(el('p', 'muted', 'When a run starts, the engine says here what it was built with and why: with the auto budget, steps, model size and context are chosen from the size of the corpus.'));
+    return;
+  }
+  body.append(
+    table([
+      ['model', `${p.preset}, context ${p.contextLength} tokens`],
+      ['steps', `${p.steps.toLocaleString('en-US')} (batch ${p.batchSize})`],
+      ['dropout', String(p.dropout)],
+      ['early stopping', p.patience > 0 ? `after ${p.patience} evaluation${p.patience === 1 ? '' : 's'} without a better validation loss` : 'off'],
+    ]),
+  );
+  if (p.reasons.length) {
+    const list = el('ul', 'plan-reasons');
+    list.id = 'plan-reasons';
+    for (const r of p.reasons) list.append(el('li', undefined, r));
+    body.append(list);
+  }
+}
+
 function renderCorpus(): void {
   const body = corpusCard.body;
   body.replaceChildren();
@@ -279,6 +490,7 @@ function renderCorpus(): void {
       ['training / validation', `${c.tokens.trainTokens.toLocaleString('en-US')} / ${c.tokens.valTokens.toLocaleString('en-US')}`],
       ['vocabulary', `${c.tokens.vocabSize.toLocaleString('en-US')} (${c.tokens.tokenizer})`],
     );
+    if (c.tokens.trainBytes && c.tokens.valBytes) rows.push(['training / validation bytes', `${formatBytesShort(c.tokens.trainBytes)} / ${formatBytesShort(c.tokens.valBytes)}`]);
     if (c.tokens.unknownTokens) rows.push(['unknown tokens', c.tokens.unknownTokens.toLocaleString('en-US')]);
   }
   rows.push(['include', c.include]);
@@ -302,13 +514,46 @@ function renderSamples(): void {
   const list = el('ol', 'sample-list');
   for (const s of [...state.samples].reverse()) {
     const item = el('li', 'sample');
-    item.append(el('div', 'sample-step', `step ${s.step}`));
-    const text = el('div', 'sample-text');
-    text.append(el('strong', 'sample-prompt', s.prompt), document.createTextNode(s.text));
-    item.append(text);
+    const side = el('div', 'sample-step', `step ${s.step}`);
+    item.append(side);
+    item.append(sampleText(s));
+    if (s.copied) {
+      item.classList.add('copied');
+      const flag = tag('copied from your notes');
+      flag.classList.add('copied-flag');
+      flag.title = `${s.copied.tokens} tokens in a row of this sample are in your notes word for word (highlighted): the model recites its training text instead of writing new text.`;
+      side.append(el('br'), flag);
+    }
     list.append(item);
   }
   body.append(list);
+}
+
+/** The prompt (bold) and the continuation, with the run copied from the notes highlighted. */
+function sampleText(s: SampleView): HTMLElement {
+  const text = el('div', 'sample-text');
+  const full = s.prompt + s.text;
+  const copied = s.copied ? copiedRange(full, s.copied.text) : undefined;
+  // Cut the text where the prompt ends and where the copied run starts and ends.
+  const cuts = [...new Set([0, s.prompt.length, copied?.start ?? 0, copied?.end ?? 0, full.length])].sort((a, b) => a - b);
+  for (let i = 0; i + 1 < cuts.length; i++) {
+    const [a, b] = [cuts[i], cuts[i + 1]];
+    if (a === b) continue;
+    let node: Node = document.createTextNode(full.slice(a, b));
+    if (a < s.prompt.length) {
+      const strong = el('strong', 'sample-prompt');
+      strong.append(node);
+      node = strong;
+    }
+    if (copied && a >= copied.start && b <= copied.end) {
+      const mark = el('mark', 'copied-text');
+      mark.append(node);
+      node = mark;
+    }
+    text.append(node);
+  }
+  if (s.copied && !copied) text.append(el('div', 'muted', `Copied: “${s.copied.text}”`));
+  return text;
 }
 
 function renderAll(): void {
@@ -316,8 +561,27 @@ function renderAll(): void {
   renderRun();
   renderCharts();
   renderModel();
+  renderPlan();
   renderCorpus();
   renderSamples();
+}
+
+/** What the page shows besides the charts, read back from its elements (the self-check). */
+function pageReport(): DashboardPageReport {
+  return {
+    unit: shownUnit(),
+    bpbAvailable: !!bitsPerByteFactors(state.corpus?.tokens),
+    kept: keptRow.isConnected ? (keptRow.textContent ?? '') : '',
+    memorising: [...memorisingList.querySelectorAll('li')].map((li) => li.textContent ?? ''),
+    stopMessage: stopMessage.hidden ? '' : (stopMessage.textContent ?? ''),
+    plan: [
+      ...[...planCard.body.querySelectorAll('tr')].map((tr) => [...tr.children].map((c) => c.textContent ?? '').join(': ')),
+      ...[...planCard.body.querySelectorAll('li')].map((li) => li.textContent ?? ''),
+    ],
+    copiedSamples: samplesCard.body.querySelectorAll('.sample.copied').length,
+    trainedSteps: trainedSteps.isConnected ? (trainedSteps.textContent ?? '') : '',
+    note: historyNote.hidden ? '' : (historyNote.textContent ?? ''),
+  };
 }
 
 let saveTimer: number | undefined;
@@ -325,7 +589,7 @@ function persist(): void {
   if (saveTimer !== undefined) return;
   saveTimer = window.setTimeout(() => {
     saveTimer = undefined;
-    vscode.setState(state);
+    vscode.setState({ data: state, view });
   }, 1000);
 }
 
@@ -345,17 +609,23 @@ window.addEventListener('message', (event: MessageEvent<ToWebview<'dashboard'>>)
   switch (msg.type) {
     case 'state':
       state = msg.state;
+      if (msg.state.view) view = msg.state.view;
       renderAll();
       break;
     case 'progress': {
       state.points = mergePoints(state.points, msg.points);
       state.run = msg.run;
       state.status = msg.status;
+      if (state.model && msg.run.best) state.model = { ...state.model, best: msg.run.best };
       renderStatus();
       renderRun();
       scheduleCharts();
       break;
     }
+    case 'plan':
+      state.plan = msg.plan;
+      renderPlan();
+      break;
     case 'sample':
       state.samples = [...state.samples.filter((s) => s.step !== msg.sample.step), msg.sample].slice(-40);
       renderSamples();
@@ -364,19 +634,22 @@ window.addEventListener('message', (event: MessageEvent<ToWebview<'dashboard'>>)
       state.status = msg.status;
       renderStatus();
       renderRun();
+      scheduleCharts(); // the kept model is known once no run is going
       break;
     case 'model':
       state.model = msg.model;
       renderModel();
       renderStatus();
+      scheduleCharts();
       break;
     case 'corpus':
       state.corpus = msg.corpus;
       renderCorpus();
+      scheduleCharts();
       break;
     case 'selfCheck':
       renderCharts();
-      requestAnimationFrame(() => send({ type: 'rendered', charts: charts.map((c) => c.report()), cspViolations }));
+      requestAnimationFrame(() => send({ type: 'rendered', charts: charts.map((c) => c.report()), page: pageReport(), cspViolations }));
       return;
   }
   persist();
