@@ -353,7 +353,8 @@ Options:
   --dropout P              dropout rate while training, 0 ≤ P < 1 (default ${D.dropout}; 0: off);
                            keeps a small folder of notes from being memorised
   --patience N             stop after N validations without a new best, 0 never (default ${D.patience})
-  --context N              context length in tokens (default ${autoOr(D.contextLength)})
+  --context N              context length in tokens, 2 to 8192 (default ${autoOr(D.contextLength)}); memory
+                           grows with its square: a run that would not fit in memory is refused at once
   --positional KIND        learned | sinusoidal (default ${D.positional})
   --tokenizer NAME         o200k_base | cl100k_base | p50k_base | r50k_base | char (default ${D.tokenizer})
   --max-vocab N            largest vocabulary, <sep> and the 256 byte tokens included (default ${D.maxVocab})

@@ -341,6 +341,17 @@ describe('lmx (CLI)', function () {
       assertUsageError(lmx(['train', 'notes', '--out', 'x', '--dropout', '1'], dir), /--dropout must be ≥ 0 and < 1, got 1\.$/);
       assertUsageError(lmx(['train', 'notes', '--out', 'x', '--tokenizer', 'gpt2'], dir), /--tokenizer must be one of o200k_base, cl100k_base, p50k_base, r50k_base, char; got "gpt2"\.$/);
     });
+    it('a context that would not fit in memory, refused before anything is allocated', () => {
+      const notes = path.join(dir, 'long-notes.md');
+      fs.writeFileSync(notes, fs.readFileSync(path.join(dir, 'notes', 'a.md'), 'utf8').repeat(12));
+      const run = lmx(['train', notes, '--out', 'too-big', '--preset', 'small', '--context', '8192', '--tokenizer', 'char', '--backend', 'cpu'], dir);
+      assertUsageError(
+        run,
+        /^lmx: Training this model needs about \d+ GB of memory \(context 8192, batch 16, 4 layers, 4 heads, 128 channels, vocabulary \d+\), more than the [\d.]+ (MB|GB|TB) allowed \(75% of this (machine's|process's memory limit of) [\d.]+ (MB|GB|TB)\); use a shorter context or a smaller batch\.$/,
+      );
+      assert.ok(!fs.existsSync(path.join(dir, 'too-big')), 'nothing written');
+      fs.rmSync(notes);
+    });
     it('an empty corpus', () => assertUsageError(lmx(['train', 'empty', '--out', 'x'], dir), /No text to train on in empty/));
     it('a corpus too small for the context', () =>
       assertUsageError(lmx(['train', 'short.md', '--out', 'x', '--tokenizer', 'char', '--context', '64'], dir), /The corpus is too small for a context of 64 tokens/));
