@@ -1,6 +1,9 @@
-// `npm start`: LM Explorer in a real VS Code, on the sample notes, from a fresh clone.
+// `npm start`: LM Explorer in a real VS Code, on the sample notes (or your own), from a fresh clone.
 //
 //   npm start                      install what is missing, build, open VS Code with the extension loaded
+//   npm start -- --workspace DIR   open your own notes (the folder DIR) instead of sample-workspace/;
+//                                  the same with LMX_WORKSPACE=DIR npm start. A relative DIR is taken from
+//                                  where you ran npm.
 //   npm start -- --server          use VS Code in the browser (code-server) even where `code` is installed
 //   npm start -- --port 8080       the port for code-server (default: 8080, or any free one if taken)
 //   npm start -- --check           start code-server, check in headless Chromium that LM Explorer's commands
@@ -16,19 +19,51 @@
 import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const workspace = path.join(root, 'sample-workspace');
+const sampleWorkspace = path.join(root, 'sample-workspace');
 const stateDir = path.join(root, '.vscode-test', 'start');
 const argv = process.argv.slice(2);
 const flag = (name) => argv.includes(`--${name}`);
+/** `--name value` or `--name=value`; `fallback` when absent, '' when the value is missing. */
 const option = (name, fallback) => {
+  const joined = argv.find((a) => a.startsWith(`--${name}=`));
+  if (joined) return joined.slice(name.length + 3);
   const i = argv.indexOf(`--${name}`);
-  return i === -1 ? fallback : argv[i + 1];
+  if (i === -1) return fallback;
+  const value = argv[i + 1];
+  return value === undefined || value.startsWith('--') ? '' : value;
 };
 const say = (message) => console.log(`[start] ${message}`);
+
+/**
+ * The folder VS Code opens: --workspace DIR, else $LMX_WORKSPACE, else sample-workspace/. npm runs this
+ * script in the repository, so a relative DIR is resolved from where npm was run ($INIT_CWD).
+ */
+function chooseWorkspace() {
+  const fromFlag = option('workspace');
+  const given = fromFlag ?? process.env.LMX_WORKSPACE;
+  if (given === undefined || (fromFlag === undefined && given === '')) return sampleWorkspace;
+  const source = fromFlag !== undefined ? '--workspace' : 'LMX_WORKSPACE';
+  if (given === '') throw new Error(`${source} needs a folder: npm start -- --workspace ~/notes`);
+  const expanded = given === '~' || given.startsWith('~/') ? path.join(os.homedir(), given.slice(1)) : given;
+  const folder = path.resolve(process.env.INIT_CWD || process.cwd(), expanded);
+  if (!fs.existsSync(folder)) throw new Error(`${source}: ${folder} does not exist`);
+  if (!fs.statSync(folder).isDirectory()) throw new Error(`${source}: ${folder} is a file; give the folder of your notes`);
+  return folder;
+}
+
+let workspace;
+try {
+  workspace = chooseWorkspace();
+} catch (error) {
+  console.error(`[start] ${error.message}`);
+  process.exit(2);
+}
+const workspaceName = workspace === sampleWorkspace ? 'the sample notes (sample-workspace/)' : workspace;
 
 function run(command, args, options = {}) {
   console.log(`$ ${[command, ...args].join(' ')}`);
@@ -249,11 +284,14 @@ async function check({ workbenchUrl, host }) {
 }
 
 async function main() {
+  if (flag('check') && workspace !== sampleWorkspace) {
+    throw new Error('--check drives the sample notes (it opens sample-workspace/01-tokeny.md): leave out --workspace / LMX_WORKSPACE');
+  }
   if (!flag('no-install')) ensureDependencies();
   if (!flag('no-build')) build();
   const desktop = !flag('server') && !flag('check') && onPath(process.platform === 'win32' ? 'code.cmd' : 'code');
   if (desktop) {
-    say(`opening VS Code on ${path.relative(root, workspace)} with the extension under development`);
+    say(`opening VS Code on ${workspaceName} with the extension under development`);
     return run(desktop, [`--extensionDevelopmentPath=${root}`, workspace]);
   }
   say('starting VS Code in the browser (code-server)…');
@@ -280,7 +318,7 @@ async function main() {
     return 0;
   }
   console.log(`
-  LM Explorer is running in VS Code for the browser, on the sample notes.
+  LM Explorer is running in VS Code for the browser, on ${workspaceName}.
   Open this URL (it loads the extension from ${root}):
 
     ${server.workbenchUrl}

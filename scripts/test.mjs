@@ -1,24 +1,35 @@
 // `npm test`: everything, from a fresh clone, offline.
 //
-//   node scripts/test.mjs                 dependencies, build, typecheck, unit tests, integration tests
-//   node scripts/test.mjs --unit          dependencies, typecheck, unit tests
-//   node scripts/test.mjs --integration   dependencies, build, integration tests (real VS Code host)
+//   node scripts/test.mjs                 system packages, dependencies, build, typecheck, unit tests, integration tests
+//   node scripts/test.mjs --unit          system packages, dependencies, build, typecheck, unit tests
+//   node scripts/test.mjs --integration   system packages, dependencies, build, integration tests (real VS Code host)
+//
+// First of all it installs what any phase needs from the machine (scripts/system-requirements.cjs): the
+// Debian packages (apt-get, as root) and the Python packages of the interop tests (pip, into a virtual
+// environment in the cache). Where it cannot (not root, not Debian, no network) it says so, and each test
+// that needs what is missing fails naming it and the command that installs it. See docs/testing.md.
 //
 // The last line is always `N passed, N failed` (unit tests + integration tests + typecheck; a build or
-// setup that fails counts as one failure); the exit code is non-zero when anything failed.
+// setup that fails counts as one failure), after one that says `N pending` (naming each); the exit code
+// is non-zero when anything failed.
 // Integration tests run in a real VS Code extension host (code-server + headless Chromium, see
 // scripts/vscode-host/); the server is built once into a cache outside the repository.
 // Logs of the last integration run: test-results/integration-vscode.log, test-results/integration-results.json
 // Environment: LMX_UNIT_TIMEOUT_MS (whole unit run, default 30 min), LMX_TEST_TIMEOUT_MS (whole integration
-// run, default 10 min), LMX_HOST_START_TIMEOUT_MS (default 120 s), LMX_TEST_GREP, LMX_TEST_VERBOSE=1
-// (print the workbench's log too), LMX_TEST_WORKSPACE (folder to open), LMX_CODE_SERVER_DIR, LMX_CHROMIUM.
+// run, default 10 min), LMX_HOST_START_TIMEOUT_MS (default 120 s), LMX_TEST_GREP (only the unit and
+// integration tests whose full title matches this regular expression), LMX_TEST_SEED (integration suite
+// order, see test/integration/index.ts), LMX_TEST_VERBOSE=1 (print the workbench's log too),
+// LMX_TEST_WORKSPACE (folder to open), LMX_CODE_SERVER_DIR, LMX_CHROMIUM, LMX_SWIFTSHADER_ICD, LMX_PYTHON_DIR.
 //
 // Node built-ins only at the top: on a fresh clone node_modules does not exist yet.
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
+import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+
+const requirements = createRequire(import.meta.url)('./system-requirements.cjs');
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 process.chdir(root);
@@ -30,7 +41,7 @@ const runUnit = !onlyIntegration || onlyUnit;
 const runIntegration = !onlyUnit || onlyIntegration;
 const color = !!process.stdout.isTTY && !process.env.NO_COLOR;
 
-const tally = { passed: 0, failed: 0, pending: 0, failures: [] };
+const tally = { passed: 0, failed: 0, pending: [], failures: [] };
 const timings = [];
 
 const paint = (code, text) => (color ? `\u001b[${code}m${text}\u001b[0m` : text);
@@ -123,6 +134,37 @@ function dependencyProblem() {
   return undefined;
 }
 
+/**
+ * Every Debian package any phase needs, then the interop tests' Python packages, before the first test.
+ * What cannot be installed is not counted here: the tests that need it fail, each naming it.
+ */
+async function systemRequirements() {
+  const logFile = path.join(root, 'test-results', 'system-packages.log');
+  const say = (line) => console.log(line);
+  const names = requirements.SYSTEM_PACKAGES.map((p) => p.name);
+  const { installed, missing, reason } = requirements.installSystemPackages(names, { logFile, say });
+  let ok = true;
+  if (missing.length === 0) {
+    console.log(installed.length ? `installed ${installed.map((p) => p.name).join(', ')} (apt-get log: ${path.relative(root, logFile)})` : `Debian packages: ${names.join(', ')} are there`);
+  } else {
+    ok = false;
+    console.log(red(`cannot install ${missing.map((p) => p.name).join(', ')}: ${reason}`));
+    for (const p of missing) console.log(red(`  ${p.name}: ${p.why}`));
+    console.log(red(`the tests that need them will fail; install them with: ${requirements.aptCommand(missing.map((p) => p.name))}`));
+  }
+  if (runUnit) {
+    try {
+      const { python, installed: pyInstalled } = requirements.ensurePythonPackages({ say });
+      if (!pyInstalled.length) console.log(`Python packages: ${requirements.PYTHON_PACKAGES.map((p) => p.name).join(', ')} are there (${python})`);
+    } catch (error) {
+      ok = false;
+      console.log(red(`cannot set up the interop tests' Python packages: ${error.message}`));
+      console.log(red('the safetensors interop tests will fail'));
+    }
+  }
+  return ok;
+}
+
 async function dependencies() {
   const problem = dependencyProblem();
   if (!problem) {
@@ -178,7 +220,13 @@ async function unitTests() {
   fs.rmSync(resultsFile, { force: true });
   const status = run(
     process.execPath,
-    [path.join('node_modules', 'mocha', 'bin', 'mocha.js'), '--reporter', './scripts/mocha-results-reporter.cjs', ...(color ? ['--color'] : [])],
+    [
+      path.join('node_modules', 'mocha', 'bin', 'mocha.js'),
+      '--reporter',
+      './scripts/mocha-results-reporter.cjs',
+      ...(process.env.LMX_TEST_GREP ? ['--grep', process.env.LMX_TEST_GREP] : []),
+      ...(color ? ['--color'] : []),
+    ],
     {
       env: { ...process.env, LMX_UNIT_RESULTS: resultsFile },
       // mocha's per-test timeout cannot stop a test that blocks, nor one that leaves the process running
@@ -195,7 +243,7 @@ async function unitTests() {
     return false;
   }
   tally.passed += results.passed;
-  tally.pending += results.pending;
+  tally.pending.push(...(results.skipped ?? []).map((title) => `unit: ${title}`));
   for (const f of results.failures) fail(`unit: ${f.title}`, f.error);
   if (results.failed === 0 && status !== 0) fail('unit tests', `mocha exited with ${status}`);
   return results.failed === 0 && status === 0;
@@ -245,7 +293,7 @@ async function integrationTests() {
     return false;
   }
   tally.passed += r.results.passed;
-  tally.pending += r.results.pending;
+  tally.pending.push(...(r.results.tests ?? []).filter((t) => t.state === 'pending').map((t) => `integration: ${t.title}`));
   for (const f of r.results.failures) fail(`integration: ${f.title}`, f.error);
   if (r.error) fail('integration tests', r.error);
   return r.results.failed === 0 && !r.error && r.exitCode === 0;
@@ -255,9 +303,11 @@ async function main() {
   const started = Date.now();
   const what = onlyUnit ? 'unit tests + typecheck' : onlyIntegration ? 'integration tests' : 'all tests';
   console.log(bold(`LM Explorer: ${what}`));
+  await phase('system packages (Debian, Python)', systemRequirements);
   const depsOk = await phase('dependencies', dependencies);
   if (depsOk) {
-    const built = runIntegration ? await phase('build', build) : true;
+    // also for the unit tests: the CLI's test runs the built dist/cli.js
+    const built = await phase('build', build);
     if (runUnit) {
       await phase('typecheck', typecheck);
       await phase('unit tests', unitTests);
@@ -284,7 +334,9 @@ async function main() {
       console.log(red(`  ✘ ${f.title}${isTest ? '' : `: ${String(f.error).split('\n')[0]}`}`));
     }
   }
-  if (tally.pending) console.log(`${tally.pending} pending`);
+  // A pending test checked nothing: each is named (its title says why it is skipped).
+  console.log(`${tally.pending.length} pending${tally.pending.length ? ':' : ''}`);
+  for (const title of tally.pending) console.log(`  - ${title}`);
   console.log(`${tally.passed} passed, ${tally.failed} failed`);
   process.exitCode = tally.failed > 0 ? 1 : 0;
 }

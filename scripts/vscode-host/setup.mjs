@@ -1,7 +1,8 @@
 // One-time, cached setup of a VS Code server (code-server) that can run LM Explorer's integration
 // tests offline, plus the Debian packages it needs. Node built-ins only.
 //
-//   ensureSystemPackages({ build })   apt-get install what is missing (chromium; build tools when building)
+//   ensureSystemPackages({ build })   apt-get install what is missing (chromium; build tools when building;
+//                                     the list is scripts/system-requirements.cjs, which npm test installs first)
 //   ensureCodeServer()                install + build code-server into the cache (once), return its paths
 //
 // The cache lives outside the repository:
@@ -10,8 +11,12 @@
 // renamed into place, so an interrupted setup leaves nothing that looks complete and is simply redone.
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
-import os from 'node:os';
+import { createRequire } from 'node:module';
 import path from 'node:path';
+
+const requirements = createRequire(import.meta.url)('../system-requirements.cjs');
+const { onPath } = requirements;
+export const { chromiumPath } = requirements;
 
 export const CODE_SERVER_VERSION = process.env.LMX_CODE_SERVER_VERSION || '4.100.3';
 const STAMP = '.lmx-setup-complete.json';
@@ -27,27 +32,10 @@ const NATIVE_MODULES = [
 
 export function codeServerCacheDir() {
   if (process.env.LMX_CODE_SERVER_DIR) return path.resolve(process.env.LMX_CODE_SERVER_DIR);
-  const cacheHome = process.env.XDG_CACHE_HOME || path.join(os.homedir(), '.cache');
-  return path.join(cacheHome, 'lm-explorer', `code-server-${CODE_SERVER_VERSION}`);
-}
-
-export function chromiumPath() {
-  return process.env.LMX_CHROMIUM || '/usr/bin/chromium';
+  return path.join(requirements.cacheRoot(), `code-server-${CODE_SERVER_VERSION}`);
 }
 
 const say = (msg) => console.log(`[vscode-host] ${msg}`);
-
-function onPath(command) {
-  for (const dir of (process.env.PATH || '').split(path.delimiter)) {
-    if (dir && fs.existsSync(path.join(dir, command))) return path.join(dir, command);
-  }
-  return undefined;
-}
-
-function debInstalled(pkg) {
-  const r = spawnSync('dpkg-query', ['-W', '-f=${db:Status-Status}', pkg], { encoding: 'utf8' });
-  return r.status === 0 && r.stdout.trim() === 'installed';
-}
 
 /** Prints and runs a command; throws with the command line when it fails. */
 function run(command, args, options = {}) {
@@ -61,33 +49,15 @@ function run(command, args, options = {}) {
 /**
  * Installs the Debian packages the VS Code host needs when they are missing: chromium always;
  * ripgrep, libkrb5-dev, build-essential, python3 when the code-server cache has to be built.
- * Uses apt-get as root; otherwise says exactly what to install.
+ * Uses apt-get as root; otherwise throws, naming each package, what it is for and the command.
  */
 export function ensureSystemPackages({ build = false } = {}) {
-  const missing = [];
   if (process.env.LMX_CHROMIUM && !fs.existsSync(process.env.LMX_CHROMIUM)) {
     throw new Error(`LMX_CHROMIUM=${process.env.LMX_CHROMIUM} does not exist`);
   }
-  if (!fs.existsSync(chromiumPath())) missing.push('chromium');
-  if (build) {
-    if (!onPath('rg')) missing.push('ripgrep');
-    if (!onPath('make') || !onPath('g++')) missing.push('build-essential');
-    if (!onPath('python3')) missing.push('python3');
-    if (!onPath('krb5-config') && !debInstalled('libkrb5-dev')) missing.push('libkrb5-dev');
-  }
-  if (missing.length === 0) return [];
-  const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
-  if (!isRoot || !onPath('apt-get')) {
-    throw new Error(
-      `missing system packages: ${missing.join(' ')}. Install them (Debian: sudo apt-get install -y ${missing.join(' ')})` +
-        (missing.includes('chromium') ? ' or point LMX_CHROMIUM at a Chromium binary.' : '.'),
-    );
-  }
-  say(`installing missing Debian packages: ${missing.join(' ')}`);
-  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
-  run('apt-get', ['update'], { env });
-  run('apt-get', ['install', '-y', ...missing], { env });
-  return missing;
+  const names = build ? ['chromium', 'ripgrep', 'build-essential', 'python3', 'libkrb5-dev'] : ['chromium'];
+  const context = build ? 'Building the VS Code test host' : 'The VS Code test host';
+  requirements.ensureSystemPackages(names, context, { say });
 }
 
 function readStamp(dir) {

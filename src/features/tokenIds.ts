@@ -15,6 +15,7 @@
 
 import * as vscode from 'vscode';
 import { utf8Text, type TokenizerName } from '../engine/tokenizer';
+import { Vocabulary } from '../engine/vocab';
 import type { TokensConfig } from '../config';
 import {
   layoutWindow,
@@ -265,7 +266,9 @@ export class TokenOverlay implements vscode.Disposable {
     if (document.version !== version || document.isClosed) {
       return { ok: false, message: 'The document changed while it was being tokenized: run Show Token IDs again.' };
     }
-    const modelIds = encoding.vocab ? Uint32Array.from(encoding.vocab.toModel(Array.from(table.ids))) : undefined;
+    // One model ID per GPT token; a token the model spells in bytes shows <unk>'s ID here (its bytes are several tokens).
+    const vocab = encoding.vocab;
+    const modelIds = vocab ? Uint32Array.from(Array.from(table.ids), (id) => vocab.modelIdOf(id) ?? Vocabulary.UNK) : undefined;
     this.clear();
     this.state = {
       editor,

@@ -515,8 +515,7 @@ describe('training', function () {
       for (const c of report.canvases ?? []) assert.ok(c.painted > 1000 && c.colours >= 3, `${c.id} canvas looks blank: ${JSON.stringify(c)}`);
     };
     const light = await capture('dashboard');
-    // Run through scripts/test-training.mjs (or a launcher using scripts/webview-capture.mjs) to capture.
-    if (!light) this.skip();
+    if (!light) this.skip(); // only under test:electron, which does not capture (under npm test a missing capture fails)
     check(light);
     await updateSetting('workbench', 'colorTheme', 'Default Dark Modern');
     await sleep(1500); // the page rebuilds its charts in the new colours

@@ -8,6 +8,7 @@ import * as path from 'path';
 import { buildAttentionHtml, decodePngDataUrl, readExportedData, scriptSafeCode, scriptSafeJson, writeFileAtomic } from '../../src/features/attentionExport';
 import { base64ToFloat32, packAttention } from '../../src/features/attentionView';
 import type { AttentionPayload, AttentionViewState } from '../../src/webviewProtocol';
+import { requirePackages, requirements } from './requirements';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const PNG_1X1 =
@@ -124,10 +125,10 @@ describe('attention export: files', () => {
 
 describe('attention export: the page in a real browser (offline)', function () {
   this.timeout(60_000);
-  const chromium = process.env.LMX_CHROMIUM || '/usr/bin/chromium';
+  const chromium = requirements.chromiumPath();
 
   it('opens from a file with the network blocked and draws every view', async function () {
-    if (!fs.existsSync(chromium)) this.skip();
+    requirePackages(['chromium'], `The exported attention page is checked in a real browser (${chromium}): this test`);
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const { chromium: launcher } = require('playwright-core') as typeof import('playwright-core');
     // eslint-disable-next-line @typescript-eslint/no-require-imports

@@ -9,33 +9,19 @@
 // user's GPU needs none of that. Without those packages the test fails and names them.
 
 import * as assert from 'assert';
-import { execFileSync, spawn, spawnSync } from 'child_process';
+import { spawn, spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { describeAdapter } from '../../src/engine/backends/webgpu';
 import { compareParity, type ParityComparison, type ParityResult } from './backendParity.child';
+import { requirePackages, requirements } from './requirements';
 
 const root = path.resolve(__dirname, '..', '..');
 const child = path.join(__dirname, 'backendParity.child.ts');
 const register = path.join(root, 'scripts', 'ts-register.js');
 
-/** Where Debian's chromium package puts SwiftShader's Vulkan ICD (override: LMX_SWIFTSHADER_ICD). */
-const SWIFTSHADER_ICD = process.env.LMX_SWIFTSHADER_ICD || '/usr/lib/chromium/vk_swiftshader_icd.json';
-const APT_PACKAGES = 'chromium libvulkan1';
 const TOLERANCE = 1e-3;
-
-function hasVulkanLoader(): boolean {
-  for (const ldconfig of ['ldconfig', '/sbin/ldconfig', '/usr/sbin/ldconfig']) {
-    try {
-      if (/libvulkan\.so\.1\b/.test(execFileSync(ldconfig, ['-p'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }))) return true;
-    } catch {
-      // not there: try the next, then the usual paths
-    }
-  }
-  const dirs = ['/usr/lib/x86_64-linux-gnu', '/usr/lib/aarch64-linux-gnu', '/usr/lib64', '/usr/lib', '/lib/x86_64-linux-gnu'];
-  return dirs.some((dir) => fs.existsSync(path.join(dir, 'libvulkan.so.1')));
-}
 
 /**
  * The environment of the webgpu child: on Linux, Vulkan through SwiftShader only (so the result does not
@@ -49,18 +35,10 @@ function webgpuEnvironment(): NodeJS.ProcessEnv {
     throw new Error("The optional package 'webgpu' (Dawn for Node) is not installed: run `npm install` (it is in optionalDependencies).");
   }
   if (process.platform !== 'linux') return { ...process.env };
-  const missing: string[] = [];
-  if (!fs.existsSync(SWIFTSHADER_ICD)) missing.push(`SwiftShader's Vulkan driver ${SWIFTSHADER_ICD} (package chromium)`);
-  if (!hasVulkanLoader()) missing.push('the Vulkan loader libvulkan.so.1 (package libvulkan1)');
-  if (missing.length) {
-    throw new Error(
-      `The webgpu backend-parity test runs WebGPU on SwiftShader (a software Vulkan driver) and is missing ${missing.join(' and ')}. ` +
-        `Install them: apt-get install -y ${APT_PACKAGES}`,
-    );
-  }
+  requirePackages(['chromium', 'libvulkan1'], `WebGPU on SwiftShader (${requirements.swiftshaderIcd()}, a software Vulkan driver)`);
   const runtimeDir = fs.mkdtempSync(path.join(os.tmpdir(), 'lmx-xdg-'));
   fs.chmodSync(runtimeDir, 0o700);
-  return { ...process.env, VK_ICD_FILENAMES: SWIFTSHADER_ICD, XDG_RUNTIME_DIR: runtimeDir };
+  return { ...process.env, VK_ICD_FILENAMES: requirements.swiftshaderIcd(), XDG_RUNTIME_DIR: runtimeDir };
 }
 
 function runChild(backend: string, env: NodeJS.ProcessEnv, dir: string): Promise<ParityResult> {

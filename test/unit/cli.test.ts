@@ -130,14 +130,18 @@ describe('lmx (CLI)', function () {
     assert.match(train.stderr, /^model: .* parameters, dropout 0\.3 while training$/m);
     assert.match(train.stderr, /^step 3\/6  loss \d+\.\d{3}  val \d+\.\d{3}  [\d,]+ tok\/s  ETA /m);
     assert.match(train.stderr, /^step 6\/6 /m);
-    assert.match(train.stderr, /^finished step 6\/6, loss .*; saved to /m);
+    assert.match(train.stderr, /^ended at step 6\/6, loss .*; kept step [36], validation loss \d+\.\d{3} \(\d+\.\d\d bits per byte\), .*; saved to /m);
+    assert.match(train.stderr, /^(Finished at step 6\.|Stopped at step 6) .*Kept the model/m);
     const summary = JSON.parse(train.stdout);
     assert.strictEqual(summary.step, 6);
     assert.strictEqual(summary.backend, 'cpu');
     assert.strictEqual(summary.corpus.documents, 2);
     assert.strictEqual(summary.dropout, 0.3);
     assert.ok(summary.tokensPerSecond > 0);
-    assert.deepStrictEqual(fs.readdirSync(model()).sort(), ['config.json', 'model.safetensors', 'trainer-state.safetensors', 'trainer.json', 'vocab.json']);
+    const files = fs.readdirSync(model()).sort();
+    // latest-model.safetensors only when the kept model (the best validation) is not the last step's
+    const keptLast = summary.kept.step === 6;
+    assert.deepStrictEqual(files, ['config.json', ...(keptLast ? [] : ['latest-model.safetensors']), 'model.safetensors', 'trainer-state.safetensors', 'trainer.json', 'vocab.json']);
 
     const gen = lmx(['generate', '--model', model(), '--prompt', 'natura', '--max-tokens', '12', '--seed', '5', '--backend', 'cpu'], dir);
     assert.strictEqual(gen.status, 0, gen.stderr);
@@ -151,14 +155,17 @@ describe('lmx (CLI)', function () {
     const lines = att.stdout.trimEnd().split('\n');
     assert.strictEqual(lines[0], 'layer 1, head 1: row = query token, column = key token it attends to');
     const matrix = lines.slice(1);
-    assert.strictEqual(matrix.length, 1 + 6, 'header and one row per token');
+    // ę is in the notes (najpiękniejsze); ą is not: it is spelled in its two UTF-8 bytes (C4 85)
+    assert.strictEqual(matrix.length, 1 + 7, 'header and one row per token');
     assert.ok(
       matrix.every((l) => [...l].length === [...matrix[0]].length),
       `rows are aligned:\n${matrix.join('\n')}`,
     );
-    assert.match(matrix[1], /^0 f\s+1\.00(\s+·){5}$/);
-    assert.match(matrix[5], /^4 <unk>/, 'ą is not in the vocabulary');
-    const row5 = matrix[6].trim().split(/\s+/).slice(2).map(Number);
+    assert.match(matrix[1], /^0 f\s+1\.00(\s+·){6}$/);
+    assert.match(matrix[5], /^4 <C4>/, 'ą is spelled in bytes');
+    assert.match(matrix[6], /^5 <85>/);
+    assert.match(matrix[7], /^6 ę/);
+    const row5 = matrix[matrix.length - 1].trim().split(/\s+/).slice(2).map(Number);
     assert.ok(Math.abs(row5.reduce((a, b) => a + b, 0) - 1) < 0.05, 'a row sums to 1');
 
     const resume = lmx(['train', 'notes', '--out', model(), '--steps', '8', '--batch-size', '2', '--backend', 'cpu', '--eval-batches', '1', '--resume', '--json'], dir);
@@ -264,8 +271,8 @@ describe('lmx (CLI)', function () {
     it('a corpus too small for the context', () =>
       assertUsageError(lmx(['train', 'short.md', '--out', 'x', '--tokenizer', 'char', '--context', '64'], dir), /The corpus is too small for a context of 64 tokens/));
     it('a missing model folder', () => assertUsageError(lmx(['generate', '--model', 'nowhere', '--prompt', 'x'], dir), /nowhere: no such checkpoint folder$/));
-    it('a corrupt model folder', function () {
-      if (!fs.existsSync(path.join(model(), 'model.safetensors'))) this.skip(); // needs the model trained above
+    it('a corrupt model folder', () => {
+      assert.ok(fs.existsSync(path.join(model(), 'model.safetensors')), 'needs the model the training test above writes (it failed?)');
       const broken = path.join(dir, 'broken');
       fs.cpSync(model(), broken, { recursive: true });
       const weights = path.join(broken, 'model.safetensors');
@@ -281,10 +288,10 @@ describe('lmx (CLI)', function () {
     });
   });
 
-  it('runs as the built dist/cli.js, with its #! line', function () {
+  it('runs as the built dist/cli.js, with its #! line', () => {
     const bundle = path.join(root, 'dist', 'cli.js');
     const stale = !fs.existsSync(bundle) || fs.statSync(bundle).mtimeMs < fs.statSync(path.join(root, 'src', 'cli.ts')).mtimeMs;
-    if (stale) this.skip(); // `npm run build` first; the other tests cover the source
+    assert.ok(!stale, `${bundle} is missing or older than src/cli.ts: run \`npm run build\` (npm test builds first)`);
     assert.ok(fs.readFileSync(bundle, 'utf8').startsWith('#!/usr/bin/env node\n'));
     const run = spawnSync(bundle, ['tokenize', 'hello world'], { encoding: 'utf8' });
     assert.strictEqual(run.status, 0, run.stderr);

@@ -12,6 +12,7 @@ import {
   writeSafetensors,
   type SafeTensor,
 } from '../../src/engine/safetensors';
+import { requirements } from './requirements';
 
 /** Builds a file from a header object and a byte buffer, for malformed cases. */
 function rawFile(header: unknown, buffer: Uint8Array | number, pad = true): Uint8Array {
@@ -40,12 +41,16 @@ function expectError(bytes: Uint8Array, message: RegExp): void {
   );
 }
 
-const pythonReason = (() => {
-  const probe = spawnSync('python3', ['-c', 'import safetensors, numpy'], { encoding: 'utf8' });
-  if (probe.error) return `python3 is not available (${probe.error.message})`;
-  if (probe.status !== 0) return `python3 cannot import safetensors and numpy (${probe.stderr.trim().split('\n').pop()})`;
-  return undefined;
-})();
+/**
+ * The Python the interop tests run (npm test sets up a virtual environment with safetensors and numpy,
+ * see scripts/system-requirements.cjs); throws with the commands that set it up when it cannot run them.
+ */
+function python(): string {
+  const interpreter = requirements.testPython();
+  const problem = requirements.pythonProblem(interpreter);
+  if (problem) throw new Error(`${problem}. Run npm test (it installs them), or: ${requirements.pythonInstallCommand()}`);
+  return interpreter;
+}
 
 describe('safetensors', () => {
   const tensors = new Map<string, SafeTensor>([
@@ -143,8 +148,6 @@ describe('safetensors', () => {
   });
 
   describe('interoperates with Python safetensors', () => {
-    const run = pythonReason ? it.skip : it;
-    const suffix = pythonReason ? ` (skipped: ${pythonReason})` : '';
     let dir: string;
     before(async () => {
       dir = await fs.mkdtemp(path.join(os.tmpdir(), 'lmx-st-py-'));
@@ -153,7 +156,7 @@ describe('safetensors', () => {
       await fs.rm(dir, { recursive: true, force: true });
     });
 
-    run(`Python reads the files we write${suffix}`, async () => {
+    it('Python reads the files we write, with the same values', async () => {
       const file = path.join(dir, 'ours.safetensors');
       await writeSafetensors(file, tensors, metadata);
       const script = [
@@ -167,7 +170,7 @@ describe('safetensors', () => {
         '        out[k] = {"dtype": str(t.dtype), "shape": list(t.shape), "values": t.reshape(-1).tolist()}',
         'print(json.dumps(out))',
       ].join('\n');
-      const result = spawnSync('python3', ['-c', script, file], { encoding: 'utf8' });
+      const result = spawnSync(python(), ['-c', script, file], { encoding: 'utf8' });
       assert.strictEqual(result.status, 0, result.stderr);
       const seen = JSON.parse(result.stdout);
       assert.deepStrictEqual(seen.__metadata__, metadata);
@@ -178,7 +181,7 @@ describe('safetensors', () => {
       }
     });
 
-    run(`we read the files Python writes${suffix}`, async () => {
+    it('we read the files Python writes, with the same values', async () => {
       const file = path.join(dir, 'theirs.safetensors');
       const script = [
         'import sys, numpy as np',
@@ -186,7 +189,7 @@ describe('safetensors', () => {
         'save_file({"w": np.arange(6, dtype=np.float32).reshape(2, 3) / 4, "n": np.array([[-5], [9]], dtype=np.int32), "s": np.array(2.5, dtype=np.float32)},',
         '          sys.argv[1], metadata={"format": "np"})',
       ].join('\n');
-      const result = spawnSync('python3', ['-c', script, file], { encoding: 'utf8' });
+      const result = spawnSync(python(), ['-c', script, file], { encoding: 'utf8' });
       assert.strictEqual(result.status, 0, result.stderr);
       const back = await readSafetensors(file);
       assert.deepStrictEqual(back.metadata, { format: 'np' });
