@@ -14,6 +14,7 @@ import { normalizeText } from './normalize';
 
 export { normalizeText };
 import { UserError } from './errors';
+import { assertTrainingFits } from './memory';
 import type { GPT, GPTConfig, PositionalEncoding, PresetName } from './model';
 import { PRESETS } from './model';
 import { encode, tokenBytes, type TokenizerName } from './tokenizer';
@@ -400,6 +401,8 @@ export async function buildTrainingRun(
     ? { ...resume.config }
     : { ...base, contextLength: plan.contextLength, positional: settings.positional, vocabSize: vocab.size };
   if (config.nEmbd % config.nHead !== 0) throw new UserError(`The model's channels (${config.nEmbd}) must divide evenly among its heads (${config.nHead}).`);
+  // Before anything the size of the model is allocated: a run that cannot fit is refused in one line.
+  assertTrainingFits(config, plan.batchSize);
 
   const trainBytes = partBytes(parts.train, tokenizer);
   const valBytes = partBytes(parts.val, tokenizer);
@@ -544,7 +547,7 @@ export function describeOutcome(result: Pick<TrainResult, 'step' | 'stoppedBy'>,
     case 'early-stop':
       return `Stopped at step ${result.step}: validation loss has not improved since step ${kept?.step ?? 0}, so the model had started to memorise the notes. ${keptLine}`;
     case 'diverged':
-      return `Stopped at step ${result.step}: the training loss is no longer a number (the learning rate is too high for this model). ${keptLine}`;
+      return `Stopped at step ${result.step}: the training loss is no longer a number (the learning rate is too high for this model). ${kept ? keptLine : 'Kept the last checkpoint saved before it.'}`;
     case 'time':
       return `Stopped at step ${result.step}: the time limit${maxMinutes ? ` of ${maxMinutes} minutes` : ''} was reached. ${keptLine}`;
     case 'cancel':
