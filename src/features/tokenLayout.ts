@@ -261,7 +261,7 @@ export function hoverMarkdown(
         ? `ID **${t.id}**`
         : t.modelId === 0
           ? t.modelSpelling && !(t.modelSpelling.length === 1 && t.modelSpelling[0] === 0)
-            ? `${tokenizer} ID ${t.id} is not in your model's vocabulary: it reads it as ${t.modelSpelling.length} byte tokens, ${t.modelSpelling.map((m) => `model #${m}`).join(', ')}`
+            ? `${tokenizer} ID ${t.id} is not in your model's vocabulary: it reads it as ${t.modelSpelling.length} byte token${t.modelSpelling.length === 1 ? '' : 's'}, ${t.modelSpelling.map((m) => `model #${m}`).join(', ')}`
             : `**<unk>** in your model: ${tokenizer} ID ${t.id} is not in its vocabulary`
           : `**${modelTokenIds({ id: t.modelId, gptId: t.id })}**`;
     lines.push(`**Token ${t.index + 1} of ${total}** — ${idText}`);

@@ -483,10 +483,17 @@ describe('token IDs', function () {
       const info = api.tokenOverlay.current()!;
       const external = encode(text, 'o200k_base');
       assert.deepEqual(info.tokens.map((t) => t.id), external);
-      assert.deepEqual(info.tokens.map((t) => t.modelId), vocab.toModel(external));
+      // one model ID per GPT token (0 for a token the model spells in bytes: it has no one ID for it)
+      assert.deepEqual(info.tokens.map((t) => t.modelId), external.map((id) => vocab.modelIdOf(id) ?? Vocabulary.UNK));
       assert.ok(info.tokens.some((t) => t.modelId === Vocabulary.UNK), 'English words are not in this vocabulary');
       const known = info.tokens.find((t) => t.modelId !== Vocabulary.UNK && !t.range.isEmpty)!;
       assert.equal(known.label, String(known.modelId));
+      // the hover gives both IDs and says why there are two
+      const hover = await hoverAt(editor.document, known.range.start);
+      assert.match(hover, new RegExp(`model #${known.modelId} · GPT ${known.id}`));
+      assert.match(hover, /compact vocabulary of its own/);
+      const unknown = info.tokens.find((t) => t.modelId === Vocabulary.UNK && !t.range.isEmpty)!;
+      assert.match(await hoverAt(editor.document, unknown.range.start), new RegExp(`o200k_base ID ${unknown.id} is not in (your model's|its) vocabulary`));
     } finally {
       fs.rmSync(vocabFile, { force: true });
     }
