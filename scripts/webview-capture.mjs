@@ -94,7 +94,12 @@ function measureEditorOverflow() {
         out.fontRatio = Math.max(out.fontRatio, parseFloat(after.fontSize) / parseFloat(getComputedStyle(span).fontSize));
         const colour = rgba(after.color);
         const background = rgba(after.backgroundColor) ?? [0, 0, 0, 0];
-        if (colour) out.minContrast = Math.min(out.minContrast, contrast(over(colour, over(background, editorBackground)), over(background, editorBackground)));
+        if (!colour) return;
+        const ratio = contrast(over(colour, over(background, editorBackground)), over(background, editorBackground));
+        if (ratio < out.minContrast) {
+          out.minContrast = ratio;
+          out.worst = { colour: after.color, background: after.backgroundColor, editorBackground: editorBackground.join(',') };
+        }
       });
     }
     for (const key of ['minGapBefore', 'minGapAfter', 'minContrast']) out[key] = Number.isFinite(out[key]) ? Math.round(out[key] * 100) / 100 : null;

@@ -196,7 +196,15 @@ export interface CaptureReport {
     spans: number;
     overflowing: number;
     pastEdge: number;
-    labels: { count: number; minGapBefore: number | null; minGapAfter: number | null; fontRatio: number; minContrast: number | null };
+    labels: {
+      count: number;
+      minGapBefore: number | null;
+      minGapAfter: number | null;
+      fontRatio: number;
+      minContrast: number | null;
+      /** The computed colours of the least legible label. */
+      worst?: { colour: string; background: string; editorBackground: string };
+    };
   }[];
 }
 
