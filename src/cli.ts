@@ -16,13 +16,13 @@ import { parseArgs } from 'util';
 import { version } from '../package.json';
 import { BACKEND_NAMES, describeBackendReport, initBackend, type BackendName, type BackendReport } from './engine/backend';
 import { describeBackends, formatBackendTable } from './engine/backends/webgpu';
-import { CheckpointError, inspectModelFolder, loadCheckpoint, recoverInterruptedSave, saveCheckpoint } from './engine/checkpoint';
-import { Corpus } from './engine/corpus';
+import { CheckpointError, inspectModelFolder, loadCheckpoint, readCheckpointWeights, recoverInterruptedSave, saveCheckpoint } from './engine/checkpoint';
 import { errorMessage, isUserError, UserError } from './engine/errors';
 import { generate } from './engine/generate';
-import { GPT, PRESETS, type GPTConfig, type PresetName } from './engine/model';
-import { displayToken, encode, tokenPieces, TOKENIZERS } from './engine/tokenizer';
-import { DEFAULT_TRAIN_OPTIONS, Trainer, type TrainerState, type TrainOptions, type TrainProgress } from './engine/trainer';
+import { GPT, PRESETS, type PresetName } from './engine/model';
+import { displayToken, tokenPieces, TOKENIZERS } from './engine/tokenizer';
+import type { TrainProgress } from './engine/trainer';
+import { buildTrainingRun, RUN_DEFAULTS, runTraining, type KeptWeights, type RunOutcome, type RunSettings, type TrainingRun } from './engine/trainingRun';
 import { Vocabulary } from './engine/vocab';
 
 export const EXIT_OK = 0;
@@ -103,6 +103,26 @@ function stringOption(values: Record<string, unknown>, name: string, required = 
 const stderr = (line = '') => process.stderr.write(line + '\n');
 const stdout = (line = '') => process.stdout.write(line + '\n');
 
+/** Writes many lines to stdout in blocks of about 64 KB (one write per line is slow on a pipe). */
+function stdoutLines(lines: Iterable<string>): void {
+  let block = '';
+  for (const line of lines) {
+    block += line + '\n';
+    if (block.length >= 65536) {
+      process.stdout.write(block);
+      block = '';
+    }
+  }
+  if (block) process.stdout.write(block);
+}
+
+/** The widest of some labels in terminal columns, at least `min` (a loop: a long text has more labels than a call takes arguments). */
+function widestLabel(labels: readonly string[], min = 0): number {
+  let width = min;
+  for (const label of labels) width = Math.max(width, displayWidth(label));
+  return width;
+}
+
 /** Terminal columns a string takes: wide (CJK, emoji) characters count 2, combining marks 0. */
 export function displayWidth(text: string): number {
   let width = 0;
@@ -180,7 +200,7 @@ export async function collectDocuments(inputs: string[], warn: (line: string) =>
     if (stat.isDirectory()) {
       const found = await walk(input);
       if (found.length === 0) warn(`note: no ${TEXT_EXTENSIONS.join(' ')} files in ${input}`);
-      files.push(...found);
+      for (const file of found) files.push(file);
     } else files.push(input);
   }
   const unique = [...new Set(files.map((f) => path.resolve(f)))].sort();
@@ -217,7 +237,7 @@ async function walk(dir: string): Promise<string[]> {
   for (const entry of entries) {
     if (entry.name.startsWith('.') || entry.name === 'node_modules') continue;
     const full = path.join(dir, entry.name);
-    if (entry.isDirectory()) out.push(...(await walk(full)));
+    if (entry.isDirectory()) for (const file of await walk(full)) out.push(file);
     else if (entry.isFile() && TEXT_EXTENSIONS.includes(path.extname(entry.name).toLowerCase())) out.push(full);
   }
   return out;
@@ -277,6 +297,9 @@ class ProgressLine {
 // ---------------------------------------------------------------------------------------------------
 // Commands
 
+const D = RUN_DEFAULTS;
+const autoOr = (value: number | string, unit = '') => (value === 0 || value === 'auto' ? 'auto: sized to the corpus' : `${value}${unit}`);
+
 const train: Command = {
   summary: 'train a model on text files or folders of notes',
   usage: 'lmx train <files or folders…> --out DIR [options]',
@@ -285,6 +308,7 @@ const train: Command = {
     out: { type: 'string', short: 'o' },
     preset: { type: 'string' },
     steps: { type: 'string' },
+    minutes: { type: 'string' },
     'batch-size': { type: 'string' },
     lr: { type: 'string' },
     'min-lr': { type: 'string' },
@@ -293,10 +317,12 @@ const train: Command = {
     beta2: { type: 'string' },
     'grad-clip': { type: 'string' },
     dropout: { type: 'string' },
+    patience: { type: 'string' },
     context: { type: 'string' },
     positional: { type: 'string' },
     tokenizer: { type: 'string' },
     'max-vocab': { type: 'string' },
+    'min-count': { type: 'string' },
     backend: { type: 'string' },
     seed: { type: 'string' },
     'eval-interval': { type: 'string' },
@@ -306,32 +332,39 @@ const train: Command = {
     force: { type: 'boolean' },
     json: { type: 'boolean' },
   },
-  help: `Reads .md .markdown .txt .rst .tex .adoc files (folders recursively; binary files are skipped),
-builds a vocabulary and trains a GPT on them, saving checkpoints in DIR.
+  help: `Reads .md .markdown .txt .rst .tex .adoc files (folders recursively; binary files are skipped), holds out
+the tail of every file for validation, builds a vocabulary from the rest and trains a GPT on it. DIR keeps
+the model with the lowest validation loss (what generate and attention use) and the latest state (what
+--resume continues). Training stops early when validation stops improving. The same engine, settings and
+defaults as the extension's Train Model on Workspace.
 
 Options:
   --out, -o DIR            where to save the model: a new or empty folder, or a model folder (required)
-  --preset NAME            tiny | small | medium (default small)
-  --steps N                optimiser steps to reach (default 1000)
-  --batch-size N           sequences per step (default 16)
-  --lr X                   peak learning rate (default 1e-3)
+  --preset NAME            auto | tiny | small | medium (default ${autoOr(D.preset)})
+  --steps N                optimiser steps to reach (default ${autoOr(D.steps)})
+  --minutes X              stop after X minutes, 0 for no limit (default ${D.minutes})
+  --batch-size N           sequences per step (default ${D.batchSize})
+  --lr X                   peak learning rate (default ${autoOr(D.learningRate)})
   --min-lr X               learning rate at the end of the cosine decay (default lr/10)
-  --warmup N               warm-up steps (default: the trainer's)
-  --weight-decay X         AdamW weight decay (default: the trainer's)
-  --beta2 X                AdamW β2 (default: the trainer's)
-  --grad-clip X            clip the gradient norm to X (default: the trainer's)
-  --dropout P              dropout rate while training, 0 ≤ P < 1 (default ${DEFAULT_TRAIN_OPTIONS.dropout}; 0: off);
+  --warmup N               warm-up steps (default 5% of the steps, at most 100)
+  --weight-decay X         AdamW weight decay (default ${D.weightDecay})
+  --beta2 X                AdamW β2 (default ${D.beta2})
+  --grad-clip X            clip the gradient norm to X (default ${D.gradClip})
+  --dropout P              dropout rate while training, 0 ≤ P < 1 (default ${D.dropout}; 0: off);
                            keeps a small folder of notes from being memorised
-  --context N              context length in tokens (default: the preset's)
-  --positional KIND        learned | sinusoidal (default learned)
-  --tokenizer NAME         o200k_base | cl100k_base | p50k_base | r50k_base | char (default o200k_base)
-  --max-vocab N            largest vocabulary, <unk> and <sep> included (default 8192)
+  --patience N             stop after N validations without a new best, 0 never (default ${D.patience})
+  --context N              context length in tokens, 2 to 8192 (default ${autoOr(D.contextLength)}); memory
+                           grows with its square: a run that would not fit in memory is refused at once
+  --positional KIND        learned | sinusoidal (default ${D.positional})
+  --tokenizer NAME         o200k_base | cl100k_base | p50k_base | r50k_base | char (default ${D.tokenizer})
+  --max-vocab N            largest vocabulary, <sep> and the 256 byte tokens included (default ${D.maxVocab})
+  --min-count N            tokens seen fewer times in the training part are spelled in bytes (default ${D.minCount})
   --backend NAME           auto | tensorflow | webgpu | native | wasm | cpu (default auto)
-  --seed N                 random seed (default 1337)
-  --eval-interval N        measure the validation loss every N steps (0: only at the end)
-  --eval-batches N         batches per validation measurement (0: no validation)
-  --checkpoint-interval N  save every N steps (default 100; 0: only at the end, as always)
-  --resume                 continue the checkpoint in DIR (its model, vocabulary and optimiser state)
+  --seed N                 random seed (default ${D.seed})
+  --eval-interval N        measure the validation loss every N steps (default ${autoOr(D.evalInterval)})
+  --eval-batches N         batches per validation measurement (0: no validation; default ${D.evalBatches})
+  --checkpoint-interval N  save the latest state every N steps (default ${D.checkpointInterval}; the best model is saved when it improves)
+  --resume                 continue the latest state in DIR (its model, vocabulary and optimiser state)
   --force                  replace the checkpoint already in DIR instead of refusing (only a model
                            folder: a folder holding anything else, or a file, is never replaced)
   --json                   print a JSON summary on stdout at the end
@@ -344,25 +377,30 @@ async function runTrain(values: Record<string, string | boolean | undefined>, in
   if (inputs.length === 0) throw new UserError('lmx train needs at least one file or folder to train on (see lmx train --help).');
   const out = stringOption(values, 'out', true);
   const resume = values.resume === true;
-  const preset = choiceOption(values, 'preset', Object.keys(PRESETS) as PresetName[]);
-  const steps = integerOption(values, 'steps', 1);
-  const batchSize = integerOption(values, 'batch-size', 1, 4096);
-  const lr = numberOption(values, 'lr', { min: 0, minExclusive: true, max: 10 });
-  const minLr = numberOption(values, 'min-lr', { min: 0, max: 10 });
-  const warmup = integerOption(values, 'warmup', 0);
-  const weightDecay = numberOption(values, 'weight-decay', { min: 0, max: 10 });
-  const beta2 = numberOption(values, 'beta2', { min: 0, max: 1, maxExclusive: true });
-  const gradClip = numberOption(values, 'grad-clip', { min: 0, minExclusive: true });
-  const dropout = numberOption(values, 'dropout', { min: 0, max: 1, maxExclusive: true }) ?? DEFAULT_TRAIN_OPTIONS.dropout;
-  const context = integerOption(values, 'context', 2, 8192);
-  const positional = choiceOption(values, 'positional', ['learned', 'sinusoidal'] as const);
-  const tokenizerName = choiceOption(values, 'tokenizer', TOKENIZERS);
-  const maxVocab = integerOption(values, 'max-vocab', Vocabulary.SPECIALS + 1, 1_000_000);
+  const settings: Partial<RunSettings> = {
+    preset: choiceOption(values, 'preset', ['auto', ...Object.keys(PRESETS)] as (PresetName | 'auto')[]),
+    steps: integerOption(values, 'steps', 1),
+    minutes: numberOption(values, 'minutes', { min: 0 }),
+    batchSize: integerOption(values, 'batch-size', 1, 4096),
+    learningRate: numberOption(values, 'lr', { min: 0, minExclusive: true, max: 10 }),
+    minLearningRate: numberOption(values, 'min-lr', { min: 0, max: 10 }),
+    warmupSteps: integerOption(values, 'warmup', 0),
+    weightDecay: numberOption(values, 'weight-decay', { min: 0, max: 10 }),
+    beta2: numberOption(values, 'beta2', { min: 0, max: 1, maxExclusive: true }),
+    gradClip: numberOption(values, 'grad-clip', { min: 0, minExclusive: true }),
+    dropout: numberOption(values, 'dropout', { min: 0, max: 1, maxExclusive: true }),
+    patience: integerOption(values, 'patience', 0),
+    contextLength: integerOption(values, 'context', 2, 8192),
+    positional: choiceOption(values, 'positional', ['learned', 'sinusoidal'] as const),
+    tokenizer: choiceOption(values, 'tokenizer', TOKENIZERS),
+    maxVocab: integerOption(values, 'max-vocab', Vocabulary.MIN_SIZE, 1_000_000),
+    minCount: integerOption(values, 'min-count', 1),
+    seed: integerOption(values, 'seed', 0, 0xffffffff),
+    evalInterval: integerOption(values, 'eval-interval', 1),
+    evalBatches: integerOption(values, 'eval-batches', 0, 10_000),
+    checkpointInterval: integerOption(values, 'checkpoint-interval', 0),
+  };
   const backendName = choiceOption(values, 'backend', BACKEND_NAMES) ?? 'auto';
-  const seed = integerOption(values, 'seed', 0, 0xffffffff) ?? 1337;
-  const evalInterval = integerOption(values, 'eval-interval', 0);
-  const evalBatches = integerOption(values, 'eval-batches', 0, 10_000);
-  const checkpointInterval = integerOption(values, 'checkpoint-interval', 0) ?? 100;
 
   // --out is new, empty, or a model folder; nothing else is ever replaced, --force or not.
   const recovered = await recoverInterruptedSave(out);
@@ -370,7 +408,7 @@ async function runTrain(values: Record<string, string | boolean | undefined>, in
   const folder = await inspectModelFolder(out);
   if (folder.kind === 'other') throw new UserError(`--out ${out} ${folder.reason}; choose a new or empty folder (--force replaces only a model folder).`);
   if (resume) {
-    const fixed = (['preset', 'context', 'positional', 'tokenizer', 'max-vocab'] as const).filter((k) => values[k] !== undefined);
+    const fixed = (['preset', 'context', 'positional', 'tokenizer', 'max-vocab', 'min-count'] as const).filter((k) => values[k] !== undefined);
     if (fixed.length) {
       throw new UserError(`--${fixed[0]} cannot be changed when resuming: the checkpoint in ${out} fixes the model and its vocabulary; leave it out.`);
     }
@@ -384,62 +422,50 @@ async function runTrain(values: Record<string, string | boolean | undefined>, in
 
   // Everything that can be wrong with the input is checked before a backend is started (probing one can be
   // slow, and native libraries may print to stderr).
-  let model: GPT;
-  let vocab: Vocabulary;
-  let state: TrainerState | undefined;
-  let corpus: Corpus;
   let backend!: BackendReport;
   const startBackend = async () => {
     backend = await initBackend(backendName);
   };
-  if (resume) {
-    const loaded = await loadCheckpoint(out, { beforeModel: startBackend });
-    ({ model, vocab, state } = loaded);
-    if (!state) stderr(`note: ${out} has no training state; training continues from its weights with a fresh optimiser`);
-    if (state && state.step >= (steps ?? 1000)) {
-      model.dispose();
-      throw new UserError(`The checkpoint in ${out} is already at step ${state.step}; pass --steps with a larger total to train further.`);
+  const loaded = resume ? await loadCheckpoint(out, { beforeModel: startBackend, weights: 'latest' }) : undefined;
+  if (loaded && !loaded.state) stderr(`note: ${out} has no training state; training continues from its weights with a fresh optimiser`);
+  let run: TrainingRun;
+  try {
+    run = await buildTrainingRun(
+      documents.map((d) => d.text),
+      settings,
+      loaded ? { vocab: loaded.vocab, config: loaded.model.config, step: loaded.state?.step ?? 0 } : undefined,
+    );
+    if (loaded?.state && loaded.state.step >= run.plan.steps) {
+      throw new UserError(`The checkpoint in ${out} is already at step ${loaded.state.step}; pass --steps with a larger total to train further.`);
     }
-    try {
-      corpus = Corpus.fromTokenStreams(
-        documents.map((d) => encode(d.text, vocab.tokenizer)),
-        vocab,
-        { blockSize: model.config.contextLength },
-      );
-    } catch (error) {
-      model.dispose();
-      throw error;
-    }
-  } else {
-    const tokenizer = tokenizerName ?? 'o200k_base';
-    const streams = documents.map((d) => encode(d.text, tokenizer));
-    vocab = Vocabulary.build(streams, tokenizer, maxVocab ?? Vocabulary.DEFAULT_MAX_VOCAB);
-    const base = PRESETS[preset ?? 'small'];
-    const config: GPTConfig = {
-      ...base,
-      contextLength: context ?? base.contextLength,
-      positional: positional ?? base.positional,
-      vocabSize: vocab.size,
-    };
-    if (config.nEmbd % config.nHead !== 0) throw new UserError(`The model's channels (${config.nEmbd}) must divide evenly among its heads (${config.nHead}).`);
-    corpus = Corpus.fromTokenStreams(streams, vocab, { blockSize: config.contextLength });
-    await startBackend();
-    model = new GPT(config, seed);
+  } catch (error) {
+    loaded?.model.dispose();
+    throw error;
   }
+  if (!loaded) await startBackend();
+  const model = loaded?.model ?? new GPT(run.config, run.settings.seed);
+  const state = loaded?.state;
+  let kept: KeptWeights | undefined;
+  if (loaded && state?.best) {
+    const weights = await readCheckpointWeights(loaded.dir, 'kept');
+    if (weights) kept = { ...state.best, weights };
+  }
+  const { vocab, plan, sizes } = run;
   stderr(`backend: ${backend.name}`);
-  const tokenizer = vocab.tokenizer;
-  const summary = corpus.summary();
+  stderr(
+    `corpus: ${formatCount(sizes.documents)} documents, ${formatCount(sizes.trainBytes + sizes.valBytes)} bytes, ${formatCount(sizes.tokens)} tokens ` +
+      `(${formatCount(sizes.trainTokens)} train, ${formatCount(sizes.valTokens)} validation: the tail of every document), ${sizes.tokenizer}, vocabulary ${formatCount(vocab.size)}` +
+      (sizes.unknownTokens ? `, ${formatCount(sizes.unknownTokens)} <unk>` : ''),
+  );
   const c = model.config;
   stderr(
-    `corpus: ${formatCount(summary.documents)} documents, ${formatCount(summary.tokens)} tokens (${formatCount(summary.trainTokens)} train, ${formatCount(summary.valTokens)} validation), ${tokenizer}, vocabulary ${formatCount(vocab.size)}` +
-      (summary.unknownTokens ? `, ${formatCount(summary.unknownTokens)} <unk>` : ''),
+    `model: ${c.nLayer} layers, ${c.nHead} heads, ${c.nEmbd} channels, context ${c.contextLength}, ${c.positional} positions, ${formatCount(model.parameterCounts().total)} parameters, dropout ${run.plan.dropout} while training`,
   );
-  stderr(
-    `model: ${c.nLayer} layers, ${c.nHead} heads, ${c.nEmbd} channels, context ${c.contextLength}, ${c.positional} positions, ${formatCount(model.parameterCounts().total)} parameters, dropout ${dropout} while training`,
-  );
+  stderr('plan:');
+  for (const reason of plan.reasons) stderr(`  ${reason}`);
 
   const startStep = state?.step ?? 0;
-  const totalSteps = steps ?? 1000;
+  const totalSteps = plan.steps;
   const progress = new ProgressLine(process.stderr, Math.max(1, Math.round((totalSteps - startStep) / 20)));
   const controller = new AbortController();
   let interrupts = 0;
@@ -457,61 +483,42 @@ async function runTrain(values: Record<string, string | boolean | undefined>, in
   process.on('SIGINT', onSigint);
 
   let last: TrainProgress | undefined;
-  let lastVal: number | undefined;
-  let saving = Promise.resolve();
-  let savedStep = -1;
   const info = {
     sources: inputs.map((i) => path.resolve(i)),
-    corpus: summary,
-    training: { batchSize: batchSize ?? 16, learningRate: lr ?? 1e-3, dropout, seed, backend: backend.name },
+    corpus: sizes,
+    plan,
+    training: { ...run.trainOptions, backend: backend.name },
   };
-  const save = async (s: TrainerState) => {
-    saving = saveCheckpoint(out, model, vocab, s, { info });
-    await saving;
-    savedStep = s.step;
-  };
-  const options: Partial<TrainOptions> = {
-    steps: totalSteps,
-    batchSize: batchSize ?? 16,
-    learningRate: lr ?? 1e-3,
-    minLearningRate: minLr ?? (lr ?? 1e-3) / 10,
-    dropout,
-    seed,
-    signal: controller.signal,
-    checkpointInterval,
-    onCheckpoint: async (s: TrainerState) => {
-      await save(s);
-    },
-    onProgress: (p: TrainProgress) => {
-      last = p;
-      if (p.valLoss !== undefined) lastVal = p.valLoss;
-      progress.update(p, startStep);
-    },
-  };
-  if (warmup !== undefined) options.warmupSteps = warmup;
-  if (weightDecay !== undefined) options.weightDecay = weightDecay;
-  if (beta2 !== undefined) options.beta2 = beta2;
-  if (gradClip !== undefined) options.gradClip = gradClip;
-  if (evalInterval !== undefined) options.evalInterval = evalInterval;
-  if (evalBatches !== undefined) options.evalBatches = evalBatches;
-
   const started = Date.now();
-  const trainer = new Trainer(model, corpus, options, state);
+  let outcome: RunOutcome;
   try {
-    await trainer.run();
+    outcome = await runTraining(
+      run,
+      model,
+      state,
+      {
+        signal: controller.signal,
+        save: (s, keptNow) => saveCheckpoint(out, model, vocab, s, { info, ...(keptNow ? { kept: keptNow } : {}) }),
+        onProgress: (p) => {
+          last = p;
+          progress.update(p, startStep);
+        },
+      },
+      kept,
+    );
   } finally {
     process.off('SIGINT', onSigint);
     progress.finish();
   }
-  await saving;
-  const finalState = await trainer.snapshot();
-  if (savedStep !== finalState.step) await save(finalState); // the trainer saves at the end of run(); this is in case
   const elapsedMs = Date.now() - started;
-  const interrupted = controller.signal.aborted;
+  const { result } = outcome;
+  const interrupted = result.stoppedBy === 'cancel';
+  stderr(outcome.message);
+  const bpb = (loss: number) => (loss * sizes.valTokens) / (sizes.valBytes * Math.LN2);
   stderr(
-    `${interrupted ? 'interrupted at' : 'finished'} step ${finalState.step}/${totalSteps}` +
+    `${interrupted ? 'interrupted at' : 'ended at'} step ${result.step}/${totalSteps}` +
       (last ? `, loss ${last.loss.toFixed(3)}` : '') +
-      (lastVal !== undefined ? `, validation loss ${lastVal.toFixed(3)}` : '') +
+      (outcome.kept ? `; kept step ${outcome.kept.step}, validation loss ${outcome.kept.valLoss.toFixed(3)} (${bpb(outcome.kept.valLoss).toFixed(2)} bits per byte)` : '') +
       `, ${formatDuration(elapsedMs)}; saved to ${out}` +
       (interrupted ? ' (continue with --resume)' : ''),
   );
@@ -520,23 +527,26 @@ async function runTrain(values: Record<string, string | boolean | undefined>, in
       JSON.stringify({
         out,
         backend: backend.name,
-        step: finalState.step,
+        step: result.step,
         steps: totalSteps,
+        stoppedBy: result.stoppedBy,
+        message: outcome.message,
         interrupted,
         loss: last?.loss ?? null,
-        valLoss: lastVal ?? null,
-        tokensPerSecond: last?.tokensPerSecond ?? null,
+        valLoss: result.valLoss ?? null,
+        kept: outcome.kept ? { step: outcome.kept.step, valLoss: outcome.kept.valLoss, bitsPerByte: bpb(outcome.kept.valLoss) } : null,
+        tokensPerSecond: result.tokensPerSecond,
         trainMs: last?.elapsedMs ?? null,
         elapsedMs,
         parameters: model.parameterCounts().total,
-        dropout,
-        corpus: summary,
+        dropout: run.plan.dropout,
+        corpus: sizes,
+        plan,
         vocabSize: vocab.size,
         maxRssBytes: process.resourceUsage().maxRSS * 1024,
       }),
     );
   }
-  trainer.dispose();
   model.dispose();
   return interrupted ? EXIT_INTERRUPTED : EXIT_OK;
 }
@@ -644,7 +654,7 @@ Options:
       const { attention } = await model.attention(ids);
       const matrix = attention[layer][head];
       stdout(`layer ${layer}, head ${head}: row = query token, column = key token it attends to`);
-      for (const line of formatAttention(ids.map((id) => vocab.tokenLabel(id)), matrix)) stdout(line);
+      stdoutLines(formatAttention(ids.map((id) => vocab.tokenLabel(id)), matrix));
     } finally {
       model.dispose();
     }
@@ -657,7 +667,7 @@ export function formatAttention(labels: string[], matrix: number[][]): string[] 
   const n = labels.length;
   const shown = labels.map((l) => clip(l, 14));
   const indexWidth = String(n - 1).length;
-  const sideWidth = indexWidth + 1 + Math.max(...shown.map(displayWidth));
+  const sideWidth = indexWidth + 1 + widestLabel(shown);
   const cell = 5;
   const lines = [padEnd('', sideWidth) + ' ' + Array.from({ length: n }, (_, j) => padStart(String(j), cell)).join('')];
   for (let i = 0; i < n; i++) {
@@ -684,9 +694,9 @@ Options:
     if (text === '-') text = await readStdin();
     const pieces = tokenPieces(text, encoding);
     const labels = pieces.map((p) => displayToken(p.bytes, { whitespace: true }));
-    const width = Math.max(5, ...labels.map(displayWidth));
+    const width = widestLabel(labels, 5);
     stdout(`${padEnd('token', width)}  id`);
-    pieces.forEach((p, i) => stdout(`${padEnd(labels[i], width)}  ${p.id}`));
+    stdoutLines(pieces.map((p, i) => `${padEnd(labels[i], width)}  ${p.id}`));
     stdout(`${pieces.length} token${pieces.length === 1 ? '' : 's'}, ${[...text].length} characters (${encoding})`);
     return EXIT_OK;
   },
@@ -822,11 +832,27 @@ function reportError(error: unknown): number {
   return EXIT_INTERNAL;
 }
 
+/**
+ * Exits with `code` once stdout and stderr have handed everything written to the system. A pipe takes what
+ * fits in its buffer (64 KB on Linux) and Node keeps the rest until the reader makes room: process.exit() at
+ * once would drop it. The exit itself is needed: a native backend may hold handles that keep the process alive.
+ */
+function exitAfterOutput(code: number): void {
+  process.exitCode = code;
+  let waiting = 2;
+  for (const stream of [process.stdout, process.stderr]) {
+    let flushed = false;
+    const done = () => {
+      if (flushed) return;
+      flushed = true;
+      if (--waiting === 0) process.exit(code);
+    };
+    // A reader that went away (`lmx tokenize - | head`): nothing more to wait for.
+    stream.once('error', done);
+    stream.write('', done);
+  }
+}
+
 if (require.main === module) {
-  // process.exit: a native backend may hold handles that would keep the process alive. Writes to a pipe or a
-  // file are synchronous on Linux and macOS, so nothing printed is lost.
-  main(process.argv.slice(2)).then(
-    (code) => process.exit(code),
-    (error) => process.exit(reportError(error)),
-  );
+  main(process.argv.slice(2)).then(exitAfterOutput, (error) => exitAfterOutput(reportError(error)));
 }

@@ -4,9 +4,10 @@
 
 import * as vscode from 'vscode';
 import { ENCODINGS, TOKENIZERS, type TokenizerName } from './engine/tokenizer';
+import { RUN_DEFAULTS } from './engine/trainingRun';
 import type { BackendSetting, Positional, PresetName } from './worker/protocol';
 import { DEFAULT_WORKER_THRESHOLD, type EncodingSetting } from './features/tokenizeService';
-import { DEFAULT_DROPOUT, isDropoutRate } from './engine/dropoutRate';
+import { isDropoutRate } from './engine/dropoutRate';
 
 export const SECTION = 'lmExplorer';
 
@@ -26,8 +27,9 @@ export interface TokensConfig {
 
 /** `lmExplorer.model.*`: the shape of a newly trained model. */
 export interface ModelSettings {
-  preset: PresetName;
-  /** Context length in tokens; 0: the preset's (tiny 64, small 128, medium 256). */
+  /** 'auto': chosen from the corpus size. */
+  preset: PresetName | 'auto';
+  /** Context length in tokens; 0: chosen from the corpus size. */
   contextLength: number;
   positional: Positional;
   tokenizer: TokenizerName;
@@ -41,9 +43,14 @@ export interface TrainingSettings {
   exclude: string[];
   maxFileBytes: number;
   maxCorpusBytes: number;
+  /** 0: sized to the corpus. */
   steps: number;
   /** Stop after this many minutes (0: no time limit); whichever of steps and minutes ends first. */
   minutes: number;
+  /** Validations without a new best before training stops early (0: never). */
+  patience: number;
+  weightDecay: number;
+  /** 0: by the model's size. */
   learningRate: number;
   batchSize: number;
   checkpointInterval: number;
@@ -75,7 +82,7 @@ export interface CompletionSettings {
   debounceMs: number;
 }
 
-export const PRESET_NAMES: readonly PresetName[] = ['tiny', 'small', 'medium'];
+export const PRESET_NAMES: readonly (PresetName | 'auto')[] = ['auto', 'tiny', 'small', 'medium'];
 export const BACKEND_SETTINGS: readonly BackendSetting[] = ['auto', 'tensorflow', 'webgpu', 'native', 'wasm', 'cpu'];
 
 export interface Config {
@@ -88,17 +95,26 @@ export interface Config {
 
 export const DEFAULTS: Config = {
   tokens: { encoding: 'o200k_base', showWhitespace: false, statusBar: true, workerThreshold: DEFAULT_WORKER_THRESHOLD },
-  model: { preset: 'tiny', contextLength: 0, positional: 'learned', tokenizer: 'o200k_base', dropout: DEFAULT_DROPOUT },
+  // The training defaults are the engine's (one set, in src/engine/trainingRun.ts); package.json repeats them.
+  model: {
+    preset: RUN_DEFAULTS.preset,
+    contextLength: RUN_DEFAULTS.contextLength,
+    positional: RUN_DEFAULTS.positional,
+    tokenizer: RUN_DEFAULTS.tokenizer,
+    dropout: RUN_DEFAULTS.dropout,
+  },
   training: {
     include: '**/*.{md,markdown,txt,rst,tex,adoc}',
     exclude: ['**/node_modules/**', '**/.git/**', '**/.vscode-test/**', '**/dist/**', '**/out/**'],
     maxFileBytes: 2 * 1024 * 1024,
     maxCorpusBytes: 50 * 1024 * 1024,
-    steps: 2000,
-    minutes: 10,
-    learningRate: 0.003,
-    batchSize: 16,
-    checkpointInterval: 100,
+    steps: RUN_DEFAULTS.steps,
+    minutes: RUN_DEFAULTS.minutes,
+    patience: RUN_DEFAULTS.patience,
+    weightDecay: RUN_DEFAULTS.weightDecay,
+    learningRate: RUN_DEFAULTS.learningRate,
+    batchSize: RUN_DEFAULTS.batchSize,
+    checkpointInterval: RUN_DEFAULTS.checkpointInterval,
     sampleInterval: 100,
     samplePrompt: '',
   },
@@ -170,9 +186,11 @@ export function readConfig(scope?: vscode.ConfigurationScope): Config {
       exclude: globList(c.get('training.exclude'), DEFAULTS.training.exclude),
       maxFileBytes: nonNegativeInt(c.get('training.maxFileBytes'), DEFAULTS.training.maxFileBytes),
       maxCorpusBytes: nonNegativeInt(c.get('training.maxCorpusBytes'), DEFAULTS.training.maxCorpusBytes),
-      steps: Math.max(1, nonNegativeInt(c.get('training.steps'), DEFAULTS.training.steps)),
+      steps: nonNegativeInt(c.get('training.steps'), DEFAULTS.training.steps),
       minutes: nonNegativeNumber(c.get('training.minutes'), DEFAULTS.training.minutes),
-      learningRate: positiveNumber(c.get('training.learningRate'), DEFAULTS.training.learningRate),
+      patience: nonNegativeInt(c.get('training.patience'), DEFAULTS.training.patience),
+      weightDecay: Math.min(10, nonNegativeNumber(c.get('training.weightDecay'), DEFAULTS.training.weightDecay)),
+      learningRate: Math.min(1, nonNegativeNumber(c.get('training.learningRate'), DEFAULTS.training.learningRate)),
       batchSize: Math.max(1, nonNegativeInt(c.get('training.batchSize'), DEFAULTS.training.batchSize)),
       checkpointInterval: Math.max(1, nonNegativeInt(c.get('training.checkpointInterval'), DEFAULTS.training.checkpointInterval)),
       sampleInterval: nonNegativeInt(c.get('training.sampleInterval'), DEFAULTS.training.sampleInterval),

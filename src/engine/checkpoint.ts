@@ -1,11 +1,19 @@
 // Checkpoints: one folder per model.
 //
-//   DIR/model.safetensors          float32 weights, nanoGPT names (GPT.parameterShapes()), in that order
+//   DIR/model.safetensors          float32 weights, nanoGPT names (GPT.parameterShapes()), in that order: the
+//                                  kept model, the one with the lowest validation loss of its training, which
+//                                  every feature uses
+//   DIR/latest-model.safetensors   the weights at the latest step, when training went on past the kept model's
+//                                  step: what Resume continues from (with the training state below)
 //   DIR/config.json                { formatVersion, model: GPTConfig, tokenizer, vocabSize, created, step, … }
 //   DIR/vocab.json                 the Vocabulary (vocab.ts)
 //   DIR/trainer-state.safetensors  AdamW's moments "m.<parameter>" and "v.<parameter>", when there is a
 //                                  training state
-//   DIR/trainer.json               the rest of the training state: step, seed, batch generator state …
+//   DIR/trainer.json               the rest of the training state: step, seed, batch generator state, the
+//                                  best validation loss …
+//
+// A checkpoint saved before the kept model existed has model.safetensors only: the kept and the latest model
+// are then the same, and it loads as it always did.
 //
 // Saving is atomic: everything is written into a sibling folder DIR.tmp-<random> and fsynced, config.json
 // last; then DIR is renamed to DIR.old-<random>, the new folder renamed to DIR, and the old one removed. A crash
@@ -26,7 +34,7 @@ import { randomBytes } from 'crypto';
 import { promises as fs } from 'fs';
 import * as path from 'path';
 import { UserError } from './errors';
-import { GPT, validateConfig, type GPTConfig } from './model';
+import { GPT, parameterShapesOf, validateConfig, type GPTConfig } from './model';
 import { readSafetensors, SafetensorsError, writeSafetensors, type SafeTensor, type SafetensorsFile } from './safetensors';
 import { isTokenizerName, TOKENIZERS, type TokenizerName } from './tokenizer';
 import { Rng, type RngState } from './rng';
@@ -90,11 +98,28 @@ export interface LoadedCheckpoint {
   config: CheckpointConfig;
   /** The folder actually read: DIR, or a complete DIR.tmp-… or DIR.old-… left by a save that was cut short. */
   dir: string;
+  /** Which weights `model` holds: the kept model's, or the latest step's (LoadOptions.weights). */
+  weights: 'kept' | 'latest';
+  /** The kept model's step and validation loss, when the checkpoint records them. */
+  kept?: KeptModelInfo;
+}
+
+/** The model a checkpoint keeps for the features: its step and its validation loss. */
+export interface KeptModelInfo {
+  step: number;
+  valLoss: number;
 }
 
 export interface SaveOptions {
   /** Extra fields for config.json (training settings, corpus summary …). */
   info?: Record<string, unknown>;
+  /**
+   * The kept model: its weights go to model.safetensors and the model's own (latest) weights to
+   * latest-model.safetensors. Without it the model's weights are both.
+   */
+  kept?: KeptModelInfo & { weights: Map<string, Float32Array> };
+  /** With `kept`: the latest step's weights, when the model holds other ones (default: the model's own). */
+  latest?: Map<string, Float32Array>;
   /** For tests: called with the temporary folder once it is complete, before the swap. */
   beforeSwap?: (tmpDir: string) => void | Promise<void>;
   /** For tests: called between moving the old folder aside and moving the new one in. */
@@ -120,13 +145,23 @@ export async function saveCheckpoint(dir: string, model: GPT, vocab: Vocabulary,
   let swapped = false;
   try {
     // The weights, in parameterShapes() order.
-    const weights = await model.readWeights();
+    const weights = options.kept && options.latest ? options.latest : await model.readWeights();
     const shapes = model.parameterShapes();
-    const tensors = new Map<string, SafeTensor>();
-    for (const [name, shape] of Object.entries(shapes)) {
-      tensors.set(name, { dtype: 'F32', shape, data: weights.get(name)! });
+    const weightTensors = (source: Map<string, Float32Array>) => {
+      const tensors = new Map<string, SafeTensor>();
+      for (const [name, shape] of Object.entries(shapes)) {
+        const data = source.get(name);
+        if (!data || data.length !== size(shape)) throw new Error(`The weights to save have no ${size(shape)} values for ${name}`);
+        tensors.set(name, { dtype: 'F32', shape, data });
+      }
+      return tensors;
+    };
+    const metadata = { format: 'pt', lmx_format_version: String(CHECKPOINT_FORMAT_VERSION) };
+    await writeSafetensors(path.join(tmp, CHECKPOINT_FILES.model), weightTensors(options.kept?.weights ?? weights), metadata, { fsync: true });
+    // The latest weights only when they differ from the kept ones (training went on past the kept step).
+    if (options.kept && options.kept.step !== state?.step) {
+      await writeSafetensors(path.join(tmp, CHECKPOINT_FILES.latestModel), weightTensors(weights), metadata, { fsync: true });
     }
-    await writeSafetensors(path.join(tmp, CHECKPOINT_FILES.model), tensors, { format: 'pt', lmx_format_version: String(CHECKPOINT_FORMAT_VERSION) }, { fsync: true });
     await writeFileSynced(path.join(tmp, CHECKPOINT_FILES.vocab), JSON.stringify(vocab.toJSON()));
     let step = 0;
     if (state) {
@@ -144,6 +179,7 @@ export async function saveCheckpoint(dir: string, model: GPT, vocab: Vocabulary,
       step,
       parameters: model.parameterCounts().total,
       engine: { name: ENGINE_NAME, version: CHECKPOINT_FORMAT_VERSION },
+      ...(options.kept ? { kept: { step: options.kept.step, valLoss: options.kept.valLoss } } : {}),
     };
     // config.json last: a temporary folder with a readable config.json is complete.
     await writeFileSynced(path.join(tmp, CHECKPOINT_FILES.config), JSON.stringify(config, null, 2) + '\n');
@@ -215,6 +251,8 @@ interface TrainerJSON {
   rngState?: RngState;
   loss?: number;
   valLoss?: number;
+  best?: { step: number; valLoss: number };
+  evalsSinceBest?: number;
 }
 
 function stateTensors(state: TrainerState, shapes: Record<string, number[]>): Map<string, SafeTensor> {
@@ -241,6 +279,8 @@ function stateJSON(state: TrainerState): TrainerJSON {
   if (state.rngState) json.rngState = { ...state.rngState };
   if (state.loss !== undefined && Number.isFinite(state.loss)) json.loss = state.loss;
   if (state.valLoss !== undefined && Number.isFinite(state.valLoss)) json.valLoss = state.valLoss;
+  if (state.best) json.best = { step: state.best.step, valLoss: state.best.valLoss };
+  if (state.evalsSinceBest !== undefined) json.evalsSinceBest = state.evalsSinceBest;
   return json;
 }
 
@@ -263,6 +303,11 @@ export interface LoadOptions {
    * TensorFlow.js backend, so that a broken checkpoint is reported before any backend is probed.
    */
   beforeModel?: () => unknown | Promise<unknown>;
+  /**
+   * 'kept' (default): the kept model, the one the features use. 'latest': the weights of the latest step,
+   * which the training state belongs to: what Resume continues from.
+   */
+  weights?: 'kept' | 'latest';
 }
 
 /** Loads a checkpoint folder; every problem with its files is a CheckpointError naming the file. */
@@ -352,7 +397,9 @@ async function loadFrom(dir: string, options: LoadOptions): Promise<LoadedCheckp
     throw new CheckpointError(vocabFile, `is for the ${vocab.tokenizer} tokenizer, but config.json says ${config.tokenizer}`);
   }
 
-  const modelFile = path.join(dir, CHECKPOINT_FILES.model);
+  const latestFile = path.join(dir, CHECKPOINT_FILES.latestModel);
+  const weights = options.weights === 'latest' && (await exists(latestFile)) ? 'latest' : 'kept';
+  const modelFile = weights === 'latest' ? latestFile : path.join(dir, CHECKPOINT_FILES.model);
   const { tensors } = await readTensors(modelFile);
   const shapes = parameterShapesOf(config.model);
   for (const [name, t] of tensors) {
@@ -379,15 +426,13 @@ async function loadFrom(dir: string, options: LoadOptions): Promise<LoadedCheckp
     model.dispose();
     throw new CheckpointError(modelFile, (error as Error).message);
   }
-  return { model, vocab, state, config, dir };
+  const kept = keptInfo(config.kept);
+  return { model, vocab, state, config, dir, weights, ...(kept ? { kept } : {}) };
 }
 
-/**
- * The parameter shapes of a configuration, without building a model (so without TensorFlow.js):
- * GPT.parameterShapes() reads nothing but this.config.
- */
-function parameterShapesOf(config: GPTConfig): Record<string, number[]> {
-  return GPT.prototype.parameterShapes.call({ config } as GPT);
+function keptInfo(value: unknown): KeptModelInfo | undefined {
+  const v = value as Partial<KeptModelInfo> | undefined;
+  return v && Number.isInteger(v.step) && typeof v.valLoss === 'number' ? { step: v.step!, valLoss: v.valLoss } : undefined;
 }
 
 async function loadState(dir: string, shapes: Record<string, number[]>): Promise<TrainerState | undefined> {
@@ -432,6 +477,12 @@ async function loadState(dir: string, shapes: Record<string, number[]>): Promise
     if (typeof j[key] !== 'number') fail(`"${key}" ${JSON.stringify(j[key])} is not a number`);
     state[key] = j[key] as number;
   }
+  if (j.best !== undefined) {
+    const best = keptInfo(j.best);
+    if (!best) fail(`"best" ${JSON.stringify(j.best)} is not { step, valLoss }`);
+    state.best = best;
+    state.evalsSinceBest = typeof j.evalsSinceBest === 'number' && j.evalsSinceBest >= 0 ? Math.floor(j.evalsSinceBest) : 0;
+  }
 
   const { tensors } = await readTensors(tensorFile);
   for (const [name, t] of tensors) {
@@ -450,6 +501,24 @@ async function loadState(dir: string, shapes: Record<string, number[]>): Promise
     }
   }
   return state;
+}
+
+/**
+ * The weights of a checkpoint without building a model: 'kept' (model.safetensors) or 'latest'
+ * (latest-model.safetensors; undefined when the checkpoint has none, i.e. the latest model is the kept one).
+ */
+export async function readCheckpointWeights(dir: string, which: 'kept' | 'latest'): Promise<Map<string, Float32Array> | undefined> {
+  const [first] = await resolveCheckpointDir(dir);
+  const folder = first ?? path.resolve(dir);
+  const file = path.join(folder, which === 'kept' ? CHECKPOINT_FILES.model : CHECKPOINT_FILES.latestModel);
+  if (which === 'latest' && !(await exists(file))) return undefined;
+  const { tensors } = await readTensors(file);
+  const weights = new Map<string, Float32Array>();
+  for (const [name, t] of tensors) {
+    if (t.dtype !== 'F32') throw new CheckpointError(file, `tensor "${name}" has dtype ${t.dtype}, expected F32`);
+    weights.set(name, t.data as Float32Array);
+  }
+  return weights;
 }
 
 /** Whether an error came from a checkpoint (for callers that want to tell it apart from other UserErrors). */

@@ -91,6 +91,45 @@ export class Corpus {
     return new Corpus(stream, validationLength(stream.length, valFraction, blockSize), documents);
   }
 
+  /**
+   * A corpus from a training part and a validation part cut elsewhere (see trainingRun.ts: the tail of every
+   * document), both already model IDs. Each part must be long enough for one row of `blockSize` tokens.
+   */
+  static fromParts(train: ArrayLike<number>, val: ArrayLike<number>, documents: number, blockSize?: number): Corpus {
+    const tokens = new Int32Array(train.length + val.length);
+    tokens.set(Array.from(train));
+    tokens.set(Array.from(val), train.length);
+    if (blockSize !== undefined && (train.length < blockSize + 1 || (val.length > 0 && val.length < blockSize + 1))) {
+      throw tooSmall(tokens.length, blockSize, val.length > 0 ? DEFAULT_VAL_FRACTION : 0);
+    }
+    return new Corpus(tokens, val.length, documents);
+  }
+
+  /**
+   * The whole validation part as rows of `blockSize` tokens, one after another, each token predicted once
+   * (the last row ends at the part's end and may overlap the one before; its overlap is not counted twice:
+   * `weights` says which targets count). For an exact, noise-free validation loss.
+   */
+  validationRows(blockSize: number): { x: Int32Array; y: Int32Array; weights: Float32Array; rows: number } {
+    const data = this.val;
+    if (data.length < blockSize + 1) return { x: new Int32Array(0), y: new Int32Array(0), weights: new Float32Array(0), rows: 0 };
+    const starts: number[] = [];
+    for (let s = 0; s + blockSize + 1 <= data.length; s += blockSize) starts.push(s);
+    const coveredTo = starts[starts.length - 1] + blockSize; // targets data[1 … coveredTo] are counted
+    const tail = data.length - 1 - coveredTo;
+    if (tail > 0) starts.push(data.length - blockSize - 1);
+    const rows = starts.length;
+    const x = new Int32Array(rows * blockSize);
+    const y = new Int32Array(rows * blockSize);
+    const weights = new Float32Array(rows * blockSize).fill(1);
+    starts.forEach((s, r) => {
+      x.set(data.subarray(s, s + blockSize), r * blockSize);
+      y.set(data.subarray(s + 1, s + blockSize + 1), r * blockSize);
+    });
+    if (tail > 0) weights.fill(0, (rows - 1) * blockSize, rows * blockSize - tail);
+    return { x, y, weights, rows };
+  }
+
   summary(): CorpusSummary {
     return {
       documents: this.documents,

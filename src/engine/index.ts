@@ -11,3 +11,5 @@ export * from './trainer';
 export * from './generate';
 export * from './safetensors';
 export * from './checkpoint';
+export * from './trainingRun';
+export * from './memory';

@@ -18,6 +18,7 @@ import { UserError } from './errors';
  */
 export const CHECKPOINT_FILES = {
   model: 'model.safetensors',
+  latestModel: 'latest-model.safetensors',
   config: 'config.json',
   vocab: 'vocab.json',
   trainerTensors: 'trainer-state.safetensors',

@@ -17,6 +17,17 @@ export interface BatchSource {
   batch(split: 'train' | 'val', batchSize: number, blockSize: number, rng: Rng): { x: Int32Array; y: Int32Array };
   /** Whether a split has at least blockSize + 1 tokens; validation is skipped when 'val' does not. */
   fits?(split: 'train' | 'val', blockSize: number): boolean;
+  /**
+   * The whole validation part as rows, each target once (`weights` 0 for a target counted in an earlier
+   * row). When given, validation is this exact loss over the whole part instead of random batches.
+   */
+  validationRows?(blockSize: number): { x: Int32Array; y: Int32Array; weights: Float32Array; rows: number };
+}
+
+/** The lowest validation loss so far, and the step whose weights produced it. */
+export interface BestValidation {
+  step: number;
+  valLoss: number;
 }
 
 export interface TrainProgress {
@@ -35,6 +46,8 @@ export interface TrainProgress {
   tokensPerSecond: number;
   /** Time since this run started. */
   elapsedMs: number;
+  /** The lowest validation loss so far (this step's, when it improved). */
+  best?: BestValidation;
 }
 
 export interface TrainOptions {
@@ -61,8 +74,16 @@ export interface TrainOptions {
   dropout: number;
   /** Validate every this many steps (and at the end); 0 only at the end. */
   evalInterval: number;
-  /** Validation batches averaged per evaluation; 0 turns validation off. */
+  /**
+   * Validation batches averaged per evaluation; 0 turns validation off. When the corpus gives its whole
+   * validation part (validationRows) and it is no longer than this many batches, that exact loss is used.
+   */
   evalBatches: number;
+  /**
+   * Early stopping: stop when this many evaluations in a row have not improved on the best validation loss
+   * (0: never stop early).
+   */
+  patience: number;
   seed: number;
   /** Stop (between steps) after this many minutes. */
   maxMinutes?: number;
@@ -72,6 +93,11 @@ export interface TrainOptions {
   onCheckpoint?(state: TrainerState): Promise<void>;
   /** 0: only at the end. */
   checkpointInterval: number;
+  /**
+   * Called when an evaluation improves on the best validation loss, before the next step: the place to keep
+   * (and save) the model's weights of that step.
+   */
+  onBest?(best: BestValidation): Promise<void>;
   /**
    * Where AdamW runs. 'js': one fused loop over Float32Arrays, for backends that keep tensors in main
    * memory (cpu, wasm, tensorflow). 'tf': on the device, with no read-back of every gradient: on webgpu
@@ -96,6 +122,7 @@ export const DEFAULT_TRAIN_OPTIONS: Readonly<Omit<TrainOptions, 'signal' | 'onPr
   dropout: DEFAULT_DROPOUT,
   evalInterval: 100,
   evalBatches: 10,
+  patience: 0,
   seed: 1337,
   checkpointInterval: 0,
   optimizer: 'auto',
@@ -117,14 +144,20 @@ export interface TrainerState {
   /** The last training loss and the last validation loss. */
   loss?: number;
   valLoss?: number;
+  /** The lowest validation loss so far and its step; evaluations since then without improving on it. */
+  best?: BestValidation;
+  evalsSinceBest?: number;
 }
 
 export interface TrainResult {
   /** Optimizer steps completed (over all runs). */
   step: number;
   steps: number;
-  /** 'steps': reached options.steps; 'cancel': the signal aborted; 'time': maxMinutes passed. */
-  stoppedBy: 'steps' | 'cancel' | 'time';
+  /**
+   * 'steps': reached options.steps; 'cancel': the signal aborted; 'time': maxMinutes passed; 'early-stop':
+   * `patience` evaluations without a new best; 'diverged': the training loss was not a finite number.
+   */
+  stoppedBy: 'steps' | 'cancel' | 'time' | 'early-stop' | 'diverged';
   cancelled: boolean;
   /** The last training loss (undefined when no step ran). */
   loss?: number;
@@ -133,6 +166,8 @@ export interface TrainResult {
   tokensPerSecond: number;
   /** This run's wall time. */
   elapsedMs: number;
+  /** The lowest validation loss (over all runs of this model) and its step. */
+  best?: BestValidation;
 }
 
 /** The learning rate of a step (0-based): linear warm-up, then cosine decay to minLearningRate at `steps`. */
@@ -177,6 +212,8 @@ export class Trainer {
   private runStarted?: number;
   private lastLoss?: number;
   private lastValLoss?: number;
+  private best?: BestValidation;
+  private evalsSinceBest: number;
 
   constructor(model: GPT, corpus: BatchSource, options: Partial<TrainOptions> = {}, state?: TrainerState) {
     this.model = model;
@@ -202,6 +239,13 @@ export class Trainer {
     this.elapsedBefore = state?.elapsedMs ?? 0;
     this.lastLoss = state?.loss;
     this.lastValLoss = state?.valLoss;
+    this.best = state?.best ? { ...state.best } : undefined;
+    this.evalsSinceBest = state?.evalsSinceBest ?? 0;
+  }
+
+  /** The lowest validation loss so far and its step. */
+  get bestValidation(): BestValidation | undefined {
+    return this.best ? { ...this.best } : undefined;
   }
 
   private get blockSize(): number {
@@ -235,11 +279,17 @@ export class Trainer {
       const { loss, gradNorm } = await this.trainStep(lr);
       trainMs += performance.now() - t0;
       trainTokens += tokensPerStep;
+      if (!Number.isFinite(loss)) {
+        stoppedBy = 'diverged';
+        break;
+      }
       let valLoss: number | undefined;
+      let improved = false;
       const last = this.step >= o.steps;
       if ((o.evalInterval > 0 && this.step % o.evalInterval === 0) || last) {
         valLoss = await this.evaluate();
         evaluatedAt = this.step;
+        if (valLoss !== undefined) improved = await this.recordValidation(valLoss);
       }
       await o.onProgress?.({
         step: this.step,
@@ -250,7 +300,12 @@ export class Trainer {
         gradNorm,
         tokensPerSecond: tokensPerSecond(),
         elapsedMs: performance.now() - started,
+        ...(this.best ? { best: { ...this.best } } : {}),
       });
+      if (!improved && o.patience > 0 && this.evalsSinceBest >= o.patience && !last) {
+        stoppedBy = 'early-stop';
+        break;
+      }
       if (o.onCheckpoint && o.checkpointInterval > 0 && this.step % o.checkpointInterval === 0 && !last) {
         await o.onCheckpoint(await this.snapshot());
         checkpointedAt = this.step;
@@ -259,7 +314,10 @@ export class Trainer {
     }
 
     // The time limit ends the run like its last step: validate then too. A cancel returns at once.
-    if (stoppedBy === 'time' && evaluatedAt !== this.step) await this.evaluate();
+    if (stoppedBy === 'time' && evaluatedAt !== this.step) {
+      const valLoss = await this.evaluate();
+      if (valLoss !== undefined) await this.recordValidation(valLoss);
+    }
     if (o.onCheckpoint && checkpointedAt !== this.step) await o.onCheckpoint(await this.snapshot());
     this.elapsedBefore += performance.now() - started;
     this.runStarted = undefined;
@@ -272,7 +330,24 @@ export class Trainer {
       ...(this.lastValLoss !== undefined ? { valLoss: this.lastValLoss } : {}),
       tokensPerSecond: tokensPerSecond(),
       elapsedMs: performance.now() - started,
+      ...(this.best ? { best: { ...this.best } } : {}),
     };
+  }
+
+  /** Updates the best validation loss (calling onBest when it improved); returns whether it did. */
+  private async recordValidation(valLoss: number): Promise<boolean> {
+    if (!Number.isFinite(valLoss)) {
+      this.evalsSinceBest++;
+      return false;
+    }
+    if (this.best && !(valLoss < this.best.valLoss)) {
+      this.evalsSinceBest++;
+      return false;
+    }
+    this.best = { step: this.step, valLoss };
+    this.evalsSinceBest = 0;
+    await this.options.onBest?.({ ...this.best });
+    return true;
   }
 
   /** One optimizer step on the next training batch; returns its loss and the gradient norm. */
@@ -309,6 +384,11 @@ export class Trainer {
     const o = this.options;
     const T = this.blockSize;
     if (o.evalBatches <= 0 || (this.corpus.fits && !this.corpus.fits('val', T))) return undefined;
+    const whole = this.corpus.validationRows?.(T);
+    if (whole && whole.rows > 0 && whole.rows <= o.evalBatches * o.batchSize) {
+      this.lastValLoss = await this.exactLoss(whole, T);
+      return this.lastValLoss;
+    }
     const rng = new Rng(deriveSeed(o.seed, this.step, VALIDATION_STREAM));
     // every batch is queued before any loss is read: on a GPU one wait instead of one per batch
     const losses: tf.Scalar[] = [];
@@ -323,6 +403,34 @@ export class Trainer {
       tf.dispose(losses);
     }
     return this.lastValLoss;
+  }
+
+  /** The mean loss of the weighted targets of some rows, computed batchSize rows at a time. */
+  private async exactLoss(rows: { x: Int32Array; y: Int32Array; weights: Float32Array; rows: number }, T: number): Promise<number> {
+    const B = this.options.batchSize;
+    const sums: tf.Scalar[] = [];
+    let weight = 0;
+    try {
+      for (let r = 0; r < rows.rows; r += B) {
+        const n = Math.min(B, rows.rows - r);
+        const x = rows.x.subarray(r * T, (r + n) * T);
+        const y = rows.y.subarray(r * T, (r + n) * T);
+        const w = rows.weights.subarray(r * T, (r + n) * T);
+        for (let i = 0; i < w.length; i++) weight += w[i];
+        sums.push(
+          tf.tidy(() => {
+            const logits = tf.reshape(this.model.forward(tf.tensor2d(x, [n, T], 'int32')), [n * T, -1]);
+            const logProbs = tf.logSoftmax(logits);
+            const picked = tf.sum(tf.mul(logProbs, tf.oneHot(tf.tensor1d(y, 'int32'), logits.shape[1]!)), 1);
+            return tf.neg(tf.sum(tf.mul(picked, tf.tensor1d(w))));
+          }) as tf.Scalar,
+        );
+      }
+      const values = await Promise.all(sums.map((t) => t.data()));
+      return values.reduce((total, v) => total + v[0], 0) / Math.max(1, weight);
+    } finally {
+      tf.dispose(sums);
+    }
   }
 
   /**
@@ -355,6 +463,7 @@ export class Trainer {
       elapsedMs: this.elapsedBefore + running,
       ...(this.lastLoss !== undefined ? { loss: this.lastLoss } : {}),
       ...(this.lastValLoss !== undefined ? { valLoss: this.lastValLoss } : {}),
+      ...(this.best ? { best: { ...this.best }, evalsSinceBest: this.evalsSinceBest } : {}),
     };
   }
 
@@ -618,7 +727,7 @@ function validateOptions(o: TrainOptions, contextLength: number): void {
   for (const key of positiveInt) {
     if (!Number.isInteger(o[key]) || o[key] < 1) throw new RangeError(`Training option ${key} must be a positive integer, got ${o[key]}`);
   }
-  for (const key of ['steps', 'warmupSteps', 'evalInterval', 'evalBatches', 'checkpointInterval'] as const) {
+  for (const key of ['steps', 'warmupSteps', 'evalInterval', 'evalBatches', 'checkpointInterval', 'patience'] as const) {
     if (!Number.isInteger(o[key]) || o[key] < 0) throw new RangeError(`Training option ${key} must be a whole number ≥ 0, got ${o[key]}`);
   }
   for (const key of ['learningRate', 'minLearningRate', 'weightDecay', 'gradClip', 'eps'] as const) {

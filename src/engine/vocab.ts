@@ -1,131 +1,227 @@
 // The model's own vocabulary. A GPT encoding has 50k–200k tokens, most of which a few megabytes of notes
-// never use; the model gets only the tokens the training corpus does use, renumbered 2, 3, 4… from the most
-// frequent, plus two special tokens: <unk> (0) for anything else and <sep> (1) between documents.
-// With the 'char' tokenizer the external IDs are Unicode code points.
+// never use, and a token seen once or twice in the notes gets an embedding row that is hardly trained.
+// So the model gets the GPT tokens the training text uses often enough (minCount), renumbered from the most
+// frequent, and every other token is spelled in its UTF-8 bytes: the 256 byte tokens are always in the
+// vocabulary (byte fallback, as in SentencePiece's byte-fallback BPE). Any text then encodes without
+// <unk> and decodes back exactly — Polish letters, emoji, text the model never saw. A lone surrogate (a
+// string that is not well-formed UTF-16) has no UTF-8 bytes of its own: like every UTF-8 file it is
+// written as U+FFFD, so decode(encode(s)) === s holds for every well-formed string s, and a lone surrogate
+// comes back as U+FFFD.
+//
+// Model IDs, format 2:  0 <unk> (never produced; kept so that the specials keep their IDs)  1 <sep>
+//                       2 … 257 the bytes 0x00 … 0xFF       258 … the GPT tokens (or code points, 'char')
+// Format 1 (checkpoints saved before byte fallback) has no byte tokens: its GPT tokens start at 2 and any
+// other token is <unk>. It still loads and encodes exactly as it did, so old models generate as before.
 
-import { decode, displayToken, encode, isTokenizerName, tokenBytes, TOKENIZERS, type TokenizerName } from './tokenizer';
+import { decode, displayToken, encode, hexBytes, isTokenizerName, tokenBytes, TOKENIZERS, type TokenizerName } from './tokenizer';
 
-/** What vocab.json holds. `tokens[i]` is the external ID of model ID i + 2; `counts[i]` its corpus count. */
+/** What vocab.json holds. `tokens[i]` is the external ID of model ID firstToken + i; `counts[i]` its count. */
 export interface VocabularyJSON {
   format: 'lmx-vocabulary';
-  version: 1;
+  /** 1: no byte tokens (unknown tokens are <unk>); 2: the 256 byte tokens follow the specials. */
+  version: 1 | 2;
   tokenizer: TokenizerName;
   tokens: number[];
   counts?: number[];
+  /** Format 2: the fewest occurrences in the training text a token needed to be kept whole. */
+  minCount?: number;
+}
+
+export interface VocabularyBuildOptions {
+  /** Largest `size`, the specials and the 256 byte tokens included (default 8192). */
+  maxVocab?: number;
+  /** Keep a token whole only when the training text has it at least this often (default 1). */
+  minCount?: number;
 }
 
 const FORMAT = 'lmx-vocabulary';
-const VERSION = 1;
+const VERSIONS = [1, 2] as const;
 const SPECIAL_LABELS = ['<unk>', '<sep>'];
 const MAX_CODE_POINT = 0x10ffff;
+const BYTE_TOKENS = 256;
+const utf8 = new TextEncoder();
+const utf8Decoder = new TextDecoder('utf-8');
 
 export class Vocabulary {
-  /** Model ID of the unknown token: any token the vocabulary does not hold. */
+  /** Model ID of the unknown token: in format 1, any token the vocabulary does not hold; never used in format 2. */
   static readonly UNK = 0;
   /** Model ID of the document separator. */
   static readonly SEP = 1;
   /** Number of special tokens, which take the first model IDs. */
   static readonly SPECIALS = 2;
+  /** Model ID of byte 0x00 in format 2; byte b is FIRST_BYTE + b. */
+  static readonly FIRST_BYTE = 2;
+  static readonly BYTE_TOKENS = BYTE_TOKENS;
   static readonly DEFAULT_MAX_VOCAB = 8192;
+  /** The smallest vocabulary of format 2: the specials and the byte tokens. */
+  static readonly MIN_SIZE = Vocabulary.SPECIALS + BYTE_TOKENS;
 
   readonly tokenizer: TokenizerName;
-  /** Number of model IDs, the two special tokens included. */
+  /** 1: unknown tokens are <unk>; 2: byte fallback. */
+  readonly version: 1 | 2;
+  /** Number of model IDs, the special (and byte) tokens included. */
   readonly size: number;
+  /** Model ID of the first whole token (after the specials, and after the bytes in format 2). */
+  readonly firstToken: number;
+  readonly minCount: number | undefined;
   private readonly external: number[];
   private readonly counts: number[] | undefined;
   private readonly index: Map<number, number>;
 
-  private constructor(tokenizer: TokenizerName, externalIds: number[], counts?: number[]) {
+  private constructor(tokenizer: TokenizerName, version: 1 | 2, externalIds: number[], counts?: number[], minCount?: number) {
     this.tokenizer = tokenizer;
+    this.version = version;
     this.external = externalIds;
     this.counts = counts;
-    this.size = externalIds.length + Vocabulary.SPECIALS;
+    this.minCount = minCount;
+    this.firstToken = Vocabulary.SPECIALS + (version === 2 ? BYTE_TOKENS : 0);
+    this.size = externalIds.length + this.firstToken;
     this.index = new Map();
-    externalIds.forEach((id, i) => this.index.set(id, i + Vocabulary.SPECIALS));
+    externalIds.forEach((id, i) => this.index.set(id, i + this.firstToken));
+  }
+
+  /** Whether tokens outside the vocabulary are spelled in bytes (format 2) rather than read as <unk>. */
+  get byteFallback(): boolean {
+    return this.version === 2;
   }
 
   /**
-   * Builds a vocabulary from token streams (external IDs, as `encode` gives them): the most frequent tokens,
-   * ordered by count (highest first) and then by external ID, so the result depends only on the counts.
-   * `maxVocab` bounds `size`, the two special tokens included (so at most maxVocab − 2 corpus tokens).
+   * Builds a vocabulary (format 2) from token streams of the training text (external IDs, as `encode` gives
+   * them): the tokens seen at least `minCount` times, ordered by count (highest first) and then by external
+   * ID, so the result depends only on the counts; at most `maxVocab` model IDs in all.
    */
-  static build(streams: Iterable<readonly number[]>, tokenizer: TokenizerName, maxVocab = Vocabulary.DEFAULT_MAX_VOCAB): Vocabulary {
+  static build(streams: Iterable<readonly number[]>, tokenizer: TokenizerName, options: number | VocabularyBuildOptions = {}): Vocabulary {
     if (!isTokenizerName(tokenizer)) throw new Error(`Unknown tokenizer "${String(tokenizer)}". Known: ${TOKENIZERS.join(', ')}.`);
-    if (!Number.isInteger(maxVocab) || maxVocab < Vocabulary.SPECIALS + 1) {
-      throw new RangeError(`maxVocab must be an integer of at least ${Vocabulary.SPECIALS + 1}, got ${maxVocab}`);
+    const { maxVocab = Vocabulary.DEFAULT_MAX_VOCAB, minCount = 1 } = typeof options === 'number' ? { maxVocab: options } : options;
+    if (!Number.isInteger(maxVocab) || maxVocab < Vocabulary.MIN_SIZE) {
+      throw new RangeError(`maxVocab must be an integer of at least ${Vocabulary.MIN_SIZE} (the 2 special and 256 byte tokens), got ${maxVocab}`);
     }
+    if (!Number.isInteger(minCount) || minCount < 1) throw new RangeError(`minCount must be a positive integer, got ${minCount}`);
     const counts = new Map<number, number>();
     for (const stream of streams) {
       for (const id of stream) counts.set(id, (counts.get(id) ?? 0) + 1);
     }
-    const ranked = [...counts.entries()].sort((a, b) => b[1] - a[1] || a[0] - b[0]).slice(0, maxVocab - Vocabulary.SPECIALS);
+    const ranked = [...counts.entries()]
+      .filter(([, count]) => count >= minCount)
+      .sort((a, b) => b[1] - a[1] || a[0] - b[0])
+      .slice(0, maxVocab - Vocabulary.MIN_SIZE);
     return new Vocabulary(
       tokenizer,
+      2,
       ranked.map(([id]) => id),
       ranked.map(([, count]) => count),
+      minCount,
     );
   }
 
-  /** External IDs → model IDs; tokens outside the vocabulary become UNK. */
+  /**
+   * External IDs → model IDs. A token the vocabulary holds is one model ID; any other is its UTF-8 bytes
+   * (format 2), or <unk> (format 1). So the result may be longer than the input.
+   */
   toModel(externalIds: readonly number[]): number[] {
-    const out = new Array<number>(externalIds.length);
-    for (let i = 0; i < externalIds.length; i++) out[i] = this.index.get(externalIds[i]) ?? Vocabulary.UNK;
+    const out: number[] = [];
+    for (const id of externalIds) this.appendModelIds(id, out);
     return out;
   }
 
-  /** Model ID → external ID; undefined for the special tokens and for IDs out of range. */
-  toExternal(modelId: number): number | undefined {
-    if (!Number.isInteger(modelId) || modelId < Vocabulary.SPECIALS || modelId >= this.size) return undefined;
-    return this.external[modelId - Vocabulary.SPECIALS];
+  /** The model IDs of one external token, appended to `out` (its bytes when the vocabulary does not hold it). */
+  appendModelIds(externalId: number, out: number[]): void {
+    const modelId = this.index.get(externalId);
+    if (modelId !== undefined) out.push(modelId);
+    else if (this.version === 1) out.push(Vocabulary.UNK);
+    else for (const byte of tokenBytes(externalId, this.tokenizer)) out.push(Vocabulary.FIRST_BYTE + byte);
   }
 
-  /** Whether an external token ID is in the vocabulary. */
+  /** The one model ID of an external token, undefined when the vocabulary spells it in bytes (or has no such token). */
+  modelIdOf(externalId: number): number | undefined {
+    return this.index.get(externalId);
+  }
+
+  /** Model ID → external ID; undefined for the special and byte tokens and for IDs out of range. */
+  toExternal(modelId: number): number | undefined {
+    if (!Number.isInteger(modelId) || modelId < this.firstToken || modelId >= this.size) return undefined;
+    return this.external[modelId - this.firstToken];
+  }
+
+  /** The byte a byte token stands for; undefined for every other model ID. */
+  byteOf(modelId: number): number | undefined {
+    if (this.version !== 2 || !Number.isInteger(modelId) || modelId < Vocabulary.FIRST_BYTE || modelId >= Vocabulary.FIRST_BYTE + BYTE_TOKENS) return undefined;
+    return modelId - Vocabulary.FIRST_BYTE;
+  }
+
+  /** Whether an external token ID is in the vocabulary as a whole token. */
   has(externalId: number): boolean {
     return this.index.has(externalId);
   }
 
-  /** How often a model token occurred in the corpus it was built from (undefined for specials or when unknown). */
+  /** How often a whole token occurred in the training text it was built from (undefined for the others). */
   count(modelId: number): number | undefined {
-    if (!this.counts || modelId < Vocabulary.SPECIALS || modelId >= this.size) return undefined;
-    return this.counts[modelId - Vocabulary.SPECIALS];
+    if (!this.counts || modelId < this.firstToken || modelId >= this.size) return undefined;
+    return this.counts[modelId - this.firstToken];
   }
 
-  /** Text → model IDs (tokenize with the vocabulary's tokenizer, then map; unknown tokens → UNK). */
+  /** Text → model IDs (tokenize with the vocabulary's tokenizer, then map; see toModel). */
   encode(text: string): number[] {
     return this.toModel(encode(text, this.tokenizer));
   }
 
-  /** Model IDs → text. Special tokens are dropped; bytes that are not whole characters decode to U+FFFD. */
+  /**
+   * Model IDs → text: the tokens' bytes, decoded as UTF-8. Special tokens are dropped; bytes that are not
+   * whole characters decode to U+FFFD.
+   */
   decode(modelIds: readonly number[]): string {
-    const ids: number[] = [];
-    for (const modelId of modelIds) {
-      const id = this.toExternal(modelId);
-      if (id !== undefined) ids.push(id);
+    if (this.version === 1) {
+      const ids: number[] = [];
+      for (const modelId of modelIds) {
+        const id = this.toExternal(modelId);
+        if (id !== undefined) ids.push(id);
+      }
+      return ids.length ? decode(ids, this.tokenizer) : '';
     }
-    return ids.length ? decode(ids, this.tokenizer) : '';
+    const parts: Uint8Array[] = [];
+    let length = 0;
+    for (const modelId of modelIds) {
+      const bytes = this.tokenBytes(modelId);
+      parts.push(bytes);
+      length += bytes.length;
+    }
+    const all = new Uint8Array(length);
+    let at = 0;
+    for (const part of parts) {
+      all.set(part, at);
+      at += part.length;
+    }
+    return utf8Decoder.decode(all);
   }
 
   /** The bytes a model token stands for (empty for the special tokens). */
   tokenBytes(modelId: number): Uint8Array {
+    const byte = this.byteOf(modelId);
+    if (byte !== undefined) return Uint8Array.of(byte);
     const id = this.toExternal(modelId);
-    return id === undefined ? new Uint8Array(0) : tokenBytes(id, this.tokenizer);
+    if (id === undefined) return new Uint8Array(0);
+    return this.tokenizer === 'char' ? utf8.encode(String.fromCodePoint(id)) : tokenBytes(id, this.tokenizer);
   }
 
   /**
-   * How to show one model token: '<unk>' and '<sep>' for the specials, else its text with whitespace made
-   * visible (unless `whitespace: false`) and bytes that are not whole UTF-8 characters as <E2 80>.
+   * How to show one model token: '<unk>' and '<sep>' for the specials, a byte token as its byte in hex
+   * (<C5>), else its text with whitespace made visible (unless `whitespace: false`) and bytes that are not
+   * whole UTF-8 characters as <E2 80>.
    */
   tokenLabel(modelId: number, options: { whitespace?: boolean } = {}): string {
     if (!Number.isInteger(modelId) || modelId < 0 || modelId >= this.size) {
       throw new RangeError(`Model token ID ${modelId} is outside the vocabulary (0–${this.size - 1})`);
     }
     if (modelId < Vocabulary.SPECIALS) return SPECIAL_LABELS[modelId];
+    const byte = this.byteOf(modelId);
+    if (byte !== undefined) return `<${hexBytes(Uint8Array.of(byte))}>`;
     return displayToken(this.tokenBytes(modelId), { whitespace: options.whitespace ?? true });
   }
 
   toJSON(): VocabularyJSON {
-    const json: VocabularyJSON = { format: FORMAT, version: VERSION, tokenizer: this.tokenizer, tokens: Array.from(this.external) };
+    const json: VocabularyJSON = { format: FORMAT, version: this.version, tokenizer: this.tokenizer, tokens: Array.from(this.external) };
     if (this.counts) json.counts = this.counts.slice();
+    if (this.minCount !== undefined) json.minCount = this.minCount;
     return json;
   }
 
@@ -134,7 +230,10 @@ export class Vocabulary {
     if (typeof json !== 'object' || json === null || Array.isArray(json)) throw new Error('vocabulary is not a JSON object');
     const o = json as Record<string, unknown>;
     if (o.format !== FORMAT) throw new Error(`vocabulary "format" is ${JSON.stringify(o.format)}, expected "${FORMAT}"`);
-    if (o.version !== VERSION) throw new Error(`vocabulary version ${JSON.stringify(o.version)} is not supported (expected ${VERSION})`);
+    if (!(VERSIONS as readonly unknown[]).includes(o.version)) {
+      throw new Error(`vocabulary version ${JSON.stringify(o.version)} is not supported (this version of LM Explorer reads ${VERSIONS.join(' and ')})`);
+    }
+    const version = o.version as 1 | 2;
     if (!isTokenizerName(o.tokenizer)) {
       throw new Error(`vocabulary tokenizer ${JSON.stringify(o.tokenizer)} is unknown (known: ${TOKENIZERS.join(', ')})`);
     }
@@ -168,6 +267,11 @@ export class Vocabulary {
         return c;
       });
     }
-    return new Vocabulary(tokenizer, tokens as number[], counts);
+    let minCount: number | undefined;
+    if (o.minCount !== undefined) {
+      if (typeof o.minCount !== 'number' || !Number.isInteger(o.minCount) || o.minCount < 1) throw new Error(`vocabulary "minCount" ${JSON.stringify(o.minCount)} is not a positive integer`);
+      minCount = o.minCount;
+    }
+    return new Vocabulary(tokenizer, version, tokens as number[], counts, minCount);
   }
 }

@@ -2,6 +2,8 @@
 // settings, deciding which files are text, the size limits, and the words for what was skipped.
 // No `vscode` import (unit-tested in plain Node); src/features/workspaceCorpus.ts does the I/O.
 
+import { normalizeText } from '../engine/normalize';
+
 export type SkipReason = 'too-large' | 'binary' | 'invalid-utf8' | 'empty' | 'corpus-limit' | 'read-error' | 'excluded';
 
 export interface SkippedFile {
@@ -127,7 +129,7 @@ export function classifyText(bytes: Uint8Array): { text: string } | { skip: 'bin
     return { skip: 'invalid-utf8' };
   }
   if (text.trim() === '') return { skip: 'empty' };
-  return { text: text.replace(/\r\n?/g, '\n') };
+  return { text: normalizeText(text) };
 }
 
 /** Which limit, if any, keeps a file of `size` bytes out, when `taken` bytes are already in the corpus. */

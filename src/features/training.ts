@@ -332,8 +332,9 @@ export class TrainingController implements vscode.Disposable {
 
     // The model's step so far, for a resume's target.
     const startStep = mode === 'resume' ? (this.savedStep() ?? 0) : 0;
-    const steps = mode === 'resume' && startStep >= o.steps ? startStep + o.steps : o.steps;
-    const evalInterval = o.evalInterval > 0 ? o.evalInterval : Math.max(5, Math.min(100, Math.round(steps / 20)));
+    // 0 steps (auto): the engine sizes the run to the corpus; a set number is a total, extended on a resume past it.
+    const steps = o.steps > 0 && mode === 'resume' && startStep >= o.steps ? startStep + o.steps : o.steps;
+    const evalInterval = o.evalInterval; // 0: the engine's (about 40 validations a run)
     const samplePrompt = o.samplePrompt || defaultSamplePrompt(report.corpus.texts);
 
     await vscode.workspace.fs.createDirectory(this.storageUri);
@@ -359,7 +360,7 @@ export class TrainingController implements vscode.Disposable {
         ? {
             fresh: {
               preset: o.preset,
-              contextLength: o.contextLength > 0 ? o.contextLength : contextLengthOf(o.preset),
+              contextLength: o.contextLength,
               positional: o.positional,
               tokenizer: o.tokenizer,
             },
@@ -374,6 +375,8 @@ export class TrainingController implements vscode.Disposable {
         batchSize: o.batchSize,
         dropout: o.dropout,
         evalInterval,
+        patience: o.patience,
+        weightDecay: o.weightDecay,
         checkpointInterval: o.checkpointInterval,
         sampleInterval: o.sampleInterval,
         samplePrompt,
@@ -502,6 +505,7 @@ export class TrainingController implements vscode.Disposable {
     void this.flushHistory();
     const val = result.valLoss !== undefined ? `, validation loss ${formatLoss(result.valLoss)}` : '';
     const status = result.stoppedBy === 'cancel' ? 'cancelled' : result.stoppedBy === 'time' ? 'time-limit' : 'completed';
+    // The engine's line says how the run ended and which model was kept (the best validation).
     const message = result.message ??
       (status === 'cancelled'
         ? `Training cancelled at step ${result.step}; the model is saved.`
@@ -776,10 +780,6 @@ export class TrainingController implements vscode.Disposable {
 }
 
 const VIEW_KEY = 'lmExplorer.dashboard.lossUnit';
-
-function contextLengthOf(preset: TrainOverrides['preset']): number {
-  return { tiny: 64, small: 128, medium: 256 }[preset];
-}
 
 function pick<T extends object, K extends keyof T>(object: T, keys: K[]): Partial<Pick<T, K>> {
   const out: Partial<Pick<T, K>> = {};

@@ -10,19 +10,23 @@ import * as fs from 'fs';
 import * as os from 'os';
 import { parentPort } from 'worker_threads';
 import {
-  Corpus,
-  encode,
+  buildTrainingRun,
+  CopyDetector,
   generate,
   GPT,
   initBackend,
   loadCheckpoint,
   nextTokenDistribution,
-  PRESETS,
+  readCheckpointWeights,
+  runTraining,
   saveCheckpoint,
   tokenPieces,
-  Trainer,
   Vocabulary,
+  type BestValidation,
+  type KeptWeights,
+  type RunSettings,
   type TrainerState,
+  type TrainingRun,
 } from '../engine/index';
 import {
   EngineError,
@@ -46,11 +50,17 @@ const port = parentPort;
 if (!port) throw new Error('engineWorker.ts runs as a worker_threads worker');
 
 interface Held {
+  /** The kept model (the features use it). */
   model: GPT;
   vocab: Vocabulary;
+  /** The latest training state, for Resume. */
   state?: TrainerState;
   dir?: string;
   valLoss?: number;
+  /** The kept model's step and validation loss. */
+  best?: BestValidation;
+  /** The latest step's weights, when training went on past the kept model (saved beside it). */
+  latestWeights?: Map<string, Float32Array>;
 }
 
 let held: Held | undefined;
@@ -84,10 +94,12 @@ function modelInfo(h: Held): ModelInfo {
     config: { vocabSize: c.vocabSize, contextLength: c.contextLength, nLayer: c.nLayer, nHead: c.nHead, nEmbd: c.nEmbd, positional: c.positional },
     parameters: h.model.parameterCounts(),
     tokenizer: h.vocab.tokenizer,
-    step: h.state?.step ?? 0,
+    // The model's own step: the kept model's when training went on past it.
+    step: h.best && h.latestWeights ? h.best.step : (h.state?.step ?? 0),
     ...(h.dir ? { dir: h.dir } : {}),
     backend: backend?.name ?? 'unknown',
     ...(h.valLoss !== undefined ? { valLoss: h.valLoss } : {}),
+    ...(h.best ? { best: { ...h.best } } : {}),
   };
 }
 
@@ -110,8 +122,14 @@ function contextIds(vocab: Vocabulary, text: string, max: number): { ids: number
   return { ids: truncated ? ids.slice(ids.length - max) : ids, truncated };
 }
 
+function tokenOf(vocab: Vocabulary, id: number): ModelToken {
+  const external = vocab.toExternal(id);
+  const byte = vocab.byteOf(id);
+  return { id, label: vocab.tokenLabel(id), ...(external !== undefined ? { external } : {}), ...(byte !== undefined ? { byte } : {}) };
+}
+
 function tokensOf(vocab: Vocabulary, ids: number[]): ModelToken[] {
-  return ids.map((id) => ({ id, label: vocab.tokenLabel(id) }));
+  return ids.map((id) => tokenOf(vocab, id));
 }
 
 function lastValLoss(state: TrainerState | undefined): number | undefined {
@@ -150,14 +168,25 @@ const handlers: Handlers = {
 
   async load({ dir, backend: requested }) {
     await ensureBackend(requested);
-    const loaded = await loadCheckpoint(dir); // throws CheckpointError naming the file; `held` stays as it was
-    replaceHeld({ model: loaded.model, vocab: loaded.vocab, state: loaded.state, dir, valLoss: lastValLoss(loaded.state) });
+    const loaded = await loadCheckpoint(dir); // the kept model; throws CheckpointError naming the file; `held` stays as it was
+    const latestWeights = loaded.kept ? await readCheckpointWeights(loaded.dir, 'latest') : undefined;
+    replaceHeld({
+      model: loaded.model,
+      vocab: loaded.vocab,
+      state: loaded.state,
+      dir,
+      valLoss: loaded.kept?.valLoss ?? lastValLoss(loaded.state),
+      ...(loaded.kept ? { best: loaded.kept } : {}),
+      ...(latestWeights ? { latestWeights } : {}),
+    });
     return modelInfo(held!);
   },
 
   async save({ dir }) {
     const h = requireModel();
-    await saveCheckpoint(dir, h.model, h.vocab, h.state);
+    // The kept model and, when training went on past it, the latest weights its training state belongs to.
+    const kept = h.best && h.latestWeights ? { kept: { ...h.best, weights: await h.model.readWeights() }, latest: h.latestWeights } : {};
+    await saveCheckpoint(dir, h.model, h.vocab, h.state, kept);
     return modelInfo(h);
   },
 
@@ -182,8 +211,14 @@ const handlers: Handlers = {
     const max = Math.max(1, Math.min(maxTokens ?? h.model.config.contextLength, h.model.config.contextLength));
     // The same tokens as vocab.encode, with where each lies in the text (the attention panel highlights them).
     const pieces = text ? tokenPieces(text, h.vocab.tokenizer) : [];
-    let ids = h.vocab.toModel(pieces.map((p) => p.id));
-    let offsets = pieces.map((p) => ({ start: p.start, end: p.end }));
+    // A token the vocabulary spells in bytes becomes several model tokens, each with the token's range.
+    let ids: number[] = [];
+    let offsets: { start: number; end: number }[] = [];
+    for (const piece of pieces) {
+      const before = ids.length;
+      h.vocab.appendModelIds(piece.id, ids);
+      for (let i = before; i < ids.length; i++) offsets.push({ start: piece.start, end: piece.end });
+    }
     if (ids.length === 0) [ids, offsets] = [[Vocabulary.SEP], [{ start: 0, end: 0 }]];
     const totalTokens = ids.length;
     const truncated = totalTokens > max;
@@ -210,7 +245,7 @@ const handlers: Handlers = {
     const h = requireModel();
     const { ids } = contextIds(h.vocab, text, h.model.config.contextLength);
     const dist = await nextTokenDistribution(h.model, ids, topN ?? 10);
-    return { context: tokensOf(h.vocab, ids), candidates: dist.map((d) => ({ id: d.id, prob: d.prob, label: h.vocab.tokenLabel(d.id) })) };
+    return { context: tokensOf(h.vocab, ids), candidates: dist.map((d) => ({ ...tokenOf(h.vocab, d.id), prob: d.prob })) };
   },
 
   async crash({ mode }) {
@@ -222,97 +257,106 @@ const handlers: Handlers = {
   },
 };
 
+/** The engine's run settings of a request (absent fields take the engine's defaults). */
+function runSettingsOf(params: TrainParams): Partial<RunSettings> {
+  const { settings, fresh } = params;
+  return {
+    ...(fresh ? { preset: fresh.preset, contextLength: fresh.contextLength, positional: fresh.positional, tokenizer: fresh.tokenizer } : {}),
+    ...(fresh?.maxVocab !== undefined ? { maxVocab: fresh.maxVocab } : {}),
+    ...(fresh?.minCount !== undefined ? { minCount: fresh.minCount } : {}),
+    steps: settings.steps,
+    batchSize: settings.batchSize,
+    learningRate: settings.learningRate,
+    evalInterval: settings.evalInterval,
+    checkpointInterval: settings.checkpointInterval,
+    seed: settings.seed,
+    minutes: settings.maxMinutes ?? 0,
+    dropout: settings.dropout,
+    patience: settings.patience,
+    weightDecay: settings.weightDecay,
+  };
+}
+
 async function train(params: TrainParams, ctx: Context<'train'>): Promise<TrainResult> {
   const { settings, checkpointDir } = params;
   const report = await ensureBackend(params.backend);
   ctx.emit({ kind: 'backend', backend: report.name, tried: report.tried });
 
-  // Tokenize, yielding now and then so that a cancel gets through even for a large corpus.
-  let vocab: Vocabulary;
-  let model: GPT;
-  let state: TrainerState | undefined;
-  const tokenizer = params.fresh?.tokenizer;
-  let resumed: Awaited<ReturnType<typeof loadCheckpoint>> | undefined;
-  if (!params.fresh) {
-    resumed = await loadCheckpoint(checkpointDir);
-  }
-  const streams: number[][] = [];
-  const t = tokenizer ?? resumed!.vocab.tokenizer;
-  for (let i = 0; i < params.documents.length; i++) {
-    streams.push(encode(params.documents[i], t));
-    if (i % 16 === 15) {
-      await yieldToEventLoop();
-      if (ctx.signal.aborted) throw new EngineError('cancelled', 'Cancelled before training started.');
-    }
-  }
-  if (params.fresh) {
-    const fresh = params.fresh;
-    vocab = Vocabulary.build(streams, fresh.tokenizer, fresh.maxVocab);
-    const preset = PRESETS[fresh.preset];
-    if (!preset) throw new EngineError('bad-request', `Unknown model preset "${fresh.preset}".`);
-    model = new GPT({ ...preset, contextLength: fresh.contextLength, positional: fresh.positional, vocabSize: vocab.size }, settings.seed);
-  } else {
-    vocab = resumed!.vocab;
-    model = resumed!.model;
-    state = resumed!.state;
-  }
-  let corpus: Corpus;
+  // Resume continues the latest state (its weights and optimiser), not the kept model.
+  const resumed = params.fresh ? undefined : await loadCheckpoint(checkpointDir, { weights: 'latest' });
+  let run: TrainingRun;
   try {
-    corpus = Corpus.fromTokenStreams(streams, vocab, { blockSize: model.config.contextLength });
+    run = await buildTrainingRun(
+      params.documents,
+      runSettingsOf(params),
+      resumed ? { vocab: resumed.vocab, config: resumed.model.config, step: resumed.state?.step ?? 0 } : undefined,
+      {
+        // Tokenizing a large corpus takes a while: let a cancel through now and then.
+        onTokenized: async () => {
+          await yieldToEventLoop();
+          if (ctx.signal.aborted) throw new EngineError('cancelled', 'Cancelled before training started.');
+        },
+      },
+    );
   } catch (error) {
-    if (model !== held?.model) model.dispose();
+    resumed?.model.dispose();
     throw error;
   }
-  streams.length = 0;
-  const summary = corpus.summary();
-  ctx.emit({ kind: 'corpus', corpus: { ...summary, vocabSize: vocab.size, tokenizer: vocab.tokenizer } });
+  const { vocab, plan } = run;
+  ctx.emit({ kind: 'corpus', corpus: run.sizes });
+  ctx.emit({
+    kind: 'plan',
+    plan: { preset: plan.preset, contextLength: plan.contextLength, steps: plan.steps, batchSize: plan.batchSize, dropout: plan.dropout, patience: plan.patience, reasons: plan.reasons },
+  });
+  const model = resumed?.model ?? new GPT(run.config, run.settings.seed);
+  const state = resumed?.state;
+  let kept: KeptWeights | undefined;
+  if (resumed && state?.best) {
+    const weights = await readCheckpointWeights(resumed.dir, 'kept');
+    if (weights) kept = { ...state.best, weights };
+  }
 
-  const h: Held = { model, vocab, state, dir: checkpointDir, valLoss: lastValLoss(state) };
+  const h: Held = { model, vocab, state, dir: checkpointDir, valLoss: lastValLoss(state), ...(state?.best ? { best: state.best } : {}) };
   replaceHeld(h);
   const startStep = state?.step ?? 0;
   ctx.emit({ kind: 'model', model: modelInfo(h), ...(state ? { resumedFrom: startStep } : {}) });
-
-  const save = async (s: TrainerState) => {
-    h.state = s;
-    await saveCheckpoint(checkpointDir, model, vocab, s);
-    ctx.emit({ kind: 'checkpoint', step: s.step, dir: checkpointDir });
-  };
 
   const started = Date.now();
   const interval = params.progressIntervalMs ?? 100;
   let lastSent = 0;
   let lastSample = -1;
   let lastLoss: number | undefined;
+  const copies = new CopyDetector(run.corpus.train);
   const sample = async (step: number) => {
     if (!settings.sampleInterval || !settings.samplePrompt || lastSample === step) return;
     lastSample = step;
     try {
       const { ids } = contextIds(vocab, settings.samplePrompt, model.config.contextLength);
       const out = await generate(model, vocab, ids, { maxNewTokens: settings.sampleTokens, temperature: 0.8, topK: 40, seed: 1 });
-      ctx.emit({ kind: 'sample', step, prompt: settings.samplePrompt, text: out.text });
+      const copy = copies.longestCopy(out.ids);
+      const copied = copy ? { copied: { tokens: copy.tokens, text: vocab.decode(out.ids.slice(copy.start, copy.start + copy.tokens)) } } : {};
+      ctx.emit({ kind: 'sample', step, prompt: settings.samplePrompt, text: out.text, ...copied });
     } catch (error) {
       log(`Sample generation failed at step ${step}: ${(error as Error).message}`, 'warn');
     }
   };
   await sample(startStep);
 
-  const trainer = new Trainer(
+  const outcome = await runTraining(
+    run,
     model,
-    corpus,
+    state,
     {
-      steps: settings.steps,
-      batchSize: settings.batchSize,
-      learningRate: settings.learningRate,
-      minLearningRate: settings.learningRate / 10,
-      // Warm up over the first 5% of the run (at most 100 steps): a short run still gets its full rate.
-      warmupSteps: Math.max(1, Math.min(100, Math.round(settings.steps / 20))),
-      dropout: settings.dropout,
-      evalInterval: settings.evalInterval,
-      seed: settings.seed,
-      ...(settings.maxMinutes ? { maxMinutes: settings.maxMinutes } : {}),
       signal: ctx.signal,
-      checkpointInterval: settings.checkpointInterval,
-      onCheckpoint: save,
+      save: async (s, keptNow) => {
+        h.state = s;
+        await saveCheckpoint(checkpointDir, model, vocab, s, keptNow ? { kept: keptNow } : {});
+        ctx.emit({ kind: 'checkpoint', step: s.step, dir: checkpointDir });
+      },
+      onBest: (best) => {
+        h.best = best;
+        ctx.emit({ kind: 'best', step: best.step, valLoss: best.valLoss, dir: checkpointDir });
+      },
       onProgress: async (p) => {
         lastLoss = p.loss;
         if (p.valLoss !== undefined) h.valLoss = p.valLoss;
@@ -332,6 +376,7 @@ async function train(params: TrainParams, ctx: Context<'train'>): Promise<TrainR
             tokensPerSecond: p.tokensPerSecond,
             elapsedMs,
             ...(remainingMs !== undefined ? { remainingMs } : {}),
+            ...(p.best ? { best: p.best } : {}),
           });
         }
         if (settings.sampleInterval > 0 && p.step % settings.sampleInterval === 0) await sample(p.step);
@@ -339,18 +384,29 @@ async function train(params: TrainParams, ctx: Context<'train'>): Promise<TrainR
         await yieldToEventLoop();
       },
     },
-    state,
+    kept,
   );
-  // run() saves the checkpoint at the end whichever way it ends (steps, time limit, cancel).
-  const result = await trainer.run();
-  if (result.valLoss !== undefined) h.valLoss = result.valLoss;
-  // A last sample of the finished model (not after a cancel: the user asked to stop now).
-  if (result.stoppedBy !== 'cancel' && lastSample !== result.step) await sample(result.step);
+  const { result } = outcome;
+  // The worker now holds the kept model; the latest state (and its weights) are saved for Resume.
+  h.state = outcome.state;
+  if (outcome.kept) {
+    h.best = { step: outcome.kept.step, valLoss: outcome.kept.valLoss };
+    h.valLoss = outcome.kept.valLoss;
+  } else if (result.valLoss !== undefined) h.valLoss = result.valLoss;
+  h.latestWeights = outcome.latestWeights;
+  // A last sample of the kept model (not after a cancel: the user asked to stop now).
+  if (result.stoppedBy !== 'cancel') {
+    lastSample = -1;
+    await sample(h.best?.step ?? result.step);
+  }
+  log(outcome.message);
   const loss = result.loss ?? lastLoss;
   return {
     step: result.step,
-    steps: settings.steps,
+    steps: run.plan.steps,
     stoppedBy: result.stoppedBy,
+    message: outcome.message,
+    ...(h.best ? { best: h.best } : {}),
     ...(loss !== undefined ? { loss } : {}),
     ...(h.valLoss !== undefined ? { valLoss: h.valLoss } : {}),
     elapsedMs: Date.now() - started,

@@ -83,24 +83,36 @@ export interface EngineStatus {
 
 /** How to build a new model; absent when resuming from the checkpoint in `checkpointDir`. */
 export interface FreshModelSpec {
-  preset: PresetName;
+  /** 'auto': chosen from the corpus size (src/engine/trainingRun.ts). */
+  preset: PresetName | 'auto';
+  /** 0: chosen from the corpus size. */
   contextLength: number;
   positional: Positional;
   tokenizer: TokenizerName;
   maxVocab?: number;
+  /** A GPT token seen fewer times than this in the training part is spelled in bytes. */
+  minCount?: number;
 }
 
+/**
+ * The run's settings. Absent optional fields, and 0 where a field says so, take the engine's one set of
+ * defaults (RUN_DEFAULTS in src/engine/trainingRun.ts), sized to the corpus where they are `auto`.
+ */
 export interface TrainSettings {
-  /** Total optimiser steps to reach (a resumed run continues from its step up to this). */
+  /** Total optimiser steps to reach (a resumed run continues from its step up to this); 0: auto. */
   steps: number;
   /** Stop after this many minutes even if `steps` is not reached (0 or absent: no limit). */
   maxMinutes?: number;
+  /** 0: auto (by the model's size). */
   learningRate: number;
   batchSize: number;
-  /** Dropout rate of the training steps (0 ≤ p < 1; 0: off; absent: the trainer's default); validation and samples never use it. */
+  /** Dropout rate of the training steps (0 ≤ p < 1; 0: off; absent: the engine's default); validation and samples never use it. */
   dropout?: number;
-  /** Measure validation loss every N steps. */
+  /** Measure validation loss every N steps; 0: auto. */
   evalInterval: number;
+  /** Evaluations without a new best validation loss before training stops (0: never stops early). */
+  patience?: number;
+  weightDecay?: number;
   /** Save the checkpoint every N steps (and always on cancel and at the end). */
   checkpointInterval: number;
   /** Generate a sample from `samplePrompt` every N steps (0: never). */
@@ -209,8 +221,12 @@ export interface TrainResult {
 export interface ModelToken {
   /** The model's vocabulary ID. */
   id: number;
-  /** Display text for the token ('<unk>' for one the model does not know). */
+  /** Display text for the token: its text, or for a byte piece its byte in hex (<C5>); '<unk>' only in old models. */
   label: string;
+  /** The GPT token ID (a code point with the 'char' tokenizer) of a whole token; absent for byte pieces and specials. */
+  external?: number;
+  /** The byte a byte piece stands for (byte-fallback vocabularies). */
+  byte?: number;
 }
 
 export interface AttentionParams {
@@ -268,7 +284,7 @@ export interface NextTokensParams {
 export interface NextTokensResult {
   /** The tokens the distribution is conditioned on (the end of the text, at most the context length). */
   context: ModelToken[];
-  candidates: { id: number; label: string; prob: number }[];
+  candidates: (ModelToken & { prob: number })[];
 }
 
 // ----------------------------------------------------------------------------------------------

@@ -158,21 +158,19 @@ export async function closeEditors(): Promise<void> {
  * For suites whose tests are steps of one scenario on a shared editor, use isolateSuite instead.
  */
 export function isolateTests(): void {
-  beforeEach(async () => {
-    await closeEditors();
-  });
-  afterEach(async () => {
-    await closeEditors();
-    await restoreSettings();
-  });
+  isolateBetween(beforeEach, afterEach);
 }
 
 /** Like isolateTests, once around the whole suite: it starts with no editor open and leaves none, settings restored. */
 export function isolateSuite(): void {
-  before(async () => {
+  isolateBetween(before, after);
+}
+
+function isolateBetween(start: Mocha.HookFunction, end: Mocha.HookFunction): void {
+  start(async () => {
     await closeEditors();
   });
-  after(async () => {
+  end(async () => {
     await closeEditors();
     await restoreSettings();
   });

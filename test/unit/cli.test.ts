@@ -24,6 +24,7 @@ function lmx(args: string[], cwd: string, input?: string): Run {
     encoding: 'utf8',
     input,
     timeout: 120_000,
+    maxBuffer: 64 * 1024 * 1024,
     env: { ...process.env, LMX_DEBUG: '' },
   });
   return { status: child.status, stdout: child.stdout, stderr: child.stderr };
@@ -108,6 +109,79 @@ describe('lmx (CLI)', function () {
     assert.strictEqual(lines[lines.length - 1], `${rows.length} tokens, ${text.length} characters (o200k_base)`);
   });
 
+  it('tokenizes 1 MB of notes from stdin, and a long ruler of "="', () => {
+    const notes = fs.readFileSync(path.join(dir, 'notes', 'a.md'), 'utf8');
+    const text = (notes + '\n').repeat(Math.ceil(1_000_000 / (notes.length + 1))).slice(0, 1_000_000);
+    const run = lmx(['tokenize', '-'], dir, text);
+    assert.strictEqual(run.status, 0, run.stderr);
+    const lines = run.stdout.trimEnd().split('\n');
+    const ids = encode(text, 'o200k_base');
+    assert.strictEqual(lines[lines.length - 1], `${ids.length} tokens, ${text.length} characters (o200k_base)`);
+    assert.strictEqual(lines.length, ids.length + 2);
+    const ruler = lmx(['tokenize', '-', '-e', 'cl100k_base'], dir, '='.repeat(300_000));
+    assert.strictEqual(ruler.status, 0, ruler.stderr);
+    assert.match(ruler.stdout, /^4688 tokens, 300000 characters \(cl100k_base\)$/m);
+  });
+
+  describe('output through a pipe to a slow reader is the same as into a file', () => {
+    /** A reader that starts a second late and then waits 30 ms after each read, copying stdin to a file. */
+    const SLOW_READER = `
+      const fs = require('fs');
+      const out = fs.openSync(process.argv[1], 'w');
+      process.stdin.pause();
+      setTimeout(() => {
+        process.stdin.on('data', (chunk) => {
+          fs.writeSync(out, chunk);
+          process.stdin.pause();
+          setTimeout(() => process.stdin.resume(), 30);
+        });
+        process.stdin.on('end', () => fs.closeSync(out));
+        process.stdin.resume();
+      }, 1000);`;
+
+    /** stdout into a file (written synchronously), and through a pipe to SLOW_READER, as `lmx … | slow`. */
+    function fileAndPipe(args: string[], input?: string): { file: Buffer; pipe: Buffer } {
+      const cli = [process.execPath, '-r', path.join(root, 'scripts/ts-register.js'), path.join(root, 'src/cli.ts'), ...args];
+      const fileOut = path.join(dir, 'stdout-file.txt');
+      const pipeOut = path.join(dir, 'stdout-pipe.txt');
+      const fd = fs.openSync(fileOut, 'w');
+      try {
+        const run = spawnSync(cli[0], cli.slice(1), { cwd: dir, input, stdio: ['pipe', fd, 'pipe'], timeout: 120_000 });
+        assert.strictEqual(run.status, 0, String(run.stderr));
+      } finally {
+        fs.closeSync(fd);
+      }
+      const quote = (arg: string) => `'${arg.replace(/'/g, `'\\''`)}'`;
+      const pipeline = `${cli.map(quote).join(' ')} | ${quote(process.execPath)} -e ${quote(SLOW_READER)} ${quote(pipeOut)}`;
+      const run = spawnSync('bash', ['-o', 'pipefail', '-c', pipeline], { cwd: dir, input, encoding: 'utf8', timeout: 120_000 });
+      assert.strictEqual(run.status, 0, run.stderr);
+      const result = { file: fs.readFileSync(fileOut), pipe: fs.readFileSync(pipeOut) };
+      fs.rmSync(fileOut);
+      fs.rmSync(pipeOut);
+      return result;
+    }
+
+    it('tokenize, 100 KB', () => {
+      const notes = fs.readFileSync(path.join(dir, 'notes', 'a.md'), 'utf8');
+      const text = notes.repeat(Math.ceil(100_000 / notes.length)).slice(0, 100_000);
+      const { file, pipe } = fileAndPipe(['tokenize', '-'], text);
+      assert.ok(file.length > 300_000, `${file.length} bytes`);
+      assert.strictEqual(pipe.length, file.length);
+      assert.ok(pipe.equals(file));
+    });
+
+    it('attention, 128 rows', () => {
+      const out = path.join(dir, 'context-128');
+      const train = lmx(['train', 'notes', '--out', out, '--preset', 'tiny', '--steps', '1', '--batch-size', '1', '--context', '128', '--tokenizer', 'char', '--backend', 'cpu', '--eval-batches', '0'], dir);
+      assert.strictEqual(train.status, 0, train.stderr);
+      const text = fs.readFileSync(path.join(dir, 'notes', 'a.md'), 'utf8').slice(0, 128);
+      const { file, pipe } = fileAndPipe(['attention', '--model', out, '--text', text, '--backend', 'cpu']);
+      assert.strictEqual(file.toString().trimEnd().split('\n').length, 2 + 128, 'title, column numbers, 128 rows');
+      assert.strictEqual(pipe.length, file.length);
+      assert.ok(pipe.equals(file));
+    });
+  });
+
   it('shows the bytes of tokens that are part of a character, never U+FFFD', () => {
     const run = lmx(['tokenize', 'ptak 🦜', '-e', 'r50k_base'], dir);
     assert.strictEqual(run.status, 0, run.stderr);
@@ -130,14 +204,18 @@ describe('lmx (CLI)', function () {
     assert.match(train.stderr, /^model: .* parameters, dropout 0\.3 while training$/m);
     assert.match(train.stderr, /^step 3\/6  loss \d+\.\d{3}  val \d+\.\d{3}  [\d,]+ tok\/s  ETA /m);
     assert.match(train.stderr, /^step 6\/6 /m);
-    assert.match(train.stderr, /^finished step 6\/6, loss .*; saved to /m);
+    assert.match(train.stderr, /^ended at step 6\/6, loss .*; kept step [36], validation loss \d+\.\d{3} \(\d+\.\d\d bits per byte\), .*; saved to /m);
+    assert.match(train.stderr, /^(Finished at step 6\.|Stopped at step 6) .*Kept the model/m);
     const summary = JSON.parse(train.stdout);
     assert.strictEqual(summary.step, 6);
     assert.strictEqual(summary.backend, 'cpu');
     assert.strictEqual(summary.corpus.documents, 2);
     assert.strictEqual(summary.dropout, 0.3);
     assert.ok(summary.tokensPerSecond > 0);
-    assert.deepStrictEqual(fs.readdirSync(model()).sort(), ['config.json', 'model.safetensors', 'trainer-state.safetensors', 'trainer.json', 'vocab.json']);
+    const files = fs.readdirSync(model()).sort();
+    // latest-model.safetensors only when the kept model (the best validation) is not the last step's
+    const keptLast = summary.kept.step === 6;
+    assert.deepStrictEqual(files, ['config.json', ...(keptLast ? [] : ['latest-model.safetensors']), 'model.safetensors', 'trainer-state.safetensors', 'trainer.json', 'vocab.json']);
 
     const gen = lmx(['generate', '--model', model(), '--prompt', 'natura', '--max-tokens', '12', '--seed', '5', '--backend', 'cpu'], dir);
     assert.strictEqual(gen.status, 0, gen.stderr);
@@ -151,14 +229,17 @@ describe('lmx (CLI)', function () {
     const lines = att.stdout.trimEnd().split('\n');
     assert.strictEqual(lines[0], 'layer 1, head 1: row = query token, column = key token it attends to');
     const matrix = lines.slice(1);
-    assert.strictEqual(matrix.length, 1 + 6, 'header and one row per token');
+    // ę is in the notes (najpiękniejsze); ą is not: it is spelled in its two UTF-8 bytes (C4 85)
+    assert.strictEqual(matrix.length, 1 + 7, 'header and one row per token');
     assert.ok(
       matrix.every((l) => [...l].length === [...matrix[0]].length),
       `rows are aligned:\n${matrix.join('\n')}`,
     );
-    assert.match(matrix[1], /^0 f\s+1\.00(\s+·){5}$/);
-    assert.match(matrix[5], /^4 <unk>/, 'ą is not in the vocabulary');
-    const row5 = matrix[6].trim().split(/\s+/).slice(2).map(Number);
+    assert.match(matrix[1], /^0 f\s+1\.00(\s+·){6}$/);
+    assert.match(matrix[5], /^4 <C4>/, 'ą is spelled in bytes');
+    assert.match(matrix[6], /^5 <85>/);
+    assert.match(matrix[7], /^6 ę/);
+    const row5 = matrix[matrix.length - 1].trim().split(/\s+/).slice(2).map(Number);
     assert.ok(Math.abs(row5.reduce((a, b) => a + b, 0) - 1) < 0.05, 'a row sums to 1');
 
     const resume = lmx(['train', 'notes', '--out', model(), '--steps', '8', '--batch-size', '2', '--backend', 'cpu', '--eval-batches', '1', '--resume', '--json'], dir);
@@ -259,6 +340,17 @@ describe('lmx (CLI)', function () {
       assertUsageError(lmx(['generate', '--model', 'm', '--top-p', '1.5'], dir), /--top-p must be > 0 and ≤ 1, got 1\.5\.$/);
       assertUsageError(lmx(['train', 'notes', '--out', 'x', '--dropout', '1'], dir), /--dropout must be ≥ 0 and < 1, got 1\.$/);
       assertUsageError(lmx(['train', 'notes', '--out', 'x', '--tokenizer', 'gpt2'], dir), /--tokenizer must be one of o200k_base, cl100k_base, p50k_base, r50k_base, char; got "gpt2"\.$/);
+    });
+    it('a context that would not fit in memory, refused before anything is allocated', () => {
+      const notes = path.join(dir, 'long-notes.md');
+      fs.writeFileSync(notes, fs.readFileSync(path.join(dir, 'notes', 'a.md'), 'utf8').repeat(12));
+      const run = lmx(['train', notes, '--out', 'too-big', '--preset', 'small', '--context', '8192', '--tokenizer', 'char', '--backend', 'cpu'], dir);
+      assertUsageError(
+        run,
+        /^lmx: Training this model needs about \d+ GB of memory \(context 8192, batch 16, 4 layers, 4 heads, 128 channels, vocabulary \d+\), more than the [\d.]+ (MB|GB|TB) allowed \(75% of this (machine's|process's memory limit of) [\d.]+ (MB|GB|TB)\); use a shorter context or a smaller batch\.$/,
+      );
+      assert.ok(!fs.existsSync(path.join(dir, 'too-big')), 'nothing written');
+      fs.rmSync(notes);
     });
     it('an empty corpus', () => assertUsageError(lmx(['train', 'empty', '--out', 'x'], dir), /No text to train on in empty/));
     it('a corpus too small for the context', () =>

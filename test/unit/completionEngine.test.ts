@@ -67,7 +67,7 @@ describe('CompletionEngine with the engine worker', function () {
     scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'lmx-completion-engine-'));
     modelDir = path.join(scratch, 'model');
     vocab = Vocabulary.build([encode(TEXT, 'char')], 'char');
-    model = await trained(7, 40);
+    model = await trained(7, 150);
     await saveCheckpoint(modelDir, model, vocab);
     client = new EngineClient({ workerPath: WORKER });
     engine = new CompletionEngine({ client, modelDir: () => modelDir, backend: () => 'cpu' });

@@ -37,10 +37,25 @@ describe('Corpus', () => {
     assert.strictEqual(vocab.decode(Array.from(one.val)), docs[1].slice(docs[1].length - one.val.length));
   });
 
-  it('counts tokens outside the vocabulary', () => {
-    const vocab = charVocab(['abc']);
-    const corpus = Corpus.fromDocuments(['abcxyz'], vocab, 0);
-    assert.strictEqual(corpus.summary().unknownTokens, 3);
+  it('counts tokens outside the vocabulary (an old, format-1 vocabulary has <unk>; byte fallback has none)', () => {
+    const old = Vocabulary.fromJSON({ format: 'lmx-vocabulary', version: 1, tokenizer: 'char', tokens: [97, 98, 99] });
+    assert.strictEqual(Corpus.fromDocuments(['abcxyz'], old, 0).summary().unknownTokens, 3);
+    assert.strictEqual(Corpus.fromDocuments(['abcxyz'], charVocab(['abc']), 0).summary().unknownTokens, 0);
+  });
+
+  it('gives the whole validation part as rows, each target counted once', () => {
+    const corpus = Corpus.fromParts([5, 6, 7, 8, 9, 10], [20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30], 1);
+    const rows = corpus.validationRows(4);
+    // rows start at 0, 4 and (the end) 6: targets 21…24, 25…28, then 27…30 of which 29, 30 are new
+    assert.strictEqual(rows.rows, 3);
+    assert.deepStrictEqual(Array.from(rows.x), [20, 21, 22, 23, 24, 25, 26, 27, 26, 27, 28, 29]);
+    assert.deepStrictEqual(Array.from(rows.y), [21, 22, 23, 24, 25, 26, 27, 28, 27, 28, 29, 30]);
+    assert.deepStrictEqual(Array.from(rows.weights), [1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 1, 1]);
+    const counted = new Map<number, number>();
+    rows.y.forEach((t, i) => rows.weights[i] && counted.set(t, (counted.get(t) ?? 0) + 1));
+    assert.deepStrictEqual([...counted.keys()].sort((a, b) => a - b), [21, 22, 23, 24, 25, 26, 27, 28, 29, 30]);
+    assert.ok([...counted.values()].every((n) => n === 1));
+    assert.strictEqual(Corpus.fromParts([1, 2, 3], [4, 5], 1).validationRows(4).rows, 0);
   });
 
   it('makes both parts long enough for the context when it is given', () => {
