@@ -107,7 +107,7 @@ function waitFor(emitter, event, predicate, timeoutMs) {
  * Starts code-server on a free port with a fresh user-data-dir and extensions dir, and a headless
  * Chromium. `env` is added to the server's environment, which its extension hosts inherit.
  * `installExtensions`: .vsix files installed into the fresh extensions dir first, as a user installs them
- * (`code-server --install-extension`).
+ * (`code-server --install-extension`); `extensionsDir`: that folder (default: one in the run's folder).
  * Returns { url, authority, workspace, runDir, userDataDir, extensionsDir, resultsPath, browser,
  *           server, events, logFile, log(line), close({ keep }) }.
  */
@@ -119,11 +119,12 @@ export async function startVsCodeHost({
   startTimeoutMs = 60_000,
   codeServer = ensureCodeServer(),
   installExtensions = [],
+  extensionsDir,
 } = {}) {
   ensureSystemPackages({ build: false });
   const runDir = fs.mkdtempSync(path.join(os.tmpdir(), 'lmx-vscode-'));
   const userDataDir = path.join(runDir, 'user-data');
-  const extensionsDir = path.join(runDir, 'extensions');
+  extensionsDir = path.resolve(extensionsDir ?? path.join(runDir, 'extensions'));
   workspace = path.resolve(workspace ?? path.join(runDir, 'workspace'));
   for (const dir of [path.join(userDataDir, 'User'), extensionsDir, workspace]) fs.mkdirSync(dir, { recursive: true });
   fs.writeFileSync(
@@ -270,7 +271,6 @@ function tail(file, lines) {
  *   suitePath       compiled suite entry, e.g. out/test/integration/index.js
  *   workspace       folder to open (default: an empty temp folder); ignored when `host` is given
  *   env             extra environment for the extension host (only when the launcher starts the host)
- *   installExtensions   .vsix files to install first (only when the launcher starts the host)
  *   host            a host from startVsCodeHost() to reuse; otherwise one is started and closed here
  *   onPage(page, { host, authority })   called with the Playwright page before the workbench loads
  *                   (keep it to screenshot webviews, e.g. page.screenshot({ path: 'test-results/x.png' }))
@@ -288,7 +288,6 @@ export async function runVsCodeSuite({
   suitePath,
   workspace,
   env = {},
-  installExtensions,
   host,
   onPage,
   onOutput = (line) => process.stdout.write(`${line}\n`),
@@ -303,7 +302,7 @@ export async function runVsCodeSuite({
   if (!fs.existsSync(path.join(extensionPath, 'package.json'))) throw new Error(`no extension at ${extensionPath}`);
   if (!fs.existsSync(suitePath)) throw new Error(`no suite at ${suitePath}`);
   const ownHost = !host;
-  if (ownHost) host = await startVsCodeHost({ workspace, env, logFile, installExtensions });
+  if (ownHost) host = await startVsCodeHost({ workspace, env, logFile });
   else if (Object.keys(env).length) console.warn('[vscode-host] env is ignored for a shared host: pass it to startVsCodeHost');
   const { log, events } = host;
   fs.rmSync(host.resultsPath, { force: true });
