@@ -248,6 +248,12 @@ export class Trainer {
     return this.best ? { ...this.best } : undefined;
   }
 
+  /** Replaces the best validation loss (the kept model measured again on another validation part). */
+  rebaseBest(best: BestValidation): void {
+    this.best = { ...best };
+    this.evalsSinceBest = 0;
+  }
+
   private get blockSize(): number {
     return this.options.blockSize ?? this.model.config.contextLength;
   }
