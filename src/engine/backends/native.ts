@@ -38,6 +38,11 @@ export interface NativeAddon {
   sumLeading(x: Float32Array, out: Float32Array, outer: number, inner: number, mean: boolean): void;
   /** Σ g², in double. */
   sumSquares(g: Float32Array): number;
+  /**
+   * Rng.fillMask of a generator whose state is `state` (uint32): out[j] = scale where its number j is ≥
+   * threshold (keepThreshold(rate), uint32), else 0. Absent from an addon built before dropout.
+   */
+  fillMask?(out: Float32Array, state: number, threshold: number, scale: number): void;
   /** One AdamW step in double, as the trainer's JavaScript loop: m and v in place, the new parameters to out. */
   adamw(p: Float32Array, g: Float32Array, m: Float32Array, v: Float32Array, out: Float32Array, scale: number, beta1: number,
     beta2: number, stepSize: number, invSqrtBc2: number, eps: number, keep: number): void;
@@ -61,14 +66,29 @@ let addon: { ok: true; addon: NativeAddon; file: string } | { ok: false; reason:
 export function addonCandidates(): string[] {
   const found: string[] = [];
   if (process.env.LMX_NATIVE_ADDON) found.push(path.resolve(process.env.LMX_NATIVE_ADDON));
-  let dir = __dirname;
-  for (let i = 0; i < 5; i++) {
-    found.push(path.join(dir, ADDON_FILE), path.join(dir, 'native', 'build', 'Release', ADDON_FILE));
-    const up = path.dirname(dir);
-    if (up === dir) break;
-    dir = up;
-  }
+  for (const dir of foldersUpFromHere()) found.push(path.join(dir, ADDON_FILE), path.join(dir, 'native', 'build', 'Release', ADDON_FILE));
   return found;
+}
+
+/** This file's folder and up to four above it: where a bundle (dist/) or the package root may be. */
+function foldersUpFromHere(): string[] {
+  const folders = [__dirname];
+  while (folders.length < 5) {
+    const up = path.dirname(folders[folders.length - 1]);
+    if (up === folders[folders.length - 1]) break;
+    folders.push(up);
+  }
+  return folders;
+}
+
+/** The reason given by an installed package without the addon: the universal .vsix (npm run package). */
+export const NOT_PACKAGED =
+  `this package carries no ${ADDON_FILE} (the universal .vsix is WebAssembly only); ` +
+  `the platform package, such as lm-explorer-linux-x64-<version>.vsix, has the C++ kernels`;
+
+/** True where the addon's sources (native/binding.gyp) sit above this file: a clone, not an installed package. */
+function sourceCheckout(): boolean {
+  return foldersUpFromHere().some((dir) => fs.existsSync(path.join(dir, 'native', 'binding.gyp')));
 }
 
 /** Loads the addon once; never throws. */
@@ -77,7 +97,7 @@ export function loadAddon(): { ok: true; addon: NativeAddon; file: string } | { 
   if (process.env.LMX_NATIVE === '0') return (addon = { ok: false, reason: 'switched off (LMX_NATIVE=0)' });
   const file = addonCandidates().find((f) => fs.existsSync(f));
   if (!file) {
-    addon = { ok: false, reason: `${ADDON_FILE} is not built (npm install builds it with node-gyp; see native/)` };
+    addon = { ok: false, reason: sourceCheckout() ? `${ADDON_FILE} is not built (npm install builds it with node-gyp; see native/)` : NOT_PACKAGED };
     return addon;
   }
   try {
@@ -431,4 +451,9 @@ export function nativeAddon(): NativeAddon {
 /** The addon's optimizer loops while the native backend is the current one (the trainer's host AdamW uses them). */
 export function nativeOptimizerKernels(): Pick<NativeAddon, 'sumSquares' | 'adamw'> | undefined {
   return registered && tf.getBackend() === NATIVE_BACKEND && addon?.ok ? addon.addon : undefined;
+}
+
+/** The addon's dropout mask, on the native backend with an addon that has it; undefined otherwise. */
+export function nativeMaskKernel(): NativeAddon['fillMask'] | undefined {
+  return registered && tf.getBackend() === NATIVE_BACKEND && addon?.ok ? addon.addon.fillMask?.bind(addon.addon) : undefined;
 }
