@@ -10,6 +10,11 @@
 //   screen      laying out one screen (60 lines) of decorations: window search, labels, whitespace marks,
 //               offsets → line/column, as the overlay does on every scroll
 // Times are the median of several runs (the first, which loads the encoding, is reported separately).
+//
+// Then 1 MB of pathological input for each encoding — one character repeated (a ruler of "=", spaces, one
+// letter, a Polish letter, newlines) and a soup of punctuation — each of which the pre-split leaves as one
+// long piece: tokenPieces once each, beside gpt-tokenizer's own encode of 30 KB of the same (its merge is
+// quadratic in the piece's length).
 import { createRequire } from 'node:module';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -102,6 +107,36 @@ function layoutScreen(table, text, starts, line) {
   return { tokens: window.last - window.first, ranges };
 }
 
+/** 1 MiB made of one long pre-split piece each. */
+function pathologicalInputs() {
+  let seed = 11;
+  const random = () => (seed = (seed * 16807) % 2147483647) / 2147483647;
+  const alphabet = '=-_*#~^.,;:!?()[]{}<>/|@$%&+';
+  let soup = '';
+  while (soup.length < SIZE) soup += alphabet[Math.floor(random() * alphabet.length)];
+  return [
+    ['"=" ruler', '='.repeat(SIZE)],
+    ['spaces', ' '.repeat(SIZE)],
+    ['"a"', 'a'.repeat(SIZE)],
+    ['"ą"', 'ą'.repeat(SIZE / 2)],
+    ['newlines', '\n'.repeat(SIZE)],
+    ['punctuation', soup],
+  ];
+}
+
+function pathological() {
+  const inputs = pathologicalInputs();
+  console.log(`\n1 MiB of one long piece (one run each): tokenPieces, and gpt-tokenizer's own encode of the first 30 KiB`);
+  console.log('encoding'.padEnd(24) + inputs.map(([name]) => name.padStart(14)).join(''));
+  for (const encoding of ENCODINGS) {
+    const ours = inputs.map(([, text]) => fmt(time(() => tokenPieces(text, encoding)).ms).padStart(14));
+    console.log(`${encoding}, 1 MiB`.padEnd(24) + ours.join(''));
+    const library = require(`gpt-tokenizer/cjs/encoding/${encoding}`).default;
+    const theirs = inputs.map(([, text]) => fmt(time(() => library.encode(text.slice(0, 30 * 1024), { disallowedSpecial: new Set() })).ms).padStart(14));
+    console.log('  gpt-tokenizer, 30 KiB'.padEnd(24) + theirs.join(''));
+  }
+}
+
 function buildWorker() {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lmx-bench-'));
   const outfile = path.join(dir, 'tokenWorker.js');
@@ -186,6 +221,7 @@ async function main() {
     service.dispose();
     fs.rmSync(worker.dir, { recursive: true, force: true });
   }
+  pathological();
   const s = rows[0];
   console.log(`\none screen = ${SCREEN_LINES} visible lines + 40 above and below: ~${s.screenTokens} tokens, ~${s.screenRanges} decoration ranges`);
   console.log('worker = round trip through the worker thread (post the text, tokenize, transfer the typed arrays back)');

@@ -8,6 +8,7 @@
 //                  ../shared/corpus/tinyshakespeare.txt (relative to the repository's parent folder)
 //   optimiser      AdamW lr 1e-3, β2 0.99, weight decay 0.1, 100 warm-up steps, cosine to 1e-4, clip 1.0 —
 //                  as ../shared/bench/torch_baseline.py, which is run with the same steps and 1 thread
+//   dropout        0, as the baseline, unless --dropout P (the engine's cost of dropout: compare P with 0)
 //   tokens/s       training steps × 12 × 64 ÷ their time (evaluation and saving excluded), as the baseline
 //   val loss       mean of 50 validation batches after the last step, as the baseline
 //   peak RSS       of the training process (the CLI reports its own; the baseline's is measured by a wrapper)
@@ -20,7 +21,7 @@
 //
 // Options: --steps N (default 100; 2000 for the val-loss comparison)  --cpu-steps N (default 10)
 //          --backends auto,native@1,wasm,cpu (default; any of auto, tensorflow, webgpu, native, native@N, wasm, cpu)
-//          --small  --small-steps N  --corpus FILE  --no-torch  --json FILE (write the results)
+//          --small  --small-steps N  --corpus FILE  --no-torch  --json FILE (write the results)  --dropout P (default 0)
 
 import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -33,14 +34,14 @@ const shared = path.resolve(root, '..', 'shared');
 
 function usage(message) {
   if (message) console.error(`bench: ${message}`);
-  console.error('usage: npm run bench -- [--steps N] [--cpu-steps N] [--backends auto,cpu] [--corpus FILE] [--no-torch] [--json FILE]');
+  console.error('usage: npm run bench -- [--steps N] [--cpu-steps N] [--backends auto,cpu] [--corpus FILE] [--no-torch] [--json FILE] [--dropout P]');
   process.exit(2);
 }
 
 function parseOptions(argv) {
   const o = {
     steps: 100, cpuSteps: 10, backends: ['auto', 'native@1', 'wasm', 'cpu'], corpus: path.join(shared, 'corpus', 'tinyshakespeare.txt'),
-    torch: true, json: undefined, small: false, smallSteps: 20,
+    torch: true, json: undefined, small: false, smallSteps: 20, dropout: 0,
   };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
@@ -58,6 +59,9 @@ function parseOptions(argv) {
       o.smallSteps = Number(value());
       o.small = true;
       if (!Number.isInteger(o.smallSteps) || o.smallSteps < 1) usage('--small-steps must be a positive whole number');
+    } else if (a === '--dropout') {
+      o.dropout = Number(value());
+      if (!(o.dropout >= 0 && o.dropout < 1)) usage('--dropout must be a number from 0 to below 1');
     } else if (a === '--small') o.small = true;
     else if (a === '--backends') o.backends = value().split(',').filter(Boolean);
     else if (a === '--corpus') o.corpus = path.resolve(value());
@@ -119,7 +123,7 @@ async function engine(spec, o, out, variant = 'baby') {
   const args = [
     path.join(root, 'dist', 'cli.js'), 'train', o.corpus, '--out', out, '--force', ...model, '--steps', String(steps),
     '--lr', '1e-3', '--min-lr', '1e-4', '--warmup', '100', '--weight-decay', '0.1', '--beta2', '0.99', '--grad-clip', '1.0',
-    '--eval-interval', '0', '--checkpoint-interval', '0', '--seed', '1337', '--backend', backend, '--json',
+    '--eval-interval', '0', '--checkpoint-interval', '0', '--seed', '1337', '--dropout', String(o.dropout), '--backend', backend, '--json',
   ];
   console.log(`\n== engine${variant === 'small' ? ' (small preset, o200k_base, 8k vocabulary)' : ''}, backend ${spec}: ${threads ? `LMX_NATIVE_THREADS=${threads} ` : ''}node ${args.map((a) => (a.includes(' ') ? JSON.stringify(a) : a)).join(' ')}`);
   const started = Date.now();
@@ -206,7 +210,7 @@ async function main() {
   const why = o.torch ? torchAvailable() : 'skipped (--no-torch)';
   if (!why) baseline = await torch(o);
 
-  console.log(`\n== results: 4 layers × 4 heads × 128 dims, context 64, batch 12, char tokenizer, ${os.cpus().length} CPUs (load ${os.loadavg()[0].toFixed(1)})`);
+  console.log(`\n== results: 4 layers × 4 heads × 128 dims, context 64, batch 12, char tokenizer, dropout ${o.dropout} (PyTorch: 0), ${os.cpus().length} CPUs (load ${os.loadavg()[0].toFixed(1)})`);
   const header = ['run', 'steps', 'tokens/s', 'val loss', 'train loss', 'peak RSS MB', 'vs PyTorch'];
   const table = [header];
   for (const r of rows) {
@@ -223,7 +227,7 @@ async function main() {
   const widths = header.map((_, i) => Math.max(...table.map((row) => String(row[i]).length)));
   for (const row of table) console.log(row.map((c, i) => (i === 0 ? String(c).padEnd(widths[i]) : String(c).padStart(widths[i]))).join('  '));
   if (baseline?.ok) console.log('vs PyTorch = engine tokens/s ÷ PyTorch tokens/s. The baseline has biases and tied embeddings like the engine.');
-  if (o.json) fs.writeFileSync(o.json, JSON.stringify({ steps: o.steps, engine: rows, torch: baseline ?? { ok: false, reason: why } }, null, 2) + '\n');
+  if (o.json) fs.writeFileSync(o.json, JSON.stringify({ steps: o.steps, dropout: o.dropout, engine: rows, torch: baseline ?? { ok: false, reason: why } }, null, 2) + '\n');
   process.exit(rows.every((r) => r.ok) ? 0 : 1);
 }
 

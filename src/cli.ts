@@ -103,6 +103,26 @@ function stringOption(values: Record<string, unknown>, name: string, required = 
 const stderr = (line = '') => process.stderr.write(line + '\n');
 const stdout = (line = '') => process.stdout.write(line + '\n');
 
+/** Writes many lines to stdout in blocks of about 64 KB (one write per line is slow on a pipe). */
+function stdoutLines(lines: Iterable<string>): void {
+  let block = '';
+  for (const line of lines) {
+    block += line + '\n';
+    if (block.length >= 65536) {
+      process.stdout.write(block);
+      block = '';
+    }
+  }
+  if (block) process.stdout.write(block);
+}
+
+/** The widest of some labels in terminal columns, at least `min` (a loop: a long text has more labels than a call takes arguments). */
+function widestLabel(labels: readonly string[], min = 0): number {
+  let width = min;
+  for (const label of labels) width = Math.max(width, displayWidth(label));
+  return width;
+}
+
 /** Terminal columns a string takes: wide (CJK, emoji) characters count 2, combining marks 0. */
 export function displayWidth(text: string): number {
   let width = 0;
@@ -180,7 +200,7 @@ export async function collectDocuments(inputs: string[], warn: (line: string) =>
     if (stat.isDirectory()) {
       const found = await walk(input);
       if (found.length === 0) warn(`note: no ${TEXT_EXTENSIONS.join(' ')} files in ${input}`);
-      files.push(...found);
+      for (const file of found) files.push(file);
     } else files.push(input);
   }
   const unique = [...new Set(files.map((f) => path.resolve(f)))].sort();
@@ -217,7 +237,7 @@ async function walk(dir: string): Promise<string[]> {
   for (const entry of entries) {
     if (entry.name.startsWith('.') || entry.name === 'node_modules') continue;
     const full = path.join(dir, entry.name);
-    if (entry.isDirectory()) out.push(...(await walk(full)));
+    if (entry.isDirectory()) for (const file of await walk(full)) out.push(file);
     else if (entry.isFile() && TEXT_EXTENSIONS.includes(path.extname(entry.name).toLowerCase())) out.push(full);
   }
   return out;
@@ -333,7 +353,8 @@ Options:
   --dropout P              dropout rate while training, 0 ≤ P < 1 (default ${D.dropout}; 0: off);
                            keeps a small folder of notes from being memorised
   --patience N             stop after N validations without a new best, 0 never (default ${D.patience})
-  --context N              context length in tokens (default ${autoOr(D.contextLength)})
+  --context N              context length in tokens, 2 to 8192 (default ${autoOr(D.contextLength)}); memory
+                           grows with its square: a run that would not fit in memory is refused at once
   --positional KIND        learned | sinusoidal (default ${D.positional})
   --tokenizer NAME         o200k_base | cl100k_base | p50k_base | r50k_base | char (default ${D.tokenizer})
   --max-vocab N            largest vocabulary, <sep> and the 256 byte tokens included (default ${D.maxVocab})
@@ -633,7 +654,7 @@ Options:
       const { attention } = await model.attention(ids);
       const matrix = attention[layer][head];
       stdout(`layer ${layer}, head ${head}: row = query token, column = key token it attends to`);
-      for (const line of formatAttention(ids.map((id) => vocab.tokenLabel(id)), matrix)) stdout(line);
+      stdoutLines(formatAttention(ids.map((id) => vocab.tokenLabel(id)), matrix));
     } finally {
       model.dispose();
     }
@@ -646,7 +667,7 @@ export function formatAttention(labels: string[], matrix: number[][]): string[] 
   const n = labels.length;
   const shown = labels.map((l) => clip(l, 14));
   const indexWidth = String(n - 1).length;
-  const sideWidth = indexWidth + 1 + Math.max(...shown.map(displayWidth));
+  const sideWidth = indexWidth + 1 + widestLabel(shown);
   const cell = 5;
   const lines = [padEnd('', sideWidth) + ' ' + Array.from({ length: n }, (_, j) => padStart(String(j), cell)).join('')];
   for (let i = 0; i < n; i++) {
@@ -673,9 +694,9 @@ Options:
     if (text === '-') text = await readStdin();
     const pieces = tokenPieces(text, encoding);
     const labels = pieces.map((p) => displayToken(p.bytes, { whitespace: true }));
-    const width = Math.max(5, ...labels.map(displayWidth));
+    const width = widestLabel(labels, 5);
     stdout(`${padEnd('token', width)}  id`);
-    pieces.forEach((p, i) => stdout(`${padEnd(labels[i], width)}  ${p.id}`));
+    stdoutLines(pieces.map((p, i) => `${padEnd(labels[i], width)}  ${p.id}`));
     stdout(`${pieces.length} token${pieces.length === 1 ? '' : 's'}, ${[...text].length} characters (${encoding})`);
     return EXIT_OK;
   },
@@ -811,11 +832,27 @@ function reportError(error: unknown): number {
   return EXIT_INTERNAL;
 }
 
+/**
+ * Exits with `code` once stdout and stderr have handed everything written to the system. A pipe takes what
+ * fits in its buffer (64 KB on Linux) and Node keeps the rest until the reader makes room: process.exit() at
+ * once would drop it. The exit itself is needed: a native backend may hold handles that keep the process alive.
+ */
+function exitAfterOutput(code: number): void {
+  process.exitCode = code;
+  let waiting = 2;
+  for (const stream of [process.stdout, process.stderr]) {
+    let flushed = false;
+    const done = () => {
+      if (flushed) return;
+      flushed = true;
+      if (--waiting === 0) process.exit(code);
+    };
+    // A reader that went away (`lmx tokenize - | head`): nothing more to wait for.
+    stream.once('error', done);
+    stream.write('', done);
+  }
+}
+
 if (require.main === module) {
-  // process.exit: a native backend may hold handles that would keep the process alive. Writes to a pipe or a
-  // file are synchronous on Linux and macOS, so nothing printed is lost.
-  main(process.argv.slice(2)).then(
-    (code) => process.exit(code),
-    (error) => process.exit(reportError(error)),
-  );
+  main(process.argv.slice(2)).then(exitAfterOutput, (error) => exitAfterOutput(reportError(error)));
 }

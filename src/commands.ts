@@ -3,7 +3,7 @@
 // result object rather than only showing UI, so the integration tests (and other commands) can read it.
 
 import * as vscode from 'vscode';
-import { ENCODING_DESCRIPTIONS, type EncodingName } from './engine/tokenizer';
+import { ENCODING_DESCRIPTIONS, type TokenizerName } from './engine/tokenizer';
 import { targetEditor } from './editorTarget';
 import { ENCODING_SETTINGS, writeSetting, type TokensConfig } from './config';
 import {
@@ -12,6 +12,8 @@ import {
   fitDescription,
   fitDetail,
   fitLabel,
+  formatTokens,
+  MODEL_WINDOWS,
   type FitRow,
 } from './features/contextFit';
 import type { ShowResult, TokenOverlay } from './features/tokenIds';
@@ -60,9 +62,15 @@ export interface ContextFitResult {
   ok: true;
   source: 'selection' | 'document';
   documentUri: string;
+  /** The selected encoding (the status bar's): the headline count, and the estimates for other vendors. */
+  encoding: TokenizerName;
+  /** How the selected encoding is named ("r50k_base", "model (o200k_base, 812 tokens)"). */
+  encodingLabel: string;
   /** Token counts per encoding. */
-  counts: Partial<Record<EncodingName, number>>;
+  counts: Partial<Record<TokenizerName, number>>;
   rows: FitRow[];
+  /** When the list of models was last checked. */
+  asOf: string;
 }
 
 /** Everything a command may use. */
@@ -183,16 +191,26 @@ export function checkContextFit(ctx: Ctx): Cmd {
       ctx.notify.info(message);
       return { ok: false, message };
     }
-    const encodings = encodingsNeeded();
+    const selected = await resolveEncoding(ctx.config().encoding, ctx.model);
+    const encodings = encodingsNeeded(selected.tokenizer);
     const run = async () => {
       const values = await Promise.all(encodings.map((e) => ctx.service.count(text, e)));
-      return Object.fromEntries(encodings.map((e, i) => [e, values[i]])) as Partial<Record<EncodingName, number>>;
+      return Object.fromEntries(encodings.map((e, i) => [e, values[i]])) as Partial<Record<TokenizerName, number>>;
     };
     const counts = ctx.service.usesWorker(text.length)
       ? await vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: 'Counting tokens…' }, run)
       : await run();
-    const rows = contextFit(counts);
-    const result: ContextFitResult = { ok: true, source, documentUri: document.uri.toString(), counts, rows };
+    const rows = contextFit(counts, selected.tokenizer);
+    const result: ContextFitResult = {
+      ok: true,
+      source,
+      documentUri: document.uri.toString(),
+      encoding: selected.tokenizer,
+      encodingLabel: selected.label,
+      counts,
+      rows,
+      asOf: MODEL_WINDOWS.asOf,
+    };
     ctx.lastContextFit = result;
     showContextFit(result);
     return result;
@@ -200,25 +218,26 @@ export function checkContextFit(ctx: Ctx): Cmd {
 }
 
 function showContextFit(result: ContextFitResult): void {
-  const format = (n: number) => n.toLocaleString('en-US');
   const quickPick = vscode.window.createQuickPick<vscode.QuickPickItem>();
-  const o200k = result.counts.o200k_base ?? 0;
+  const count = result.counts[result.encoding] ?? 0;
   const fitting = result.rows.filter((r) => r.fits).length;
-  quickPick.title = `Context fit of the ${result.source === 'selection' ? 'selection' : 'document'}: ${format(o200k)} tokens (o200k_base) · fits ${fitting} of ${result.rows.length} models`;
-  quickPick.placeholder = 'OpenAI counts are exact; other vendors’ are estimates made with o200k_base or cl100k_base';
+  quickPick.title =
+    `Context fit of the ${result.source === 'selection' ? 'selection' : 'document'}: ${formatTokens(count)} tokens (${result.encodingLabel}) · ` +
+    `fits ${fitting} of ${result.rows.length} models · list of ${result.asOf}`;
+  quickPick.placeholder = `OpenAI models: exact counts with their own encoding; the others: estimates with ${result.encoding}, the selected encoding`;
   quickPick.matchOnDescription = true;
   quickPick.matchOnDetail = true;
   const item = (row: FitRow): vscode.QuickPickItem => ({
     label: fitLabel(row),
-    description: fitDescription(row, format),
+    description: fitDescription(row),
     detail: fitDetail(row),
   });
-  const exact = result.rows.filter((r) => r.model.exact);
-  const estimated = result.rows.filter((r) => !r.model.exact);
+  const exact = result.rows.filter((r) => r.exact);
+  const estimated = result.rows.filter((r) => !r.exact);
   quickPick.items = [
     { label: 'OpenAI — exact counts', kind: vscode.QuickPickItemKind.Separator },
     ...exact.map(item),
-    { label: 'Other models — estimates (their tokenizers are not in gpt-tokenizer)', kind: vscode.QuickPickItemKind.Separator },
+    { label: `Other models — estimates with ${result.encoding} (their tokenizers are not in gpt-tokenizer)`, kind: vscode.QuickPickItemKind.Separator },
     ...estimated.map(item),
   ];
   quickPick.onDidAccept(() => quickPick.hide());

@@ -60,7 +60,7 @@ export function activate(context: vscode.ExtensionContext): LmExplorerApi {
     log: (message) => log.info(message),
   });
   const model = new ModelVocabulary(() => (context.storageUri ? path.join(context.storageUri.fsPath, 'model') : undefined));
-  const overlay = new TokenOverlay({ service, config: tokensConfig, model });
+  const overlay = new TokenOverlay({ service, config: tokensConfig, model, log: (message) => log.warn(message) });
   const statusBar = new TokenStatusBar({ service, config: tokensConfig, model, log: (message) => log.warn(message) });
   const notify = new Notifier();
   context.subscriptions.push(log, service, overlay, statusBar);

@@ -13,6 +13,8 @@ void sum_leading(const float* x, float* out, int64_t outer, int64_t inner, bool 
 double sum_squares(const float* g, int64_t n);
 void adamw(const float* p, const float* g, float* m, float* v, float* out, int64_t n, double scale, double b1, double b2,
            double step_size, double inv_sqrt_bc2, double eps, double keep);
+// out[j] = scale where number j of mulberry32 from state a (src/engine/rng.ts) is ≥ threshold, else 0
+void dropout_mask(uint32_t a, uint32_t threshold, float scale, float* out, int64_t n);
 // op 0 exp, 1 erf, 2 square, 3 rsqrt, 4 log, 5 sqrt
 void unary(int op, const float* x, float* out, int64_t n);
 }  // namespace lmx

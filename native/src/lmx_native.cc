@@ -240,6 +240,24 @@ napi_value AdamW(napi_env env, napi_callback_info info) {
   return nullptr;
 }
 
+// fillMask(out, state, threshold, scale): the dropout mask of Rng.fillMask from mulberry32 state `state`
+napi_value FillMask(napi_env env, napi_callback_info info) {
+  napi_value argv[4];
+  if (!args(env, info, argv, "fillMask")) return nullptr;
+  Floats o;
+  int64_t state = 0, threshold = 0;
+  double scale = 0;
+  if (!get_floats(env, argv[0], &o, "out") || !get_int(env, argv[1], &state, "state") || !get_int(env, argv[2], &threshold, "threshold") ||
+      !get_double(env, argv[3], &scale, "scale"))
+    return nullptr;
+  if (state < 0 || state > 0xffffffffLL || threshold < 0 || threshold > 0xffffffffLL) {
+    throw_error(env, "fillMask: state and threshold must be 32-bit unsigned integers");
+    return nullptr;
+  }
+  lmx::dropout_mask((uint32_t)state, (uint32_t)threshold, (float)scale, o.data, (int64_t)o.length);
+  return nullptr;
+}
+
 // sumLeading(x, out, outer, inner, mean): out[j] = Σ_i x[i*inner + j] (a sum over leading axes)
 napi_value SumLeading(napi_env env, napi_callback_info info) {
   napi_value argv[5];
@@ -444,6 +462,7 @@ napi_value Init(napi_env env, napi_value exports) {
       {"sumLeading", nullptr, SumLeading, nullptr, nullptr, nullptr, napi_default_method, nullptr},
       {"sumSquares", nullptr, SumSquares, nullptr, nullptr, nullptr, napi_default_method, nullptr},
       {"adamw", nullptr, AdamW, nullptr, nullptr, nullptr, napi_default_method, nullptr},
+      {"fillMask", nullptr, FillMask, nullptr, nullptr, nullptr, napi_default_method, nullptr},
       {"unary", nullptr, Unary, nullptr, nullptr, nullptr, napi_default_method, nullptr},
       {"setThreads", nullptr, SetThreads, nullptr, nullptr, nullptr, napi_default_method, nullptr},
       {"forceGeneric", nullptr, ForceGeneric, nullptr, nullptr, nullptr, napi_default_method, nullptr},

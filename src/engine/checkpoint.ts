@@ -34,7 +34,7 @@ import { randomBytes } from 'crypto';
 import { promises as fs } from 'fs';
 import * as path from 'path';
 import { UserError } from './errors';
-import { GPT, validateConfig, type GPTConfig } from './model';
+import { GPT, parameterShapesOf, validateConfig, type GPTConfig } from './model';
 import { readSafetensors, SafetensorsError, writeSafetensors, type SafeTensor, type SafetensorsFile } from './safetensors';
 import { isTokenizerName, TOKENIZERS, type TokenizerName } from './tokenizer';
 import { Rng, type RngState } from './rng';
@@ -433,14 +433,6 @@ async function loadFrom(dir: string, options: LoadOptions): Promise<LoadedCheckp
 function keptInfo(value: unknown): KeptModelInfo | undefined {
   const v = value as Partial<KeptModelInfo> | undefined;
   return v && Number.isInteger(v.step) && typeof v.valLoss === 'number' ? { step: v.step!, valLoss: v.valLoss } : undefined;
-}
-
-/**
- * The parameter shapes of a configuration, without building a model (so without TensorFlow.js):
- * GPT.parameterShapes() reads nothing but this.config.
- */
-function parameterShapesOf(config: GPTConfig): Record<string, number[]> {
-  return GPT.prototype.parameterShapes.call({ config } as GPT);
 }
 
 async function loadState(dir: string, shapes: Record<string, number[]>): Promise<TrainerState | undefined> {

@@ -12,3 +12,4 @@ export * from './generate';
 export * from './safetensors';
 export * from './checkpoint';
 export * from './trainingRun';
+export * from './memory';

@@ -482,3 +482,11 @@ export function sinusoidTable(contextLength: number, nEmbd: number): Float32Arra
   }
   return out;
 }
+
+/**
+ * The parameter shapes of a configuration without building a model (so without allocating anything):
+ * GPT.parameterShapes() reads nothing but this.config.
+ */
+export function parameterShapesOf(config: GPTConfig): Record<string, number[]> {
+  return GPT.prototype.parameterShapes.call({ config } as GPT);
+}

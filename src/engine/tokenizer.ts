@@ -20,21 +20,35 @@ export function isTokenizerName(name: unknown): name is TokenizerName {
   return typeof name === 'string' && (TOKENIZERS as readonly string[]).includes(name);
 }
 
-/** The part of gpt-tokenizer's API used here, plus the byte decoder it keeps privately. */
+/** The part of gpt-tokenizer's API used here. */
 interface GptEncodingApi {
   encode(text: string, options?: { disallowedSpecial?: Set<string> }): number[];
-  decode(ids: Iterable<number>): string;
-  bytePairEncodingCoreProcessor?: {
-    decodeNativeGenerator(ids: Iterable<number>): Generator<Uint8Array | string>;
-  };
+  bytePairEncodingCoreProcessor?: BytePairCore;
 }
 
-const loaded = new Map<EncodingName, GptEncodingApi>();
+/**
+ * gpt-tokenizer's BytePairEncodingCore (3.4), whose members are public in its JavaScript: the pre-split
+ * regex, its rank lookups and its byte-pair merge of one piece. LM Explorer runs the encoding loop itself
+ * with these (see encodeGpt), and decodes from the token bytes.
+ */
+interface BytePairCore {
+  tokenSplitRegex: RegExp;
+  getBpeRankFromString(text: string): number | undefined;
+  getBpeRankFromBytes(bytes: Uint8Array): number | undefined;
+  bytePairEncode(piece: string): number[];
+  binarySearch(bytes: Uint8Array): number;
+  bytePairNonUtfSortedEncoder: [Uint8Array, number][];
+  bytePairRankDecoder: (string | number[] | undefined)[];
+  decodeNativeGenerator(ids: Iterable<number>): Generator<Uint8Array | string>;
+}
+
+const loaded = new Map<EncodingName, BytePairCore>();
 
 /** Loads an encoding on first use: each one is megabytes of merge ranks. */
-function gptEncoding(name: EncodingName): GptEncodingApi {
-  let api = loaded.get(name);
-  if (!api) {
+function gptEncoding(name: EncodingName): BytePairCore {
+  let core = loaded.get(name);
+  if (!core) {
+    let api: GptEncodingApi;
     // Literal requires, so that the bundler sees every encoding (and evaluates each lazily).
     switch (name) {
       case 'o200k_base':
@@ -52,18 +66,44 @@ function gptEncoding(name: EncodingName): GptEncodingApi {
       default:
         throw new Error(`Unknown encoding "${String(name)}". Known: ${TOKENIZERS.join(', ')}.`);
     }
-    loaded.set(name, api!);
+    const found = api.bytePairEncodingCoreProcessor;
+    if (!found || !(found.tokenSplitRegex instanceof RegExp) || typeof found.binarySearch !== 'function' || !Array.isArray(found.bytePairNonUtfSortedEncoder)) {
+      throw new Error('gpt-tokenizer no longer exposes its byte-pair core as 3.4 does; pin a compatible version.');
+    }
+    core = found;
+    keepByteOrderMarks(core);
+    loaded.set(name, core);
   }
-  return api!;
+  return core;
+}
+
+/**
+ * Works around a bug of gpt-tokenizer 3.4: its lookup from bytes to a rank turns the bytes into a string with
+ * `new TextDecoder('utf8')`, which drops a leading byte-order mark (U+FEFF, bytes EF BB BF), so every token
+ * that starts with one is looked up as the rest of its bytes. A minimal reproduction:
+ *
+ *   const o200k = require('gpt-tokenizer/cjs/encoding/o200k_base').default;
+ *   o200k.encode('\ufeff');   // [5416, 123] — tiktoken: [5574], the token whose bytes are EF BB BF
+ *   o200k.decode([5574]);     // '' — tiktoken: '\ufeff' (its decoder drops the mark as well)
+ *
+ * Here the lookup decodes with ignoreBOM, so EF BB BF stays U+FEFF, and decode() decodes the token bytes
+ * itself with a decoder that keeps the mark.
+ */
+function keepByteOrderMarks(core: BytePairCore): void {
+  const binaryRank = (bytes: Uint8Array): number | undefined => {
+    const index = core.binarySearch(bytes);
+    return index === -1 ? undefined : core.bytePairNonUtfSortedEncoder[index][1];
+  };
+  core.getBpeRankFromBytes = (bytes: Uint8Array): number | undefined => {
+    const text = utf8Text(bytes);
+    return (text !== undefined ? core.getBpeRankFromString(text) : undefined) ?? binaryRank(bytes);
+  };
 }
 
 /** Whether this thread has loaded the tokenizer's tables already ('char' needs none). */
 export function isTokenizerLoaded(tokenizer: TokenizerName): boolean {
   return tokenizer === 'char' || loaded.has(tokenizer);
 }
-
-// Notes may well contain "<|endoftext|>": it is ordinary text here, never a special token.
-const NO_SPECIAL_TOKENS = { disallowedSpecial: new Set<string>() };
 
 /** Text → token IDs: GPT token IDs, or Unicode code points for 'char'. */
 export function encode(text: string, tokenizer: TokenizerName): number[] {
@@ -72,8 +112,150 @@ export function encode(text: string, tokenizer: TokenizerName): number[] {
     for (const ch of text) ids.push(ch.codePointAt(0)!);
     return ids;
   }
-  return gptEncoding(tokenizer).encode(text, NO_SPECIAL_TOKENS);
+  return encodeGpt(text, gptEncoding(tokenizer));
 }
+
+/** Pieces at least this long (UTF-16 units) are merged by mergeLongPiece, which takes O(n log n) time. */
+const LONG_PIECE = 256;
+
+/**
+ * What gpt-tokenizer's encode does with no special tokens allowed, piece by piece of its pre-split (the
+ * regex of the encoding; no token crosses a piece): a piece that is one token, else the byte-pair merge of the
+ * piece. Its own merge rescans the whole piece after each merge, O(n²): 300 KB of "=" (one piece) took
+ * two minutes. Long pieces go to mergeLongPiece, which makes the same merges in the same order. No special
+ * tokens: notes may well contain "<|endoftext|>", and it is ordinary text here.
+ */
+function encodeGpt(text: string, core: BytePairCore): number[] {
+  const ids: number[] = [];
+  for (const [piece] of text.matchAll(core.tokenSplitRegex)) {
+    const whole = core.getBpeRankFromString(piece);
+    if (whole !== undefined) ids.push(whole);
+    else for (const id of piece.length >= LONG_PIECE ? mergeLongPiece(piece, core) : core.bytePairEncode(piece)) ids.push(id);
+  }
+  return ids;
+}
+
+/**
+ * The byte-pair merge of one piece, as tiktoken defines it: while any two neighbouring parts join into a
+ * token, join the pair whose token has the lowest rank, the leftmost of equal ranks. The parts are a linked
+ * list and the candidate pairs a heap ordered by (rank, position), so each merge costs O(log n) instead of a
+ * scan of the piece. The result is the same merges in the same order, hence the same IDs.
+ */
+function mergeLongPiece(piece: string, core: BytePairCore): number[] {
+  const bytes = utf8.encode(piece);
+  const n = bytes.length;
+  const maxTokenBytes = longestToken(core);
+  // Part i covers bytes [i, next[i]); removed parts have alive[i] = 0.
+  const next = new Int32Array(n + 1);
+  const prev = new Int32Array(n + 1);
+  for (let i = 0; i <= n; i++) {
+    next[i] = i + 1;
+    prev[i] = i - 1;
+  }
+  const alive = new Uint8Array(n + 1).fill(1);
+  // The rank of the pair starting at part i (part i joined with the part after it), or Infinity.
+  const pairRank = new Float64Array(n + 1);
+  const rankOf = (start: number): number => {
+    const second = next[start];
+    if (second >= n) return Infinity;
+    const end = next[second];
+    if (end - start > maxTokenBytes) return Infinity;
+    return core.getBpeRankFromBytes(bytes.subarray(start, end)) ?? Infinity;
+  };
+  const heap = new PairHeap();
+  for (let i = 0; i < n; i++) {
+    pairRank[i] = rankOf(i);
+    if (pairRank[i] !== Infinity) heap.push(pairRank[i], i);
+  }
+  for (let key = heap.pop(); key >= 0; key = heap.pop()) {
+    const rank = Math.floor(key / PAIR_SHIFT);
+    const start = key - rank * PAIR_SHIFT;
+    // Stale entries: the part is gone, or its pair changed since this entry was pushed.
+    if (!alive[start] || pairRank[start] !== rank) continue;
+    const second = next[start];
+    alive[second] = 0;
+    next[start] = next[second];
+    if (next[second] <= n) prev[next[second]] = start;
+    pairRank[start] = rankOf(start);
+    if (pairRank[start] !== Infinity) heap.push(pairRank[start], start);
+    const before = prev[start];
+    if (before >= 0) {
+      pairRank[before] = rankOf(before);
+      if (pairRank[before] !== Infinity) heap.push(pairRank[before], before);
+    }
+  }
+  const ids: number[] = [];
+  for (let i = 0; i < n; i = next[i]) {
+    const id = core.getBpeRankFromBytes(bytes.subarray(i, next[i]));
+    if (id === undefined) throw new Error(`The encoding has no token for the bytes ${hexBytes(bytes.subarray(i, next[i]))}.`);
+    ids.push(id);
+  }
+  return ids;
+}
+
+const longestTokens = new WeakMap<BytePairCore, number>();
+
+/** The most bytes any token of the encoding has: no longer pair can be a token. */
+function longestToken(core: BytePairCore): number {
+  let longest = longestTokens.get(core);
+  if (longest === undefined) {
+    longest = 0;
+    for (const value of core.bytePairRankDecoder) {
+      if (value !== undefined) longest = Math.max(longest, typeof value === 'string' ? utf8.encode(value).length : value.length);
+    }
+    longestTokens.set(core, longest);
+  }
+  return longest;
+}
+
+/**
+ * A binary min-heap of (rank, position) pairs, ordered by rank and then by position: each pair is one
+ * number, rank · 2³² + position (ranks < 2²⁰, positions < 2³², exact in a double).
+ */
+class PairHeap {
+  private keys = new Float64Array(1024);
+  private size = 0;
+
+  push(rank: number, position: number): void {
+    if (this.size === this.keys.length) {
+      const grown = new Float64Array(this.keys.length * 2);
+      grown.set(this.keys);
+      this.keys = grown;
+    }
+    const keys = this.keys;
+    const key = rank * PAIR_SHIFT + position;
+    let i = this.size++;
+    while (i > 0) {
+      const parent = (i - 1) >> 1;
+      if (keys[parent] <= key) break;
+      keys[i] = keys[parent];
+      i = parent;
+    }
+    keys[i] = key;
+  }
+
+  /** The smallest pair's key (rank = floor(key / 2³²), position = key mod 2³²), or -1 when empty. */
+  pop(): number {
+    if (this.size === 0) return -1;
+    const keys = this.keys;
+    const top = keys[0];
+    const last = keys[--this.size];
+    const size = this.size;
+    let i = 0;
+    for (;;) {
+      const left = 2 * i + 1;
+      if (left >= size) break;
+      const child = left + 1 < size && keys[left + 1] < keys[left] ? left + 1 : left;
+      if (keys[child] >= last) break;
+      keys[i] = keys[child];
+      i = child;
+    }
+    keys[i] = last;
+    return top;
+  }
+}
+
+const PAIR_SHIFT = 2 ** 32;
 
 /** Token IDs → text. Bytes that do not form whole characters decode to U+FFFD, as TextDecoder does. */
 export function decode(ids: readonly number[], tokenizer: TokenizerName): string {
@@ -82,8 +264,18 @@ export function decode(ids: readonly number[], tokenizer: TokenizerName): string
     for (const id of ids) text += String.fromCodePoint(id);
     return text;
   }
-  return gptEncoding(tokenizer).decode(ids);
+  const parts = ids.map((id) => tokenBytes(id, tokenizer));
+  const bytes = new Uint8Array(parts.reduce((total, part) => total + part.length, 0));
+  let offset = 0;
+  for (const part of parts) {
+    bytes.set(part, offset);
+    offset += part.length;
+  }
+  return keepingByteOrderMark.decode(bytes);
 }
+
+/** Decodes UTF-8 as TextDecoder does (U+FFFD for bad bytes), keeping a leading U+FEFF that is in the text. */
+const keepingByteOrderMark = new TextDecoder('utf-8', { ignoreBOM: true });
 
 const utf8 = new TextEncoder();
 const byteCache = new Map<EncodingName, Map<number, Uint8Array>>();
@@ -95,9 +287,7 @@ export function tokenBytes(id: number, tokenizer: TokenizerName): Uint8Array {
   if (!cache) byteCache.set(tokenizer, (cache = new Map()));
   const cached = cache.get(id);
   if (cached) return cached;
-  const core = gptEncoding(tokenizer).bytePairEncodingCoreProcessor;
-  if (!core) throw new Error('gpt-tokenizer no longer exposes its byte decoder; pin a compatible version.');
-  const part = core.decodeNativeGenerator([id]).next().value;
+  const part = gptEncoding(tokenizer).decodeNativeGenerator([id]).next().value;
   if (part === undefined) throw new Error(`Token ${id} is not in ${tokenizer}.`);
   const bytes = typeof part === 'string' ? utf8.encode(part) : part;
   cache.set(id, bytes);
@@ -118,15 +308,39 @@ export interface TokenPiece {
   complete: boolean;
 }
 
-const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
+// ignoreBOM: a token's bytes EF BB BF are the character U+FEFF, not a byte-order mark to drop.
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
 /** The text of some bytes when they are valid, complete UTF-8; undefined otherwise. */
 export function utf8Text(bytes: Uint8Array): string | undefined {
+  // A token's few bytes are decoded here (TextDecoder costs microseconds a call: the merges look up millions).
+  if (bytes.length <= 64) return shortUtf8Text(bytes);
   try {
     return strictUtf8.decode(bytes);
   } catch {
     return undefined;
   }
+}
+
+/** utf8Text for a few bytes: the same checks as a fatal TextDecoder (no overlong forms, surrogates or > U+10FFFF). */
+function shortUtf8Text(bytes: Uint8Array): string | undefined {
+  let text = '';
+  let i = 0;
+  while (i < bytes.length) {
+    const lead = bytes[i];
+    const length = utf8LeadLength(lead);
+    if (length === 0 || i + length > bytes.length) return undefined;
+    let cp = length === 1 ? lead : lead & (0xff >> (length + 1));
+    for (let k = 1; k < length; k++) {
+      const b = bytes[i + k];
+      if ((b & 0xc0) !== 0x80) return undefined;
+      cp = (cp << 6) | (b & 0x3f);
+    }
+    if ((length === 3 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) || (length === 4 && (cp < 0x10000 || cp > 0x10ffff))) return undefined;
+    text += String.fromCodePoint(cp);
+    i += length;
+  }
+  return text;
 }
 
 /**

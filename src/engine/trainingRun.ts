@@ -14,6 +14,7 @@ import { normalizeText } from './normalize';
 
 export { normalizeText };
 import { UserError } from './errors';
+import { assertTrainingFits } from './memory';
 import type { GPT, GPTConfig, PositionalEncoding, PresetName } from './model';
 import { PRESETS } from './model';
 import { encode, tokenBytes, type TokenizerName } from './tokenizer';
@@ -389,6 +390,8 @@ export async function buildTrainingRun(
     ? { ...resume.config }
     : { ...base, contextLength: plan.contextLength, positional: settings.positional, vocabSize: vocab.size };
   if (config.nEmbd % config.nHead !== 0) throw new UserError(`The model's channels (${config.nEmbd}) must divide evenly among its heads (${config.nHead}).`);
+  // Before anything the size of the model is allocated: a run that cannot fit is refused in one line.
+  assertTrainingFits(config, plan.batchSize);
 
   const trainBytes = partBytes(parts.train, tokenizer);
   const valBytes = partBytes(parts.val, tokenizer);

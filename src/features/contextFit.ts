@@ -1,102 +1,77 @@
 // "Check Context Fit": how much of a well-known model's context window a text would take.
 // Pure table and arithmetic (no `vscode` import): the quick pick that shows it lives in commands.ts.
 //
-// OpenAI models are counted with their own encoding, so their counts are exact. Every other vendor has a
-// tokenizer of its own that gpt-tokenizer does not ship; for those the count is an estimate made with the
-// OpenAI encoding closest in vocabulary size and make-up, and the UI says so.
+// The models and their windows are data, in contextWindows.json (dated, so that a reader knows how current
+// it is). OpenAI models are counted with their own encoding, so their counts are exact. Every other vendor
+// has a tokenizer of its own that gpt-tokenizer does not ship; for those the count is an estimate made
+// with the encoding the user selected (the one the status bar counts with), and the UI says so.
 
-import type { EncodingName } from '../engine/tokenizer';
+import { isTokenizerName, type EncodingName, type TokenizerName } from '../engine/tokenizer';
+import windowsFile from './contextWindows.json';
 
 export interface ModelWindow {
   /** What a person calls the model. */
   name: string;
-  vendor: 'OpenAI' | 'Anthropic' | 'Google' | 'Meta' | 'Mistral AI';
-  /** Context window in tokens (prompt and completion together). */
+  vendor: string;
+  /** The most tokens the model reads at once. */
   contextTokens: number;
-  /** The encoding the count is made with. */
-  encoding: EncodingName;
-  /** True when `encoding` is the model's own tokenizer; false when the count is an estimate. */
-  exact: boolean;
-  /** Why this encoding was chosen for an estimate, shown in the list. */
+  /** The model's own encoding, when gpt-tokenizer has it (the count is then exact); else it is estimated. */
+  encoding?: EncodingName;
+  /** Why a count is an estimate, or anything else worth knowing, shown in the list. */
   note?: string;
 }
 
-/** Well-known models and their context windows, largest vendors first. */
-export const MODEL_WINDOWS: readonly ModelWindow[] = [
-  { name: 'GPT-4.1', vendor: 'OpenAI', contextTokens: 1_047_576, encoding: 'o200k_base', exact: true },
-  { name: 'GPT-4o', vendor: 'OpenAI', contextTokens: 128_000, encoding: 'o200k_base', exact: true },
-  { name: 'GPT-4o mini', vendor: 'OpenAI', contextTokens: 128_000, encoding: 'o200k_base', exact: true },
-  { name: 'o1 / o3', vendor: 'OpenAI', contextTokens: 200_000, encoding: 'o200k_base', exact: true },
-  { name: 'GPT-4 Turbo', vendor: 'OpenAI', contextTokens: 128_000, encoding: 'cl100k_base', exact: true },
-  { name: 'GPT-4', vendor: 'OpenAI', contextTokens: 8_192, encoding: 'cl100k_base', exact: true },
-  { name: 'GPT-3.5 Turbo', vendor: 'OpenAI', contextTokens: 16_385, encoding: 'cl100k_base', exact: true },
-  { name: 'GPT-3 (davinci)', vendor: 'OpenAI', contextTokens: 2_049, encoding: 'r50k_base', exact: true },
-  { name: 'GPT-2', vendor: 'OpenAI', contextTokens: 1_024, encoding: 'r50k_base', exact: true },
-  {
-    name: 'Claude 3 / 3.5',
-    vendor: 'Anthropic',
-    contextTokens: 200_000,
-    encoding: 'cl100k_base',
-    exact: false,
-    note: "Anthropic's tokenizer is not public",
-  },
-  {
-    name: 'Gemini 1.5 Pro',
-    vendor: 'Google',
-    contextTokens: 2_097_152,
-    encoding: 'o200k_base',
-    exact: false,
-    note: 'Gemini uses a 256k SentencePiece vocabulary',
-  },
-  {
-    name: 'Gemini 1.5 Flash',
-    vendor: 'Google',
-    contextTokens: 1_048_576,
-    encoding: 'o200k_base',
-    exact: false,
-    note: 'Gemini uses a 256k SentencePiece vocabulary',
-  },
-  {
-    name: 'Llama 3',
-    vendor: 'Meta',
-    contextTokens: 8_192,
-    encoding: 'cl100k_base',
-    exact: false,
-    note: "Llama 3's 128k vocabulary extends cl100k_base",
-  },
-  {
-    name: 'Llama 3.1',
-    vendor: 'Meta',
-    contextTokens: 131_072,
-    encoding: 'cl100k_base',
-    exact: false,
-    note: "Llama 3's 128k vocabulary extends cl100k_base",
-  },
-  {
-    name: 'Mistral 7B',
-    vendor: 'Mistral AI',
-    contextTokens: 32_768,
-    encoding: 'cl100k_base',
-    exact: false,
-    note: 'Mistral uses a 32k SentencePiece vocabulary: expect more tokens than this',
-  },
-  {
-    name: 'Mixtral 8x7B',
-    vendor: 'Mistral AI',
-    contextTokens: 32_768,
-    encoding: 'cl100k_base',
-    exact: false,
-    note: 'Mistral uses a 32k SentencePiece vocabulary: expect more tokens than this',
-  },
-];
+export interface ModelWindows {
+  /** The day the list was last checked against the vendors' documentation (YYYY-MM-DD). */
+  asOf: string;
+  models: ModelWindow[];
+}
 
-/** The encodings a fit check needs counts for. */
-export function encodingsNeeded(table: readonly ModelWindow[] = MODEL_WINDOWS): EncodingName[] {
-  return [...new Set(table.map((m) => m.encoding))];
+/** Reads contextWindows.json's content, checking every field; throws an Error saying what is wrong. */
+export function readModelWindows(json: unknown): ModelWindows {
+  const o = json as { format?: unknown; asOf?: unknown; models?: unknown };
+  if (typeof o !== 'object' || o === null || o.format !== 'lmx-context-windows') throw new Error('context windows: "format" must be "lmx-context-windows"');
+  if (typeof o.asOf !== 'string' || !/^\d{4}-\d{2}-\d{2}$/.test(o.asOf)) throw new Error('context windows: "asOf" must be a date, YYYY-MM-DD');
+  if (!Array.isArray(o.models) || o.models.length === 0) throw new Error('context windows: "models" must be a non-empty array');
+  const names = new Set<string>();
+  const models = o.models.map((m: Record<string, unknown>, i): ModelWindow => {
+    const where = `context windows: model ${i + 1}`;
+    if (typeof m.name !== 'string' || !m.name) throw new Error(`${where}: "name" is missing`);
+    if (names.has(m.name)) throw new Error(`${where}: ${m.name} is listed twice`);
+    names.add(m.name);
+    if (typeof m.vendor !== 'string' || !m.vendor) throw new Error(`${where} (${m.name}): "vendor" is missing`);
+    if (typeof m.contextTokens !== 'number' || !Number.isInteger(m.contextTokens) || m.contextTokens <= 0) {
+      throw new Error(`${where} (${m.name}): "contextTokens" must be a positive integer`);
+    }
+    if (m.encoding !== undefined && (!isTokenizerName(m.encoding) || m.encoding === 'char')) {
+      throw new Error(`${where} (${m.name}): "encoding" ${JSON.stringify(m.encoding)} is not a GPT encoding`);
+    }
+    if (m.note !== undefined && typeof m.note !== 'string') throw new Error(`${where} (${m.name}): "note" must be text`);
+    return {
+      name: m.name,
+      vendor: m.vendor,
+      contextTokens: m.contextTokens,
+      ...(m.encoding !== undefined ? { encoding: m.encoding as EncodingName } : {}),
+      ...(m.note !== undefined ? { note: m.note as string } : {}),
+    };
+  });
+  return { asOf: o.asOf, models };
+}
+
+/** The list LM Explorer ships. */
+export const MODEL_WINDOWS: ModelWindows = readModelWindows(windowsFile);
+
+/** The encodings a fit check needs counts for: each model's own, and the selected one for the estimates. */
+export function encodingsNeeded(selected: TokenizerName, table: readonly ModelWindow[] = MODEL_WINDOWS.models): TokenizerName[] {
+  return [...new Set<TokenizerName>([selected, ...table.flatMap((m) => (m.encoding ? [m.encoding] : []))])];
 }
 
 export interface FitRow {
   model: ModelWindow;
+  /** The encoding the count was made with. */
+  encoding: TokenizerName;
+  /** Whether that is the model's own encoding (else the count is an estimate). */
+  exact: boolean;
   tokens: number;
   fits: boolean;
   /** Share of the window the text takes, in percent (may exceed 100). */
@@ -105,16 +80,20 @@ export interface FitRow {
   remaining: number;
 }
 
-/** One row per model: the count in that model's encoding against its window. */
+/** One row per model: the count in that model's encoding (else the selected one) against its window. */
 export function contextFit(
-  counts: Partial<Record<EncodingName, number>>,
-  table: readonly ModelWindow[] = MODEL_WINDOWS,
+  counts: Partial<Record<TokenizerName, number>>,
+  selected: TokenizerName,
+  table: readonly ModelWindow[] = MODEL_WINDOWS.models,
 ): FitRow[] {
   return table.map((model) => {
-    const tokens = counts[model.encoding];
-    if (tokens === undefined) throw new Error(`contextFit: no ${model.encoding} count for ${model.name}.`);
+    const encoding = model.encoding ?? selected;
+    const tokens = counts[encoding];
+    if (tokens === undefined) throw new Error(`contextFit: no ${encoding} count for ${model.name}.`);
     return {
       model,
+      encoding,
+      exact: model.encoding !== undefined,
       tokens,
       fits: tokens <= model.contextTokens,
       percent: (tokens / model.contextTokens) * 100,
@@ -131,11 +110,9 @@ export function formatPercent(percent: number): string {
   return `${Math.round(percent)}%`;
 }
 
-/** A window size the way vendors write it: 8k, 128k, 1M, 2M (binary sizes rounded to the nearest). */
-export function formatWindow(tokens: number): string {
-  if (tokens >= 1_000_000) return `${Math.round(tokens / 1_000_000)}M`;
-  if (tokens >= 1_000) return `${Math.round(tokens / 1_000)}k`;
-  return String(tokens);
+/** Token counts and window sizes, written one way everywhere: in full, "131,072" (never "128k" or "131k"). */
+export function formatTokens(n: number): string {
+  return n.toLocaleString('en-US');
 }
 
 /** The quick pick's label of one row: "✓ GPT-4o" or "✗ Llama 3". */
@@ -143,16 +120,16 @@ export function fitLabel(row: FitRow): string {
   return `${row.fits ? '✓' : '✗'} ${row.model.name}`;
 }
 
-/** The quick pick's description of one row: "1,234 of 128k tokens · 1% used". */
-export function fitDescription(row: FitRow, format: (n: number) => string = (n) => n.toLocaleString('en-US')): string {
+/** The quick pick's description of one row: "fits · 1,234 of 128,000 tokens · 1% used". */
+export function fitDescription(row: FitRow): string {
   const used = `${formatPercent(row.percent)} used`;
-  const over = row.fits ? '' : ` · ${format(-row.remaining)} too many`;
-  return `${row.fits ? 'fits' : 'does not fit'} · ${format(row.tokens)} of ${formatWindow(row.model.contextTokens)} tokens · ${used}${over}`;
+  const over = row.fits ? '' : ` · ${formatTokens(-row.remaining)} too many`;
+  return `${row.fits ? 'fits' : 'does not fit'} · ${formatTokens(row.tokens)} of ${formatTokens(row.model.contextTokens)} tokens · ${used}${over}`;
 }
 
 /** The quick pick's detail of one row: which encoding counted, and whether that is exact. */
 export function fitDetail(row: FitRow): string {
-  return row.model.exact
-    ? `${row.model.vendor} · counted with ${row.model.encoding} (exact)`
-    : `${row.model.vendor} · estimate with ${row.model.encoding}${row.model.note ? ` — ${row.model.note}` : ''}`;
+  return row.exact
+    ? `${row.model.vendor} · counted with ${row.encoding}, its own encoding (exact)${row.model.note ? ` — ${row.model.note}` : ''}`
+    : `${row.model.vendor} · estimated with ${row.encoding}, the selected encoding${row.model.note ? ` — ${row.model.note}` : ''}`;
 }

@@ -5,8 +5,12 @@
 // ~400k tokens in compact arrays and draws a screenful. Large texts are tokenized in the worker (see
 // tokenizeService.ts). One overlay at a time: showing IDs elsewhere replaces it.
 //
-// Edits: an edit that touches the overlaid text clears the overlay; an edit entirely after it changes
-// nothing, and one entirely before it shifts it (the tokens are those of the overlaid text alone).
+// Edits: the overlay is always the tokenization of the overlaid text as it is now, or nothing. An edit
+// inside it (typing, paste, undo, redo, a reload from disk) re-tokenizes the lines around the change and
+// redraws (tokenSplice.ts; in the worker when the host has not loaded the encoding, and the whole text,
+// with the overlay hidden meanwhile, when the change is too big for a window). An edit before a selection's
+// overlay shifts it, one after it changes nothing, one across its edge clears it. Until the new tokens are
+// in, the overlay reads as absent (current() is undefined, no hover, no inlay hints).
 //
 // Word wrap: VS Code wraps lines without counting the text of `after` decorations, so with wrapping on
 // (Markdown's default) the IDs would run past the right edge. There they are drawn as inlay hints instead,
@@ -36,7 +40,9 @@ import {
   type ResolvedEncoding,
   type TokenizeService,
   type TokenTable,
+  isSuperseded,
 } from './tokenizeService';
+import { composeChanges, spliceTable, spliceValues, type TextChange } from './tokenSplice';
 
 /** Context key: true while the active editor shows token IDs (the Escape keybinding's `when`). */
 export const CONTEXT_KEY = 'lmExplorer.tokenIdsVisible';
@@ -45,6 +51,8 @@ export const CONTEXT_KEY = 'lmExplorer.tokenIdsVisible';
 export const MAX_DECORATED_TOKENS = 3000;
 /** Lines decorated above and below the visible ones, at least. */
 export const MARGIN_LINES = 40;
+/** An edit is re-tokenized in a window of lines up to this long (UTF-16 units); a bigger one, the whole text. */
+export const MAX_SPLICE_WINDOW = 16 * 1024;
 
 export interface OverlayToken {
   /** 0-based index in the overlay. */
@@ -103,6 +111,12 @@ export interface OverlayDeps {
   service: TokenizeService;
   config: () => TokensConfig;
   model: ModelVocabulary;
+  log?: (message: string) => void;
+}
+
+/** Whether the overlay's tokens are those of its text now (not being remade after an edit or a new encoding). */
+function ready(s: OverlayState): boolean {
+  return s.pending === undefined && !s.refreshing;
 }
 
 interface OverlayState {
@@ -126,6 +140,10 @@ interface OverlayState {
   lines: { from: number; to: number } | undefined;
   renderMs: number;
   labels: LabelMode;
+  /** The change of `text` since `table` was made; set while it is being re-tokenized. */
+  pending: TextChange | undefined;
+  /** Set while the whole text is re-tokenized (a new encoding): nothing is shown meanwhile. */
+  refreshing: boolean;
 }
 
 const NUL_OR_CONTROL = /[\u0000-\u0008\u000e-\u001f]/;
@@ -169,6 +187,7 @@ export class TokenOverlay implements vscode.Disposable {
   private hintsRegistration: vscode.Disposable | undefined;
   private readonly hintsChanged = new vscode.EventEmitter<void>();
   private generation = 0;
+  private editGeneration = 0;
   private pending: Promise<unknown> = Promise.resolve();
   private renderTimer: NodeJS.Timeout | undefined;
 
@@ -177,18 +196,18 @@ export class TokenOverlay implements vscode.Disposable {
       vscode.window.createTextEditorDecorationType({
         backgroundColor: new vscode.ThemeColor(`lmExplorer.tokenBackground${i + 1}`),
         borderRadius: '2px',
-        rangeBehavior: vscode.DecorationRangeBehavior.OpenOpen,
+        rangeBehavior: vscode.DecorationRangeBehavior.ClosedClosed,
       }),
     );
     this.labelType = vscode.window.createTextEditorDecorationType({
-      rangeBehavior: vscode.DecorationRangeBehavior.OpenOpen,
+      rangeBehavior: vscode.DecorationRangeBehavior.ClosedClosed,
     });
     // Spaces and tabs: the mark is drawn after the character and pulled back over it by a negative margin as
     // wide as itself, so the text does not move; positioned, so that no token background painted later
     // covers it. Line breaks: drawn at the end of the line, where nothing follows.
     const mark = (contentText: string, overlay: boolean) =>
       vscode.window.createTextEditorDecorationType({
-        rangeBehavior: vscode.DecorationRangeBehavior.OpenOpen,
+        rangeBehavior: vscode.DecorationRangeBehavior.ClosedClosed,
         after: {
           contentText,
           color: new vscode.ThemeColor('lmExplorer.tokenWhitespaceForeground'),
@@ -287,6 +306,8 @@ export class TokenOverlay implements vscode.Disposable {
       lines: undefined,
       renderMs: 0,
       labels: labelMode(document),
+      pending: undefined,
+      refreshing: false,
     };
     this.hoverRegistration = vscode.languages.registerHoverProvider(
       { scheme: document.uri.scheme },
@@ -335,12 +356,16 @@ export class TokenOverlay implements vscode.Disposable {
     return state !== undefined;
   }
 
-  /** Re-tokenizes the overlaid text (after the encoding setting changed). */
+  /** Re-tokenizes the overlaid text (after the encoding setting changed); nothing is shown meanwhile. */
   async refresh(): Promise<ShowResult | undefined> {
     const state = this.state;
     if (!state || state.document.isClosed) return undefined;
     const range = new vscode.Range(state.document.positionAt(state.base), state.document.positionAt(state.base + state.text.length));
-    return this.show(state.editor, range, state.source);
+    state.refreshing = true;
+    this.hide(state);
+    const result = await this.show(state.editor, range, state.source);
+    if (!result.ok && this.state === state) this.clear(); // never the old encoding's tokens
+    return result;
   }
 
   /** Lays the overlay out again (after the whitespace setting changed). */
@@ -355,7 +380,7 @@ export class TokenOverlay implements vscode.Disposable {
   /** The overlay as data, for the tests and for anything that wants to read it. */
   current(options: { maxTokens?: number } = {}): OverlayInfo | undefined {
     const s = this.state;
-    if (!s) return undefined;
+    if (!s || !ready(s)) return undefined;
     const doc = s.document;
     const n = s.table.ids.length;
     const limit = Math.min(n, options.maxTokens ?? 10_000);
@@ -400,7 +425,7 @@ export class TokenOverlay implements vscode.Disposable {
 
   provideHover(document: vscode.TextDocument, position: vscode.Position): vscode.Hover | undefined {
     const s = this.state;
-    if (!s || document.uri.toString() !== s.uri || document.version !== s.version) return undefined;
+    if (!s || !ready(s) || document.uri.toString() !== s.uri || document.version !== s.version) return undefined;
     const offset = document.offsetAt(position) - s.base;
     if (offset < 0 || offset > s.text.length) return undefined;
     const indices = tokensAt(s.table, offset);
@@ -424,7 +449,7 @@ export class TokenOverlay implements vscode.Disposable {
   /** The IDs of the tokens in `range`, as inlay hints, when the overlay draws its labels so. */
   provideInlayHints(document: vscode.TextDocument, range: vscode.Range): vscode.InlayHint[] {
     const s = this.state;
-    if (!s || s.labels !== 'inlayHints' || document.uri.toString() !== s.uri || document.version !== s.version) return [];
+    if (!s || !ready(s) || s.labels !== 'inlayHints' || document.uri.toString() !== s.uri || document.version !== s.version) return [];
     const lo = Math.max(0, document.offsetAt(range.start) - s.base);
     const hi = Math.min(s.text.length, document.offsetAt(range.end) - s.base);
     if (lo > hi) return [];
@@ -449,9 +474,17 @@ export class TokenOverlay implements vscode.Disposable {
     for (const t of [...this.backgroundTypes, this.labelType, ...Object.values(this.whitespaceTypes)]) editor.setDecorations(t, []);
   }
 
+  /** Takes the overlay off the screen while its tokens are being remade. */
+  private hide(s: OverlayState): void {
+    this.removeDecorations(s.editor);
+    s.window = { first: 0, last: 0, capped: false };
+    s.lines = undefined;
+    this.hintsChanged.fire();
+  }
+
   private scheduleRender(): void {
     const s = this.state;
-    if (!s) return;
+    if (!s || !ready(s)) return;
     // Scrolling inside the decorated lines needs nothing new; near their edge, lay out again.
     const visible = s.editor.visibleRanges;
     if (s.lines && visible.length > 0) {
@@ -473,7 +506,7 @@ export class TokenOverlay implements vscode.Disposable {
   /** Decorates the tokens around the visible ranges of the overlay's editor. */
   private render(): void {
     const s = this.state;
-    if (!s) return;
+    if (!s || !ready(s)) return;
     // A hidden editor is gone for good (VS Code makes a new one when the document is shown again, and
     // onVisibleEditors follows it): nothing to draw on until then.
     if (!vscode.window.visibleTextEditors.includes(s.editor)) return;
@@ -528,32 +561,92 @@ export class TokenOverlay implements vscode.Disposable {
   private onEdit(e: vscode.TextDocumentChangeEvent): void {
     const s = this.state;
     if (!s || e.document.uri.toString() !== s.uri || e.contentChanges.length === 0) return;
-    // The whole document's tokens change with any edit of it.
-    if (s.source === 'document') {
-      this.clear();
-      return;
-    }
     const start = s.base;
     const end = s.base + s.text.length;
+    const whole = s.source === 'document';
     let shift = 0;
-    // One event's changes do not overlap and are given in the coordinates of the document before the event.
-    for (const change of e.contentChanges) {
-      const changeStart = change.rangeOffset;
-      const changeEnd = change.rangeOffset + change.rangeLength;
-      if (changeStart >= end) continue; // after the overlaid text (or typed right after it): its tokens stand
-      if (changeEnd <= start) {
-        shift += change.text.length - change.rangeLength; // before it: it moves
+    let growth = 0;
+    let change: TextChange | undefined;
+    // One event's changes do not overlap and are given in the coordinates of the document before the event:
+    // taken from the last to the first, each one's offsets still hold in the text the ones after it left.
+    for (const c of [...e.contentChanges].sort((a, b) => b.rangeOffset - a.rangeOffset)) {
+      const changeStart = c.rangeOffset;
+      const changeEnd = c.rangeOffset + c.rangeLength;
+      const grows = c.text.length - c.rangeLength;
+      if (!whole && changeStart >= end) continue; // after a selection's overlay (or typed right after it)
+      if (!whole && changeEnd <= start) {
+        shift += grows; // before it (or typed right before it): it moves
         continue;
       }
-      this.clear(); // it touches the overlaid text: these are no longer its tokens
-      return;
+      if (!whole && (changeStart < start || changeEnd > end)) {
+        this.clear(); // across its edge: what it covers is no longer clear
+        return;
+      }
+      const offset = changeStart - start;
+      change = composeChanges(change, { start: offset, oldEnd: offset + c.rangeLength, newEnd: offset + c.text.length });
+      growth += grows;
     }
     s.base += shift;
     s.version = e.document.version;
-    if (shift !== 0) {
+    if (!change) {
+      if (shift !== 0) {
+        s.lines = undefined;
+        this.render();
+        this.hintsChanged.fire();
+      }
+      return;
+    }
+    const document = e.document;
+    s.text = whole ? document.getText() : document.getText(new vscode.Range(document.positionAt(s.base), document.positionAt(s.base + s.text.length + growth)));
+    if (s.text.length === 0) {
+      this.clear(); // all of it deleted
+      return;
+    }
+    s.pending = composeChanges(s.pending, change);
+    this.retokenize(s);
+  }
+
+  /** Brings the overlay's tokens up to date with its text after an edit, then redraws it. */
+  private retokenize(s: OverlayState): void {
+    const generation = ++this.editGeneration;
+    const { text, table, pending: change } = s;
+    const tokenizer = s.encoding.tokenizer;
+    const tokenize = (part: string) => this.deps.service.tokenize(part, tokenizer, { key: 'tokenOverlay' });
+    const current = () => this.state === s && generation === this.editGeneration;
+    const run = (async () => {
+      const spliced = await spliceTable(table, text, change!, tokenize, MAX_SPLICE_WINDOW);
+      let next: { table: TokenTable; modelIds?: Uint32Array };
+      if (spliced) {
+        const inserted = spliced.table.ids.subarray(spliced.first, spliced.first + spliced.inserted);
+        next = {
+          table: spliced.table,
+          modelIds:
+            s.modelIds && s.encoding.vocab
+              ? spliceValues(s.modelIds, spliced.first, spliced.removed, s.encoding.vocab.toModel(Array.from(inserted)))
+              : undefined,
+        };
+      } else {
+        if (!current()) return;
+        this.hide(s); // too big for a window: the whole text, and nothing stale on screen meanwhile
+        const full = this.deps.service.usesWorker(text.length)
+          ? await vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: `Tokenizing ${Math.round(text.length / 1024)} KB…` }, () => tokenize(text))
+          : await tokenize(text);
+        next = { table: full, modelIds: s.encoding.vocab ? Uint32Array.from(s.encoding.vocab.toModel(Array.from(full.ids))) : undefined };
+      }
+      if (!current()) return; // a newer edit re-tokenizes from the same table
+      s.table = next.table;
+      s.modelIds = next.modelIds;
+      s.labelIds = next.modelIds ?? next.table.ids;
+      s.pending = undefined;
       s.lines = undefined;
       this.render();
-    }
+      this.hintsChanged.fire();
+    })().catch((error: unknown) => {
+      if (isSuperseded(error) || !current()) return;
+      this.clear();
+      this.deps.log?.(`Re-tokenizing after an edit failed: ${error instanceof Error ? error.message : String(error)}`);
+    });
+    this.pending = run;
   }
 
   private onVisibleEditors(editors: readonly vscode.TextEditor[]): void {

@@ -2,12 +2,15 @@
 // (`npm run test:integration`). Reads what the extension shows through the API `activate` returns.
 import * as assert from 'assert';
 import * as fs from 'fs';
+import * as os from 'os';
 import * as path from 'path';
 import * as vscode from 'vscode';
 import { encode, type EncodingName } from '../../src/engine/tokenizer';
 import { Vocabulary } from '../../src/engine/vocab';
 import type { LmExplorerApi } from '../../src/extension';
-import type { ShowResult } from '../../src/features/tokenIds';
+import type { OverlayInfo, ShowResult } from '../../src/features/tokenIds';
+import { tokenTable } from '../../src/features/tokenizeService';
+import { Rng } from '../../src/engine/rng';
 import type { ContextFitResult } from '../../src/commands';
 import { activate, captureEditors, closeEditors, extension, isolateTests, openEditor, rememberSetting, sleep, updateSetting, withTimeout } from './helpers';
 
@@ -179,7 +182,7 @@ describe('token IDs', function () {
     assert.doesNotMatch(await hoverAt(doc, g.range.start), /Token \d+ of/);
   });
 
-  it('clears on the command, and when the text under it is edited', async () => {
+  it('clears on the command; follows edits inside it, before and after it; clears on one across its edge', async () => {
     const editor = await openEditor(TEXT);
     editor.selection = new vscode.Selection(0, 0, 0, 17);
     await showTokenIds(editor);
@@ -188,7 +191,8 @@ describe('token IDs', function () {
     assert.equal(cleared.cleared, true);
     assert.equal(api.tokenOverlay.current(), undefined);
 
-    // An edit after the selection leaves it alone; one before it moves it; one inside it clears it.
+    // An edit after the selection leaves it alone; one before it moves it; one inside it re-tokenizes it;
+    // one across its edge clears it.
     editor.selection = new vscode.Selection(1, 4, 1, 19);
     await showTokenIds(editor);
     const before = api.tokenOverlay.current()!;
@@ -200,7 +204,101 @@ describe('token IDs', function () {
     assert.equal(editor.document.getText(moved.range), 'quick brown fox');
     assert.ok(moved.range.start.isEqual(new vscode.Position(1, 6)));
     await editor.edit((e) => e.insert(new vscode.Position(1, 10), 'Q'));
-    assert.equal(api.tokenOverlay.current(), undefined, 'an edit inside the overlay clears it');
+    await api.tokenOverlay.whenIdle();
+    const inside = api.tokenOverlay.current()!;
+    assert.equal(editor.document.getText(inside.range), 'quicQk brown fox');
+    assert.deepEqual(inside.tokens.map((t) => t.id), encode('quicQk brown fox', 'o200k_base'));
+    await editor.edit((e) => e.delete(new vscode.Range(1, 0, 1, 8)));
+    assert.equal(api.tokenOverlay.current(), undefined, 'an edit across its edge clears it');
+  });
+
+  /** Whether the overlay is the tokenization of the text it covers now: IDs, and ranges that tile that text. */
+  function assertOverlayMatches(document: vscode.TextDocument, info: OverlayInfo, what: string): void {
+    const text = document.getText(info.range);
+    const fresh = tokenTable(text, info.tokenizer);
+    const base = document.offsetAt(info.range.start);
+    assert.deepEqual(info.tokens.map((t) => t.id), Array.from(fresh.ids), `${what}: the IDs are a fresh tokenization's`);
+    info.tokens.forEach((t, i) => {
+      assert.equal(document.offsetAt(t.range.start) - base, fresh.starts[i], `${what}: token ${i} starts where it should`);
+      assert.equal(document.offsetAt(t.range.end) - base, fresh.ends[i], `${what}: token ${i} ends where it should`);
+    });
+    assert.equal(info.tokenCount, fresh.ids.length, what);
+  }
+
+  it('stays a fresh tokenization of the text through random edits, undos and redos (seeded)', async () => {
+    const seed = Number(process.env.LMX_TOKEN_SEED ?? Date.now() % 100_000);
+    console.log(`  random edits: seed ${seed} (LMX_TOKEN_SEED=${seed} repeats it)`);
+    const rng = new Rng(seed);
+    const pieces = ['a', ' ', '\n', 'ę', 'ż', '🦊', '42', '.', '\t', 'Wykład ', '\n\n', '0.25 '];
+    for (const source of ['document', 'selection'] as const) {
+      const editor = await openEditor(`${TEXT}\n${TEXT}\n| 0.1234 | -0.98 | 72332 |\n`, 'plaintext');
+      const document = editor.document;
+      editor.selection = source === 'document' ? new vscode.Selection(0, 0, 0, 0) : new vscode.Selection(1, 0, 3, 5);
+      assert.ok((await showTokenIds(editor)).ok);
+      let shown = 0;
+      for (let step = 0; step < 40; step++) {
+        const what = `seed ${seed}, ${source}, step ${step}`;
+        const op = rng.next();
+        if (op < 0.25) await vscode.commands.executeCommand('undo');
+        else if (op < 0.4) await vscode.commands.executeCommand('redo');
+        else {
+          const length = document.getText().length;
+          const at = document.positionAt(rng.int(length + 1));
+          const to = document.positionAt(Math.min(length, document.offsetAt(at) + (rng.next() < 0.5 ? 0 : rng.int(8))));
+          const inserted = rng.next() < 0.3 ? '' : pieces[rng.int(pieces.length)];
+          await editor.edit((edit) => edit.replace(new vscode.Range(at, to), inserted || 'q'));
+        }
+        // At any moment: no overlay, or the right one.
+        const now = api.tokenOverlay.current();
+        if (now) assertOverlayMatches(document, now, `${what} (right after the edit)`);
+        await api.tokenOverlay.whenIdle();
+        const settled = api.tokenOverlay.current();
+        if (source === 'document') assert.ok(settled, `${what}: a whole-document overlay follows every edit`);
+        if (settled) {
+          assertOverlayMatches(document, settled, what);
+          assert.equal(settled.decorated.count, settled.tokenCount, `${what}: every token drawn`);
+          shown++;
+        }
+      }
+      if (source === 'selection') assert.ok(shown > 0, 'the selection overlay outlived some edits');
+      await vscode.commands.executeCommand('lmExplorer.clearTokenIds');
+      await closeEditors();
+    }
+  });
+
+  it('follows typing and three undos, and a reload of the file from disk', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lmx-tokens-'));
+    const file = path.join(dir, 'notatki.txt');
+    const lines = ['Nie posiada on żadnych wektorów.', '0.1234 0.5678 72332 1398', 'Koniec.'];
+    fs.writeFileSync(file, lines.join('\n'));
+    try {
+      const editor = await vscode.window.showTextDocument(vscode.Uri.file(file), { preview: false });
+      const document = editor.document;
+      assert.ok((await showTokenIds(editor)).ok);
+      editor.selection = new vscode.Selection(0, lines[0].length, 0, lines[0].length);
+      await vscode.commands.executeCommand('type', { text: '\nNowa linia' });
+      for (let i = 0; i < 3; i++) await vscode.commands.executeCommand('undo');
+      await api.tokenOverlay.whenIdle();
+      const afterUndo = api.tokenOverlay.current()!;
+      assert.equal(document.getText(), lines.join('\n'));
+      assertOverlayMatches(document, afterUndo, 'after undo');
+      assert.equal(afterUndo.decorated.count, afterUndo.tokenCount);
+
+      // Another program rewrites the file; reverting loads it (as VS Code does for a file that is not dirty).
+      await document.save();
+      const rewritten = `${lines[0]}\n${'9.87 65.4 3210\n'.repeat(200)}${lines[2]}`;
+      fs.writeFileSync(file, rewritten);
+      await vscode.commands.executeCommand('workbench.action.files.revert');
+      await waitFor('the reloaded text', () => document.getText() === rewritten);
+      await api.tokenOverlay.whenIdle();
+      const reloaded = await waitFor('the overlay of the reloaded text', () => api.tokenOverlay.current());
+      assert.equal(reloaded.range.end.line, document.lineCount - 1, 'the overlay covers the new text, to its end');
+      assertOverlayMatches(document, reloaded, 'after the reload');
+    } finally {
+      await vscode.commands.executeCommand('lmExplorer.clearTokenIds');
+      await closeEditors();
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('binds Escape to Clear Token IDs while the overlay is shown', () => {
@@ -251,21 +349,36 @@ describe('token IDs', function () {
     assert.match(api.statusBar.text()!, /^\d+ tokens · \d+ words · \d+ chars$/);
   });
 
-  it('checks the context fit against well-known models', async () => {
+  it('checks the context fit against well-known models, with the selected encoding where a model’s own is not known', async () => {
     const editor = await openEditor(TEXT);
     editor.selection = new vscode.Selection(0, 0, 0, 0);
     const result = await checkContextFit(editor);
     await vscode.commands.executeCommand('workbench.action.closeQuickOpen');
     assert.ok(result.ok);
     assert.equal(result.source, 'document');
+    assert.equal(result.encoding, 'o200k_base');
+    assert.match(result.asOf, /^\d{4}-\d{2}-\d{2}$/);
     assert.equal(result.counts.o200k_base, encode(TEXT, 'o200k_base').length);
     assert.equal(result.counts.cl100k_base, encode(TEXT, 'cl100k_base').length);
     const gpt4o = result.rows.find((r) => r.model.name === 'GPT-4o')!;
     assert.equal(gpt4o.fits, true);
     assert.equal(gpt4o.percent, (encode(TEXT, 'o200k_base').length / 128_000) * 100);
     assert.ok(result.rows.every((r) => r.fits));
-    assert.ok(result.rows.some((r) => !r.model.exact), 'non-OpenAI rows are marked as estimates');
+    assert.ok(result.rows.some((r) => !r.exact), 'non-OpenAI rows are marked as estimates');
     assert.deepEqual(api.contextFit.last()?.counts, result.counts);
+
+    // With r50k_base selected, the headline count is the status bar's, and the estimates use it too.
+    await setSetting('tokens.encoding', 'r50k_base');
+    const r50k = await checkContextFit(editor);
+    await vscode.commands.executeCommand('workbench.action.closeQuickOpen');
+    await api.statusBar.refresh();
+    assert.equal(r50k.encoding, 'r50k_base');
+    assert.equal(r50k.counts.r50k_base, api.statusBar.counts()?.tokens);
+    const claude = r50k.rows.find((r) => r.model.vendor === 'Anthropic')!;
+    assert.equal(claude.encoding, 'r50k_base');
+    assert.equal(claude.tokens, encode(TEXT, 'r50k_base').length);
+    assert.equal(r50k.rows.find((r) => r.model.name === 'GPT-4o')!.encoding, 'o200k_base', 'OpenAI models keep their own');
+    await setSetting('tokens.encoding', undefined);
 
     // A long text overflows the small windows (GPT-2's 1024 tokens) but not the large ones.
     const longEditor = await openEditor(TEXT.repeat(60));

@@ -24,6 +24,7 @@ function lmx(args: string[], cwd: string, input?: string): Run {
     encoding: 'utf8',
     input,
     timeout: 120_000,
+    maxBuffer: 64 * 1024 * 1024,
     env: { ...process.env, LMX_DEBUG: '' },
   });
   return { status: child.status, stdout: child.stdout, stderr: child.stderr };
@@ -106,6 +107,79 @@ describe('lmx (CLI)', function () {
     );
     assert.strictEqual(rows.map((m) => m[1]).join('').replace(/·/g, ' '), text);
     assert.strictEqual(lines[lines.length - 1], `${rows.length} tokens, ${text.length} characters (o200k_base)`);
+  });
+
+  it('tokenizes 1 MB of notes from stdin, and a long ruler of "="', () => {
+    const notes = fs.readFileSync(path.join(dir, 'notes', 'a.md'), 'utf8');
+    const text = (notes + '\n').repeat(Math.ceil(1_000_000 / (notes.length + 1))).slice(0, 1_000_000);
+    const run = lmx(['tokenize', '-'], dir, text);
+    assert.strictEqual(run.status, 0, run.stderr);
+    const lines = run.stdout.trimEnd().split('\n');
+    const ids = encode(text, 'o200k_base');
+    assert.strictEqual(lines[lines.length - 1], `${ids.length} tokens, ${text.length} characters (o200k_base)`);
+    assert.strictEqual(lines.length, ids.length + 2);
+    const ruler = lmx(['tokenize', '-', '-e', 'cl100k_base'], dir, '='.repeat(300_000));
+    assert.strictEqual(ruler.status, 0, ruler.stderr);
+    assert.match(ruler.stdout, /^4688 tokens, 300000 characters \(cl100k_base\)$/m);
+  });
+
+  describe('output through a pipe to a slow reader is the same as into a file', () => {
+    /** A reader that starts a second late and then waits 30 ms after each read, copying stdin to a file. */
+    const SLOW_READER = `
+      const fs = require('fs');
+      const out = fs.openSync(process.argv[1], 'w');
+      process.stdin.pause();
+      setTimeout(() => {
+        process.stdin.on('data', (chunk) => {
+          fs.writeSync(out, chunk);
+          process.stdin.pause();
+          setTimeout(() => process.stdin.resume(), 30);
+        });
+        process.stdin.on('end', () => fs.closeSync(out));
+        process.stdin.resume();
+      }, 1000);`;
+
+    /** stdout into a file (written synchronously), and through a pipe to SLOW_READER, as `lmx … | slow`. */
+    function fileAndPipe(args: string[], input?: string): { file: Buffer; pipe: Buffer } {
+      const cli = [process.execPath, '-r', path.join(root, 'scripts/ts-register.js'), path.join(root, 'src/cli.ts'), ...args];
+      const fileOut = path.join(dir, 'stdout-file.txt');
+      const pipeOut = path.join(dir, 'stdout-pipe.txt');
+      const fd = fs.openSync(fileOut, 'w');
+      try {
+        const run = spawnSync(cli[0], cli.slice(1), { cwd: dir, input, stdio: ['pipe', fd, 'pipe'], timeout: 120_000 });
+        assert.strictEqual(run.status, 0, String(run.stderr));
+      } finally {
+        fs.closeSync(fd);
+      }
+      const quote = (arg: string) => `'${arg.replace(/'/g, `'\\''`)}'`;
+      const pipeline = `${cli.map(quote).join(' ')} | ${quote(process.execPath)} -e ${quote(SLOW_READER)} ${quote(pipeOut)}`;
+      const run = spawnSync('bash', ['-o', 'pipefail', '-c', pipeline], { cwd: dir, input, encoding: 'utf8', timeout: 120_000 });
+      assert.strictEqual(run.status, 0, run.stderr);
+      const result = { file: fs.readFileSync(fileOut), pipe: fs.readFileSync(pipeOut) };
+      fs.rmSync(fileOut);
+      fs.rmSync(pipeOut);
+      return result;
+    }
+
+    it('tokenize, 100 KB', () => {
+      const notes = fs.readFileSync(path.join(dir, 'notes', 'a.md'), 'utf8');
+      const text = notes.repeat(Math.ceil(100_000 / notes.length)).slice(0, 100_000);
+      const { file, pipe } = fileAndPipe(['tokenize', '-'], text);
+      assert.ok(file.length > 300_000, `${file.length} bytes`);
+      assert.strictEqual(pipe.length, file.length);
+      assert.ok(pipe.equals(file));
+    });
+
+    it('attention, 128 rows', () => {
+      const out = path.join(dir, 'context-128');
+      const train = lmx(['train', 'notes', '--out', out, '--preset', 'tiny', '--steps', '1', '--batch-size', '1', '--context', '128', '--tokenizer', 'char', '--backend', 'cpu', '--eval-batches', '0'], dir);
+      assert.strictEqual(train.status, 0, train.stderr);
+      const text = fs.readFileSync(path.join(dir, 'notes', 'a.md'), 'utf8').slice(0, 128);
+      const { file, pipe } = fileAndPipe(['attention', '--model', out, '--text', text, '--backend', 'cpu']);
+      assert.strictEqual(file.toString().trimEnd().split('\n').length, 2 + 128, 'title, column numbers, 128 rows');
+      assert.strictEqual(pipe.length, file.length);
+      assert.ok(pipe.equals(file));
+    });
   });
 
   it('shows the bytes of tokens that are part of a character, never U+FFFD', () => {
@@ -266,6 +340,17 @@ describe('lmx (CLI)', function () {
       assertUsageError(lmx(['generate', '--model', 'm', '--top-p', '1.5'], dir), /--top-p must be > 0 and ≤ 1, got 1\.5\.$/);
       assertUsageError(lmx(['train', 'notes', '--out', 'x', '--dropout', '1'], dir), /--dropout must be ≥ 0 and < 1, got 1\.$/);
       assertUsageError(lmx(['train', 'notes', '--out', 'x', '--tokenizer', 'gpt2'], dir), /--tokenizer must be one of o200k_base, cl100k_base, p50k_base, r50k_base, char; got "gpt2"\.$/);
+    });
+    it('a context that would not fit in memory, refused before anything is allocated', () => {
+      const notes = path.join(dir, 'long-notes.md');
+      fs.writeFileSync(notes, fs.readFileSync(path.join(dir, 'notes', 'a.md'), 'utf8').repeat(12));
+      const run = lmx(['train', notes, '--out', 'too-big', '--preset', 'small', '--context', '8192', '--tokenizer', 'char', '--backend', 'cpu'], dir);
+      assertUsageError(
+        run,
+        /^lmx: Training this model needs about \d+ GB of memory \(context 8192, batch 16, 4 layers, 4 heads, 128 channels, vocabulary \d+\), more than the [\d.]+ (MB|GB|TB) allowed \(75% of this (machine's|process's memory limit of) [\d.]+ (MB|GB|TB)\); use a shorter context or a smaller batch\.$/,
+      );
+      assert.ok(!fs.existsSync(path.join(dir, 'too-big')), 'nothing written');
+      fs.rmSync(notes);
     });
     it('an empty corpus', () => assertUsageError(lmx(['train', 'empty', '--out', 'x'], dir), /No text to train on in empty/));
     it('a corpus too small for the context', () =>

@@ -11,7 +11,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import { NATIVE_BACKEND, nativeAddon, registerNativeBackend } from '../../src/engine/backends/native';
 import { GPT, PRESETS } from '../../src/engine/model';
-import { Rng } from '../../src/engine/rng';
+import { keepThreshold, Rng } from '../../src/engine/rng';
 
 function randomArray(n: number, rng: Rng, scale = 1): Float32Array {
   const a = new Float32Array(n);
@@ -282,6 +282,18 @@ describe('native backend', function () {
     let sum = 0;
     for (let j = 0; j < n; j++) sum += g[j] * g[j];
     assert.ok(Math.abs(nativeAddon().sumSquares(g) - sum) <= 1e-12 * sum);
+  });
+
+  it('draws the dropout mask of Rng.fillMask, bit for bit', () => {
+    const fill = nativeAddon().fillMask;
+    assert.strictEqual(typeof fill, 'function', 'the addon has no fillMask: it was built before dropout; rebuild it (npm run build:native)');
+    for (const [rate, n, seed] of [[0.1, 1, 3], [0.2, 1003, 4], [0.5, 4096, 0xffffffff], [0.9, 77, 0]]) {
+      const expected = new Float32Array(n);
+      new Rng(seed).fillMask(expected, rate, 1 / (1 - rate));
+      const actual = new Float32Array(n);
+      fill!.call(nativeAddon(), actual, seed, keepThreshold(rate), 1 / (1 - rate));
+      assert.deepStrictEqual(actual, expected, `rate ${rate}, ${n} values, seed ${seed}`);
+    }
   });
 
   const trainingStep = (rate: number) => async () => {

@@ -25,6 +25,23 @@ const SAMPLES: Record<string, string> = {
 
 const utf8 = new TextEncoder();
 
+/** gpt-tokenizer's own encode of an encoding: its quadratic merge, the reference for the same IDs. */
+function referenceEncode(text: string, encoding: 'o200k_base' | 'cl100k_base'): number[] {
+  const api = require(`gpt-tokenizer/cjs/encoding/${encoding}`).default as { encode(text: string, options: object): number[] };
+  return api.encode(text, { disallowedSpecial: new Set() });
+}
+
+/** [id, how many times in a row] for each run of equal IDs. */
+function runsOf(ids: number[]): [number, number][] {
+  const runs: [number, number][] = [];
+  for (const id of ids) {
+    const last = runs[runs.length - 1];
+    if (last && last[0] === id) last[1]++;
+    else runs.push([id, 1]);
+  }
+  return runs;
+}
+
 function concatBytes(chunks: Uint8Array[]): Uint8Array {
   const out = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
   let at = 0;
@@ -137,6 +154,81 @@ describe('tokenizer', () => {
         [3, 4, 'b'],
       ],
     );
+  });
+
+  describe('long runs of one character (rulers, ASCII art)', () => {
+    const runs: [string, string][] = [
+      ['equals signs', '='],
+      ['dashes and equals', '-='],
+      ['Polish letters', 'ąę'],
+      ['spaces', ' '],
+      ['newlines', '\n'],
+      ['capitals', 'A'],
+      ['a word', 'żółw'],
+      ['emoji', '🦜'],
+    ];
+    for (const encoding of ['o200k_base', 'cl100k_base'] as const) {
+      it(`${encoding}: the same IDs as gpt-tokenizer's own merge`, () => {
+        for (const [name, unit] of runs) {
+          for (const length of [255, 256, 1000, 5000]) {
+            const text = unit.repeat(Math.ceil(length / unit.length));
+            assert.deepStrictEqual(encode(text, encoding), referenceEncode(text, encoding), `${name} × ${length}`);
+          }
+        }
+        // One long piece of mixed punctuation and letters, and ordinary notes around long pieces.
+        let seed = 11;
+        const random = () => (seed = (seed * 16807) % 2147483647) / 2147483647;
+        const alphabet = '=-_*#~^.,;:!?()[]{}<>/\\|@$%&+"\'`ąęłńóśźż';
+        let soup = '';
+        for (let i = 0; i < 3000; i++) soup += alphabet[Math.floor(random() * alphabet.length)];
+        const notes = Object.values(SAMPLES).join('\n');
+        for (const text of [soup, `${notes}\n${'='.repeat(2000)}\n${notes}\n${' '.repeat(700)}${soup}`]) {
+          assert.deepStrictEqual(encode(text, encoding), referenceEncode(text, encoding));
+        }
+      });
+    }
+
+    it('300 KB of "=" is 64-character tokens and one longer last one, and decodes back', () => {
+      const text = '='.repeat(300_000);
+      const o200k = encode(text, 'o200k_base');
+      assert.deepStrictEqual(runsOf(o200k), [
+        [17686, 4686],
+        [193856, 1],
+      ]);
+      assert.strictEqual(hexBytes(tokenBytes(17686, 'o200k_base')), Array(64).fill('3D').join(' '));
+      assert.strictEqual(tokenBytes(193856, 'o200k_base').length, 96, '4686 · 64 + 96 = 300000');
+      const cl100k = encode(text, 'cl100k_base');
+      assert.deepStrictEqual(runsOf(cl100k), [
+        [8315, 4687],
+        [3134, 1],
+      ]);
+      assert.strictEqual(tokenBytes(8315, 'cl100k_base').length, 64);
+      assert.strictEqual(tokenBytes(3134, 'cl100k_base').length, 32, '4687 · 64 + 32 = 300000');
+      assert.strictEqual(decode(o200k, 'o200k_base'), text);
+      const pieces = tokenPieces(text, 'o200k_base');
+      assert.strictEqual(pieces.length, o200k.length);
+      assert.deepStrictEqual([pieces[4686].start, pieces[4686].end], [299_904, 300_000]);
+    });
+  });
+
+  describe('a byte-order mark (U+FEFF) is a character like any other', () => {
+    it('encodes to the token whose bytes are EF BB BF, as tiktoken does', () => {
+      // o200k_base: [5574] is tiktoken's own answer. cl100k_base: 3305 is its token for the bytes EF BB BF.
+      assert.deepStrictEqual(encode('\ufeff', 'o200k_base'), [5574]);
+      assert.deepStrictEqual(encode('\ufeff', 'cl100k_base'), [3305]);
+      assert.strictEqual(hexBytes(tokenBytes(5574, 'o200k_base')), 'EF BB BF');
+      assert.strictEqual(hexBytes(tokenBytes(3305, 'cl100k_base')), 'EF BB BF');
+    });
+
+    it('round-trips at the start of a text and inside it, in every encoding', () => {
+      for (const tokenizer of TOKENIZERS) {
+        for (const text of ['\ufeff', '\ufeff# Notatki\nZażółć', 'a\ufeffb', '\ufeff\ufeff', `\ufeff${'='.repeat(400)}`]) {
+          const ids = encode(text, tokenizer);
+          assert.strictEqual(decode(ids, tokenizer), text, `${tokenizer}: ${JSON.stringify(text)}`);
+          assert.strictEqual(concatBytes(tokenPieces(text, tokenizer).map((p) => p.bytes)).join(), utf8.encode(text).join());
+        }
+      }
+    });
   });
 
   it('rejects a token ID the encoding does not have', () => {

@@ -38,6 +38,11 @@ export interface NativeAddon {
   sumLeading(x: Float32Array, out: Float32Array, outer: number, inner: number, mean: boolean): void;
   /** Σ g², in double. */
   sumSquares(g: Float32Array): number;
+  /**
+   * Rng.fillMask of a generator whose state is `state` (uint32): out[j] = scale where its number j is ≥
+   * threshold (keepThreshold(rate), uint32), else 0. Absent from an addon built before dropout.
+   */
+  fillMask?(out: Float32Array, state: number, threshold: number, scale: number): void;
   /** One AdamW step in double, as the trainer's JavaScript loop: m and v in place, the new parameters to out. */
   adamw(p: Float32Array, g: Float32Array, m: Float32Array, v: Float32Array, out: Float32Array, scale: number, beta1: number,
     beta2: number, stepSize: number, invSqrtBc2: number, eps: number, keep: number): void;
@@ -431,4 +436,9 @@ export function nativeAddon(): NativeAddon {
 /** The addon's optimizer loops while the native backend is the current one (the trainer's host AdamW uses them). */
 export function nativeOptimizerKernels(): Pick<NativeAddon, 'sumSquares' | 'adamw'> | undefined {
   return registered && tf.getBackend() === NATIVE_BACKEND && addon?.ok ? addon.addon : undefined;
+}
+
+/** The addon's dropout mask, on the native backend with an addon that has it; undefined otherwise. */
+export function nativeMaskKernel(): NativeAddon['fillMask'] | undefined {
+  return registered && tf.getBackend() === NATIVE_BACKEND && addon?.ok ? addon.addon.fillMask?.bind(addon.addon) : undefined;
 }

@@ -24,7 +24,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import './gradients'; // registers the kernel gradients tfjs-core's CommonJS build lacks
 import { sumRows } from './reduce';
 import { webgpuKernels } from '../backends/webgpuKernels';
-import { Rng } from '../rng';
+import { nativeMaskKernel } from '../backends/native';
+import { keepThreshold, Rng } from '../rng';
 import { isDropoutRate } from '../dropoutRate';
 
 type GradFunc<T extends tf.Tensor> = (dy: T, saved: tf.Tensor[]) => tf.Tensor | tf.Tensor[];
@@ -273,7 +274,8 @@ function masked(x: tf.Tensor, mask: tf.Tensor): tf.Tensor {
  * Inverted dropout of x with the mask of Rng(seed).fillMask: value j is kept (times 1 / (1 − rate)) where
  * the j-th number of that stream is ≥ rate, in x's row-major order. The mask is a function of the seed alone,
  * so the same seed gives the same mask forward and backward, on every backend. On webgpu a shader draws it
- * on the device, forward and backward (no mask in memory); elsewhere it is drawn here and multiplied in.
+ * on the device, forward and backward (no mask in memory); elsewhere it is drawn here (by the addon on the
+ * native backend) and multiplied in.
  * rate 0 returns x itself.
  */
 export function dropout<T extends tf.Tensor>(x: T, rate: number, seed: number): T {
@@ -288,6 +290,10 @@ export function dropout<T extends tf.Tensor>(x: T, rate: number, seed: number): 
     }))(x) as T;
   }
   const values = new Float32Array(x.size);
-  new Rng(seed).fillMask(values, rate, scale);
+  // on the native backend the addon's vectorised loop draws the same mask (mulberry32's state is the seed)
+  const native = nativeMaskKernel();
+  const threshold = keepThreshold(rate);
+  if (native && threshold <= 0xffffffff) native(values, seed >>> 0, threshold, scale);
+  else new Rng(seed).fillMask(values, rate, scale);
   return masked(x, tf.tensor(values, x.shape)) as T;
 }
