@@ -171,6 +171,11 @@ async function dependencies() {
     console.log('node_modules is up to date');
     return true;
   }
+  // npm ci over a node_modules that is a link empties the folder it links to, which other checkouts share
+  // (git worktrees link one node_modules): say what is wrong instead of installing through the link.
+  if (fs.lstatSync('node_modules', { throwIfNoEntry: false })?.isSymbolicLink()) {
+    throw new Error(`${problem}, and node_modules is a link to ${fs.realpathSync('node_modules')}: install there, not through the link.`);
+  }
   console.log(`${problem}: installing`);
   const hasLock = fs.existsSync('package-lock.json');
   const args = hasLock && problem !== 'package.json and package-lock.json differ' ? ['ci'] : ['install'];

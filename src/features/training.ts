@@ -441,8 +441,7 @@ export class TrainingController implements vscode.Disposable {
             tokensPerSecond: event.tokensPerSecond,
           });
           if (event.remainingMs !== undefined) run.remainingMs = event.remainingMs;
-          // The model the worker holds is at this step now (the model card said "trained steps 0" all through a first run).
-          if (this.history.model) this.history.model = { ...this.history.model, step: event.step, ...(event.valLoss !== undefined ? { valLoss: event.valLoss } : {}) };
+          if (event.valLoss !== undefined && this.history.model) this.history.model = { ...this.history.model, valLoss: event.valLoss };
           if (event.best) this.keep(event.best, run);
           unsent.push(point);
           // The UI (notification, status bar, dashboard) is updated a few times a second at most, however

@@ -202,7 +202,10 @@ describe('training', function () {
     }
     assert.strictEqual(readJson(path.join(modelDir, 'config.json')).step, 40);
     assert.strictEqual(api.training.state().kind, 'ready');
-    assert.match(api.training.statusBarText(), /LM: ready · step 40 · val \d+\.\d\d/);
+    // The kept model: the best validation of the run, which may be before its last step.
+    const kept = snapshot.model?.best;
+    assert.ok(kept && kept.step <= 40, `the engine names the kept model: ${JSON.stringify(snapshot.model?.best)}`);
+    assert.strictEqual(api.training.statusBarText(), `$(check) LM: ready · step ${kept.step} · val ${kept.valLoss.toFixed(2)}`);
     // The tooltip names the backend the engine took, and why it passed the others over.
     assert.match(api.training.statusBarTooltip(), /Engine: \*\*(tensorflow|webgpu|native|wasm|cpu)\*\*; passed over: .*tfjs/);
   });
@@ -236,7 +239,9 @@ describe('training', function () {
     assert.strictEqual(held(), undefined);
     const next = await api.engine.request('nextTokens', { text: 'Bread is flour', topN: 5 });
     assert.strictEqual(api.engine.workerStarts, starts + 1);
-    assert.strictEqual(held()?.step, saved);
+    // The worker holds the kept model (the best validation), which may be from before the latest step.
+    const kept = api.training.snapshot().model?.best;
+    assert.strictEqual(held()?.step, kept ? kept.step : saved);
     assert.strictEqual(next.candidates.length, 5);
     const total = next.candidates.reduce((a, c) => a + c.prob, 0);
     assert.ok(total > 0 && total <= 1.0001);
@@ -478,6 +483,44 @@ describe('training', function () {
     } finally {
       fs.rmSync(file, { force: true });
     }
+  });
+
+  it('a real run that overfits stops early; its plan, best point, kept model and stop message reach the dashboard', async () => {
+    await api.dashboard.show();
+    // The fixture notes are small: at this learning rate validation is lowest within a few evaluations.
+    const outcome = await api.training.train({ overrides: { ...QUICK, steps: 400, evalInterval: 5, patience: 3, sampleInterval: 20 } });
+    assert.strictEqual(outcome.status, 'completed', outcome.message);
+    assert.ok('result' in outcome);
+    const { result } = outcome;
+    assert.strictEqual(result.stoppedBy, 'early-stop', result.message);
+    assert.ok(result.best, 'the engine names the kept model');
+    assert.ok(result.message);
+    assert.ok(result.step > result.best.step);
+    const { charts, page, cspViolations } = await api.dashboard.selfCheck();
+    assert.deepStrictEqual(cspViolations, []);
+    const loss = charts.find((c) => c.id === 'loss')!;
+    const best = loss.marks.find((m) => m.kind === 'best');
+    const kept = loss.marks.find((m) => m.kind === 'kept');
+    const uniform = loss.marks.find((m) => m.kind === 'uniform');
+    assert.ok(best?.drawn, JSON.stringify(best));
+    assert.ok(kept?.drawn, JSON.stringify(kept));
+    assert.ok(uniform?.drawn, JSON.stringify(uniform));
+    assert.strictEqual(best.step, result.best.step, 'the lowest validation point of the curve is the engine’s best');
+    assert.strictEqual(kept.step, result.best.step);
+    assert.ok(Math.abs(uniform.value! - Math.log(result.model.config.vocabSize)) < 1e-9);
+    assert.strictEqual(page.stopMessage, result.message);
+    assert.ok(page.plan.some((line) => line.startsWith('early stopping: after 3 evaluations')), JSON.stringify(page.plan));
+    assert.ok(page.bpbAvailable, 'the engine reports the byte counts of both parts');
+    assert.strictEqual(page.trainedSteps, result.step.toLocaleString('en-US'));
+    assert.ok(page.kept.startsWith(`step ${result.best.step.toLocaleString('en-US')} · val ${result.best.valLoss.toFixed(2)} (best validation)`), page.kept);
+    assert.strictEqual(api.training.statusBarText(), `$(check) LM: ready · step ${result.best.step} · val ${result.best.valLoss.toFixed(2)}`);
+    assert.ok(
+      api.training
+        .statusBarTooltip()
+        .includes(`The kept model is from step ${result.best.step}, validation loss ${result.best.valLoss.toFixed(2)}: the best validation of its run, the one the features use. Resume continues from the latest state (step ${result.step}).`),
+      api.training.statusBarTooltip(),
+    );
+    api.dashboard.close();
   });
 
   it('shows the dashboard with the curves drawn', async () => {

@@ -372,10 +372,13 @@ function table(rows: [string, string][]): HTMLTableElement {
   return t;
 }
 
-/** Steps the model has been trained: the run's step while one is going (the model's own step is its start). */
+/**
+ * Steps the model has been trained: the run's latest step (the model card said "trained steps 0" all through a
+ * first run, showing the step the model was built at). The model's own step is the kept model's, which may be
+ * earlier; without a run (a model loaded without its history) it is all there is.
+ */
 function trainedStepsText(): string {
-  const training = state.status.kind === 'training' || state.status.kind === 'preparing';
-  const step = training && state.run ? state.run.step : state.model?.step;
+  const step = state.run?.step ?? state.model?.step;
   return step !== undefined ? step.toLocaleString('en-US') : '—';
 }
 
