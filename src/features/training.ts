@@ -513,8 +513,8 @@ export class TrainingController implements vscode.Disposable {
           : `Training finished: ${result.step} steps${val}. The model is saved.`);
     this.output.info(message);
     // A run whose loss became NaN or infinite is a problem to see, not a success to note.
-    const show = result.stoppedBy === 'diverged' ? vscode.window.showWarningMessage : vscode.window.showInformationMessage;
-    void show(message, 'Show Dashboard').then((p) => p && vscode.commands.executeCommand('lmExplorer.showDashboard'));
+    const shown = result.stoppedBy === 'diverged' ? vscode.window.showWarningMessage(message, 'Show Dashboard') : vscode.window.showInformationMessage(message, 'Show Dashboard');
+    void shown.then((p) => p && vscode.commands.executeCommand('lmExplorer.showDashboard'));
     return { status, message, result, corpus: this.history.corpus! };
   }
 
