@@ -2,6 +2,8 @@
 //   node esbuild.js               development build into dist/
 //   node esbuild.js --production  minified, no source maps
 //   node esbuild.js --watch       rebuild on change
+//   --outdir=DIR                  build into DIR instead of dist/ (npm run package stages each .vsix this way)
+//   --without-native              leave the native addon out (the universal .vsix; the engine then uses wasm)
 // Type checking is separate: `npm run typecheck` (tsc --noEmit).
 const esbuild = require('esbuild');
 const fs = require('fs');
@@ -9,8 +11,10 @@ const path = require('path');
 
 const production = process.argv.includes('--production');
 const watch = process.argv.includes('--watch');
+const withoutNative = process.argv.includes('--without-native');
 const root = __dirname;
-const dist = path.join(root, 'dist');
+const outdirArgument = process.argv.find((a) => a.startsWith('--outdir='));
+const dist = outdirArgument ? path.resolve(outdirArgument.slice('--outdir='.length)) : path.join(root, 'dist');
 
 /** Node-side bundles: the extension host, the engine worker, the CLI. */
 const nodeEntries = {
@@ -53,7 +57,7 @@ function copyNativeAddon() {
   const built = path.join(root, 'native', 'build', 'Release', 'lmx_native.node');
   const target = path.join(dist, 'lmx_native.node');
   fs.mkdirSync(dist, { recursive: true });
-  if (fs.existsSync(built)) {
+  if (fs.existsSync(built) && !withoutNative) {
     // a copy under another name, then a rename: a running process that has the old file mapped keeps
     // its inode (copying over it in place kills such a process with SIGBUS)
     const temporary = `${target}.${process.pid}.tmp`;

@@ -519,7 +519,7 @@ async function runTrain(values: Record<string, string | boolean | undefined>, in
     `${interrupted ? 'interrupted at' : 'ended at'} step ${result.step}/${totalSteps}` +
       (last ? `, loss ${last.loss.toFixed(3)}` : '') +
       (outcome.kept ? `; kept step ${outcome.kept.step}, validation loss ${outcome.kept.valLoss.toFixed(3)} (${bpb(outcome.kept.valLoss).toFixed(2)} bits per byte)` : '') +
-      `, ${formatDuration(elapsedMs)}; saved to ${out}` +
+      `, ${formatDuration(elapsedMs)}; ${result.stoppedBy === 'diverged' ? `${out} keeps what was saved before it` : `saved to ${out}`}` +
       (interrupted ? ' (continue with --resume)' : ''),
   );
   if (values.json) {

@@ -15,16 +15,22 @@ function findTests(dir) {
   return found;
 }
 
-/** Returns { outDir, suitePath, testFiles }. Throws when esbuild reports errors. */
-export async function bundleIntegrationTests({ root = process.cwd(), outDir } = {}) {
-  const srcDir = path.join(root, 'test', 'integration');
-  outDir ??= path.join(root, 'out', 'test', 'integration');
+/**
+ * Returns { outDir, suitePath, testFiles }. Throws when esbuild reports errors.
+ * `suite`: the folder under test/ whose *.test.ts are bundled (default 'integration'); each runs under
+ * test/integration/index.ts, bundled beside them (test/installed: the installed .vsix, scripts/test.mjs).
+ */
+export async function bundleIntegrationTests({ root = process.cwd(), outDir, suite = 'integration' } = {}) {
+  const srcDir = path.join(root, 'test', suite);
+  outDir ??= path.join(root, 'out', 'test', suite);
   const esbuild = createRequire(path.join(root, 'package.json'))('esbuild');
   const testFiles = findTests(srcDir).sort();
   fs.rmSync(outDir, { recursive: true, force: true }); // no stale bundles of deleted tests
   await esbuild.build({
-    entryPoints: [path.join(srcDir, 'index.ts'), ...testFiles],
-    outbase: srcDir,
+    entryPoints: [
+      { in: path.join(root, 'test', 'integration', 'index.ts'), out: 'index' },
+      ...testFiles.map((file) => ({ in: file, out: path.relative(srcDir, file).replace(/\.ts$/, '') })),
+    ],
     outdir: outDir,
     bundle: true,
     platform: 'node',

@@ -15,7 +15,7 @@
 // with OUTPUT_TAG (so they can be told apart from the workbench's own log) and reports its counts
 // both as a JSON file ($LMX_TEST_RESULTS, which the extension host inherits from the server) and as
 // a RESULTS_TAG line.
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { EventEmitter } from 'node:events';
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
@@ -106,6 +106,8 @@ function waitFor(emitter, event, predicate, timeoutMs) {
 /**
  * Starts code-server on a free port with a fresh user-data-dir and extensions dir, and a headless
  * Chromium. `env` is added to the server's environment, which its extension hosts inherit.
+ * `installExtensions`: .vsix files installed into the fresh extensions dir first, as a user installs them
+ * (`code-server --install-extension`); `extensionsDir`: that folder (default: one in the run's folder).
  * Returns { url, authority, workspace, runDir, userDataDir, extensionsDir, resultsPath, browser,
  *           server, events, logFile, log(line), close({ keep }) }.
  */
@@ -116,11 +118,13 @@ export async function startVsCodeHost({
   logFile,
   startTimeoutMs = 60_000,
   codeServer = ensureCodeServer(),
+  installExtensions = [],
+  extensionsDir,
 } = {}) {
   ensureSystemPackages({ build: false });
   const runDir = fs.mkdtempSync(path.join(os.tmpdir(), 'lmx-vscode-'));
   const userDataDir = path.join(runDir, 'user-data');
-  const extensionsDir = path.join(runDir, 'extensions');
+  extensionsDir = path.resolve(extensionsDir ?? path.join(runDir, 'extensions'));
   workspace = path.resolve(workspace ?? path.join(runDir, 'workspace'));
   for (const dir of [path.join(userDataDir, 'User'), extensionsDir, workspace]) fs.mkdirSync(dir, { recursive: true });
   fs.writeFileSync(
@@ -137,6 +141,17 @@ export async function startVsCodeHost({
   const t0 = Date.now();
   const log = (line) => logStream.write(`${((Date.now() - t0) / 1000).toFixed(2).padStart(7)} ${line}\n`);
   const resultsPath = env.LMX_TEST_RESULTS ?? path.join(runDir, 'results.json');
+  const xdgDataHome = path.join(runDir, 'xdg-data');
+  for (const vsix of installExtensions) {
+    const args = [codeServer.entry, '--user-data-dir', userDataDir, '--extensions-dir', extensionsDir, '--install-extension', path.resolve(vsix)];
+    const r = spawnSync(process.execPath, args, { cwd: runDir, encoding: 'utf8', timeout: 120_000, env: { ...process.env, XDG_DATA_HOME: xdgDataHome } });
+    log(`[install] ${path.basename(vsix)}: ${(r.stdout + r.stderr).trim()}`);
+    if (r.status !== 0) {
+      const output = `${r.error?.message ?? ''}${r.stdout}${r.stderr}`.trim();
+      logStream.end();
+      throw new Error(`code-server --install-extension ${path.basename(vsix)} failed (exit ${r.status ?? r.signal}): ${output}`);
+    }
+  }
 
   const server = spawn(
     process.execPath,
@@ -147,7 +162,7 @@ export async function startVsCodeHost({
       env: {
         ...process.env,
         // code-server keeps a heartbeat file and logs under $XDG_DATA_HOME/code-server: not in ~
-        XDG_DATA_HOME: path.join(runDir, 'xdg-data'),
+        XDG_DATA_HOME: xdgDataHome,
         LMX_TEST_RESULTS: resultsPath,
         ...env,
         LMX_TEST_TAG_OUTPUT: '1',

@@ -370,13 +370,26 @@ async function readConfig(dir: string): Promise<CheckpointConfig> {
   } as CheckpointConfig;
 }
 
+/** Reads a checkpoint's tensor file; a NaN or infinite value anywhere is a CheckpointError naming the tensor. */
 async function readTensors(file: string): Promise<SafetensorsFile> {
+  let read: SafetensorsFile;
   try {
-    return await readSafetensors(file);
+    read = await readSafetensors(file);
   } catch (error) {
     if (error instanceof SafetensorsError) throw new CheckpointError(error.file, error.detail);
     throw error;
   }
+  // A model that diverged, or a damaged file, would otherwise load and print NaN attention and "a‡‡‡‡".
+  for (const [name, t] of read.tensors) {
+    if (t.dtype !== 'F32') continue;
+    const data = t.data as Float32Array;
+    for (let i = 0; i < data.length; i++) {
+      if (!Number.isFinite(data[i])) {
+        throw new CheckpointError(file, `tensor "${name}" holds ${Number.isNaN(data[i]) ? 'NaN' : 'an infinite value'} (at index ${i} of ${data.length}); the model is broken, train it again or load an earlier copy`);
+      }
+    }
+  }
+  return read;
 }
 
 async function loadFrom(dir: string, options: LoadOptions): Promise<LoadedCheckpoint> {

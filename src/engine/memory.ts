@@ -5,20 +5,23 @@
 // The estimate counts float32 values, as model.ts computes them for one training step:
 //   parameters      weights, gradients and AdamW's two moments: 4 · P
 //   causal mask     T · T (built with the model)
-//   per layer       kept for the backward pass: the attention scores, the masked scores and the softmax,
-//                   (B, H, T, T) each; about 22 (B·T, C) tensors (LayerNorm, q, k, v and their per-head
-//                   copies, the heads merged back, the projections, the residual sums, 2 × 4C in the MLP)
-//   backward        the gradients of one layer at a time: one more layer's worth
+//   per layer       the attention scores, the masked scores and the softmax, (B, H, T, T) each, and their
+//                   gradients: 6; about 40 (B·T, C) tensors (LayerNorm, q, k, v and their per-head copies,
+//                   the heads merged back, the projections, the residual sums, 2 × 4C in the MLP, and the
+//                   gradients of the layer being differentiated)
+//   backward        one more layer's worth (a layer's gradients beside the activations still kept)
 //   output layer    the logits and their gradient, (B·T, V) each
-// plus the runtime itself (Node, TensorFlow.js, the corpus): RUNTIME_BYTES. To compare with a real run,
-// `lmx train --json` prints its peak resident memory (maxRssBytes).
+// plus the runtime itself (Node, TensorFlow.js, the corpus): RUNTIME_BYTES. The counts were set against the
+// peak resident memory of real runs on the cpu backend (`lmx train --json` prints it as maxRssBytes; on
+// 2 CPUs, preset context×batch: tiny 512×16 measured 1.1 GB, estimated 1.3 GB; small 512×8 1.9 and 1.9 GB;
+// small 256×16 1.5 and 1.4 GB; tiny 1024×4 0.9 and 1.2 GB).
 
 import * as os from 'os';
 import { UserError } from './errors';
 import { parameterShapesOf, type GPTConfig } from './model';
 
 /** Node, TensorFlow.js and the tokenized corpus, before any tensor of the model. */
-export const RUNTIME_BYTES = 384 * 1024 * 1024;
+export const RUNTIME_BYTES = 512 * 1024 * 1024;
 
 /** Share of the machine's memory (or of the process's cgroup limit) a training run may plan to use. */
 export const MEMORY_SHARE = 0.75;
@@ -29,7 +32,7 @@ export function trainingMemoryBytes(config: GPTConfig, batchSize: number): numbe
   const B = batchSize;
   let parameters = 0;
   for (const shape of Object.values(parameterShapesOf(config))) parameters += shape.reduce((a, b) => a * b, 1);
-  const layerActivations = 3 * B * H * T * T + 22 * B * T * C;
+  const layerActivations = 6 * B * H * T * T + 40 * B * T * C;
   const floats = 4 * parameters + T * T + (L + 1) * layerActivations + 3 * B * T * C + 2 * B * T * V;
   return RUNTIME_BYTES + 4 * floats;
 }

@@ -248,6 +248,12 @@ export class Trainer {
     return this.best ? { ...this.best } : undefined;
   }
 
+  /** Replaces the best validation loss (the kept model measured again on another validation part). */
+  rebaseBest(best: BestValidation): void {
+    this.best = { ...best };
+    this.evalsSinceBest = 0;
+  }
+
   private get blockSize(): number {
     return this.options.blockSize ?? this.model.config.contextLength;
   }
@@ -318,7 +324,9 @@ export class Trainer {
       const valLoss = await this.evaluate();
       if (valLoss !== undefined) await this.recordValidation(valLoss);
     }
-    if (o.onCheckpoint && checkpointedAt !== this.step) await o.onCheckpoint(await this.snapshot());
+    // A diverged step has already put its non-finite update into the weights and the moments: no checkpoint
+    // of that, the last one saved before it stays the one on disk.
+    if (o.onCheckpoint && checkpointedAt !== this.step && stoppedBy !== 'diverged') await o.onCheckpoint(await this.snapshot());
     this.elapsedBefore += performance.now() - started;
     this.runStarted = undefined;
     return {

@@ -92,6 +92,8 @@ export interface TrainingApi {
     statusBarText(): string;
     /** The status bar item's tooltip, as Markdown (it names the engine's backend after a run). */
     statusBarTooltip(): string;
+    /** The engine's backend in the last run and everything it tried, with the reasons (undefined before a run). */
+    backendReport(): TrainingController['backendReport'];
     /** Where the workspace's model lives (context.storageUri/model). */
     modelDir(): string;
     /** What the dashboard shows: status, model, corpus, run, loss points, samples. */
@@ -133,6 +135,7 @@ export function trainingApi(f: TrainingFeature): TrainingApi {
       state: () => c.modelState,
       statusBarText: () => f.statusBar.text,
       statusBarTooltip: () => f.statusBar.tooltip,
+      backendReport: () => c.backendReport,
       modelDir: () => c.modelDir,
       snapshot: () => c.snapshot(),
       onDidChangeState: c.onDidChangeState,

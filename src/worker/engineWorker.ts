@@ -13,6 +13,7 @@ import {
   buildTrainingRun,
   CopyDetector,
   generate,
+  hexBytes,
   GPT,
   initBackend,
   loadCheckpoint,
@@ -27,6 +28,7 @@ import {
   type RunSettings,
   type TrainerState,
   type TrainingRun,
+  UserError,
 } from '../engine/index';
 import {
   EngineError,
@@ -122,14 +124,22 @@ function contextIds(vocab: Vocabulary, text: string, max: number): { ids: number
   return { ids: truncated ? ids.slice(ids.length - max) : ids, truncated };
 }
 
-function tokenOf(vocab: Vocabulary, id: number): ModelToken {
+/** A model token with both its IDs: the GPT encoding's (a code point for 'char'), or a byte piece's byte. */
+function modelToken(vocab: Vocabulary, id: number): ModelToken {
+  const token: ModelToken = { id, label: vocab.tokenLabel(id) };
   const external = vocab.toExternal(id);
   const byte = vocab.byteOf(id);
-  return { id, label: vocab.tokenLabel(id), ...(external !== undefined ? { external } : {}), ...(byte !== undefined ? { byte } : {}) };
+  if (external !== undefined) {
+    if (vocab.tokenizer === 'char') token.codePoint = external;
+    else token.gptId = external;
+  } else if (byte !== undefined) {
+    token.byteHex = hexBytes(Uint8Array.of(byte));
+  }
+  return token;
 }
 
 function tokensOf(vocab: Vocabulary, ids: number[]): ModelToken[] {
-  return ids.map((id) => tokenOf(vocab, id));
+  return ids.map((id) => modelToken(vocab, id));
 }
 
 function lastValLoss(state: TrainerState | undefined): number | undefined {
@@ -144,6 +154,21 @@ interface Context<M extends RequestName> {
 }
 
 type Handlers = { [M in RequestName]: (params: RequestParams<M>, ctx: Context<M>) => Promise<RequestResult<M>> };
+
+/** A checkpoint folder as the worker holds it: the kept model, and the latest weights for Resume. */
+async function loadHeld(dir: string): Promise<Held> {
+  const loaded = await loadCheckpoint(dir);
+  const latestWeights = loaded.kept ? await readCheckpointWeights(loaded.dir, 'latest') : undefined;
+  return {
+    model: loaded.model,
+    vocab: loaded.vocab,
+    state: loaded.state,
+    dir,
+    valLoss: loaded.kept?.valLoss ?? lastValLoss(loaded.state),
+    ...(loaded.kept ? { best: loaded.kept } : {}),
+    ...(latestWeights ? { latestWeights } : {}),
+  };
+}
 
 const handlers: Handlers = {
   async status() {
@@ -168,17 +193,7 @@ const handlers: Handlers = {
 
   async load({ dir, backend: requested }) {
     await ensureBackend(requested);
-    const loaded = await loadCheckpoint(dir); // the kept model; throws CheckpointError naming the file; `held` stays as it was
-    const latestWeights = loaded.kept ? await readCheckpointWeights(loaded.dir, 'latest') : undefined;
-    replaceHeld({
-      model: loaded.model,
-      vocab: loaded.vocab,
-      state: loaded.state,
-      dir,
-      valLoss: loaded.kept?.valLoss ?? lastValLoss(loaded.state),
-      ...(loaded.kept ? { best: loaded.kept } : {}),
-      ...(latestWeights ? { latestWeights } : {}),
-    });
+    replaceHeld(await loadHeld(dir)); // throws CheckpointError naming the file; `held` stays as it was
     return modelInfo(held!);
   },
 
@@ -245,7 +260,7 @@ const handlers: Handlers = {
     const h = requireModel();
     const { ids } = contextIds(h.vocab, text, h.model.config.contextLength);
     const dist = await nextTokenDistribution(h.model, ids, topN ?? 10);
-    return { context: tokensOf(h.vocab, ids), candidates: dist.map((d) => ({ ...tokenOf(h.vocab, d.id), prob: d.prob })) };
+    return { context: tokensOf(h.vocab, ids), candidates: dist.map((d) => ({ ...modelToken(h.vocab, d.id), prob: d.prob })) };
   },
 
   async crash({ mode }) {
@@ -387,6 +402,22 @@ async function train(params: TrainParams, ctx: Context<'train'>): Promise<TrainR
     kept,
   );
   const { result } = outcome;
+  if (result.stoppedBy === 'diverged') {
+    // The model in memory took the non-finite step: the features get the last checkpoint saved before it.
+    const saved = await loadHeld(checkpointDir).catch(() => undefined);
+    replaceHeld(saved);
+    log(outcome.message, 'warn');
+    if (!saved) throw new UserError(`Training stopped at step ${result.step}: the loss is no longer a number, and nothing was saved before it; train again with a lower learning rate.`);
+    return {
+      step: result.step,
+      steps: run.plan.steps,
+      stoppedBy: result.stoppedBy,
+      message: outcome.message,
+      elapsedMs: Date.now() - started,
+      checkpointDir,
+      model: modelInfo(saved),
+    };
+  }
   // The worker now holds the kept model; the latest state (and its weights) are saved for Resume.
   h.state = outcome.state;
   if (outcome.kept) {

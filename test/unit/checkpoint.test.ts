@@ -189,6 +189,28 @@ describe('checkpoint', function () {
       await expectCheckpointError(dir, 'model.safetensors', /: tensor "h\.0\.attn\.c_q\.weight" has shape \[16,8\], expected \[16,16\]$/);
     });
 
+    it('a NaN or an infinite value in the weights or the training state', async () => {
+      const dir = await copy('not-finite');
+      const file = path.join(dir, 'model.safetensors');
+      const original = await fs.readFile(file);
+      const { tensors, metadata } = parseSafetensors(original);
+      const weights = tensors.get('h.0.mlp.c_fc.weight')!;
+      const broken = new Float32Array(weights.data as Float32Array);
+      broken[37] = NaN;
+      tensors.set('h.0.mlp.c_fc.weight', { ...weights, data: broken });
+      await fs.writeFile(file, serializeSafetensors(tensors, metadata));
+      await expectCheckpointError(dir, 'model.safetensors', /: tensor "h\.0\.mlp\.c_fc\.weight" holds NaN \(at index 37 of 1024\); the model is broken, train it again or load an earlier copy$/);
+      await fs.writeFile(file, original);
+      const stateFile = path.join(dir, 'trainer-state.safetensors');
+      const state = parseSafetensors(await fs.readFile(stateFile));
+      const moment = state.tensors.get('v.wte')!;
+      const infinite = new Float32Array(moment.data as Float32Array);
+      infinite[0] = -Infinity;
+      state.tensors.set('v.wte', { ...moment, data: infinite });
+      await fs.writeFile(stateFile, serializeSafetensors(state.tensors, state.metadata));
+      await expectCheckpointError(dir, 'trainer-state.safetensors', /: tensor "v\.wte" holds an infinite value \(at index 0 of \d+\)/);
+    });
+
     it('a missing and an unexpected tensor', async () => {
       const dir = await copy('missing-tensor');
       const file = path.join(dir, 'model.safetensors');

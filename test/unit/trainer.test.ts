@@ -298,6 +298,24 @@ describe('trainer', () => {
     }
   });
 
+  it('stops when the loss is no longer a number, and saves nothing of the diverged step', async () => {
+    // A training state whose first moments are near float32's largest value and whose second moments are 0:
+    // the next AdamW update is infinite, so the step after it has a NaN loss: a real divergence.
+    const model = new GPT(mini, 5);
+    const source = new ArraySource(repeated(SENTENCE, 8));
+    const shapes = model.parameterShapes();
+    const moments = (fill: number) => Object.fromEntries(Object.entries(shapes).map(([name, shape]) => [name, new Float32Array(shape.reduce((a, b) => a * b, 1)).fill(fill)]));
+    const state: TrainerState = { step: 10, seed: 1, tokensSeen: 0, elapsedMs: 0, optimizer: { m: moments(3e38), v: moments(0) } };
+    const saved: number[] = [];
+    const trainer = new Trainer(model, source, { ...quiet, steps: 20, batchSize: 2, checkpointInterval: 100, optimizer: 'js', onCheckpoint: async (s) => void saved.push(s.step) }, state);
+    const result = await trainer.run();
+    trainer.dispose();
+    assert.strictEqual(result.stoppedBy, 'diverged');
+    assert.ok(result.step > 10 && result.step < 20, `stopped at step ${result.step}`);
+    assert.deepStrictEqual(saved, [], 'no checkpoint of a diverged model');
+    model.dispose();
+  });
+
   it('stops at the time limit and validates at the end', async () => {
     const model = new GPT(mini, 1);
     try {

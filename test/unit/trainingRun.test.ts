@@ -7,7 +7,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { initBackend } from '../../src/engine/backend';
-import { loadCheckpoint, saveCheckpoint } from '../../src/engine/checkpoint';
+import { loadCheckpoint, readCheckpointWeights, saveCheckpoint } from '../../src/engine/checkpoint';
 import { GPT } from '../../src/engine/model';
 import { Rng } from '../../src/engine/rng';
 import { Trainer } from '../../src/engine/trainer';
@@ -84,12 +84,16 @@ describe('training run', function () {
     const small = planTraining(5_000);
     assert.strictEqual(small.preset, 'tiny');
     assert.strictEqual(small.contextLength, 64);
-    assert.ok(small.steps >= 300 && small.steps <= 5000);
+    // 120 passes over 5,000 tokens at 16 × 64 tokens a step
+    assert.strictEqual(small.steps, Math.round((120 * 5_000) / 1024));
+    // a larger corpus gets more steps, up to the tiny model's budget of 2.5M training tokens
+    assert.strictEqual(planTraining(50_000).steps, Math.floor(2_500_000 / 1024));
     assert.ok(small.reasons.some((r) => /^Model: tiny, because 5,000 training tokens/.test(r)), small.reasons.join('\n'));
     const larger = planTraining(400_000);
     assert.strictEqual(larger.preset, 'small');
     assert.strictEqual(larger.contextLength, 128);
-    assert.ok(larger.steps > small.steps);
+    assert.strictEqual(larger.steps, Math.floor(800_000 / (16 * 128)));
+    assert.ok(larger.reasons.some((r) => r.includes("the small model's budget of 800k training tokens")), larger.reasons.join('\n'));
     const set = planTraining(5_000, { preset: 'medium', contextLength: 32, steps: 77, learningRate: 0.01, patience: 0 });
     assert.deepStrictEqual([set.preset, set.contextLength, set.steps, set.learningRate, set.patience], ['medium', 32, 77, 0.01, 0]);
     assert.ok(set.reasons.includes('Model: medium, as set.') && set.reasons.includes('Steps: 77, as set.'));
@@ -198,6 +202,34 @@ describe('training run', function () {
       }
     } finally {
       model.dispose();
+    }
+  });
+
+  it('resumes from the latest state, measuring the kept model again on the notes as they are now', async () => {
+    const { dir, model: first } = await overfitting(0);
+    first.dispose();
+    const latest = await loadCheckpoint(dir, { weights: 'latest' });
+    const keptWeights = await readCheckpointWeights(dir, 'kept');
+    const before = latest.state!.best!;
+    // other notes: the old best validation loss is a number from other text
+    const run = await buildTrainingRun(randomNotes(3, 120, 99), { contextLength: 16, batchSize: 8, steps: 210, evalInterval: 10, patience: 0, minutes: 0 }, {
+      vocab: latest.vocab,
+      config: latest.model.config,
+      step: latest.state!.step,
+    });
+    const keptModel = new GPT(latest.model.config);
+    keptModel.setWeights(keptWeights!);
+    const keptNow = await validationLoss(run, keptModel);
+    keptModel.dispose();
+    assert.ok(Math.abs(keptNow - before.valLoss) > 1e-3, 'the kept model scores differently on the new notes');
+    const outcome = await runTraining(run, latest.model, latest.state, { save: async () => undefined, trainer: { optimizer: 'js' } }, { ...before, weights: keptWeights! });
+    try {
+      assert.strictEqual(outcome.result.step, 210);
+      const kept = outcome.kept!;
+      if (kept.step === before.step) assert.ok(Math.abs(kept.valLoss - keptNow) < 1e-4, `${kept.valLoss} vs ${keptNow}`);
+      else assert.ok(kept.step > 200 && kept.valLoss < keptNow, 'a later step is kept only when it beats the kept model on the new notes');
+    } finally {
+      latest.model.dispose();
     }
   });
 

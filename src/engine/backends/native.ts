@@ -66,14 +66,29 @@ let addon: { ok: true; addon: NativeAddon; file: string } | { ok: false; reason:
 export function addonCandidates(): string[] {
   const found: string[] = [];
   if (process.env.LMX_NATIVE_ADDON) found.push(path.resolve(process.env.LMX_NATIVE_ADDON));
-  let dir = __dirname;
-  for (let i = 0; i < 5; i++) {
-    found.push(path.join(dir, ADDON_FILE), path.join(dir, 'native', 'build', 'Release', ADDON_FILE));
-    const up = path.dirname(dir);
-    if (up === dir) break;
-    dir = up;
-  }
+  for (const dir of foldersUpFromHere()) found.push(path.join(dir, ADDON_FILE), path.join(dir, 'native', 'build', 'Release', ADDON_FILE));
   return found;
+}
+
+/** This file's folder and up to four above it: where a bundle (dist/) or the package root may be. */
+function foldersUpFromHere(): string[] {
+  const folders = [__dirname];
+  while (folders.length < 5) {
+    const up = path.dirname(folders[folders.length - 1]);
+    if (up === folders[folders.length - 1]) break;
+    folders.push(up);
+  }
+  return folders;
+}
+
+/** The reason given by an installed package without the addon: the universal .vsix (npm run package). */
+export const NOT_PACKAGED =
+  `this package carries no ${ADDON_FILE} (the universal .vsix is WebAssembly only); ` +
+  `the platform package, such as lm-explorer-linux-x64-<version>.vsix, has the C++ kernels`;
+
+/** True where the addon's sources (native/binding.gyp) sit above this file: a clone, not an installed package. */
+function sourceCheckout(): boolean {
+  return foldersUpFromHere().some((dir) => fs.existsSync(path.join(dir, 'native', 'binding.gyp')));
 }
 
 /** Loads the addon once; never throws. */
@@ -82,7 +97,7 @@ export function loadAddon(): { ok: true; addon: NativeAddon; file: string } | { 
   if (process.env.LMX_NATIVE === '0') return (addon = { ok: false, reason: 'switched off (LMX_NATIVE=0)' });
   const file = addonCandidates().find((f) => fs.existsSync(f));
   if (!file) {
-    addon = { ok: false, reason: `${ADDON_FILE} is not built (npm install builds it with node-gyp; see native/)` };
+    addon = { ok: false, reason: sourceCheckout() ? `${ADDON_FILE} is not built (npm install builds it with node-gyp; see native/)` : NOT_PACKAGED };
     return addon;
   }
   try {
