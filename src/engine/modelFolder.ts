@@ -82,7 +82,7 @@ async function foreignEntries(dir: string, prefix: string): Promise<string[]> {
     const relative = prefix + entry.name;
     if (entry.isFile() && checkpointFileNames.has(entry.name)) continue;
     if (entry.isDirectory() && checkpointFolderNames.has(entry.name)) {
-      foreign.push(...(await foreignEntries(path.join(dir, entry.name), `${relative}/`)));
+      for (const inner of await foreignEntries(path.join(dir, entry.name), `${relative}/`)) foreign.push(inner);
       continue;
     }
     foreign.push(entry.isDirectory() ? `${relative}/` : relative);

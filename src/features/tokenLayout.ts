@@ -179,7 +179,7 @@ export function tokensAt(table: TokenTable, offset: number): number[] {
 /** A Markdown inline code span that shows `text` literally, whatever backticks it holds. */
 export function inlineCode(text: string): string {
   const runs = text.match(/`+/g) ?? [];
-  const fence = '`'.repeat(Math.max(0, ...runs.map((r) => r.length)) + 1);
+  const fence = '`'.repeat(runs.reduce((longest, run) => Math.max(longest, run.length), 0) + 1);
   const pad = text.startsWith('`') || text.endsWith('`') || /^ | $/.test(text) ? ' ' : '';
   return `${fence}${pad}${text}${pad}${fence}`;
 }

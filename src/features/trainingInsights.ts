@@ -103,7 +103,7 @@ export function memorisingStretches(points: readonly CurvePoint[], options: Memo
     if (last - best < minEvaluations) return;
     const from = evals[best];
     const after = evals.slice(best + 1, last + 1);
-    const peak = Math.max(...after.map((e) => e.valLoss));
+    const peak = after.reduce((highest, e) => Math.max(highest, e.valLoss), -Infinity);
     const to = evals[last];
     const rose = peak - from.valLoss >= Math.max(minRise, minRelativeRise * Math.abs(from.valLoss));
     const fell = to.trainLoss < from.trainLoss;

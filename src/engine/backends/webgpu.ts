@@ -490,7 +490,7 @@ export async function describeBackends(
 export function formatBackendTable(rows: BackendDescription[]): string {
   const header = ['backend', 'loaded', 'device', 'reason'];
   const cells = rows.map((r) => [r.backend, r.loaded ? 'yes' : 'no', r.device, r.reason]);
-  const widths = header.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i].length)));
+  const widths = header.map((h, i) => cells.reduce((widest, c) => Math.max(widest, c[i].length), h.length));
   const line = (c: string[]) => c.map((s, i) => (i === c.length - 1 ? s : s.padEnd(widths[i]))).join('  ').trimEnd();
   return [line(header), ...cells.map(line)].join('\n');
 }
