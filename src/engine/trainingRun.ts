@@ -194,10 +194,10 @@ export function planTraining(trainTokens: number, input: Partial<RunSettings> = 
     const byBudget = Math.floor(AUTO_TOKEN_BUDGET[preset] / tokensPerStep);
     const runSteps = Math.round(Math.max(AUTO_MIN_STEPS, Math.min(AUTO_EPOCHS * perEpoch, byBudget)));
     steps = startStep + runSteps;
-    const limit = AUTO_EPOCHS * perEpoch <= byBudget ? `${AUTO_EPOCHS} passes` : `a budget of ${k(AUTO_TOKEN_BUDGET[preset])} training tokens for the ${preset} model`;
+    const budgetNote = AUTO_EPOCHS * perEpoch > byBudget && runSteps === byBudget ? `, the ${preset} model's budget of ${k(AUTO_TOKEN_BUDGET[preset])} training tokens` : '';
     reasons.push(
-      `Steps: up to ${runSteps}${startStep ? ` more (to ${steps})` : ''}, ${limit}: about ${Math.round(runSteps / perEpoch)} passes over the training part ` +
-        `(${s.batchSize} × ${contextLength} tokens a step); early stopping ends the run when validation stops improving.`,
+      `Steps: up to ${runSteps}${startStep ? ` more (to ${steps})` : ''}: about ${Math.round(runSteps / perEpoch)} passes over the training part ` +
+        `(${s.batchSize} × ${contextLength} tokens a step)${budgetNote}; early stopping ends the run when validation stops improving.`,
     );
   }
 
