@@ -311,7 +311,8 @@ describe('token IDs', function () {
     }
   });
 
-  it('follows typing and three undos, and a reload of the file from disk', async () => {
+  it('follows typing and three undos (one ID drawn per token, in the real browser), and a reload of the file from disk', async () => {
+    await updateSetting('editor', 'wordWrap', 'off', { languageId: 'plaintext' });
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lmx-tokens-'));
     const file = path.join(dir, 'notatki.txt');
     const lines = ['Nie posiada on żadnych wektorów.', '0.1234 0.5678 72332 1398', 'Koniec.'];
@@ -328,6 +329,10 @@ describe('token IDs', function () {
       assert.equal(document.getText(), lines.join('\n'));
       assertOverlayMatches(document, afterUndo, 'after undo');
       assert.equal(afterUndo.decorated.count, afterUndo.tokenCount);
+      // what the page draws: one ID per token, none twice, none left over from before the undo
+      const report = await captureEditors(path.join(extension().extensionPath, 'test-results'), 'token-ids-after-undo');
+      assert.ok(report?.ok, String(report?.error));
+      assert.equal(report.editors?.[0]?.labels.count, afterUndo.tokenCount, `IDs drawn: ${JSON.stringify(report.editors)}`);
 
       // Another program rewrites the file; reverting loads it (as VS Code does for a file that is not dirty).
       await document.save();
