@@ -9,6 +9,8 @@
 //   stats       the status bar's tokens · words · chars
 //   screen      laying out one screen (60 lines) of decorations: window search, labels, whitespace marks,
 //               offsets → line/column, as the overlay does on every scroll
+//   edit        one character typed somewhere in the 1 MB text: re-tokenizing the lines around it and
+//               splicing them into the table (tokenSplice.ts), as the overlay does on every edit
 // Times are the median of several runs (the first, which loads the encoding, is reported separately).
 //
 // Then 1 MB of pathological input for each encoding — one character repeated (a ruler of "=", spaces, one
@@ -28,6 +30,7 @@ require('./scripts/ts-register.js');
 const { ENCODINGS, tokenPieces } = require(path.join(root, 'src/engine/tokenizer.ts'));
 const { tokenTable, textStats, TokenizeService } = require(path.join(root, 'src/features/tokenizeService.ts'));
 const { layoutWindow, tokenWindow } = require(path.join(root, 'src/features/tokenLayout.ts'));
+const { spliceTable } = require(path.join(root, 'src/features/tokenSplice.ts'));
 
 const SIZE = 1024 * 1024;
 const RUNS = Number(process.env.BENCH_RUNS || 5);
@@ -166,7 +169,7 @@ async function main() {
   console.log('');
   const worker = buildWorker();
   const service = new TokenizeService({ workerPath: worker.outfile, threshold: () => 64 * 1024 });
-  const header = ['encoding', 'tokens', 'load', 'tokenPieces', 'table', 'worker', 'stats', 'screen', ''];
+  const header = ['encoding', 'tokens', 'load', 'tokenPieces', 'table', 'worker', 'stats', 'screen', 'edit', ''];
   console.log(header.map((h, i) => (i < 2 ? h.padEnd(i === 0 ? 12 : 8) : h.padStart(13))).join(''));
   const rows = [];
   try {
@@ -196,6 +199,13 @@ async function main() {
         screens.push(t.ms);
         screen = t.result;
       }
+      const edits = [];
+      for (let i = 0; i < 25; i++) {
+        const at = Math.floor(((i + 1) / 26) * text.length);
+        const edited = `${text.slice(0, at)}x${text.slice(at)}`;
+        const change = { start: at, oldEnd: at, newEnd: at + 1 };
+        edits.push((await timeAsync(() => spliceTable(table, edited, change, (part) => tokenTable(part, encoding), 16 * 1024))).ms);
+      }
       const row = {
         encoding,
         tokens: first.result.length,
@@ -205,6 +215,7 @@ async function main() {
         worker: median(workers),
         stats: median(stats),
         screen: median(screens),
+        edit: median(edits),
         screenTokens: screen.tokens,
         screenRanges: screen.ranges,
       };
@@ -213,7 +224,7 @@ async function main() {
       console.log(
         row.encoding.padEnd(12) +
           String(row.tokens).padEnd(8) +
-          [row.load, row.tokenPieces, row.table, row.worker, row.stats, row.screen].map((ms) => fmt(ms).padStart(13)).join('') +
+          [row.load, row.tokenPieces, row.table, row.worker, row.stats, row.screen, row.edit].map((ms) => fmt(ms).padStart(13)).join('') +
           ok,
       );
     }

@@ -123,7 +123,8 @@ async function engine(spec, o, out, variant = 'baby') {
   const args = [
     path.join(root, 'dist', 'cli.js'), 'train', o.corpus, '--out', out, '--force', ...model, '--steps', String(steps),
     '--lr', '1e-3', '--min-lr', '1e-4', '--warmup', '100', '--weight-decay', '0.1', '--beta2', '0.99', '--grad-clip', '1.0',
-    '--eval-interval', '0', '--checkpoint-interval', '0', '--seed', '1337', '--dropout', String(o.dropout), '--backend', backend, '--json',
+    // validation once, after the last step (and no early stop): the figures are the training's alone
+    '--eval-interval', String(steps), '--patience', '0', '--checkpoint-interval', '0', '--seed', '1337', '--dropout', String(o.dropout), '--backend', backend, '--json',
   ];
   console.log(`\n== engine${variant === 'small' ? ' (small preset, o200k_base, 8k vocabulary)' : ''}, backend ${spec}: ${threads ? `LMX_NATIVE_THREADS=${threads} ` : ''}node ${args.map((a) => (a.includes(' ') ? JSON.stringify(a) : a)).join(' ')}`);
   const started = Date.now();

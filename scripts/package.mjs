@@ -89,7 +89,7 @@ export function buildPackage({ target, outDir = root }) {
   fs.mkdirSync(path.dirname(out), { recursive: true });
   // README links stay relative: its images are files of the package, not links to a web site
   vsce(['package', ...common, '--no-rewrite-relative-links', '--allow-missing-repository', ...(target ? ['--target', target] : []), '--out', out], stage);
-  console.log(`size: ${(fs.statSync(out).size / 2 ** 20).toFixed(2)} MiB (${fs.statSync(out).size} bytes) — ${path.relative(process.cwd(), out) || out}`);
+  console.log(`size: ${(fs.statSync(out).size / 2 ** 20).toFixed(2)} MiB (${fs.statSync(out).size} bytes): ${out}`);
   return out;
 }
 

@@ -1,8 +1,10 @@
 // `npm test`: everything, from a fresh clone, offline.
 //
-//   node scripts/test.mjs                 system packages, dependencies, build, typecheck, unit tests, integration tests
+//   node scripts/test.mjs                 system packages, dependencies, build, typecheck, unit tests, integration tests,
+//                                         the installed .vsix tests
 //   node scripts/test.mjs --unit          system packages, dependencies, build, typecheck, unit tests
-//   node scripts/test.mjs --integration   system packages, dependencies, build, integration tests (real VS Code host)
+//   node scripts/test.mjs --integration   system packages, dependencies, build, integration tests (real VS Code host),
+//                                         the installed .vsix tests (npm run package's files, installed into that host)
 //
 // First of all it installs what any phase needs from the machine (scripts/system-requirements.cjs): the
 // Debian packages (apt-get, as root) and the Python packages of the interop tests (pip, into a virtual
@@ -304,6 +306,80 @@ async function integrationTests() {
   return r.results.failed === 0 && !r.error && r.exitCode === 0;
 }
 
+/**
+ * The .vsix files as a user gets them: each package scripts/package.mjs builds here is installed into a
+ * fresh code-server (`--install-extension`) and test/installed runs from the installed copy. The host's
+ * extensionDevelopmentPath, which VS Code needs to run a suite, is an empty extension of its own.
+ */
+async function installedPackageTests() {
+  const grep = process.env.LMX_TEST_GREP;
+  if (grep && !new RegExp(grep).test(INSTALLED_SUITE)) {
+    console.log(`LMX_TEST_GREP does not match "${INSTALLED_SUITE}"`);
+    return 'skipped';
+  }
+  const packaging = await import(pathToFileURL(path.join(root, 'scripts', 'package.mjs')).href);
+  const { suitePath } = await host.bundleIntegrationTests({ root, suite: 'installed' });
+  const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'lmx-installed-'));
+  const runner = path.join(scratch, 'test-runner');
+  fs.mkdirSync(runner);
+  fs.writeFileSync(
+    path.join(runner, 'package.json'),
+    JSON.stringify({ name: 'installed-vsix-tests', publisher: 'lmx-tests', version: '0.0.0', engines: { vscode: '*' } }),
+  );
+  const platform = packaging.platformTarget();
+  if (!platform.target) console.log(red(`no platform package to test: ${platform.reason}`));
+  const resultsDir = path.join(root, 'test-results');
+  fs.mkdirSync(resultsDir, { recursive: true });
+  let ok = !!platform.target;
+  if (!ok) fail('installed .vsix', `no platform package: ${platform.reason}`);
+  try {
+    for (const target of platform.target ? [platform.target, undefined] : [undefined]) {
+      const name = target ?? 'universal';
+      const vsix = packaging.buildPackage({ target, outDir: scratch });
+      const extensionsDir = path.join(scratch, `extensions-${name}`);
+      const resultsFile = path.join(resultsDir, `installed-${name}-results.json`);
+      const logFile = path.join(resultsDir, `installed-${name}-vscode.log`);
+      fs.rmSync(resultsFile, { force: true });
+      const vscodeHost = await host.startVsCodeHost({
+        installExtensions: [vsix],
+        extensionsDir,
+        logFile,
+        env: {
+          LMX_TEST_RESULTS: resultsFile,
+          LMX_INSTALLED_VSIX: path.basename(vsix),
+          LMX_INSTALLED_TARGET: name,
+          LMX_INSTALLED_EXTENSIONS_DIR: extensionsDir,
+          LMX_SOURCE_ROOT: root,
+          ...(color ? { LMX_TEST_COLOR: '1' } : {}),
+        },
+      });
+      let r;
+      try {
+        r = await host.runVsCodeSuite({ extensionPath: runner, suitePath, host: vscodeHost });
+      } finally {
+        await vscodeHost.close({ keep: false });
+      }
+      console.log(`log: ${path.relative(root, logFile)}`);
+      if (!r.results) {
+        fail(`installed .vsix (${name})`, r.error ?? `the VS Code extension host ended (exit ${r.exitCode}) without results`);
+        ok = false;
+        continue;
+      }
+      tally.passed += r.results.passed;
+      tally.pending.push(...(r.results.tests ?? []).filter((t) => t.state === 'pending').map((t) => `installed: ${t.title}`));
+      for (const f of r.results.failures) fail(`installed: ${f.title}`, f.error);
+      if (r.error) fail(`installed .vsix (${name})`, r.error);
+      ok &&= r.results.failed === 0 && !r.error && r.exitCode === 0;
+    }
+  } finally {
+    fs.rmSync(scratch, { recursive: true, force: true });
+  }
+  return ok;
+}
+
+/** The title of test/installed's suite starts with this (LMX_TEST_GREP selects the phase by it). */
+const INSTALLED_SUITE = 'installed .vsix';
+
 async function main() {
   const started = Date.now();
   const what = onlyUnit ? 'unit tests + typecheck' : onlyIntegration ? 'integration tests' : 'all tests';
@@ -322,6 +398,7 @@ async function main() {
         console.log('\nintegration tests skipped: the build failed');
       } else if (await phase('VS Code host setup', vscodeSetup)) {
         await phase('integration tests (VS Code extension host)', integrationTests);
+        await phase('installed .vsix (VS Code extension host)', installedPackageTests);
       }
     }
   }
@@ -335,7 +412,7 @@ async function main() {
   if (tally.failures.length) {
     console.log(red(`\nfailed:`));
     for (const f of tally.failures) {
-      const isTest = /^(unit|integration): /.test(f.title);
+      const isTest = /^(unit|integration|installed): /.test(f.title);
       console.log(red(`  ✘ ${f.title}${isTest ? '' : `: ${String(f.error).split('\n')[0]}`}`));
     }
   }

@@ -51,10 +51,61 @@ async function findFrame(page, selector, timeoutMs) {
 
 /**
  * Measures the text editors of the workbench page: every inline element of their visible lines (the
- * text, decorations, inlay hints) that ends past its editor's right edge. With word wrap on there
- * should be none.
+ * text, decorations, inlay hints) that ends past its editor's right edge (with word wrap on there
+ * should be none); and the labels drawn as decorations after text (`after` content: the token IDs):
+ * how many, the smallest gap between a label and the text on either side, the label's font size over
+ * the text's, and the lowest contrast of a label's colour against its background (WCAG ratio, the
+ * label's own background laid over the editor's).
  */
 function measureEditorOverflow() {
+  const rgba = (css) => {
+    const m = /rgba?\(([\d.]+),\s*([\d.]+),\s*([\d.]+)(?:,\s*([\d.]+))?\)/.exec(css ?? '');
+    return m ? [Number(m[1]), Number(m[2]), Number(m[3]), m[4] === undefined ? 1 : Number(m[4])] : undefined;
+  };
+  const over = (top, bottom) => [0, 1, 2].map((i) => top[i] * top[3] + bottom[i] * (1 - top[3]));
+  const luminance = (c) => {
+    const [r, g, b] = c.map((v) => {
+      const s = v / 255;
+      return s <= 0.03928 ? s / 12.92 : ((s + 0.055) / 1.055) ** 2.4;
+    });
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b;
+  };
+  const contrast = (a, b) => {
+    const [hi, lo] = [luminance(a), luminance(b)].sort((x, y) => y - x);
+    return (hi + 0.05) / (lo + 0.05);
+  };
+  const measureLabels = (lines, editor) => {
+    const editorBackground = rgba(getComputedStyle(editor.querySelector('.monaco-editor-background') ?? editor).backgroundColor) ?? [255, 255, 255, 1];
+    const out = { count: 0, minGapBefore: Infinity, minGapAfter: Infinity, fontRatio: 0, minContrast: Infinity };
+    for (const line of lines.querySelectorAll('.view-line')) {
+      const spans = [...line.querySelectorAll(':scope > span > span')];
+      spans.forEach((span, i) => {
+        const after = getComputedStyle(span, '::after');
+        if (!after.content || after.content === 'none' || after.content === 'normal' || !/\d/.test(after.content)) return;
+        if (span.textContent !== '') return; // a label is an empty span that only draws its ::after
+        const box = span.getBoundingClientRect();
+        if (box.width === 0) return;
+        out.count++;
+        const previous = spans.slice(0, i).reverse().find((s) => s.textContent !== '' && s.getBoundingClientRect().width > 0);
+        const next = spans.slice(i + 1).find((s) => s.textContent !== '' && s.getBoundingClientRect().width > 0);
+        const label = { left: box.left + parseFloat(after.marginLeft || '0'), right: box.right - parseFloat(after.marginRight || '0') };
+        if (previous) out.minGapBefore = Math.min(out.minGapBefore, label.left - previous.getBoundingClientRect().right);
+        if (next) out.minGapAfter = Math.min(out.minGapAfter, next.getBoundingClientRect().left - label.right);
+        out.fontRatio = Math.max(out.fontRatio, parseFloat(after.fontSize) / parseFloat(getComputedStyle(span).fontSize));
+        const colour = rgba(after.color);
+        const background = rgba(after.backgroundColor) ?? [0, 0, 0, 0];
+        if (!colour) return;
+        const ratio = contrast(over(colour, over(background, editorBackground)), over(background, editorBackground));
+        if (ratio < out.minContrast) {
+          out.minContrast = ratio;
+          out.worst = { colour: after.color, background: after.backgroundColor, editorBackground: editorBackground.join(',') };
+        }
+      });
+    }
+    for (const key of ['minGapBefore', 'minGapAfter', 'minContrast']) out[key] = Number.isFinite(out[key]) ? Math.round(out[key] * 100) / 100 : null;
+    out.fontRatio = Math.round(out.fontRatio * 100) / 100;
+    return out;
+  };
   const editors = [...document.querySelectorAll('.monaco-editor .view-lines')].filter((lines) => lines.getClientRects().length > 0);
   return editors.map((lines) => {
     const editor = lines.closest('.monaco-editor');
@@ -70,7 +121,7 @@ function measureEditorOverflow() {
       widest = Math.max(widest, box.right - right);
       if (box.right > right + 1) overflowing++;
     }
-    return { lines: lines.querySelectorAll('.view-line').length, spans, overflowing, pastEdge: Math.round(widest) };
+    return { lines: lines.querySelectorAll('.view-line').length, spans, overflowing, pastEdge: Math.round(widest), labels: measureLabels(lines, editor) };
   });
 }
 

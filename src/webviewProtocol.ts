@@ -5,7 +5,7 @@
 // To add a webview: add `<name>: { toWebview: …; fromWebview: … }` to WebviewMessages and use
 // `ToWebview<'name'>` / `FromWebview<'name'>` on both sides.
 
-import type { BestModelInfo, CorpusInfo, ModelInfo, TrainEvent, TrainingPlanInfo, TrainResult } from './worker/protocol';
+import type { BestModelInfo, CorpusInfo, ModelInfo, ModelToken, TrainEvent, TrainingPlanInfo, TrainResult } from './worker/protocol';
 import type { ModelState } from './features/trainingFormat';
 
 // ----------------------------------------------------------------------------------------------
@@ -186,8 +186,8 @@ export interface AttentionSource {
 export interface AttentionPayload {
   /** Increases with every computation; 'rendered' names the one it drew. */
   seq: number;
-  /** Token labels (whitespace made visible: · → ↵) and model IDs, query = key order. */
-  tokens: { id: number; label: string }[];
+  /** Token labels (whitespace made visible: · → ↵) and IDs (the model's and the GPT encoding's), query = key order. */
+  tokens: ModelToken[];
   nLayer: number;
   nHead: number;
   /**

@@ -23,7 +23,7 @@ import {
   type AttentionToWebview,
   type AttentionViewState,
 } from '../webviewProtocol';
-import { EngineError, type AttentionResult, type ModelInfo } from '../worker/protocol';
+import { EngineError, type AttentionResult, type ModelInfo, type ModelToken } from '../worker/protocol';
 import { buildAttentionHtml, decodePngDataUrl, writeFileAtomic } from './attentionExport';
 import { attentionData, exportBaseName, shiftRange, tokenIndexAt, unpackAttention, type AttentionMaps } from './attentionView';
 import type { EngineClient } from './engineClient';
@@ -49,9 +49,7 @@ export interface AttentionDeps {
 }
 
 /** One model token of the panel, with its range in the document (offsets). */
-export interface AttentionToken {
-  id: number;
-  label: string;
+export interface AttentionToken extends ModelToken {
   start: number;
   end: number;
 }
@@ -624,7 +622,7 @@ export class AttentionFeature implements vscode.Disposable {
       seq: c.seq,
       source: { ...c.source },
       text: c.text,
-      tokens: c.result.tokens.map((t, i) => ({ id: t.id, label: t.label, start: c.source.start + c.result.offsets[i].start, end: c.source.start + c.result.offsets[i].end })),
+      tokens: c.result.tokens.map((t, i) => ({ ...t, start: c.source.start + c.result.offsets[i].start, end: c.source.start + c.result.offsets[i].end })),
       nLayer: c.maps.nLayer,
       nHead: c.maps.nHead,
       T: c.maps.T,

@@ -55,7 +55,7 @@ export function attentionData(
     : packAttention(result.attention);
   const payload: AttentionPayload = {
     seq: page.seq,
-    tokens: result.tokens.map((t) => ({ id: t.id, label: t.label })),
+    tokens: result.tokens.map((t) => ({ ...t })),
     nLayer: maps.nLayer,
     nHead: maps.nHead,
     weights: quantize16(maps.weights),

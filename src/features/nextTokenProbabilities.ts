@@ -7,14 +7,16 @@ import * as vscode from 'vscode';
 import type { ModelToken } from '../worker/protocol';
 import { formatProbability, probabilityBar, type CompletionEngine } from './completionCore';
 import { ModelVocabulary } from './tokenizeService';
+import { MODEL_VOCABULARY_NOTE, modelTokenIds, type ModelTokenIds } from './modelTokenIds';
 
-export interface NextTokenCandidate {
-  id: number;
+export interface NextTokenCandidate extends ModelTokenIds {
   /** Display text ('·' space, '↵' line break, '<unk>', '<sep>'). */
   label: string;
   prob: number;
   /** What picking it inserts; undefined for special tokens and pieces of a character. */
   text?: string;
+  /** Its IDs as the list shows them: "model #129 · GPT 140914". */
+  ids: string;
 }
 
 export type NextTokenProbabilitiesResult =
@@ -78,7 +80,8 @@ export async function showNextTokenProbabilities(
       const decoded = vocab.decode([c.id]);
       if (decoded && !decoded.includes('\uFFFD')) text = decoded;
     }
-    return { id: c.id, label: c.label, prob: c.prob, ...(text !== undefined ? { text } : {}) };
+    const { id, gptId, byteHex, codePoint, label, prob } = c;
+    return { id, gptId, byteHex, codePoint, label, prob, ids: modelTokenIds(c), ...(text !== undefined ? { text } : {}) };
   });
   const total = candidates.reduce((sum, c) => sum + c.prob, 0);
   const result: NextTokenProbabilitiesResult = { ok: true, documentUri: document.uri.toString(), context: answer.context, candidates, total };
@@ -91,12 +94,12 @@ function show(editor: vscode.TextEditor, position: vscode.Position, result: Extr
   const tail = result.context.slice(-8).map((t) => t.label).join('');
   const quickPick = vscode.window.createQuickPick<Item>();
   quickPick.title = `Next token after “…${tail}” — top ${result.candidates.length} cover ${formatProbability(result.total)}`;
-  quickPick.placeholder = 'The model is a classifier over its vocabulary: one probability per token. Pick one to insert it.';
+  quickPick.placeholder = `A classifier over the model's vocabulary: one probability per token. Pick one to insert it. ${MODEL_VOCABULARY_NOTE}`;
   quickPick.matchOnDescription = true;
   quickPick.items = result.candidates.map((c, i) => ({
     label: `${i + 1}. ${c.label}`,
     description: `${probabilityBar(c.prob)} ${formatProbability(c.prob)}`,
-    detail: c.text === undefined ? `ID ${c.id} · ${c.id < 2 ? 'a special token' : 'part of a character'}` : `ID ${c.id}`,
+    detail: c.text === undefined ? `${c.ids} — ${c.gptId === undefined && c.byteHex === undefined && c.codePoint === undefined ? 'a special token' : 'part of a character'}` : c.ids,
     candidate: c,
   }));
   quickPick.onDidAccept(() => {

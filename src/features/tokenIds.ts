@@ -22,6 +22,7 @@ import { utf8Text, type TokenizerName } from '../engine/tokenizer';
 import { Vocabulary } from '../engine/vocab';
 import type { TokensConfig } from '../config';
 import {
+  characterAt,
   layoutWindow,
   hoverMarkdown,
   isContinuation,
@@ -114,6 +115,14 @@ export interface OverlayDeps {
   log?: (message: string) => void;
 }
 
+/**
+ * The model's one ID for each GPT token; 0 where it has none (the token is not in its vocabulary: the model
+ * reads it as <unk>, or spells it in byte tokens).
+ */
+function modelIdsOf(vocab: Vocabulary, ids: ArrayLike<number>): Uint32Array {
+  return Uint32Array.from(Array.from(ids), (id) => vocab.modelIdOf(id) ?? Vocabulary.UNK);
+}
+
 /** Whether the overlay's tokens are those of its text now (not being remade after an edit or a new encoding). */
 function ready(s: OverlayState): boolean {
   return s.pending === undefined && !s.refreshing;
@@ -169,11 +178,16 @@ function labelStyle(contentText: string): vscode.ThemableDecorationAttachmentRen
   return {
     contentText,
     color: new vscode.ThemeColor('lmExplorer.tokenIdForeground'),
-    margin: '0 0.25em 0 0.1em',
+    backgroundColor: new vscode.ThemeColor('lmExplorer.tokenIdBackground'),
+    border: '1px solid',
+    borderColor: new vscode.ThemeColor('lmExplorer.tokenIdBorder'),
+    // A gap on both sides, so that an ID never runs into digits of the text ("1398" then "16")
+    margin: '0 0.35em',
     fontStyle: 'normal',
     fontWeight: 'normal',
-    // Smaller and a touch raised, like a footnote mark: the IDs should not compete with the text.
-    textDecoration: 'none; font-size: 0.78em; vertical-align: 0.15em; font-variant-numeric: tabular-nums',
+    // Smaller, raised and boxed, like an inlay hint: the IDs should not compete with the text nor read as part of it.
+    textDecoration:
+      'none; font-size: 0.72em; vertical-align: 0.2em; padding: 0 0.3em; border-radius: 3px; font-variant-numeric: tabular-nums; line-height: normal',
   };
 }
 
@@ -285,9 +299,7 @@ export class TokenOverlay implements vscode.Disposable {
     if (document.version !== version || document.isClosed) {
       return { ok: false, message: 'The document changed while it was being tokenized: run Show Token IDs again.' };
     }
-    // One model ID per GPT token; a token the model spells in bytes shows <unk>'s ID here (its bytes are several tokens).
-    const vocab = encoding.vocab;
-    const modelIds = vocab ? Uint32Array.from(Array.from(table.ids), (id) => vocab.modelIdOf(id) ?? Vocabulary.UNK) : undefined;
+    const modelIds = encoding.vocab ? modelIdsOf(encoding.vocab, table.ids) : undefined;
     this.clear();
     this.state = {
       editor,
@@ -428,15 +440,21 @@ export class TokenOverlay implements vscode.Disposable {
     if (!s || !ready(s) || document.uri.toString() !== s.uri || document.version !== s.version) return undefined;
     const offset = document.offsetAt(position) - s.base;
     if (offset < 0 || offset > s.text.length) return undefined;
-    const indices = tokensAt(s.table, offset);
+    const indices = tokensAt(s.table, s.text, offset);
     if (indices.length === 0) return undefined;
     // The tokens' bytes come from the text itself, so a hover never loads the encoding's tables on this thread.
     const encoded = new TextEncoder().encode(s.text);
     const tokens: HoverToken[] = indices.map((i) => {
       const bytes = tableTokenBytes(s.table, encoded, i);
-      return { index: i, id: s.table.ids[i], bytes, complete: utf8Text(bytes) !== undefined, modelId: s.modelIds?.[i] };
+      const modelId = s.modelIds?.[i];
+      // A token the model has no one ID for: how it reads it (<unk>, or the token's bytes).
+      const modelSpelling = modelId === 0 && s.encoding.vocab ? s.encoding.vocab.toModel([s.table.ids[i]]) : undefined;
+      return { index: i, id: s.table.ids[i], bytes, complete: utf8Text(bytes) !== undefined, modelId, modelSpelling };
     });
-    const markdown = new vscode.MarkdownString(hoverMarkdown(tokens, s.table.ids.length, s.encoding.label, s.table.tokenizer));
+    const character = characterAt(s.text, Math.min(offset, s.text.length - 1));
+    const markdown = new vscode.MarkdownString(
+      hoverMarkdown(tokens, s.table.ids.length, s.encoding.label, s.table.tokenizer, character && s.text.slice(character.start, character.end)),
+    );
     const first = indices[0];
     const last = indices[indices.length - 1];
     const range = new vscode.Range(
@@ -454,7 +472,12 @@ export class TokenOverlay implements vscode.Disposable {
     const hi = Math.min(s.text.length, document.offsetAt(range.end) - s.base);
     if (lo > hi) return [];
     const layout = layoutWindow(s.table, s.labelIds, s.text, tokenWindow(s.table, lo, hi, MAX_DECORATED_TOKENS));
-    const hint = (offset: number, label: string) => new vscode.InlayHint(document.positionAt(s.base + offset), label);
+    const hint = (offset: number, label: string) => {
+      const h = new vscode.InlayHint(document.positionAt(s.base + offset), label);
+      h.paddingLeft = true; // a gap before the ID, so that it never runs into digits of the text
+      h.paddingRight = true;
+      return h;
+    };
     const labels = [
       ...layout.backgrounds.filter((b) => b.label !== undefined).map((b) => ({ at: b.end, label: b.label! })),
       ...layout.labels,
@@ -622,7 +645,7 @@ export class TokenOverlay implements vscode.Disposable {
           table: spliced.table,
           modelIds:
             s.modelIds && s.encoding.vocab
-              ? spliceValues(s.modelIds, spliced.first, spliced.removed, s.encoding.vocab.toModel(Array.from(inserted)))
+              ? spliceValues(s.modelIds, spliced.first, spliced.removed, modelIdsOf(s.encoding.vocab, inserted))
               : undefined,
         };
       } else {
@@ -631,7 +654,7 @@ export class TokenOverlay implements vscode.Disposable {
         const full = this.deps.service.usesWorker(text.length)
           ? await vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: `Tokenizing ${Math.round(text.length / 1024)} KB…` }, () => tokenize(text))
           : await tokenize(text);
-        next = { table: full, modelIds: s.encoding.vocab ? Uint32Array.from(s.encoding.vocab.toModel(Array.from(full.ids))) : undefined };
+        next = { table: full, modelIds: s.encoding.vocab ? modelIdsOf(s.encoding.vocab, full.ids) : undefined };
       }
       if (!current()) return; // a newer edit re-tokenizes from the same table
       s.table = next.table;

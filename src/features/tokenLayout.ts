@@ -3,6 +3,7 @@
 // tests and `npm run bench:tokens` use exactly what the editor uses; tokenIds.ts turns offsets into ranges.
 
 import { displayToken, hexBytes } from '../engine/tokenizer';
+import { MODEL_VOCABULARY_NOTE, modelTokenIds } from './modelTokenIds';
 import type { TokenTable } from './tokenizeService';
 
 /** Number of alternating background colours (lmExplorer.tokenBackground1..4). */
@@ -162,17 +163,59 @@ export function layoutWindow(
   return layout;
 }
 
-/** The tokens the hover describes at an offset: the one covering it and any continuation right after. */
-export function tokensAt(table: TokenTable, offset: number): number[] {
-  const n = table.ids.length;
-  let i = firstEndingAfter(table.ends, offset);
-  if (i >= n || table.starts[i] > offset) {
-    // Between tokens or past the end: the token that ends exactly here, if any (hovering a label).
-    if (i > 0 && table.ends[i - 1] === offset) i--;
-    else return [];
+/** UTF-8 length of text[from, to), as TextEncoder encodes it (a lone surrogate as U+FFFD, 3 bytes). */
+function utf8Length(text: string, from: number, to: number): number {
+  let bytes = 0;
+  for (let i = from; i < to; i++) {
+    const unit = text.charCodeAt(i);
+    if (unit < 0x80) bytes += 1;
+    else if (unit < 0x800) bytes += 2;
+    else if (unit >= 0xd800 && unit <= 0xdbff && i + 1 < to && isLowSurrogate(text.charCodeAt(i + 1))) {
+      bytes += 4;
+      i++;
+    } else bytes += 3;
   }
-  const found = [i];
-  while (i + 1 < n && table.starts[i + 1] === table.ends[i + 1] && table.starts[i + 1] === table.ends[i]) found.push(++i);
+  return bytes;
+}
+
+function isLowSurrogate(unit: number): boolean {
+  return unit >= 0xdc00 && unit <= 0xdfff;
+}
+
+/** The character of `text` at `offset`: [start, end) in UTF-16 units (a surrogate pair is one character). */
+export function characterAt(text: string, offset: number): { start: number; end: number } | undefined {
+  if (offset < 0 || offset >= text.length) return undefined;
+  let start = offset;
+  if (start > 0 && isLowSurrogate(text.charCodeAt(start)) && isHighSurrogate(text.charCodeAt(start - 1))) start--;
+  const pair = isHighSurrogate(text.charCodeAt(start)) && start + 1 < text.length && isLowSurrogate(text.charCodeAt(start + 1));
+  return { start, end: start + (pair ? 2 : 1) };
+}
+
+function isHighSurrogate(unit: number): boolean {
+  return unit >= 0xd800 && unit <= 0xdbff;
+}
+
+/**
+ * The tokens the hover describes at an offset: every token holding a byte of the character there, so that
+ * a letter the encoding splits into byte tokens ("ę" = C4 99 in r50k_base) lists all its pieces; past the
+ * last character, the tokens of the last one (hovering the label drawn after it).
+ */
+export function tokensAt(table: TokenTable, text: string, offset: number): number[] {
+  const n = table.ids.length;
+  const character = characterAt(text, offset === text.length ? offset - 1 : offset);
+  if (!character || n === 0) return [];
+  const byteStart = utf8Length(text, 0, character.start);
+  const byteEnd = byteStart + utf8Length(text, character.start, character.end);
+  // the first token whose bytes end after the character's first byte (byteStarts never decrease)
+  let lo = 0;
+  let hi = n;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (table.byteStarts[mid + 1] > byteStart) hi = mid;
+    else lo = mid + 1;
+  }
+  const found: number[] = [];
+  for (let i = lo; i < n && table.byteStarts[i] < byteEnd; i++) found.push(i);
   return found;
 }
 
@@ -191,16 +234,25 @@ export interface HoverToken {
   id: number;
   bytes: Uint8Array;
   complete: boolean;
-  /** With the model's vocabulary: the model's ID (0 = <unk>). */
+  /** With the model's vocabulary: the model's ID (0: none, the token is not in the model's vocabulary). */
   modelId?: number;
+  /** With modelId 0: the model IDs it reads the token as instead (<unk>, or the token's byte tokens). */
+  modelSpelling?: readonly number[];
 }
 
 /**
  * The hover of one place in the overlay, in Markdown: for each token there, its index ("token 17 of 240"),
- * ID, text with whitespace made visible (· for a space, as GPT-2's Ġ marks one), its bytes in hex when they
- * are not whole UTF-8 characters, and the encoding.
+ * ID (with the model's vocabulary: both IDs), text with whitespace made visible (· for a space, as GPT-2's
+ * Ġ marks one), its bytes in hex when they are not whole UTF-8 characters, and the encoding. `character`
+ * is the hovered character: when its bytes are split over tokens, a first line says so.
  */
-export function hoverMarkdown(tokens: readonly HoverToken[], total: number, encodingLabel: string, tokenizer: string): string {
+export function hoverMarkdown(
+  tokens: readonly HoverToken[],
+  total: number,
+  encodingLabel: string,
+  tokenizer: string,
+  character?: string,
+): string {
   const parts = tokens.map((t) => {
     const lines: string[] = [];
     const shown = displayToken(t.bytes, { whitespace: true });
@@ -208,13 +260,24 @@ export function hoverMarkdown(tokens: readonly HoverToken[], total: number, enco
       t.modelId === undefined
         ? `ID **${t.id}**`
         : t.modelId === 0
-          ? `**<unk>** in your model (${tokenizer} ID ${t.id} is not in its vocabulary)`
-          : `model ID **${t.modelId}** (${tokenizer} ID ${t.id})`;
-    lines.push(`**Token ${t.index + 1} of ${total}** · ${idText}`);
+          ? t.modelSpelling && !(t.modelSpelling.length === 1 && t.modelSpelling[0] === 0)
+            ? `${tokenizer} ID ${t.id} is not in your model's vocabulary: it reads it as ${t.modelSpelling.length} byte token${t.modelSpelling.length === 1 ? '' : 's'}, ${t.modelSpelling.map((m) => `model #${m}`).join(', ')}`
+            : `**<unk>** in your model: ${tokenizer} ID ${t.id} is not in its vocabulary`
+          : `**${modelTokenIds({ id: t.modelId, gptId: t.id })}**`;
+    lines.push(`**Token ${t.index + 1} of ${total}** — ${idText}`);
     lines.push(`${shown.length ? inlineCode(shown) : '*(empty)*'}${t.complete ? '' : ' — part of a character'}`);
     if (!t.complete) lines.push(`Bytes: ${inlineCode(hexBytes(t.bytes))}`);
     return lines.join('  \n');
   });
-  const legend = tokens.some((t) => /[ \t\n\r]/.test(displayToken(t.bytes))) ? ' · `·` space, `→` tab, `↵` line break' : '';
-  return `${parts.join('\n\n---\n\n')}\n\n*${encodingLabel}*${legend}`;
+  const header: string[] = [];
+  if (character !== undefined && tokens.length > 1) {
+    const bytes = new TextEncoder().encode(character);
+    header.push(
+      `${inlineCode(displayToken(bytes, { whitespace: true }))} is ${bytes.length} byte${bytes.length === 1 ? '' : 's'}, ` +
+        `${inlineCode(hexBytes(bytes))}, split over ${tokens.length} token${tokens.length === 1 ? '' : 's'}:`,
+    );
+  }
+  const legend = tokens.some((t) => /[ \t\n\r]/.test(displayToken(t.bytes))) ? ' — `·` space, `→` tab, `↵` line break' : '';
+  const model = tokens.some((t) => t.modelId !== undefined) ? `\n\n${MODEL_VOCABULARY_NOTE}` : '';
+  return `${[...header, ...parts].join('\n\n---\n\n')}\n\n*${encodingLabel}*${legend}${model}`;
 }

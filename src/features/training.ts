@@ -512,7 +512,9 @@ export class TrainingController implements vscode.Disposable {
           ? `Training stopped at the time limit (${o.minutes} min) after step ${result.step}${val}. The model is saved.`
           : `Training finished: ${result.step} steps${val}. The model is saved.`);
     this.output.info(message);
-    void vscode.window.showInformationMessage(message, 'Show Dashboard').then((p) => p && vscode.commands.executeCommand('lmExplorer.showDashboard'));
+    // A run whose loss became NaN or infinite is a problem to see, not a success to note.
+    const shown = result.stoppedBy === 'diverged' ? vscode.window.showWarningMessage(message, 'Show Dashboard') : vscode.window.showInformationMessage(message, 'Show Dashboard');
+    void shown.then((p) => p && vscode.commands.executeCommand('lmExplorer.showDashboard'));
     return { status, message, result, corpus: this.history.corpus! };
   }
 

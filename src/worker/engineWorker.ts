@@ -13,6 +13,7 @@ import {
   buildTrainingRun,
   CopyDetector,
   generate,
+  hexBytes,
   GPT,
   initBackend,
   loadCheckpoint,
@@ -123,14 +124,22 @@ function contextIds(vocab: Vocabulary, text: string, max: number): { ids: number
   return { ids: truncated ? ids.slice(ids.length - max) : ids, truncated };
 }
 
-function tokenOf(vocab: Vocabulary, id: number): ModelToken {
+/** A model token with both its IDs: the GPT encoding's (a code point for 'char'), or a byte piece's byte. */
+function modelToken(vocab: Vocabulary, id: number): ModelToken {
+  const token: ModelToken = { id, label: vocab.tokenLabel(id) };
   const external = vocab.toExternal(id);
   const byte = vocab.byteOf(id);
-  return { id, label: vocab.tokenLabel(id), ...(external !== undefined ? { external } : {}), ...(byte !== undefined ? { byte } : {}) };
+  if (external !== undefined) {
+    if (vocab.tokenizer === 'char') token.codePoint = external;
+    else token.gptId = external;
+  } else if (byte !== undefined) {
+    token.byteHex = hexBytes(Uint8Array.of(byte));
+  }
+  return token;
 }
 
 function tokensOf(vocab: Vocabulary, ids: number[]): ModelToken[] {
-  return ids.map((id) => tokenOf(vocab, id));
+  return ids.map((id) => modelToken(vocab, id));
 }
 
 function lastValLoss(state: TrainerState | undefined): number | undefined {
@@ -251,7 +260,7 @@ const handlers: Handlers = {
     const h = requireModel();
     const { ids } = contextIds(h.vocab, text, h.model.config.contextLength);
     const dist = await nextTokenDistribution(h.model, ids, topN ?? 10);
-    return { context: tokensOf(h.vocab, ids), candidates: dist.map((d) => ({ ...tokenOf(h.vocab, d.id), prob: d.prob })) };
+    return { context: tokensOf(h.vocab, ids), candidates: dist.map((d) => ({ ...modelToken(h.vocab, d.id), prob: d.prob })) };
   },
 
   async crash({ mode }) {

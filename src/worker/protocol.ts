@@ -18,6 +18,7 @@
 import { UserError } from '../engine/errors';
 import type { SamplingOptions } from '../engine/generate';
 import type { TokenizerName } from '../engine/tokenizer';
+import type { ModelTokenIds } from '../features/modelTokenIds';
 
 // ----------------------------------------------------------------------------------------------
 // Shared value types
@@ -217,16 +218,10 @@ export interface TrainResult {
 // ----------------------------------------------------------------------------------------------
 // the model's questions, for the other features
 
-/** One token of the text as the model sees it. */
-export interface ModelToken {
-  /** The model's vocabulary ID. */
-  id: number;
+/** One token of the text as the model sees it: its IDs (see modelTokenIds.ts) and how to show it. */
+export interface ModelToken extends ModelTokenIds {
   /** Display text for the token: its text, or for a byte piece its byte in hex (<C5>); '<unk>' only in old models. */
   label: string;
-  /** The GPT token ID (a code point with the 'char' tokenizer) of a whole token; absent for byte pieces and specials. */
-  external?: number;
-  /** The byte a byte piece stands for (byte-fallback vocabularies). */
-  byte?: number;
 }
 
 export interface AttentionParams {

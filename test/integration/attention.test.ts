@@ -124,6 +124,11 @@ describe('attention panel', function () {
       snap.tokens.map((t) => t.label),
       ids.map((id) => vocab.tokenLabel(id)),
     );
+    // each has both IDs: the model's and the GPT encoding's (a special token has only the first)
+    assert.deepStrictEqual(
+      snap.tokens.map((t) => t.gptId),
+      ids.map((id) => vocab.toExternal(id)),
+    );
     // and each token's range in the document holds that token's text
     const document = editor.document;
     for (const t of snap.tokens) {

@@ -239,7 +239,7 @@ describe('inline completions', function () {
     assert.strictEqual(vscode.window.activeTextEditor?.document, other.document);
     const result = await vscode.commands.executeCommand<{
       ok: boolean;
-      candidates: { id: number; label: string; prob: number; text?: string }[];
+      candidates: { id: number; label: string; prob: number; text?: string; ids: string; codePoint?: number }[];
       total: number;
       context: { id: number; label: string }[];
     }>('lmExplorer.showNextTokenProbabilities', editor.document.uri);
@@ -252,6 +252,18 @@ describe('inline completions', function () {
     const reference = await api.engine.request('nextTokens', { text: PREFIX, topN: 10 });
     assert.deepStrictEqual(result.candidates.map((c) => c.id), reference.candidates.map((c) => c.id));
     assert.strictEqual(result.candidates[0].text, (await greedy(PREFIX, 1)) || result.candidates[0].text);
+    // each shows both IDs: the model's, and (a character model's) the character's code point, or a byte's hex
+    let whole = 0;
+    for (const c of result.candidates) {
+      if (c.codePoint !== undefined) {
+        whole++;
+        assert.strictEqual(c.codePoint, [...c.text!][0].codePointAt(0), c.label);
+        assert.strictEqual(c.ids, `model #${c.id} · U+${c.codePoint.toString(16).toUpperCase().padStart(4, '0')}`);
+      } else {
+        assert.match(c.ids, new RegExp(`^model #${c.id}( · byte [0-9A-F]{2})?$`), c.label); // a byte, or <sep>
+      }
+    }
+    assert.ok(whole > 0, 'the likely next tokens include characters');
     assert.strictEqual(api.completion.lastNextTokens()?.ok, true);
     assert.strictEqual(editor.document.getText(), PREFIX, 'showing the pick does not edit');
   });

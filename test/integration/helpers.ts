@@ -186,8 +186,26 @@ export interface CaptureReport {
   ok: boolean;
   error?: string;
   canvases?: { id: string; painted: number; colours: number }[];
-  /** captureEditors: per visible editor, its rendered lines and the inline spans that end past its right edge. */
-  editors?: { lines: number; spans: number; overflowing: number; pastEdge: number }[];
+  /**
+   * captureEditors: per visible editor, its rendered lines and the inline spans that end past its right
+   * edge; and its decoration labels (the token IDs): the smallest gaps to the text before and after one
+   * (px), the label's font size over the text's, the lowest contrast of a label against its background.
+   */
+  editors?: {
+    lines: number;
+    spans: number;
+    overflowing: number;
+    pastEdge: number;
+    labels: {
+      count: number;
+      minGapBefore: number | null;
+      minGapAfter: number | null;
+      fontRatio: number;
+      minContrast: number | null;
+      /** The computed colours of the least legible label. */
+      worst?: { colour: string; background: string; editorBackground: string };
+    };
+  }[];
 }
 
 const CAPTURE_TAG = '@@lmx-capture@@';

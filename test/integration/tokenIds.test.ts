@@ -115,6 +115,28 @@ describe('token IDs', function () {
     assert.ok(unwrapped?.ok && (unwrapped.editors?.[0]?.overflowing ?? 0) > 0, `no overflow measured: ${JSON.stringify(unwrapped)}`);
   });
 
+  it('sets the IDs apart from numbers in the text: smaller, boxed, with a gap, legible in light, dark and high-contrast themes (real browser)', async () => {
+    const outDir = path.join(extension().extensionPath, 'test-results');
+    const numbers = '| 0.1234 | -0.98 | 72332 | 1398 |\n220167204695 3.14159 2718281828 1e-5\n'.repeat(4);
+    await updateSetting('editor', 'wordWrap', 'off', { languageId: 'plaintext' });
+    const editor = await openEditor(numbers, 'plaintext');
+    assert.ok((await showTokenIds(editor)).ok);
+    assert.equal(api.tokenOverlay.current()!.decorated.labels, 'decorations');
+    for (const theme of ['Default Light Modern', 'Default Dark Modern', 'Default High Contrast', 'Default High Contrast Light']) {
+      await updateSetting('workbench', 'colorTheme', theme);
+      await sleep(800); // the workbench restyles
+      const report = await captureEditors(outDir, `token-ids-numbers-${theme.toLowerCase().replace(/\W+/g, '-')}`);
+      assert.ok(report?.ok, String(report?.error));
+      const labels = report.editors?.[0]?.labels;
+      console.log(`  ${theme}: ${JSON.stringify(labels)}`);
+      assert.ok(labels && labels.count >= 20, `the IDs were found in the page: ${JSON.stringify(report.editors)}`);
+      assert.ok(labels.minGapBefore !== null && labels.minGapBefore >= 2, `${theme}: a gap before every ID (${labels.minGapBefore}px)`);
+      assert.ok(labels.minGapAfter !== null && labels.minGapAfter >= 2, `${theme}: a gap after every ID (${labels.minGapAfter}px)`);
+      assert.ok(labels.fontRatio > 0 && labels.fontRatio <= 0.8, `${theme}: IDs smaller than the text (${labels.fontRatio})`);
+      assert.ok(labels.minContrast !== null && labels.minContrast >= 3, `${theme}: IDs legible (contrast ${labels.minContrast})`);
+    }
+  });
+
   it('shows the IDs of the selection: the encoder’s IDs, ranges that reassemble the text', async () => {
     const editor = await openEditor(TEXT);
     const selection = new vscode.Selection(0, 0, 1, editor.document.lineAt(1).text.length);
@@ -180,6 +202,29 @@ describe('token IDs', function () {
     assert.doesNotMatch(outside, /Token \d+ of/);
     await vscode.commands.executeCommand('lmExplorer.clearTokenIds');
     assert.doesNotMatch(await hoverAt(doc, g.range.start), /Token \d+ of/);
+  });
+
+  it('has a hover on every character, listing all the byte pieces of a split letter with their bytes and IDs (r50k_base)', async () => {
+    await setSetting('tokens.encoding', 'r50k_base');
+    const line = 'Zażółć gęślą jaźń';
+    const editor = await openEditor(line, 'plaintext');
+    assert.ok((await showTokenIds(editor)).ok);
+    const info = api.tokenOverlay.current()!;
+    assert.equal(info.encoding, 'r50k_base');
+    for (let offset = 0; offset < line.length; offset++) {
+      const hover = await hoverAt(editor.document, new vscode.Position(0, offset));
+      assert.match(hover, /\*\*Token \d+ of/, `a hover on «${line[offset]}» at ${offset}`);
+    }
+    const e = line.indexOf('ę');
+    const hover = await hoverAt(editor.document, new vscode.Position(0, e));
+    assert.match(hover, /`ę` is 2 bytes, `C4 99`, split over 2 tokens/);
+    const pieces = info.tokens.filter((t) => t.range.contains(new vscode.Position(0, e)) || t.range.start.character === e + 1);
+    const bytesShown = [...hover.matchAll(/Bytes: `([0-9A-F ]+)`/g)].map((m) => m[1]);
+    assert.ok(bytesShown.some((b) => b.endsWith('C4')) && bytesShown.some((b) => b.startsWith('99')), bytesShown.join(' | '));
+    const ids = [...hover.matchAll(/ID \*\*(\d+)\*\*/g)].map((m) => Number(m[1]));
+    assert.equal(ids.length, 2);
+    for (const id of ids) assert.ok(pieces.some((t) => t.id === id), `ID ${id} is one of the tokens there`);
+    assert.doesNotMatch(hover, /r50k_base\* · /, 'the legend is not set off by a dot');
   });
 
   it('clears on the command; follows edits inside it, before and after it; clears on one across its edge', async () => {
@@ -266,7 +311,8 @@ describe('token IDs', function () {
     }
   });
 
-  it('follows typing and three undos, and a reload of the file from disk', async () => {
+  it('follows typing and three undos (one ID drawn per token, in the real browser), and a reload of the file from disk', async () => {
+    await updateSetting('editor', 'wordWrap', 'off', { languageId: 'plaintext' });
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lmx-tokens-'));
     const file = path.join(dir, 'notatki.txt');
     const lines = ['Nie posiada on żadnych wektorów.', '0.1234 0.5678 72332 1398', 'Koniec.'];
@@ -283,6 +329,10 @@ describe('token IDs', function () {
       assert.equal(document.getText(), lines.join('\n'));
       assertOverlayMatches(document, afterUndo, 'after undo');
       assert.equal(afterUndo.decorated.count, afterUndo.tokenCount);
+      // what the page draws: one ID per token, none twice, none left over from before the undo
+      const report = await captureEditors(path.join(extension().extensionPath, 'test-results'), 'token-ids-after-undo');
+      assert.ok(report?.ok, String(report?.error));
+      assert.equal(report.editors?.[0]?.labels.count, afterUndo.tokenCount, `IDs drawn: ${JSON.stringify(report.editors)}`);
 
       // Another program rewrites the file; reverting loads it (as VS Code does for a file that is not dirty).
       await document.save();
@@ -438,10 +488,17 @@ describe('token IDs', function () {
       const info = api.tokenOverlay.current()!;
       const external = encode(text, 'o200k_base');
       assert.deepEqual(info.tokens.map((t) => t.id), external);
-      assert.deepEqual(info.tokens.map((t) => t.modelId), vocab.toModel(external));
+      // one model ID per GPT token (0 for a token the model spells in bytes: it has no one ID for it)
+      assert.deepEqual(info.tokens.map((t) => t.modelId), external.map((id) => vocab.modelIdOf(id) ?? Vocabulary.UNK));
       assert.ok(info.tokens.some((t) => t.modelId === Vocabulary.UNK), 'English words are not in this vocabulary');
       const known = info.tokens.find((t) => t.modelId !== Vocabulary.UNK && !t.range.isEmpty)!;
       assert.equal(known.label, String(known.modelId));
+      // the hover gives both IDs and says why there are two
+      const hover = await hoverAt(editor.document, known.range.start);
+      assert.match(hover, new RegExp(`model #${known.modelId} · GPT ${known.id}`));
+      assert.match(hover, /compact vocabulary of its own/);
+      const unknown = info.tokens.find((t) => t.modelId === Vocabulary.UNK && !t.range.isEmpty)!;
+      assert.match(await hoverAt(editor.document, unknown.range.start), new RegExp(`o200k_base ID ${unknown.id} is not in (your model's|its) vocabulary`));
     } finally {
       fs.rmSync(vocabFile, { force: true });
     }

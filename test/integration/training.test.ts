@@ -230,7 +230,10 @@ describe('training', function () {
   });
 
   it('a fresh engine worker finds the saved model and answers the other features’ requests', async () => {
-    const saved = readJson(path.join(api.training.modelDir(), 'config.json')).step as number;
+    // The features use the kept model (the lowest validation loss of the run), which config.json names
+    // when training went on past it (as the cancelled run above did).
+    const config = readJson(path.join(api.training.modelDir(), 'config.json')) as { step: number; kept?: { step: number } };
+    const saved = config.kept?.step ?? config.step;
     const starts = api.engine.workerStarts;
     await api.engine.restart();
     const held = () => api.engine.currentModel; // (a function: an assertion on the property would narrow it for good)

@@ -103,28 +103,64 @@ describe('tokenLayout', () => {
   it('finds the tokens under an offset, with the continuation of a split character', () => {
     const table = tokenTable(SAMPLE, 'o200k_base');
     const emoji = SAMPLE.indexOf('🎉');
-    const found = tokensAt(table, emoji);
+    const found = tokensAt(table, SAMPLE, emoji);
     assert.equal(found.length, 2);
     assert.equal(table.ends[found[1]] - table.starts[found[1]], 0);
-    const z = tokensAt(table, 0);
+    assert.deepEqual(tokensAt(table, SAMPLE, emoji + 1), found, 'the second half of the surrogate pair too');
+    const z = tokensAt(table, SAMPLE, 0);
     assert.deepEqual(z, [0]);
-    assert.deepEqual(tokensAt(table, SAMPLE.length + 5), []);
+    assert.deepEqual(tokensAt(table, SAMPLE, SAMPLE.length + 5), []);
+    assert.deepEqual(tokensAt(table, SAMPLE, SAMPLE.length), [table.ids.length - 1], 'past the end: the last token');
+  });
+
+  it('finds every byte piece of a split letter, wherever the pieces start (r50k_base)', () => {
+    const text = 'Zażółć gęślą jaźń, łódź i żółw';
+    const table = tokenTable(text, 'r50k_base');
+    const bytes = new TextEncoder().encode(text);
+    let split = 0;
+    for (let offset = 0; offset < text.length; offset++) {
+      const found = tokensAt(table, text, offset);
+      assert.ok(found.length > 0, `a token at ${offset} (${text[offset]})`);
+      // together the tokens hold all of the character's bytes
+      const charStart = new TextEncoder().encode(text.slice(0, offset)).length;
+      const charEnd = charStart + new TextEncoder().encode(text[offset]).length;
+      assert.ok(table.byteStarts[found[0]] <= charStart && table.byteStarts[found[found.length - 1] + 1] >= charEnd, `all of ${text[offset]}`);
+      for (const i of found) assert.ok(table.byteStarts[i] < charEnd && table.byteStarts[i + 1] > charStart, `token ${i} holds a byte of it`);
+      if (found.length > 1) split++;
+    }
+    assert.ok(split >= 3, `r50k_base splits several Polish letters (${split})`);
+    // "ę" in "gęślą" is C4 99, split over two byte tokens
+    const e = text.indexOf('ę');
+    const pieces = tokensAt(table, text, e);
+    assert.equal(pieces.length, 2);
+    const md = hoverMarkdown(
+      pieces.map((i) => ({ index: i, id: table.ids[i], bytes: bytes.subarray(table.byteStarts[i], table.byteStarts[i + 1]), complete: false })),
+      table.ids.length,
+      'r50k_base',
+      'r50k_base',
+      'ę',
+    );
+    assert.match(md, /^`ę` is 2 bytes, `C4 99`, split over 2 tokens:/);
+    for (const i of pieces) assert.match(md, new RegExp(`ID \\*\\*${table.ids[i]}\\*\\*`));
   });
 
   it('writes the hover: index of total, ID, visible whitespace, bytes of partial characters', () => {
     const pieces = tokenPieces(' hello🎉', 'o200k_base');
     const tokens = pieces.map((p, index) => ({ index, id: p.id, bytes: p.bytes, complete: p.complete }));
     const md = hoverMarkdown(tokens.slice(0, 1), 240, 'o200k_base', 'o200k_base');
-    assert.match(md, /\*\*Token 1 of 240\*\* · ID \*\*\d+\*\*/);
+    assert.match(md, /\*\*Token 1 of 240\*\* — ID \*\*\d+\*\*/);
     assert.match(md, /`·hello`/);
-    assert.match(md, /`·` space/);
+    assert.match(md, /\*o200k_base\* — `·` space/, 'the legend is set off by a dash, not by a dot like the space mark');
     const partial = tokens.filter((t) => !t.complete);
     assert.ok(partial.length > 0);
     const md2 = hoverMarkdown(partial, 3, 'o200k_base', 'o200k_base');
     assert.match(md2, /Bytes: `[0-9A-F]{2}( [0-9A-F]{2})*`/);
     assert.match(md2, /part of a character/);
-    const model = hoverMarkdown([{ ...tokens[0], modelId: 0 }], 1, 'model (o200k_base, 10 tokens)', 'o200k_base');
-    assert.match(model, /<unk>/);
+    const unknown = hoverMarkdown([{ ...tokens[0], modelId: 0 }], 1, 'model (o200k_base, 10 tokens)', 'o200k_base');
+    assert.match(unknown, /<unk>/);
+    const model = hoverMarkdown([{ ...tokens[0], modelId: 129 }], 1, 'model (o200k_base, 10 tokens)', 'o200k_base');
+    assert.match(model, new RegExp(`model #129 · GPT ${tokens[0].id}`));
+    assert.match(model, /compact vocabulary/);
   });
 
   it('makes code spans that survive backticks', () => {

@@ -38,6 +38,7 @@ import type {
   AttentionViewKind,
   AttentionViewState,
 } from '../../src/webviewProtocol';
+import { MODEL_VOCABULARY_NOTE, modelTokenIds } from '../../src/features/modelTokenIds';
 import { button, checkbox, dropdown, progressRing, radios, registerComponents, setEnabled, setText, type Choice } from '../components/index';
 import {
   drawBars,
@@ -288,7 +289,7 @@ function renderTokens(): void {
       b.setAttribute('role', 'option');
       b.tabIndex = -1;
       b.dataset.index = String(i);
-      b.title = `#${i + 1} «${t.label}» · model ID ${t.id}${standalone ? '' : ' — click: make it the query and show it in the editor'}`;
+      b.title = `#${i + 1} «${t.label}» — ${modelTokenIds(t)}${standalone ? '' : ' — click: make it the query and show it in the editor'}\n${MODEL_VOCABULARY_NOTE}`;
       return b;
     });
     tokenStrip.replaceChildren(...tokenButtons);

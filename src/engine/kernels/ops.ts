@@ -17,7 +17,7 @@
 // - Dropout multiplies by a mask drawn from the seeded Rng (the gradient of a constant mask is never taken).
 //
 // Every op here uses only kernels that exist on all TensorFlow.js backends (cpu, wasm, webgl, node). On
-// webgpu, LayerNorm and GELU run as fused shaders instead, and linear adds its bias inside the matMul:
+// webgpu, LayerNorm, GELU and dropout run as fused shaders instead, and linear adds its bias inside the matMul:
 // there a step is bound by the number of dispatches (backends/webgpuKernels.ts).
 
 import * as tf from '@tensorflow/tfjs-core';
