@@ -11,6 +11,7 @@ import * as vscode from 'vscode';
 import type { LmExplorerApi } from '../../src/extension';
 import type { TrainOverrides } from '../../src/features/training';
 import type { ModelState } from '../../src/features/trainingFormat';
+import { parseSafetensors, serializeSafetensors } from '../../src/engine/safetensors';
 import type { DashboardState } from '../../src/webviewProtocol';
 import { activate, captureWebview, isolateSuite, noPortForwarding, sleep, updateSetting, withTimeout, type CaptureReport } from './helpers';
 
@@ -570,6 +571,26 @@ describe('training', function () {
     const dark = await capture('dashboard-dark');
     assert.ok(dark);
     check(dark);
+  });
+
+  it('a resumed run whose loss stops being a number stops, says so, and keeps the checkpoint saved before it', async () => {
+    const dir = api.training.modelDir();
+    const stateFile = path.join(dir, 'trainer-state.safetensors');
+    // AdamW moments that make the next update infinite (m near float32's largest value, v = 0): a real divergence.
+    const { tensors, metadata } = parseSafetensors(fs.readFileSync(stateFile));
+    for (const [name, t] of tensors) tensors.set(name, { ...t, data: new Float32Array((t.data as Float32Array).length).fill(name.startsWith('m.') ? 3e38 : 0) });
+    fs.writeFileSync(stateFile, serializeSafetensors(tensors, metadata));
+    const config = path.join(dir, 'config.json');
+    const step = readJson(config).step as number;
+    const weights = fs.readFileSync(path.join(dir, 'model.safetensors'));
+    const outcome = await api.training.train({ mode: 'resume', overrides: { ...QUICK, steps: step + 20, checkpointInterval: 100_000, evalInterval: 100_000, sampleInterval: 0 } });
+    assert.ok('result' in outcome && outcome.result.stoppedBy === 'diverged', `${outcome.status}: ${outcome.message}`);
+    assert.match(outcome.message, /the training loss is no longer a number/);
+    assert.strictEqual(readJson(config).step, step, 'the checkpoint on disk is still the one saved before');
+    assert.ok(fs.readFileSync(path.join(dir, 'model.safetensors')).equals(weights));
+    // The features answer from that checkpoint's finite weights, not from the diverged ones.
+    const next = await api.engine.request('nextTokens', { text: 'Bread', topN: 1 });
+    assert.ok(Number.isFinite(next.candidates[0].prob) && next.candidates[0].prob > 0, JSON.stringify(next.candidates));
   });
 
   it('Reset Model deletes the model and the status bar says so', async () => {
