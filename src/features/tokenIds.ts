@@ -25,6 +25,7 @@ import {
   characterAt,
   layoutWindow,
   hoverMarkdown,
+  modelLabels,
   isContinuation,
   PALETTE_SIZE,
   tokenLabel,
@@ -139,8 +140,8 @@ interface OverlayState {
   source: 'selection' | 'document';
   encoding: ResolvedEncoding;
   table: TokenTable;
-  /** The IDs drawn: the model's IDs with the model's vocabulary, else the table's. */
-  labelIds: ArrayLike<number>;
+  /** The IDs drawn: the model's IDs with the model's vocabulary (see modelLabels), else the table's. */
+  labelIds: ArrayLike<number | string>;
   modelIds?: Uint32Array;
   offThread: boolean;
   /** Decorated now. */
@@ -311,7 +312,7 @@ export class TokenOverlay implements vscode.Disposable {
       source,
       encoding,
       table,
-      labelIds: modelIds ?? table.ids,
+      labelIds: encoding.vocab && modelIds ? modelLabels(encoding.vocab, table.ids, modelIds) : table.ids,
       modelIds,
       offThread,
       window: { first: 0, last: 0, capped: false },
@@ -659,7 +660,7 @@ export class TokenOverlay implements vscode.Disposable {
       if (!current()) return; // a newer edit re-tokenizes from the same table
       s.table = next.table;
       s.modelIds = next.modelIds;
-      s.labelIds = next.modelIds ?? next.table.ids;
+      s.labelIds = s.encoding.vocab && next.modelIds ? modelLabels(s.encoding.vocab, next.table.ids, next.modelIds) : next.table.ids;
       s.pending = undefined;
       s.lines = undefined;
       this.render();

@@ -3,6 +3,7 @@
 // tests and `npm run bench:tokens` use exactly what the editor uses; tokenIds.ts turns offsets into ranges.
 
 import { displayToken, hexBytes } from '../engine/tokenizer';
+import { Vocabulary } from '../engine/vocab';
 import { MODEL_VOCABULARY_NOTE, modelTokenIds } from './modelTokenIds';
 import type { TokenTable } from './tokenizeService';
 
@@ -26,7 +27,7 @@ export function isContinuation(table: TokenTable, index: number): boolean {
 }
 
 /** The label drawn after a token: its ID, with a '+' for a token that finishes the previous one's character. */
-export function tokenLabel(id: number, continuation: boolean): string {
+export function tokenLabel(id: number | string, continuation: boolean): string {
   return continuation ? `+${id}` : String(id);
 }
 
@@ -119,7 +120,7 @@ export interface WindowLayout {
  */
 export function layoutWindow(
   table: TokenTable,
-  labelIds: ArrayLike<number>,
+  labelIds: ArrayLike<number | string>,
   text: string,
   window: { first: number; last: number },
   options: { whitespace?: boolean } = {},
@@ -280,4 +281,29 @@ export function hoverMarkdown(
   const legend = tokens.some((t) => /[ \t\n\r]/.test(displayToken(t.bytes))) ? ' — `·` space, `→` tab, `↵` line break' : '';
   const model = tokens.some((t) => t.modelId !== undefined) ? `\n\n${MODEL_VOCABULARY_NOTE}` : '';
   return `${[...header, ...parts].join('\n\n---\n\n')}\n\n*${encodingLabel}*${legend}${model}`;
+}
+
+/**
+ * The label of a GPT token in the model's vocabulary: the model's one ID for it, or, for a token the model
+ * spells in byte tokens (byte fallback), those IDs joined by '/', so that no ordinary token is drawn as
+ * <unk>'s 0. Only a model from before byte fallback still reads a missing token as 0.
+ */
+export function modelLabel(vocab: Vocabulary, gptId: number, modelId: number): number | string {
+  return modelId !== Vocabulary.UNK ? modelId : vocab.toModel([gptId]).join('/');
+}
+
+/**
+ * The labels of a whole overlay in the model's vocabulary (see modelLabel), computed as they are read:
+ * only the tokens on screen are, so an edit of a long text does not relabel all of it.
+ */
+export function modelLabels(vocab: Vocabulary, gptIds: ArrayLike<number>, modelIds: ArrayLike<number>): ArrayLike<number | string> {
+  return new Proxy(modelIds as ArrayLike<number | string>, {
+    get(target, key) {
+      if (typeof key === 'string' && /^\d+$/.test(key)) {
+        const i = Number(key);
+        return i < modelIds.length ? modelLabel(vocab, gptIds[i], modelIds[i]) : undefined;
+      }
+      return Reflect.get(target, key);
+    },
+  });
 }

@@ -5,6 +5,7 @@ import {
   inlineCode,
   labelOffset,
   layoutWindow,
+  modelLabels,
   paletteIndex,
   PALETTE_SIZE,
   tokenLabel,
@@ -12,6 +13,8 @@ import {
   tokenWindow,
 } from '../../src/features/tokenLayout';
 import { tokenTable } from '../../src/features/tokenizeService';
+import { encode, tokenBytes } from '../../src/engine/tokenizer';
+import { Vocabulary } from '../../src/engine/vocab';
 
 const SAMPLE = 'Zażółć gęślą jaźń 🎉 hello world\n\tTokeny i osadzenia (embeddings).\r\n\r\nKoniec.';
 
@@ -167,5 +170,28 @@ describe('tokenLayout', () => {
     assert.equal(inlineCode('a'), '`a`');
     assert.equal(inlineCode('a`b'), '``a`b``');
     assert.equal(inlineCode('`'), '`` ` ``');
+  });
+
+  it('labels a token the model spells in bytes with those byte tokens, never with <unk>', () => {
+    // The model learnt "ala ma kota" only: "gęślą" is none of its tokens, so it spells it in bytes.
+    const vocab = Vocabulary.build([encode('ala ma kota ala ma kota', 'o200k_base')], 'o200k_base');
+    const text = 'ala gęślą';
+    const table = tokenTable(text, 'o200k_base');
+    const modelIds = Uint32Array.from(table.ids, (id) => vocab.modelIdOf(id) ?? Vocabulary.UNK);
+    const labels = modelLabels(vocab, table.ids, modelIds);
+    assert.equal(labels.length, table.ids.length);
+    assert.equal(labels[0], vocab.modelIdOf(table.ids[0]));
+    let spelled = 0;
+    for (let i = 0; i < table.ids.length; i++) {
+      assert.notEqual(labels[i], Vocabulary.UNK, `token ${i} is drawn as <unk>`);
+      if (modelIds[i] !== Vocabulary.UNK) continue;
+      spelled++;
+      const bytes = Array.from(tokenBytes(table.ids[i], 'o200k_base'), (b) => Vocabulary.FIRST_BYTE + b);
+      assert.equal(labels[i], bytes.join('/'));
+    }
+    assert.ok(spelled > 0, 'the test text has a token the model spells in bytes');
+    const layout = layoutWindow(table, labels, text, { first: 0, last: table.ids.length });
+    const drawn = [...layout.backgrounds.map((b) => b.label), ...layout.labels.map((l) => l.label)].join(' ');
+    assert.doesNotMatch(drawn, /(^|\s|\+)0(\s|$)/);
   });
 });
