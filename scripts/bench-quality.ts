@@ -21,7 +21,8 @@ import { initBackend } from '../src/engine/backend';
 import { saveCheckpoint } from '../src/engine/checkpoint';
 import { GPT } from '../src/engine/model';
 import { Trainer } from '../src/engine/trainer';
-import { buildTrainingRun, runTraining, type RunSettings } from '../src/engine/trainingRun';
+import type { RunSettings } from '../src/engine/runSettings';
+import { buildTrainingRun, runTraining } from '../src/engine/trainingRun';
 import { collectDocuments } from '../src/cli';
 
 const root = path.resolve(__dirname, '..');

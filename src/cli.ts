@@ -22,7 +22,8 @@ import { generate } from './engine/generate';
 import { GPT, PRESETS, type PresetName } from './engine/model';
 import { displayToken, tokenPieces, TOKENIZERS } from './engine/tokenizer';
 import type { TrainProgress } from './engine/trainer';
-import { buildTrainingRun, RUN_DEFAULTS, runTraining, type KeptWeights, type RunOutcome, type RunSettings, type TrainingRun } from './engine/trainingRun';
+import { RUN_DEFAULTS, type RunSettings } from './engine/runSettings';
+import { buildTrainingRun, runTraining, type KeptWeights, type RunOutcome, type TrainingRun } from './engine/trainingRun';
 import { Vocabulary } from './engine/vocab';
 
 export const EXIT_OK = 0;

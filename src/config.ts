@@ -4,7 +4,7 @@
 
 import * as vscode from 'vscode';
 import { ENCODINGS, TOKENIZERS, type TokenizerName } from './engine/tokenizer';
-import { RUN_DEFAULTS } from './engine/trainingRun';
+import { RUN_DEFAULTS } from './engine/runSettings';
 import type { BackendSetting, Positional, PresetName } from './worker/protocol';
 import { DEFAULT_WORKER_THRESHOLD, type EncodingSetting } from './features/tokenizeService';
 import { isDropoutRate } from './engine/dropoutRate';
@@ -95,7 +95,7 @@ export interface Config {
 
 export const DEFAULTS: Config = {
   tokens: { encoding: 'o200k_base', showWhitespace: false, statusBar: true, workerThreshold: DEFAULT_WORKER_THRESHOLD },
-  // The training defaults are the engine's (one set, in src/engine/trainingRun.ts); package.json repeats them.
+  // The training defaults are the engine's (one set, in src/engine/runSettings.ts); package.json repeats them.
   model: {
     preset: RUN_DEFAULTS.preset,
     contextLength: RUN_DEFAULTS.contextLength,

@@ -92,7 +92,7 @@ export class Corpus {
   }
 
   /**
-   * A corpus from a training part and a validation part cut elsewhere (see trainingRun.ts: the tail of every
+   * A corpus from a training part and a validation part cut elsewhere (see runCorpus.ts: the tail of every
    * document), both already model IDs. Each part must be long enough for one row of `blockSize` tokens.
    */
   static fromParts(train: ArrayLike<number>, val: ArrayLike<number>, documents: number, blockSize?: number): Corpus {

@@ -84,7 +84,7 @@ export interface EngineStatus {
 
 /** How to build a new model; absent when resuming from the checkpoint in `checkpointDir`. */
 export interface FreshModelSpec {
-  /** 'auto': chosen from the corpus size (src/engine/trainingRun.ts). */
+  /** 'auto': chosen from the corpus size (src/engine/trainingPlan.ts). */
   preset: PresetName | 'auto';
   /** 0: chosen from the corpus size. */
   contextLength: number;
@@ -97,7 +97,7 @@ export interface FreshModelSpec {
 
 /**
  * The run's settings. Absent optional fields, and 0 where a field says so, take the engine's one set of
- * defaults (RUN_DEFAULTS in src/engine/trainingRun.ts), sized to the corpus where they are `auto`.
+ * defaults (RUN_DEFAULTS in src/engine/runSettings.ts), sized to the corpus where they are `auto`.
  */
 export interface TrainSettings {
   /** Total optimiser steps to reach (a resumed run continues from its step up to this); 0: auto. */

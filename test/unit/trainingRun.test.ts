@@ -11,17 +11,11 @@ import { loadCheckpoint, readCheckpointWeights, saveCheckpoint } from '../../src
 import { GPT } from '../../src/engine/model';
 import { Rng } from '../../src/engine/rng';
 import { Trainer } from '../../src/engine/trainer';
-import {
-  buildTrainingRun,
-  COPY_MIN_TOKENS,
-  CopyDetector,
-  normalizeText,
-  planTraining,
-  RUN_DEFAULTS,
-  runTraining,
-  splitDocuments,
-  type TrainingRun,
-} from '../../src/engine/trainingRun';
+import { COPY_MIN_TOKENS, CopyDetector } from '../../src/engine/copyDetection';
+import { splitDocuments } from '../../src/engine/runCorpus';
+import { RUN_DEFAULTS } from '../../src/engine/runSettings';
+import { planTraining } from '../../src/engine/trainingPlan';
+import { buildTrainingRun, normalizeText, runTraining, type TrainingRun } from '../../src/engine/trainingRun';
 import { Vocabulary } from '../../src/engine/vocab';
 import { EngineClient } from '../../src/features/engineClient';
 import type { CorpusInfo, TrainEvent, TrainingPlanInfo } from '../../src/worker/protocol';

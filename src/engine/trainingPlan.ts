@@ -1,0 +1,144 @@
+// What the `auto` budget chooses for a run from the size of the corpus, and why: a folder of notes is small,
+// and a run sized for a large corpus memorises it (see src/engine/trainingRun.ts).
+
+import { Corpus } from './corpus';
+import { PRESETS, type GPTConfig, type PresetName } from './model';
+import { withDefaults, type RunSettings } from './runSettings';
+
+export interface TrainingPlan {
+  preset: PresetName;
+  contextLength: number;
+  steps: number;
+  batchSize: number;
+  learningRate: number;
+  minLearningRate: number;
+  warmupSteps: number;
+  weightDecay: number;
+  dropout: number;
+  /** Evaluations without a new best before training stops early (0: never stops early). */
+  patience: number;
+  evalInterval: number;
+  /** One line for each choice, explicit settings named as such. */
+  reasons: string[];
+}
+
+/**
+ * Corpus sizes (training tokens) at which `auto` moves to the next model size. Measured on 30–50 KB of
+ * lecture notes (npm run bench:quality): the tiny model with dropout 0.2 still improved on held-out notes
+ * after 40 passes and beat gzip; a larger model costs some 5 times the compute a token, which a folder of
+ * notes does not repay within minutes.
+ */
+const SMALL_FROM_TOKENS = 60_000;
+const MEDIUM_FROM_TOKENS = 2_000_000;
+/** Passes over the training part an `auto` run may take; early stopping ends it once validation stops improving. */
+const AUTO_EPOCHS = 120;
+const AUTO_MIN_STEPS = 300;
+/**
+ * Training tokens an `auto` run reads at most, by model size: a few minutes on two laptop cores (the tiny
+ * model trains some 12,000 tokens a second there, small about a fifth of that).
+ */
+const AUTO_TOKEN_BUDGET: Record<PresetName, number> = { tiny: 2_500_000, small: 800_000, medium: 400_000 };
+const AUTO_EVALUATIONS = 40;
+// tiny: measured on bench/notes, 0.002 kept a model of 2.68 bits per byte where 0.003 overfitted sooner (2.75).
+const AUTO_LEARNING_RATE: Record<PresetName, number> = { tiny: 2e-3, small: 2e-3, medium: 6e-4 };
+
+/** The context `auto` gives a corpus: longer only when there is text enough to learn long-range use from. */
+function autoContext(trainTokens: number, preset: PresetName): number {
+  return Math.min(PRESETS[preset].contextLength, trainTokens < 200_000 ? 64 : 128);
+}
+
+/**
+ * Sizes a run to its corpus. `fixed` is the model when resuming (its preset and context cannot change).
+ * Every choice made here gets a reason; explicit settings are reported as such.
+ */
+export function planTraining(trainTokens: number, input: Partial<RunSettings> = {}, fixed?: { config: GPTConfig; step: number }): TrainingPlan {
+  const s = withDefaults(input);
+  const reasons: string[] = [];
+  const k = (n: number) => (n >= 10_000 ? `${Math.round(n / 1000)}k` : n.toLocaleString('en-US'));
+
+  let preset: PresetName;
+  if (fixed) {
+    preset = presetOf(fixed.config);
+    reasons.push(`Model: ${describeConfig(fixed.config)}, from the checkpoint being resumed.`);
+  } else if (s.preset !== 'auto') {
+    preset = s.preset;
+    reasons.push(`Model: ${preset}, as set.`);
+  } else {
+    preset = trainTokens < SMALL_FROM_TOKENS ? 'tiny' : trainTokens < MEDIUM_FROM_TOKENS ? 'small' : 'medium';
+    const why =
+      preset === 'tiny'
+        ? `${k(trainTokens)} training tokens are too few for a larger model: it would memorise them sooner`
+        : preset === 'small'
+          ? `${k(trainTokens)} training tokens: enough for 4 layers of 128 channels, not for more`
+          : `${k(trainTokens)} training tokens: enough text for the largest model`;
+    reasons.push(`Model: ${preset}, because ${why}.`);
+  }
+
+  let contextLength: number;
+  if (fixed) contextLength = fixed.config.contextLength;
+  else if (s.contextLength > 0) {
+    contextLength = s.contextLength;
+    reasons.push(`Context: ${contextLength} tokens, as set.`);
+  } else {
+    contextLength = autoContext(trainTokens, preset);
+    reasons.push(`Context: ${contextLength} tokens, ${contextLength < 128 ? 'as notes this size rarely need more' : 'for a corpus this large'}.`);
+  }
+
+  const tokensPerStep = s.batchSize * contextLength;
+  const startStep = fixed?.step ?? 0;
+  let steps: number;
+  if (s.steps > 0) {
+    steps = s.steps;
+    reasons.push(`Steps: ${steps}, as set.`);
+  } else {
+    const perEpoch = Math.max(1, trainTokens / tokensPerStep);
+    const byBudget = Math.floor(AUTO_TOKEN_BUDGET[preset] / tokensPerStep);
+    const runSteps = Math.round(Math.max(AUTO_MIN_STEPS, Math.min(AUTO_EPOCHS * perEpoch, byBudget)));
+    steps = startStep + runSteps;
+    const budgetNote = AUTO_EPOCHS * perEpoch > byBudget && runSteps === byBudget ? `, the ${preset} model's budget of ${k(AUTO_TOKEN_BUDGET[preset])} training tokens` : '';
+    reasons.push(
+      `Steps: up to ${runSteps}${startStep ? ` more (to ${steps})` : ''}: about ${Math.round(runSteps / perEpoch)} passes over the training part ` +
+        `(${s.batchSize} × ${contextLength} tokens a step)${budgetNote}; early stopping ends the run when validation stops improving.`,
+    );
+  }
+
+  const learningRate = s.learningRate > 0 ? s.learningRate : AUTO_LEARNING_RATE[preset];
+  reasons.push(s.learningRate > 0 ? `Learning rate: ${learningRate}, as set.` : `Learning rate: ${learningRate}, for the ${preset} model.`);
+  const minLearningRate = s.minLearningRate > 0 ? s.minLearningRate : learningRate / 10;
+  const runSteps = steps - startStep;
+  // Warm up over the first 5% of the run (at most 100 steps): a short run still gets its full rate.
+  const warmupSteps = s.warmupSteps >= 0 ? s.warmupSteps : Math.max(1, Math.min(100, Math.round(runSteps / 20)));
+  const evalInterval = s.evalInterval > 0 ? s.evalInterval : Math.max(5, Math.min(100, Math.round(runSteps / AUTO_EVALUATIONS)));
+  reasons.push(`Validation every ${evalInterval} steps${s.evalInterval > 0 ? ', as set' : ''}.`);
+  if (s.patience > 0) {
+    reasons.push(`Early stopping after ${s.patience} validations (${s.patience * evalInterval} steps) without a new best; the best model is kept.`);
+  } else reasons.push('No early stopping (patience 0); the best model is kept.');
+  if (s.dropout > 0) reasons.push(`Dropout ${s.dropout}, so that the model cannot lean on memorised details.`);
+
+  return {
+    preset,
+    contextLength,
+    steps,
+    batchSize: s.batchSize,
+    learningRate,
+    minLearningRate,
+    warmupSteps,
+    weightDecay: s.weightDecay,
+    dropout: s.dropout,
+    patience: s.patience,
+    evalInterval,
+    reasons,
+  };
+}
+
+/** The preset a configuration is, or the nearest one by size (for a resumed model's plan). */
+function presetOf(config: GPTConfig): PresetName {
+  const names = Object.keys(PRESETS) as PresetName[];
+  const exact = names.find((n) => PRESETS[n].nLayer === config.nLayer && PRESETS[n].nEmbd === config.nEmbd && PRESETS[n].nHead === config.nHead);
+  if (exact) return exact;
+  return names.reduce((a, b) => (Math.abs(PRESETS[b].nEmbd - config.nEmbd) < Math.abs(PRESETS[a].nEmbd - config.nEmbd) ? b : a));
+}
+
+function describeConfig(c: GPTConfig): string {
+  return `${c.nLayer} layers × ${c.nEmbd} channels, context ${c.contextLength}`;
+}
