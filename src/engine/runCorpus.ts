@@ -1,7 +1,7 @@
 // A run's corpus: the split of the documents into a training and a validation part, and the bytes of each
 // part (bits per byte compare across tokenizers and with compressors).
 
-import { encode, tokenBytes, type TokenizerName } from './tokenizer';
+import { concatBytes, encode, tokenBytes, type TokenizerName } from './tokenizer';
 import { Vocabulary } from './vocab';
 
 /**
@@ -51,23 +51,11 @@ export function joinPart(streams: readonly (readonly number[])[], vocab: Vocabul
 /** UTF-8 bytes of a part's text, a separator counted as one byte (a line break between files). */
 export function partBytes(streams: readonly (readonly number[])[], tokenizer: TokenizerName): Uint8Array {
   const chunks: Uint8Array[] = [];
-  let length = 0;
   streams.forEach((stream, i) => {
-    if (i > 0) {
-      chunks.push(Uint8Array.of(0x0a));
-      length++;
-    }
+    if (i > 0) chunks.push(Uint8Array.of(0x0a));
     for (const id of stream) {
-      const bytes = tokenizer === 'char' ? new TextEncoder().encode(String.fromCodePoint(id)) : tokenBytes(id, tokenizer);
-      chunks.push(bytes);
-      length += bytes.length;
+      chunks.push(tokenizer === 'char' ? new TextEncoder().encode(String.fromCodePoint(id)) : tokenBytes(id, tokenizer));
     }
   });
-  const out = new Uint8Array(length);
-  let at = 0;
-  for (const c of chunks) {
-    out.set(c, at);
-    at += c.length;
-  }
-  return out;
+  return concatBytes(chunks);
 }

@@ -5,22 +5,15 @@ import { Corpus } from './corpus';
 import { PRESETS, type GPTConfig, type PresetName } from './model';
 import { withDefaults, type RunSettings } from './runSettings';
 
-export interface TrainingPlan {
+/** The settings a run is sized by, with every `auto` resolved to a value. */
+export type TrainingPlan = Pick<
+  RunSettings,
+  'contextLength' | 'steps' | 'batchSize' | 'learningRate' | 'minLearningRate' | 'warmupSteps' | 'weightDecay' | 'dropout' | 'patience' | 'evalInterval'
+> & {
   preset: PresetName;
-  contextLength: number;
-  steps: number;
-  batchSize: number;
-  learningRate: number;
-  minLearningRate: number;
-  warmupSteps: number;
-  weightDecay: number;
-  dropout: number;
-  /** Evaluations without a new best before training stops early (0: never stops early). */
-  patience: number;
-  evalInterval: number;
   /** One line for each choice, explicit settings named as such. */
   reasons: string[];
-}
+};
 
 /**
  * Corpus sizes (training tokens) at which `auto` moves to the next model size. Measured on 30–50 KB of

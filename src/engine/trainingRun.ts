@@ -33,8 +33,13 @@ export interface CorpusSizes {
   trainTokens: number;
   valTokens: number;
   vocabSize: number;
+  /** Tokens mapped to <unk> (a model from before byte fallback, resumed on other text). */
   unknownTokens: number;
   tokenizer: TokenizerName;
+  /**
+   * UTF-8 bytes of the text behind each part, so that a loss in nats per token converts to bits per byte:
+   * bpb = loss · valTokens / (valBytes · ln 2). Bits per byte compare across tokenizers and with compressors.
+   */
   trainBytes: number;
   valBytes: number;
 }

@@ -13,7 +13,7 @@
 // Format 1 (checkpoints saved before byte fallback) has no byte tokens: its GPT tokens start at 2 and any
 // other token is <unk>. It still loads and encodes exactly as it did, so old models generate as before.
 
-import { decode, displayToken, encode, hexBytes, isTokenizerName, tokenBytes, TOKENIZERS, type TokenizerName } from './tokenizer';
+import { concatBytes, decode, displayToken, encode, hexBytes, isTokenizerName, tokenBytes, TOKENIZERS, type TokenizerName } from './tokenizer';
 
 /** What vocab.json holds. `tokens[i]` is the external ID of model ID firstToken + i; `counts[i]` its count. */
 export interface VocabularyJSON {
@@ -178,20 +178,7 @@ export class Vocabulary {
       }
       return ids.length ? decode(ids, this.tokenizer) : '';
     }
-    const parts: Uint8Array[] = [];
-    let length = 0;
-    for (const modelId of modelIds) {
-      const bytes = this.tokenBytes(modelId);
-      parts.push(bytes);
-      length += bytes.length;
-    }
-    const all = new Uint8Array(length);
-    let at = 0;
-    for (const part of parts) {
-      all.set(part, at);
-      at += part.length;
-    }
-    return utf8Decoder.decode(all);
+    return utf8Decoder.decode(concatBytes(Array.from(modelIds, (modelId) => this.tokenBytes(modelId))));
   }
 
   /** The bytes a model token stands for (empty for the special tokens). */

@@ -18,6 +18,8 @@
 import { UserError } from '../engine/errors';
 import type { SamplingOptions } from '../engine/generate';
 import type { TokenizerName } from '../engine/tokenizer';
+import type { CorpusSizes } from '../engine/trainingRun';
+import type { TrainingPlan } from '../engine/trainingPlan';
 import type { ModelTokenIds } from '../features/modelTokenIds';
 
 // ----------------------------------------------------------------------------------------------
@@ -136,35 +138,11 @@ export interface TrainParams {
   progressIntervalMs?: number;
 }
 
-export interface CorpusInfo {
-  documents: number;
-  tokens: number;
-  trainTokens: number;
-  valTokens: number;
-  vocabSize: number;
-  /** Tokens mapped to <unk> (resuming with a vocabulary built from other text). */
-  unknownTokens: number;
-  tokenizer: TokenizerName;
-  /**
-   * UTF-8 bytes of the text behind each part, so that a loss in nats per token converts to bits per byte:
-   * bpb = loss · valTokens / (valBytes · ln 2). Bits per byte compare across tokenizers and with compressors.
-   */
-  trainBytes?: number;
-  valBytes?: number;
-}
+/** The corpus as the engine counted it; the byte counts are absent in histories saved before they were. */
+export type CorpusInfo = Omit<CorpusSizes, 'trainBytes' | 'valBytes'> & Partial<Pick<CorpusSizes, 'trainBytes' | 'valBytes'>>;
 
 /** What a training run was built with, and why: the engine's `auto` budget sizes the run to the corpus. */
-export interface TrainingPlanInfo {
-  preset: PresetName;
-  contextLength: number;
-  steps: number;
-  batchSize: number;
-  dropout: number;
-  /** Evaluations without a new best before training stops early (0: never stops early). */
-  patience: number;
-  /** One line for each choice made from the corpus size (explicit settings are named as such). */
-  reasons: string[];
-}
+export type TrainingPlanInfo = Pick<TrainingPlan, 'preset' | 'contextLength' | 'steps' | 'batchSize' | 'dropout' | 'patience' | 'reasons'>;
 
 export interface TrainProgressEvent {
   kind: 'progress';
