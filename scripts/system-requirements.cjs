@@ -194,6 +194,29 @@ function pythonInstallCommand() {
 }
 
 /**
+ * The account's own pip settings when HOME points elsewhere (a test run with a fresh HOME): pip reads its
+ * configuration from $HOME, and that is where the package index (a mirror, a wheel folder) is set, so
+ * without it pip would look for the public index, which may not be reachable. An explicit PIP_CONFIG_FILE wins.
+ */
+function accountPipConfig(say) {
+  if (process.env.PIP_CONFIG_FILE) return {};
+  let accountHome;
+  try {
+    accountHome = os.userInfo().homedir;
+  } catch {
+    return {};
+  }
+  if (!accountHome || path.resolve(accountHome) === path.resolve(os.homedir())) return {};
+  for (const file of [path.join(accountHome, '.config', 'pip', 'pip.conf'), path.join(accountHome, '.pip', 'pip.conf')]) {
+    if (fs.existsSync(file)) {
+      say(`HOME is ${os.homedir()}: pip reads the account's settings from ${file}`);
+      return { PIP_CONFIG_FILE: file };
+    }
+  }
+  return {};
+}
+
+/**
  * Creates the environment (python3 -m venv) and pip-installs the packages into it when they are not
  * importable there. Returns { python, installed: [names] }; throws with what to run when it cannot.
  */
@@ -215,7 +238,7 @@ function ensurePythonPackages({ say = console.log } = {}) {
   const r = spawnSync(
     python,
     ['-m', 'pip', 'install', '--quiet', '--disable-pip-version-check', '--only-binary=:all:', ...PYTHON_PACKAGES.map((p) => p.name)],
-    { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 },
+    { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024, env: { ...process.env, ...accountPipConfig(say) } },
   );
   if (r.error || r.status !== 0) fail('pip install failed (no network, or no package index?)', r);
   const problem = pythonProblem(python);
