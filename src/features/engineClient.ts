@@ -8,6 +8,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { Worker } from 'worker_threads';
+import { CHECKPOINT_FILES, isLeftoverName } from '../engine/modelFolder';
 import {
   EngineError,
   isWorkerToHost,
@@ -80,13 +81,13 @@ type Listener<T> = (value: T) => void;
  */
 export function hasCheckpoint(dir: string | undefined): dir is string {
   if (!dir) return false;
-  if (fs.existsSync(path.join(dir, 'config.json'))) return true;
+  if (fs.existsSync(path.join(dir, CHECKPOINT_FILES.config))) return true;
   const parent = path.dirname(dir);
   const base = path.basename(dir);
   try {
     return fs
       .readdirSync(parent)
-      .some((name) => (name.startsWith(`${base}.tmp-`) || name.startsWith(`${base}.old-`)) && fs.existsSync(path.join(parent, name, 'config.json')));
+      .some((name) => isLeftoverName(name, base) && fs.existsSync(path.join(parent, name, CHECKPOINT_FILES.config)));
   } catch {
     return false;
   }
