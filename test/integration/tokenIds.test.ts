@@ -329,9 +329,17 @@ describe('token IDs', function () {
       assert.equal(document.getText(), lines.join('\n'));
       assertOverlayMatches(document, afterUndo, 'after undo');
       assert.equal(afterUndo.decorated.count, afterUndo.tokenCount);
-      // what the page draws: one ID per token, none twice, none left over from before the undo
-      const report = await captureEditors(path.join(extension().extensionPath, 'test-results'), 'token-ids-after-undo');
-      assert.ok(report?.ok, String(report?.error));
+      // What the page draws: one ID per token, none twice, none left over from before the undo. The renderer
+      // paints decorations a moment after the extension sets them, so measure again until it has caught up
+      // (or 5 s have passed: a page that keeps drawing a wrong number of IDs fails).
+      let report: Awaited<ReturnType<typeof captureEditors>>;
+      const drawnBy = Date.now() + 5000;
+      for (;;) {
+        report = await captureEditors(path.join(extension().extensionPath, 'test-results'), 'token-ids-after-undo');
+        assert.ok(report?.ok, String(report?.error));
+        if (report.editors?.[0]?.labels.count === afterUndo.tokenCount || Date.now() > drawnBy) break;
+        await sleep(250);
+      }
       assert.equal(report.editors?.[0]?.labels.count, afterUndo.tokenCount, `IDs drawn: ${JSON.stringify(report.editors)}`);
 
       // Another program rewrites the file; reverting loads it (as VS Code does for a file that is not dirty).
