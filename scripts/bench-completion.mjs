@@ -42,7 +42,7 @@ const PRESET = option('preset', 'small');
 const TOKENS = Number(option('tokens', 24));
 const JSON_OUT = argv.includes('--json');
 
-const { initBackend } = require(path.join(root, 'src/engine/backend.ts'));
+const { initBackend } = require(path.join(root, 'src/engine/backends/index.ts'));
 const { GPT, PRESETS } = require(path.join(root, 'src/engine/model.ts'));
 const { Vocabulary } = require(path.join(root, 'src/engine/vocab.ts'));
 const { encode } = require(path.join(root, 'src/engine/tokenizer.ts'));
