@@ -43,7 +43,8 @@ const TOKENS = Number(option('tokens', 24));
 const JSON_OUT = argv.includes('--json');
 
 const { initBackend } = require(path.join(root, 'src/engine/backends/index.ts'));
-const { GPT, PRESETS } = require(path.join(root, 'src/engine/model.ts'));
+const { GPT } = require(path.join(root, 'src/engine/model.ts'));
+const { PRESETS } = require(path.join(root, 'src/engine/presets.ts'));
 const { Vocabulary } = require(path.join(root, 'src/engine/vocab.ts'));
 const { encode } = require(path.join(root, 'src/engine/tokenizer.ts'));
 const { saveCheckpoint } = require(path.join(root, 'src/engine/checkpoint.ts'));

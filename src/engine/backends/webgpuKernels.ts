@@ -13,7 +13,7 @@
 //   gelu / geluGrad  exact GELU and its derivative (1 each instead of 5 and 7)
 //   dropout       x times the mask of a seeded Rng, drawn in the shader (1, and no mask in memory)
 //
-// Same arithmetic as the tfjs formulation in kernels/ops.ts and trainer.ts (erf by the same
+// Same arithmetic as the tfjs formulation in kernels/ops.ts and training/ (erf by the same
 // Abramowitz–Stegun approximation tfjs-backend-webgpu uses), float32; the backend-parity test compares
 // the loss, every gradient, the logits, two AdamW steps and a generation with the cpu backend.
 //
