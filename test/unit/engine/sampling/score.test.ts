@@ -7,17 +7,10 @@ import { encode } from '../../../../src/engine/tokenizer';
 import { Vocabulary } from '../../../../src/engine/vocab';
 import { scoreSequence, scoreTotals, scoreWindows } from '../../../../src/engine/sampling/score';
 import { encodeWithOffsets, scoreText, textTotals } from '../../../../src/engine/sampling/scoreText';
+import { randomModel as randomFixtureModel } from '../../fixtures/randomModel';
 
 function randomModel(config: GPTConfig, seed: number): GPT {
-  const model = new GPT(config, seed);
-  const rng = new Rng(seed + 100);
-  const weights = model.getWeights();
-  for (const [name, w] of weights) {
-    const gain = /ln_(\d|f)/.test(name) && name.endsWith('.weight');
-    for (let i = 0; i < w.length; i++) w[i] = (gain ? 1 : 0) + rng.normal() * (name === 'wte' ? 0.8 : 0.3);
-  }
-  model.setWeights(weights);
-  return model;
+  return randomFixtureModel(config, seed, { wteStd: 0.8, std: 0.3 });
 }
 
 /** The engine's cross-entropy (model.loss, the training loss) summed over targets a+1 … b of a window. */

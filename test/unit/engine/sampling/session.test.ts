@@ -7,22 +7,14 @@ import { nativeDecodeUnavailable } from '../../../../src/engine/nativeDecode';
 import { Rng } from '../../../../src/engine/rng';
 import { chooseToken, SamplingSession } from '../../../../src/engine/sampling/session';
 import { compareStrategies, repetition, strategyLabel } from '../../../../src/engine/sampling/compare';
+import { randomModel as randomFixtureModel } from '../../fixtures/randomModel';
 
 const V = 40;
 const config: GPTConfig = { vocabSize: V, contextLength: 8, nLayer: 2, nHead: 2, nEmbd: 16, positional: 'learned' };
 const decoder = { decode: (ids: number[]) => ids.map((i) => String.fromCharCode(65 + i)).join('') };
 
-/** Large random weights: peaked, varied distributions. */
 function randomModel(seed: number): GPT {
-  const model = new GPT(config, seed);
-  const rng = new Rng(seed + 100);
-  const weights = model.getWeights();
-  for (const [name, w] of weights) {
-    const gain = /ln_(\d|f)/.test(name) && name.endsWith('.weight');
-    for (let i = 0; i < w.length; i++) w[i] = (gain ? 1 : 0) + rng.normal() * (name === 'wte' ? 1 : 0.4);
-  }
-  model.setWeights(weights);
-  return model;
+  return randomFixtureModel(config, seed);
 }
 
 /** The next-token logits after `ids` by a full forward pass of their last contextLength tokens. */
