@@ -307,6 +307,7 @@ function tail(file, lines) {
  *   hostStartTimeoutMs   until the extension host has started (default $LMX_HOST_START_TIMEOUT_MS or 120 s)
  *   verbose         also print the workbench's own log (default $LMX_TEST_VERBOSE)
  *   logFile         where the full log goes (server, workbench, extension host)
+ *   locale          the display language of the host it starts ('pl', 'qps-ploc'; see startVsCodeHost)
  * returns { exitCode, results, hostStarted, error, durationMs, logFile }
  *   results: { passed, failed, pending, failures: [{ title, error }] } as reported by the suite, or
  *   undefined when the suite never reported. exitCode 0 only when the suite's run() resolved.
@@ -323,6 +324,7 @@ export async function runVsCodeSuite({
   hostStartTimeoutMs = Number(process.env.LMX_HOST_START_TIMEOUT_MS) || 120_000,
   verbose = !!process.env.LMX_TEST_VERBOSE,
   logFile,
+  locale,
 } = {}) {
   const started = Date.now();
   extensionPath = path.resolve(extensionPath);
@@ -330,7 +332,7 @@ export async function runVsCodeSuite({
   if (!fs.existsSync(path.join(extensionPath, 'package.json'))) throw new Error(`no extension at ${extensionPath}`);
   if (!fs.existsSync(suitePath)) throw new Error(`no suite at ${suitePath}`);
   const ownHost = !host;
-  if (ownHost) host = await startVsCodeHost({ workspace, env, logFile });
+  if (ownHost) host = await startVsCodeHost({ workspace, env, logFile, ...(locale ? { locale } : {}) });
   else if (Object.keys(env).length) console.warn('[vscode-host] env is ignored for a shared host: pass it to startVsCodeHost');
   const { log, events } = host;
   fs.rmSync(host.resultsPath, { force: true });

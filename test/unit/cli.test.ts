@@ -25,7 +25,8 @@ function lmx(args: string[], cwd: string, input?: string): Run {
     input,
     timeout: 120_000,
     maxBuffer: 64 * 1024 * 1024,
-    env: { ...process.env, LMX_DEBUG: '' },
+    // English whatever the machine's locale (the CLI follows LANG; test/unit/l10n.test.ts runs it in Polish)
+    env: { ...process.env, LMX_DEBUG: '', LC_ALL: '', LC_MESSAGES: '', LANG: 'C.UTF-8' },
   });
   return { status: child.status, stdout: child.stdout, stderr: child.stderr };
 }

@@ -1,14 +1,16 @@
 // `lmx generate`: a trained model continues a prompt.
 
+import * as l10n from '@vscode/l10n';
 import { BACKEND_NAMES } from '../../engine/backends';
 import { generate as generateText } from '../../engine/generate';
+import { plural } from '../../l10n/format';
 import { choiceList, choiceOption, integerOption, numberOption, stringOption } from '../args';
 import { loadModel, promptIds } from '../checkpointModel';
 import { EXIT_OK, type Command } from '../command';
 import { stderr } from '../terminal';
 
 export const generate: Command = {
-  summary: 'continue a prompt with a trained model',
+  summary: l10n.t('continue a prompt with a trained model'),
   usage: 'lmx generate --model DIR --prompt TEXT [options]',
   positionals: 'none',
   options: {
@@ -21,15 +23,10 @@ export const generate: Command = {
     seed: { type: 'string' },
     backend: { type: 'string' },
   },
-  help: `Options:
-  --model, -m DIR     a checkpoint folder written by lmx train (required)
-  --prompt, -p TEXT   the text to continue (default: the start of a document)
-  --max-tokens N      tokens to generate (default 100)
-  --temperature X     0 = always the most likely token (default 0.8)
-  --top-k N           sample from the N most likely tokens only
-  --top-p X           sample from the smallest set of tokens with probability ≥ X (0 < X ≤ 1)
-  --seed N            random seed (default 1)
-  --backend NAME      ${choiceList(BACKEND_NAMES)} (default auto)`,
+  help: l10n.t(
+    'Options:\n  --model, -m DIR     a checkpoint folder written by lmx train (required)\n  --prompt, -p TEXT   the text to continue (default: the start of a document)\n  --max-tokens N      tokens to generate (default 100)\n  --temperature X     0 = always the most likely token (default 0.8)\n  --top-k N           sample from the N most likely tokens only\n  --top-p X           sample from the smallest set of tokens with probability ≥ X (0 < X ≤ 1)\n  --seed N            random seed (default 1)\n  --backend NAME      {0} (default auto)',
+    choiceList(BACKEND_NAMES),
+  ),
   async run(values) {
     const dir = stringOption(values, 'model', true);
     const prompt = typeof values.prompt === 'string' ? values.prompt : '';
@@ -42,8 +39,8 @@ export const generate: Command = {
     const { model, vocab } = await loadModel(dir, backendName);
     try {
       const { ids, unknown, cut } = promptIds(vocab, prompt, model.config.contextLength);
-      if (unknown) stderr(`note: ${unknown} prompt token${unknown > 1 ? 's are' : ' is'} not in the model's vocabulary (read as <unk>)`);
-      if (cut) stderr(`note: the prompt is longer than the context; its last ${model.config.contextLength} tokens are used`);
+      if (unknown) stderr(plural(unknown, l10n.t("note: {0} prompt token is not in the model's vocabulary (read as <unk>)|note: {0} prompt tokens are not in the model's vocabulary (read as <unk>)", unknown)));
+      if (cut) stderr(l10n.t('note: the prompt is longer than the context; its last {0} tokens are used', model.config.contextLength));
       const result = await generateText(model, vocab, ids, {
         maxNewTokens,
         temperature,
