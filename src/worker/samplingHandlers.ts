@@ -10,6 +10,8 @@ import {
   textTotals,
   topIndices,
   utf8Text,
+  tokenPieces,
+  RUN_DEFAULTS,
   SamplingSession,
   Vocabulary,
   type DistributionView,
@@ -150,8 +152,17 @@ export function samplingHandlers(requireModel: () => Held): SamplingHandlers {
         entropyBits: s.entropyBits,
         top: s.top.map((t) => ({ ...labToken(vocab, t.id), prob: t.prob })),
       }));
-      const all = totals ? await scoreText(model, vocab, text, { range: totals, topGuesses: 0, signal }) : undefined;
-      return { tokens, ...(all ? { totals: textTotals(all, vocab) } : {}), contextLength: model.config.contextLength, stride: defaultStride(model.config.contextLength) };
+      const sums = [];
+      for (const range of totals ?? []) sums.push(textTotals(await scoreText(model, vocab, text, { range, topGuesses: 0, signal }), vocab));
+      return { tokens, ...(totals ? { totals: sums } : {}), contextLength: model.config.contextLength, stride: defaultStride(model.config.contextLength) };
+    },
+
+    async validationSplit({ text }) {
+      const { vocab } = requireModel();
+      const pieces = tokenPieces(text, vocab.tokenizer);
+      // the engine's split of every note (runCorpus.splitDocuments): its last valFraction of tokens
+      const tail = Math.round(pieces.length * RUN_DEFAULTS.valFraction);
+      return { start: tail > 0 ? pieces[pieces.length - tail].start : text.length, valFraction: RUN_DEFAULTS.valFraction };
     },
   };
 }

@@ -91,8 +91,8 @@ export interface ScoreParams {
   text: string;
   /** The UTF-16 range whose tokens get full details (the visible lines of the scored part). */
   detail: { start: number; end: number };
-  /** The range the totals are computed over (the selection or the document); absent: no totals. */
-  totals?: { start: number; end: number };
+  /** Ranges to compute totals over (the selection or the document; a training and a validation part). */
+  totals?: { start: number; end: number }[];
   /** Top guesses per detailed token (default 5). */
   topGuesses?: number;
 }
@@ -109,7 +109,8 @@ export interface ScoredToken extends LabToken {
 
 export interface ScoreResult {
   tokens: ScoredToken[];
-  totals?: ScoreTotals;
+  /** One per range of `totals`. */
+  totals?: ScoreTotals[];
   /** The model's context length and the stride of its windows (the hover says so). */
   contextLength: number;
   stride: number;
@@ -124,6 +125,8 @@ export interface SamplingRequests {
   samplingCompare: { params: SamplingCompareParams; result: { runs: LabRun[] }; event: never };
   logitLens: { params: { session: number; top?: number }; result: { layers: LensLayer[] }; event: never };
   score: { params: ScoreParams; result: ScoreResult; event: never };
+  /** Where the validation part of a document begins when it is one of the training notes (UTF-16 offset). */
+  validationSplit: { params: { text: string }; result: { start: number; valFraction: number }; event: never };
 }
 
-export const SAMPLING_REQUEST_NAMES = ['samplingOpen', 'samplingStep', 'samplingView', 'samplingUndo', 'samplingClose', 'samplingCompare', 'logitLens', 'score'] as const satisfies readonly (keyof SamplingRequests)[];
+export const SAMPLING_REQUEST_NAMES = ['samplingOpen', 'samplingStep', 'samplingView', 'samplingUndo', 'samplingClose', 'samplingCompare', 'logitLens', 'score', 'validationSplit'] as const satisfies readonly (keyof SamplingRequests)[];

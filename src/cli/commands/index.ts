@@ -4,12 +4,14 @@ import type { Command } from '../command';
 import { attention } from './attention';
 import { backends } from './backends';
 import { generate } from './generate';
+import { score } from './score';
 import { tokenize } from './tokenize';
 import { train } from './train';
 
 export const COMMANDS: Readonly<Record<string, Command>> = {
   train,
   generate,
+  score,
   attention,
   tokenize,
   backends,
