@@ -17,3 +17,4 @@ export * from './runCorpus';
 export * from './copyDetection';
 export * from './trainingRun';
 export * from './memory';
+export * from './sampling/index';

@@ -469,6 +469,35 @@ export class GPT {
     }
   }
 
+  /**
+   * The logit lens: for the last position of one sequence, the logits (V) the output layer gives when it is
+   * applied, through the final LayerNorm, to the residual stream after the embeddings (row 0) and after each
+   * block (rows 1 … nLayer; the last row is forward()'s logits). Flattened: row r at [r*V, (r+1)*V).
+   */
+  async logitLens(ids: number[]): Promise<Float32Array> {
+    this.checkAlive();
+    const { contextLength, nEmbd: C, nLayer } = this.config;
+    if (ids.length === 0) throw new RangeError('logitLens() needs at least one token');
+    if (ids.length > contextLength) throw new RangeError(`logitLens() got ${ids.length} tokens; the model's context length is ${contextLength}`);
+    const T = ids.length;
+    const lens = tf.tidy(() => {
+      const tok = embedding(this.p('wte') as tf.Tensor2D, tf.tensor1d(ids, 'int32'));
+      const posTable = this.sinusoid ?? (this.p('wpe') as tf.Tensor2D);
+      let x = tf.add(tok, tf.slice(posTable, [0, 0], [T, C])) as tf.Tensor2D;
+      const rows: tf.Tensor2D[] = [tf.slice(x, [T - 1, 0], [1, C])];
+      for (let i = 0; i < nLayer; i++) {
+        x = this.block(i, x, 1, T, undefined, undefined, NO_DROPOUT);
+        rows.push(tf.slice(x, [T - 1, 0], [1, C]));
+      }
+      return tf.matMul(this.ln('ln_f', tf.concat(rows, 0)), this.p('wte') as tf.Tensor2D, false, true); // (nLayer + 1, V)
+    });
+    try {
+      return (await lens.data()) as Float32Array;
+    } finally {
+      lens.dispose();
+    }
+  }
+
   /** Number of parameters by group; the output layer is tied to wte and counted once. */
   parameterCounts(): { embeddings: number; attention: number; mlp: number; norms: number; total: number } {
     const counts = { embeddings: 0, attention: 0, mlp: 0, norms: 0, total: 0 };
