@@ -17,6 +17,10 @@ import { MASKING_DEFAULTS, maskingVocabulary, maskTokens } from '../../../../src
 import { encodeWithMasks } from '../../../../src/engine/mlm/fill';
 import { Rng } from '../../../../src/engine/rng';
 import { Vocabulary } from '../../../../src/engine/vocab';
+import { randomModel } from '../../fixtures/randomModel';
+
+/** Random weights large enough that gradients and logits are far from 0. */
+const WEIGHTS = { wteStd: 0.3, std: 0.3 };
 
 const encoder: GPTConfig = { vocabSize: 13, contextLength: 8, nLayer: 2, nHead: 2, nEmbd: 8, positional: 'learned', kind: 'encoder' };
 const MASK_ID = 12; // the last ID, as in an encoder's vocabulary
@@ -26,17 +30,6 @@ const T = 8;
 function ids(n: number, vocab: number, seed: number): number[] {
   const rng = new Rng(seed);
   return Array.from({ length: n }, () => 2 + rng.int(vocab - 3)); // never a special token
-}
-
-/** Larger random weights than GPT-2's initialisation, so that gradients and logits are far from 0. */
-function randomize(model: GPT, seed: number, std = 0.3): void {
-  const rng = new Rng(seed);
-  const weights = model.getWeights();
-  for (const [name, w] of weights) {
-    const gain = /ln_\d|ln_f/.test(name) && name.endsWith('.weight');
-    for (let i = 0; i < w.length; i++) w[i] = (gain ? 1 : 0) + rng.normal() * std;
-  }
-  model.setWeights(weights);
 }
 
 const maskingIds = { maskId: MASK_ID, specialIds: [0, 1, MASK_ID], randomFrom: 0, randomTo: encoder.vocabSize };
@@ -73,8 +66,7 @@ describe('encoder', () => {
   });
 
   it('attends both ways: attention rows sum to 1 and are non-zero above the diagonal', async () => {
-    const model = new GPT(encoder, 2);
-    randomize(model, 3);
+    const model = randomModel(encoder, 2, WEIGHTS);
     try {
       const { attention } = await model.attention(ids(T, encoder.vocabSize, 4));
       for (const layer of attention) {
@@ -94,8 +86,7 @@ describe('encoder', () => {
 
   it('is not causal: changing a later token changes the outputs of earlier positions (a decoder’s stay the same)', () => {
     for (const kind of ['encoder', 'decoder'] as const) {
-      const model = new GPT({ ...encoder, kind }, 5);
-      randomize(model, 6);
+      const model = randomModel({ ...encoder, kind }, 5, WEIGHTS);
       try {
         const a = ids(T, encoder.vocabSize, 7);
         const b = a.slice();
@@ -117,8 +108,7 @@ describe('encoder', () => {
   });
 
   it('counts only the chosen positions: a target elsewhere changes nothing, a chosen one changes the loss', () => {
-    const model = new GPT(encoder, 8);
-    randomize(model, 9);
+    const model = randomModel(encoder, 8, WEIGHTS);
     try {
       const batch = maskedBatch(10);
       const chosen = new Set(batch.positions);
@@ -139,8 +129,7 @@ describe('encoder', () => {
   });
 
   const finiteDifferences = (rate: number) => () => {
-    const model = new GPT(encoder, 11);
-    randomize(model, 12);
+    const model = randomModel(encoder, 11, WEIGHTS);
     const batch = maskedBatch(13);
     const masks = () => (rate > 0 ? { rate, rng: new Rng(15) } : undefined);
     try {
@@ -189,8 +178,7 @@ describe('encoder', () => {
 
     const step = async (backend: string) => {
       await tf.setBackend(backend);
-      const model = new GPT(encoder, 3);
-      randomize(model, 17);
+      const model = randomModel(encoder, 3, WEIGHTS);
       const batch = maskedBatch(21);
       const { value, grads } = tf.variableGrads(
         () => model.maskedLoss(tf.tensor2d(batch.inputs, [B, T], 'int32'), tf.tensor1d(batch.targets, 'int32'), tf.tensor1d(batch.positions, 'int32')).loss,
