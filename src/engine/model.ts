@@ -50,14 +50,6 @@ export function modelKind(config: Pick<GPTConfig, 'kind'>): ModelKind {
   return config.kind ?? 'decoder';
 }
 
-export type PresetName = 'tiny' | 'small' | 'medium';
-
-export const PRESETS: Record<PresetName, Omit<GPTConfig, 'vocabSize'>> = {
-  tiny: { contextLength: 64, nLayer: 2, nHead: 2, nEmbd: 64, positional: 'learned' },
-  small: { contextLength: 128, nLayer: 4, nHead: 4, nEmbd: 128, positional: 'learned' },
-  medium: { contextLength: 256, nLayer: 6, nHead: 6, nEmbd: 384, positional: 'learned' },
-};
-
 /** Checks a configuration and returns a clean copy; throws an Error naming the first problem. */
 export function validateConfig(config: GPTConfig): GPTConfig {
   if (typeof config !== 'object' || config === null) throw new Error('Model config must be an object');
@@ -392,7 +384,7 @@ export class GPT {
     const [logits, kv] = tf.tidy(() => {
       const h = this.hidden(tf.tensor1d(ids, 'int32'), 1, ids.length, cache.length, scratch);
       // Generation needs only the last position: one row times wteᵀ. For a single row the transposed
-      // matMul beats transposing the whole (V, C) table first (several times faster on wasm), and no
+      // matMul beats transposing the whole (V, C) table first, and no
       // gradient is taken here, so matMulTransposed's hand-written gradient is not needed.
       const out = options.lastOnly
         ? tf.matMul(ids.length > 1 ? tf.slice(h, [ids.length - 1, 0], [1, this.config.nEmbd]) : h, this.p('wte') as tf.Tensor2D, false, true) // (1, V)

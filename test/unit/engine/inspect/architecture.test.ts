@@ -3,7 +3,8 @@
 
 import * as assert from 'assert';
 import { architecture, pcaMap, tableChange } from '../../../../src/engine/inspect';
-import { GPT, PRESETS, type GPTConfig } from '../../../../src/engine/model';
+import { GPT, type GPTConfig } from '../../../../src/engine/model';
+import { PRESETS } from '../../../../src/engine/presets';
 
 describe('inspector (engine): architecture', () => {
   const configs: GPTConfig[] = [];

@@ -6,7 +6,7 @@ import * as assert from 'assert';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { initBackend } from '../../../../src/engine/backend';
+import { initBackend } from '../../../../src/engine/backends';
 import { loadCheckpoint, saveCheckpoint } from '../../../../src/engine/checkpoint';
 import { inspect, type InspectAnswer, type InspectRequest, type InspectSubject } from '../../../../src/engine/inspect';
 import { GPT, type GPTConfig } from '../../../../src/engine/model';
