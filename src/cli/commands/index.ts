@@ -4,6 +4,7 @@ import type { Command } from '../command';
 import { attention } from './attention';
 import { backends } from './backends';
 import { generate } from './generate';
+import { inspectCommand } from './inspect';
 import { score } from './score';
 import { tokenize } from './tokenize';
 import { train } from './train';
@@ -13,6 +14,7 @@ export const COMMANDS: Readonly<Record<string, Command>> = {
   generate,
   score,
   attention,
+  inspect: inspectCommand,
   tokenize,
   backends,
 };
