@@ -56,5 +56,4 @@ export const strings = {
   lensEmbeddings: l10n.t('embeddings'),
   probability: l10n.t('probability'),
   noModel: l10n.t('Train Model'),
-  working: l10n.t('Working…'),
 };
