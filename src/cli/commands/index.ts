@@ -4,6 +4,7 @@ import type { Command } from '../command';
 import { attention } from './attention';
 import { backends } from './backends';
 import { generate } from './generate';
+import { inspectCommand } from './inspect';
 import { tokenize } from './tokenize';
 import { train } from './train';
 
@@ -11,6 +12,7 @@ export const COMMANDS: Readonly<Record<string, Command>> = {
   train,
   generate,
   attention,
+  inspect: inspectCommand,
   tokenize,
   backends,
 };
