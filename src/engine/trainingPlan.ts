@@ -3,7 +3,6 @@
 
 import * as l10n from '@vscode/l10n';
 import { formatNumber, plural } from '../l10n/format';
-import { Corpus } from './corpus';
 import type { GPTConfig } from './model';
 import { PRESET_NAMES, PRESETS, type PresetName } from './presets';
 import { withDefaults, type RunSettings } from './runSettings';
