@@ -21,7 +21,7 @@ const nodeEntries = {
   extension: 'src/extension.ts',
   worker: 'src/worker/engine/worker.ts',
   tokenWorker: 'src/worker/tokens/worker.ts',
-  cli: 'src/cli.ts',
+  cli: 'src/cli/main.ts',
 };
 
 /** Webview bundles: every webview/<name>/main.ts becomes dist/webview/<name>.js. */

@@ -38,7 +38,7 @@ import { GPT, parameterShapesOf, validateConfig, type GPTConfig } from './model'
 import { readSafetensors, SafetensorsError, writeSafetensors, type SafeTensor, type SafetensorsFile } from './safetensors';
 import { isTokenizerName, TOKENIZERS, type TokenizerName } from './tokenizer';
 import { Rng, type RngState } from './rng';
-import type { TrainerState } from './trainer';
+import type { TrainerState } from './training';
 import { Vocabulary } from './vocab';
 import {
   CHECKPOINT_FILES,
@@ -532,14 +532,4 @@ export async function readCheckpointWeights(dir: string, which: 'kept' | 'latest
     weights.set(name, t.data as Float32Array);
   }
   return weights;
-}
-
-/** Whether an error came from a checkpoint (for callers that want to tell it apart from other UserErrors). */
-export function isCheckpointError(error: unknown): error is CheckpointError {
-  return error instanceof CheckpointError;
-}
-
-/** The names of the files of a checkpoint folder, for tools and tests. */
-export function checkpointFile(dir: string, file: keyof typeof CHECKPOINT_FILES): string {
-  return path.join(path.resolve(dir), CHECKPOINT_FILES[file]);
 }

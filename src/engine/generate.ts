@@ -161,13 +161,13 @@ export function argmax(values: ArrayLike<number>): number {
 }
 
 /** Token IDs by descending value (ties: lower ID first). */
-function rankedIndices(values: ArrayLike<number>): number[] {
+export function rankedIndices(values: ArrayLike<number>): number[] {
   const idx = Array.from({ length: values.length }, (_, i) => i);
   return idx.sort((a, b) => values[b] - values[a] || a - b);
 }
 
 /** The k IDs of the largest values, in rankedIndices order (descending; ties: lower ID first). O(V + k²) at worst. */
-function topIndices(values: ArrayLike<number>, k: number): number[] {
+export function topIndices(values: ArrayLike<number>, k: number): number[] {
   const top: number[] = [];
   for (let id = 0; id < values.length; id++) {
     const v = values[id];

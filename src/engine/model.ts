@@ -31,14 +31,6 @@ export interface GPTConfig {
   positional: PositionalEncoding;
 }
 
-export type PresetName = 'tiny' | 'small' | 'medium';
-
-export const PRESETS: Record<PresetName, Omit<GPTConfig, 'vocabSize'>> = {
-  tiny: { contextLength: 64, nLayer: 2, nHead: 2, nEmbd: 64, positional: 'learned' },
-  small: { contextLength: 128, nLayer: 4, nHead: 4, nEmbd: 128, positional: 'learned' },
-  medium: { contextLength: 256, nLayer: 6, nHead: 6, nEmbd: 384, positional: 'learned' },
-};
-
 /** Checks a configuration and returns a clean copy; throws an Error naming the first problem. */
 export function validateConfig(config: GPTConfig): GPTConfig {
   if (typeof config !== 'object' || config === null) throw new Error('Model config must be an object');
@@ -296,7 +288,7 @@ export class GPT {
     const [logits, kv] = tf.tidy(() => {
       const h = this.hidden(tf.tensor1d(ids, 'int32'), 1, ids.length, cache.length, scratch);
       // Generation needs only the last position: one row times wteᵀ. For a single row the transposed
-      // matMul beats transposing the whole (V, C) table first (several times faster on wasm), and no
+      // matMul beats transposing the whole (V, C) table first, and no
       // gradient is taken here, so matMulTransposed's hand-written gradient is not needed.
       const out = options.lastOnly
         ? tf.matMul(ids.length > 1 ? tf.slice(h, [ids.length - 1, 0], [1, this.config.nEmbd]) : h, this.p('wte') as tf.Tensor2D, false, true) // (1, V)
@@ -370,6 +362,35 @@ export class GPT {
       return (await maps.data()) as Float32Array;
     } finally {
       maps.dispose();
+    }
+  }
+
+  /**
+   * The logit lens: for the last position of one sequence, the logits (V) the output layer gives when it is
+   * applied, through the final LayerNorm, to the residual stream after the embeddings (row 0) and after each
+   * block (rows 1 … nLayer; the last row is forward()'s logits). Flattened: row r at [r*V, (r+1)*V).
+   */
+  async logitLens(ids: number[]): Promise<Float32Array> {
+    this.checkAlive();
+    const { contextLength, nEmbd: C, nLayer } = this.config;
+    if (ids.length === 0) throw new RangeError('logitLens() needs at least one token');
+    if (ids.length > contextLength) throw new RangeError(`logitLens() got ${ids.length} tokens; the model's context length is ${contextLength}`);
+    const T = ids.length;
+    const lens = tf.tidy(() => {
+      const tok = embedding(this.p('wte') as tf.Tensor2D, tf.tensor1d(ids, 'int32'));
+      const posTable = this.sinusoid ?? (this.p('wpe') as tf.Tensor2D);
+      let x = tf.add(tok, tf.slice(posTable, [0, 0], [T, C])) as tf.Tensor2D;
+      const rows: tf.Tensor2D[] = [tf.slice(x, [T - 1, 0], [1, C])];
+      for (let i = 0; i < nLayer; i++) {
+        x = this.block(i, x, 1, T, undefined, undefined, NO_DROPOUT);
+        rows.push(tf.slice(x, [T - 1, 0], [1, C]));
+      }
+      return tf.matMul(this.ln('ln_f', tf.concat(rows, 0)), this.p('wte') as tf.Tensor2D, false, true); // (nLayer + 1, V)
+    });
+    try {
+      return (await lens.data()) as Float32Array;
+    } finally {
+      lens.dispose();
     }
   }
 

@@ -10,12 +10,12 @@
 
 import * as fs from 'fs';
 import * as tf from '@tensorflow/tfjs-core';
-import { initBackend, type BackendName } from '../../src/engine/backend';
+import { initBackend, type BackendName } from '../../src/engine/backends';
 import { webgpuErrors } from '../../src/engine/backends/webgpu';
 import { GPT, type GPTConfig } from '../../src/engine/model';
 import '../../src/engine/kernels/gradients';
 import { Rng } from '../../src/engine/rng';
-import { Trainer } from '../../src/engine/trainer';
+import { Trainer } from '../../src/engine/training';
 import { Vocabulary } from '../../src/engine/vocab';
 import { encode } from '../../src/engine/tokenizer';
 

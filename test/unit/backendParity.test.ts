@@ -152,7 +152,7 @@ describe('webgpu backend selection', function () {
          };`
       : '';
     const script = `${hook}
-      const backend = require('./src/engine/backend.ts');
+      const backend = require('./src/engine/backends/index.ts');
       const tf = require('@tensorflow/tfjs-core');
       (async () => { ${body} })().then((r) => { console.log(JSON.stringify(r)); process.exit(0); },
         (e) => { console.log(JSON.stringify({ error: e.message })); process.exit(0); });`;

@@ -122,9 +122,8 @@ function defaultThreads(): number {
 // ---------------------------------------------------------------------------------------------------
 // The backend: MathBackendCPU with recycled output arrays
 //
-// Allocating every kernel output anew (~100 MB of Float32Arrays a training step) makes V8 run a full
-// mark-compact every few dozen milliseconds, on external-memory pressure: a fifth of the step. The native
-// kernels therefore take their outputs from a pool that disposed tensors return to. Only arrays the pool
+// Allocating every kernel output anew makes V8 run full mark-compacts on external-memory pressure, a
+// large share of a training step. The native kernels therefore take their outputs from a pool that disposed tensors return to. Only arrays the pool
 // handed out are recycled, and only while nothing else can see them: reads (dataSync, data) get copies of
 // them, and an array that is stored a second time (a view from a cpu kernel's slice, the same array under
 // another tensor) is pinned and never recycled.

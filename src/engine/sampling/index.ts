@@ -1,0 +1,4 @@
+export * from './distribution';
+export * from './session';
+export * from './score';
+export * from './scoreText';
