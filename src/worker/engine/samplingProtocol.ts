@@ -1,8 +1,8 @@
 // The engine worker's sampling requests (the sampling lab, Show Token Surprise, the logit lens): parameters
 // and results, as the host and the worker both see them. Types only, like protocol.ts.
 
-import type { SamplingParams } from '../engine/generate';
-import type { CandidateBar, DistributionView, StepChoice, Strategy, ScoreTotals } from '../engine/sampling/index';
+import type { SamplingParams } from '../../engine/generate';
+import type { CandidateBar, DistributionView, StepChoice, Strategy, ScoreTotals } from '../../engine/sampling/index';
 
 /** A token as the views show it: its ID, its label (whitespace made visible, a byte piece as <C5>), its text. */
 export interface LabToken {

@@ -17,7 +17,7 @@ import {
   type DistributionView,
   type GPT,
   type SamplingParams,
-} from '../engine/index';
+} from '../../engine/index';
 import { EngineError } from './protocol';
 import type { LabSnapshot, LabToken, LabView, SamplingRequests, ScoredToken } from './samplingProtocol';
 
