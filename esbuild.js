@@ -21,7 +21,7 @@ const nodeEntries = {
   extension: 'src/extension.ts',
   worker: 'src/worker/engineWorker.ts',
   tokenWorker: 'src/worker/tokenWorker.ts',
-  cli: 'src/cli.ts',
+  cli: 'src/cli/main.ts',
 };
 
 /** Webview bundles: every webview/<name>/main.ts becomes dist/webview/<name>.js. */

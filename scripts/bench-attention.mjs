@@ -43,8 +43,9 @@ const JSON_OUT = option('json');
 const ENGINE_TARGET_MS = 100;
 const TOTAL_TARGET_MS = 300;
 
-const { initBackend } = require(path.join(root, 'src/engine/backend.ts'));
-const { GPT, PRESETS } = require(path.join(root, 'src/engine/model.ts'));
+const { initBackend } = require(path.join(root, 'src/engine/backends/index.ts'));
+const { GPT } = require(path.join(root, 'src/engine/model.ts'));
+const { PRESETS } = require(path.join(root, 'src/engine/presets.ts'));
 const { Vocabulary } = require(path.join(root, 'src/engine/vocab.ts'));
 const { encode } = require(path.join(root, 'src/engine/tokenizer.ts'));
 const { saveCheckpoint } = require(path.join(root, 'src/engine/checkpoint.ts'));

@@ -42,8 +42,9 @@ const PRESET = option('preset', 'small');
 const TOKENS = Number(option('tokens', 24));
 const JSON_OUT = argv.includes('--json');
 
-const { initBackend } = require(path.join(root, 'src/engine/backend.ts'));
-const { GPT, PRESETS } = require(path.join(root, 'src/engine/model.ts'));
+const { initBackend } = require(path.join(root, 'src/engine/backends/index.ts'));
+const { GPT } = require(path.join(root, 'src/engine/model.ts'));
+const { PRESETS } = require(path.join(root, 'src/engine/presets.ts'));
 const { Vocabulary } = require(path.join(root, 'src/engine/vocab.ts'));
 const { encode } = require(path.join(root, 'src/engine/tokenizer.ts'));
 const { saveCheckpoint } = require(path.join(root, 'src/engine/checkpoint.ts'));

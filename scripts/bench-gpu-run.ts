@@ -9,12 +9,13 @@
 
 import * as fs from 'fs';
 import * as tf from '@tensorflow/tfjs-core';
-import { initBackend, type BackendName } from '../src/engine/backend';
+import { initBackend, type BackendName } from '../src/engine/backends';
 import { webgpuAdapter, webgpuErrors } from '../src/engine/backends/webgpu';
 import { Corpus } from '../src/engine/corpus';
-import { GPT, PRESETS, type PresetName } from '../src/engine/model';
+import { GPT } from '../src/engine/model';
+import { PRESETS, type PresetName } from '../src/engine/presets';
 import { encode } from '../src/engine/tokenizer';
-import { Trainer } from '../src/engine/trainer';
+import { Trainer } from '../src/engine/training';
 import { Vocabulary } from '../src/engine/vocab';
 
 export interface BenchRunOptions {

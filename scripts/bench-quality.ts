@@ -17,13 +17,13 @@ import * as os from 'os';
 import * as path from 'path';
 import { spawnSync } from 'child_process';
 import * as zlib from 'zlib';
-import { initBackend } from '../src/engine/backend';
+import { initBackend } from '../src/engine/backends';
 import { saveCheckpoint } from '../src/engine/checkpoint';
 import { GPT } from '../src/engine/model';
-import { Trainer } from '../src/engine/trainer';
+import { Trainer } from '../src/engine/training';
 import type { RunSettings } from '../src/engine/runSettings';
 import { buildTrainingRun, runTraining } from '../src/engine/trainingRun';
-import { collectDocuments } from '../src/cli';
+import { collectDocuments } from '../src/cli/corpusFiles';
 
 const root = path.resolve(__dirname, '..');
 

@@ -26,7 +26,16 @@ const addonFile = path.join(root, 'native', 'build', 'Release', 'lmx_native.node
 /** The platforms vsce knows that have a Dawn build in the webgpu package (its dist/<platform> folders). */
 const VSCE_TARGETS = ['linux-x64', 'linux-arm64', 'darwin-x64', 'darwin-arm64', 'win32-x64', 'win32-arm64'];
 /** What every package carries besides dist/ (README images are in media/). */
-const PACKAGED_FILES = ['package.json', 'README.md', 'CHANGELOG.md', 'LICENSE', 'media'];
+const PACKAGED_FILES = [
+  'package.json',
+  // the manifest's texts in each language; the pseudo-locale files of the localisation check are not shipped
+  ...fs.readdirSync(root).filter((file) => /^package\.nls(\.[\w-]+)?\.json$/.test(file) && !file.includes('qps-ploc')),
+  'l10n',
+  'README.md',
+  'CHANGELOG.md',
+  'LICENSE',
+  'media',
+];
 
 function option(name) {
   const i = process.argv.indexOf(`--${name}`);

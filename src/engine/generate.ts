@@ -59,6 +59,7 @@ export interface Decoder {
 }
 
 export async function generate(model: GPT, vocab: Decoder, promptIds: number[], options: Partial<SamplingOptions> = {}): Promise<GenerateResult> {
+  model.assertKind('decoder', 'generated text');
   const o = { maxNewTokens: 32, temperature: 1, useCache: true, ...stripUndefined(options) };
   checkSampling(o);
   if (promptIds.length === 0) throw new RangeError('generate() needs a prompt of at least one token');
@@ -134,6 +135,7 @@ export async function generate(model: GPT, vocab: Decoder, promptIds: number[], 
 
 /** The topN most likely next tokens after a prompt (its last contextLength tokens), most likely first. */
 export async function nextTokenDistribution(model: GPT, promptIds: number[], topN = 10): Promise<{ id: number; prob: number }[]> {
+  model.assertKind('decoder', 'next-token probabilities');
   if (promptIds.length === 0) throw new RangeError('nextTokenDistribution() needs a prompt of at least one token');
   const { contextLength: ctx, vocabSize: V } = model.config;
   const window = promptIds.slice(-ctx);
@@ -161,13 +163,13 @@ export function argmax(values: ArrayLike<number>): number {
 }
 
 /** Token IDs by descending value (ties: lower ID first). */
-function rankedIndices(values: ArrayLike<number>): number[] {
+export function rankedIndices(values: ArrayLike<number>): number[] {
   const idx = Array.from({ length: values.length }, (_, i) => i);
   return idx.sort((a, b) => values[b] - values[a] || a - b);
 }
 
 /** The k IDs of the largest values, in rankedIndices order (descending; ties: lower ID first). O(V + k²) at worst. */
-function topIndices(values: ArrayLike<number>, k: number): number[] {
+export function topIndices(values: ArrayLike<number>, k: number): number[] {
   const top: number[] = [];
   for (let id = 0; id < values.length; id++) {
     const v = values[id];

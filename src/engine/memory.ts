@@ -12,9 +12,7 @@
 //   backward        one more layer's worth (a layer's gradients beside the activations still kept)
 //   output layer    the logits and their gradient, (B·T, V) each
 // plus the runtime itself (Node, TensorFlow.js, the corpus): RUNTIME_BYTES. The counts were set against the
-// peak resident memory of real runs on the cpu backend (`lmx train --json` prints it as maxRssBytes; on
-// 2 CPUs, preset context×batch: tiny 512×16 measured 1.1 GB, estimated 1.3 GB; small 512×8 1.9 and 1.9 GB;
-// small 256×16 1.5 and 1.4 GB; tiny 1024×4 0.9 and 1.2 GB).
+// peak resident memory of real runs on the cpu backend (`lmx train --json` prints it as maxRssBytes).
 
 import * as os from 'os';
 import { UserError } from './errors';

@@ -1,7 +1,6 @@
 // Fused decoding on the native addon (native/src/decoder.cc): the whole forward of the new positions in one
-// C++ call, with the key/value cache kept in C++. TensorFlow.js runs ~257 kernels per generated token for
-// the small preset, each with a fixed overhead far above its arithmetic; the fused step does the same math
-// (~1.3M multiply-adds a token) without them. generate() uses it for the cached path whenever the addon is
+// C++ call, with the key/value cache kept in C++. TensorFlow.js runs hundreds of kernels per generated
+// token, each with a fixed overhead far above its arithmetic; the fused step does the same math without them. generate() uses it for the cached path whenever the addon is
 // loaded and the weights can be read synchronously (backend cpu, wasm or native), whatever the backend.
 //
 // The C++ side holds a copy of the weights. A decoder is kept per model and reused while the model's

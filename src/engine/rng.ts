@@ -42,7 +42,7 @@ export class Rng {
   /**
    * A dropout mask: out[j] = scale where the j-th next number is ≥ rate (kept, probability 1 − rate),
    * else 0; the generator moves on by out.length numbers. The same as out.length calls of next(), in one
-   * loop over the 32-bit values (about 2.5× faster), compared with keepThreshold(rate).
+   * loop over the 32-bit values compared with keepThreshold(rate).
    */
   fillMask(out: Float32Array, rate: number, scale: number): void {
     if (!isDropoutRate(rate)) throw new RangeError(`Rng.fillMask needs a rate in [0, 1), got ${rate}`);

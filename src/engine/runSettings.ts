@@ -2,13 +2,14 @@
 // the engine worker alike (src/engine/trainingRun.ts puts the run together from them).
 
 import { DEFAULT_DROPOUT } from './dropoutRate';
-import type { PositionalEncoding, PresetName } from './model';
+import type { PositionalEncoding } from './model';
+import type { PresetSetting } from './presets';
 import type { TokenizerName } from './tokenizer';
 import { Vocabulary } from './vocab';
 
 /** A run's settings. 'auto' (and 0 where a number is 'auto') means: chosen from the corpus size. */
 export interface RunSettings {
-  preset: PresetName | 'auto';
+  preset: PresetSetting;
   /** Context length in tokens; 0: auto. */
   contextLength: number;
   /** Optimiser steps to reach; 0: auto. Early stopping may end the run sooner. */

@@ -1,8 +1,8 @@
 // What the `auto` budget chooses for a run from the size of the corpus, and why: a folder of notes is small,
 // and a run sized for a large corpus memorises it (see src/engine/trainingRun.ts).
 
-import { Corpus } from './corpus';
-import { PRESETS, type GPTConfig, type PresetName } from './model';
+import type { GPTConfig } from './model';
+import { PRESET_NAMES, PRESETS, type PresetName } from './presets';
 import { withDefaults, type RunSettings } from './runSettings';
 
 /** The settings a run is sized by, with every `auto` resolved to a value. */
@@ -16,23 +16,20 @@ export type TrainingPlan = Pick<
 };
 
 /**
- * Corpus sizes (training tokens) at which `auto` moves to the next model size. Measured on 30–50 KB of
- * lecture notes (npm run bench:quality): the tiny model with dropout 0.2 still improved on held-out notes
- * after 40 passes and beat gzip; a larger model costs some 5 times the compute a token, which a folder of
- * notes does not repay within minutes.
+ * Corpus sizes (training tokens) at which `auto` moves to the next model size, set with npm run
+ * bench:quality: on a folder of notes the tiny model with dropout still improves on held-out notes after
+ * many passes, and a larger model costs several times the compute a token, which a folder of notes does not
+ * repay within minutes.
  */
 const SMALL_FROM_TOKENS = 60_000;
 const MEDIUM_FROM_TOKENS = 2_000_000;
 /** Passes over the training part an `auto` run may take; early stopping ends it once validation stops improving. */
 const AUTO_EPOCHS = 120;
 const AUTO_MIN_STEPS = 300;
-/**
- * Training tokens an `auto` run reads at most, by model size: a few minutes on two laptop cores (the tiny
- * model trains some 12,000 tokens a second there, small about a fifth of that).
- */
+/** Training tokens an `auto` run reads at most, by model size: a few minutes on two laptop cores. */
 const AUTO_TOKEN_BUDGET: Record<PresetName, number> = { tiny: 2_500_000, small: 800_000, medium: 400_000 };
 const AUTO_EVALUATIONS = 40;
-// tiny: measured on bench/notes, 0.002 kept a model of 2.68 bits per byte where 0.003 overfitted sooner (2.75).
+// tiny: set with npm run bench:quality on bench/notes, where a higher rate overfitted sooner.
 const AUTO_LEARNING_RATE: Record<PresetName, number> = { tiny: 2e-3, small: 2e-3, medium: 6e-4 };
 
 /** The context `auto` gives a corpus: longer only when there is text enough to learn long-range use from. */
@@ -126,7 +123,7 @@ export function planTraining(trainTokens: number, input: Partial<RunSettings> = 
 
 /** The preset a configuration is, or the nearest one by size (for a resumed model's plan). */
 function presetOf(config: GPTConfig): PresetName {
-  const names = Object.keys(PRESETS) as PresetName[];
+  const names = PRESET_NAMES;
   const exact = names.find((n) => PRESETS[n].nLayer === config.nLayer && PRESETS[n].nEmbd === config.nEmbd && PRESETS[n].nHead === config.nHead);
   if (exact) return exact;
   return names.reduce((a, b) => (Math.abs(PRESETS[b].nEmbd - config.nEmbd) < Math.abs(PRESETS[a].nEmbd - config.nEmbd) ? b : a));

@@ -142,11 +142,6 @@ function tokensOf(vocab: Vocabulary, ids: number[]): ModelToken[] {
   return ids.map((id) => modelToken(vocab, id));
 }
 
-function lastValLoss(state: TrainerState | undefined): number | undefined {
-  const s = state as { valLoss?: number; bestValLoss?: number } | undefined;
-  return s?.valLoss ?? s?.bestValLoss;
-}
-
 interface Context<M extends RequestName> {
   id: number;
   signal: AbortSignal;
@@ -164,7 +159,7 @@ async function loadHeld(dir: string): Promise<Held> {
     vocab: loaded.vocab,
     state: loaded.state,
     dir,
-    valLoss: loaded.kept?.valLoss ?? lastValLoss(loaded.state),
+    valLoss: loaded.kept?.valLoss ?? loaded.state?.valLoss,
     ...(loaded.kept ? { best: loaded.kept } : {}),
     ...(latestWeights ? { latestWeights } : {}),
   };
@@ -331,7 +326,7 @@ async function train(params: TrainParams, ctx: Context<'train'>): Promise<TrainR
     if (weights) kept = { ...state.best, weights };
   }
 
-  const h: Held = { model, vocab, state, dir: checkpointDir, valLoss: lastValLoss(state), ...(state?.best ? { best: state.best } : {}) };
+  const h: Held = { model, vocab, state, dir: checkpointDir, valLoss: state?.valLoss, ...(state?.best ? { best: state.best } : {}) };
   replaceHeld(h);
   const startStep = state?.step ?? 0;
   ctx.emit({ kind: 'model', model: modelInfo(h), ...(state ? { resumedFrom: startStep } : {}) });

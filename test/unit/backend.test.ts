@@ -3,7 +3,7 @@ import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import * as tf from '@tensorflow/tfjs-core';
-import { initBackend, isBackendName, wasmDirectory, type BackendReport } from '../../src/engine/backend';
+import { initBackend, isBackendName, wasmDirectory, type BackendReport } from '../../src/engine/backends';
 import { UserError } from '../../src/engine/errors';
 
 const root = path.resolve(__dirname, '..', '..');
@@ -31,7 +31,7 @@ function runIsolated(body: string, nativeFailure = false): { result: any; stderr
     ${hook}
     let fetched = [];
     globalThis.fetch = async (url) => { fetched.push(String(url)); throw new Error('no network in tests'); };
-    const backend = require('./src/engine/backend.ts');
+    const backend = require('./src/engine/backends/index.ts');
     const tf = require('@tensorflow/tfjs-core');
     (async () => {
       const out = await (async () => { ${body} })();

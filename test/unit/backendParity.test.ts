@@ -14,7 +14,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { describeAdapter } from '../../src/engine/backends/webgpu';
-import { compareParity, type ParityComparison, type ParityResult } from './backendParity.child';
+import { compareParity, PARITY_SHAPE, type ParityComparison, type ParityResult } from './backendParity.child';
 import { requirePackages, requirements } from './requirements';
 
 const root = path.resolve(__dirname, '..', '..');
@@ -109,6 +109,17 @@ describe('backend parity: webgpu computes what cpu computes', function () {
     assert.deepStrictEqual(bad, [], `gradients with dropout differ beyond ${TOLERANCE}: ${bad.map((e) => `${e.name} ${e.error.toExponential(2)}`).join(', ')}`);
   });
 
+  it('takes the same encoder step: bidirectional attention, the masked-language-model loss and every gradient', () => {
+    assert.ok(diff.encoderLoss < TOLERANCE, `encoder loss: webgpu ${gpu.encoderLoss}, cpu ${cpu.encoderLoss}`);
+    assert.ok(diff.encoderGradients.length >= 10);
+    const bad = diff.encoderGradients.filter((e) => !(e.error < TOLERANCE));
+    assert.deepStrictEqual(bad, [], `encoder gradients differ beyond ${TOLERANCE}: ${bad.map((e) => `${e.name} ${e.error.toExponential(2)}`).join(', ')}`);
+    assert.ok(diff.encoderAttention < TOLERANCE, `encoder attention relative error ${diff.encoderAttention}`);
+    const T = PARITY_SHAPE.time;
+    const above = gpu.encoderAttention.filter((v, i) => i % T > Math.floor(i / T) % T && v > 1e-6).length;
+    assert.ok(above > 0, 'the encoder attends to later positions on webgpu');
+  });
+
   it('gives the same logits', () => {
     assert.ok(diff.logits < TOLERANCE, `logits relative error ${diff.logits}`);
   });
@@ -152,7 +163,7 @@ describe('webgpu backend selection', function () {
          };`
       : '';
     const script = `${hook}
-      const backend = require('./src/engine/backend.ts');
+      const backend = require('./src/engine/backends/index.ts');
       const tf = require('@tensorflow/tfjs-core');
       (async () => { ${body} })().then((r) => { console.log(JSON.stringify(r)); process.exit(0); },
         (e) => { console.log(JSON.stringify({ error: e.message })); process.exit(0); });`;

@@ -3,7 +3,7 @@ import { promises as fs } from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import * as tf from '@tensorflow/tfjs-core';
-import { initBackend } from '../../src/engine/backend';
+import { initBackend } from '../../src/engine/backends';
 import {
   CHECKPOINT_FORMAT_VERSION,
   CheckpointError,
@@ -19,7 +19,7 @@ import { UserError } from '../../src/engine/errors';
 import { GPT, type GPTConfig } from '../../src/engine/model';
 import { parseSafetensors, serializeSafetensors } from '../../src/engine/safetensors';
 import { encode } from '../../src/engine/tokenizer';
-import { Trainer, type TrainerState } from '../../src/engine/trainer';
+import { Trainer, type TrainerState } from '../../src/engine/training';
 import { Vocabulary } from '../../src/engine/vocab';
 
 const TEXT = 'Natura stwarza najpiękniejsze obrazy. The quick brown fox jumps over the lazy dog. '.repeat(8);

@@ -19,7 +19,7 @@ interface Run {
 }
 
 function lmx(args: string[], cwd: string, input?: string): Run {
-  const child = spawnSync(process.execPath, ['-r', path.join(root, 'scripts/ts-register.js'), path.join(root, 'src/cli.ts'), ...args], {
+  const child = spawnSync(process.execPath, ['-r', path.join(root, 'scripts/ts-register.js'), path.join(root, 'src/cli/main.ts'), ...args], {
     cwd,
     encoding: 'utf8',
     input,
@@ -141,7 +141,7 @@ describe('lmx (CLI)', function () {
 
     /** stdout into a file (written synchronously), and through a pipe to SLOW_READER, as `lmx … | slow`. */
     function fileAndPipe(args: string[], input?: string): { file: Buffer; pipe: Buffer } {
-      const cli = [process.execPath, '-r', path.join(root, 'scripts/ts-register.js'), path.join(root, 'src/cli.ts'), ...args];
+      const cli = [process.execPath, '-r', path.join(root, 'scripts/ts-register.js'), path.join(root, 'src/cli/main.ts'), ...args];
       const fileOut = path.join(dir, 'stdout-file.txt');
       const pipeOut = path.join(dir, 'stdout-pipe.txt');
       const fd = fs.openSync(fileOut, 'w');
@@ -306,7 +306,7 @@ describe('lmx (CLI)', function () {
     const out = path.join(dir, 'interrupted');
     const child = spawn(
       process.execPath,
-      ['-r', path.join(root, 'scripts/ts-register.js'), path.join(root, 'src/cli.ts'), 'train', 'notes', '--out', out, '--preset', 'tiny', '--steps', '100000', '--batch-size', '1', '--context', '8', '--tokenizer', 'char', '--backend', 'cpu', '--eval-batches', '0'],
+      ['-r', path.join(root, 'scripts/ts-register.js'), path.join(root, 'src/cli/main.ts'), 'train', 'notes', '--out', out, '--preset', 'tiny', '--steps', '100000', '--batch-size', '1', '--context', '8', '--tokenizer', 'char', '--backend', 'cpu', '--eval-batches', '0'],
       { cwd: dir },
     );
     let stderr = '';
@@ -375,8 +375,8 @@ describe('lmx (CLI)', function () {
 
   it('runs as the built dist/cli.js, with its #! line', () => {
     const bundle = path.join(root, 'dist', 'cli.js');
-    const stale = !fs.existsSync(bundle) || fs.statSync(bundle).mtimeMs < fs.statSync(path.join(root, 'src', 'cli.ts')).mtimeMs;
-    assert.ok(!stale, `${bundle} is missing or older than src/cli.ts: run \`npm run build\` (npm test builds first)`);
+    const stale = !fs.existsSync(bundle) || fs.statSync(bundle).mtimeMs < fs.statSync(path.join(root, 'src', 'cli', 'main.ts')).mtimeMs;
+    assert.ok(!stale, `${bundle} is missing or older than src/cli/main.ts: run \`npm run build\` (npm test builds first)`);
     assert.ok(fs.readFileSync(bundle, 'utf8').startsWith('#!/usr/bin/env node\n'));
     const run = spawnSync(bundle, ['tokenize', 'hello world'], { encoding: 'utf8' });
     assert.strictEqual(run.status, 0, run.stderr);

@@ -5,22 +5,14 @@ import '@tensorflow/tfjs-backend-wasm';
 import { GPT, type GPTConfig } from '../../src/engine/model';
 import { generate, nextTokenDistribution, sampleNext, samplingDistribution } from '../../src/engine/generate';
 import { Rng } from '../../src/engine/rng';
+import { randomModel as randomFixtureModel } from './fixtures/randomModel';
 
 const ALPHABET = 'abcdefghijklmnopqrstuvwxyz .,;!?';
 const decoder = { decode: (ids: number[]) => ids.map((i) => ALPHABET[i]).join('') };
 const config: GPTConfig = { vocabSize: ALPHABET.length, contextLength: 8, nLayer: 2, nHead: 2, nEmbd: 16, positional: 'learned' };
 
-/** A model with large random weights: peaked, varied next-token distributions (no near-ties for argmax). */
 function randomModel(seed: number, overrides: Partial<GPTConfig> = {}): GPT {
-  const model = new GPT({ ...config, ...overrides }, seed);
-  const rng = new Rng(seed + 100);
-  const weights = model.getWeights();
-  for (const [name, w] of weights) {
-    const gain = /ln_(\d|f)/.test(name) && name.endsWith('.weight');
-    for (let i = 0; i < w.length; i++) w[i] = (gain ? 1 : 0) + rng.normal() * (name === 'wte' ? 1 : 0.4);
-  }
-  model.setWeights(weights);
-  return model;
+  return randomFixtureModel({ ...config, ...overrides }, seed);
 }
 
 function maxDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {

@@ -2,7 +2,8 @@
 import * as assert from 'assert';
 import { UserError } from '../../src/engine/errors';
 import { assertTrainingFits, formatBytes, memoryLimit, RUNTIME_BYTES, trainingMemoryBytes } from '../../src/engine/memory';
-import { PRESETS, type GPTConfig } from '../../src/engine/model';
+import type { GPTConfig } from '../../src/engine/model';
+import { PRESETS } from '../../src/engine/presets';
 
 const small = (contextLength: number): GPTConfig => ({ ...PRESETS.small, contextLength, vocabSize: 8192 });
 const GB = 1024 ** 3;

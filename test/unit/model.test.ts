@@ -2,7 +2,8 @@ import * as assert from 'assert';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-wasm';
-import { GPT, PRESETS, validateConfig, type GPTConfig } from '../../src/engine/model';
+import { GPT, validateConfig, type GPTConfig } from '../../src/engine/model';
+import { PRESETS } from '../../src/engine/presets';
 import { crossEntropy, dropout, embedding, gelu, layerNorm, linear, matMulTransposed } from '../../src/engine/kernels/ops';
 import { Rng } from '../../src/engine/rng';
 

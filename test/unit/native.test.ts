@@ -10,7 +10,8 @@ import * as path from 'path';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import { NATIVE_BACKEND, nativeAddon, registerNativeBackend } from '../../src/engine/backends/native';
-import { GPT, PRESETS } from '../../src/engine/model';
+import { GPT } from '../../src/engine/model';
+import { PRESETS } from '../../src/engine/presets';
 import { keepThreshold, Rng } from '../../src/engine/rng';
 
 function randomArray(n: number, rng: Rng, scale = 1): Float32Array {
@@ -53,7 +54,7 @@ async function compare(what: string, f: () => tf.Tensor, tolerance = 1e-5): Prom
 
 /** initBackend(requested) in a fresh Node process with the given environment; its report. */
 function reportInChild(requested: string, env: Record<string, string> = {}): { name: string; tried: { backend: string; ok: boolean; reason: string }[] } {
-  const script = `require('./src/engine/backend.ts').initBackend('${requested}')
+  const script = `require('./src/engine/backends/index.ts').initBackend('${requested}')
     .then((r) => console.log(JSON.stringify(r)), (e) => console.log(JSON.stringify({ error: e.message })));`;
   const child = spawnSync(process.execPath, ['-r', './scripts/ts-register.js', '-e', script], {
     cwd: path.resolve(__dirname, '..', '..'), encoding: 'utf8', timeout: 60_000, env: { ...process.env, ...env },

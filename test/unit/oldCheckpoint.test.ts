@@ -5,7 +5,7 @@
 import * as assert from 'assert';
 import * as fs from 'fs';
 import * as path from 'path';
-import { initBackend } from '../../src/engine/backend';
+import { initBackend } from '../../src/engine/backends';
 import { loadCheckpoint } from '../../src/engine/checkpoint';
 import { generate } from '../../src/engine/generate';
 import { Vocabulary } from '../../src/engine/vocab';

@@ -5,7 +5,7 @@ import '@tensorflow/tfjs-backend-wasm';
 import { GPT, type GPTConfig } from '../../src/engine/model';
 import { generate } from '../../src/engine/generate';
 import { Rng } from '../../src/engine/rng';
-import { DEFAULT_TRAIN_OPTIONS, learningRateAt, Trainer, type BatchSource, type TrainProgress, type TrainerState } from '../../src/engine/trainer';
+import { DEFAULT_TRAIN_OPTIONS, learningRateAt, Trainer, type BatchSource, type TrainProgress, type TrainerState } from '../../src/engine/training';
 import { DEFAULT_DROPOUT } from '../../src/engine/dropoutRate';
 import * as fs from 'fs';
 import * as path from 'path';

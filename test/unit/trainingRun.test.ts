@@ -6,11 +6,11 @@ import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { initBackend } from '../../src/engine/backend';
+import { initBackend } from '../../src/engine/backends';
 import { loadCheckpoint, readCheckpointWeights, saveCheckpoint } from '../../src/engine/checkpoint';
 import { GPT } from '../../src/engine/model';
 import { Rng } from '../../src/engine/rng';
-import { Trainer } from '../../src/engine/trainer';
+import { Trainer } from '../../src/engine/training';
 import { COPY_MIN_TOKENS, CopyDetector } from '../../src/engine/copyDetection';
 import { splitDocuments } from '../../src/engine/runCorpus';
 import { RUN_DEFAULTS } from '../../src/engine/runSettings';
@@ -263,7 +263,7 @@ describe('training run', function () {
     const cliDir = path.join(scratch, 'cli-model');
     const cli = spawnSync(
       process.execPath,
-      ['-r', path.join(root, 'scripts/ts-register.js'), path.join(root, 'src/cli.ts'), 'train', notes, '--out', cliDir, '--steps', '1', '--backend', 'cpu', '--json'],
+      ['-r', path.join(root, 'scripts/ts-register.js'), path.join(root, 'src/cli/main.ts'), 'train', notes, '--out', cliDir, '--steps', '1', '--backend', 'cpu', '--json'],
       { encoding: 'utf8' },
     );
     assert.strictEqual(cli.status, 0, cli.stderr);

@@ -1,10 +1,9 @@
 // Fused WebGPU compute shaders for the engine's hottest small ops, on tfjs-backend-webgpu.
 //
 // On a GPU a training step of TensorFlow.js ops is bound less by arithmetic than by the number of
-// kernels: every dispatch costs a bind group, a uniform buffer and some 35 µs of JavaScript and Dawn
-// bookkeeping on the CPU, whatever its size (measured on Dawn's Null backend, which records and runs
-// nothing). Written in tfjs ops, the medium preset took 2,640 dispatches a step; most were tiny
-// elementwise kernels of AdamW, LayerNorm and GELU. The shaders here do each of those in one pass:
+// kernels: every dispatch costs a bind group, a uniform buffer and JavaScript and Dawn bookkeeping on the
+// CPU, whatever its size. Written in tfjs ops, most of a step's dispatches are tiny elementwise kernels of
+// AdamW, LayerNorm and GELU. The shaders here do each of those in one pass:
 //
 //   adamw         per parameter: both moments (kept packed), then the parameter (2 instead of ~20)
 //   sumOfSquares  up to 7 gradients per dispatch, for the global norm (instead of 2 per gradient)
@@ -14,7 +13,7 @@
 //   gelu / geluGrad  exact GELU and its derivative (1 each instead of 5 and 7)
 //   dropout       x times the mask of a seeded Rng, drawn in the shader (1, and no mask in memory)
 //
-// Same arithmetic as the tfjs formulation in kernels/ops.ts and trainer.ts (erf by the same
+// Same arithmetic as the tfjs formulation in kernels/ops.ts and training/ (erf by the same
 // Abramowitz–Stegun approximation tfjs-backend-webgpu uses), float32; the backend-parity test compares
 // the loss, every gradient, the logits, two AdamW steps and a generation with the cpu backend.
 //

@@ -6,9 +6,10 @@
 import * as path from 'path';
 import type { CheckpointConfig, LoadedCheckpoint } from '../checkpoint';
 import { ENGINE_NAME, writeFileSynced, writeModelFolder, type FolderLayout } from '../modelFolder';
-import type { GPTConfig } from '../model';
+import { UserError } from '../errors';
+import { modelKind, type GPTConfig } from '../model';
 import { writeSafetensors } from '../safetensors';
-import type { TrainerState } from '../trainer';
+import type { TrainerState } from '../training/trainer';
 import { Vocabulary } from '../vocab';
 import { gpt2Config, gpt2Tensors } from './gpt2';
 import { modelCard, type ModelCardFacts } from './modelCard';
@@ -71,6 +72,9 @@ function cardFacts(config: CheckpointConfig, state: TrainerState | undefined, ke
 /** Writes the export into `dir` (a new or empty folder, or an earlier export); returns the files written. */
 export async function exportHfFolder(dir: string, source: HfExportSource): Promise<string[]> {
   const { config, vocab } = source;
+  if (modelKind(config) === 'encoder') {
+    throw new UserError('This model is an encoder (masked-language model); the Hugging Face export writes GPT-2 models, which are decoders.');
+  }
   if (vocab.size !== config.vocabSize) throw new Error(`The vocabulary has ${vocab.size} tokens but the model was built for ${config.vocabSize}`);
   const written: string[] = [];
   const json = (value: unknown) => JSON.stringify(value, null, 2) + '\n';

@@ -170,6 +170,3 @@ function unbroadcastBatch(g: tf.Tensor, shape: number[]): tf.Tensor {
 for (const config of configs) {
   if (!tf.getGradient(config.kernelName)) tf.registerGradient(config);
 }
-
-/** Names of the kernels this module provides a gradient for (for tests and diagnostics). */
-export const ENGINE_GRADIENT_KERNELS: readonly string[] = configs.map((c) => c.kernelName);

@@ -41,8 +41,7 @@ function customOp<A extends tf.Tensor[], T extends tf.Tensor>(
  * a · bᵀ and aᵀ · b. On the native backend (backends/native.ts) a transposed operand costs nothing in
  * its matMul, so the explicit tf.transpose (a copy) is left out there. tfjs-backend-webgpu's matMul reads
  * a transposed first operand in its vectorised (vec4) form too, but a transposed second operand turns the
- * vectorised form off: there only aᵀ · b skips the copy (on SwiftShader 570 ms against 700 ms for the
- * medium preset's 384×256 · 256×1536). Elsewhere both copies are kept (see above).
+ * vectorised form off: there only aᵀ · b skips the copy. Elsewhere both copies are kept (see above).
  */
 const transposedAIsFree = () => tf.getBackend() === 'native' || tf.getBackend() === 'webgpu';
 const transposedBIsFree = () => tf.getBackend() === 'native';

@@ -5,11 +5,11 @@
 // dropout masks of a step are drawn from a stream seeded by the run's seed and the step, so they need none).
 
 import * as tf from '@tensorflow/tfjs-core';
-import type { GPT } from './model';
-import { Rng, type RngState } from './rng';
-import { DEFAULT_DROPOUT, isDropoutRate } from './dropoutRate';
-import { nativeOptimizerKernels } from './backends/native';
-import { webgpuKernels } from './backends/webgpuKernels';
+import type { GPT } from '../model';
+import { Rng, type RngState } from '../rng';
+import { DEFAULT_DROPOUT, isDropoutRate } from '../dropoutRate';
+import { ADAMW_PLACEMENTS, type AdamW, type AdamWMoments, type AdamWPath, type AdamWPlacement } from './adamw';
+import { createAdamW } from './createAdamW';
 
 /** Where batches come from; Corpus implements it. */
 export interface BatchSource {
@@ -100,12 +100,11 @@ export interface TrainOptions {
   onBest?(best: BestValidation): Promise<void>;
   /**
    * Where AdamW runs. 'js': one fused loop over Float32Arrays, for backends that keep tensors in main
-   * memory (cpu, wasm, tensorflow). 'tf': on the device, with no read-back of every gradient: on webgpu
-   * two fused shaders per parameter (webgpuKernels.ts), elsewhere ~15 small tensor ops. 'auto' picks by
-   * backend. Measured for 0.8M parameters (nanoGPT's baby config): wasm 6 ms (js) vs 10 ms (tf) per step;
-   * cpu 4 ms vs 120 ms (the cpu backend's broadcasting ops are slow).
+   * memory (cpu, wasm, tensorflow, native), where it is the faster. 'tf': on the device, with no read-back
+   * of every gradient: on webgpu two fused shaders per parameter, elsewhere tensor ops. 'auto' picks by
+   * backend.
    */
-  optimizer: 'auto' | 'js' | 'tf';
+  optimizer: AdamWPlacement;
 }
 
 export const DEFAULT_TRAIN_OPTIONS: Readonly<Omit<TrainOptions, 'signal' | 'onProgress' | 'onCheckpoint' | 'maxMinutes' | 'blockSize'>> = {
@@ -228,11 +227,7 @@ export class Trainer {
     const decay = this.names.map((n) => shapes[n].length >= 2);
     if (state) checkState(state, shapes);
     const moments = state ? { m: this.names.map((n) => momentOf(state, 'm', n)!), v: this.names.map((n) => momentOf(state, 'v', n)!) } : undefined;
-    const where = this.options.optimizer === 'auto' ? (DEVICE_BACKENDS.has(tf.getBackend()) ? 'tf' : 'js') : this.options.optimizer;
-    this.optimizer =
-      where === 'js' ? new HostAdamW(this.vars, decay, moments)
-      : webgpuKernels() ? new WebGPUAdamW(this.vars, decay, moments)
-      : new TensorAdamW(this.vars, decay, moments);
+    this.optimizer = createAdamW(this.options.optimizer, this.vars, decay, moments);
     this.step = state?.step ?? 0;
     this.rng = state?.rngState ? Rng.fromState(state.rngState) : new Rng(this.options.seed);
     this.tokensSeen = state?.tokensSeen ?? 0;
@@ -454,7 +449,7 @@ export class Trainer {
     return this.stateFrom(await this.optimizer.readMoments());
   }
 
-  private stateFrom(moments: { m: Float32Array[]; v: Float32Array[] }): TrainerState {
+  private stateFrom(moments: AdamWMoments): TrainerState {
     const m: Record<string, Float32Array> = {};
     const v: Record<string, Float32Array> = {};
     this.names.forEach((name, i) => {
@@ -486,250 +481,6 @@ export class Trainer {
   }
 }
 
-// ---------------------------------------------------------------------------------------------------
-// AdamW (PyTorch's formulation), twice: on Float32Arrays in JavaScript, and in tensor ops
-//
-//   g ← g · min(1, clip / ‖g‖)                          global norm over all parameters
-//   m ← β1 m + (1 − β1) g,   v ← β2 v + (1 − β2) g²
-//   p ← p · (1 − lr·wd) − (lr / bc1) · m / (√v / √bc2 + eps),   bc = 1 − βᵗ   (decay on matrices only)
-
-interface AdamWStep {
-  lr: number;
-  /** Adam's step count, from 1. */
-  t: number;
-  beta1: number;
-  beta2: number;
-  eps: number;
-  weightDecay: number;
-  gradClip: number;
-}
-
-export type AdamWPath = 'native' | 'js' | 'webgpu' | 'tf';
-
-interface AdamW {
-  path(): AdamWPath;
-  /** Updates every parameter from its gradient (disposing the gradients); returns ‖g‖ before clipping. */
-  update(grads: (tf.Tensor | undefined)[], s: AdamWStep): Promise<number>;
-  /** Copies of the moments, in parameter order. */
-  moments(): { m: Float32Array[]; v: Float32Array[] };
-  /** moments(), read asynchronously (what the GPU backends need). */
-  readMoments(): Promise<{ m: Float32Array[]; v: Float32Array[] }>;
-  dispose(): void;
-}
-
-/** Backends that keep tensors on a GPU, where AdamW should stay in tensor ops. */
-const DEVICE_BACKENDS = new Set(['webgl', 'webgpu']);
-
-class HostAdamW implements AdamW {
-  private readonly m: Float32Array[];
-  private readonly v: Float32Array[];
-
-  constructor(
-    private readonly params: tf.Variable[],
-    private readonly decay: boolean[],
-    initial?: { m: Float32Array[]; v: Float32Array[] },
-  ) {
-    this.m = params.map((p, i) => (initial ? Float32Array.from(initial.m[i]) : new Float32Array(p.size)));
-    this.v = params.map((p, i) => (initial ? Float32Array.from(initial.v[i]) : new Float32Array(p.size)));
-  }
-
-  path(): AdamWPath {
-    return nativeOptimizerKernels() ? 'native' : 'js';
-  }
-
-  async update(grads: (tf.Tensor | undefined)[], s: AdamWStep): Promise<number> {
-    const g = (await Promise.all(grads.map((t) => t?.data()))) as (Float32Array | undefined)[];
-    tf.dispose(grads.filter((t): t is tf.Tensor => t !== undefined));
-    // on the native backend its addon runs the two loops below (the same double-precision arithmetic)
-    const native = nativeOptimizerKernels();
-    let sumSquares = 0;
-    for (const gi of g) if (gi) if (native) sumSquares += native.sumSquares(gi); else for (let j = 0; j < gi.length; j++) sumSquares += gi[j] * gi[j];
-    const norm = Math.sqrt(sumSquares);
-    const scale = s.gradClip > 0 ? Math.min(1, s.gradClip / (norm + 1e-6)) : 1;
-    const { beta1: b1, beta2: b2, eps } = s;
-    const stepSize = s.lr / (1 - Math.pow(b1, s.t));
-    const invSqrtBc2 = 1 / Math.sqrt(1 - Math.pow(b2, s.t));
-    for (let i = 0; i < this.params.length; i++) {
-      const gi = g[i];
-      if (!gi) continue;
-      const param = this.params[i];
-      const p = (await param.data()) as Float32Array;
-      const m = this.m[i];
-      const v = this.v[i];
-      const keep = this.decay[i] ? 1 - s.lr * s.weightDecay : 1;
-      const out = new Float32Array(p.length);
-      if (native) native.adamw(p, gi, m, v, out, scale, b1, b2, stepSize, invSqrtBc2, eps, keep);
-      else for (let j = 0; j < p.length; j++) {
-        const gj = gi[j] * scale;
-        const mj = (m[j] = b1 * m[j] + (1 - b1) * gj);
-        const vj = (v[j] = b2 * v[j] + (1 - b2) * gj * gj);
-        out[j] = p[j] * keep - (stepSize * mj) / (Math.sqrt(vj) * invSqrtBc2 + eps);
-      }
-      tf.tidy(() => param.assign(tf.tensor(out, param.shape)));
-    }
-    return norm;
-  }
-
-  moments() {
-    return { m: this.m.map((a) => Float32Array.from(a)), v: this.v.map((a) => Float32Array.from(a)) };
-  }
-
-  async readMoments() {
-    return this.moments();
-  }
-
-  dispose(): void {}
-}
-
-class TensorAdamW implements AdamW {
-  private readonly m: tf.Variable[];
-  private readonly v: tf.Variable[];
-
-  constructor(
-    private readonly params: tf.Variable[],
-    private readonly decay: boolean[],
-    initial?: { m: Float32Array[]; v: Float32Array[] },
-  ) {
-    const moment = (p: tf.Variable, data?: Float32Array) =>
-      tf.tidy(() => tf.variable(data ? tf.tensor(data, p.shape) : tf.zeros(p.shape), false));
-    this.m = params.map((p, i) => moment(p, initial?.m[i]));
-    this.v = params.map((p, i) => moment(p, initial?.v[i]));
-  }
-
-  path(): AdamWPath {
-    return 'tf';
-  }
-
-  async update(grads: (tf.Tensor | undefined)[], s: AdamWStep): Promise<number> {
-    const norm = tf.tidy(() => {
-      const present = grads.filter((t): t is tf.Tensor => t !== undefined);
-      const norm = tf.sqrt(tf.addN(present.map((gi) => tf.sum(tf.square(gi)))));
-      const scale = s.gradClip > 0 ? tf.minimum(1, tf.div(s.gradClip, tf.add(norm, 1e-6))) : tf.scalar(1);
-      const b1 = tf.scalar(s.beta1);
-      const b2 = tf.scalar(s.beta2);
-      const oneMinusB1 = tf.scalar(1 - s.beta1);
-      const oneMinusB2 = tf.scalar(1 - s.beta2);
-      const stepSize = tf.scalar(s.lr / (1 - Math.pow(s.beta1, s.t)));
-      const invSqrtBc2 = tf.scalar(1 / Math.sqrt(1 - Math.pow(s.beta2, s.t)));
-      const keep = tf.scalar(1 - s.lr * s.weightDecay);
-      for (let i = 0; i < this.params.length; i++) {
-        const gi = grads[i];
-        if (!gi) continue;
-        const g = tf.mul(gi, scale);
-        const m = tf.add(tf.mul(this.m[i], b1), tf.mul(g, oneMinusB1));
-        const v = tf.add(tf.mul(this.v[i], b2), tf.mul(tf.square(g), oneMinusB2));
-        this.m[i].assign(m);
-        this.v[i].assign(v);
-        const update = tf.div(tf.mul(m, stepSize), tf.add(tf.mul(tf.sqrt(v), invSqrtBc2), s.eps));
-        const p = this.decay[i] ? tf.mul(this.params[i], keep) : this.params[i];
-        this.params[i].assign(tf.sub(p, update));
-      }
-      return norm;
-    });
-    return readAndDispose(norm, grads);
-  }
-
-  moments() {
-    return {
-      m: this.m.map((t) => Float32Array.from(t.dataSync() as Float32Array)),
-      v: this.v.map((t) => Float32Array.from(t.dataSync() as Float32Array)),
-    };
-  }
-
-  async readMoments() {
-    const read = async (t: tf.Tensor) => Float32Array.from((await t.data()) as Float32Array);
-    return { m: await Promise.all(this.m.map(read)), v: await Promise.all(this.v.map(read)) };
-  }
-
-  dispose(): void {
-    tf.dispose([...this.m, ...this.v]);
-  }
-}
-
-/**
- * AdamW on webgpu in the fused shaders of backends/webgpuKernels.ts: the global norm in one dispatch per
- * 7 gradients, then two per parameter (both moments, kept packed in one buffer [m | v]; the parameter),
- * where the tensor ops above take some 20 per parameter.
- */
-class WebGPUAdamW implements AdamW {
-  /** Per parameter, [m | v]: 2 × its size. */
-  private readonly mv: tf.Variable[];
-
-  constructor(
-    private readonly params: tf.Variable[],
-    private readonly decay: boolean[],
-    initial?: { m: Float32Array[]; v: Float32Array[] },
-  ) {
-    this.mv = params.map((p, i) => {
-      const packed = new Float32Array(2 * p.size);
-      if (initial) {
-        packed.set(initial.m[i]);
-        packed.set(initial.v[i], p.size);
-      }
-      return tf.tidy(() => tf.variable(tf.tensor1d(packed), false));
-    });
-  }
-
-  path(): AdamWPath {
-    return 'webgpu';
-  }
-
-  async update(grads: (tf.Tensor | undefined)[], s: AdamWStep): Promise<number> {
-    const kernels = webgpuKernels();
-    if (!kernels) throw new Error('The webgpu AdamW needs the webgpu backend, which is no longer the current one');
-    const norm = tf.tidy(() => {
-      const present = grads.filter((t): t is tf.Tensor => t !== undefined);
-      const norm = tf.sqrt(kernels.sumOfSquares(present));
-      const scale = s.gradClip > 0 ? tf.minimum(1, tf.div(s.gradClip, tf.add(norm, 1e-6))) : tf.ones([1]);
-      const hyper = {
-        beta1: s.beta1,
-        beta2: s.beta2,
-        stepSize: s.lr / (1 - Math.pow(s.beta1, s.t)),
-        invSqrtBc2: 1 / Math.sqrt(1 - Math.pow(s.beta2, s.t)),
-        eps: s.eps,
-      };
-      grads.forEach((gi, i) => {
-        if (!gi) return;
-        const keep = this.decay[i] ? 1 - s.lr * s.weightDecay : 1;
-        const next = kernels.adamw(this.params[i], gi, this.mv[i], scale, { ...hyper, keep });
-        this.mv[i].assign(next.moments);
-        this.params[i].assign(next.param);
-      });
-      return norm;
-    });
-    return readAndDispose(norm, grads);
-  }
-
-  private split(packed: Float32Array[]): { m: Float32Array[]; v: Float32Array[] } {
-    return {
-      m: packed.map((a, i) => a.slice(0, this.params[i].size)),
-      v: packed.map((a, i) => a.slice(this.params[i].size)),
-    };
-  }
-
-  moments() {
-    return this.split(this.mv.map((t) => t.dataSync() as Float32Array));
-  }
-
-  async readMoments() {
-    return this.split((await Promise.all(this.mv.map((t) => t.data()))) as Float32Array[]);
-  }
-
-  dispose(): void {
-    tf.dispose(this.mv);
-  }
-}
-
-/** Disposes the gradients, reads the norm (the one wait of a GPU step) and disposes it. */
-async function readAndDispose(norm: tf.Tensor, grads: (tf.Tensor | undefined)[]): Promise<number> {
-  tf.dispose(grads.filter((t): t is tf.Tensor => t !== undefined));
-  try {
-    return (await norm.data())[0];
-  } finally {
-    norm.dispose();
-  }
-}
-
 function validateOptions(o: TrainOptions, contextLength: number): void {
   const positiveInt = ['batchSize'] as const;
   for (const key of positiveInt) {
@@ -749,7 +500,7 @@ function validateOptions(o: TrainOptions, contextLength: number): void {
     throw new RangeError(`Training option blockSize must be an integer from 1 to the context length (${contextLength}), got ${o.blockSize}`);
   }
   if (o.maxMinutes !== undefined && !(o.maxMinutes > 0)) throw new RangeError(`Training option maxMinutes must be > 0, got ${o.maxMinutes}`);
-  if (!['auto', 'js', 'tf'].includes(o.optimizer)) throw new RangeError(`Training option optimizer must be 'auto', 'js' or 'tf', got ${o.optimizer}`);
+  if (!ADAMW_PLACEMENTS.includes(o.optimizer)) throw new RangeError(`Training option optimizer must be 'auto', 'js' or 'tf', got ${o.optimizer}`);
 }
 
 /** A moment array from a state whose optimizer maps are records (or Maps, as a loader may give). */

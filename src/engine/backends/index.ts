@@ -3,9 +3,9 @@
 //   auto        the native TensorFlow binding (@tensorflow/tfjs-node-gpu, then @tensorflow/tfjs-node) when it
 //               is installed and loads, else WebGPU on a hardware GPU, else WebAssembly, else plain JavaScript
 //   tensorflow  only the native binding (an error when it cannot be had)
-//   webgpu      only WebGPU (Dawn from the optional `webgpu` package; see backends/webgpu.ts, docs/gpu.md),
+//   webgpu      only WebGPU (Dawn from the optional `webgpu` package; see webgpu.ts, docs/gpu.md),
 //               software adapters such as SwiftShader included
-//   native      the cpu backend with its hot kernels in the project's own C++ addon (backends/native.ts,
+//   native      the cpu backend with its hot kernels in the project's own C++ addon (native.ts,
 //               native/), built by `npm install`; auto takes it after tensorflow and webgpu, before wasm
 //   wasm        only WebAssembly
 //   cpu         only plain JavaScript (slow, but always there)
@@ -18,20 +18,16 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import * as tf from '@tensorflow/tfjs-core';
-// A named import, used below: a bare import would be dropped by esbuild (the package declares its node entry
-// free of side effects), and with it the registration of the cpu backend.
-import { version_cpu } from '@tensorflow/tfjs-backend-cpu';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
-import { errorMessage, UserError } from './errors';
-import { initWebGPU } from './backends/webgpu';
-import { registerNativeBackend } from './backends/native';
+import { errorMessage, UserError } from '../errors';
+import { BACKEND_NAMES, BACKEND_ORDER, isBackendName, type BackendName, type ConcreteBackendName } from './names';
+import { initWebGPU, probeWebGPU, webgpuAdapter } from './webgpu';
+// native.ts imports @tensorflow/tfjs-backend-cpu by name (MathBackendCPU), which keeps the package, and with
+// it the registration of the cpu backend, in the bundles: a bare import of it would be dropped by esbuild
+// (the package declares its node entry free of side effects).
+import { registerNativeBackend } from './native';
 
-export type BackendName = 'auto' | 'tensorflow' | 'webgpu' | 'native' | 'wasm' | 'cpu';
-export const BACKEND_NAMES: readonly BackendName[] = ['auto', 'tensorflow', 'webgpu', 'native', 'wasm', 'cpu'];
-
-export function isBackendName(name: unknown): name is BackendName {
-  return typeof name === 'string' && (BACKEND_NAMES as readonly string[]).includes(name);
-}
+export * from './names';
 
 export interface BackendAttempt {
   /** What was tried: '@tensorflow/tfjs-node-gpu', '@tensorflow/tfjs-node', 'webgpu', 'wasm' or 'cpu'. */
@@ -76,18 +72,12 @@ export function initBackend(requested: BackendName = 'auto'): Promise<BackendRep
   return report;
 }
 
-/** The report of the backend started last, if any. */
-export async function currentBackend(): Promise<BackendReport | undefined> {
-  return current?.report.catch(() => undefined);
-}
-
 async function start(requested: BackendName): Promise<BackendReport> {
   // tfjs-core's own warnings (the cpu backend's advice to install tfjs-node, failed initialisations) would
   // otherwise go to the console; the report carries the reasons instead.
   tf.env().set('PROD', true);
   const tried: BackendAttempt[] = [];
-  const order: ('tensorflow' | 'webgpu' | 'native' | 'wasm' | 'cpu')[] =
-    requested === 'auto' ? ['tensorflow', 'webgpu', 'native', 'wasm', 'cpu'] : [requested];
+  const order: readonly ConcreteBackendName[] = requested === 'auto' ? BACKEND_ORDER : [requested];
   for (const kind of order) {
     const ok =
       kind === 'tensorflow' ? await tryNative(tried)
@@ -210,9 +200,6 @@ async function tryWasm(tried: BackendAttempt[]): Promise<boolean> {
   return true;
 }
 
-/** The version of the cpu backend package (keeps its registering import in the bundles). */
-export const CPU_BACKEND_VERSION: string = version_cpu;
-
 async function tryCpu(tried: BackendAttempt[]): Promise<boolean> {
   const result = await setBackendCapturingWarnings('cpu');
   tried.push(result.ok ? { backend: 'cpu', ok: true, reason: 'plain JavaScript (slowest)' } : { backend: 'cpu', ok: false, reason: result.reason });
@@ -248,7 +235,58 @@ export function describeBackendReport(report: BackendReport): string[] {
   return report.tried.map((t) => `${t.ok ? '✓' : '✗'} ${t.backend.padEnd(26)} ${t.reason}`);
 }
 
-/** For tests only: forget the started backend so the next initBackend starts again. */
-export function resetBackendForTests(): void {
-  current = undefined;
+export interface BackendDescription {
+  backend: string;
+  /** The device it computes on: a GPU's name, or the CPU flavour. */
+  device: string;
+  loaded: boolean;
+  /** Why it did not load (empty when it did). */
+  reason: string;
+}
+
+/** Best-effort device name of the backend that is current now. */
+function currentDevice(name: string, note: string): string {
+  if (name === 'webgpu') return webgpuAdapter()?.name ?? 'WebGPU adapter';
+  if (name === 'tensorflow') {
+    const backend = tf.backend() as { isUsingGpuDevice?: boolean };
+    return backend.isUsingGpuDevice ? 'CUDA GPU (libtensorflow)' : 'CPU (libtensorflow; no CUDA device in use)';
+  }
+  if (name === 'wasm') return `CPU (${note.replace(/;.*$/, '') || 'WebAssembly'})`;
+  if (name === 'cpu') return 'CPU (plain JavaScript)';
+  if (name === 'native') return `CPU (${note.replace(/ from .*$/, '') || 'C++ kernels'})`;
+  return note || name;
+}
+
+/**
+ * Tries every backend in turn, in auto's order, and says what each runs on, whether it loaded and why
+ * not. Switches the current TensorFlow.js backend while it runs and leaves the last one that loaded
+ * current: call it from `lmx backends`, not in the middle of training. The webgpu row is tried as an
+ * explicit request, so it loads on a software adapter too (which auto would pass over) and says so.
+ */
+export async function describeBackends(names: readonly ConcreteBackendName[] = BACKEND_ORDER): Promise<BackendDescription[]> {
+  const rows: BackendDescription[] = [];
+  for (const backend of names) {
+    try {
+      const report = await initBackend(backend);
+      const taken = report.tried.find((t) => t.ok);
+      rows.push({ backend, device: currentDevice(report.name, taken?.reason ?? ''), loaded: true, reason: '' });
+    } catch (error) {
+      const device = backend === 'webgpu' ? (await probeWebGPU()).adapter?.name ?? '-' : '-';
+      // initBackend's "The X backend is not available (X: why)." → "why"
+      const reason = firstLine(error instanceof Error ? error.message : String(error))
+        .replace(/^The \S+ backend is not available \((.*)\)\.?$/, '$1')
+        .replace(new RegExp(`^${backend}: `), '');
+      rows.push({ backend, device, loaded: false, reason });
+    }
+  }
+  return rows;
+}
+
+/** The rows of describeBackends as a fixed-width table. */
+export function formatBackendTable(rows: BackendDescription[]): string {
+  const header = ['backend', 'loaded', 'device', 'reason'];
+  const cells = rows.map((r) => [r.backend, r.loaded ? 'yes' : 'no', r.device, r.reason]);
+  const widths = header.map((h, i) => cells.reduce((widest, c) => Math.max(widest, c[i].length), h.length));
+  const line = (c: string[]) => c.map((s, i) => (i === c.length - 1 ? s : s.padEnd(widths[i]))).join('  ').trimEnd();
+  return [line(header), ...cells.map(line)].join('\n');
 }

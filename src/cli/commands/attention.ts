@@ -1,0 +1,69 @@
+// `lmx attention`: one head's attention matrix for a text, as aligned text.
+
+import { BACKEND_NAMES } from '../../engine/backends';
+import { UserError } from '../../engine/errors';
+import { choiceList, choiceOption, integerOption, stringOption } from '../args';
+import { loadModel, promptIds } from '../checkpointModel';
+import { EXIT_OK, type Command } from '../command';
+import { clip, padEnd, padStart, stderr, stdout, stdoutLines, widestLabel } from '../terminal';
+
+export const attention: Command = {
+  summary: "print one attention head's matrix for a text",
+  usage: 'lmx attention --model DIR --text TEXT [--layer L] [--head H]',
+  positionals: 'none',
+  options: {
+    model: { type: 'string', short: 'm' },
+    text: { type: 'string', short: 't' },
+    layer: { type: 'string' },
+    head: { type: 'string' },
+    backend: { type: 'string' },
+  },
+  help: `Prints how much each token (row) attends to each earlier token (column) in one head.
+
+Options:
+  --model, -m DIR   a checkpoint folder written by lmx train (required)
+  --text, -t TEXT   the text to look at (required)
+  --layer L         layer, from 0 (default 0)
+  --head H          head, from 0 (default 0)
+  --backend NAME    ${choiceList(BACKEND_NAMES)} (default auto)`,
+  async run(values) {
+    const dir = stringOption(values, 'model', true);
+    const text = stringOption(values, 'text', true);
+    const layerOpt = integerOption(values, 'layer', 0);
+    const headOpt = integerOption(values, 'head', 0);
+    const backendName = choiceOption(values, 'backend', BACKEND_NAMES) ?? 'auto';
+    const { model, vocab } = await loadModel(dir, backendName);
+    try {
+      const { nLayer, nHead, contextLength } = model.config;
+      const layer = layerOpt ?? 0;
+      const head = headOpt ?? 0;
+      if (layer >= nLayer) throw new UserError(`--layer must be between 0 and ${nLayer - 1} (the model has ${nLayer} layers), got ${layer}.`);
+      if (head >= nHead) throw new UserError(`--head must be between 0 and ${nHead - 1} (the model has ${nHead} heads), got ${head}.`);
+      const { ids, cut } = promptIds(vocab, text, contextLength);
+      if (cut) stderr(`note: the text is longer than the context; its last ${contextLength} tokens are shown`);
+      const { attention } = await model.attention(ids);
+      const matrix = attention[layer][head];
+      stdout(`layer ${layer}, head ${head}: row = query token, column = key token it attends to`);
+      stdoutLines(formatAttention(ids.map((id) => vocab.tokenLabel(id)), matrix));
+    } finally {
+      model.dispose();
+    }
+    return EXIT_OK;
+  },
+};
+
+/** An attention matrix as aligned text: column numbers on top, "i label" down the side, '·' for masked cells. */
+export function formatAttention(labels: string[], matrix: number[][]): string[] {
+  const n = labels.length;
+  const shown = labels.map((l) => clip(l, 14));
+  const indexWidth = String(n - 1).length;
+  const sideWidth = indexWidth + 1 + widestLabel(shown);
+  const cell = 5;
+  const lines = [padEnd('', sideWidth) + ' ' + Array.from({ length: n }, (_, j) => padStart(String(j), cell)).join('')];
+  for (let i = 0; i < n; i++) {
+    const side = padEnd(`${String(i).padStart(indexWidth)} ${shown[i]}`, sideWidth);
+    const cells = Array.from({ length: n }, (_, j) => padStart(j > i ? '·' : matrix[i][j].toFixed(2), cell));
+    lines.push(`${side} ${cells.join('')}`);
+  }
+  return lines;
+}

@@ -1,0 +1,20 @@
+// The commands of `lmx`, in the order its help lists them.
+
+import type { Command } from '../command';
+import { attention } from './attention';
+import { backends } from './backends';
+import { generate } from './generate';
+import { inspectCommand } from './inspect';
+import { score } from './score';
+import { tokenize } from './tokenize';
+import { train } from './train';
+
+export const COMMANDS: Readonly<Record<string, Command>> = {
+  train,
+  generate,
+  score,
+  attention,
+  inspect: inspectCommand,
+  tokenize,
+  backends,
+};

@@ -1,0 +1,2 @@
+export * from './trainer';
+export type { AdamWPath, AdamWPlacement } from './adamw';
