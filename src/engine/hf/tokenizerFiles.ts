@@ -41,28 +41,26 @@ export function charTokenizerJson(vocab: Vocabulary): Record<string, unknown> {
     const byte = vocab.byteOf(id);
     entries[byte !== undefined ? `<0x${byte.toString(16).toUpperCase().padStart(2, '0')}>` : String.fromCodePoint(vocab.toExternal(id)!)] = id;
   }
+  // <unk> and <sep> are not added tokens: tokenizers would find "<sep>" in a text, which the engine reads as five characters.
+  return bpeTokenizerJson({
+    preTokenizer: null,
+    decoder: { type: 'Sequence', decoders: [{ type: 'ByteFallback' }, { type: 'Fuse' }] },
+    model: { unk_token: vocab.byteFallback ? null : SPECIAL_CONTENT[Vocabulary.UNK], byte_fallback: vocab.byteFallback, ignore_merges: false, vocab: entries, merges: [] },
+  });
+}
+
+/** A tokenizer.json of a BPE model with no added tokens, normalizer or post-processor. */
+function bpeTokenizerJson(parts: { preTokenizer: unknown; decoder: unknown; model: Record<string, unknown> }): Record<string, unknown> {
   return {
     version: '1.0',
     truncation: null,
     padding: null,
-    // Not added tokens: tokenizers would find "<sep>" in the input text, which the engine reads as five characters.
     added_tokens: [],
     normalizer: null,
-    pre_tokenizer: null,
+    pre_tokenizer: parts.preTokenizer,
     post_processor: null,
-    decoder: { type: 'Sequence', decoders: [{ type: 'ByteFallback' }, { type: 'Fuse' }] },
-    model: {
-      type: 'BPE',
-      dropout: null,
-      unk_token: vocab.byteFallback ? null : SPECIAL_CONTENT[Vocabulary.UNK],
-      continuing_subword_prefix: null,
-      end_of_word_suffix: null,
-      fuse_unk: false,
-      byte_fallback: vocab.byteFallback,
-      ignore_merges: false,
-      vocab: entries,
-      merges: [],
-    },
+    decoder: parts.decoder,
+    model: { type: 'BPE', dropout: null, continuing_subword_prefix: null, end_of_word_suffix: null, fuse_unk: false, ...parts.model },
   };
 }
 
@@ -111,35 +109,18 @@ export function encodingTokenizerJson(name: EncodingName): Record<string, unknow
     const split = lastMerge(keys[id], id, rankOf);
     if (split) merges.push([spell(split[0]), spell(split[1])]);
   }
-  return {
-    version: '1.0',
-    truncation: null,
-    padding: null,
-    added_tokens: [],
-    normalizer: null,
-    pre_tokenizer: {
+  return bpeTokenizerJson({
+    preTokenizer: {
       type: 'Sequence',
       pretokenizers: [
         { type: 'Split', pattern: { Regex: onigPattern(pattern) }, behavior: 'Isolated', invert: false },
         { type: 'ByteLevel', add_prefix_space: false, trim_offsets: true, use_regex: false },
       ],
     },
-    post_processor: null,
     decoder: { type: 'ByteLevel', add_prefix_space: false, trim_offsets: true, use_regex: false },
-    model: {
-      type: 'BPE',
-      dropout: null,
-      unk_token: null,
-      continuing_subword_prefix: null,
-      end_of_word_suffix: null,
-      fuse_unk: false,
-      byte_fallback: false,
-      // a piece that is one token is that token, as in the encoding (the merges need not reach it)
-      ignore_merges: true,
-      vocab,
-      merges,
-    },
-  };
+    // ignore_merges: a piece that is one token is that token, as in the encoding (the merges need not reach it)
+    model: { unk_token: null, byte_fallback: false, ignore_merges: true, vocab, merges },
+  });
 }
 
 /**
