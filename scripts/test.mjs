@@ -6,7 +6,7 @@
 //   node scripts/test.mjs --integration   system packages, dependencies, build, integration tests (real VS Code host),
 //                                         the installed .vsix tests (npm run package's files, installed into that host)
 //   node scripts/test.mjs --l10n          system packages, dependencies, build, the integration tests in Polish and
-//                                         in the pseudo-locale (both also part of the whole run, after the English one)
+//                                         in the pseudo-locale
 //
 // First of all it installs what any phase needs from the machine (scripts/system-requirements.cjs): the
 // Debian packages (apt-get, as root) and the Python packages of the interop tests (pip, into a virtual
@@ -44,7 +44,7 @@ const onlyIntegration = argv.includes('--integration');
 const onlyL10n = argv.includes('--l10n');
 const runUnit = !onlyIntegration && !onlyL10n;
 const runIntegration = !onlyUnit && !onlyL10n;
-const runL10n = !onlyUnit && !onlyIntegration;
+const runL10n = onlyL10n;
 /**
  * The display languages the integration suite runs in besides English: Polish (screenshots of the views in
  * test-results/l10n-pl-*.png) and the pseudo-locale, where a view that shows English fails its capture.
