@@ -116,6 +116,7 @@ export class InlineCompletionFeature implements vscode.Disposable, vscode.Inline
   ) {
     this.client = new EngineClient({
       workerPath: path.join(context.extensionPath, 'dist', 'worker.js'),
+      language: vscode.env.language,
       log: (line) => log.info(`[completion engine] ${line}`),
       onWorkerDeath: (death) => log.warn(`[completion engine] the worker stopped: ${death.reason}; the next suggestion starts a new one.`),
     });
@@ -296,15 +297,17 @@ export class InlineCompletionFeature implements vscode.Disposable, vscode.Inline
     this.hinted = true;
     this.hints++;
     this.log.info('[completion] No model yet: inline completions start once a model is trained on the workspace.');
+    const trainModel = vscode.l10n.t('Train Model');
+    const turnOff = vscode.l10n.t('Turn Off Suggestions');
     void vscode.window
       .showInformationMessage(
-        'LM Explorer can suggest how your notes go on, once a model has been trained on them.',
-        'Train Model',
-        'Turn Off Suggestions',
+        vscode.l10n.t('LM Explorer can suggest how your notes go on, once a model has been trained on them.'),
+        trainModel,
+        turnOff,
       )
       .then((pick) => {
-        if (pick === 'Train Model') void vscode.commands.executeCommand('lmExplorer.train');
-        if (pick === 'Turn Off Suggestions') void writeSetting('completion.enabled', false);
+        if (pick === trainModel) void vscode.commands.executeCommand('lmExplorer.train');
+        if (pick === turnOff) void writeSetting('completion.enabled', false);
       });
   }
 

@@ -8,7 +8,8 @@
 
 import * as fs from 'fs';
 import * as os from 'os';
-import { parentPort } from 'worker_threads';
+import { parentPort, workerData } from 'worker_threads';
+import { useLanguage } from '../../l10n/node';
 import {
   buildTrainingRun,
   CopyDetector,
@@ -46,10 +47,13 @@ import {
   type TrainParams,
   type TrainResult,
   type WorkerToHost,
+  type EngineWorkerData,
 } from './protocol';
 
 const port = parentPort;
 if (!port) throw new Error('engineWorker.ts runs as a worker_threads worker');
+// the engine's texts (plans, outcomes, errors) in the host's display language, from the same bundle
+useLanguage((workerData as EngineWorkerData | undefined)?.language);
 
 interface Held {
   /** The kept model (the features use it). */

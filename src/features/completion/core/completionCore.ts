@@ -10,6 +10,7 @@
 // that loads the last saved checkpoint answers in a few ms whatever training is doing, reloads when a new
 // checkpoint appears (the atomic save gives config.json a new inode), and costs one more copy of a small model.
 
+import { formatFixed } from '../../../l10n/format';
 import * as fs from 'fs';
 import * as path from 'path';
 import type { CompletionSettings } from '../../../config';
@@ -337,9 +338,11 @@ export function probabilityBar(prob: number, width = BAR_WIDTH): string {
 
 export function formatProbability(prob: number): string {
   const pct = prob * 100;
-  if (pct >= 10) return `${pct.toFixed(1)}%`;
-  if (pct >= 0.1) return `${pct.toFixed(2)}%`;
-  return `${pct.toExponential(1)}%`;
+  if (pct >= 10) return `${formatFixed(pct, 1)}%`;
+  if (pct >= 0.1) return `${formatFixed(pct, 2)}%`;
+  // the mantissa in the display language's digits ("1,2e-2%" in Polish)
+  const [mantissa, exponent] = pct.toExponential(1).split('e');
+  return `${formatFixed(Number(mantissa), 1)}e${exponent}%`;
 }
 
 // ---------------------------------------------------------------------------------------------------

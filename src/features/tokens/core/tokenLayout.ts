@@ -4,7 +4,7 @@
 
 import { displayToken, hexBytes } from '../../../engine/tokenizer';
 import { Vocabulary } from '../../../engine/vocab';
-import { MODEL_VOCABULARY_NOTE, modelTokenIds } from './modelTokenIds';
+import { modelTokenIds, modelVocabularyNote } from './modelTokenIds';
 import type { TokenTable } from './tokenTable';
 
 /** Number of alternating background colours (lmExplorer.tokenBackground1..4). */
@@ -279,7 +279,7 @@ export function hoverMarkdown(
     );
   }
   const legend = tokens.some((t) => /[ \t\n\r]/.test(displayToken(t.bytes))) ? ' — `·` space, `→` tab, `↵` line break' : '';
-  const model = tokens.some((t) => t.modelId !== undefined) ? `\n\n${MODEL_VOCABULARY_NOTE}` : '';
+  const model = tokens.some((t) => t.modelId !== undefined) ? `\n\n${modelVocabularyNote()}` : '';
   return `${[...header, ...parts].join('\n\n---\n\n')}\n\n*${encodingLabel}*${legend}${model}`;
 }
 
