@@ -22,7 +22,7 @@ import {
   LastWins,
   LruCache,
   promptCharBudget,
-  REASON_TEXT,
+  reasonText,
   type CompletionStatus,
   type NoSuggestionReason,
   type SuggestResult,
@@ -329,7 +329,7 @@ export class InlineCompletionFeature implements vscode.Disposable, vscode.Inline
       this.lastOutcome = trace.reason === 'error' ? { uri: trace.documentUri, status: { kind: 'error', message: trace.message ?? 'unknown error' } } : { uri: trace.documentUri, status: { kind: 'nothing', reason: trace.reason } };
     }
     if (trace.reason === 'error' || trace.reason === 'mid-word' || trace.reason === 'empty') {
-      this.log.debug(`[completion] no suggestion at ${trace.line + 1}:${trace.character + 1}: ${REASON_TEXT[trace.reason]}${trace.message ? ` (${trace.message})` : ''}`);
+      this.log.debug(`[completion] no suggestion at ${trace.line + 1}:${trace.character + 1}: ${reasonText(trace.reason)}${trace.message ? ` (${trace.message})` : ''}`);
     } else if (trace.outcome === 'suggested' && trace.source === 'model') {
       this.log.debug(`[completion] ${trace.tokens} tokens in ${Math.round(trace.ms ?? 0)} ms: ${JSON.stringify(trace.insertText)}`);
     }
