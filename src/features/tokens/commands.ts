@@ -3,7 +3,7 @@
 
 import { formatNumber, plural } from '../../l10n/format';
 import * as vscode from 'vscode';
-import { ENCODING_DESCRIPTIONS, type TokenizerName } from '../../engine/tokenizer';
+import { encodingDescription, type TokenizerName } from '../../engine/tokenizer';
 import { targetEditor } from '../../host/editorTarget';
 import type { CommandHandler } from '../../host/commands';
 import type { Notifier } from '../../host/notifier';
@@ -121,7 +121,7 @@ export function switchEncoding(ctx: TokensContext): Cmd {
       const items: Item[] = ENCODING_SETTINGS.map((value) => ({
         value,
         label: value === current ? `$(check) ${value}` : value,
-        description: value === 'model' ? vscode.l10n.t("the trained model's own vocabulary") : ENCODING_DESCRIPTIONS[value],
+        description: value === 'model' ? vscode.l10n.t("the trained model's own vocabulary") : encodingDescription(value),
         detail: value === 'model' ? modelDetail : undefined,
       }));
       const pick = await vscode.window.showQuickPick(items, {

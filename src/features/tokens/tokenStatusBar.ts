@@ -8,7 +8,7 @@ import type { TokensConfig } from '../../config';
 import { formatCounts, type TextStats } from './core/tokenTable';
 import { isSuperseded, type TokenizeService } from '../../worker/tokens/client';
 import { resolveEncoding, type EncodingSetting, type ModelVocabulary } from './core/encodingSetting';
-import { ENCODING_DESCRIPTIONS } from '../../engine/tokenizer';
+import { encodingDescription } from '../../engine/tokenizer';
 
 export const SWITCH_ENCODING_COMMAND = 'lmExplorer.switchEncoding';
 const DEBOUNCE_MS = 150;
@@ -158,7 +158,7 @@ export class TokenStatusBar implements vscode.Disposable {
     this.lastKey = key;
     this.lastCounts = { ...stats, encoding: encoding.vocab ? 'model' : (encoding.tokenizer as EncodingSetting), source, documentUri: document.uri.toString() };
     this.item.text = formatCounts(stats);
-    const description = encoding.vocab ? vscode.l10n.t("your trained model's vocabulary") : ENCODING_DESCRIPTIONS[encoding.tokenizer];
+    const description = encoding.vocab ? vscode.l10n.t("your trained model's vocabulary") : encodingDescription(encoding.tokenizer);
     const what =
       source === 'selection'
         ? selections.length > 1
