@@ -24,7 +24,7 @@ export const CHECKPOINT_FILES = {
   vocab: 'vocab.json',
   trainerTensors: 'trainer-state.safetensors',
   trainer: 'trainer.json',
-  /** Not the engine's: the extension writes a model's curves beside it on export (src/features/trainingHistory.ts). */
+  /** Not the engine's: the extension writes a model's curves beside it on export (src/features/training/core/trainingHistory.ts). */
   history: 'training-history.json',
 } as const;
 
