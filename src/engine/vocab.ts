@@ -131,6 +131,14 @@ export class Vocabulary {
     return new Vocabulary(HF_TOKENIZER, 3, [], undefined, undefined, false, { tokenizer: new HfTokenizer(tokenizerJson, tokenizerConfig), size });
   }
 
+  /**
+   * The token a context starts with when there is no text, and that documents are separated by: <sep>, or
+   * an imported tokenizer's end-of-text token (GPT-2's <|endoftext|>).
+   */
+  get documentStart(): number {
+    return this.hf ? this.hf.endOfText : Vocabulary.SEP;
+  }
+
   /** The GPT encoding or 'char' this vocabulary is a subset of; throws for an imported tokenizer, which is no such thing. */
   get subsetOf(): TokenizerName {
     if (this.tokenizer === HF_TOKENIZER) throw new Error("An imported model's vocabulary is its own tokenizer's, not a subset of a GPT encoding");

@@ -36,6 +36,20 @@ export class HfTokenizer {
     this.special = new Map([...this.tokenizer.get_added_tokens_decoder()].map(([id, token]) => [id, token.content]));
   }
 
+  /**
+   * The end-of-text token: tokenizer_config.json's eos_token (else bos_token), else <|endoftext|>, else 0. What
+   * a context starts with when there is no text (GPT-2 was trained with it between documents).
+   */
+  get endOfText(): number {
+    for (const key of ['eos_token', 'bos_token']) {
+      const value = this.config[key];
+      const content = typeof value === 'string' ? value : (value as { content?: unknown } | undefined)?.content;
+      const id = typeof content === 'string' ? this.tokenizer.token_to_id(content) : undefined;
+      if (id !== undefined) return id;
+    }
+    return this.tokenizer.token_to_id('<|endoftext|>') ?? 0;
+  }
+
   /** Text → token IDs, as the tokenizer gives them without added special tokens (no BOS/EOS). */
   encode(text: string): number[] {
     return this.tokenizer.encode(text, { add_special_tokens: false }).ids;

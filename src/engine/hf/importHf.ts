@@ -10,7 +10,7 @@
 
 import { promises as fs } from 'fs';
 import * as path from 'path';
-import { exists } from '../modelFolder';
+import { CHECKPOINT_LAYOUT, exists } from '../modelFolder';
 import type { GPTConfig } from '../model';
 import { readSafetensors, SafetensorsError } from '../safetensors';
 import { Vocabulary } from '../vocab';
@@ -72,7 +72,9 @@ export async function readHfFolder(dir: string): Promise<HfModel> {
   const file = (name: string) => path.join(root, name);
 
   const configFile = file(HF_IMPORT_FILES.config);
-  const config = engineConfigOf(await readJsonFile(configFile, 'a Hugging Face model folder has config.json beside its weights'), configFile);
+  const configJson = await readJsonFile(configFile, 'a Hugging Face model folder has config.json beside its weights');
+  if (CHECKPOINT_LAYOUT.ownsConfig(configJson)) throw new HfFormatError(configFile, "is an LM Explorer checkpoint's, not a Hugging Face model's: use the folder as it is");
+  const config = engineConfigOf(configJson, configFile);
 
   const weightsFile = file(HF_IMPORT_FILES.weights);
   if (!(await exists(weightsFile))) {

@@ -48,7 +48,7 @@ export async function scoreText(model: GPT, vocab: Vocabulary, text: string, opt
   if (first < 0) return [];
   let last = first;
   while (last < offsets.length && overlaps(offsets[last])) last++;
-  const scores = await scoreSequence(model, [Vocabulary.SEP, ...ids], { ...rest, from: first + 1, to: last + 1 });
+  const scores = await scoreSequence(model, [vocab.documentStart, ...ids], { ...rest, from: first + 1, to: last + 1 });
   return scores.map((s) => ({ ...s, ...offsets[s.position - 1] }));
 }
 
