@@ -78,14 +78,24 @@ export async function resolveEncoding(setting: EncodingSetting, model: ModelVoca
   } catch (error) {
     reason = l10n.t("The trained model's vocabulary could not be read ({0})", error instanceof Error ? error.message : String(error));
   }
-  if (vocab) {
-    return { setting, tokenizer: vocab.tokenizer, vocab, label: plural(vocab.size, l10n.t('model ({0}, {1} token)|model ({0}, {1} tokens)', vocab.tokenizer, formatNumber(vocab.size))) };
+  if (vocab?.hf) {
+    // this view cuts text in the token worker by encoding name; an imported tokenizer is the model's own
+    reason = l10n.t("The Token IDs view does not run an imported model's own tokenizer");
+  } else if (vocab) {
+    return {
+      setting,
+      tokenizer: vocab.subsetOf,
+      vocab,
+      label: plural(vocab.size, l10n.t('model ({0}, {1} token)|model ({0}, {1} tokens)', vocab.tokenizer, formatNumber(vocab.size))),
+    };
   }
   return {
     setting,
     tokenizer: FALLBACK_ENCODING,
     label: FALLBACK_ENCODING,
-    fallback: l10n.t('{0}: showing {1} tokens instead. Train a model first to see its own token IDs.', reason, FALLBACK_ENCODING),
+    fallback: vocab?.hf
+      ? l10n.t('{0}: showing {1} tokens instead. Attention, completions and next-token probabilities use its own tokens.', reason, FALLBACK_ENCODING)
+      : l10n.t('{0}: showing {1} tokens instead. Train a model first to see its own token IDs.', reason, FALLBACK_ENCODING),
   };
 }
 
