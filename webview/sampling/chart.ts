@@ -5,7 +5,7 @@
 import { cssColour, mix } from '../../src/features/attentionView';
 import type { Theme } from '../attention/draw';
 import { prepareCanvas } from '../attention/draw';
-import type { LabBar } from '../../src/worker/samplingProtocol';
+import type { LabBar } from '../../src/features/sampling/protocol';
 
 export const CHART_HEIGHT = 230;
 const PAD = { left: 34, right: 8, top: 10, bottom: 64 };
