@@ -1,7 +1,7 @@
 import * as assert from 'assert';
 import { bucketCounts, cleanThresholds, detailRange, rankBucket, surpriseSpans } from '../../../../src/features/sampling/core/surprise';
 import { isHostToLab, isLabToHost, samplingParamsOf } from '../../../../src/features/sampling/protocol';
-import type { ScoredToken } from '../../../../src/worker/samplingProtocol';
+import type { ScoredToken } from '../../../../src/worker/engine/samplingProtocol';
 
 function token(start: number, end: number, rank: number): ScoredToken {
   return { id: 1, label: 'x', text: 'x', start, end, prob: 0.1, rank, surprisalBits: 3.3, entropyBits: 4, top: [] };
