@@ -47,6 +47,7 @@ import {
   type TrainResult,
   type WorkerToHost,
 } from './protocol';
+import { samplingHandlers } from './samplingHandlers';
 
 const port = parentPort;
 if (!port) throw new Error('engineWorker.ts runs as a worker_threads worker');
@@ -257,6 +258,8 @@ const handlers: Handlers = {
     const dist = await nextTokenDistribution(h.model, ids, topN ?? 10);
     return { context: tokensOf(h.vocab, ids), candidates: dist.map((d) => ({ ...modelToken(h.vocab, d.id), prob: d.prob })) };
   },
+
+  ...samplingHandlers(requireModel),
 
   async crash({ mode }) {
     if (mode === 'exit') process.exit(7);
