@@ -115,10 +115,7 @@ export class SamplingLab implements vscode.Disposable {
     if (!model) return this.noModel();
     this.page.createOrShow({ viewColumn: vscode.ViewColumn.Beside, preserveFocus: true });
     this.prompt = prompt ?? '';
-    return this.enqueue(async () => {
-      await this.closeSession();
-      return this.openSession([]);
-    });
+    return this.restart([]);
   }
 
   /** As the page's slider: the distribution under new parameters. */
@@ -235,10 +232,7 @@ export class SamplingLab implements vscode.Disposable {
       this.noModel();
       return;
     }
-    await this.enqueue(async () => {
-      await this.closeSession();
-      return this.openSession(restored?.ids ?? []);
-    });
+    await this.restart(restored?.ids ?? []);
   }
 
   private async receive(message: Exclude<LabToHost, { type: 'ready' }>): Promise<void> {
@@ -258,10 +252,7 @@ export class SamplingLab implements vscode.Disposable {
         return;
       case 'prompt':
         this.prompt = message.prompt;
-        await this.enqueue(async () => {
-          await this.closeSession();
-          return this.openSession([]);
-        });
+        await this.restart([]);
         return;
       case 'insert':
         await this.insert();
@@ -300,6 +291,14 @@ export class SamplingLab implements vscode.Disposable {
       const message = this.fail(error);
       return { ok: false, reason: 'error', message };
     }
+  }
+
+  /** A new session on the prompt (after the requests before it), the old one closed; `replay`: its tokens. */
+  private restart(replay: number[]): Promise<OpenLabResult> {
+    return this.enqueue(async () => {
+      await this.closeSession();
+      return this.openSession(replay);
+    });
   }
 
   private async closeSession(): Promise<void> {
