@@ -14,7 +14,8 @@
 //   generate    tokens per second of greedy generation with the key/value cache, --new tokens (default 32)
 // The reference, in the same run: PyTorch on the CPU (2 threads) loading the same folder and generating the
 // same number of tokens (model.generate, greedy, with its cache), and the ratio.
-// Options: --backends native,wasm (default), --tokens N, --new N, --json FILE.
+// Options: --backends native,wasm (default), --tokens N, --new N, --json FILE, --folder DIR (a GPT-2 folder of
+// your own instead, e.g. one downloaded from the hub: config.json, model.safetensors, tokenizer.json).
 
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -36,7 +37,8 @@ const NEW = Number(option('new', 32));
 const JSON_OUT = option('json');
 const PROMPT = 'The notes say that the model reads every token of the text, and then';
 
-const cacheDir = path.join(process.env.XDG_CACHE_HOME || path.join(process.env.HOME || '/tmp', '.cache'), 'lm-explorer', 'bench-hf-gpt2');
+const FOLDER = option('folder');
+const cacheDir = FOLDER ? path.resolve(FOLDER) : path.join(process.env.XDG_CACHE_HOME || path.join(process.env.HOME || '/tmp', '.cache'), 'lm-explorer', 'bench-hf-gpt2');
 
 const MAKE = String.raw`
 import sys, torch
@@ -70,6 +72,7 @@ function python(args) {
 }
 
 function ensureFolder() {
+  if (FOLDER) return;
   if (fs.existsSync(path.join(cacheDir, 'model.safetensors')) && fs.existsSync(path.join(cacheDir, 'tokenizer.json'))) return;
   console.log(`building the 124M GPT-2 folder in ${cacheDir} (transformers, random weights)…`);
   fs.mkdirSync(cacheDir, { recursive: true });
@@ -111,7 +114,7 @@ async function runBackend(backend) {
 async function main() {
   if (process.argv[2] === '--child') return runBackend(process.argv[3]);
   ensureFolder();
-  console.log(`124M GPT-2 from ${cacheDir}; attention over ${TOKENS} tokens, ${NEW} generated tokens (greedy, cached); machine: ${require('node:os').cpus().length} cores`);
+  console.log(`${FOLDER ? 'the GPT-2' : '124M GPT-2'} from ${cacheDir}; attention over ${TOKENS} tokens, ${NEW} generated tokens (greedy, cached); machine: ${require('node:os').cpus().length} cores`);
   const results = [];
   for (const backend of BACKENDS) {
     const r = spawnSync(process.execPath, ['--max-old-space-size=8192', fileURLToPath(import.meta.url), '--child', backend, ...process.argv.slice(2)], { encoding: 'utf8', maxBuffer: 16 * 1024 * 1024 });
