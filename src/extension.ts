@@ -8,16 +8,19 @@ import { initLocalization } from './host/l10n';
 import { Notifier, type Message } from './host/notifier';
 import * as attention from './features/attention/index';
 import * as completion from './features/completion/index';
+import * as sampling from './features/sampling/index';
 import * as tokens from './features/tokens/index';
 import * as training from './features/training/index';
 import type { AttentionApi } from './features/attention/index';
 import type { CompletionApi } from './features/completion/inlineCompletion';
+import type { SamplingApi } from './features/sampling/index';
 import type { TokensApi } from './features/tokens/index';
 import type { TrainingApi } from './features/training/index';
 
 /** What `activate` returns (`vscode.extensions.getExtension('lm-explorer.lm-explorer').exports`). */
 export interface LmExplorerApi extends TokensApi, TrainingApi, CompletionApi {
   attention: AttentionApi;
+  sampling: SamplingApi;
   messages: {
     /** The latest message shown to the user by LM Explorer. */
     last(): Message | undefined;
@@ -37,7 +40,8 @@ export function activate(context: vscode.ExtensionContext): LmExplorerApi {
   const trainingFeature = training.register(host);
   const completionFeature = completion.register(host, trainingFeature);
   const attentionFeature = attention.register(host, trainingFeature.engine);
-  const features = [tokensFeature, trainingFeature, completionFeature, attentionFeature];
+  const samplingFeature = sampling.register(host, trainingFeature.engine);
+  const features = [tokensFeature, trainingFeature, completionFeature, attentionFeature, samplingFeature];
   registerCommandTables(context, features.map((feature) => feature.commands));
 
   return {
@@ -45,6 +49,7 @@ export function activate(context: vscode.ExtensionContext): LmExplorerApi {
     ...trainingFeature.api,
     ...completionFeature.api,
     ...attentionFeature.api,
+    ...samplingFeature.api,
     messages: { last: () => notify.last(), all: () => notify.all() },
   };
 }

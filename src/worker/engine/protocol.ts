@@ -19,6 +19,7 @@ import { UserError } from '../../engine/errors';
 import type { SamplingOptions } from '../../engine/generate';
 import type { TokenizerName } from '../../engine/tokenizer';
 import type { VocabularyTokenizer } from '../../engine/vocab';
+import { SAMPLING_REQUEST_NAMES, type SamplingRequests } from './samplingProtocol';
 import type { CorpusSizes } from '../../engine/trainingRun';
 import type { TrainingPlan } from '../../engine/trainingPlan';
 import type { ModelTokenIds } from '../../features/tokens/core/modelTokenIds';
@@ -264,7 +265,7 @@ export interface NextTokensResult {
 // ----------------------------------------------------------------------------------------------
 // The request map: one entry per method. `event: never` for methods that send no events.
 
-export interface EngineRequests {
+export interface EngineRequests extends SamplingRequests {
   /** What the worker holds; never fails. */
   status: { params: Record<string, never>; result: EngineStatus; event: never };
   /** Load a checkpoint folder. On failure the current model stays (CheckpointError message). */
@@ -298,11 +299,12 @@ export const REQUEST_NAMES: readonly RequestName[] = [
   'attention',
   'complete',
   'nextTokens',
+  ...SAMPLING_REQUEST_NAMES,
   'crash',
 ];
 
 /** Methods that need a model in the worker (the client loads the workspace model first when it has one). */
-export const MODEL_REQUESTS: readonly RequestName[] = ['save', 'exportHf', 'attention', 'complete', 'nextTokens'];
+export const MODEL_REQUESTS: readonly RequestName[] = ['save', 'exportHf', 'attention', 'complete', 'nextTokens', ...SAMPLING_REQUEST_NAMES.filter((name) => name !== 'samplingClose')];
 
 // ----------------------------------------------------------------------------------------------
 // Wire messages

@@ -50,6 +50,7 @@ import {
   type WorkerToHost,
   type EngineWorkerData,
 } from './protocol';
+import { samplingHandlers } from './samplingHandlers';
 
 const port = parentPort;
 if (!port) throw new Error('engineWorker.ts runs as a worker_threads worker');
@@ -274,6 +275,8 @@ const handlers: Handlers = {
     const dist = await nextTokenDistribution(h.model, ids, topN ?? 10);
     return { context: tokensOf(h.vocab, ids), candidates: dist.map((d) => ({ ...modelToken(h.vocab, d.id), prob: d.prob })) };
   },
+
+  ...samplingHandlers(requireModel),
 
   async crash({ mode }) {
     if (mode === 'exit') process.exit(7);
