@@ -16,7 +16,7 @@ import { readExportedData } from '../../src/features/attention/core/attentionExp
 import { base64ToFloat32 } from '../../src/features/attention/core/attentionView';
 import type { ShowAttentionResult } from '../../src/features/attention/attentionPanel';
 import type { AttentionRenderReport } from '../../src/features/attention/protocol';
-import { activate, captureWebview, isolateSuite, noPortForwarding, openEditor, sleep, updateSetting, withTimeout, type CaptureReport } from './helpers';
+import { activate, captureWebview, isolateSuite, noPortForwarding, openEditor, shownAs, sleep, updateSetting, withTimeout, type CaptureReport } from './helpers';
 
 /** Canvas luma variance above this is a drawing, not a blank (a flat background has 0). */
 const MIN_VARIANCE = 20;
@@ -88,7 +88,7 @@ describe('attention panel', function () {
     const result = await vscode.commands.executeCommand<ShowAttentionResult>('lmExplorer.showAttention', editor.document.uri);
     assert.strictEqual(result.ok, false);
     assert.strictEqual(!result.ok && result.reason, 'empty');
-    assert.match(api.messages.last()?.text ?? '', /Select the text/);
+    assert.match(api.messages.last()?.text ?? '', shownAs('Select the text whose attention you want to see, then run Show Attention again (the model reads at most its context length of tokens).'));
     assert.strictEqual(api.attention.isOpen(), false);
   });
 

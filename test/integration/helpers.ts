@@ -291,3 +291,19 @@ export function untranslatedTexts(texts: readonly string[]): string[] {
 
 /** Names shown as they are in every language: setting values and identifiers, not words to translate. */
 const DATA_NAMES = [...PRESET_SETTINGS, ...TOKENIZERS, ...BACKEND_NAMES, 'learned', 'sinusoidal'];
+
+/**
+ * A pattern matching one of the extension's messages as the display language shows it: the bundle's
+ * translation (the English itself without one), each placeholder any text, each plural form an alternative.
+ * Tests that look for a text the user reads use it, so that they hold in every display language.
+ */
+export function shownAs(english: string, flags = ''): RegExp {
+  const translated = (vscode.l10n.bundle?.[english] as string | undefined) ?? english;
+  const forms = translated.split('|').map((form) =>
+    form
+      .split(/\{[^}]+\}/)
+      .map((part) => part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'))
+      .join('.+?'),
+  );
+  return new RegExp(forms.length > 1 ? `(?:${forms.join('|')})` : forms[0], flags);
+}

@@ -12,7 +12,7 @@ import type { OverlayInfo, ShowResult } from '../../src/features/tokens/tokenIds
 import { tokenTable } from '../../src/features/tokens/core/tokenTable';
 import { Rng } from '../../src/engine/rng';
 import type { ContextFitResult } from '../../src/features/tokens/commands';
-import { activate, captureEditors, closeEditors, extension, isolateTests, openEditor, rememberSetting, sleep, updateSetting, withTimeout } from './helpers';
+import { activate, captureEditors, closeEditors, extension, isolateTests, openEditor, rememberSetting, shownAs, sleep, updateSetting, withTimeout } from './helpers';
 
 const TEXT = [
   'Zażółć gęślą jaźń 🎉 — tokeny, osadzenia i uwaga.',
@@ -404,7 +404,8 @@ describe('token IDs', function () {
     assert.equal(counts.source, 'document');
     assert.equal(counts.tokens, encode(TEXT, 'o200k_base').length);
     assert.equal(counts.chars, [...TEXT].length);
-    assert.match(api.statusBar.text()!, /^\d+ tokens · \d+ words · \d+ chars$/);
+    const shownCounts = [shownAs('{0} token|{0} tokens'), shownAs('{0} word|{0} words'), shownAs('{0} char|{0} chars')].map((p) => p.source).join(' · ');
+    assert.match(api.statusBar.text()!, new RegExp(`^${shownCounts}$`));
   });
 
   it('checks the context fit against well-known models, with the selected encoding where a model’s own is not known', async () => {
@@ -451,8 +452,9 @@ describe('token IDs', function () {
     const empty = await openEditor('');
     const result = await showTokenIds(empty);
     assert.equal(result.ok, false);
-    assert.match((result as { message: string }).message, /empty/);
-    assert.match(api.messages.last()?.text ?? '', /empty/);
+    const emptyMessage = shownAs('Nothing to tokenize: the document is empty. Type or paste some text first.');
+    assert.match((result as { message: string }).message, emptyMessage);
+    assert.match(api.messages.last()?.text ?? '', emptyMessage);
     assert.equal(api.tokenOverlay.current(), undefined);
     const fit = await checkContextFit<{ ok: boolean; message?: string }>(empty);
     assert.equal(fit.ok, false);
