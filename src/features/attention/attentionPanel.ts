@@ -212,7 +212,7 @@ export class AttentionFeature implements vscode.Disposable {
       const t0 = performance.now();
       const result = await this.deps.engine.request('attention', { text, maxTokens: model.config.contextLength, packed: true }, { token: cts.token });
       const engineMs = performance.now() - t0;
-      if (cts.token.isCancellationRequested) return { ok: false, reason: 'cancelled', message: 'Cancelled.' };
+      if (cts.token.isCancellationRequested) return { ok: false, reason: 'cancelled', message: vscode.l10n.t('Cancelled.') };
       const info = this.deps.engine.currentModel ?? model;
       const t1 = performance.now();
       const seq = ++seqCounter;
@@ -231,7 +231,7 @@ export class AttentionFeature implements vscode.Disposable {
       }
       return { ok: true, seq, tokens: maps.T, truncated: result.truncated, totalTokens: result.totalTokens, timing: this.timingInfo };
     } catch (error) {
-      if (error instanceof EngineError && error.code === 'cancelled') return { ok: false, reason: 'cancelled', message: 'Cancelled.' };
+      if (error instanceof EngineError && error.code === 'cancelled') return { ok: false, reason: 'cancelled', message: vscode.l10n.t('Cancelled.') };
       if (error instanceof EngineError && error.code === 'no-model') return this.noModel();
       const message = vscode.l10n.t('Could not compute the attention: {0}', error instanceof Error ? error.message : String(error));
       this.deps.log.error(`${message}${error instanceof Error && error.stack ? `\n${error.stack}` : ''}`);
