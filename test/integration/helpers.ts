@@ -8,6 +8,7 @@ import { BACKEND_NAMES } from '../../src/engine/backends/names';
 import { PRESET_SETTINGS } from '../../src/engine/presets';
 import { TOKENIZERS } from '../../src/engine/tokenizer';
 import type { LmExplorerApi } from '../../src/extension';
+import { formatNumber, plural, setDisplayLanguage } from '../../src/l10n/format';
 
 export const EXTENSION_ID = 'lm-explorer.lm-explorer';
 
@@ -307,3 +308,13 @@ export function shownAs(english: string, flags = ''): RegExp {
   );
   return new RegExp(forms.length > 1 ? `(?:${forms.join('|')})` : forms[0], flags);
 }
+
+// the expected texts of the tests are formatted as the extension formats them
+setDisplayLanguage(vscode.env.language);
+
+/** A count with its noun as the extension shows it: `shownCount(3, '{0} file|{0} files')` is "3 files" / "3 pliki". */
+export function shownCount(n: number, english: string, ...rest: (string | number)[]): string {
+  return plural(n, vscode.l10n.t(english, formatNumber(n), ...rest));
+}
+
+export { formatNumber as shownNumber };
