@@ -47,13 +47,11 @@ export function correctPredictions(batch: MaskedBatch, predicted: ArrayLike<numb
   return correct;
 }
 
-/** Row 0 of a masked batch. */
+/** The first row of a masked batch with a chosen position (every batch has one). */
 export function maskingExample(batch: MaskedBatch, blockSize: number): MaskingExample {
-  return {
-    inputs: Array.from(batch.inputs.subarray(0, blockSize)),
-    targets: Array.from(batch.targets.subarray(0, blockSize)),
-    branches: Array.from(batch.branches.subarray(0, blockSize)),
-  };
+  const start = Math.floor(batch.positions[0] / blockSize) * blockSize;
+  const row = <T extends Int32Array | Uint8Array>(a: T) => Array.from(a.subarray(start, start + blockSize));
+  return { inputs: row(batch.inputs), targets: row(batch.targets), branches: row(batch.branches) };
 }
 
 export interface MaskedEvaluation {
