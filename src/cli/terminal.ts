@@ -103,6 +103,9 @@ export class ProgressLine {
       `step ${p.step}/${p.steps}`,
       `loss ${p.loss.toFixed(3)}`,
       p.valLoss !== undefined ? `val ${p.valLoss.toFixed(3)}` : undefined,
+      // an encoder's: the share of the masked tokens it gets right
+      p.accuracy !== undefined ? `masked acc ${(100 * p.accuracy).toFixed(0)}%` : undefined,
+      p.valAccuracy !== undefined ? `val acc ${(100 * p.valAccuracy).toFixed(1)}%` : undefined,
       `${formatCount(Math.round(p.tokensPerSecond))} tok/s`,
       `ETA ${eta}`,
     ].filter(Boolean);

@@ -18,7 +18,8 @@ export const attention: Command = {
     head: { type: 'string' },
     backend: { type: 'string' },
   },
-  help: `Prints how much each token (row) attends to each earlier token (column) in one head.
+  help: `Prints how much each token (row) attends to each token (column) in one head: a decoder's to the
+earlier tokens only (causal attention; '·' above the diagonal), an encoder's to all of them (bidirectional).
 
 Options:
   --model, -m DIR   a checkpoint folder written by lmx train (required)
@@ -43,8 +44,12 @@ Options:
       if (cut) stderr(`note: the text is longer than the context; its last ${contextLength} tokens are shown`);
       const { attention } = await model.attention(ids);
       const matrix = attention[layer][head];
-      stdout(`layer ${layer}, head ${head}: row = query token, column = key token it attends to`);
-      stdoutLines(formatAttention(ids.map((id) => vocab.tokenLabel(id)), matrix));
+      const causal = model.kind === 'decoder';
+      stdout(
+        `${causal ? 'decoder, causal attention (each token sees the tokens before it)' : 'encoder, bidirectional attention (each token sees every token)'}; ` +
+          `layer ${layer}, head ${head}: row = query token, column = key token it attends to`,
+      );
+      stdoutLines(formatAttention(ids.map((id) => vocab.tokenLabel(id)), matrix, causal));
     } finally {
       model.dispose();
     }
@@ -52,8 +57,8 @@ Options:
   },
 };
 
-/** An attention matrix as aligned text: column numbers on top, "i label" down the side, '·' for masked cells. */
-export function formatAttention(labels: string[], matrix: number[][]): string[] {
+/** An attention matrix as aligned text: column numbers on top, "i label" down the side, '·' for a causal model's masked cells. */
+export function formatAttention(labels: string[], matrix: number[][], causal = true): string[] {
   const n = labels.length;
   const shown = labels.map((l) => clip(l, 14));
   const indexWidth = String(n - 1).length;
@@ -62,7 +67,7 @@ export function formatAttention(labels: string[], matrix: number[][]): string[] 
   const lines = [padEnd('', sideWidth) + ' ' + Array.from({ length: n }, (_, j) => padStart(String(j), cell)).join('')];
   for (let i = 0; i < n; i++) {
     const side = padEnd(`${String(i).padStart(indexWidth)} ${shown[i]}`, sideWidth);
-    const cells = Array.from({ length: n }, (_, j) => padStart(j > i ? '·' : matrix[i][j].toFixed(2), cell));
+    const cells = Array.from({ length: n }, (_, j) => padStart(causal && j > i ? '·' : matrix[i][j].toFixed(2), cell));
     lines.push(`${side} ${cells.join('')}`);
   }
   return lines;

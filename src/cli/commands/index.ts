@@ -3,6 +3,7 @@
 import type { Command } from '../command';
 import { attention } from './attention';
 import { backends } from './backends';
+import { fill } from './fill';
 import { generate } from './generate';
 import { inspectCommand } from './inspect';
 import { score } from './score';
@@ -13,6 +14,7 @@ export const COMMANDS: Readonly<Record<string, Command>> = {
   train,
   generate,
   score,
+  fill,
   attention,
   inspect: inspectCommand,
   tokenize,

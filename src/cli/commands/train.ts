@@ -4,7 +4,7 @@ import * as path from 'path';
 import { BACKEND_NAMES, initBackend, type BackendReport } from '../../engine/backends';
 import { inspectModelFolder, loadCheckpoint, readCheckpointWeights, recoverInterruptedSave, saveCheckpoint } from '../../engine/checkpoint';
 import { UserError } from '../../engine/errors';
-import { GPT } from '../../engine/model';
+import { GPT, MODEL_KINDS, modelKind } from '../../engine/model';
 import { PRESET_SETTINGS } from '../../engine/presets';
 import { TOKENIZERS } from '../../engine/tokenizer';
 import type { TrainProgress } from '../../engine/training';
@@ -25,6 +25,10 @@ export const train: Command = {
   positionals: 'many',
   options: {
     out: { type: 'string', short: 'o' },
+    kind: { type: 'string' },
+    'mask-rate': { type: 'string' },
+    'mask-token-share': { type: 'string' },
+    'random-token-share': { type: 'string' },
     preset: { type: 'string' },
     steps: { type: 'string' },
     minutes: { type: 'string' },
@@ -52,13 +56,19 @@ export const train: Command = {
     json: { type: 'boolean' },
   },
   help: `Reads ${TEXT_EXTENSIONS.join(' ')} files (folders recursively; binary files are skipped), holds out
-the tail of every file for validation, builds a vocabulary from the rest and trains a GPT on it. DIR keeps
+the tail of every file for validation, builds a vocabulary from the rest and trains a GPT (--kind encoder: a BERT-like encoder) on it. DIR keeps
 the model with the lowest validation loss (what generate and attention use) and the latest state (what
 --resume continues). Training stops early when validation stops improving. The same engine, settings and
 defaults as the extension's Train Model on Workspace.
 
 Options:
   --out, -o DIR            where to save the model: a new or empty folder, or a model folder (required)
+  --kind KIND              decoder: a GPT, trained to predict the next token; encoder: a BERT-like model,
+                           bidirectional, trained to fill in masked tokens (lmx fill) (default ${D.kind})
+  --mask-rate P            encoder: share of the tokens chosen for masking in each batch (default ${D.maskRate})
+  --mask-token-share P     encoder: share of the chosen tokens replaced by [MASK] (default ${D.maskTokenShare})
+  --random-token-share P   encoder: share replaced by a random token (default ${D.randomTokenShare}); the rest
+                           stay unchanged
   --preset NAME            ${choiceList(PRESET_SETTINGS)} (default ${autoOr(D.preset)})
   --steps N                optimiser steps to reach (default ${autoOr(D.steps)})
   --minutes X              stop after X minutes, 0 for no limit (default ${D.minutes})
@@ -97,6 +107,10 @@ async function runTrain(values: OptionValues, inputs: string[]): Promise<number>
   const out = stringOption(values, 'out', true);
   const resume = values.resume === true;
   const settings: Partial<RunSettings> = {
+    kind: choiceOption(values, 'kind', MODEL_KINDS),
+    maskRate: numberOption(values, 'mask-rate', { min: 0, minExclusive: true, max: 1 }),
+    maskTokenShare: numberOption(values, 'mask-token-share', { min: 0, max: 1 }),
+    randomTokenShare: numberOption(values, 'random-token-share', { min: 0, max: 1 }),
     preset: choiceOption(values, 'preset', PRESET_SETTINGS),
     steps: integerOption(values, 'steps', 1),
     minutes: numberOption(values, 'minutes', { min: 0 }),
@@ -127,7 +141,7 @@ async function runTrain(values: OptionValues, inputs: string[]): Promise<number>
   const folder = await inspectModelFolder(out);
   if (folder.kind === 'other') throw new UserError(`--out ${out} ${folder.reason}; choose a new or empty folder (--force replaces only a model folder).`);
   if (resume) {
-    const fixed = (['preset', 'context', 'positional', 'tokenizer', 'max-vocab', 'min-count'] as const).filter((k) => values[k] !== undefined);
+    const fixed = (['kind', 'preset', 'context', 'positional', 'tokenizer', 'max-vocab', 'min-count'] as const).filter((k) => values[k] !== undefined);
     if (fixed.length) {
       throw new UserError(`--${fixed[0]} cannot be changed when resuming: the checkpoint in ${out} fixes the model and its vocabulary; leave it out.`);
     }
@@ -177,9 +191,18 @@ async function runTrain(values: OptionValues, inputs: string[]): Promise<number>
       (sizes.unknownTokens ? `, ${formatCount(sizes.unknownTokens)} <unk>` : ''),
   );
   const c = model.config;
+  const encoder = modelKind(c) === 'encoder';
+  const masked = run.trainOptions.masked;
   stderr(
-    `model: ${c.nLayer} layers, ${c.nHead} heads, ${c.nEmbd} channels, context ${c.contextLength}, ${c.positional} positions, ${formatCount(model.parameterCounts().total)} parameters, dropout ${run.plan.dropout} while training`,
+    `model: ${encoder ? 'encoder (bidirectional attention, masked-language-model training)' : 'decoder (causal attention, next-token training)'}, ${c.nLayer} layers, ${c.nHead} heads, ${c.nEmbd} channels, context ${c.contextLength}, ${c.positional} positions, ${formatCount(model.parameterCounts().total)} parameters, dropout ${run.plan.dropout} while training`,
   );
+  if (masked) {
+    const { maskRate, maskTokenShare, randomTokenShare } = masked.rates;
+    stderr(
+      `masking: ${(100 * maskRate).toFixed(0)}% of the tokens each batch; of those ${(100 * maskTokenShare).toFixed(0)}% [MASK], ` +
+        `${(100 * randomTokenShare).toFixed(0)}% a random token, ${(100 * Math.max(0, 1 - maskTokenShare - randomTokenShare)).toFixed(0)}% unchanged; the loss counts those positions only`,
+    );
+  }
   stderr('plan:');
   for (const reason of plan.reasons) stderr(`  ${reason}`);
 
@@ -234,10 +257,12 @@ async function runTrain(values: OptionValues, inputs: string[]): Promise<number>
   const interrupted = result.stoppedBy === 'cancel';
   stderr(outcome.message);
   const bpb = (loss: number) => (loss * sizes.valTokens) / (sizes.valBytes * Math.LN2);
+  // bits per byte are a next-token measure: an encoder's loss is at the masked positions only
+  const keptMeasure = (loss: number) => (encoder ? `masked-token accuracy ${(100 * (result.valAccuracy ?? NaN)).toFixed(1)}% at the end` : `${bpb(loss).toFixed(2)} bits per byte`);
   stderr(
     `${interrupted ? 'interrupted at' : 'ended at'} step ${result.step}/${totalSteps}` +
       (last ? `, loss ${last.loss.toFixed(3)}` : '') +
-      (outcome.kept ? `; kept step ${outcome.kept.step}, validation loss ${outcome.kept.valLoss.toFixed(3)} (${bpb(outcome.kept.valLoss).toFixed(2)} bits per byte)` : '') +
+      (outcome.kept ? `; kept step ${outcome.kept.step}, validation loss ${outcome.kept.valLoss.toFixed(3)} (${keptMeasure(outcome.kept.valLoss)})` : '') +
       `, ${formatDuration(elapsedMs)}; ${result.stoppedBy === 'diverged' ? `${out} keeps what was saved before it` : `saved to ${out}`}` +
       (interrupted ? ' (continue with --resume)' : ''),
   );
@@ -245,6 +270,7 @@ async function runTrain(values: OptionValues, inputs: string[]): Promise<number>
     stdout(
       JSON.stringify({
         out,
+        kind: modelKind(c),
         backend: backend.name,
         step: result.step,
         steps: totalSteps,
@@ -253,7 +279,8 @@ async function runTrain(values: OptionValues, inputs: string[]): Promise<number>
         interrupted,
         loss: last?.loss ?? null,
         valLoss: result.valLoss ?? null,
-        kept: outcome.kept ? { step: outcome.kept.step, valLoss: outcome.kept.valLoss, bitsPerByte: bpb(outcome.kept.valLoss) } : null,
+        ...(encoder ? { valAccuracy: result.valAccuracy ?? null } : {}),
+        kept: outcome.kept ? { step: outcome.kept.step, valLoss: outcome.kept.valLoss, ...(encoder ? {} : { bitsPerByte: bpb(outcome.kept.valLoss) }) } : null,
         tokensPerSecond: result.tokensPerSecond,
         trainMs: last?.elapsedMs ?? null,
         elapsedMs,

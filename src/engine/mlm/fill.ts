@@ -8,6 +8,7 @@
 import type { GPT } from '../model';
 import { Vocabulary } from '../vocab';
 import { UserError } from '../errors';
+import { softmax } from '../sampling/distribution';
 
 export interface FillCandidate {
   /** The tokens put into the masks, left to right. */
@@ -18,6 +19,8 @@ export interface FillCandidate {
   prob: number;
   /** Each step's probability. */
   steps: number[];
+  /** The model's input window with these tokens in the masks, decoded. */
+  filledText: string;
 }
 
 export interface FillResult {
@@ -79,7 +82,7 @@ export async function fillMasks(model: GPT, vocab: Vocabulary, ids: readonly num
       chosen.push(best);
       steps.push(probs[best]);
     }
-    candidates.push({ ids: chosen, text: vocab.decode(chosen), prob: steps.reduce((a, b) => a * b, 1), steps });
+    candidates.push({ ids: chosen, text: vocab.decode(chosen), prob: steps.reduce((a, b) => a * b, 1), steps, filledText: vocab.decode(filled) });
   }
   if (maskPositions.length > 1) candidates.sort((a, b) => b.prob - a.prob);
   const method =
@@ -95,19 +98,9 @@ function requireMask(vocab: Vocabulary): number {
 }
 
 /** The n most likely IDs that are words (not special tokens), most likely first. */
-function rankedWords(probs: Float32Array, vocab: Vocabulary, n: number): number[] {
+function rankedWords(probs: ArrayLike<number>, vocab: Vocabulary, n: number): number[] {
   const ids: number[] = [];
   for (let id = 0; id < probs.length; id++) if (!vocab.isSpecial(id)) ids.push(id);
   ids.sort((a, b) => probs[b] - probs[a] || a - b);
   return ids.slice(0, n);
-}
-
-function softmax(logits: Float32Array): Float32Array {
-  let max = -Infinity;
-  for (const v of logits) if (v > max) max = v;
-  const out = new Float32Array(logits.length);
-  let sum = 0;
-  for (let i = 0; i < logits.length; i++) sum += out[i] = Math.exp(logits[i] - max);
-  for (let i = 0; i < out.length; i++) out[i] /= sum;
-  return out;
 }
