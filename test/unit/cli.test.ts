@@ -89,11 +89,11 @@ describe('lmx (CLI)', function () {
     assert.strictEqual(run.status, 0, run.stderr);
     const lines = run.stdout.trimEnd().split('\n');
     const ids = encode(text, 'o200k_base');
-    assert.strictEqual(lines[lines.length - 1], `${ids.length} tokens, ${text.length} characters (o200k_base)`);
+    assert.strictEqual(lines[lines.length - 1], `${ids.length.toLocaleString('en-US')} tokens, ${text.length.toLocaleString('en-US')} characters (o200k_base)`);
     assert.strictEqual(lines.length, ids.length + 2);
     const ruler = lmx(['tokenize', '-', '-e', 'cl100k_base'], dir, '='.repeat(300_000));
     assert.strictEqual(ruler.status, 0, ruler.stderr);
-    assert.match(ruler.stdout, /^4688 tokens, 300000 characters \(cl100k_base\)$/m);
+    assert.match(ruler.stdout, /^4,688 tokens, 300,000 characters \(cl100k_base\)$/m);
   });
 
   describe('output through a pipe to a slow reader is the same as into a file', () => {

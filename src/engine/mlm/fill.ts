@@ -27,8 +27,6 @@ export interface FillResult {
   /** Positions of the masks in the model's input window. */
   maskPositions: number[];
   candidates: FillCandidate[];
-  /** How the masks were filled, for a person. */
-  method: string;
 }
 
 /**
@@ -85,11 +83,7 @@ export async function fillMasks(model: GPT, vocab: Vocabulary, ids: readonly num
     candidates.push({ ids: chosen, text: vocab.decode(chosen), prob: steps.reduce((a, b) => a * b, 1), steps, filledText: vocab.decode(filled) });
   }
   if (maskPositions.length > 1) candidates.sort((a, b) => b.prob - a.prob);
-  const method =
-    maskPositions.length === 1
-      ? 'One [MASK], one token: the model’s probabilities for it.'
-      : `${maskPositions.length} [MASK]s, filled one token at a time, left to right: each of the first mask’s ${topN} most likely tokens, then the most likely token for each following mask given the ones before; a candidate’s probability is the product of its steps.`;
-  return { maskPositions, candidates, method };
+  return { maskPositions, candidates };
 }
 
 function requireMask(vocab: Vocabulary): number {

@@ -5,12 +5,13 @@
 // dropout masks of a step are drawn from a stream seeded by the run's seed and the step, so they need none).
 
 import * as tf from '@tensorflow/tfjs-core';
-import type { GPT } from '../model';
+import type { Dropout, GPT } from '../model';
 import { Rng, type RngState } from '../rng';
 import { DEFAULT_DROPOUT, isDropoutRate } from '../dropoutRate';
-import { ADAMW_PLACEMENTS, type AdamW, type AdamWMoments, type AdamWPath, type AdamWPlacement } from './adamw';
+import { ADAMW_PLACEMENTS, type AdamW, type AdamWMoments, type AdamWPath, type AdamWPlacement, type AdamWStep } from './adamw';
 import { createAdamW } from './createAdamW';
 import { correctPredictions, evaluateMasked, maskedBatchLoss, maskedTrainingBatch, maskingExample, type MaskedTraining, type MaskingExample } from '../mlm/maskedObjective';
+import { FusedTrainingStep, usesFusedStep } from './fusedStep';
 
 /** Where batches come from; Corpus implements it. */
 export interface BatchSource {
@@ -108,10 +109,12 @@ export interface TrainOptions {
    */
   onBest?(best: BestValidation): Promise<void>;
   /**
-   * Where AdamW runs. 'js': one fused loop over Float32Arrays, for backends that keep tensors in main
-   * memory (cpu, wasm, tensorflow, native), where it is the faster. 'tf': on the device, with no read-back
-   * of every gradient: on webgpu two fused shaders per parameter, elsewhere tensor ops. 'auto' picks by
-   * backend.
+   * Where AdamW runs. 'fused': the native backend's fused training step (fusedStep.ts), forward, backward
+   * and AdamW in one call of the addon. 'js': after the TensorFlow.js gradients, one loop over Float32Arrays,
+   * for backends that keep tensors in main memory (cpu, wasm, tensorflow, native). 'tf': on the device, with
+   * no read-back of every gradient: on webgpu two fused shaders per parameter, elsewhere tensor ops. 'auto'
+   * picks by backend: the fused step on native (LMX_FUSED_STEP=0 turns it off), else 'tf' on GPU backends
+   * and 'js' elsewhere.
    */
   optimizer: AdamWPlacement;
 }
@@ -218,7 +221,8 @@ export class Trainer {
   private rng: Rng;
   private readonly names: string[];
   private readonly vars: tf.Variable[];
-  private readonly optimizer: AdamW;
+  /** The fused step where it trains (forward, backward and update in one call), else the AdamW after tfjs's gradients. */
+  private readonly optimizer: AdamW | FusedTrainingStep;
   private tokensSeen: number;
   private elapsedBefore: number;
   private runStarted?: number;
@@ -244,7 +248,13 @@ export class Trainer {
     const decay = this.names.map((n) => shapes[n].length >= 2);
     if (state) checkState(state, shapes);
     const moments = state ? { m: this.names.map((n) => momentOf(state, 'm', n)!), v: this.names.map((n) => momentOf(state, 'v', n)!) } : undefined;
-    this.optimizer = createAdamW(this.options.optimizer, this.vars, decay, moments);
+    const placement = this.options.optimizer;
+    if (placement === 'fused' && model.kind === 'encoder') {
+      throw new RangeError("The fused native training step is causal, for decoders only: an encoder trains on the TensorFlow.js path (optimizer 'auto', 'js' or 'tf')");
+    }
+    this.optimizer =
+      model.kind === 'decoder' && usesFusedStep(placement, this.options.dropout) ? new FusedTrainingStep(model, this.options.batchSize, this.blockSize, decay, moments)
+      : createAdamW(placement === 'fused' ? 'auto' : placement, this.vars, decay, moments);
     this.step = state?.step ?? 0;
     this.rng = state?.rngState ? Rng.fromState(state.rngState) : new Rng(this.options.seed);
     this.tokensSeen = state?.tokensSeen ?? 0;
@@ -385,34 +395,53 @@ export class Trainer {
     const masked = o.masked ? maskedTrainingBatch(this.corpus, B, T, this.rng, o.masked) : undefined;
     const next = masked ? undefined : this.corpus.batch('train', B, T, this.rng);
     const dropout = o.dropout > 0 ? { rate: o.dropout, rng: new Rng(deriveSeed(o.seed, this.step, DROPOUT_STREAM)) } : undefined;
-    let predicted: tf.Tensor | undefined;
-    const { value, grads } = tf.tidy(() => {
-      const r = tf.variableGrads(() => {
-        if (!next) {
-          const step = maskedBatchLoss(this.model, masked!, B, T, dropout);
-          predicted = tf.keep(step.predicted);
-          return step.loss;
-        }
-        return this.model.loss(tf.tensor2d(next.x, [B, T], 'int32'), tf.tensor2d(next.y, [B, T], 'int32'), dropout);
-      }, this.vars);
-      return { value: r.value, grads: this.vars.map((v) => r.grads[v.name]) };
-    });
-    // The update is queued before the loss is read, so that on a GPU the step waits for the device once,
-    // not twice (loss, then gradient norm) with the device idle while the optimizer's kernels are issued.
-    const updated = this.optimizer.update(grads, { ...o, lr, t: this.step + 1 }); // t: Adam's step count, from 1
-    let loss: number;
-    let gradNorm: number;
-    let predictions: ArrayLike<number> | undefined;
-    try {
-      [loss, gradNorm, predictions] = await Promise.all([value.data().then((d) => d[0]), updated, predicted?.data()]);
-    } finally {
-      tf.dispose([value, ...(predicted ? [predicted] : [])]);
+    const adam = { ...o, lr, t: this.step + 1 }; // t: Adam's step count, from 1
+    let result: { loss: number; gradNorm: number; accuracy?: number; masking?: MaskingExample };
+    if (this.optimizer instanceof FusedTrainingStep) {
+      result = this.optimizer.step(next!.x, next!.y, adam, dropout); // the constructor gives an encoder no fused step
+    } else if (masked) {
+      let predicted: tf.Tensor | undefined;
+      const step = await this.tfjsStep(this.optimizer, adam, () => {
+        const r = maskedBatchLoss(this.model, masked, B, T, dropout);
+        predicted = tf.keep(r.predicted);
+        return r.loss;
+      }, () => predicted);
+      const accuracy = correctPredictions(masked, step.kept!) / masked.positions.length;
+      result = { loss: step.loss, gradNorm: step.gradNorm, accuracy, masking: maskingExample(masked, T) };
+    } else {
+      const { x, y } = next!;
+      result = await this.tfjsStep(this.optimizer, adam, () => this.model.loss(tf.tensor2d(x, [B, T], 'int32'), tf.tensor2d(y, [B, T], 'int32'), dropout));
     }
     this.step++;
     this.tokensSeen += B * T;
-    this.lastLoss = loss;
-    if (!masked || !predictions) return { loss, gradNorm };
-    return { loss, gradNorm, accuracy: correctPredictions(masked, predictions) / masked.positions.length, masking: maskingExample(masked, T) };
+    this.lastLoss = result.loss;
+    return result;
+  }
+
+  /**
+   * A step of the TensorFlow.js path: the gradients of `lossOf`, then `optimizer`. `kept`: a tensor lossOf
+   * kept (tf.keep), read together with the loss and disposed.
+   */
+  private async tfjsStep(
+    optimizer: AdamW,
+    adam: AdamWStep,
+    lossOf: () => tf.Scalar,
+    kept?: () => tf.Tensor | undefined,
+  ): Promise<{ loss: number; gradNorm: number; kept?: ArrayLike<number> }> {
+    const { value, grads } = tf.tidy(() => {
+      const r = tf.variableGrads(lossOf, this.vars);
+      return { value: r.value, grads: this.vars.map((v) => r.grads[v.name]) };
+    });
+    const extra = kept?.();
+    // The update is queued before the loss is read, so that on a GPU the step waits for the device once,
+    // not twice (loss, then gradient norm) with the device idle while the optimizer's kernels are issued.
+    const updated = optimizer.update(grads, adam);
+    try {
+      const [loss, gradNorm, keptValues] = await Promise.all([value.data().then((d) => d[0]), updated, extra?.data()]);
+      return { loss, gradNorm, ...(keptValues ? { kept: keptValues } : {}) };
+    } finally {
+      tf.dispose([value, ...(extra ? [extra] : [])]);
+    }
   }
 
   /**
@@ -513,7 +542,7 @@ export class Trainer {
     };
   }
 
-  /** Where AdamW runs: 'native' (the addon), 'js' (a JavaScript loop), 'webgpu' (fused shaders) or 'tf' (tensor ops). */
+  /** Where AdamW runs: 'fused' (the fused native step), 'native' (the addon's loop), 'js' (a JavaScript loop), 'webgpu' (fused shaders) or 'tf' (tensor ops). */
   get optimizerPath(): AdamWPath {
     return this.optimizer.path();
   }
@@ -543,7 +572,7 @@ function validateOptions(o: TrainOptions, contextLength: number): void {
     throw new RangeError(`Training option blockSize must be an integer from 1 to the context length (${contextLength}), got ${o.blockSize}`);
   }
   if (o.maxMinutes !== undefined && !(o.maxMinutes > 0)) throw new RangeError(`Training option maxMinutes must be > 0, got ${o.maxMinutes}`);
-  if (!ADAMW_PLACEMENTS.includes(o.optimizer)) throw new RangeError(`Training option optimizer must be 'auto', 'js' or 'tf', got ${o.optimizer}`);
+  if (!ADAMW_PLACEMENTS.includes(o.optimizer)) throw new RangeError(`Training option optimizer must be one of ${ADAMW_PLACEMENTS.map((p) => `'${p}'`).join(', ')}, got ${o.optimizer}`);
 }
 
 /** A moment array from a state whose optimizer maps are records (or Maps, as a loader may give). */

@@ -24,7 +24,7 @@ describe('lmx fill (CLI, encoder)', function () {
       dir,
     );
     assert.strictEqual(run.status, 0, run.stderr);
-    assert.match(run.stderr, /model: encoder \(bidirectional attention, masked-language-model training\)/);
+    assert.match(run.stderr, /kind: encoder \(bidirectional attention, masked-language-model training\)/);
     assert.match(run.stderr, /masking: 30% of the tokens each batch; of those 80% \[MASK\], 10% a random token, 10% unchanged/);
     assert.match(run.stderr, /val acc \d/);
     trained = JSON.parse(run.stdout);
@@ -51,7 +51,8 @@ describe('lmx fill (CLI, encoder)', function () {
     const probs = lines.slice(1).map((l) => Number(/(\d+\.\d\d)%/.exec(l)![1]));
     assert.ok(probs.every((p, i) => i === 0 || p <= probs[i - 1]));
     const json = JSON.parse(lmx(['fill', '--model', 'enc', '--text', 'Natura [MASK][MASK] obrazy', '--top', '3', '--json'], dir).stdout);
-    assert.match(json.method, /2 \[MASK\]s, filled one token at a time, left to right/);
+    assert.strictEqual(json.masks, 2);
+    assert.match(lmx(['fill', '--model', 'enc', '--text', 'Natura [MASK][MASK] obrazy', '--top', '3'], dir).stdout, /^2 \[MASK\]s, filled one token at a time, left to right: each of the first mask’s 3 most likely tokens/);
     assert.strictEqual(json.candidates.length, 3);
     for (const c of json.candidates) assert.ok(Math.abs(c.prob - c.steps[0] * c.steps[1]) < 1e-9 && c.ids.length === 2);
   });
