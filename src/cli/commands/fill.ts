@@ -6,7 +6,7 @@ import { encodeWithMasks, fillMasks } from '../../engine/mlm/fill';
 import { choiceList, choiceOption, integerOption, stringOption } from '../args';
 import { loadModel } from '../checkpointModel';
 import { EXIT_OK, type Command } from '../command';
-import { formatPercent, plural } from '../../l10n/format';
+import { formatPercent } from '../../l10n/format';
 import { padEnd, padStart, stdout, stdoutLines, widestLabel } from '../terminal';
 
 export const fill: Command = {
@@ -52,12 +52,9 @@ export const fill: Command = {
 export function fillMethod(masks: number, top: number): string {
   return masks === 1
     ? l10n.t('One [MASK], one token: the model’s probabilities for it.')
-    : plural(
+    : l10n.t(
+        '{0} [MASK]s, filled one token at a time, left to right: the first mask’s top {1} tokens, each followed by the most likely token for every next mask given the ones before; a candidate’s probability is the product of its steps.',
+        masks,
         top,
-        l10n.t(
-          '{0} [MASK]s, filled one token at a time, left to right: the first mask’s most likely token, then the most likely token for each following mask given the ones before; a candidate’s probability is the product of its steps.|{0} [MASK]s, filled one token at a time, left to right: each of the first mask’s {1} most likely tokens, then the most likely token for each following mask given the ones before; a candidate’s probability is the product of its steps.',
-          masks,
-          top,
-        ),
       );
 }

@@ -46,6 +46,22 @@ export function encodeWithMasks(text: string, vocab: Vocabulary): number[] {
   return ids;
 }
 
+/**
+ * A copy of `text` with the selection [start, end) masked: one [MASK] per token of it. With a GPT tokenizer
+ * the space before a word belongs to its first token, so it is masked with it; replaceStart/replaceEnd say
+ * which range of `text` the masks stand for (what a chosen fill replaces).
+ */
+export function maskSelection(text: string, start: number, end: number, vocab: Vocabulary): { ids: number[]; replaceStart: number; replaceEnd: number } {
+  const maskId = requireMask(vocab);
+  if (!(Number.isInteger(start) && Number.isInteger(end) && 0 <= start && start < end && end <= text.length)) {
+    throw new UserError('Select the word to predict: the selection is empty.');
+  }
+  const from = vocab.tokenizer !== 'char' && start > 0 && text[start - 1] === ' ' && text[start] !== ' ' ? start - 1 : start;
+  const masks = vocab.encode(text.slice(from, end)).length;
+  const ids = [...vocab.encode(text.slice(0, from)), ...new Array<number>(masks).fill(maskId), ...vocab.encode(text.slice(end))];
+  return { ids, replaceStart: from, replaceEnd: end };
+}
+
 /** The window of at most `length` IDs around the masks (centred on them); its start in `ids`. */
 export function windowAround(ids: readonly number[], maskId: number, length: number): { ids: number[]; start: number } {
   const masks = ids.flatMap((id, i) => (id === maskId ? [i] : []));

@@ -5,7 +5,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Dropout, GPT } from '../model';
 import { Rng } from '../rng';
-import { maskTokens, type MaskedBatch, type MaskingRates, type MaskingVocabulary } from './masking';
+import { MaskBranch, maskTokens, type MaskedBatch, type MaskingRates, type MaskingVocabulary } from './masking';
 
 /** What the trainer needs to train an encoder. */
 export interface MaskedTraining {
@@ -45,6 +45,28 @@ export function correctPredictions(batch: MaskedBatch, predicted: ArrayLike<numb
   let correct = 0;
   batch.positions.forEach((p, i) => (correct += predicted[i] === batch.targets[p] ? 1 : 0));
   return correct;
+}
+
+export type MaskingBranchName = 'none' | 'mask' | 'random' | 'unchanged';
+
+/** One position of a masked row for a person: the token the model saw, the original, and the branch it took. */
+export interface MaskingRowToken {
+  /** What the model saw: the original, [MASK], or the random token. */
+  shown: string;
+  original: string;
+  branch: MaskingBranchName;
+}
+
+const BRANCH_NAMES: Record<MaskBranch, MaskingBranchName> = {
+  [MaskBranch.NONE]: 'none',
+  [MaskBranch.MASK]: 'mask',
+  [MaskBranch.RANDOM]: 'random',
+  [MaskBranch.UNCHANGED]: 'unchanged',
+};
+
+/** A masking example in words: `label` is the vocabulary's tokenLabel. */
+export function maskingRow(example: MaskingExample, label: (id: number) => string): MaskingRowToken[] {
+  return example.inputs.map((id, i) => ({ shown: label(id), original: label(example.targets[i]), branch: BRANCH_NAMES[example.branches[i] as MaskBranch] }));
 }
 
 /** The first row of a masked batch with a chosen position (every batch has one). */

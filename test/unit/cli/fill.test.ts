@@ -52,7 +52,7 @@ describe('lmx fill (CLI, encoder)', function () {
     assert.ok(probs.every((p, i) => i === 0 || p <= probs[i - 1]));
     const json = JSON.parse(lmx(['fill', '--model', 'enc', '--text', 'Natura [MASK][MASK] obrazy', '--top', '3', '--json'], dir).stdout);
     assert.strictEqual(json.masks, 2);
-    assert.match(lmx(['fill', '--model', 'enc', '--text', 'Natura [MASK][MASK] obrazy', '--top', '3'], dir).stdout, /^2 \[MASK\]s, filled one token at a time, left to right: each of the first mask’s 3 most likely tokens/);
+    assert.match(lmx(['fill', '--model', 'enc', '--text', 'Natura [MASK][MASK] obrazy', '--top', '3'], dir).stdout, /^2 \[MASK\]s, filled one token at a time, left to right: the first mask’s top 3 tokens/);
     assert.strictEqual(json.candidates.length, 3);
     for (const c of json.candidates) assert.ok(Math.abs(c.prob - c.steps[0] * c.steps[1]) < 1e-9 && c.ids.length === 2);
   });

@@ -47,7 +47,8 @@ describe('encoder training', function () {
     }
   });
 
-  it('overfitted on one sentence, fills its masked word; reports accuracy on training and validation and a masking row', async () => {
+  it('overfitted on one sentence, fills its masked word; reports accuracy on training and validation and a masking row', async function () {
+    this.timeout(400_000); // 1200 steps: about 20 s alone, minutes on a shared machine
     const run = await buildTrainingRun([SENTENCE.repeat(40)], {
       kind: 'encoder',
       preset: 'tiny',
