@@ -7,15 +7,17 @@ import type { HostContext } from './host/feature';
 import { Notifier, type Message } from './host/notifier';
 import * as attention from './features/attention/index';
 import * as completion from './features/completion/index';
+import * as fillMask from './features/fillMask/index';
 import * as tokens from './features/tokens/index';
 import * as training from './features/training/index';
 import type { AttentionApi } from './features/attention/index';
 import type { CompletionApi } from './features/completion/inlineCompletion';
+import type { FillMaskApi } from './features/fillMask/index';
 import type { TokensApi } from './features/tokens/index';
 import type { TrainingApi } from './features/training/index';
 
 /** What `activate` returns (`vscode.extensions.getExtension('lm-explorer.lm-explorer').exports`). */
-export interface LmExplorerApi extends TokensApi, TrainingApi, CompletionApi {
+export interface LmExplorerApi extends TokensApi, TrainingApi, CompletionApi, FillMaskApi {
   attention: AttentionApi;
   messages: {
     /** The latest message shown to the user by LM Explorer. */
@@ -34,7 +36,8 @@ export function activate(context: vscode.ExtensionContext): LmExplorerApi {
   const trainingFeature = training.register(host);
   const completionFeature = completion.register(host, trainingFeature);
   const attentionFeature = attention.register(host, trainingFeature.engine);
-  const features = [tokensFeature, trainingFeature, completionFeature, attentionFeature];
+  const fillMaskFeature = fillMask.register(host, trainingFeature.engine);
+  const features = [tokensFeature, trainingFeature, completionFeature, attentionFeature, fillMaskFeature];
   registerCommandTables(context, features.map((feature) => feature.commands));
 
   return {
@@ -42,6 +45,7 @@ export function activate(context: vscode.ExtensionContext): LmExplorerApi {
     ...trainingFeature.api,
     ...completionFeature.api,
     ...attentionFeature.api,
+    ...fillMaskFeature.api,
     messages: { last: () => notify.last(), all: () => notify.all() },
   };
 }
