@@ -83,7 +83,10 @@ export async function buildTrainingRun(
   options: BuildOptions = {},
 ): Promise<TrainingRun> {
   const settings = withDefaults(input);
-  const tokenizer = resume?.vocab.tokenizer ?? settings.tokenizer;
+  if (resume?.vocab.hf) {
+    throw new UserError('An imported model is not trained further in LM Explorer: export it for transformers (Export Model… or lmx export --format hf) and train it with train_hf.py.');
+  }
+  const tokenizer = resume?.vocab.subsetOf ?? settings.tokenizer;
   // a resumed model keeps its kind, as it keeps its tokenizer
   const kind = resume ? modelKind(resume.config) : settings.kind;
   const vocabOptions = { maxVocab: settings.maxVocab, minCount: settings.minCount, mask: kind === 'encoder' };

@@ -4,7 +4,9 @@ import type { Command } from '../command';
 import { attention } from './attention';
 import { backends } from './backends';
 import { fill } from './fill';
+import { exportCommand } from './export';
 import { generate } from './generate';
+import { importCommand } from './import';
 import { inspectCommand } from './inspect';
 import { score } from './score';
 import { tokenize } from './tokenize';
@@ -18,5 +20,7 @@ export const COMMANDS: Readonly<Record<string, Command>> = {
   attention,
   inspect: inspectCommand,
   tokenize,
+  export: exportCommand,
+  import: importCommand,
   backends,
 };
