@@ -8,17 +8,20 @@ import { Notifier, type Message } from './host/notifier';
 import * as attention from './features/attention/index';
 import * as completion from './features/completion/index';
 import * as fillMask from './features/fillMask/index';
+import * as sampling from './features/sampling/index';
 import * as tokens from './features/tokens/index';
 import * as training from './features/training/index';
 import type { AttentionApi } from './features/attention/index';
 import type { CompletionApi } from './features/completion/inlineCompletion';
 import type { FillMaskApi } from './features/fillMask/index';
+import type { SamplingApi } from './features/sampling/index';
 import type { TokensApi } from './features/tokens/index';
 import type { TrainingApi } from './features/training/index';
 
 /** What `activate` returns (`vscode.extensions.getExtension('lm-explorer.lm-explorer').exports`). */
 export interface LmExplorerApi extends TokensApi, TrainingApi, CompletionApi, FillMaskApi {
   attention: AttentionApi;
+  sampling: SamplingApi;
   messages: {
     /** The latest message shown to the user by LM Explorer. */
     last(): Message | undefined;
@@ -36,8 +39,9 @@ export function activate(context: vscode.ExtensionContext): LmExplorerApi {
   const trainingFeature = training.register(host);
   const completionFeature = completion.register(host, trainingFeature);
   const attentionFeature = attention.register(host, trainingFeature.engine);
+  const samplingFeature = sampling.register(host, trainingFeature.engine);
   const fillMaskFeature = fillMask.register(host, trainingFeature.engine);
-  const features = [tokensFeature, trainingFeature, completionFeature, attentionFeature, fillMaskFeature];
+  const features = [tokensFeature, trainingFeature, completionFeature, attentionFeature, samplingFeature, fillMaskFeature];
   registerCommandTables(context, features.map((feature) => feature.commands));
 
   return {
@@ -46,6 +50,7 @@ export function activate(context: vscode.ExtensionContext): LmExplorerApi {
     ...completionFeature.api,
     ...attentionFeature.api,
     ...fillMaskFeature.api,
+    ...samplingFeature.api,
     messages: { last: () => notify.last(), all: () => notify.all() },
   };
 }

@@ -22,6 +22,7 @@ import type { ModelKind } from '../../engine/model';
 import type { MaskingRates } from '../../engine/mlm/masking';
 import type { MaskingRowToken } from '../../engine/mlm/maskedObjective';
 import type { VocabularyTokenizer } from '../../engine/vocab';
+import { SAMPLING_REQUEST_NAMES, type SamplingRequests } from './samplingProtocol';
 import type { CorpusSizes } from '../../engine/trainingRun';
 import type { TrainingPlan } from '../../engine/trainingPlan';
 import type { ModelTokenIds } from '../../features/tokens/core/modelTokenIds';
@@ -301,7 +302,7 @@ export interface NextTokensResult {
 // ----------------------------------------------------------------------------------------------
 // The request map: one entry per method. `event: never` for methods that send no events.
 
-export interface EngineRequests {
+export interface EngineRequests extends SamplingRequests {
   /** What the worker holds; never fails. */
   status: { params: Record<string, never>; result: EngineStatus; event: never };
   /** Load a checkpoint folder. On failure the current model stays (CheckpointError message). */
@@ -338,11 +339,12 @@ export const REQUEST_NAMES: readonly RequestName[] = [
   'complete',
   'nextTokens',
   'fill',
+  ...SAMPLING_REQUEST_NAMES,
   'crash',
 ];
 
 /** Methods that need a model in the worker (the client loads the workspace model first when it has one). */
-export const MODEL_REQUESTS: readonly RequestName[] = ['save', 'exportHf', 'attention', 'complete', 'nextTokens', 'fill'];
+export const MODEL_REQUESTS: readonly RequestName[] = ['save', 'exportHf', 'attention', 'complete', 'nextTokens', 'fill', ...SAMPLING_REQUEST_NAMES.filter((name) => name !== 'samplingClose')];
 
 // ----------------------------------------------------------------------------------------------
 // Wire messages

@@ -50,6 +50,7 @@ import {
   type TrainResult,
   type WorkerToHost,
 } from './protocol';
+import { samplingHandlers } from './samplingHandlers';
 
 const port = parentPort;
 if (!port) throw new Error('engineWorker.ts runs as a worker_threads worker');
@@ -286,6 +287,7 @@ const handlers: Handlers = {
       candidates: candidates.map((c) => ({ text: c.text, labels: c.ids.map((id) => h.vocab.tokenLabel(id)), prob: c.prob, steps: c.steps })),
     };
   },
+  ...samplingHandlers(requireModel),
 
   async crash({ mode }) {
     if (mode === 'exit') process.exit(7);
