@@ -181,7 +181,8 @@ function setStatus(tab: InspectorTab, kind: string, message: string | undefined)
   box.textContent = message ?? '';
 }
 
-function selectTab(tab: InspectorTab, byUser: boolean): void {
+/** Shows a tab's panel and marks its tab selected (nothing is computed or drawn). */
+function showTab(tab: InspectorTab): void {
   state.tab = tab;
   persist();
   for (const [t, b] of tabButtons) {
@@ -190,6 +191,11 @@ function selectTab(tab: InspectorTab, byUser: boolean): void {
     b.tabIndex = selected ? 0 : -1;
     panels.get(t)!.hidden = !selected;
   }
+}
+
+/** Goes to a tab: draws its answer again, or asks for it when the page has none (after a reload). */
+function selectTab(tab: InspectorTab, byUser: boolean): void {
+  showTab(tab);
   if (byUser) send({ type: 'tab', tab });
   const pending = state.requests[tab];
   if (!answers[tab] && pending) ask(pending);
@@ -650,7 +656,7 @@ window.addEventListener('message', (event: MessageEvent) => {
       model = message.model;
       modelLine.textContent = S.model(model.label);
       setStatus(tab, '', undefined);
-      if (message.reveal && state.tab !== tab) selectTab(tab, false);
+      if (message.reveal && state.tab !== tab) showTab(tab);
       render(tab, message.seq, started);
       return;
     }
