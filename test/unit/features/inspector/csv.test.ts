@@ -22,7 +22,7 @@ describe('inspector (CSV and messages)', () => {
       positions: { position: 0, neighbours: [], similarity: [], size: 0 },
     });
     assert.strictEqual(csv, 'rank,token,model_id,tokenizer_id,cosine\r\n1,"x,y",301,87,0.5\r\n2,"""q""\n",2,byte 00,0.25\r\n3,ą,400,U+0105,-0.125\r\n');
-    assert.strictEqual(externalId({ id: 1 }), undefined);
+    assert.strictEqual(externalId({ id: 1, label: '<sep>' }), undefined);
   });
 
   it('writes one row per architecture box, with its parameters and shape', () => {
