@@ -56,7 +56,7 @@ export default tseslint.config(
             {
               target: './webview',
               from: './src/**',
-              except: ['**/src/features/*/core/**', '**/src/features/*/protocol.ts', '**/src/l10n/**', '**/src/engine/**', '**/src/worker/*/protocol.ts'],
+              except: ['**/src/features/*/core/**', '**/src/features/*/protocol.ts', '**/src/l10n/**', '**/src/engine/**', '**/src/worker/*/protocol.ts', '**/src/worker/*/*Protocol.ts'],
               message: 'A webview page imports only src/features/*/core/, src/features/*/protocol.ts, src/l10n/ and engine or worker-protocol types.',
             },
           ],

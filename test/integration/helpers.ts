@@ -111,7 +111,7 @@ export function withTimeout(timeoutMs: number) {
 /**
  * Opens an untitled document with `content` in an editor, and waits until that editor is the active one
  * (unless `preserveFocus`), so that a command run next acts on it. Still, pass the document's URI to the
- * command under test where it takes one (see src/editorTarget.ts).
+ * command under test where it takes one (see src/host/editorTarget.ts).
  */
 export async function openEditor(content: string, language = 'markdown', options: vscode.TextDocumentShowOptions = {}): Promise<vscode.TextEditor> {
   const document = await vscode.workspace.openTextDocument({ content, language });
