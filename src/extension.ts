@@ -6,10 +6,12 @@ import { registerCommandTables } from './host/commands';
 import type { HostContext } from './host/feature';
 import { Notifier, type Message } from './host/notifier';
 import * as attention from './features/attention/index';
+import * as inspector from './features/inspector/index';
 import * as completion from './features/completion/index';
 import * as tokens from './features/tokens/index';
 import * as training from './features/training/index';
 import type { AttentionApi } from './features/attention/index';
+import type { InspectorApi } from './features/inspector/index';
 import type { CompletionApi } from './features/completion/inlineCompletion';
 import type { TokensApi } from './features/tokens/index';
 import type { TrainingApi } from './features/training/index';
@@ -17,6 +19,7 @@ import type { TrainingApi } from './features/training/index';
 /** What `activate` returns (`vscode.extensions.getExtension('lm-explorer.lm-explorer').exports`). */
 export interface LmExplorerApi extends TokensApi, TrainingApi, CompletionApi {
   attention: AttentionApi;
+  inspector: InspectorApi;
   messages: {
     /** The latest message shown to the user by LM Explorer. */
     last(): Message | undefined;
@@ -34,7 +37,8 @@ export function activate(context: vscode.ExtensionContext): LmExplorerApi {
   const trainingFeature = training.register(host);
   const completionFeature = completion.register(host, trainingFeature);
   const attentionFeature = attention.register(host, trainingFeature.engine);
-  const features = [tokensFeature, trainingFeature, completionFeature, attentionFeature];
+  const inspectorFeature = inspector.register(host, trainingFeature.engine, attentionFeature.api.attention);
+  const features = [tokensFeature, trainingFeature, completionFeature, attentionFeature, inspectorFeature];
   registerCommandTables(context, features.map((feature) => feature.commands));
 
   return {
@@ -42,6 +46,7 @@ export function activate(context: vscode.ExtensionContext): LmExplorerApi {
     ...trainingFeature.api,
     ...completionFeature.api,
     ...attentionFeature.api,
+    ...inspectorFeature.api,
     messages: { last: () => notify.last(), all: () => notify.all() },
   };
 }

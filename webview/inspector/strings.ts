@@ -45,7 +45,7 @@ export const S = {
       sum: l10n.t('Final input embedding'),
       share: l10n.t('Token vs position'),
     },
-    shareCell: (tokenNorm: string, positionNorm: string, tokenCos: string, positionCos: string) => l10n.t('|token| {0} · |pos| {1} · cos(token, sum) {2} · cos(pos, sum) {3}', tokenNorm, positionNorm, tokenCos, positionCos),
+    shareCell: (tokenNorm: string, positionNorm: string, tokenCos: string, positionCos: string) => l10n.t('‖token‖ {0} · ‖pos‖ {1} · cos(token, sum) {2} · cos(pos, sum) {3}', tokenNorm, positionNorm, tokenCos, positionCos),
     stripsTitle: l10n.t('Rows at a glance: token · position · sum (blue negative, orange positive)'),
     tableTitle: (rows: number, width: number) => l10n.t('The whole position table: {0} positions × {1} dimensions', rows, width),
     noTokenizerId: '—',

@@ -47,6 +47,7 @@ import {
   type TrainResult,
   type WorkerToHost,
 } from './protocol';
+import { answerInspect } from './inspect';
 
 const port = parentPort;
 if (!port) throw new Error('engineWorker.ts runs as a worker_threads worker');
@@ -256,6 +257,11 @@ const handlers: Handlers = {
     const { ids } = contextIds(h.vocab, text, h.model.config.contextLength);
     const dist = await nextTokenDistribution(h.model, ids, topN ?? 10);
     return { context: tokensOf(h.vocab, ids), candidates: dist.map((d) => ({ ...modelToken(h.vocab, d.id), prob: d.prob })) };
+  },
+
+  async inspect(params) {
+    const h = requireModel();
+    return answerInspect(h, params, (id) => modelToken(h.vocab, id));
   },
 
   async crash({ mode }) {
