@@ -161,7 +161,11 @@ export class InspectorFeature implements vscode.Disposable {
       this.reveal();
       await this.page.whenReady();
       const resolved = await this.withFolder(request);
-      if (!resolved) return { ok: false, reason: 'cancelled', message: vscode.l10n.t('Cancelled.') };
+      if (!resolved) {
+        // the page said "Computing…" when it asked
+        void this.page.post({ type: 'status', tab: request.view, kind: 'loading', message: '' });
+        return { ok: false, reason: 'cancelled', message: vscode.l10n.t('Cancelled.') };
+      }
       void this.page.post({ type: 'status', tab: request.view, kind: 'loading', message: vscode.l10n.t('Computing in the engine…') });
       const t0 = performance.now();
       const result = await this.deps.engine.request('inspect', resolved, { token: cts.token });
@@ -176,6 +180,7 @@ export class InspectorFeature implements vscode.Disposable {
       this.deps.log.info(`Inspector ${request.view}: worker ${result.workerMs} ms, engine request ${round(engineMs)} ms.`);
       return { ok: true, seq, tab: request.view, answer: result.answer, timing: publicTiming(timing) };
     } catch (error) {
+      // a newer run of the same view replaced this one, and its answer clears the tab's status
       if (error instanceof EngineError && error.code === 'cancelled') return { ok: false, reason: 'cancelled', message: vscode.l10n.t('Cancelled.') };
       if (error instanceof EngineError && error.code === 'no-model') return this.noModel();
       const detail = error instanceof Error ? error.message : String(error);
