@@ -8,7 +8,7 @@ import { performance } from 'perf_hooks';
 import { CHECKPOINT_FILES } from '../../engine/modelFolder';
 import { readCheckpointConfig, readCheckpointWeights } from '../../engine/checkpoint';
 import { UserError } from '../../engine/errors';
-import { inspect, type CompareTarget } from '../../engine/inspect';
+import { inspect, pcaMap, type CompareTarget } from '../../engine/inspect';
 import { GPT } from '../../engine/model';
 import type { TrainerState } from '../../engine/training/trainer';
 import { Vocabulary } from '../../engine/vocab';
@@ -72,13 +72,23 @@ async function otherModel(h: InspectedModel, against: CompareTarget): Promise<{ 
   }
 }
 
-/** One inspector request for the model the worker holds; `describe` names a model token. */
-export async function answerInspect(h: InspectedModel, params: InspectParams, describe: (id: number) => ModelToken): Promise<InspectResult> {
+/**
+ * One inspector request for the model the worker holds; `describe` names a model token. With `prepareMap`,
+ * the PCA map of the vocabulary (the one costly step, kept per table) is computed right after the answer,
+ * so that the Nearest tokens tab, usually opened next, finds it ready.
+ */
+export async function answerInspect(h: InspectedModel, params: InspectParams, describe: (id: number) => ModelToken, options: { prepareMap?: boolean } = {}): Promise<InspectResult> {
   const started = performance.now();
   const weights = await tablesOf(h.model);
   // The model's own step: the kept model's when training went on past it.
   const step = h.best && h.latestWeights ? h.best.step : h.state?.step;
   const other = params.view === 'compare' ? await otherModel(h, params.against) : undefined;
   const answer = inspect({ config: h.model.config, vocab: h.vocab, weights }, params, describe, other, step);
-  return { answer, workerMs: Math.round((performance.now() - started) * 10) / 10 };
+  const workerMs = Math.round((performance.now() - started) * 10) / 10;
+  const wte = weights.get('wte');
+  if (options.prepareMap && params.view !== 'nearest' && wte) {
+    const { vocabSize, nEmbd } = h.model.config;
+    setImmediate(() => pcaMap({ rows: vocabSize, width: nEmbd, data: wte }));
+  }
+  return { answer, workerMs };
 }

@@ -261,7 +261,8 @@ const handlers: Handlers = {
 
   async inspect(params) {
     const h = requireModel();
-    return answerInspect(h, params, (id) => modelToken(h.vocab, id));
+    // While nothing trains, the 2-D map of the vocabulary is prepared after the first view (it costs the most).
+    return answerInspect(h, params, (id) => modelToken(h.vocab, id), { prepareMap: training === undefined });
   },
 
   async crash({ mode }) {
