@@ -37,6 +37,15 @@ export function wordAt(document: vscode.TextDocument, position: vscode.Position)
   return { uri: document.uri, range: withSpace, text: document.getText(withSpace) };
 }
 
+/** The character at a position (a `char` model's token), or undefined at the end of a line. */
+function characterAt(document: vscode.TextDocument, position: vscode.Position): Source | undefined {
+  const line = document.lineAt(position.line).text;
+  const code = line.codePointAt(position.character);
+  if (code === undefined) return undefined;
+  const range = new vscode.Range(position, position.translate(0, code > 0xffff ? 2 : 1));
+  return { uri: document.uri, range, text: document.getText(range) };
+}
+
 function uriOf(target: unknown): vscode.Uri | undefined {
   if (target instanceof vscode.Uri) return target;
   if (typeof target === 'string') return vscode.Uri.parse(target);
@@ -82,10 +91,14 @@ export function register(ctx: HostContext, engine: EngineClient, attention: Atte
     return source ? feature.run({ view: 'embeddings', text: source.text }) : feature.open('embeddings');
   };
 
+  /** What a `char` model has a token for is one character; the other tokenizers' is a word. */
+  const tokenAt = (document: vscode.TextDocument, position: vscode.Position) =>
+    engine.currentModel?.tokenizer === 'char' ? characterAt(document, position) : wordAt(document, position);
+
   const showNearest = (target?: unknown, query?: unknown): Promise<InspectorShowResult> => {
     if (isQuery(query)) return feature.run({ view: 'nearest', query });
     const editor = targetEditor(uriOf(target));
-    const source = remember(selectionOf(editor) ?? (editor ? wordAt(editor.document, editor.selection.active) : undefined));
+    const source = remember(selectionOf(editor) ?? (editor ? tokenAt(editor.document, editor.selection.active) : undefined));
     return source ? feature.run({ view: 'nearest', query: { text: source.text } }) : feature.open('nearest');
   };
 
@@ -98,8 +111,8 @@ export function register(ctx: HostContext, engine: EngineClient, attention: Atte
     vscode.languages.registerHoverProvider([{ scheme: 'file' }, { scheme: 'untitled' }], {
       provideHover: (document, position) => {
         if (!engine.currentModel || !vscode.workspace.getConfiguration('lmExplorer').get<boolean>('inspector.hoverAction', true)) return undefined;
-        const word = wordAt(document, position);
-        if (!word) return undefined;
+        const word = tokenAt(document, position);
+        if (!word || !word.text.trim()) return undefined;
         const args = encodeURIComponent(JSON.stringify([document.uri.toString(), { text: word.text }]));
         const markdown = new vscode.MarkdownString(`[$(search) ${vscode.l10n.t('Nearest tokens of {0}', `\`${word.text.replace(/`/g, "'")}\``)}](command:${NEAREST_COMMAND}?${args})`, true);
         markdown.isTrusted = { enabledCommands: [NEAREST_COMMAND] };
