@@ -18,6 +18,7 @@
 import { UserError } from '../../engine/errors';
 import type { SamplingOptions } from '../../engine/generate';
 import type { TokenizerName } from '../../engine/tokenizer';
+import type { VocabularyTokenizer } from '../../engine/vocab';
 import type { CorpusSizes } from '../../engine/trainingRun';
 import type { TrainingPlan } from '../../engine/trainingPlan';
 import type { InspectAnswer, InspectRequest } from '../../engine/inspect/types';
@@ -52,7 +53,7 @@ export interface ParameterCounts {
 export interface ModelInfo {
   config: ModelConfigInfo;
   parameters: ParameterCounts;
-  tokenizer: TokenizerName;
+  tokenizer: VocabularyTokenizer;
   /** Optimiser steps taken so far (0 for a fresh model, or when the checkpoint has no training state). */
   step: number;
   /** Where the model was last loaded from or saved to, if anywhere. */
@@ -279,6 +280,8 @@ export interface EngineRequests {
   load: { params: { dir: string; backend: BackendSetting }; result: ModelInfo; event: never };
   /** Save the current model (with its training state) to a folder, atomically. */
   save: { params: { dir: string }; result: ModelInfo; event: never };
+  /** Write the current model as a Hugging Face transformers folder (src/engine/hf/exportHf.ts); the files written. */
+  exportHf: { params: { dir: string }; result: { files: string[] }; event: never };
   /** Drop the model the worker holds. */
   unload: { params: Record<string, never>; result: { unloaded: boolean }; event: never };
   train: { params: TrainParams; result: TrainResult; event: TrainEvent };
@@ -300,6 +303,7 @@ export const REQUEST_NAMES: readonly RequestName[] = [
   'status',
   'load',
   'save',
+  'exportHf',
   'unload',
   'train',
   'attention',
@@ -310,7 +314,7 @@ export const REQUEST_NAMES: readonly RequestName[] = [
 ];
 
 /** Methods that need a model in the worker (the client loads the workspace model first when it has one). */
-export const MODEL_REQUESTS: readonly RequestName[] = ['save', 'attention', 'complete', 'nextTokens', 'inspect'];
+export const MODEL_REQUESTS: readonly RequestName[] = ['save', 'exportHf', 'attention', 'complete', 'nextTokens', 'inspect'];
 
 // ----------------------------------------------------------------------------------------------
 // Wire messages
