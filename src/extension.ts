@@ -8,11 +8,13 @@ import { Notifier, type Message } from './host/notifier';
 import * as attention from './features/attention/index';
 import * as inspector from './features/inspector/index';
 import * as completion from './features/completion/index';
+import * as sampling from './features/sampling/index';
 import * as tokens from './features/tokens/index';
 import * as training from './features/training/index';
 import type { AttentionApi } from './features/attention/index';
 import type { InspectorApi } from './features/inspector/index';
 import type { CompletionApi } from './features/completion/inlineCompletion';
+import type { SamplingApi } from './features/sampling/index';
 import type { TokensApi } from './features/tokens/index';
 import type { TrainingApi } from './features/training/index';
 
@@ -20,6 +22,7 @@ import type { TrainingApi } from './features/training/index';
 export interface LmExplorerApi extends TokensApi, TrainingApi, CompletionApi {
   attention: AttentionApi;
   inspector: InspectorApi;
+  sampling: SamplingApi;
   messages: {
     /** The latest message shown to the user by LM Explorer. */
     last(): Message | undefined;
@@ -38,7 +41,8 @@ export function activate(context: vscode.ExtensionContext): LmExplorerApi {
   const completionFeature = completion.register(host, trainingFeature);
   const attentionFeature = attention.register(host, trainingFeature.engine);
   const inspectorFeature = inspector.register(host, trainingFeature.engine, attentionFeature.api.attention);
-  const features = [tokensFeature, trainingFeature, completionFeature, attentionFeature, inspectorFeature];
+  const samplingFeature = sampling.register(host, trainingFeature.engine);
+  const features = [tokensFeature, trainingFeature, completionFeature, attentionFeature, inspectorFeature, samplingFeature];
   registerCommandTables(context, features.map((feature) => feature.commands));
 
   return {
@@ -47,6 +51,7 @@ export function activate(context: vscode.ExtensionContext): LmExplorerApi {
     ...completionFeature.api,
     ...attentionFeature.api,
     ...inspectorFeature.api,
+    ...samplingFeature.api,
     messages: { last: () => notify.last(), all: () => notify.all() },
   };
 }

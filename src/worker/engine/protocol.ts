@@ -19,6 +19,7 @@ import { UserError } from '../../engine/errors';
 import type { SamplingOptions } from '../../engine/generate';
 import type { TokenizerName } from '../../engine/tokenizer';
 import type { VocabularyTokenizer } from '../../engine/vocab';
+import { SAMPLING_REQUEST_NAMES, type SamplingRequests } from './samplingProtocol';
 import type { CorpusSizes } from '../../engine/trainingRun';
 import type { TrainingPlan } from '../../engine/trainingPlan';
 import type { InspectAnswer, InspectRequest } from '../../engine/inspect/types';
@@ -273,7 +274,7 @@ export interface InspectResult {
 // ----------------------------------------------------------------------------------------------
 // The request map: one entry per method. `event: never` for methods that send no events.
 
-export interface EngineRequests {
+export interface EngineRequests extends SamplingRequests {
   /** What the worker holds; never fails. */
   status: { params: Record<string, never>; result: EngineStatus; event: never };
   /** Load a checkpoint folder. On failure the current model stays (CheckpointError message). */
@@ -310,11 +311,12 @@ export const REQUEST_NAMES: readonly RequestName[] = [
   'complete',
   'nextTokens',
   'inspect',
+  ...SAMPLING_REQUEST_NAMES,
   'crash',
 ];
 
 /** Methods that need a model in the worker (the client loads the workspace model first when it has one). */
-export const MODEL_REQUESTS: readonly RequestName[] = ['save', 'exportHf', 'attention', 'complete', 'nextTokens', 'inspect'];
+export const MODEL_REQUESTS: readonly RequestName[] = ['save', 'exportHf', 'attention', 'complete', 'nextTokens', 'inspect', ...SAMPLING_REQUEST_NAMES.filter((name) => name !== 'samplingClose')];
 
 // ----------------------------------------------------------------------------------------------
 // Wire messages

@@ -49,6 +49,7 @@ import {
   type WorkerToHost,
 } from './protocol';
 import { answerInspect } from './inspect';
+import { samplingHandlers } from './samplingHandlers';
 
 const port = parentPort;
 if (!port) throw new Error('engineWorker.ts runs as a worker_threads worker');
@@ -277,6 +278,7 @@ const handlers: Handlers = {
     // While nothing trains, the 2-D map of the vocabulary is prepared after the first view (it costs the most).
     return answerInspect(h, params, (id) => modelToken(h.vocab, id), { prepareMap: training === undefined });
   },
+  ...samplingHandlers(requireModel),
 
   async crash({ mode }) {
     if (mode === 'exit') process.exit(7);
