@@ -6,11 +6,13 @@ import { registerCommandTables } from './host/commands';
 import type { HostContext } from './host/feature';
 import { Notifier, type Message } from './host/notifier';
 import * as attention from './features/attention/index';
+import * as inspector from './features/inspector/index';
 import * as completion from './features/completion/index';
 import * as sampling from './features/sampling/index';
 import * as tokens from './features/tokens/index';
 import * as training from './features/training/index';
 import type { AttentionApi } from './features/attention/index';
+import type { InspectorApi } from './features/inspector/index';
 import type { CompletionApi } from './features/completion/inlineCompletion';
 import type { SamplingApi } from './features/sampling/index';
 import type { TokensApi } from './features/tokens/index';
@@ -19,6 +21,7 @@ import type { TrainingApi } from './features/training/index';
 /** What `activate` returns (`vscode.extensions.getExtension('lm-explorer.lm-explorer').exports`). */
 export interface LmExplorerApi extends TokensApi, TrainingApi, CompletionApi {
   attention: AttentionApi;
+  inspector: InspectorApi;
   sampling: SamplingApi;
   messages: {
     /** The latest message shown to the user by LM Explorer. */
@@ -37,8 +40,9 @@ export function activate(context: vscode.ExtensionContext): LmExplorerApi {
   const trainingFeature = training.register(host);
   const completionFeature = completion.register(host, trainingFeature);
   const attentionFeature = attention.register(host, trainingFeature.engine);
+  const inspectorFeature = inspector.register(host, trainingFeature.engine, attentionFeature.api.attention);
   const samplingFeature = sampling.register(host, trainingFeature.engine);
-  const features = [tokensFeature, trainingFeature, completionFeature, attentionFeature, samplingFeature];
+  const features = [tokensFeature, trainingFeature, completionFeature, attentionFeature, inspectorFeature, samplingFeature];
   registerCommandTables(context, features.map((feature) => feature.commands));
 
   return {
@@ -46,6 +50,7 @@ export function activate(context: vscode.ExtensionContext): LmExplorerApi {
     ...trainingFeature.api,
     ...completionFeature.api,
     ...attentionFeature.api,
+    ...inspectorFeature.api,
     ...samplingFeature.api,
     messages: { last: () => notify.last(), all: () => notify.all() },
   };

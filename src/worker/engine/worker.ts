@@ -48,6 +48,7 @@ import {
   type TrainResult,
   type WorkerToHost,
 } from './protocol';
+import { answerInspect } from './inspect';
 import { samplingHandlers } from './samplingHandlers';
 
 const port = parentPort;
@@ -272,6 +273,11 @@ const handlers: Handlers = {
     return { context: tokensOf(h.vocab, ids), candidates: dist.map((d) => ({ ...modelToken(h.vocab, d.id), prob: d.prob })) };
   },
 
+  async inspect(params) {
+    const h = requireModel();
+    // While nothing trains, the 2-D map of the vocabulary is prepared after the first view (it costs the most).
+    return answerInspect(h, params, (id) => modelToken(h.vocab, id), { prepareMap: training === undefined });
+  },
   ...samplingHandlers(requireModel),
 
   async crash({ mode }) {
