@@ -25,6 +25,7 @@ import type { VocabularyTokenizer } from '../../engine/vocab';
 import { SAMPLING_REQUEST_NAMES, type SamplingRequests } from './samplingProtocol';
 import type { CorpusSizes } from '../../engine/trainingRun';
 import type { TrainingPlan } from '../../engine/trainingPlan';
+import type { InspectAnswer, InspectRequest } from '../../engine/inspect/types';
 import type { ModelTokenIds } from '../../features/tokens/core/modelTokenIds';
 
 // ----------------------------------------------------------------------------------------------
@@ -299,6 +300,14 @@ export interface NextTokensResult {
   candidates: (ModelToken & { prob: number })[];
 }
 
+export type InspectParams = InspectRequest;
+
+export interface InspectResult {
+  answer: InspectAnswer<ModelToken>;
+  /** The worker's own time for it: reading the tables and computing the answer. */
+  workerMs: number;
+}
+
 // ----------------------------------------------------------------------------------------------
 // The request map: one entry per method. `event: never` for methods that send no events.
 
@@ -320,6 +329,8 @@ export interface EngineRequests extends SamplingRequests {
   /** An encoder fills the selection's tokens, masked ([MASK]), one token at a time, left to right. */
   fill: { params: FillParams; result: FillResult; event: never };
   /** For tests of crash recovery: the worker dies ('throw': uncaught exception, 'exit': process.exit(7)). */
+  /** One view of the Model Inspector (src/engine/inspect), computed from the model's tables. */
+  inspect: { params: InspectParams; result: InspectResult; event: never };
   crash: { params: { mode: 'throw' | 'exit' }; result: never; event: never };
 }
 
@@ -338,13 +349,21 @@ export const REQUEST_NAMES: readonly RequestName[] = [
   'attention',
   'complete',
   'nextTokens',
+<<<<<<< HEAD
   'fill',
+=======
+  'inspect',
+>>>>>>> main
   ...SAMPLING_REQUEST_NAMES,
   'crash',
 ];
 
 /** Methods that need a model in the worker (the client loads the workspace model first when it has one). */
+<<<<<<< HEAD
 export const MODEL_REQUESTS: readonly RequestName[] = ['save', 'exportHf', 'attention', 'complete', 'nextTokens', 'fill', ...SAMPLING_REQUEST_NAMES.filter((name) => name !== 'samplingClose')];
+=======
+export const MODEL_REQUESTS: readonly RequestName[] = ['save', 'exportHf', 'attention', 'complete', 'nextTokens', 'inspect', ...SAMPLING_REQUEST_NAMES.filter((name) => name !== 'samplingClose')];
+>>>>>>> main
 
 // ----------------------------------------------------------------------------------------------
 // Wire messages
