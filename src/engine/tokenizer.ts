@@ -100,6 +100,16 @@ function keepByteOrderMarks(core: BytePairCore): void {
   };
 }
 
+/**
+ * What a converter to another tokenizer format needs of a GPT encoding: its pre-split pattern (JavaScript
+ * syntax) and its number of token IDs (every ID below it is a token; tokenBytes gives its bytes, and an ID
+ * is also its byte-pair rank). No special tokens: LM Explorer reads "<|endoftext|>" as text.
+ */
+export function encodingTable(name: EncodingName): { pattern: string; size: number } {
+  const core = gptEncoding(name);
+  return { pattern: core.tokenSplitRegex.source, size: core.bytePairRankDecoder.length };
+}
+
 /** Whether this thread has loaded the tokenizer's tables already ('char' needs none). */
 export function isTokenizerLoaded(tokenizer: TokenizerName): boolean {
   return tokenizer === 'char' || loaded.has(tokenizer);
@@ -386,11 +396,20 @@ export function tokenPieces(text: string, tokenizer: TokenizerName): TokenPiece[
     }
     return pieces;
   }
+  return piecesOfBytes(text, ids, (id) => tokenBytes(id, tokenizer));
+}
+
+/**
+ * The pieces of a text that a tokenizer cut into `ids`, each token taking its bytes' length of the text's
+ * UTF-8 in turn (exact when the tokens' bytes spell the text, as byte-level tokenizers' do).
+ */
+export function piecesOfBytes(text: string, ids: readonly number[], bytesOf: (id: number) => Uint8Array): TokenPiece[] {
+  const pieces: TokenPiece[] = [];
   const toUtf16 = byteToUtf16Offsets(text);
   const lastByte = toUtf16.length - 1;
   let byte = 0;
   for (const id of ids) {
-    const bytes = tokenBytes(id, tokenizer);
+    const bytes = bytesOf(id);
     const start = toUtf16[Math.min(byte, lastByte)];
     byte += bytes.length;
     const end = toUtf16[Math.min(byte, lastByte)];

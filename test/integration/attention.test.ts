@@ -12,10 +12,10 @@ import * as vscode from 'vscode';
 import { Vocabulary } from '../../src/engine/vocab';
 import { decode } from '../../src/engine/tokenizer';
 import type { LmExplorerApi } from '../../src/extension';
-import { readExportedData } from '../../src/features/attentionExport';
-import { base64ToFloat32 } from '../../src/features/attentionView';
-import type { ShowAttentionResult } from '../../src/features/attentionPanel';
-import type { AttentionRenderReport } from '../../src/webviewProtocol';
+import { readExportedData } from '../../src/features/attention/core/attentionExport';
+import { base64ToFloat32 } from '../../src/features/attention/core/attentionView';
+import type { ShowAttentionResult } from '../../src/features/attention/attentionPanel';
+import type { AttentionRenderReport } from '../../src/features/attention/protocol';
 import { activate, captureWebview, isolateSuite, noPortForwarding, openEditor, sleep, updateSetting, withTimeout, type CaptureReport } from './helpers';
 
 /** Canvas luma variance above this is a drawing, not a blank (a flat background has 0). */
@@ -134,7 +134,7 @@ describe('attention panel', function () {
     for (const t of snap.tokens) {
       const external = vocab.toExternal(t.id);
       const text = document.getText(new vscode.Range(document.positionAt(t.start), document.positionAt(t.end)));
-      if (external !== undefined && t.end > t.start) assert.strictEqual(text, decode([external], vocab.tokenizer), `token ${t.label}`);
+      if (external !== undefined && t.end > t.start) assert.strictEqual(text, decode([external], vocab.subsetOf), `token ${t.label}`);
     }
     // the same through the engine directly, with nested arrays
     const direct = await api.attention.compute(fragment);
