@@ -15,6 +15,7 @@ import type { Notifier } from '../../host/notifier';
 import type { EngineClient } from '../../worker/engine/client';
 import { EngineError } from '../../worker/engine/protocol';
 import type { ScoredToken } from '../../worker/engine/samplingProtocol';
+import { modelKey } from './core/modelKey';
 import { bucketCounts, cleanThresholds, detailRange, surpriseSpans, type SurpriseSpan } from './core/surprise';
 
 const TRAIN_COMMAND = 'lmExplorer.train';
@@ -58,6 +59,8 @@ interface Shown {
   spans: SurpriseSpan[];
   contextLength: number;
   stride: number;
+  /** The model that scored it (modelKey). */
+  model: string | undefined;
 }
 
 export class SurpriseView implements vscode.Disposable {
@@ -86,7 +89,9 @@ export class SurpriseView implements vscode.Disposable {
           this.hide();
         }
       }),
-      deps.engine.onDidChangeModel(() => this.hide()),
+      deps.engine.onDidChangeModel((model) => {
+        if (this.shown && modelKey(model) !== this.shown.model) this.hide();
+      }),
     );
   }
 
@@ -157,6 +162,7 @@ export class SurpriseView implements vscode.Disposable {
         spans: [],
         contextLength: result.contextLength,
         stride: result.stride,
+        model: modelKey(this.deps.engine.currentModel ?? model),
       };
       this.addTokens(result.tokens);
       this.redraw();
