@@ -8,7 +8,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import * as vscode from 'vscode';
 import type { LmExplorerApi } from '../../src/extension';
-import { activate, captureWebview, displayLanguage, extension, isolateSuite, noPortForwarding, openEditor, type CaptureReport } from './helpers';
+import { activate, captureWebview, closeEditors, displayLanguage, extension, isolateSuite, noPortForwarding, openEditor, type CaptureReport } from './helpers';
 
 const language = displayLanguage();
 
@@ -37,6 +37,9 @@ describe('localisation', function () {
   after(async () => {
     api.attention.close();
     api.dashboard.close();
+    await closeEditors();
+    // the model trained here is not the next suite's
+    await api.training.reset({ confirm: false });
   });
 
   it(`runs in the display language the host was started with (${language})`, () => {
