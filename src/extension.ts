@@ -8,18 +8,20 @@ import { Notifier, type Message } from './host/notifier';
 import * as attention from './features/attention/index';
 import * as inspector from './features/inspector/index';
 import * as completion from './features/completion/index';
+import * as fillMask from './features/fillMask/index';
 import * as sampling from './features/sampling/index';
 import * as tokens from './features/tokens/index';
 import * as training from './features/training/index';
 import type { AttentionApi } from './features/attention/index';
 import type { InspectorApi } from './features/inspector/index';
 import type { CompletionApi } from './features/completion/inlineCompletion';
+import type { FillMaskApi } from './features/fillMask/index';
 import type { SamplingApi } from './features/sampling/index';
 import type { TokensApi } from './features/tokens/index';
 import type { TrainingApi } from './features/training/index';
 
 /** What `activate` returns (`vscode.extensions.getExtension('lm-explorer.lm-explorer').exports`). */
-export interface LmExplorerApi extends TokensApi, TrainingApi, CompletionApi {
+export interface LmExplorerApi extends TokensApi, TrainingApi, CompletionApi, FillMaskApi {
   attention: AttentionApi;
   inspector: InspectorApi;
   sampling: SamplingApi;
@@ -42,7 +44,8 @@ export function activate(context: vscode.ExtensionContext): LmExplorerApi {
   const attentionFeature = attention.register(host, trainingFeature.engine);
   const inspectorFeature = inspector.register(host, trainingFeature.engine, attentionFeature.api.attention);
   const samplingFeature = sampling.register(host, trainingFeature.engine);
-  const features = [tokensFeature, trainingFeature, completionFeature, attentionFeature, inspectorFeature, samplingFeature];
+  const fillMaskFeature = fillMask.register(host, trainingFeature.engine);
+  const features = [tokensFeature, trainingFeature, completionFeature, attentionFeature, inspectorFeature, samplingFeature, fillMaskFeature];
   registerCommandTables(context, features.map((feature) => feature.commands));
 
   return {
@@ -50,6 +53,7 @@ export function activate(context: vscode.ExtensionContext): LmExplorerApi {
     ...trainingFeature.api,
     ...completionFeature.api,
     ...attentionFeature.api,
+    ...fillMaskFeature.api,
     ...inspectorFeature.api,
     ...samplingFeature.api,
     messages: { last: () => notify.last(), all: () => notify.all() },
