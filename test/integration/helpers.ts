@@ -318,3 +318,13 @@ export function shownCount(n: number, english: string, ...rest: (string | number
 }
 
 export { formatNumber as shownNumber };
+
+/** A tiny model trained on the sample notes in a few steps: enough to have one for the features to run. */
+export async function trainTinyModel(api: LmExplorerApi, extensionPath: string): Promise<void> {
+  const outcome = await api.training.train({
+    roots: [vscode.Uri.file(path.join(extensionPath, 'sample-workspace'))],
+    notification: false,
+    overrides: { preset: 'tiny', tokenizer: 'o200k_base', steps: 12, minutes: 0, batchSize: 8, learningRate: 0.01, evalInterval: 0, checkpointInterval: 12, sampleInterval: 0, backend: 'auto' },
+  });
+  assert.strictEqual(outcome.status, 'completed', outcome.message);
+}

@@ -369,9 +369,10 @@ function draw(): void {
   images.reset(`${d.seq}|${view.scale}|${theme.key}`);
   const t = theme;
   const labels = d.tokens.map((x) => x.label);
+  const causal = d.causal !== false;
   const width = availableWidth();
   const visibleHeight = Math.max(320, window.innerHeight - canvasWrap.getBoundingClientRect().top + window.scrollY - 16);
-  const image = (l: number, h: number) => images.get(`${l}/${h}`, headMap(m, l, h), m.T, t, view.scale);
+  const image = (l: number, h: number) => images.get(`${l}/${h}`, headMap(m, l, h), m.T, t, view.scale, causal);
   const h = hover;
   switch (view.view) {
     case 'head':
@@ -380,7 +381,7 @@ function draw(): void {
       const ctx = prepareCanvas(canvas, Math.max(layout.width, 260), layout.height + TITLE_HEIGHT);
       const mean = view.view === 'layerMean';
       const map = mean ? meanOverHeads(m, view.layer) : headMap(m, view.layer, view.head);
-      const img = mean ? images.get(`mean/${view.layer}`, map, m.T, t, view.scale) : image(view.layer, view.head);
+      const img = mean ? images.get(`mean/${view.layer}`, map, m.T, t, view.scale, causal) : image(view.layer, view.head);
       drawHeatmap(
         ctx,
         t,
@@ -394,6 +395,7 @@ function draw(): void {
           query: view.query,
           ...(h && 'query' in h ? { hover: h } : {}),
           image: img,
+          causal,
         },
         Math.max(layout.width, 260),
       );
@@ -428,7 +430,7 @@ function draw(): void {
     case 'query': {
       const layers = new Set(filterIndices(m.nLayer, view.layerFilter));
       const heads = new Set(filterIndices(m.nHead, view.headFilter));
-      const rows = queryAcrossHeads(m, view.query).filter((r) => layers.has(r.layer) && heads.has(r.head));
+      const rows = queryAcrossHeads(m, view.query, causal).filter((r) => layers.has(r.layer) && heads.has(r.head));
       const keyLabels = labels.slice(0, view.query + 1);
       const layout = layoutBars(probe, t, rows.length, keyLabels, width);
       const ctx = prepareCanvas(canvas, Math.max(layout.width, 260), layout.height + TITLE_HEIGHT);
@@ -521,7 +523,7 @@ canvas.addEventListener('mousemove', (event) => {
   if (hit?.kind === 'cell') {
     next = { query: hit.query, key: hit.key };
     const map = view.view === 'layerMean' ? meanOverHeads(m, view.layer) : headMap(m, view.layer, view.head);
-    text = hoverText(d.tokens[hit.query].label, d.tokens[hit.key].label, map[hit.query * m.T + hit.key], hit.key > hit.query);
+    text = hoverText(d.tokens[hit.query].label, d.tokens[hit.key].label, map[hit.query * m.T + hit.key], d.causal !== false && hit.key > hit.query);
   } else if (hit?.kind === 'thumb') {
     next = { layer: hit.layer, head: hit.head };
     text = S.clickToOpen(headName(hit.layer, hit.head));

@@ -112,7 +112,9 @@ function describeSource(document: vscode.TextDocument, range: vscode.Range): str
 
 function describeModel(model: ModelInfo): string {
   const c = model.config;
+  const kind = c.kind === 'encoder' ? vscode.l10n.t('encoder, bidirectional attention') : vscode.l10n.t('decoder, causal attention');
   const parts = [
+    kind,
     `${plural(c.nLayer, vscode.l10n.t('{0} layer|{0} layers', formatNumber(c.nLayer)))} × ${plural(c.nHead, vscode.l10n.t('{0} head|{0} heads', formatNumber(c.nHead)))}`,
     vscode.l10n.t('context {0}', formatNumber(c.contextLength)),
     model.tokenizer,

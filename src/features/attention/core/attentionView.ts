@@ -49,7 +49,7 @@ export function packAttention(attention: number[][][][]): AttentionMaps {
  */
 export function attentionData(
   result: AttentionResult,
-  model: { nLayer: number; nHead: number; contextLength: number },
+  model: { nLayer: number; nHead: number; contextLength: number; kind?: 'decoder' | 'encoder' },
   page: Pick<AttentionPayload, 'seq' | 'sourceLabel' | 'modelLabel'>,
 ): { maps: AttentionMaps; payload: AttentionPayload } {
   const maps: AttentionMaps = result.weights
@@ -66,6 +66,7 @@ export function attentionData(
     contextLength: model.contextLength,
     sourceLabel: page.sourceLabel,
     modelLabel: page.modelLabel,
+    causal: model.kind !== 'encoder',
   };
   return { maps, payload };
 }
@@ -117,14 +118,14 @@ export interface HeadRow {
 }
 
 /** One query token's attention in every head, layer by layer: what the "query across heads" bars show. */
-export function queryAcrossHeads(maps: AttentionMaps, query: number): HeadRow[] {
+export function queryAcrossHeads(maps: AttentionMaps, query: number, causal = true): HeadRow[] {
   const { nLayer, nHead, T } = maps;
   const rows: HeadRow[] = [];
   if (query < 0 || query >= T) return rows;
   for (let l = 0; l < nLayer; l++) {
     for (let h = 0; h < nHead; h++) {
       const m = headMap(maps, l, h);
-      rows.push({ layer: l, head: h, weights: m.subarray(query * T, query * T + query + 1) });
+      rows.push({ layer: l, head: h, weights: m.subarray(query * T, query * T + (causal ? query + 1 : T)) });
     }
   }
   return rows;
@@ -284,10 +285,10 @@ export function scaleValue(position: number, kind: ColourScaleKind, max = 1): nu
   return kind === 'sqrt' ? p * p : kind === 'max' ? p * (max > 0 ? max : 1) : p;
 }
 
-/** The largest weight on or below the diagonal of a T×T map. */
-export function mapMax(map: Float32Array, T: number): number {
+/** The largest weight of a T×T map: on or below the diagonal when it is causal. */
+export function mapMax(map: Float32Array, T: number, causal = true): number {
   let max = 0;
-  for (let q = 0; q < T; q++) for (let k = 0; k <= q; k++) if (map[q * T + k] > max) max = map[q * T + k];
+  for (let q = 0; q < T; q++) for (let k = 0; k <= (causal ? q : T - 1); k++) if (map[q * T + k] > max) max = map[q * T + k];
   return max;
 }
 
@@ -332,15 +333,16 @@ export function lutIndex(value: number, kind: ColourScaleKind, max = 1): number 
 }
 
 /**
- * A T×T map painted into RGBA pixels (one pixel per cell), ready for putImageData. Cells above the
- * diagonal (masked) are left transparent: the page draws the mask pattern behind them.
+ * A T×T map painted into RGBA pixels (one pixel per cell), ready for putImageData. A causal map's cells
+ * above the diagonal (masked) are left transparent: the page draws the mask pattern behind them. A
+ * bidirectional one (an encoder's) has every cell painted.
  */
-export function paintMap(map: Float32Array, T: number, lut: Uint8ClampedArray, kind: ColourScaleKind, out = new Uint8ClampedArray(T * T * 4)): Uint8ClampedArray {
-  const max = kind === 'max' ? mapMax(map, T) : 1;
+export function paintMap(map: Float32Array, T: number, lut: Uint8ClampedArray, kind: ColourScaleKind, out = new Uint8ClampedArray(T * T * 4), causal = true): Uint8ClampedArray {
+  const max = kind === 'max' ? mapMax(map, T, causal) : 1;
   for (let q = 0; q < T; q++) {
     for (let k = 0; k < T; k++) {
       const o = (q * T + k) * 4;
-      if (k > q) {
+      if (causal && k > q) {
         out[o + 3] = 0;
         continue;
       }
