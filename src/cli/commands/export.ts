@@ -1,5 +1,6 @@
 // `lmx export --format hf`: a model as a folder that transformers loads (src/engine/hf/exportHf.ts).
 
+import * as l10n from '@vscode/l10n';
 import * as path from 'path';
 import { BACKEND_NAMES } from '../../engine/backends';
 import { UserError } from '../../engine/errors';
@@ -12,7 +13,7 @@ import { stdout } from '../terminal';
 const FORMATS = ['hf'] as const;
 
 export const exportCommand: Command = {
-  summary: 'write a model in another format (hf: a Hugging Face transformers folder)',
+  summary: l10n.t('write a model in another format (hf: a Hugging Face transformers folder)'),
   usage: 'lmx export --format hf --model DIR --out DIR',
   positionals: 'none',
   options: {
@@ -21,23 +22,21 @@ export const exportCommand: Command = {
     out: { type: 'string', short: 'o' },
     backend: { type: 'string' },
   },
-  help: `Options:
-  --format NAME       ${choiceList(FORMATS)}: a folder GPT2LMHeadModel.from_pretrained loads, with the tokenizer,
-                      a model card (README.md) and train_hf.py to train it further (required)
-  --model, -m DIR     the model: a checkpoint folder (required)
-  --out, -o DIR       where the folder goes: a new or empty folder, or an earlier export, which is replaced
-                      (required; anything else is refused and nothing is written)
-  --backend NAME      ${choiceList(BACKEND_NAMES)} (default auto)`,
+  help: l10n.t(
+    'Options:\n  --format NAME       {0}: a folder GPT2LMHeadModel.from_pretrained loads, with the tokenizer,\n                      a model card (README.md) and train_hf.py to train it further (required)\n  --model, -m DIR     the model: a checkpoint folder (required)\n  --out, -o DIR       where the folder goes: a new or empty folder, or an earlier export, which is replaced\n                      (required; anything else is refused and nothing is written)\n  --backend NAME      {1} (default auto)',
+    choiceList(FORMATS),
+    choiceList(BACKEND_NAMES),
+  ),
   async run(values) {
-    if (values.format === undefined) throw new UserError(`lmx export needs --format (${FORMATS.join(', ')}); see lmx export --help.`);
+    if (values.format === undefined) throw new UserError(l10n.t('lmx export needs --format ({0}); see lmx export --help.', FORMATS.join(', ')));
     choiceOption(values, 'format', FORMATS);
     const dir = stringOption(values, 'model', true);
     const out = path.resolve(stringOption(values, 'out', true));
     const loaded = await loadModel(dir, choiceOption(values, 'backend', BACKEND_NAMES) ?? 'auto');
     try {
       const files = await exportHfFolder(out, await exportSourceOf(loaded));
-      stdout(`exported to ${out}: ${files.sort().join(', ')}`);
-      stdout(`load it: GPT2LMHeadModel.from_pretrained("${out}"); tokenizer: see ${path.join(out, 'README.md')}`);
+      stdout(l10n.t('exported to {0}: {1}', out, files.sort().join(', ')));
+      stdout(l10n.t('load it: GPT2LMHeadModel.from_pretrained("{0}"); tokenizer: see {1}', out, path.join(out, 'README.md')));
     } finally {
       loaded.model.dispose();
     }

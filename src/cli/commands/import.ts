@@ -1,16 +1,18 @@
 // `lmx import --from-hf`: a transformers GPT-2 folder as an LM Explorer checkpoint (src/engine/hf/importHf.ts).
 
+import * as l10n from '@vscode/l10n';
 import * as path from 'path';
 import { BACKEND_NAMES } from '../../engine/backends';
 import { saveCheckpoint } from '../../engine/checkpoint';
 import { isHfModelFolder, readHfFolder } from '../../engine/hf/importHf';
+import { formatNumber } from '../../l10n/format';
 import { choiceList, choiceOption, stringOption } from '../args';
 import { loadModel } from '../checkpointModel';
 import { EXIT_OK, type Command } from '../command';
 import { stdout } from '../terminal';
 
 export const importCommand: Command = {
-  summary: 'turn a Hugging Face GPT-2 folder into an LM Explorer checkpoint',
+  summary: l10n.t('turn a Hugging Face GPT-2 folder into an LM Explorer checkpoint'),
   usage: 'lmx import --from-hf DIR [--out DIR]',
   positionals: 'none',
   options: {
@@ -18,13 +20,10 @@ export const importCommand: Command = {
     out: { type: 'string', short: 'o' },
     backend: { type: 'string' },
   },
-  help: `Options:
-  --from-hf DIR       a transformers GPT-2 folder: config.json (model_type gpt2), model.safetensors (float32)
-                      and tokenizer.json (required); pytorch_model.bin is not read (a pickle runs code)
-  --out, -o DIR       the checkpoint folder to write (default: DIR-lmx beside it); a new or empty folder or a
-                      model folder, anything else is refused
-  --backend NAME      ${choiceList(BACKEND_NAMES)} (default auto)
-Every other command also takes the GPT-2 folder itself as --model; import keeps a checkpoint of it.`,
+  help: l10n.t(
+    'Options:\n  --from-hf DIR       a transformers GPT-2 folder: config.json (model_type gpt2), model.safetensors (float32)\n                      and tokenizer.json (required); pytorch_model.bin is not read (a pickle runs code)\n  --out, -o DIR       the checkpoint folder to write (default: DIR-lmx beside it); a new or empty folder or a\n                      model folder, anything else is refused\n  --backend NAME      {0} (default auto)\nEvery other command also takes the GPT-2 folder itself as --model; import keeps a checkpoint of it.',
+    choiceList(BACKEND_NAMES),
+  ),
   async run(values) {
     const source = path.resolve(stringOption(values, 'from-hf', true));
     const out = path.resolve(stringOption(values, 'out') ?? `${source.replace(/[\\/]+$/, '')}-lmx`);
@@ -35,8 +34,17 @@ Every other command also takes the GPT-2 folder itself as --model; import keeps 
       await saveCheckpoint(out, loaded.model, loaded.vocab, undefined, { info: { importedFrom: source } });
       const c = loaded.model.config;
       stdout(
-        `imported ${source} → ${out}: ${loaded.config.parameters.toLocaleString('en-US')} parameters, ${c.nLayer} layers × ${c.nHead} heads, ` +
-          `width ${c.nEmbd}, context ${c.contextLength}, vocabulary ${loaded.vocab.size.toLocaleString('en-US')} (${loaded.vocab.tokenizer})`,
+        l10n.t('imported {0} → {1}: {2} parameters, {3} layers × {4} heads, width {5}, context {6}, vocabulary {7} ({8})', {
+          0: source,
+          1: out,
+          2: formatNumber(loaded.config.parameters),
+          3: c.nLayer,
+          4: c.nHead,
+          5: c.nEmbd,
+          6: c.contextLength,
+          7: formatNumber(loaded.vocab.size),
+          8: loaded.vocab.tokenizer,
+        }),
       );
     } finally {
       loaded.model.dispose();

@@ -1,6 +1,7 @@
 // `lmx inspect`: the Model Inspector's architecture table (every box's parameters, share, bytes and FLOPs
 // per token) and, with --nearest, a word's nearest tokens, read from a checkpoint folder.
 
+import * as l10n from '@vscode/l10n';
 import { promises as fs } from 'fs';
 import * as path from 'path';
 import { readCheckpointConfig, readCheckpointWeights } from '../../engine/checkpoint';
@@ -12,7 +13,7 @@ import { EXIT_OK, type Command } from '../command';
 import { formatCount, padEnd, padStart, stdout, widestLabel } from '../terminal';
 
 export const inspectCommand: Command = {
-  summary: "print a model's boxes with their parameters, and a word's nearest tokens",
+  summary: l10n.t("print a model's boxes with their parameters, and a word's nearest tokens"),
   usage: 'lmx inspect --model DIR [--text TEXT] [--nearest WORD] [--json]',
   positionals: 'none',
   options: {
@@ -21,15 +22,9 @@ export const inspectCommand: Command = {
     nearest: { type: 'string', short: 'n' },
     json: { type: 'boolean' },
   },
-  help: `Prints the model's architecture as the Model Inspector draws it: each box (embeddings, every block's
-LayerNorms, attention and MLP, the output layer) with its parameters, its share of the total, its bytes in
-float32 and its FLOPs per token. The output layer is tied to the token embedding and counted once.
-
-Options:
-  --model, -m DIR     a checkpoint folder written by lmx train (required)
-  --text, -t TEXT     give the activation shapes for this text (default: a full context)
-  --nearest, -n WORD  also print the 20 tokens nearest to WORD (cosine of the embedding rows)
-  --json              print JSON instead of a table`,
+  help: l10n.t(
+    'Prints the model\'s architecture as the Model Inspector draws it: each box (embeddings, every block\'s\nLayerNorms, attention and MLP, the output layer) with its parameters, its share of the total, its bytes in\nfloat32 and its FLOPs per token. The output layer is tied to the token embedding and counted once.\n\nOptions:\n  --model, -m DIR     a checkpoint folder written by lmx train (required)\n  --text, -t TEXT     give the activation shapes for this text (default: a full context)\n  --nearest, -n WORD  also print the 20 tokens nearest to WORD (cosine of the embedding rows)\n  --json              print JSON instead of a table',
+  ),
   async run(values) {
     const dir = stringOption(values, 'model', true);
     const text = stringOption(values, 'text');
@@ -58,7 +53,7 @@ Options:
     stdout(`${padEnd('total', idWidth)}  ${padStart(formatCount(arch.total.parameters), 12)}  ${padStart('100%', 7)}  ${padStart(formatCount(arch.total.bytes), 12)}  ${padStart(formatCount(arch.total.flopsPerToken), 12)}`);
     if (nearest) {
       stdout('');
-      stdout(`nearest tokens to ${JSON.stringify(word)}:`);
+      stdout(l10n.t('nearest tokens to {0}:', JSON.stringify(word)));
       nearest.forEach((n, i) => stdout(`${padStart(String(i + 1), 3)}  ${padEnd(n.label, 20)}  #${n.id}  ${n.cosine.toFixed(3)}`));
     }
     return EXIT_OK;
