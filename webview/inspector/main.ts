@@ -73,6 +73,12 @@ function actionButton(label: string, onClick: () => void, options: { secondary?:
   return b;
 }
 
+/** Marks the user's own text (a token, a word of the notes): no word of it is a text of the interface. */
+function untranslated<E extends HTMLElement>(element: E): E {
+  element.setAttribute('translate', 'no');
+  return element;
+}
+
 function field(label: string, input: HTMLElement): HTMLLabelElement {
   const l = el('label', 'field');
   l.append(el('span', undefined, label), input);
@@ -249,7 +255,7 @@ function renderEmbeddings(body: HTMLElement, a: Answer<'embeddings'>, width: num
     const tr = el('tr');
     tr.append(
       el('td', 'num', String(r.position)),
-      el('td', 'token', t.label),
+      untranslated(el('td', 'token', t.label)),
       el('td', 'num', String(t.id)),
       el('td', 'num', externalId(t) ?? S.embeddings.noTokenizerId),
       el('td', 'vec', vectorText(r.token)),
@@ -318,7 +324,7 @@ function rankedTable(id: string, items: (ModelToken & { cosine: number })[], onP
   table.append(head);
   items.forEach((n, i) => {
     const tr = el('tr');
-    const tokenCell = el('td', 'token');
+    const tokenCell = untranslated(el('td', 'token'));
     if (onPick) {
       const b = el('button', 'link', n.label);
       b.type = 'button';

@@ -246,6 +246,7 @@ function tokenSpan(token: { label: string; text: string }, prob: number, title: 
   // a token without printable text of its own (a byte, a control character) shows its label
   const printable = token.text !== '' && !/[\u0000-\u0008\u000b-\u001f\u007f]/.test(token.text);
   const span = el('span', `tok ${probabilityClass(prob)}`, printable ? token.text : token.label);
+  span.setAttribute('translate', 'no'); // the model's text, not the interface's
   span.title = title;
   return span;
 }
