@@ -258,9 +258,9 @@ describe('inline completions', function () {
       if (c.codePoint !== undefined) {
         whole++;
         assert.strictEqual(c.codePoint, [...c.text!][0].codePointAt(0), c.label);
-        assert.strictEqual(c.ids, `model #${c.id} · U+${c.codePoint.toString(16).toUpperCase().padStart(4, '0')}`);
+        assert.strictEqual(c.ids, `${vscode.l10n.t('model #{0}', c.id)} · U+${c.codePoint.toString(16).toUpperCase().padStart(4, '0')}`);
       } else {
-        assert.match(c.ids, new RegExp(`^model #${c.id}( · byte [0-9A-F]{2})?$`), c.label); // a byte, or <sep>
+        assert.match(c.ids, new RegExp(`^${vscode.l10n.t('model #{0}', c.id)}( · ${vscode.l10n.t('byte {0}', '[0-9A-F]{2}')})?$`), c.label); // a byte, or <sep>
       }
     }
     assert.ok(whole > 0, 'the likely next tokens include characters');

@@ -284,14 +284,22 @@ export function untranslatedTexts(texts: readonly string[]): string[] {
   const english = JSON.parse(fs.readFileSync(path.join(root, 'l10n', 'bundle.l10n.json'), 'utf8')) as Record<string, string>;
   const translated = JSON.parse(fs.readFileSync(path.join(root, 'l10n', `bundle.l10n.${language}.json`), 'utf8')) as Record<string, string>;
   const patterns = Object.keys(english)
-    .filter((message) => translated[message] !== message && message.replace(/\{[^}]+\}/g, '').trim().split(/\s+/).length >= 2)
+    .filter((message) => translated[message] !== message)
     .flatMap((message) => message.split('|'))
+    // a form with one word besides its placeholders ("{0} token") is as likely a Polish text's ending
+    .filter((form) => form.replace(/\{[^}]+\}/g, ' ').trim().split(/\s+/).length >= 2)
     .map((message) => new RegExp(`^${message.split(/\{[^}]+\}/).map((part) => part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('.+')}$`));
   return texts.filter((text) => patterns.some((pattern) => pattern.test(text)));
 }
 
 /** Names shown as they are in every language: setting values and identifiers, not words to translate. */
-const DATA_NAMES = [...PRESET_SETTINGS, ...TOKENIZERS, ...BACKEND_NAMES, 'learned', 'sinusoidal'];
+const DATA_NAMES = [
+  ...PRESET_SETTINGS,
+  ...TOKENIZERS,
+  ...BACKEND_NAMES,
+  // VS Code's own name of a new file ("Untitled-1"): the stand-in language pack translates none of VS Code
+  'Untitled',
+];
 
 /**
  * A pattern matching one of the extension's messages as the display language shows it: the bundle's

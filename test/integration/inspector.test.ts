@@ -14,7 +14,7 @@ import { Vocabulary } from '../../src/engine/vocab';
 import type { LmExplorerApi } from '../../src/extension';
 import type { InspectorShowResult } from '../../src/features/inspector/inspectorPanel';
 import type { InspectorAnswer, InspectorRenderReport, InspectorTab } from '../../src/features/inspector/protocol';
-import { activate, captureWebview, isolateSuite, noPortForwarding, openEditor, sleep, updateSetting, withTimeout, type CaptureReport } from './helpers';
+import { activate, type CaptureReport, captureWebview, isolateSuite, noPortForwarding, openEditor, shownAs, sleep, updateSetting, withTimeout } from './helpers';
 
 /** Canvas luma variance above this is a drawing, not a blank (a flat background has 0). */
 const MIN_VARIANCE = 20;
@@ -272,6 +272,6 @@ describe('model inspector', function () {
     const result = await vscode.commands.executeCommand<InspectorShowResult>('lmExplorer.openInspector');
     assert.strictEqual(result.ok, false);
     assert.strictEqual(!result.ok && result.reason, 'no-model');
-    assert.match(api.messages.last()?.text ?? '', /no model yet/);
+    assert.match(api.messages.last()?.text ?? '', shownAs('There is no model yet: train one on your notes first, then the Model Inspector shows what it learned.'));
   });
 });

@@ -10,7 +10,7 @@ import * as path from 'path';
 import * as vscode from 'vscode';
 import type { LmExplorerApi } from '../../src/extension';
 import type { ScoredToken } from '../../src/worker/engine/samplingProtocol';
-import { activate, captureEditors, trainTinyModel, captureWebview, isolateSuite, noPortForwarding, openEditor, sleep, updateSetting } from './helpers';
+import { activate, captureEditors, captureWebview, isolateSuite, noPortForwarding, openEditor, shownAs, shownNumber, sleep, trainTinyModel, updateSetting } from './helpers';
 
 const NOTE = [
   '# Sourdough',
@@ -162,7 +162,7 @@ describe('sampling lab and token surprise', function () {
     const [part] = api.sampling.surprise.parts();
     assert.ok(Math.abs(part.totals.meanLossNats - scored.totals.meanLossNats) < 1e-4);
     assert.ok(Math.abs(part.totals.perplexity - Math.exp(part.totals.meanLossNats)) < 1e-9);
-    assert.match(api.sampling.surprise.status() ?? '', new RegExp(`${scored.totals.meanLossNats.toFixed(2)} nats/token`));
+    assert.ok((api.sampling.surprise.status() ?? '').includes(vscode.l10n.t('{0} nats/token · perplexity {1} · {2} bits/byte', shownNumber(scored.totals.meanLossNats, { minimumFractionDigits: 2, maximumFractionDigits: 2 })).replace(/ · .*$/, '')), api.sampling.surprise.status());
     // the hover of the first token carries the summary; another token's its own numbers only
     const first = api.sampling.surprise.hover(editor.document, editor.document.positionAt(shown[0].start))!;
     assert.match(first, /rank \d+/);
@@ -209,6 +209,6 @@ describe('sampling lab and token surprise', function () {
     assert.strictEqual(lab.reason, 'no-model');
     const surprise = await vscode.commands.executeCommand<{ ok: boolean; reason?: string }>('lmExplorer.showTokenSurprise', editor.document.uri);
     assert.strictEqual(surprise.reason, 'no-model');
-    assert.match(api.messages.last()?.text ?? '', /no model yet/);
+    assert.match(api.messages.last()?.text ?? '', shownAs('There is no model yet: train one on your notes first, then Show Token Surprise colours each token by how much the model expected it.'));
   });
 });

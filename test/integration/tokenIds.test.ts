@@ -12,7 +12,7 @@ import type { OverlayInfo, ShowResult } from '../../src/features/tokens/tokenIds
 import { tokenTable } from '../../src/features/tokens/core/tokenTable';
 import { Rng } from '../../src/engine/rng';
 import type { ContextFitResult } from '../../src/features/tokens/commands';
-import { activate, captureEditors, closeEditors, extension, isolateTests, openEditor, rememberSetting, shownAs, shownCount, sleep, updateSetting, withTimeout } from './helpers';
+import { activate, captureEditors, closeEditors, extension, isolateTests, openEditor, rememberSetting, shownAs, shownCount, shownNumber, sleep, updateSetting, withTimeout } from './helpers';
 
 const TEXT = [
   'Zażółć gęślą jaźń 🎉 — tokeny, osadzenia i uwaga.',
@@ -185,7 +185,7 @@ describe('token IDs', function () {
     // " gęślą": the second word starts with a space token piece
     const g = info.tokens.find((t) => t.text.startsWith(' g'))!;
     const hover = await hoverAt(doc, g.range.start.translate(0, 1));
-    assert.match(hover, new RegExp(`Token ${g.index + 1} of ${info.tokenCount}`));
+    assert.ok(hover.includes(vscode.l10n.t('Token {0} of {1}', shownNumber(g.index + 1), shownNumber(info.tokenCount))), hover);
     assert.match(hover, new RegExp(`ID \\*\\*${g.id}\\*\\*`));
     assert.match(hover, /`·g/, 'the leading space is shown as ·');
     assert.match(hover, /o200k_base/);
@@ -193,15 +193,15 @@ describe('token IDs', function () {
     // The emoji: two tokens, neither a whole character.
     const emoji = doc.positionAt(TEXT.indexOf('🎉'));
     const emojiHover = await hoverAt(doc, emoji);
-    assert.match(emojiHover, /Bytes: `20 F0 9F 8E`/); // the space and the first three bytes of 🎉
+    assert.ok(emojiHover.includes(vscode.l10n.t('Bytes: {0}', '`20 F0 9F 8E`')), emojiHover); // the space and the first three bytes of 🎉
     assert.match(emojiHover, shownAs('part of a character'));
     assert.equal((emojiHover.match(new RegExp(`\\*\\*${shownAs('Token {0} of {1}').source}`, 'g')) ?? []).length, 2);
 
     // No hover outside the overlay, nor after it is cleared.
     const outside = await hoverAt(doc, new vscode.Position(2, 3));
-    assert.doesNotMatch(outside, /Token \d+ of/);
+    assert.doesNotMatch(outside, shownAs('Token {0} of {1}'));
     await vscode.commands.executeCommand('lmExplorer.clearTokenIds');
-    assert.doesNotMatch(await hoverAt(doc, g.range.start), /Token \d+ of/);
+    assert.doesNotMatch(await hoverAt(doc, g.range.start), shownAs('Token {0} of {1}'));
   });
 
   it('has a hover on every character, listing all the byte pieces of a split letter with their bytes and IDs (r50k_base)', async () => {
@@ -219,7 +219,7 @@ describe('token IDs', function () {
     const hover = await hoverAt(editor.document, new vscode.Position(0, e));
     assert.ok(hover.includes(vscode.l10n.t('{0} is {1}, {2}, split over {3}:', { 0: '`ę`', 1: shownCount(2, '{0} byte|{0} bytes'), 2: '`C4 99`', 3: shownCount(2, '{0} token|{0} tokens') })), hover);
     const pieces = info.tokens.filter((t) => t.range.contains(new vscode.Position(0, e)) || t.range.start.character === e + 1);
-    const bytesShown = [...hover.matchAll(/Bytes: `([0-9A-F ]+)`/g)].map((m) => m[1]);
+    const bytesShown = [...hover.matchAll(new RegExp(vscode.l10n.t('Bytes: {0}', '`([0-9A-F ]+)`'), 'g'))].map((m) => m[1]);
     assert.ok(bytesShown.some((b) => b.endsWith('C4')) && bytesShown.some((b) => b.startsWith('99')), bytesShown.join(' | '));
     const ids = [...hover.matchAll(/ID \*\*(\d+)\*\*/g)].map((m) => Number(m[1]));
     assert.equal(ids.length, 2);
@@ -396,7 +396,7 @@ describe('token IDs', function () {
     const editor = await openEditor(TEXT);
     editor.selection = new vscode.Selection(1, 4, 1, 19); // "quick brown fox"
     const text = await api.statusBar.refresh();
-    assert.equal(text, `${encode('quick brown fox', 'o200k_base').length} tokens · 3 words · 15 chars`);
+    assert.equal(text, [shownCount(encode('quick brown fox', 'o200k_base').length, '{0} token|{0} tokens'), shownCount(3, '{0} word|{0} words'), shownCount(15, '{0} char|{0} chars')].join(' · '));
     assert.equal(api.statusBar.counts()?.source, 'selection');
     editor.selection = new vscode.Selection(0, 0, 0, 0);
     await api.statusBar.refresh();
@@ -458,7 +458,7 @@ describe('token IDs', function () {
     assert.equal(api.tokenOverlay.current(), undefined);
     const fit = await checkContextFit<{ ok: boolean; message?: string }>(empty);
     assert.equal(fit.ok, false);
-    assert.match(fit.message!, /empty/);
+    assert.match(fit.message!, shownAs('Nothing to check: the document is empty.'));
   });
 
   it('tokenizes NUL characters and lone surrogates without crashing, and says what it saw', async () => {
@@ -508,7 +508,13 @@ describe('token IDs', function () {
       assert.ok(hover.includes(`${vscode.l10n.t('model #{0}', known.modelId ?? '')} · GPT ${known.id}`), hover);
       assert.ok(hover.includes(vscode.l10n.t('Your model has a compact vocabulary of its own: only the tokens your notes use, numbered from the most frequent (model #), each standing for a token of the GPT encoding (GPT) or, with no GPT ID, a single byte.')), hover);
       const unknown = info.tokens.find((t) => t.modelId === Vocabulary.UNK && !t.range.isEmpty)!;
-      assert.match(await hoverAt(editor.document, unknown.range.start), new RegExp(`o200k_base ID ${unknown.id} is not in (your model's|its) vocabulary`));
+      const unknownHover = await hoverAt(editor.document, unknown.range.start);
+      assert.ok(
+        shownAs("{0} ID {1} is not in your model's vocabulary: it reads it as {2} byte token, {3}|{0} ID {1} is not in your model's vocabulary: it reads it as {2} byte tokens, {3}").test(unknownHover) ||
+          shownAs('**<unk>** in your model: {0} ID {1} is not in its vocabulary').test(unknownHover),
+        unknownHover,
+      );
+      assert.ok(unknownHover.includes(String(unknown.id)), unknownHover);
     } finally {
       fs.rmSync(vocabFile, { force: true });
     }

@@ -67,6 +67,12 @@ function readJson(file: string): Record<string, unknown> {
   return JSON.parse(fs.readFileSync(file, 'utf8'));
 }
 
+/** The status bar's text for a ready model, as the display language shows it. */
+function readyText(step: number, valLoss?: number): string {
+  const loss = valLoss !== undefined ? [vscode.l10n.t('val {0}', shownNumber(valLoss, { minimumFractionDigits: 2, maximumFractionDigits: 2 }))] : [];
+  return [`$(check) ${vscode.l10n.t('LM: ready')}`, vscode.l10n.t('step {0}', shownNumber(step)), ...loss].join(' · ');
+}
+
 describe('training', function () {
   this.timeout(240_000);
   let api: LmExplorerApi;
@@ -206,7 +212,7 @@ describe('training', function () {
     // The kept model: the best validation of the run, which may be before its last step.
     const kept = snapshot.model?.best;
     assert.ok(kept && kept.step <= 40, `the engine names the kept model: ${JSON.stringify(snapshot.model?.best)}`);
-    assert.strictEqual(api.training.statusBarText(), `$(check) LM: ready · step ${kept.step} · val ${kept.valLoss.toFixed(2)}`);
+    assert.strictEqual(api.training.statusBarText(), readyText(kept.step, kept.valLoss));
     // The tooltip names the backend the engine took, and why it passed the others over.
     assert.match(api.training.statusBarTooltip(), new RegExp(`${shownAs('Engine: **{0}**; passed over: ').source}.*tfjs`));
   });
@@ -289,7 +295,8 @@ describe('training', function () {
     void api.engine.request('crash', { mode: 'throw' }).catch(() => undefined);
     const outcome = await run;
     assert.strictEqual(outcome.status, 'failed');
-    assert.match(outcome.message, shownAs("LM Explorer's engine stopped: {0}. Training stopped; the model keeps its last checkpoint. The next command starts a fresh engine."));
+    assert.match(outcome.message, shownAs('The LM Explorer engine stopped: {0}'));
+    assert.match(outcome.message, shownAs('{0}. Training stopped; the last checkpoint is kept.'));
     assert.match(outcome.message, /Crash requested by a test/);
     assert.match(api.engine.lastWorkerDeath()?.reason ?? '', /Crash requested by a test/);
     assert.ok(api.engine.lastWorkerDeath()?.inFlight.includes('train'));
@@ -430,7 +437,7 @@ describe('training', function () {
       return page;
     };
     await check('nats');
-    assert.match(api.training.statusBarText(), new RegExp(`LM: ready · step ${keptStep} · val \\d+\\.\\d\\d`));
+    assert.ok(api.training.statusBarText().startsWith(`${readyText(keptStep)} · `), api.training.statusBarText());
 
     // Bits per byte, chosen with the keyboard in the real browser: the same marks, converted.
     const outDir = path.join(extensionPath, 'test-results');
@@ -525,7 +532,7 @@ describe('training', function () {
       page.kept.startsWith(`${vscode.l10n.t('step {0}', shownNumber(result.best.step))} · ${vscode.l10n.t('val {0}', shownNumber(result.best.valLoss, { minimumFractionDigits: 2, maximumFractionDigits: 2 }))} ${vscode.l10n.t('(best validation)')}`),
       page.kept,
     );
-    assert.strictEqual(api.training.statusBarText(), `$(check) LM: ready · step ${result.best.step} · val ${result.best.valLoss.toFixed(2)}`);
+    assert.strictEqual(api.training.statusBarText(), readyText(result.best.step, result.best.valLoss));
     assert.ok(
       api.training
         .statusBarTooltip()
@@ -608,7 +615,7 @@ describe('training', function () {
     assert.ok(await api.training.reset({ confirm: false }));
     assert.ok(!fs.existsSync(path.join(api.training.modelDir(), 'config.json')));
     assert.strictEqual(api.training.state().kind, 'none');
-    assert.match(api.training.statusBarText(), /LM: no model/);
+    assert.match(api.training.statusBarText(), shownAs('LM: no model'));
     await assert.rejects(api.engine.request('nextTokens', { text: 'x' }), (e: { code?: string }) => e.code === 'no-model');
   });
 });

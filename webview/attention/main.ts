@@ -582,7 +582,7 @@ function showStatus(kind: AttentionStatusKind | undefined, message = ''): void {
   statusBox.hidden = false;
   statusBox.dataset.kind = kind;
   const parts: Node[] = [];
-  if (kind === 'loading') parts.push(progressRing());
+  if (kind === 'loading') parts.push(progressRing(S.running));
   parts.push(el('span', 'status-text', message));
   if (kind === 'no-model') {
     parts.push(button(S.trainModel, { id: 'train', onClick: () => send({ type: 'action', action: 'train' }), title: S.trainModelTitle }));

@@ -113,9 +113,12 @@ export function divider(): HTMLElement {
 }
 
 /** An indeterminate progress ring (shown while something runs). */
-export function progressRing(): HTMLElement {
+/** A progress ring; `label` is what a screen reader says (the toolkit's own default is English). */
+export function progressRing(label: string): HTMLElement {
   registerComponents();
-  return document.createElement('vscode-progress-ring');
+  const ring = document.createElement('vscode-progress-ring');
+  ring.setAttribute('aria-label', label);
+  return ring;
 }
 
 // ------------------------------------------------------------------------------------------------

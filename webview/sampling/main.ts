@@ -61,7 +61,7 @@ app.id = 'sampling-app';
 
 const header = el('header');
 header.append(el('h1', undefined, strings.title));
-const busy = progressRing();
+const busy = progressRing(strings.working);
 busy.hidden = true;
 header.append(busy);
 const notice = el('div', 'notice');

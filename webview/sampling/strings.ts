@@ -6,6 +6,7 @@ import * as l10n from '@vscode/l10n';
 
 export const strings = {
   title: l10n.t('Sampling Lab'),
+  working: l10n.t('The model is working…'),
   promptLabel: l10n.t('Prompt'),
   promptHint: l10n.t('The text the model continues: the text before the cursor, or type your own.'),
   usePrompt: l10n.t('Use this prompt'),

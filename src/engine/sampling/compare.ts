@@ -2,6 +2,7 @@
 // use), keeping for each token the probability the model gave it, so a view can colour the tokens and show
 // how often a strategy repeats itself.
 
+import * as l10n from '@vscode/l10n';
 import { generate, type Decoder, type SamplingParams } from '../generate';
 import type { GPT } from '../model';
 import { softmax } from './distribution';
@@ -38,7 +39,7 @@ export interface StrategyRun {
 
 /** A short label of a strategy's parameters. */
 export function strategyLabel(s: SamplingParams): string {
-  if (s.temperature <= 0) return 'greedy';
+  if (s.temperature <= 0) return l10n.t('greedy');
   const parts = [`T ${s.temperature}`];
   if (s.topK) parts.push(`top-k ${s.topK}`);
   if (s.topP !== undefined && s.topP < 1) parts.push(`top-p ${s.topP}`);

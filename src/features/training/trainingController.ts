@@ -19,6 +19,9 @@ import { emptyHistory, HISTORY_FILE, historyForLoadedModel, HistoryWriter, readH
 import { collectWorkspaceCorpus, type CollectedCorpus } from './workspaceCorpus';
 
 /** Export Model… into a folder that holds anything but a model writes this new subfolder (-2, -3 … when taken). */
+
+/** The setting a message names (an identifier: the same in every language). */
+const INCLUDE_SETTING = 'lmExplorer.training.include';
 export const EXPORT_SUBFOLDER = 'lm-explorer-model';
 /** The same for Export Model… as a Hugging Face transformers folder. */
 export const HF_EXPORT_SUBFOLDER = 'lm-explorer-hf-model';
@@ -184,8 +187,8 @@ export class TrainingController implements vscode.Disposable {
         status: 'no-files',
         message:
           folders.length === 1
-            ? vscode.l10n.t('No files in this folder match lmExplorer.training.include ({0}) — nothing to train on.', t.include)
-            : vscode.l10n.t('No files in the workspace folders match lmExplorer.training.include ({0}) — nothing to train on.', t.include),
+            ? vscode.l10n.t('No files in this folder match {0} ({1}) — nothing to train on.', INCLUDE_SETTING, t.include)
+            : vscode.l10n.t('No files in the workspace folders match {0} ({1}) — nothing to train on.', INCLUDE_SETTING, t.include),
       };
     } else if (corpus.files.length === 0) {
       problem = {

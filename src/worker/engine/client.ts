@@ -5,6 +5,7 @@
 //
 // No `vscode` import: the unit tests drive this class with a real worker in plain Node.
 
+import * as l10n from '@vscode/l10n';
 import * as fs from 'fs';
 import * as path from 'path';
 import { Worker } from 'worker_threads';
@@ -145,7 +146,7 @@ export class EngineClient {
    * worker holds none.
    */
   async request<M extends RequestName>(method: M, params: RequestParams<M>, options: RequestOptions<M> = {}): Promise<RequestResult<M>> {
-    if (this.disposed) throw new EngineError('worker-died', 'The LM Explorer engine was shut down.');
+    if (this.disposed) throw new EngineError('worker-died', l10n.t('The LM Explorer engine was shut down.'));
     if (MODEL_REQUESTS.includes(method) && !this.model) await this.ensureModel();
     return this.send(method, params, options);
   }
@@ -252,7 +253,7 @@ export class EngineClient {
       const reason = describeDeath(lastError, code);
       const inFlight = [...this.pending.values()].map((p) => p.method);
       this.log(`Engine worker stopped: ${reason}${lastError?.stack ? `\n${lastError.stack}` : ''}`);
-      this.detach(worker, `The LM Explorer engine stopped: ${reason}`);
+      this.detach(worker, l10n.t('The LM Explorer engine stopped: {0}', reason));
       const death: WorkerDeath = { reason, inFlight, exitCode: code };
       this.options.onWorkerDeath?.(death);
       for (const listener of [...this.deathListeners]) listener(death);

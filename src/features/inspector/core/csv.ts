@@ -1,6 +1,7 @@
 // The tables of the Model Inspector's tabs as CSV (RFC 4180: fields with a comma, quote or line break are
 // quoted), one function for every tab, from the same answer the page draws.
 
+import * as l10n from '@vscode/l10n';
 import type { ModelToken } from '../../../worker/engine/protocol';
 import type { InspectorAnswer } from '../protocol';
 
@@ -20,7 +21,7 @@ function table(header: string[], rows: Cell[][]): string {
 export function externalId(token: ModelToken): string | undefined {
   if (token.gptId !== undefined) return String(token.gptId);
   if (token.codePoint !== undefined) return `U+${token.codePoint.toString(16).toUpperCase().padStart(4, '0')}`;
-  if (token.byteHex !== undefined) return `byte ${token.byteHex}`;
+  if (token.byteHex !== undefined) return l10n.t('byte {0}', token.byteHex);
   return undefined;
 }
 
