@@ -19,8 +19,8 @@ const dist = outdirArgument ? path.resolve(outdirArgument.slice('--outdir='.leng
 /** Node-side bundles: the extension host, the engine worker, the CLI. */
 const nodeEntries = {
   extension: 'src/extension.ts',
-  worker: 'src/worker/engineWorker.ts',
-  tokenWorker: 'src/worker/tokenWorker.ts',
+  worker: 'src/worker/engine/worker.ts',
+  tokenWorker: 'src/worker/tokens/worker.ts',
   cli: 'src/cli/main.ts',
 };
 

@@ -49,8 +49,8 @@ const { PRESETS } = require(path.join(root, 'src/engine/presets.ts'));
 const { Vocabulary } = require(path.join(root, 'src/engine/vocab.ts'));
 const { encode } = require(path.join(root, 'src/engine/tokenizer.ts'));
 const { saveCheckpoint } = require(path.join(root, 'src/engine/checkpoint.ts'));
-const { EngineClient } = require(path.join(root, 'src/features/engineClient.ts'));
-const { attentionData, checkMaps, toFloat32 } = require(path.join(root, 'src/features/attentionView.ts'));
+const { EngineClient } = require(path.join(root, 'src/worker/engine/client.ts'));
+const { attentionData, checkMaps, toFloat32 } = require(path.join(root, 'src/features/attention/core/attentionView.ts'));
 
 const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 /** CPU time of this process (all its threads, the engine worker included), ms. */
@@ -99,7 +99,7 @@ async function renderInBrowser(payload, runs) {
   } catch {
     return { skipped: 'playwright-core is not installed' };
   }
-  const { buildAttentionHtml } = require(path.join(root, 'src/features/attentionExport.ts'));
+  const { buildAttentionHtml } = require(path.join(root, 'src/features/attention/core/attentionExport.ts'));
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lmx-bench-attention-'));
   const file = path.join(dir, 'page.html');
   // The exported page, with a stand-in for VS Code's webview API so the page runs as in the panel.
@@ -247,7 +247,7 @@ async function main() {
       const result = await client.request('attention', { text, maxTokens: config.contextLength, packed: true });
       const t1 = performance.now();
       workerCpu.push(cpuMs() - c0);
-      // what the panel does (src/features/attentionPanel.ts)
+      // what the panel does (src/features/attention/attentionPanel.ts)
       const data = attentionData(result, config, { seq: i, sourceLabel: 'sample notes', modelLabel: 'small · context 256' });
       const maps = data.maps;
       payload = data.payload;

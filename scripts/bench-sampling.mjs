@@ -40,7 +40,7 @@ const SURPRISE_TOKENS = 1000;
 
 const tf = require('@tensorflow/tfjs-core');
 const { initBackend, GPT, PRESETS, Vocabulary, encode, saveCheckpoint } = require(path.join(root, 'src/engine/index.ts'));
-const { EngineClient } = require(path.join(root, 'src/features/engineClient.ts'));
+const { EngineClient } = require(path.join(root, 'src/worker/engine/client.ts'));
 
 const quantile = (values, q) => {
   const sorted = [...values].sort((a, b) => a - b);

@@ -28,9 +28,10 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const require = createRequire(path.join(root, 'package.json'));
 require('./scripts/ts-register.js');
 const { ENCODINGS, tokenPieces } = require(path.join(root, 'src/engine/tokenizer.ts'));
-const { tokenTable, textStats, TokenizeService } = require(path.join(root, 'src/features/tokenizeService.ts'));
-const { layoutWindow, tokenWindow } = require(path.join(root, 'src/features/tokenLayout.ts'));
-const { spliceTable } = require(path.join(root, 'src/features/tokenSplice.ts'));
+const { tokenTable, textStats } = require(path.join(root, 'src/features/tokens/core/tokenTable.ts'));
+const { TokenizeService } = require(path.join(root, 'src/worker/tokens/client.ts'));
+const { layoutWindow, tokenWindow } = require(path.join(root, 'src/features/tokens/core/tokenLayout.ts'));
+const { spliceTable } = require(path.join(root, 'src/features/tokens/core/tokenSplice.ts'));
 
 const SIZE = 1024 * 1024;
 const RUNS = Number(process.env.BENCH_RUNS || 5);
@@ -144,7 +145,7 @@ function buildWorker() {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lmx-bench-'));
   const outfile = path.join(dir, 'tokenWorker.js');
   require('esbuild').buildSync({
-    entryPoints: [path.join(root, 'src/worker/tokenWorker.ts')],
+    entryPoints: [path.join(root, 'src/worker/tokens/worker.ts')],
     bundle: true,
     platform: 'node',
     format: 'cjs',

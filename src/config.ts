@@ -5,8 +5,9 @@
 import * as vscode from 'vscode';
 import { ENCODINGS, TOKENIZERS, type TokenizerName } from './engine/tokenizer';
 import { RUN_DEFAULTS } from './engine/runSettings';
-import type { BackendSetting, Positional, PresetName } from './worker/protocol';
-import { DEFAULT_WORKER_THRESHOLD, type EncodingSetting } from './features/tokenizeService';
+import type { BackendSetting, Positional, PresetName } from './worker/engine/protocol';
+import { DEFAULT_WORKER_THRESHOLD } from './worker/tokens/client';
+import type { EncodingSetting } from './features/tokens/core/encodingSetting';
 import { isDropoutRate } from './engine/dropoutRate';
 
 export const SECTION = 'lmExplorer';
@@ -64,7 +65,7 @@ export interface EngineSettings {
   backend: BackendSetting;
 }
 
-/** `lmExplorer.completion.*`: inline completions from the workspace model (src/features/inlineCompletion.ts). */
+/** `lmExplorer.completion.*`: inline completions from the workspace model (src/features/completion/inlineCompletion.ts). */
 export interface CompletionSettings {
   enabled: boolean;
   /** Language IDs the provider is registered for. */

@@ -1,7 +1,9 @@
 // Writing to the terminal: lines on stdout and stderr, text aligned by terminal columns, and the training
 // progress line (a redrawn bar on a terminal, a line every so many steps on a pipe).
 
+import * as l10n from '@vscode/l10n';
 import type { TrainProgress } from '../engine/training';
+import { formatFixed, formatNumber } from '../l10n/format';
 
 export const stderr = (line = '') => process.stderr.write(line + '\n');
 export const stdout = (line = '') => process.stdout.write(line + '\n');
@@ -78,7 +80,7 @@ export function formatDuration(ms: number): string {
 }
 
 export function formatCount(n: number): string {
-  return n.toLocaleString('en-US');
+  return formatNumber(n);
 }
 
 /** The training progress on stderr: a bar redrawn in place on a terminal, a line every `every` steps elsewhere. */
@@ -100,11 +102,11 @@ export class ProgressLine {
     const perStep = done > 0 ? p.elapsedMs / done : NaN;
     const eta = formatDuration(left * perStep);
     const fields = [
-      `step ${p.step}/${p.steps}`,
-      `loss ${p.loss.toFixed(3)}`,
-      p.valLoss !== undefined ? `val ${p.valLoss.toFixed(3)}` : undefined,
-      `${formatCount(Math.round(p.tokensPerSecond))} tok/s`,
-      `ETA ${eta}`,
+      l10n.t('step {0}/{1}', formatCount(p.step), formatCount(p.steps)),
+      l10n.t('loss {0}', formatFixed(p.loss, 3)),
+      p.valLoss !== undefined ? l10n.t('val {0}', formatFixed(p.valLoss, 3)) : undefined,
+      l10n.t('{0} tok/s', formatCount(Math.round(p.tokensPerSecond))),
+      l10n.t('ETA {0}', eta),
     ].filter(Boolean);
     if (this.tty) {
       const width = Math.max(10, Math.min(30, (this.stream.columns ?? 80) - 70));

@@ -12,10 +12,10 @@ import * as vscode from 'vscode';
 import { Vocabulary } from '../../src/engine/vocab';
 import { decode } from '../../src/engine/tokenizer';
 import type { LmExplorerApi } from '../../src/extension';
-import { readExportedData } from '../../src/features/attentionExport';
-import { base64ToFloat32 } from '../../src/features/attentionView';
-import type { ShowAttentionResult } from '../../src/features/attentionPanel';
-import type { AttentionRenderReport } from '../../src/webviewProtocol';
+import { readExportedData } from '../../src/features/attention/core/attentionExport';
+import { base64ToFloat32 } from '../../src/features/attention/core/attentionView';
+import type { ShowAttentionResult } from '../../src/features/attention/attentionPanel';
+import type { AttentionRenderReport } from '../../src/features/attention/protocol';
 import { activate, captureWebview, isolateSuite, noPortForwarding, openEditor, sleep, updateSetting, withTimeout, type CaptureReport } from './helpers';
 
 /** Canvas luma variance above this is a drawing, not a blank (a flat background has 0). */

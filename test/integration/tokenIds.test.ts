@@ -8,10 +8,10 @@ import * as vscode from 'vscode';
 import { encode, type EncodingName } from '../../src/engine/tokenizer';
 import { Vocabulary } from '../../src/engine/vocab';
 import type { LmExplorerApi } from '../../src/extension';
-import type { OverlayInfo, ShowResult } from '../../src/features/tokenIds';
-import { tokenTable } from '../../src/features/tokenizeService';
+import type { OverlayInfo, ShowResult } from '../../src/features/tokens/tokenIds';
+import { tokenTable } from '../../src/features/tokens/core/tokenTable';
 import { Rng } from '../../src/engine/rng';
-import type { ContextFitResult } from '../../src/commands';
+import type { ContextFitResult } from '../../src/features/tokens/commands';
 import { activate, captureEditors, closeEditors, extension, isolateTests, openEditor, rememberSetting, sleep, updateSetting, withTimeout } from './helpers';
 
 const TEXT = [

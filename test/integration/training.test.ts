@@ -9,10 +9,10 @@ import * as path from 'path';
 import { monitorEventLoopDelay } from 'perf_hooks';
 import * as vscode from 'vscode';
 import type { LmExplorerApi } from '../../src/extension';
-import type { TrainOverrides } from '../../src/features/training';
-import type { ModelState } from '../../src/features/trainingFormat';
+import type { TrainOverrides } from '../../src/features/training/trainingController';
+import type { ModelState } from '../../src/features/training/core/trainingFormat';
 import { parseSafetensors, serializeSafetensors } from '../../src/engine/safetensors';
-import type { DashboardState } from '../../src/webviewProtocol';
+import type { DashboardState } from '../../src/features/training/protocol';
 import { activate, captureWebview, isolateSuite, noPortForwarding, sleep, updateSetting, withTimeout, type CaptureReport } from './helpers';
 
 

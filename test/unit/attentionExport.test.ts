@@ -1,13 +1,14 @@
-// The attention panel's exports (src/features/attentionExport.ts): the self-contained HTML page, the PNG
+// The attention panel's exports (src/features/attention/core/attentionExport.ts): the self-contained HTML page, the PNG
 // data URL, atomic writes — and, where a Chromium is installed, the exported page opened offline in a
 // real browser with the real viewer bundle: it must draw.
 import * as assert from 'assert';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { buildAttentionHtml, decodePngDataUrl, readExportedData, scriptSafeCode, scriptSafeJson, writeFileAtomic } from '../../src/features/attentionExport';
-import { base64ToFloat32, packAttention } from '../../src/features/attentionView';
-import type { AttentionPayload, AttentionViewState } from '../../src/webviewProtocol';
+import { writeFileAtomic } from '../../src/engine/atomicWrite';
+import { buildAttentionHtml, decodePngDataUrl, readExportedData, scriptSafeCode, scriptSafeJson } from '../../src/features/attention/core/attentionExport';
+import { base64ToFloat32, packAttention } from '../../src/features/attention/core/attentionView';
+import type { AttentionPayload, AttentionViewState } from '../../src/features/attention/protocol';
 import { requirePackages, requirements } from './requirements';
 
 const ROOT = path.resolve(__dirname, '..', '..');

@@ -1,4 +1,4 @@
-// The attention panel's pure logic (src/features/attentionView.ts): packing, aggregates, colour scale,
+// The attention panel's pure logic (src/features/attention/core/attentionView.ts): packing, aggregates, colour scale,
 // label layout, geometry and hit testing, texts, and following edits.
 import * as assert from 'assert';
 import {
@@ -36,7 +36,7 @@ import {
   tokenIndexAt,
   truncationNotice,
   unpackAttention,
-} from '../../src/features/attentionView';
+} from '../../src/features/attention/core/attentionView';
 
 /** A causal softmax of seeded pseudo-random scores: rows sum to 1, zero above the diagonal. */
 function randomAttention(L: number, H: number, T: number, seed = 1): number[][][][] {

@@ -1,4 +1,4 @@
-// The pure logic of inline completions (src/features/completionCore.ts): stop rules, the mid-word rule,
+// The pure logic of inline completions (src/features/completion/core/completionCore.ts): stop rules, the mid-word rule,
 // the prompt window, debounce with "last request wins", typing through a suggestion, the status texts,
 // and noticing a replaced checkpoint.
 import * as assert from 'assert';
@@ -17,8 +17,8 @@ import {
   promptWindow,
   stopSequencesFor,
   wordAfterCursor,
-} from '../../src/features/completionCore';
-import { formatProbability, probabilityBar } from '../../src/features/completionCore';
+} from '../../src/features/completion/core/completionCore';
+import { formatProbability, probabilityBar } from '../../src/features/completion/core/completionCore';
 import { tokenSource } from './fixtures/cancellation';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

@@ -4,8 +4,8 @@ import * as assert from 'assert';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { EngineClient, type WorkerDeath } from '../../src/features/engineClient';
-import { EngineError, type TrainEvent, type TrainParams } from '../../src/worker/protocol';
+import { EngineClient, type WorkerDeath } from '../../src/worker/engine/client';
+import { EngineError, type TrainEvent, type TrainParams } from '../../src/worker/engine/protocol';
 
 const FAKE = path.join(__dirname, 'fixtures', 'fakeEngineWorker.ts');
 

@@ -11,8 +11,8 @@ import {
   tokenLabel,
   tokensAt,
   tokenWindow,
-} from '../../src/features/tokenLayout';
-import { tokenTable } from '../../src/features/tokenizeService';
+} from '../../src/features/tokens/core/tokenLayout';
+import { tokenTable } from '../../src/features/tokens/core/tokenTable';
 import { encode, tokenBytes } from '../../src/engine/tokenizer';
 import { Vocabulary } from '../../src/engine/vocab';
 

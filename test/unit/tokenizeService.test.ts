@@ -5,18 +5,9 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { encode, tokenPieces } from '../../src/engine/tokenizer';
 import { Vocabulary } from '../../src/engine/vocab';
-import {
-  countChars,
-  countWords,
-  formatCounts,
-  isSuperseded,
-  ModelVocabulary,
-  resolveEncoding,
-  textStats,
-  tableTokenBytes,
-  tokenTable,
-  TokenizeService,
-} from '../../src/features/tokenizeService';
+import { countChars, countWords, formatCounts, textStats, tableTokenBytes, tokenTable } from '../../src/features/tokens/core/tokenTable';
+import { isSuperseded, TokenizeService } from '../../src/worker/tokens/client';
+import { ModelVocabulary, resolveEncoding } from '../../src/features/tokens/core/encodingSetting';
 
 describe('tokenizeService', () => {
   describe('counting', () => {
@@ -69,7 +60,7 @@ describe('tokenizeService', () => {
       workerPath = path.join(dir, 'tokenWorker.js');
       // eslint-disable-next-line @typescript-eslint/no-require-imports
       require('esbuild').buildSync({
-        entryPoints: [path.join(__dirname, '../../src/worker/tokenWorker.ts')],
+        entryPoints: [path.join(__dirname, '../../src/worker/tokens/worker.ts')],
         bundle: true,
         platform: 'node',
         format: 'cjs',
@@ -104,7 +95,7 @@ describe('tokenizeService', () => {
     it('never loads an encoding on the calling thread when the worker can: even a small text goes there', () => {
       // A fresh process, where no encoding is loaded yet (in this one other tests have loaded them all).
       const script = `
-        const { TokenizeService } = require(${JSON.stringify(path.join(__dirname, '../../src/features/tokenizeService.ts'))});
+        const { TokenizeService } = require(${JSON.stringify(path.join(__dirname, '../../src/worker/tokens/client.ts'))});
         const { isTokenizerLoaded } = require(${JSON.stringify(path.join(__dirname, '../../src/engine/tokenizer.ts'))});
         const service = new TokenizeService({ workerPath: ${JSON.stringify(workerPath)} });
         service.count('Ala ma kota', 'p50k_base').then((count) => {

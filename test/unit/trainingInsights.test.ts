@@ -1,5 +1,5 @@
 // What the dashboard reads out of the curves: bits per byte, the uniform guess, the best validation
-// point, the memorising stretches and a sample's copied run (src/features/trainingInsights.ts).
+// point, the memorising stretches and a sample's copied run (src/features/training/core/trainingInsights.ts).
 import * as assert from 'assert';
 import {
   bestValidation,
@@ -10,7 +10,7 @@ import {
   memorisingStretches,
   uniformLoss,
   type CurvePoint,
-} from '../../src/features/trainingInsights';
+} from '../../src/features/training/core/trainingInsights';
 
 /** Training points every 10 steps with a validation reading every `every` steps from `val`. */
 function curve(train: (step: number) => number, val: number[], every = 50): CurvePoint[] {

@@ -9,8 +9,8 @@ import {
   GlobSet,
   globToRegExp,
   sizeLimit,
-} from '../../src/features/corpusFilter';
-import { formatCount, formatDuration, formatEta, formatRate, keptModelText, percent, progressLine, statusBarText } from '../../src/features/trainingFormat';
+} from '../../src/features/training/core/corpusFilter';
+import { formatCount, formatDuration, formatEta, formatRate, keptModelText, percent, progressLine, statusBarText } from '../../src/features/training/core/trainingFormat';
 import {
   EngineError,
   estimateRemainingMs,
@@ -18,7 +18,7 @@ import {
   isWorkerToHost,
   requestMessage,
   toWireError,
-} from '../../src/worker/protocol';
+} from '../../src/worker/engine/protocol';
 
 describe('worker protocol helpers', () => {
   it('builds request messages the worker accepts', () => {

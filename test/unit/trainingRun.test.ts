@@ -17,11 +17,11 @@ import { RUN_DEFAULTS } from '../../src/engine/runSettings';
 import { planTraining } from '../../src/engine/trainingPlan';
 import { buildTrainingRun, normalizeText, runTraining, type TrainingRun } from '../../src/engine/trainingRun';
 import { Vocabulary } from '../../src/engine/vocab';
-import { EngineClient } from '../../src/features/engineClient';
-import type { CorpusInfo, TrainEvent, TrainingPlanInfo } from '../../src/worker/protocol';
+import { EngineClient } from '../../src/worker/engine/client';
+import type { CorpusInfo, TrainEvent, TrainingPlanInfo } from '../../src/worker/engine/protocol';
 
 const root = path.join(__dirname, '..', '..');
-const WORKER = path.join(root, 'src', 'worker', 'engineWorker.ts');
+const WORKER = path.join(root, 'src', 'worker', 'engine', 'worker.ts');
 
 /** Notes of random words: nothing in one note's tail follows from its head beyond word frequencies, so a model that learns more than those is memorising. */
 function randomNotes(documents: number, words: number, seed: number): string[] {

@@ -1,7 +1,7 @@
 // Canvas drawing of the attention panel: the head heatmap (also the layer mean), the model view's
 // thumbnails and the "query across heads" bars. Colours come from the theme (read with
 // getComputedStyle by readTheme, re-read when the theme changes); the geometry and the colour scale
-// are the pure functions of src/features/attentionView.ts.
+// are the pure functions of src/features/attention/core/attentionView.ts.
 
 import {
   axisLabels,
@@ -26,7 +26,7 @@ import {
   type GridLayout,
   type HeatmapLayout,
   type Rgba,
-} from '../../src/features/attentionView';
+} from '../../src/features/attention/core/attentionView';
 
 export interface Theme {
   background: Rgba;

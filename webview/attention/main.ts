@@ -5,7 +5,7 @@
 //   Layer mean       the mean over the heads of a layer
 //   Query bars       one query token's attention in every head, as bars
 //
-// Messages are those of `attention` in src/webviewProtocol.ts. The page keeps its view (and where the
+// Messages are those of `attention` in src/features/attention/protocol.ts. The page keeps its view (and where the
 // text came from) with vscode.setState, so VS Code's reload brings the same panel back. The same bundle
 // also runs outside VS Code, in the page "Save as HTML" writes: there the data is inlined in the page
 // (script#lmx-attention-data) and there is no host to talk to.
@@ -28,17 +28,18 @@ import {
   type GridLayout,
   type HeatmapLayout,
   type BarsLayout,
-} from '../../src/features/attentionView';
-import type {
-  AttentionFromWebview,
-  AttentionPayload,
-  AttentionSource,
-  AttentionStatusKind,
-  AttentionToWebview,
-  AttentionViewKind,
-  AttentionViewState,
-} from '../../src/webviewProtocol';
-import { MODEL_VOCABULARY_NOTE, modelTokenIds } from '../../src/features/modelTokenIds';
+} from '../../src/features/attention/core/attentionView';
+import {
+  isAttentionToWebview,
+  type AttentionFromWebview,
+  type AttentionPayload,
+  type AttentionSource,
+  type AttentionStatusKind,
+  type AttentionToWebview,
+  type AttentionViewKind,
+  type AttentionViewState,
+} from '../../src/features/attention/protocol';
+import { MODEL_VOCABULARY_NOTE, modelTokenIds } from '../../src/features/tokens/core/modelTokenIds';
 import { button, checkbox, dropdown, progressRing, radios, registerComponents, setEnabled, setText, type Choice } from '../components/index';
 import {
   drawBars,
@@ -666,9 +667,9 @@ function themeSnapshot(): { themeVars: Record<string, string>; themeKind: string
 // ------------------------------------------------------------------------------------------------
 // Messages from the host
 
-window.addEventListener('message', (event: MessageEvent) => {
-  const msg = event.data as AttentionToWebview;
-  if (!msg || typeof msg !== 'object' || typeof (msg as { type?: unknown }).type !== 'string') return;
+window.addEventListener('message', (event: MessageEvent<unknown>) => {
+  const msg = event.data;
+  if (!isAttentionToWebview(msg)) return;
   switch (msg.type) {
     case 'data':
       pendingReport = { seq: msg.data.seq, started: performance.now() };

@@ -2,7 +2,7 @@
 // changes), sized to their container, fed incrementally.
 
 import uPlot from 'uplot';
-import type { ChartMark, ChartRender } from '../../src/webviewProtocol';
+import type { ChartMark, ChartRender } from '../../src/features/training/protocol';
 
 export interface SeriesSpec {
   label: string;

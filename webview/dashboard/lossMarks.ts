@@ -4,7 +4,7 @@
 // and how many pixels of its colour the canvas holds there, which is what the tests' self-check reports.
 
 import type uPlot from 'uplot';
-import type { ChartMark } from '../../src/webviewProtocol';
+import type { ChartMark } from '../../src/features/training/protocol';
 import { cssVar, parseColor } from './charts';
 
 export interface LossMarks {

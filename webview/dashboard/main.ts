@@ -2,11 +2,11 @@
 // the run's numbers and plan, the model's configuration and parameter counts, the corpus, and sample
 // generations. The loss chart marks the best validation point and the kept model, shades where the model
 // memorises (validation rises while training loss falls), draws the uniform guess, and shows the loss in
-// nats per token or bits per byte. Messages are those of `dashboard` in src/webviewProtocol.ts. The page
+// nats per token or bits per byte. Messages are those of `dashboard` in src/features/training/protocol.ts. The page
 // keeps its last state with vscode.setState, so it draws at once when VS Code restores it.
 
 import uPlotCss from 'uplot/dist/uPlot.min.css';
-import { formatCount, formatDuration, formatLoss, formatRate, percent, type ModelState } from '../../src/features/trainingFormat';
+import { formatCount, formatDuration, formatLoss, formatRate, percent, type ModelState } from '../../src/features/training/core/trainingFormat';
 import {
   bestValidation,
   bitsPerByteFactors,
@@ -15,9 +15,19 @@ import {
   memorisingStretches,
   uniformLoss,
   type MemorisingStretch,
-} from '../../src/features/trainingInsights';
-import type { DashboardCommand, DashboardPageReport, DashboardState, DashboardView, FromWebview, LossPoint, LossUnit, SampleView, ToWebview } from '../../src/webviewProtocol';
-import type { BestModelInfo } from '../../src/worker/protocol';
+} from '../../src/features/training/core/trainingInsights';
+import {
+  isDashboardToWebview,
+  type DashboardCommand,
+  type DashboardFromWebview,
+  type DashboardPageReport,
+  type DashboardState,
+  type DashboardView,
+  type LossPoint,
+  type LossUnit,
+  type SampleView,
+} from '../../src/features/training/protocol';
+import type { BestModelInfo } from '../../src/worker/engine/protocol';
 import { button, divider, radios, registerComponents, setEnabled, setText, tag } from '../components/index';
 import { Chart } from './charts';
 import { LossOverlay } from './lossMarks';
@@ -30,7 +40,7 @@ interface PageState {
 
 const vscode = acquireVsCodeApi<PageState>();
 
-function send(message: FromWebview<'dashboard'>): void {
+function send(message: DashboardFromWebview): void {
   vscode.postMessage(message);
 }
 
@@ -607,8 +617,9 @@ function scheduleCharts(): void {
   });
 }
 
-window.addEventListener('message', (event: MessageEvent<ToWebview<'dashboard'>>) => {
+window.addEventListener('message', (event: MessageEvent<unknown>) => {
   const msg = event.data;
+  if (!isDashboardToWebview(msg)) return;
   switch (msg.type) {
     case 'state':
       state = msg.state;

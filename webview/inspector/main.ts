@@ -16,7 +16,7 @@ import {
   type InspectorPageState,
   type InspectorTab,
 } from '../../src/features/inspector/protocol';
-import type { ModelToken } from '../../src/worker/protocol';
+import type { ModelToken } from '../../src/worker/engine/protocol';
 import { drawBars, drawHeatmap, drawScatter, drawStrips, measureCanvas, theme, type PointMark, type Theme } from './draw';
 import css from './style.css';
 import { S } from './strings';

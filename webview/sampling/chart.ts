@@ -2,10 +2,10 @@
 // (after temperature, top-k and top-p) with the cumulative mass as a line and the top-p cut marked.
 // Colours come from the theme (readTheme).
 
-import { cssColour, mix } from '../../src/features/attentionView';
+import { cssColour, mix } from '../../src/features/attention/core/attentionView';
 import type { Theme } from '../attention/draw';
 import { prepareCanvas } from '../attention/draw';
-import type { LabBar } from '../../src/worker/samplingProtocol';
+import type { LabBar } from '../../src/worker/engine/samplingProtocol';
 
 export const CHART_HEIGHT = 230;
 const PAD = { left: 34, right: 30, top: 10, bottom: 64 };

@@ -15,7 +15,7 @@ import {
   type LabToHost,
 } from '../../src/features/sampling/protocol';
 import type { StepChoice } from '../../src/engine/sampling/session';
-import type { LabRun, LabSnapshot, LabStep, LensLayer } from '../../src/worker/samplingProtocol';
+import type { LabRun, LabSnapshot, LabStep, LensLayer } from '../../src/worker/engine/samplingProtocol';
 import { measureCanvas, readTheme, type Theme } from '../attention/draw';
 import { button, progressRing, registerComponents, setEnabled } from '../components/index';
 import { barAt, drawChart, type ChartLayout } from './chart';

@@ -3,7 +3,7 @@
 // Types only and small guards: this file is bundled into the page too.
 
 import { INSPECT_VIEWS, type InspectAnswer, type InspectRequest, type InspectView } from '../../engine/inspect/types';
-import type { ModelToken } from '../../worker/protocol';
+import type { ModelToken } from '../../worker/engine/protocol';
 
 export type InspectorTab = InspectView;
 export const INSPECTOR_TABS = INSPECT_VIEWS;

@@ -2,7 +2,7 @@
 // typed, with the guards each side runs on what it receives. No `vscode` here: the page bundles this file.
 
 import type { StepChoice, Strategy } from '../../engine/sampling/index';
-import type { LabRun, LabSnapshot, LensLayer } from '../../worker/samplingProtocol';
+import type { LabRun, LabSnapshot, LensLayer } from '../../worker/engine/samplingProtocol';
 
 /** The sliders: temperature 0 … 2 (0 is greedy), top-k (0: off), top-p (1: off). */
 export interface LabParams {

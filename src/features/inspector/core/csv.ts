@@ -1,7 +1,7 @@
 // The tables of the Model Inspector's tabs as CSV (RFC 4180: fields with a comma, quote or line break are
 // quoted), one function for every tab, from the same answer the page draws.
 
-import type { ModelToken } from '../../../worker/protocol';
+import type { ModelToken } from '../../../worker/engine/protocol';
 import type { InspectorAnswer } from '../protocol';
 
 type Cell = string | number | undefined;

@@ -2,7 +2,7 @@
 // its top 10, top 100, or beyond?), and the decorations' spans: the model tokens of one text token spelled
 // in bytes share its range and are shown as one span, coloured by the least expected of them.
 
-import type { ScoredToken } from '../../../worker/samplingProtocol';
+import type { ScoredToken } from '../../../worker/engine/samplingProtocol';
 
 /** The upper ranks of the buckets but the last (lmExplorer.surprise.rankThresholds), ascending. */
 export const DEFAULT_RANK_THRESHOLDS: readonly number[] = [1, 10, 100];

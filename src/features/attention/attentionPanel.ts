@@ -1,0 +1,640 @@
+// "LM Explorer: Show Attention": the selection, tokenized with the model's tokenizer and cut to its
+// context, goes through the model in the engine worker (request 'attention'); every layer's and head's
+// attention probabilities come back and are drawn in one webview panel beside the editor (reused, never
+// duplicated; revived after a reload by a WebviewPanelSerializer). The page is webview/attention/main.ts;
+// every message both ways is `attention` in src/features/attention/protocol.ts.
+//
+// The host knows where each model token lies in the document (the worker's per-token offsets), so a click
+// on a token in the panel highlights it in the editor, and with "Follow selection" on, selecting other
+// text re-runs the panel while moving the cursor picks the query token.
+
+import * as fs from 'fs';
+import * as path from 'path';
+import { performance } from 'perf_hooks';
+import * as vscode from 'vscode';
+import {
+  isAttentionFromWebview,
+  type AttentionFromWebview,
+  type AttentionPayload,
+  type AttentionRenderReport,
+  type AttentionSource,
+  type AttentionStatusKind,
+  type AttentionToWebview,
+  type AttentionViewState,
+} from './protocol';
+import { EngineError, type AttentionResult, type ModelInfo, type ModelToken } from '../../worker/engine/protocol';
+import { writeAtomically } from '../../host/atomicWrite';
+import { buildAttentionHtml, decodePngDataUrl } from './core/attentionExport';
+import { attentionData, exportBaseName, shiftRange, tokenIndexAt, unpackAttention, type AttentionMaps } from './core/attentionView';
+import type { EngineClient } from '../../worker/engine/client';
+import type { Notifier } from '../../host/notifier';
+import { WebviewPanelHost } from '../../host/webview/panel';
+
+export const ATTENTION_VIEW_TYPE = 'lmExplorer.attention';
+/** The training command the "no model" offer runs (package.json: lmExplorer.train). */
+const TRAIN_COMMAND = 'lmExplorer.train';
+
+export interface AttentionDeps {
+  extensionUri: vscode.Uri;
+  engine: EngineClient;
+  notify: Notifier;
+  log: vscode.LogOutputChannel;
+}
+
+/** One model token of the panel, with its range in the document (offsets). */
+export interface AttentionToken extends ModelToken {
+  start: number;
+  end: number;
+}
+
+export interface AttentionTiming {
+  seq: number;
+  tokens: number;
+  /** The worker's answer, as the host waited for it (tokenize + forward pass + transfer). */
+  engineMs: number;
+  /** Packing and posting on the host. */
+  hostMs: number;
+  /** From the command to posting the data to the page. */
+  postedMs: number;
+  /** VS Code passing the message to the page: totalMs − postedMs − renderMs. */
+  deliverMs?: number;
+  /** In the page: from the data's arrival to the drawn frame. */
+  renderMs?: number;
+  /** From the command to the page's report that it drew. */
+  totalMs?: number;
+}
+
+export interface AttentionSnapshot {
+  seq: number;
+  source: AttentionSource;
+  text: string;
+  tokens: AttentionToken[];
+  nLayer: number;
+  nHead: number;
+  T: number;
+  truncated: boolean;
+  totalTokens: number;
+  contextLength: number;
+  /** The page's view (layer, head, query token, follow…), as it last reported it. */
+  view: AttentionViewState | undefined;
+  /** The document changed inside the text since it was computed. */
+  stale: boolean;
+}
+
+export type ShowAttentionResult =
+  | { ok: true; seq: number; tokens: number; truncated: boolean; totalTokens: number; timing?: AttentionTiming }
+  | { ok: false; reason: 'no-editor' | 'empty' | 'no-model' | 'error' | 'cancelled'; message: string };
+
+interface Computation {
+  seq: number;
+  started: number;
+  source: AttentionSource;
+  text: string;
+  result: AttentionResult;
+  maps: AttentionMaps;
+  model: ModelInfo;
+  payload: AttentionPayload;
+  stale: boolean;
+}
+
+type Waiter<T> = { resolve(value: T): void; reject(error: Error): void; timer: NodeJS.Timeout };
+
+let seqCounter = 0;
+
+function describeSource(document: vscode.TextDocument, range: vscode.Range): string {
+  const name = document.isUntitled ? document.uri.path || 'Untitled' : path.basename(document.uri.path);
+  const first = range.start.line + 1;
+  const last = range.end.line + (range.end.character === 0 && range.end.line > range.start.line ? 0 : 1);
+  return first === last ? `${name}, line ${first}` : `${name}, lines ${first}–${last}`;
+}
+
+function describeModel(model: ModelInfo): string {
+  const c = model.config;
+  const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
+  return `${plural(c.nLayer, 'layer')} × ${plural(c.nHead, 'head')} · context ${c.contextLength} · ${model.tokenizer}${model.step ? ` · step ${model.step.toLocaleString('en-US')}` : ''}`;
+}
+
+export class AttentionFeature implements vscode.Disposable {
+  private readonly page: WebviewPanelHost<AttentionToWebview, AttentionFromWebview>;
+  private current: Computation | undefined;
+  private view: AttentionViewState | undefined;
+  private timingInfo: AttentionTiming | undefined;
+  private highlight: { uri: string; range: vscode.Range } | undefined;
+  private readonly decoration: vscode.TextEditorDecorationType;
+  private readonly disposables: vscode.Disposable[] = [];
+  private readonly renderWaiters = new Map<number, Waiter<AttentionRenderReport>[]>();
+  private readonly viewWaiters: Waiter<AttentionRenderReport>[] = [];
+  private readonly checkWaiters: Waiter<AttentionRenderReport>[] = [];
+  private readonly exportWaiters = new Map<number, Waiter<AttentionFromWebview>>();
+  /** How many times the page has loaded (VS Code reloads a hidden or reloaded webview). */
+  loads = 0;
+  /** The page's latest reports of drawn computations, by seq. */
+  private readonly reports = new Map<number, AttentionRenderReport>();
+  private followTimer: NodeJS.Timeout | undefined;
+  private running: vscode.CancellationTokenSource | undefined;
+  private nextRequestId = 1;
+
+  constructor(private readonly deps: AttentionDeps) {
+    this.page = new WebviewPanelHost(
+      deps.extensionUri,
+      { viewType: ATTENTION_VIEW_TYPE, title: 'Attention', script: 'dist/webview/attention.js', icon: 'attention', isMessage: isAttentionFromWebview },
+      {
+        onReady: () => this.onPageReady(),
+        onMessage: (message) => this.receive(message),
+        onRevive: (state) => this.revive(state),
+        onClose: () => this.onPanelClosed(),
+      },
+    );
+    this.decoration = vscode.window.createTextEditorDecorationType({
+      backgroundColor: new vscode.ThemeColor('editor.findMatchHighlightBackground'),
+      borderColor: new vscode.ThemeColor('focusBorder'),
+      borderStyle: 'solid',
+      borderWidth: '1px',
+      borderRadius: '2px',
+      overviewRulerColor: new vscode.ThemeColor('editorOverviewRuler.findMatchForeground'),
+      overviewRulerLane: vscode.OverviewRulerLane.Center,
+    });
+    this.disposables.push(
+      this.decoration,
+      this.page,
+      this.page.registerSerializer(),
+      vscode.window.onDidChangeTextEditorSelection((event) => this.onSelection(event)),
+      vscode.workspace.onDidChangeTextDocument((event) => this.onDocumentChange(event)),
+      deps.engine.onDidChangeModel((model) => {
+        // A new model (training finished, loaded, reset): the maps on screen are of the old one.
+        if (this.current && this.page.isOpen && (!model || model.step !== this.current.model.step || model.dir !== this.current.model.dir)) {
+          this.post({ type: 'status', kind: 'stale', message: model ? 'The model changed since: Refresh to see what it attends to now.' : 'The model was removed.' });
+        }
+      }),
+    );
+  }
+
+  // --------------------------------------------------------------------------------------------
+  // The command
+
+  /** lmExplorer.showAttention: the selection of `editor` (see targetEditor). */
+  async show(editor: vscode.TextEditor | undefined): Promise<ShowAttentionResult> {
+    if (!editor) {
+      const message = 'Open a text file and select some text first: Show Attention runs the model on the selection.';
+      this.deps.notify.info(message);
+      return { ok: false, reason: 'no-editor', message };
+    }
+    const selection = editor.selection;
+    if (selection.isEmpty) {
+      const message = 'Select the text whose attention you want to see, then run Show Attention again (the model reads at most its context length of tokens).';
+      this.deps.notify.info(message);
+      return { ok: false, reason: 'empty', message };
+    }
+    const document = editor.document;
+    const source: AttentionSource = { uri: document.uri.toString(), start: document.offsetAt(selection.start), end: document.offsetAt(selection.end) };
+    return this.run(document, source, { reveal: true });
+  }
+
+  /** Runs the model on a range of a document and shows the result (creating or revealing the panel). */
+  private async run(document: vscode.TextDocument, source: AttentionSource, options: { reveal: boolean; view?: Partial<AttentionViewState> }): Promise<ShowAttentionResult> {
+    const started = performance.now();
+    this.running?.cancel();
+    const cts = new vscode.CancellationTokenSource();
+    this.running = cts;
+    const text = document.getText(new vscode.Range(document.positionAt(source.start), document.positionAt(source.end)));
+    try {
+      const model = await this.deps.engine.ensureModel();
+      if (!model) return this.noModel();
+      if (options.reveal || !this.page.isOpen) this.openPanel();
+      this.post({ type: 'status', kind: 'loading', message: `Running the model on ${text.length.toLocaleString('en-US')} characters…` });
+      const t0 = performance.now();
+      const result = await this.deps.engine.request('attention', { text, maxTokens: model.config.contextLength, packed: true }, { token: cts.token });
+      const engineMs = performance.now() - t0;
+      if (cts.token.isCancellationRequested) return { ok: false, reason: 'cancelled', message: 'Cancelled.' };
+      const info = this.deps.engine.currentModel ?? model;
+      const t1 = performance.now();
+      const seq = ++seqCounter;
+      const range = new vscode.Range(document.positionAt(source.start), document.positionAt(source.end));
+      const data = attentionData(result, info.config, { seq, sourceLabel: describeSource(document, range), modelLabel: describeModel(info) });
+      const { maps } = data;
+      const payload: AttentionPayload = { ...data.payload, source };
+      this.current = { seq, started, source, text, result, maps, model: info, payload, stale: false };
+      this.clearHighlight();
+      this.post({ type: 'data', data: payload, ...(options.view ? { view: options.view } : {}) });
+      const hostMs = performance.now() - t1;
+      this.timingInfo = { seq, tokens: maps.T, engineMs: round(engineMs), hostMs: round(hostMs), postedMs: round(performance.now() - started) };
+      this.deps.log.info(`Attention of ${maps.T} tokens (${maps.nLayer} layers × ${maps.nHead} heads): engine ${round(engineMs)} ms, host ${round(hostMs)} ms.`);
+      if (result.truncated) {
+        this.deps.log.info(`The text has ${result.totalTokens} tokens; the model's context is ${info.config.contextLength}: showing the last ${maps.T}.`);
+      }
+      return { ok: true, seq, tokens: maps.T, truncated: result.truncated, totalTokens: result.totalTokens, timing: this.timingInfo };
+    } catch (error) {
+      if (error instanceof EngineError && error.code === 'cancelled') return { ok: false, reason: 'cancelled', message: 'Cancelled.' };
+      if (error instanceof EngineError && error.code === 'no-model') return this.noModel();
+      const message = `Could not compute the attention: ${error instanceof Error ? error.message : String(error)}`;
+      this.deps.log.error(`${message}${error instanceof Error && error.stack ? `\n${error.stack}` : ''}`);
+      this.post({ type: 'status', kind: 'error', message });
+      this.deps.notify.error(message);
+      return { ok: false, reason: 'error', message };
+    } finally {
+      if (this.running === cts) this.running = undefined;
+      cts.dispose();
+    }
+  }
+
+  private noModel(): ShowAttentionResult {
+    const message = 'There is no model yet: train one on your notes first, then Show Attention runs it on the selection.';
+    this.post({ type: 'status', kind: 'no-model', message });
+    void vscode.window.showInformationMessage(message, 'Train Model').then((pick) => {
+      if (pick) void vscode.commands.executeCommand(TRAIN_COMMAND);
+    });
+    return { ok: false, reason: 'no-model', message };
+  }
+
+  /** The engine's answer for a text, without the panel (the API's compute). */
+  async compute(text: string, maxTokens?: number): Promise<AttentionResult> {
+    const model = await this.deps.engine.ensureModel();
+    const max = maxTokens ?? model?.config.contextLength;
+    return this.deps.engine.request('attention', { text, ...(max ? { maxTokens: max } : {}) });
+  }
+
+  // --------------------------------------------------------------------------------------------
+  // The panel
+
+  private openPanel(): void {
+    this.page.createOrShow({
+      viewColumn: vscode.ViewColumn.Beside,
+      preserveFocus: true,
+      revealColumn: this.page.panel?.viewColumn ?? vscode.ViewColumn.Beside,
+    });
+  }
+
+  private onPanelClosed(): void {
+    this.clearHighlight();
+    this.current = undefined;
+    const error = new Error('The attention panel was closed.');
+    for (const list of this.renderWaiters.values()) list.forEach((w) => settle(w, error));
+    this.renderWaiters.clear();
+    for (const list of [this.viewWaiters, this.checkWaiters]) list.splice(0).forEach((w) => settle(w, error));
+    for (const w of this.exportWaiters.values()) settle(w, error);
+    this.exportWaiters.clear();
+  }
+
+  /** A panel VS Code restored after a reload: the page's saved state says which text it showed. */
+  private async revive(state: unknown): Promise<void> {
+    const saved = state as { view?: AttentionViewState; source?: AttentionSource } | undefined;
+    if (saved?.view) this.view = saved.view;
+    const source = saved?.source;
+    if (!source) {
+      this.post({ type: 'status', kind: 'empty', message: 'Select some text in an editor and run "LM Explorer: Show Attention".' });
+      return;
+    }
+    try {
+      const document = await vscode.workspace.openTextDocument(vscode.Uri.parse(source.uri));
+      const length = document.getText().length;
+      const clipped = { ...source, start: Math.min(source.start, length), end: Math.min(source.end, length) };
+      if (clipped.end <= clipped.start) throw new Error('the text is no longer there');
+      await this.run(document, clipped, { reveal: false, ...(saved?.view ? { view: saved.view } : {}) });
+    } catch (error) {
+      this.post({ type: 'status', kind: 'empty', message: `The text this panel showed cannot be read again (${(error as Error).message}). Select some text and run "LM Explorer: Show Attention".` });
+    }
+  }
+
+  private post(message: AttentionToWebview): void {
+    // Before 'ready' the page would drop it (the host does not send it); on 'ready' it gets the current data.
+    void this.page.post(message);
+  }
+
+  private onPageReady(): void {
+    this.loads++;
+    // a (re)loaded page draws everything again: wait for its new reports
+    this.reports.clear();
+    if (this.current) {
+      this.post({ type: 'data', data: this.current.payload, ...(this.view ? { view: this.view } : {}) });
+      if (this.current.stale) this.post({ type: 'status', kind: 'stale', message: staleMessage() });
+    }
+  }
+
+  private receive(msg: Exclude<AttentionFromWebview, { type: 'ready' }>): void {
+    switch (msg.type) {
+      case 'rendered': {
+        const report = msg.report;
+        if (report.selfCheck) {
+          this.checkWaiters.splice(0).forEach((w) => settle(w, undefined, report));
+          return;
+        }
+        this.reports.set(report.seq, report);
+        if (this.reports.size > 8) this.reports.delete(this.reports.keys().next().value!);
+        const timing = this.timingInfo;
+        if (timing && timing.seq === report.seq && timing.totalMs === undefined && this.current?.seq === report.seq) {
+          timing.renderMs = report.renderMs;
+          timing.totalMs = round(performance.now() - this.current.started);
+          timing.deliverMs = round(timing.totalMs - timing.postedMs - report.renderMs);
+          this.deps.log.info(`Attention panel drawn: ${timing.totalMs} ms from the command (render ${report.renderMs} ms).`);
+        }
+        const waiters = this.renderWaiters.get(report.seq);
+        if (waiters) {
+          this.renderWaiters.delete(report.seq);
+          waiters.forEach((w) => settle(w, undefined, report));
+        }
+        this.viewWaiters.splice(0).forEach((w) => settle(w, undefined, report));
+        return;
+      }
+      case 'viewChanged':
+        this.view = msg.view;
+        return;
+      case 'tokenClicked':
+        void this.revealToken(msg.index);
+        return;
+      case 'action':
+        if (msg.action === 'train') void vscode.commands.executeCommand(TRAIN_COMMAND);
+        else void this.refresh();
+        return;
+      case 'png':
+        if (!this.answerExport(msg)) void this.savePngInteractive(msg.dataUrl, msg.name);
+        return;
+      case 'saveHtml':
+        if (!this.answerExport(msg)) void this.saveHtmlInteractive(msg.themeVars, msg.themeKind);
+        return;
+      case 'log':
+        this.deps.log.warn(`[attention page] ${msg.message}`);
+        return;
+    }
+  }
+
+  /** Settles the export request a 'png' or 'saveHtml' answers; false when it answers none (the page's own button). */
+  private answerExport(msg: AttentionFromWebview & { requestId?: number }): boolean {
+    if (msg.requestId === undefined) return false;
+    const w = this.exportWaiters.get(msg.requestId);
+    this.exportWaiters.delete(msg.requestId);
+    if (w) settle(w, undefined, msg);
+    return true;
+  }
+
+  /** Re-runs the model on the same text (its range moved along with edits before it). */
+  async refresh(): Promise<ShowAttentionResult> {
+    const c = this.current;
+    if (!c) return { ok: false, reason: 'empty', message: 'Nothing to refresh: run Show Attention on a selection first.' };
+    const document = await vscode.workspace.openTextDocument(vscode.Uri.parse(c.source.uri));
+    return this.run(document, c.source, { reveal: false });
+  }
+
+  // --------------------------------------------------------------------------------------------
+  // Editor ↔ panel
+
+  /** Highlights token `index` in the editor (revealing it); returns the range. */
+  async revealToken(index: number): Promise<vscode.Range | undefined> {
+    const c = this.current;
+    if (!c) return undefined;
+    const offsets = c.result.offsets[index];
+    if (!offsets) return undefined;
+    const uri = vscode.Uri.parse(c.source.uri);
+    let editor = vscode.window.visibleTextEditors.find((e) => e.document.uri.toString() === c.source.uri);
+    if (!editor) {
+      const document = await vscode.workspace.openTextDocument(uri);
+      editor = await vscode.window.showTextDocument(document, { viewColumn: vscode.ViewColumn.One, preserveFocus: true, preview: false });
+    }
+    const document = editor.document;
+    const range = new vscode.Range(document.positionAt(c.source.start + offsets.start), document.positionAt(c.source.start + offsets.end));
+    editor.setDecorations(this.decoration, range.isEmpty ? [] : [range]);
+    editor.revealRange(range, vscode.TextEditorRevealType.InCenterIfOutsideViewport);
+    this.highlight = { uri: c.source.uri, range };
+    return range;
+  }
+
+  private clearHighlight(): void {
+    if (!this.highlight) return;
+    const uri = this.highlight.uri;
+    for (const editor of vscode.window.visibleTextEditors) if (editor.document.uri.toString() === uri) editor.setDecorations(this.decoration, []);
+    this.highlight = undefined;
+  }
+
+  private onSelection(event: vscode.TextEditorSelectionChangeEvent): void {
+    const c = this.current;
+    if (!this.page.isOpen || !c || !(this.view?.follow ?? true)) return;
+    const document = event.textEditor.document;
+    if (['output', 'debug', 'vscode-settings'].includes(document.uri.scheme)) return;
+    const selection = event.selections[0];
+    if (!selection) return;
+    const sameDocument = document.uri.toString() === c.source.uri;
+    if (selection.isEmpty) {
+      // the cursor inside the text: its token becomes the query
+      if (!sameDocument || c.stale) return;
+      const index = tokenIndexAt(c.result.offsets, document.offsetAt(selection.active) - c.source.start);
+      if (index === undefined) return;
+      // remembered too: a page that is (re)loading gets it with the data when it is ready
+      if (this.view) this.view = { ...this.view, query: index };
+      this.post({ type: 'focusToken', index });
+      return;
+    }
+    const source: AttentionSource = { uri: document.uri.toString(), start: document.offsetAt(selection.start), end: document.offsetAt(selection.end) };
+    if (sameDocument && source.start === c.source.start && source.end === c.source.end) return;
+    if (this.followTimer) clearTimeout(this.followTimer);
+    this.followTimer = setTimeout(() => {
+      this.followTimer = undefined;
+      // still the selection of that editor?
+      const now = event.textEditor.selection;
+      if (now.isEmpty || document.offsetAt(now.start) !== source.start || document.offsetAt(now.end) !== source.end) return;
+      // already shown (Show Attention ran on it meanwhile)?
+      const shown = this.current?.source;
+      if (shown && shown.uri === source.uri && shown.start === source.start && shown.end === source.end) return;
+      void this.run(document, source, { reveal: false });
+    }, 300);
+  }
+
+  private onDocumentChange(event: vscode.TextDocumentChangeEvent): void {
+    const c = this.current;
+    if (!c || event.document.uri.toString() !== c.source.uri || event.contentChanges.length === 0) return;
+    let range = { start: c.source.start, end: c.source.end };
+    let touched = false;
+    // contentChanges of one event do not overlap and refer to the document before the event: apply from the end
+    const changes = [...event.contentChanges].sort((a, b) => b.rangeOffset - a.rangeOffset);
+    for (const change of changes) {
+      const r = shiftRange(range, change);
+      touched ||= r.touched;
+      range = { start: r.start, end: r.end };
+    }
+    c.source = { ...c.source, ...range };
+    if (this.highlight && !touched) this.clearHighlight();
+    if (touched && !c.stale) {
+      c.stale = true;
+      this.clearHighlight();
+      this.post({ type: 'status', kind: 'stale', message: staleMessage() });
+    }
+  }
+
+  // --------------------------------------------------------------------------------------------
+  // Exports
+
+  private defaultUri(name: string): vscode.Uri | undefined {
+    const c = this.current;
+    const doc = c ? vscode.Uri.parse(c.source.uri) : undefined;
+    if (doc && doc.scheme === 'file') return vscode.Uri.joinPath(doc, '..', name);
+    const folder = vscode.workspace.workspaceFolders?.[0]?.uri;
+    return folder ? vscode.Uri.joinPath(folder, name) : undefined;
+  }
+
+  private async savePngInteractive(dataUrl: string, name: string): Promise<void> {
+    const target = await vscode.window.showSaveDialog({ title: 'Save the attention view as PNG', filters: { 'PNG image': ['png'] }, ...optional('defaultUri', this.defaultUri(name)) });
+    if (!target) return;
+    try {
+      await writeAtomically(target, decodePngDataUrl(dataUrl));
+      this.deps.notify.info(`Saved ${path.basename(target.path)}.`);
+    } catch (error) {
+      this.deps.notify.error(`Could not save the PNG: ${(error as Error).message}`);
+    }
+  }
+
+  private async saveHtmlInteractive(themeVars: Record<string, string>, themeKind: string): Promise<void> {
+    const c = this.current;
+    if (!c) return;
+    const name = `${exportBaseName(this.view ?? { view: 'head', layer: 0, head: 0, query: 0 })}.html`;
+    const target = await vscode.window.showSaveDialog({ title: 'Save the attention panel as a web page', filters: { 'Web page': ['html'] }, ...optional('defaultUri', this.defaultUri(name)) });
+    if (!target) return;
+    try {
+      await writeAtomically(target, await this.buildHtml(themeVars, themeKind));
+      this.deps.notify.info(`Saved ${path.basename(target.path)}: it opens in any browser, without a network.`);
+    } catch (error) {
+      this.deps.notify.error(`Could not save the page: ${(error as Error).message}`);
+    }
+  }
+
+  private async buildHtml(themeVars: Record<string, string>, themeKind: string): Promise<string> {
+    const c = this.current;
+    if (!c) throw new Error('The attention panel shows nothing yet.');
+    const scriptPath = path.join(this.deps.extensionUri.fsPath, 'dist', 'webview', 'attention.js');
+    const script = await fs.promises.readFile(scriptPath, 'utf8');
+    const view = this.view ?? { view: 'head', layer: 0, head: 0, query: c.maps.T - 1, follow: false, scale: 'linear', layerFilter: 'all', headFilter: 'all' };
+    return buildAttentionHtml({ script, data: { ...c.payload, weights: c.maps.weights, source: undefined }, view: { ...view, follow: false }, themeVars, themeKind });
+  }
+
+  private request<T extends AttentionFromWebview>(make: (id: number) => AttentionToWebview, timeoutMs = 15_000): Promise<T> {
+    if (!this.page.isReady) return Promise.reject(new Error('The attention panel is not open.'));
+    const id = this.nextRequestId++;
+    return new Promise<T>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.exportWaiters.delete(id);
+        reject(new Error('The attention panel did not answer.'));
+      }, timeoutMs);
+      this.exportWaiters.set(id, { resolve: resolve as (v: AttentionFromWebview) => void, reject, timer });
+      this.post(make(id));
+    });
+  }
+
+  async exportPng(target: vscode.Uri): Promise<vscode.Uri> {
+    const msg = await this.request<Extract<AttentionFromWebview, { type: 'png' }>>((requestId) => ({ type: 'requestPng', requestId }));
+    await writeAtomically(target, decodePngDataUrl(msg.dataUrl));
+    return target;
+  }
+
+  async exportHtml(target: vscode.Uri): Promise<vscode.Uri> {
+    const msg = await this.request<Extract<AttentionFromWebview, { type: 'saveHtml' }>>((requestId) => ({ type: 'requestHtml', requestId }));
+    await writeAtomically(target, await this.buildHtml(msg.themeVars, msg.themeKind));
+    return target;
+  }
+
+  // --------------------------------------------------------------------------------------------
+  // For the API and the tests
+
+  isOpen(): boolean {
+    return this.page.isOpen;
+  }
+
+  whenReady(timeoutMs = 20_000): Promise<void> {
+    if (this.page.isReady) return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error('The attention page did not load.')), timeoutMs);
+      void this.page.whenReady().then(() => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
+  }
+
+  /** Resolves with the page's report once it has drawn computation `seq` (default: the current one). */
+  whenRendered(seq = this.current?.seq, timeoutMs = 20_000): Promise<AttentionRenderReport> {
+    if (seq === undefined) return Promise.reject(new Error('The attention panel shows nothing yet.'));
+    const done = this.reports.get(seq);
+    if (done) return Promise.resolve(done);
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`The attention page did not draw computation ${seq}.`)), timeoutMs);
+      const list = this.renderWaiters.get(seq) ?? [];
+      list.push({ resolve, reject, timer });
+      this.renderWaiters.set(seq, list);
+    });
+  }
+
+  setView(view: Partial<AttentionViewState>, timeoutMs = 15_000): Promise<AttentionRenderReport> {
+    if (!this.page.isReady || !this.current) return Promise.reject(new Error('The attention panel shows nothing yet.'));
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error('The attention page did not redraw.')), timeoutMs);
+      this.viewWaiters.push({ resolve, reject, timer });
+      this.post({ type: 'setView', view });
+    });
+  }
+
+  selfCheck(timeoutMs = 15_000): Promise<AttentionRenderReport> {
+    if (!this.page.isReady) return Promise.reject(new Error('The attention panel is not open.'));
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error('The attention page did not answer the self-check.')), timeoutMs);
+      this.checkWaiters.push({ resolve, reject, timer });
+      this.post({ type: 'selfCheck' });
+    });
+  }
+
+  snapshot(): AttentionSnapshot | undefined {
+    const c = this.current;
+    if (!c) return undefined;
+    return {
+      seq: c.seq,
+      source: { ...c.source },
+      text: c.text,
+      tokens: c.result.tokens.map((t, i) => ({ ...t, start: c.source.start + c.result.offsets[i].start, end: c.source.start + c.result.offsets[i].end })),
+      nLayer: c.maps.nLayer,
+      nHead: c.maps.nHead,
+      T: c.maps.T,
+      truncated: c.result.truncated,
+      totalTokens: c.result.totalTokens,
+      contextLength: c.payload.contextLength,
+      view: this.view,
+      stale: c.stale,
+    };
+  }
+
+  /** The maps on screen: attention[layer][head][query][key] as nested arrays. */
+  attentionOnScreen(): number[][][][] | undefined {
+    return this.current ? unpackAttention(this.current.maps) : undefined;
+  }
+
+  timing(): AttentionTiming | undefined {
+    return this.timingInfo ? { ...this.timingInfo } : undefined;
+  }
+
+  highlighted(): { uri: string; range: vscode.Range } | undefined {
+    return this.highlight;
+  }
+
+  close(): void {
+    this.page.close();
+  }
+
+  dispose(): void {
+    if (this.followTimer) clearTimeout(this.followTimer);
+    this.running?.cancel();
+    this.disposables.splice(0).forEach((d) => d.dispose());
+  }
+}
+
+function staleMessage(): string {
+  return 'The text changed since this was computed: Refresh to run the model on it again.';
+}
+
+function settle<T>(w: Waiter<T>, error?: Error, value?: T): void {
+  clearTimeout(w.timer);
+  if (error) w.reject(error);
+  else w.resolve(value as T);
+}
+
+function round(ms: number): number {
+  return Math.round(ms * 10) / 10;
+}
+
+function optional<K extends string, V>(key: K, value: V | undefined): { [P in K]?: V } {
+  return (value === undefined ? {} : { [key]: value }) as { [P in K]?: V };
+}
+

@@ -1,0 +1,114 @@
+// "Show Next-Token Probabilities": the model's top 10 next tokens at the cursor, with their probabilities as
+// bars — the lecture notes' "LLM as a probabilistic classifier" made visible: one class per token of the
+// vocabulary, a softmax over all of them. Picking a token inserts it at the cursor (one step of greedy or
+// sampled generation done by hand).
+
+import * as vscode from 'vscode';
+import type { ModelToken } from '../../worker/engine/protocol';
+import { formatProbability, probabilityBar, type CompletionEngine } from './core/completionCore';
+import { ModelVocabulary } from '../tokens/core/encodingSetting';
+import { MODEL_VOCABULARY_NOTE, modelTokenIds, type ModelTokenIds } from '../tokens/core/modelTokenIds';
+
+export interface NextTokenCandidate extends ModelTokenIds {
+  /** Display text ('·' space, '↵' line break, '<unk>', '<sep>'). */
+  label: string;
+  prob: number;
+  /** What picking it inserts; undefined for special tokens and pieces of a character. */
+  text?: string;
+  /** Its IDs as the list shows them: "model #129 · GPT 140914". */
+  ids: string;
+}
+
+export type NextTokenProbabilitiesResult =
+  | {
+      ok: true;
+      documentUri: string;
+      /** The tokens the distribution is conditioned on (the end of the text before the cursor). */
+      context: ModelToken[];
+      candidates: NextTokenCandidate[];
+      /** The probability mass of the candidates together. */
+      total: number;
+    }
+  | { ok: false; reason: 'no-editor' | 'no-model' | 'error'; message: string };
+
+/**
+ * Asks the completion engine for the top 10 next tokens at the cursor of `editor` and shows them in a
+ * quick pick. Resolves once the quick pick is shown (not when it is closed) with what it shows.
+ */
+export async function showNextTokenProbabilities(
+  engine: CompletionEngine,
+  modelDir: string,
+  editor: vscode.TextEditor | undefined,
+): Promise<NextTokenProbabilitiesResult> {
+  if (!editor) {
+    const message = 'Open a text file first: the model predicts the token after the cursor.';
+    void vscode.window.showInformationMessage(message);
+    return { ok: false, reason: 'no-editor', message };
+  }
+  if (!engine.hasModel()) {
+    const message = 'There is no model yet: train one on your notes to see which tokens it expects next.';
+    void vscode.window.showInformationMessage(message, 'Train Model').then((p) => p && vscode.commands.executeCommand('lmExplorer.train'));
+    return { ok: false, reason: 'no-model', message };
+  }
+  const document = editor.document;
+  const position = editor.selection.active;
+  const offset = document.offsetAt(position);
+  const before = document.getText(new vscode.Range(document.positionAt(Math.max(0, offset - 8192)), position));
+  let answer;
+  try {
+    answer = await vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: 'Asking the model…' }, () => engine.nextTokens(before, 10));
+  } catch (error) {
+    const message = `The model could not answer: ${(error as Error).message}`;
+    void vscode.window.showErrorMessage(message);
+    return { ok: false, reason: 'error', message };
+  }
+  if (!answer) {
+    const state = engine.state();
+    const message = state.kind === 'error' ? `The model could not be loaded: ${state.message}` : 'There is no model yet: train one first.';
+    void vscode.window.showInformationMessage(message);
+    return { ok: false, reason: state.kind === 'error' ? 'error' : 'no-model', message };
+  }
+  let vocab;
+  try {
+    vocab = await new ModelVocabulary(() => modelDir).load();
+  } catch {
+    vocab = undefined; // labels still show; picking inserts nothing
+  }
+  const candidates: NextTokenCandidate[] = answer.candidates.map((c) => {
+    let text: string | undefined;
+    if (vocab && c.id >= 2 && c.id < vocab.size) {
+      const decoded = vocab.decode([c.id]);
+      if (decoded && !decoded.includes('\uFFFD')) text = decoded;
+    }
+    const { id, gptId, byteHex, codePoint, label, prob } = c;
+    return { id, gptId, byteHex, codePoint, label, prob, ids: modelTokenIds(c), ...(text !== undefined ? { text } : {}) };
+  });
+  const total = candidates.reduce((sum, c) => sum + c.prob, 0);
+  const result: NextTokenProbabilitiesResult = { ok: true, documentUri: document.uri.toString(), context: answer.context, candidates, total };
+  show(editor, position, result);
+  return result;
+}
+
+function show(editor: vscode.TextEditor, position: vscode.Position, result: Extract<NextTokenProbabilitiesResult, { ok: true }>): void {
+  type Item = vscode.QuickPickItem & { candidate?: NextTokenCandidate };
+  const tail = result.context.slice(-8).map((t) => t.label).join('');
+  const quickPick = vscode.window.createQuickPick<Item>();
+  quickPick.title = `Next token after “…${tail}” — top ${result.candidates.length} cover ${formatProbability(result.total)}`;
+  quickPick.placeholder = `A classifier over the model's vocabulary: one probability per token. Pick one to insert it. ${MODEL_VOCABULARY_NOTE}`;
+  quickPick.matchOnDescription = true;
+  quickPick.items = result.candidates.map((c, i) => ({
+    label: `${i + 1}. ${c.label}`,
+    description: `${probabilityBar(c.prob)} ${formatProbability(c.prob)}`,
+    detail: c.text === undefined ? `${c.ids} — ${c.gptId === undefined && c.byteHex === undefined && c.codePoint === undefined ? 'a special token' : 'part of a character'}` : c.ids,
+    candidate: c,
+  }));
+  quickPick.onDidAccept(() => {
+    const picked = quickPick.selectedItems[0]?.candidate;
+    quickPick.hide();
+    if (picked?.text !== undefined && editor.document.version >= 0) {
+      void editor.edit((edit) => edit.insert(position, picked.text!));
+    }
+  });
+  quickPick.onDidHide(() => quickPick.dispose());
+  quickPick.show();
+}

@@ -1,0 +1,158 @@
+// The training feature: the engine worker's client, the training controller, the status bar item, the
+// dashboard, their commands and the training part of the extension's API object.
+
+import * as path from 'path';
+import * as vscode from 'vscode';
+import { readConfig } from '../../config';
+import type { HostContext, Registered } from '../../host/feature';
+import { EngineClient, type WorkerDeath } from '../../worker/engine/client';
+import type { ModelInfo } from '../../worker/engine/protocol';
+import type { ModelState } from './core/trainingFormat';
+import { DashboardPanel, type SelfCheckReport } from './dashboardPanel';
+import type { DashboardState } from './protocol';
+import { TrainingController, type CorpusReport, type TrainOutcome, type TrainOverrides, type TrainRequest } from './trainingController';
+import { TrainingStatusBar } from './trainingStatusBar';
+
+interface TrainingFeature {
+  engine: EngineClient;
+  controller: TrainingController;
+  statusBar: TrainingStatusBar;
+  dashboard: DashboardPanel;
+  lastWorkerDeath(): WorkerDeath | undefined;
+}
+
+/** The training feature, and what the other features use of it: the engine's client and the workspace's model. */
+export interface TrainingRegistration extends Registered<TrainingApi> {
+  engine: EngineClient;
+  controller: TrainingController;
+}
+
+export function register(ctx: HostContext): TrainingRegistration {
+  const { extension: context, log } = ctx;
+  let lastDeath: WorkerDeath | undefined;
+  let controller: TrainingController | undefined;
+  const engine = new EngineClient({
+    workerPath: path.join(context.extensionPath, 'dist', 'worker.js'),
+    modelDir: () => controller?.modelDir,
+    backend: () => readConfig().engine.backend,
+    log: (line) => log.info(`[engine] ${line}`),
+    onWorkerDeath: (death) => {
+      lastDeath = death;
+      const during = death.inFlight.includes('train') ? ' Training stopped; the model keeps its last checkpoint.' : '';
+      void vscode.window
+        .showErrorMessage(`LM Explorer's engine stopped: ${death.reason}.${during} The next command starts a fresh engine.`, 'Show Output')
+        .then((pick) => pick && log.show());
+    },
+  });
+  controller = new TrainingController(context, engine, log);
+  const statusBar = new TrainingStatusBar(controller);
+  const dashboard = new DashboardPanel(context.extensionUri, controller);
+  context.subscriptions.push({
+    dispose() {
+      // the views before the controller they show, the engine last
+      dashboard.dispose();
+      statusBar.dispose();
+      controller!.dispose();
+      engine.dispose();
+    },
+  });
+  const feature: TrainingFeature = { engine, controller, statusBar, dashboard, lastWorkerDeath: () => lastDeath };
+  return { commands: trainingCommands(feature), api: trainingApi(feature), engine, controller };
+}
+
+function trainingCommands(f: TrainingFeature) {
+  return {
+    train: (request?: TrainRequest) => f.controller.train({ mode: 'ask', ...(isRequest(request) ? request : {}) }),
+    resumeTraining: () => f.controller.train({ mode: 'resume' }),
+    cancelTraining: () => f.controller.cancel(),
+    resetModel: () => f.controller.reset(),
+    exportModel: (target?: unknown) => f.controller.exportModel(target instanceof vscode.Uri ? target : undefined),
+    loadModel: (source?: unknown) => f.controller.loadModel(source instanceof vscode.Uri ? source : undefined),
+    showDashboard: () => {
+      f.dashboard.show();
+    },
+  };
+}
+
+function isRequest(value: unknown): value is TrainRequest {
+  // A command run from a menu may get a Uri or nothing; only a plain object is a request.
+  return typeof value === 'object' && value !== null && !(value instanceof vscode.Uri);
+}
+
+/** The training part of the extension's API object (for the integration tests and other extensions). */
+export interface TrainingApi {
+  training: {
+    /** Collects the corpus from folders (default: the workspace folders) as training would, without training. */
+    collectCorpus(roots?: vscode.Uri[], overrides?: Partial<TrainOverrides>): Promise<Omit<CorpusReport, 'corpus'> & { files: string[]; skipped: CorpusReport['corpus']['skipped'] }>;
+    /** Trains (mode 'fresh' unless given); resolves when the run ends. */
+    train(request?: TrainRequest): Promise<TrainOutcome>;
+    /** Cancels the run in progress; resolves when it stopped (with its outcome). */
+    cancel(): Promise<TrainOutcome | undefined>;
+    reset(options?: { confirm?: boolean }): Promise<boolean>;
+    exportModel(target: vscode.Uri): Promise<string | undefined>;
+    loadModel(source: vscode.Uri): Promise<ModelInfo | undefined>;
+    isTraining(): boolean;
+    state(): ModelState;
+    /** The status bar item's text. */
+    statusBarText(): string;
+    /** The status bar item's tooltip, as Markdown (it names the engine's backend after a run). */
+    statusBarTooltip(): string;
+    /** The engine's backend in the last run and everything it tried, with the reasons (undefined before a run). */
+    backendReport(): TrainingController['backendReport'];
+    /** Where the workspace's model lives (context.storageUri/model). */
+    modelDir(): string;
+    /** What the dashboard shows: status, model, corpus, run, loss points, samples. */
+    snapshot(): DashboardState;
+    onDidChangeState: vscode.Event<ModelState>;
+  };
+  /** The engine worker's client: request('attention' | 'complete' | 'nextTokens' | …, params). */
+  engine: EngineClient & { lastWorkerDeath(): WorkerDeath | undefined };
+  dashboard: {
+    /** Opens (or reveals) the dashboard; resolves once the page has loaded its state. */
+    show(options?: { preserveFocus?: boolean }): Promise<void>;
+    isOpen(): boolean;
+    /** Asks the page whether its charts have drawn, and what its CSP blocked. */
+    selfCheck(): Promise<SelfCheckReport>;
+    close(): void;
+  };
+}
+
+function trainingApi(f: TrainingFeature): TrainingApi {
+  const c = f.controller;
+  const engine = Object.assign(f.engine, { lastWorkerDeath: () => f.lastWorkerDeath() });
+  return {
+    training: {
+      collectCorpus: async (roots, overrides) => {
+        const report = await c.collectCorpus(roots, overrides);
+        return {
+          view: report.view,
+          ...(report.problem ? { problem: report.problem } : {}),
+          files: report.corpus.files.map((file) => file.path),
+          skipped: report.corpus.skipped,
+        };
+      },
+      train: (request) => c.train({ mode: 'fresh', notification: true, ...request }),
+      cancel: () => c.cancel(),
+      reset: (options) => c.reset(options),
+      exportModel: (target) => c.exportModel(target),
+      loadModel: (source) => c.loadModel(source),
+      isTraining: () => c.isTraining,
+      state: () => c.modelState,
+      statusBarText: () => f.statusBar.text,
+      statusBarTooltip: () => f.statusBar.tooltip,
+      backendReport: () => c.backendReport,
+      modelDir: () => c.modelDir,
+      snapshot: () => c.snapshot(),
+      onDidChangeState: c.onDidChangeState,
+    },
+    engine,
+    dashboard: {
+      show: async (options) => {
+        await f.dashboard.show(options?.preserveFocus ?? false).whenReady();
+      },
+      isOpen: () => f.dashboard.isOpen,
+      selfCheck: () => f.dashboard.selfCheck(),
+      close: () => f.dashboard.close(),
+    },
+  };
+}

@@ -1,0 +1,808 @@
+// "Train a model on the workspace": collects the corpus, runs training in the engine worker with a
+// progress notification (Cancel), keeps the status bar and the dashboard up to date, saves checkpoints in
+// the workspace's storage (context.storageUri/model), and offers resume, reset, export and load.
+
+import * as fs from 'fs';
+import * as path from 'path';
+import * as vscode from 'vscode';
+import { inspectModelFolder } from '../../engine/modelFolder';
+import { readConfig, type EngineSettings, type ModelSettings, type TrainingSettings } from '../../config';
+import type { CorpusView, DashboardState, DashboardToWebview, DashboardView, LossPoint, RunView, SampleView } from './protocol';
+import { EngineError, isCancelled, type BestModelInfo, type ModelInfo, type TrainEvent, type TrainParams, type TrainResult } from '../../worker/engine/protocol';
+import { defaultSamplePrompt, describeSkips, formatBytes, SKIP_REASON_TEXT } from './core/corpusFilter';
+import { hasCheckpoint, type EngineClient } from '../../worker/engine/client';
+import { formatLoss, progressLine, type ModelState } from './core/trainingFormat';
+import { emptyHistory, HISTORY_FILE, historyForLoadedModel, HistoryWriter, readHistorySync, type HistoryFile } from './core/trainingHistory';
+import { collectWorkspaceCorpus, type CollectedCorpus } from './workspaceCorpus';
+
+/** Export Model… into a folder that holds anything but a model writes this new subfolder (-2, -3 … when taken). */
+export const EXPORT_SUBFOLDER = 'lm-explorer-model';
+const MAX_POINTS = 4000;
+const MAX_SAMPLES = 40;
+/** Least time between two UI updates of a training run (notification, status bar, dashboard). */
+const UI_INTERVAL_MS = 300;
+
+/** Settings a caller (a test) may override for one run: the model and training settings, the backend, and two that are no setting (evalInterval, seed). */
+export type TrainOverrides = ModelSettings &
+  TrainingSettings &
+  Pick<EngineSettings, 'backend'> & {
+    evalInterval: number;
+    seed: number;
+  };
+
+export interface TrainRequest {
+  /** Folders to take the corpus from (default: the workspace folders). */
+  roots?: vscode.Uri[];
+  /** 'ask' (the command): if a model exists, ask whether to resume or start over. */
+  mode?: 'fresh' | 'resume' | 'ask';
+  overrides?: Partial<TrainOverrides>;
+  /** Show the progress notification (default true). */
+  notification?: boolean;
+}
+
+export type TrainOutcome =
+  | { status: 'completed' | 'cancelled' | 'time-limit'; message: string; result: TrainResult; corpus: CorpusView }
+  | {
+      status: 'no-workspace' | 'no-files' | 'no-usable-files' | 'no-model' | 'busy' | 'dismissed' | 'failed';
+      message: string;
+      corpus?: CorpusView;
+    };
+
+/** What the corpus step found; also what the API's collectCorpus returns. */
+export interface CorpusReport {
+  view: CorpusView;
+  corpus: CollectedCorpus;
+  /** The message the user was (or would be) shown when the corpus cannot be trained on. */
+  problem?: { status: 'no-files' | 'no-usable-files'; message: string };
+}
+
+function storageRoot(context: vscode.ExtensionContext): vscode.Uri {
+  // No folder open: there is no per-workspace storage; fall back to the global one.
+  return context.storageUri ?? vscode.Uri.joinPath(context.globalStorageUri, 'no-workspace');
+}
+
+/** Thinning for long runs: keep every other point of the older half when there are too many. */
+function thin(points: LossPoint[]): LossPoint[] {
+  if (points.length <= MAX_POINTS) return points;
+  const half = Math.floor(points.length / 2);
+  return [...points.slice(0, half).filter((p, i) => i % 2 === 0 || p.valLoss !== undefined), ...points.slice(half)];
+}
+
+export class TrainingController implements vscode.Disposable {
+  readonly storageUri: vscode.Uri;
+  readonly modelDir: string;
+  private state: ModelState = { kind: 'none' };
+  private history: HistoryFile = emptyHistory();
+  private readonly historyWriter = new HistoryWriter();
+  private running: { cts: vscode.CancellationTokenSource; promise: Promise<TrainOutcome> } | undefined;
+  private readonly stateEmitter = new vscode.EventEmitter<ModelState>();
+  private readonly postEmitter = new vscode.EventEmitter<DashboardToWebview>();
+  private readonly disposables: vscode.Disposable[] = [];
+  private saveTimer: NodeJS.Timeout | undefined;
+  private readonly contextKeys = new Map<string, boolean>();
+
+  /** The engine's backend in the last run, and why it passed the others over (the status bar's tooltip). */
+  backendReport: { backend: string; tried: { backend: string; ok: boolean; reason: string }[] } | undefined;
+
+  /** The model state changed (status bar). */
+  readonly onDidChangeState = this.stateEmitter.event;
+  /** A message for the dashboard. */
+  readonly onDidPost = this.postEmitter.event;
+
+  constructor(
+    private readonly context: vscode.ExtensionContext,
+    readonly engine: EngineClient,
+    private readonly output: vscode.LogOutputChannel,
+  ) {
+    this.storageUri = storageRoot(context);
+    this.modelDir = path.join(this.storageUri.fsPath, 'model');
+    this.disposables.push(this.stateEmitter, this.postEmitter);
+    this.restore();
+  }
+
+  get modelState(): ModelState {
+    return this.state;
+  }
+
+  get isTraining(): boolean {
+    return this.running !== undefined;
+  }
+
+  /** The dashboard's whole state. */
+  snapshot(): DashboardState {
+    const c = readConfig();
+    return {
+      status: this.state,
+      ...(this.history.model ? { model: this.history.model } : {}),
+      ...(this.history.corpus ? { corpus: this.history.corpus } : {}),
+      ...(this.history.run ? { run: this.history.run } : {}),
+      points: this.history.points,
+      samples: this.history.samples,
+      ...(this.history.plan ? { plan: this.history.plan } : {}),
+      ...(this.history.note ? { note: this.history.note } : {}),
+      view: this.view,
+      settings: {
+        preset: c.model.preset,
+        steps: c.training.steps,
+        minutes: c.training.minutes,
+        batchSize: c.training.batchSize,
+        learningRate: c.training.learningRate,
+        tokenizer: c.model.tokenizer,
+      },
+    };
+  }
+
+  /** How the dashboard shows the curves (the page's choice, kept for the next time it opens). */
+  get view(): DashboardView {
+    const unit = this.context.workspaceState.get<unknown>(VIEW_KEY);
+    return { unit: unit === 'bpb' ? 'bpb' : 'nats' };
+  }
+
+  setView(view: DashboardView): void {
+    void this.context.workspaceState.update(VIEW_KEY, view.unit);
+  }
+
+  /** Whether the workspace has a saved model. */
+  hasModel(): boolean {
+    return hasCheckpoint(this.modelDir);
+  }
+
+  // --------------------------------------------------------------------------------------------
+  // Corpus
+
+  /** Collects the corpus from folders (default: the workspace folders) with the current settings. */
+  async collectCorpus(roots?: vscode.Uri[], overrides: Partial<TrainOverrides> = {}, token?: vscode.CancellationToken): Promise<CorpusReport> {
+    const t = { ...readConfig().training, ...pick(overrides, ['include', 'exclude', 'maxFileBytes', 'maxCorpusBytes']) };
+    const folders = roots ?? (vscode.workspace.workspaceFolders ?? []).map((f) => f.uri);
+    const corpus = await collectWorkspaceCorpus({
+      roots: folders,
+      include: t.include,
+      exclude: t.exclude,
+      maxFileBytes: t.maxFileBytes,
+      maxCorpusBytes: t.maxCorpusBytes,
+      ...(token ? { token } : {}),
+    });
+    const view: CorpusView = {
+      files: corpus.files.length,
+      bytes: corpus.bytes,
+      skipped: corpus.skipped.length,
+      skippedSummary: describeSkips(corpus.skipped),
+      include: corpus.include,
+    };
+    this.logCorpus(corpus);
+    let problem: CorpusReport['problem'];
+    if (corpus.matched === 0) {
+      problem = {
+        status: 'no-files',
+        message: `No files in ${folders.length === 1 ? 'this folder' : 'the workspace folders'} match lmExplorer.training.include (${t.include}) — nothing to train on.`,
+      };
+    } else if (corpus.files.length === 0) {
+      problem = {
+        status: 'no-usable-files',
+        message: `None of the ${corpus.matched} file${corpus.matched === 1 ? '' : 's'} matching ${t.include} can be used: ${view.skippedSummary}. The list is in Output › LM Explorer.`,
+      };
+    }
+    return { view, corpus, ...(problem ? { problem } : {}) };
+  }
+
+  private logCorpus(corpus: CollectedCorpus): void {
+    const roots = corpus.roots.map((r) => r.fsPath || r.toString()).join(', ');
+    this.output.info(
+      `Corpus from ${roots || '(no folder)'} (${corpus.include}): ${corpus.files.length} files taken (${formatBytes(corpus.bytes)}), ${corpus.skipped.length} skipped.`,
+    );
+    for (const s of corpus.skipped) {
+      this.output.info(`  skipped ${s.path}: ${SKIP_REASON_TEXT[s.reason][0].replace(/^is |^are /, '')}${s.detail ? ` (${s.detail})` : ''}`);
+    }
+  }
+
+  // --------------------------------------------------------------------------------------------
+  // Training
+
+  /** Trains (or resumes); resolves when the run ends, with what happened. Never throws. */
+  train(request: TrainRequest = {}): Promise<TrainOutcome> {
+    if (this.running) {
+      const message = 'A training run is already in progress.';
+      void vscode.window.showInformationMessage(message, 'Show Dashboard').then((pick) => pick && vscode.commands.executeCommand('lmExplorer.showDashboard'));
+      return Promise.resolve({ status: 'busy', message });
+    }
+    const cts = new vscode.CancellationTokenSource();
+    const promise = this.runTraining(request, cts.token)
+      .catch((error): TrainOutcome => {
+        const message = error instanceof EngineError ? error.message : `Training failed: ${(error as Error).message}`;
+        this.output.error(`Training failed: ${(error as Error).stack ?? error}`);
+        if (!(error instanceof EngineError && error.code === 'worker-died')) void vscode.window.showErrorMessage(message, 'Show Output').then((p) => p && this.output.show());
+        return { status: 'failed', message };
+      })
+      .finally(() => {
+        cts.dispose();
+        if (this.running?.promise === promise) this.running = undefined;
+        if (this.state.kind === 'training' || this.state.kind === 'preparing') this.setState(this.readyState());
+        void this.flushHistory();
+      });
+    this.running = { cts, promise };
+    return promise;
+  }
+
+  /** Cancels the run in progress (its checkpoint is saved); resolves when it has stopped. */
+  async cancel(): Promise<TrainOutcome | undefined> {
+    const run = this.running;
+    if (!run) return undefined;
+    run.cts.cancel();
+    return run.promise;
+  }
+
+  private async runTraining(request: TrainRequest, token: vscode.CancellationToken): Promise<TrainOutcome> {
+    const roots = request.roots ?? (vscode.workspace.workspaceFolders ?? []).map((f) => f.uri);
+    if (roots.length === 0) {
+      const message = 'Open a folder with your notes first: LM Explorer trains on the files of the workspace.';
+      void vscode.window.showWarningMessage(message, 'Open Folder…').then((p) => p && vscode.commands.executeCommand('vscode.openFolder'));
+      return { status: 'no-workspace', message };
+    }
+    if (!vscode.workspace.isTrusted) {
+      this.setState({ kind: 'preparing', message: 'waiting for workspace trust' });
+      const trusted = await waitForTrust(token);
+      if (!trusted) return { status: 'dismissed', message: 'Training was cancelled while waiting for workspace trust.' };
+    }
+
+    let mode = request.mode ?? 'ask';
+    if (mode === 'ask') {
+      if (this.hasModel()) {
+        const step = this.history.model?.step ?? this.history.run?.step;
+        const choice = await vscode.window.showWarningMessage(
+          `This workspace already has a model${step ? ` (trained ${step} steps)` : ''}. Continue training it, or start over with a new one? Starting over replaces it.`,
+          { modal: true },
+          'Resume',
+          'Start Over',
+        );
+        if (!choice) return { status: 'dismissed', message: 'Training was not started.' };
+        mode = choice === 'Resume' ? 'resume' : 'fresh';
+      } else {
+        mode = 'fresh';
+      }
+    }
+    if (mode === 'resume' && !this.hasModel()) {
+      const message = 'There is no model to resume in this workspace yet: train one first.';
+      void vscode.window.showInformationMessage(message, 'Train Model').then((p) => p && vscode.commands.executeCommand('lmExplorer.train'));
+      return { status: 'no-model', message };
+    }
+
+    const showNotification = request.notification ?? true;
+    const run = (progress: vscode.Progress<{ message?: string; increment?: number }>, notificationToken?: vscode.CancellationToken) =>
+      this.trainWithProgress(roots, mode as 'fresh' | 'resume', request.overrides ?? {}, token, progress, notificationToken);
+    if (!showNotification) return run({ report: () => undefined });
+    return vscode.window.withProgress(
+      { location: vscode.ProgressLocation.Notification, title: 'LM Explorer', cancellable: true },
+      (progress, notificationToken) => run(progress, notificationToken),
+    );
+  }
+
+  private async trainWithProgress(
+    roots: vscode.Uri[],
+    mode: 'fresh' | 'resume',
+    overrides: Partial<TrainOverrides>,
+    token: vscode.CancellationToken,
+    progress: vscode.Progress<{ message?: string; increment?: number }>,
+    notificationToken: vscode.CancellationToken | undefined,
+  ): Promise<TrainOutcome> {
+    // One cancellation for the notification's Cancel, the API's cancel() and the dashboard's button.
+    const cancelSource = new vscode.CancellationTokenSource();
+    const subs = [token.onCancellationRequested(() => cancelSource.cancel())];
+    if (notificationToken) subs.push(notificationToken.onCancellationRequested(() => cancelSource.cancel()));
+    try {
+      return await this.doTrain(roots, mode, overrides, cancelSource.token, progress);
+    } finally {
+      subs.forEach((s) => s.dispose());
+      cancelSource.dispose();
+    }
+  }
+
+  private async doTrain(
+    roots: vscode.Uri[],
+    mode: 'fresh' | 'resume',
+    overrides: Partial<TrainOverrides>,
+    token: vscode.CancellationToken,
+    progress: vscode.Progress<{ message?: string; increment?: number }>,
+  ): Promise<TrainOutcome> {
+    const config = readConfig();
+    const o: TrainOverrides = {
+      ...config.model,
+      ...config.training,
+      backend: config.engine.backend,
+      evalInterval: 0,
+      seed: 1337,
+      ...overrides,
+    };
+
+    this.setState({ kind: 'preparing', message: 'collecting files' });
+    progress.report({ message: 'Collecting files…' });
+    const report = await this.collectCorpus(roots, o, token);
+    this.history.corpus = report.view;
+    this.post({ type: 'corpus', corpus: report.view });
+    if (report.problem) {
+      const { status, message } = report.problem;
+      const buttons = status === 'no-files' ? ['Open Setting'] : ['Show Output', 'Open Setting'];
+      void vscode.window.showWarningMessage(message, ...buttons).then((p) => {
+        if (p === 'Open Setting') void vscode.commands.executeCommand('workbench.action.openSettings', 'lmExplorer.training.include');
+        if (p === 'Show Output') this.output.show();
+      });
+      this.setState(this.readyState());
+      return { status, message, corpus: report.view };
+    }
+    if (token.isCancellationRequested) return { status: 'dismissed', message: 'Training was cancelled before it started.', corpus: report.view };
+
+    // The model's step so far, for a resume's target.
+    const startStep = mode === 'resume' ? (this.savedStep() ?? 0) : 0;
+    // 0 steps (auto): the engine sizes the run to the corpus; a set number is a total, extended on a resume past it.
+    const steps = o.steps > 0 && mode === 'resume' && startStep >= o.steps ? startStep + o.steps : o.steps;
+    const evalInterval = o.evalInterval; // 0: the engine's (about 40 validations a run)
+    const samplePrompt = o.samplePrompt || defaultSamplePrompt(report.corpus.texts);
+
+    await vscode.workspace.fs.createDirectory(this.storageUri);
+    if (mode === 'fresh') {
+      this.history = { ...emptyHistory(), corpus: report.view };
+      this.post({ type: 'state', state: this.snapshot() });
+    }
+    const run: RunView = {
+      steps,
+      step: startStep,
+      elapsedMs: mode === 'resume' ? (this.history.run?.elapsedMs ?? 0) : 0,
+      ...(o.minutes > 0 ? { maxMinutes: o.minutes } : {}),
+    };
+    const elapsedBefore = run.elapsedMs;
+    this.history.run = run;
+    const skippedNote = report.view.skipped ? `, ${report.view.skipped} skipped (see Output)` : '';
+    progress.report({ message: `Tokenizing ${report.view.files} files${skippedNote}…` });
+    this.setState({ kind: 'training', step: startStep, steps });
+
+    const params: TrainParams = {
+      documents: report.corpus.texts,
+      ...(mode === 'fresh'
+        ? {
+            fresh: {
+              preset: o.preset,
+              contextLength: o.contextLength,
+              positional: o.positional,
+              tokenizer: o.tokenizer,
+            },
+          }
+        : {}),
+      checkpointDir: this.modelDir,
+      backend: o.backend,
+      settings: {
+        steps,
+        maxMinutes: o.minutes,
+        learningRate: o.learningRate,
+        batchSize: o.batchSize,
+        dropout: o.dropout,
+        evalInterval,
+        patience: o.patience,
+        weightDecay: o.weightDecay,
+        checkpointInterval: o.checkpointInterval,
+        sampleInterval: o.sampleInterval,
+        samplePrompt,
+        sampleTokens: 48,
+        seed: o.seed,
+      },
+    };
+    let reported = 0;
+    let corpusLine = '';
+    let lastUi = 0;
+    const unsent: LossPoint[] = [];
+    const onEvent = (event: TrainEvent) => {
+      switch (event.kind) {
+        case 'backend':
+          run.backend = event.backend;
+          this.backendReport = { backend: event.backend, tried: event.tried };
+          this.stateEmitter.fire(this.state); // the status bar's tooltip names the backend
+          break;
+        case 'corpus': {
+          const corpus = { ...report.view, tokens: event.corpus };
+          this.history.corpus = corpus;
+          corpusLine = `${corpus.files} files, ${event.corpus.tokens.toLocaleString('en-US')} tokens${skippedNote}`;
+          this.output.info(
+            `Training on ${corpusLine}: vocabulary ${event.corpus.vocabSize} (${event.corpus.tokenizer}), ${event.corpus.trainTokens} training / ${event.corpus.valTokens} validation tokens.`,
+          );
+          progress.report({ message: `${corpusLine}. Starting…` });
+          this.post({ type: 'corpus', corpus });
+          break;
+        }
+        case 'model':
+          this.history.model = event.model;
+          if (event.model.best) run.best = event.model.best;
+          this.post({ type: 'model', model: event.model });
+          break;
+        case 'plan':
+          this.history.plan = event.plan;
+          this.output.info(`Training plan: ${event.plan.preset}, context ${event.plan.contextLength}, ${event.plan.steps} steps, batch ${event.plan.batchSize}, dropout ${event.plan.dropout}, patience ${event.plan.patience}.`);
+          for (const reason of event.plan.reasons) this.output.info(`  ${reason}`);
+          this.post({ type: 'plan', plan: event.plan });
+          break;
+        case 'best':
+          this.keep({ step: event.step, valLoss: event.valLoss }, run);
+          this.output.info(`Validation improved at step ${event.step} (${formatLoss(event.valLoss)}): kept that model (${event.dir}).`);
+          this.post({ type: 'progress', points: unsent.splice(0), run: { ...run }, status: this.state });
+          this.scheduleHistorySave();
+          break;
+        case 'progress': {
+          const point: LossPoint = {
+            step: event.step,
+            loss: event.loss,
+            lr: event.lr,
+            tokensPerSecond: event.tokensPerSecond,
+            elapsedMs: elapsedBefore + event.elapsedMs,
+            ...(event.valLoss !== undefined ? { valLoss: event.valLoss } : {}),
+          };
+          this.history.points.push(point);
+          this.history.points = thin(this.history.points);
+          Object.assign(run, {
+            step: event.step,
+            steps: event.steps,
+            elapsedMs: point.elapsedMs,
+            tokensPerSecond: event.tokensPerSecond,
+          });
+          if (event.remainingMs !== undefined) run.remainingMs = event.remainingMs;
+          if (event.valLoss !== undefined && this.history.model) this.history.model = { ...this.history.model, valLoss: event.valLoss };
+          if (event.best) this.keep(event.best, run);
+          unsent.push(point);
+          // The UI (notification, status bar, dashboard) is updated a few times a second at most, however
+          // fast the steps come: every update is work for the extension host and the renderer.
+          const now = Date.now();
+          if (now - lastUi < UI_INTERVAL_MS && event.step < event.steps && event.valLoss === undefined) break;
+          lastUi = now;
+          const pct = Math.floor((100 * (event.step - startStep)) / Math.max(1, event.steps - startStep));
+          progress.report({ message: `${progressLine(event)}${corpusLine ? ` — ${corpusLine}` : ''}`, increment: Math.max(0, pct - reported) });
+          reported = Math.max(reported, pct);
+          this.setState({
+            kind: 'training',
+            step: event.step,
+            steps: event.steps,
+            loss: event.loss,
+            ...(this.lastValLoss() !== undefined ? { valLoss: this.lastValLoss() } : {}),
+            ...(event.remainingMs !== undefined ? { remainingMs: event.remainingMs } : {}),
+          });
+          this.post({ type: 'progress', points: unsent.splice(0), run: { ...run }, status: this.state });
+          break;
+        }
+        case 'sample': {
+          const sample: SampleView = { step: event.step, prompt: event.prompt, text: event.text, ...(event.copied ? { copied: event.copied } : {}) };
+          this.history.samples = [...this.history.samples.filter((s) => s.step !== sample.step), sample].slice(-MAX_SAMPLES);
+          this.post({ type: 'sample', sample });
+          break;
+        }
+        case 'checkpoint':
+          this.output.info(`Checkpoint saved at step ${event.step} (${event.dir}).`);
+          this.scheduleHistorySave();
+          break;
+      }
+    };
+
+    let result: TrainResult;
+    try {
+      result = await this.engine.request('train', params, { onEvent, token, awaitWorkerOnCancel: true });
+    } catch (error) {
+      if (isCancelled(error)) return { status: 'dismissed', message: 'Training was cancelled before it started.', corpus: this.history.corpus! };
+      if (error instanceof EngineError && (error.code === 'user' || error.code === 'checkpoint')) {
+        void vscode.window.showErrorMessage(error.message);
+        this.setState(this.readyState());
+        return { status: 'failed', message: error.message, corpus: this.history.corpus! };
+      }
+      if (error instanceof EngineError && error.code === 'worker-died') {
+        run.stoppedBy = 'error';
+        this.setState(this.readyState());
+        return { status: 'failed', message: `${error.message}. Training stopped; the last checkpoint is kept.`, corpus: this.history.corpus! };
+      }
+      throw error;
+    }
+    this.history.model = result.model;
+    run.step = result.step;
+    run.stoppedBy = result.stoppedBy;
+    if (result.best) this.keep(result.best, run);
+    if (result.message) run.message = result.message;
+    delete run.remainingMs;
+    this.setState(this.readyState());
+    this.post({ type: 'state', state: this.snapshot() });
+    void this.flushHistory();
+    const val = result.valLoss !== undefined ? `, validation loss ${formatLoss(result.valLoss)}` : '';
+    const status = result.stoppedBy === 'cancel' ? 'cancelled' : result.stoppedBy === 'time' ? 'time-limit' : 'completed';
+    // The engine's line says how the run ended and which model was kept (the best validation).
+    const message = result.message ??
+      (status === 'cancelled'
+        ? `Training cancelled at step ${result.step}; the model is saved.`
+        : status === 'time-limit'
+          ? `Training stopped at the time limit (${o.minutes} min) after step ${result.step}${val}. The model is saved.`
+          : `Training finished: ${result.step} steps${val}. The model is saved.`);
+    this.output.info(message);
+    // A run whose loss became NaN or infinite is a problem to see, not a success to note.
+    const shown = result.stoppedBy === 'diverged' ? vscode.window.showWarningMessage(message, 'Show Dashboard') : vscode.window.showInformationMessage(message, 'Show Dashboard');
+    void shown.then((p) => p && vscode.commands.executeCommand('lmExplorer.showDashboard'));
+    return { status, message, result, corpus: this.history.corpus! };
+  }
+
+  /** The kept model (the best validation so far) is the one of `best`. */
+  private keep(best: BestModelInfo, run: RunView): void {
+    run.best = best;
+    if (this.history.model) this.history.model = { ...this.history.model, best };
+  }
+
+  private lastValLoss(): number | undefined {
+    for (let i = this.history.points.length - 1; i >= 0; i--) {
+      const v = this.history.points[i].valLoss;
+      if (v !== undefined) return v;
+    }
+    return this.history.model?.valLoss;
+  }
+
+  /** The step of the saved checkpoint (config.json), if there is one. */
+  savedStep(): number | undefined {
+    try {
+      const step = (JSON.parse(fs.readFileSync(path.join(this.modelDir, 'config.json'), 'utf8')) as { step?: unknown }).step;
+      return typeof step === 'number' ? step : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
+  /**
+   * Ready: the kept model's step and validation loss (the best validation of its run, when the engine kept
+   * one), and the latest step, where Resume continues.
+   */
+  private readyState(): ModelState {
+    if (!this.hasModel()) return { kind: 'none' };
+    const last = this.history.points[this.history.points.length - 1];
+    const latestStep = this.history.run?.step ?? this.history.model?.step ?? this.savedStep();
+    const best = this.history.model?.best ?? this.history.run?.best;
+    const step = best?.step ?? latestStep;
+    const valLoss = best?.valLoss ?? this.lastValLoss();
+    return {
+      kind: 'ready',
+      ...(step !== undefined ? { step } : {}),
+      ...(valLoss !== undefined ? { valLoss } : {}),
+      ...(last ? { loss: last.loss } : {}),
+      ...(best ? { best: true } : {}),
+      ...(latestStep !== undefined ? { latestStep } : {}),
+    };
+  }
+
+  // --------------------------------------------------------------------------------------------
+  // Model management
+
+  /** Deletes the workspace's model (after asking, unless confirm is false). */
+  async reset(options: { confirm?: boolean } = {}): Promise<boolean> {
+    if (options.confirm ?? true) {
+      const choice = await vscode.window.showWarningMessage(
+        'Delete the model trained in this workspace? Its checkpoint and training history are removed; this cannot be undone.',
+        { modal: true },
+        'Delete Model',
+      );
+      if (choice !== 'Delete Model') return false;
+    }
+    await this.cancel();
+    try {
+      await this.engine.request('unload', {});
+    } catch {
+      // a dead worker holds no model either
+    }
+    await fs.promises.rm(this.modelDir, { recursive: true, force: true });
+    // …and what an interrupted atomic save may have left beside it (model.tmp-*, model.old-*).
+    const base = path.basename(this.modelDir);
+    for (const name of await fs.promises.readdir(this.storageUri.fsPath).catch(() => [] as string[])) {
+      if (name.startsWith(`${base}.tmp-`) || name.startsWith(`${base}.old-`)) {
+        await fs.promises.rm(path.join(this.storageUri.fsPath, name), { recursive: true, force: true });
+      }
+    }
+    this.history = emptyHistory();
+    await this.historyWriter.settled(); // a save still in flight would bring the file back
+    await fs.promises.rm(path.join(this.storageUri.fsPath, HISTORY_FILE), { force: true });
+    this.setState({ kind: 'none' });
+    this.post({ type: 'state', state: this.snapshot() });
+    this.output.info('The workspace model was deleted.');
+    return true;
+  }
+
+  /** Saves the model to a folder (asks for one when not given). Returns the folder, or undefined. */
+  async exportModel(target?: vscode.Uri): Promise<string | undefined> {
+    if (!this.hasModel() && !this.engine.currentModel) {
+      void vscode.window.showInformationMessage('There is no model to export yet: train one first.');
+      return undefined;
+    }
+    if (!target) {
+      const picked = await vscode.window.showOpenDialog({
+        canSelectFiles: false,
+        canSelectFolders: true,
+        canSelectMany: false,
+        openLabel: 'Export Model Here',
+        title: 'Export the model to a folder (a folder with other files in it gets a new lm-explorer-model subfolder)',
+      });
+      if (!picked?.[0]) return undefined;
+      target = picked[0];
+    }
+    if (target.scheme !== 'file') {
+      void vscode.window.showErrorMessage(`The model can only be exported to a folder on this machine's disk, not ${target.toString()}.`);
+      return undefined;
+    }
+    const picked = target.fsPath;
+    let dir: string | undefined;
+    let model: ModelInfo;
+    try {
+      dir = await this.exportFolder(picked);
+      if (!dir) return undefined;
+      model = await this.engine.request('save', { dir });
+    } catch (error) {
+      void vscode.window.showErrorMessage(`Could not export the model to ${dir ?? picked}: ${(error as Error).message}`);
+      return undefined;
+    }
+    // The curves go with the model, so that loading it shows them again.
+    try {
+      if (this.history.points.length > 0) await this.historyWriter.save(path.join(dir, HISTORY_FILE), { ...this.history, model });
+    } catch (error) {
+      this.output.warn(`The model was exported without its training history: ${(error as Error).message}`);
+    }
+    const where = dir === picked ? dir : `${dir} (${picked} holds other files, which were left as they are)`;
+    this.output.info(`Model exported to ${where}.`);
+    void vscode.window.showInformationMessage(`Model exported to ${where}. Try it from a terminal: lmx generate --model "${dir}" --prompt "…"`);
+    return dir;
+  }
+
+  /**
+   * Where an export to the folder picked goes: the folder itself when it is new or empty, or when it holds a
+   * model and the user agrees to replace it; any other folder gets a new subfolder, so nothing in it is touched.
+   */
+  private async exportFolder(picked: string): Promise<string | undefined> {
+    const folder = await inspectModelFolder(picked);
+    if (folder.kind === 'missing' || folder.kind === 'empty') return picked;
+    if (folder.kind === 'model') {
+      const replace = 'Replace Model';
+      const choice = await vscode.window.showWarningMessage(`${picked} already holds a model. Replace it with this one?`, { modal: true }, replace);
+      return choice === replace ? picked : undefined;
+    }
+    const stat = await fs.promises.stat(picked).catch(() => undefined);
+    if (!stat?.isDirectory()) throw new Error(`${folder.dir} ${folder.reason}; pick a folder.`);
+    for (let n = 1; n < 1000; n++) {
+      const candidate = path.join(picked, n === 1 ? EXPORT_SUBFOLDER : `${EXPORT_SUBFOLDER}-${n}`);
+      const kind = (await inspectModelFolder(candidate)).kind;
+      if (kind === 'missing' || kind === 'empty') return candidate;
+    }
+    throw new Error(`${picked} has no free ${EXPORT_SUBFOLDER}-N subfolder name left; pick another folder.`);
+  }
+
+  /**
+   * Loads a model from a folder (asks for one when not given) and makes it the workspace's model.
+   * A folder that is not a model gets a message naming the problem, and the current model stays.
+   */
+  async loadModel(source?: vscode.Uri): Promise<ModelInfo | undefined> {
+    if (this.running) {
+      void vscode.window.showWarningMessage('Stop the training run first: a model cannot be loaded while one is training.');
+      return undefined;
+    }
+    if (!source) {
+      const picked = await vscode.window.showOpenDialog({
+        canSelectFiles: false,
+        canSelectFolders: true,
+        canSelectMany: false,
+        openLabel: 'Load Model',
+        title: 'Load a model folder (exported by LM Explorer or saved by lmx)',
+      });
+      if (!picked?.[0]) return undefined;
+      source = picked[0];
+    }
+    const dir = source.fsPath;
+    let model: ModelInfo;
+    try {
+      model = await this.engine.request('load', { dir, backend: readConfig().engine.backend });
+    } catch (error) {
+      const message = `Could not load a model from ${dir}: ${(error as Error).message} The current model is unchanged.`;
+      this.output.warn(message);
+      void vscode.window.showErrorMessage(message);
+      return undefined;
+    }
+    // Keep it: the loaded model becomes the workspace's model (the worker saves it atomically).
+    await vscode.workspace.fs.createDirectory(this.storageUri);
+    model = await this.engine.request('save', { dir: this.modelDir });
+    const found = historyForLoadedModel(dir, model);
+    this.history = 'history' in found ? { ...found.history, model } : { ...emptyHistory(), model, note: found.reason };
+    if ('reason' in found) this.output.info(found.reason);
+    // The kept model is now the loaded one: what the engine says of it, not what its old run said.
+    if (this.history.run) {
+      if (model.best) this.history.run.best = model.best;
+      else delete this.history.run.best;
+    }
+    await this.flushHistory();
+    this.setState(this.readyState());
+    this.post({ type: 'state', state: this.snapshot() });
+    const message = `Loaded the model from ${dir} (${model.parameters.total.toLocaleString('en-US')} parameters, ${model.tokenizer}).`;
+    this.output.info(message);
+    void vscode.window.showInformationMessage(message);
+    return model;
+  }
+
+  // --------------------------------------------------------------------------------------------
+  // State and history
+
+  private setState(state: ModelState): void {
+    this.state = state;
+    this.updateContextKeys();
+    this.stateEmitter.fire(state);
+    this.post({ type: 'status', status: state });
+  }
+
+  /** `lmExplorer.training` and `lmExplorer.hasModel`, for the command palette's `when` clauses. */
+  private updateContextKeys(): void {
+    const keys = { 'lmExplorer.training': this.state.kind === 'training' || this.state.kind === 'preparing', 'lmExplorer.hasModel': this.hasModel() };
+    for (const [key, value] of Object.entries(keys)) {
+      if (this.contextKeys.get(key) === value) continue;
+      this.contextKeys.set(key, value);
+      void vscode.commands.executeCommand('setContext', key, value);
+    }
+  }
+
+  private post(message: DashboardToWebview): void {
+    this.postEmitter.fire(message);
+  }
+
+  /** Reads the history file and finds the model a previous session left. */
+  private restore(): void {
+    // None yet, or unreadable: start empty.
+    this.history = readHistorySync(path.join(this.storageUri.fsPath, HISTORY_FILE)) ?? emptyHistory();
+    if (this.history.run && !this.history.run.stoppedBy) this.history.run.stoppedBy = 'error'; // the session ended mid-run
+    delete this.history.run?.remainingMs;
+    this.state = this.readyState();
+    this.updateContextKeys();
+    if (this.state.kind === 'ready') {
+      const step = this.state.step !== undefined ? ` (step ${this.state.step})` : '';
+      this.output.info(`Found the workspace's model${step} in ${this.modelDir}.`);
+    }
+  }
+
+  private scheduleHistorySave(): void {
+    if (this.saveTimer) return;
+    this.saveTimer = setTimeout(() => {
+      this.saveTimer = undefined;
+      void this.flushHistory();
+    }, 250);
+  }
+
+  /** Saves the history (atomically, after any save still in flight); never rejects. */
+  private flushHistory(): Promise<void> {
+    if (this.saveTimer) {
+      clearTimeout(this.saveTimer);
+      this.saveTimer = undefined;
+    }
+    if (!this.hasModel() && this.history.points.length === 0) return Promise.resolve();
+    return this.historyWriter
+      .save(path.join(this.storageUri.fsPath, HISTORY_FILE), this.history)
+      .catch((error) => this.output.warn(`Could not save the training history: ${(error as Error).message}`));
+  }
+
+  dispose(): void {
+    this.running?.cts.cancel();
+    void this.flushHistory();
+    this.disposables.forEach((d) => d.dispose());
+  }
+}
+
+const VIEW_KEY = 'lmExplorer.dashboard.lossUnit';
+
+function pick<T extends object, K extends keyof T>(object: T, keys: K[]): Partial<Pick<T, K>> {
+  const out: Partial<Pick<T, K>> = {};
+  for (const k of keys) if (object[k] !== undefined) out[k] = object[k];
+  return out;
+}
+
+/** Resolves true once the workspace is trusted (telling the user training waits for it), false if cancelled. */
+async function waitForTrust(token: vscode.CancellationToken): Promise<boolean> {
+  void vscode.window
+    .showWarningMessage(
+      'LM Explorer trains only in a trusted workspace: it reads every note in the folder. Training starts as soon as you trust this workspace.',
+      'Manage Workspace Trust',
+    )
+    .then((p) => p && vscode.commands.executeCommand('workbench.trust.manage'));
+  return new Promise<boolean>((resolve) => {
+    const subs: vscode.Disposable[] = [];
+    const done = (value: boolean) => {
+      subs.forEach((s) => s.dispose());
+      resolve(value);
+    };
+    subs.push(vscode.workspace.onDidGrantWorkspaceTrust(() => done(true)));
+    subs.push(token.onCancellationRequested(() => done(false)));
+  });
+}

@@ -1,0 +1,66 @@
+// The training status bar item: the model's state (none, preparing, training, ready, error) and, after a
+// run, the engine's backend; a click opens the dashboard.
+
+import * as vscode from 'vscode';
+import { formatLoss, keptModelText, statusBarText, type ModelState } from './core/trainingFormat';
+import type { TrainingController } from './trainingController';
+
+/** The status bar item: the model's state; a click opens the dashboard. */
+export class TrainingStatusBar implements vscode.Disposable {
+  private readonly item: vscode.StatusBarItem;
+  private readonly sub: vscode.Disposable;
+
+  constructor(private readonly controller: TrainingController) {
+    this.item = vscode.window.createStatusBarItem('lmExplorer.model', vscode.StatusBarAlignment.Left, 50);
+    this.item.name = 'LM Explorer Model';
+    this.item.command = 'lmExplorer.showDashboard';
+    this.update(controller.modelState);
+    this.sub = controller.onDidChangeState((s) => this.update(s));
+    this.item.show();
+  }
+
+  get text(): string {
+    return this.item.text;
+  }
+
+  get tooltip(): string {
+    const tip = this.item.tooltip;
+    return typeof tip === 'string' ? tip : (tip?.value ?? '');
+  }
+
+  private update(state: ModelState): void {
+    this.item.text = statusBarText(state);
+    const tip = new vscode.MarkdownString(undefined, true);
+    switch (state.kind) {
+      case 'none':
+        tip.appendMarkdown('No model in this workspace yet. Run **LM Explorer: Train Model on Workspace**.');
+        break;
+      case 'preparing':
+        tip.appendMarkdown(`Getting ready to train: ${state.message}.`);
+        break;
+      case 'training':
+        tip.appendMarkdown(`Training: step ${state.step} of ${state.steps}, loss ${formatLoss(state.loss)}${state.valLoss !== undefined ? `, validation ${formatLoss(state.valLoss)}` : ''}.`);
+        break;
+      case 'ready':
+        tip.appendMarkdown(`Model ready. ${keptModelText(state)}`);
+        break;
+      case 'error':
+        tip.appendMarkdown(state.message);
+        break;
+    }
+    const backend = this.controller.backendReport;
+    if (backend) {
+      const passed = backend.tried.filter((t) => !t.ok).map((t) => `${t.backend} (${t.reason})`);
+      tip.appendMarkdown(`\n\nEngine: **${backend.backend}**${passed.length ? `; passed over: ` : ''}`);
+      if (passed.length) tip.appendText(passed.join('; '));
+    }
+    tip.appendMarkdown('\n\nClick for the training dashboard.');
+    this.item.tooltip = tip;
+    this.item.backgroundColor = state.kind === 'error' ? new vscode.ThemeColor('statusBarItem.errorBackground') : undefined;
+  }
+
+  dispose(): void {
+    this.sub.dispose();
+    this.item.dispose();
+  }
+}
