@@ -15,7 +15,7 @@ import {
   type LabToHost,
 } from '../../src/features/sampling/protocol';
 import type { StepChoice } from '../../src/engine/sampling/session';
-import type { LabRun, LabSnapshot, LabStep, LensLayer } from '../../src/worker/engine/samplingProtocol';
+import type { LabRun, LabSnapshot, LabStep, LensLayer } from '../../src/features/sampling/protocol';
 import { measureCanvas, readTheme, type Theme } from '../attention/draw';
 import { button, progressRing, registerComponents, setEnabled } from '../components/index';
 import { barAt, drawChart, type ChartLayout } from './chart';
@@ -137,6 +137,8 @@ chartCanvases.forEach((canvas, i) => {
     const b = bar !== undefined ? snapshot?.view.bars[bar] : undefined;
     canvas.title = b ? `${b.label}: ${formatPercent(i === 0 ? b.raw : b.filtered, 2)}` : strings.barsHint;
   });
+  canvas.addEventListener('focus', () => snapshot && draw());
+  canvas.addEventListener('blur', () => snapshot && draw());
   canvas.addEventListener('keydown', (event) => {
     const n = snapshot?.view.bars.length ?? 0;
     if (event.key === 'ArrowRight' || event.key === 'ArrowLeft') {
@@ -239,7 +241,9 @@ function showParams(): void {
 }
 
 function tokenSpan(token: { label: string; text: string }, prob: number, title: string): HTMLElement {
-  const span = el('span', `tok ${probabilityClass(prob)}`, token.text || token.label);
+  // a token without printable text of its own (a byte, a control character) shows its label
+  const printable = token.text !== '' && !/[\u0000-\u0008\u000b-\u001f\u007f]/.test(token.text);
+  const span = el('span', `tok ${probabilityClass(prob)}`, printable ? token.text : token.label);
   span.title = title;
   return span;
 }

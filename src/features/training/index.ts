@@ -10,7 +10,7 @@ import type { ModelInfo } from '../../worker/engine/protocol';
 import type { ModelState } from './core/trainingFormat';
 import { DashboardPanel, type SelfCheckReport } from './dashboardPanel';
 import type { DashboardState } from './protocol';
-import { TrainingController, type CorpusReport, type TrainOutcome, type TrainOverrides, type TrainRequest } from './trainingController';
+import { TrainingController, type CorpusReport, type ExportFormat, type TrainOutcome, type TrainOverrides, type TrainRequest } from './trainingController';
 import { TrainingStatusBar } from './trainingStatusBar';
 
 interface TrainingFeature {
@@ -66,7 +66,7 @@ function trainingCommands(f: TrainingFeature) {
     resumeTraining: () => f.controller.train({ mode: 'resume' }),
     cancelTraining: () => f.controller.cancel(),
     resetModel: () => f.controller.reset(),
-    exportModel: (target?: unknown) => f.controller.exportModel(target instanceof vscode.Uri ? target : undefined),
+    exportModel: (target?: unknown, format?: unknown) => f.controller.exportModel(target instanceof vscode.Uri ? target : undefined, format === 'hf' || format === 'lmx' ? format : undefined),
     loadModel: (source?: unknown) => f.controller.loadModel(source instanceof vscode.Uri ? source : undefined),
     showDashboard: () => {
       f.dashboard.show();
@@ -89,7 +89,8 @@ export interface TrainingApi {
     /** Cancels the run in progress; resolves when it stopped (with its outcome). */
     cancel(): Promise<TrainOutcome | undefined>;
     reset(options?: { confirm?: boolean }): Promise<boolean>;
-    exportModel(target: vscode.Uri): Promise<string | undefined>;
+    /** format 'hf': a Hugging Face transformers folder (default 'lmx', an LM Explorer model folder). */
+    exportModel(target: vscode.Uri, format?: ExportFormat): Promise<string | undefined>;
     loadModel(source: vscode.Uri): Promise<ModelInfo | undefined>;
     isTraining(): boolean;
     state(): ModelState;
@@ -134,7 +135,7 @@ function trainingApi(f: TrainingFeature): TrainingApi {
       train: (request) => c.train({ mode: 'fresh', notification: true, ...request }),
       cancel: () => c.cancel(),
       reset: (options) => c.reset(options),
-      exportModel: (target) => c.exportModel(target),
+      exportModel: (target, format) => c.exportModel(target, format ?? 'lmx'),
       loadModel: (source) => c.loadModel(source),
       isTraining: () => c.isTraining,
       state: () => c.modelState,

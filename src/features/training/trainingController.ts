@@ -5,7 +5,9 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import * as vscode from 'vscode';
-import { inspectModelFolder } from '../../engine/modelFolder';
+import type { ModelKind } from '../../engine/model';
+import { HF_EXPORT_LAYOUT } from '../../engine/hf/exportHf';
+import { CHECKPOINT_LAYOUT, inspectModelFolder, type FolderLayout } from '../../engine/modelFolder';
 import { readConfig, type EngineSettings, type ModelSettings, type TrainingSettings } from '../../config';
 import type { CorpusView, DashboardState, DashboardToWebview, DashboardView, LossPoint, RunView, SampleView } from './protocol';
 import { EngineError, isCancelled, type BestModelInfo, type ModelInfo, type TrainEvent, type TrainParams, type TrainResult } from '../../worker/engine/protocol';
@@ -17,6 +19,11 @@ import { collectWorkspaceCorpus, type CollectedCorpus } from './workspaceCorpus'
 
 /** Export Model… into a folder that holds anything but a model writes this new subfolder (-2, -3 … when taken). */
 export const EXPORT_SUBFOLDER = 'lm-explorer-model';
+/** The same for Export Model… as a Hugging Face transformers folder. */
+export const HF_EXPORT_SUBFOLDER = 'lm-explorer-hf-model';
+
+/** What Export Model… writes: an LM Explorer model folder, or a Hugging Face transformers folder. */
+export type ExportFormat = 'lmx' | 'hf';
 const MAX_POINTS = 4000;
 const MAX_SAMPLES = 40;
 /** Least time between two UI updates of a training run (notification, status bar, dashboard). */
@@ -259,6 +266,11 @@ export class TrainingController implements vscode.Disposable {
       } else {
         mode = 'fresh';
       }
+      if (mode === 'fresh' && request.overrides?.kind === undefined) {
+        const kind = await pickModelKind(readConfig().model.kind);
+        if (!kind) return { status: 'dismissed', message: vscode.l10n.t('Training was not started.') };
+        request = { ...request, overrides: { ...request.overrides, kind } };
+      }
     }
     if (mode === 'resume' && !this.hasModel()) {
       const message = 'There is no model to resume in this workspace yet: train one first.';
@@ -363,6 +375,7 @@ export class TrainingController implements vscode.Disposable {
               contextLength: o.contextLength,
               positional: o.positional,
               tokenizer: o.tokenizer,
+              kind: o.kind,
             },
           }
         : {}),
@@ -382,6 +395,7 @@ export class TrainingController implements vscode.Disposable {
         samplePrompt,
         sampleTokens: 48,
         seed: o.seed,
+        masking: { maskRate: o.maskRate, maskTokenShare: o.maskTokenShare, randomTokenShare: o.randomTokenShare },
       },
     };
     let reported = 0;
@@ -599,12 +613,29 @@ export class TrainingController implements vscode.Disposable {
     return true;
   }
 
-  /** Saves the model to a folder (asks for one when not given). Returns the folder, or undefined. */
-  async exportModel(target?: vscode.Uri): Promise<string | undefined> {
+  /**
+   * Saves the model to a folder (asks for one when not given), as an LM Explorer model folder or, with format
+   * 'hf', as a Hugging Face transformers folder; without a target it also asks which. Returns the folder, or undefined.
+   */
+  async exportModel(target?: vscode.Uri, format?: ExportFormat): Promise<string | undefined> {
     if (!this.hasModel() && !this.engine.currentModel) {
       void vscode.window.showInformationMessage('There is no model to export yet: train one first.');
       return undefined;
     }
+    if (!target && !format) {
+      const choices: (vscode.QuickPickItem & { format: ExportFormat })[] = [
+        { label: vscode.l10n.t('LM Explorer model folder'), detail: vscode.l10n.t('Load Model… and lmx open it; keeps the training state for Resume'), format: 'lmx' },
+        {
+          label: vscode.l10n.t('Hugging Face transformers folder'),
+          detail: vscode.l10n.t('GPT2LMHeadModel.from_pretrained loads it; with its tokenizer, a model card and train_hf.py to train further on a GPU or a cluster'),
+          format: 'hf',
+        },
+      ];
+      const chosen = await vscode.window.showQuickPick(choices, { title: vscode.l10n.t('Export the model as') });
+      if (!chosen) return undefined;
+      format = chosen.format;
+    }
+    if (format === 'hf') return this.exportHf(target);
     if (!target) {
       const picked = await vscode.window.showOpenDialog({
         canSelectFiles: false,
@@ -643,12 +674,50 @@ export class TrainingController implements vscode.Disposable {
     return dir;
   }
 
+  /** Export for transformers (src/engine/hf/exportHf.ts), in the engine worker, with a progress notification. */
+  private async exportHf(target?: vscode.Uri): Promise<string | undefined> {
+    if (!target) {
+      const picked = await vscode.window.showOpenDialog({
+        canSelectFiles: false,
+        canSelectFolders: true,
+        canSelectMany: false,
+        openLabel: vscode.l10n.t('Export Here'),
+        title: vscode.l10n.t('Export for Hugging Face transformers (a folder with other files in it gets a new subfolder)'),
+      });
+      if (!picked?.[0]) return undefined;
+      target = picked[0];
+    }
+    if (target.scheme !== 'file') {
+      void vscode.window.showErrorMessage(vscode.l10n.t("The model can only be exported to a folder on this machine's disk, not {0}.", target.toString()));
+      return undefined;
+    }
+    const picked = target.fsPath;
+    let dir: string | undefined;
+    try {
+      dir = await this.exportFolder(picked, HF_EXPORT_LAYOUT, HF_EXPORT_SUBFOLDER);
+      if (!dir) return undefined;
+      const into = dir;
+      await vscode.window.withProgress(
+        { location: vscode.ProgressLocation.Notification, title: vscode.l10n.t('Exporting the model for transformers…') },
+        () => this.engine.request('exportHf', { dir: into }),
+      );
+    } catch (error) {
+      void vscode.window.showErrorMessage(vscode.l10n.t('Could not export the model to {0}: {1}', dir ?? picked, (error as Error).message));
+      return undefined;
+    }
+    this.output.info(`Model exported for transformers to ${dir}.`);
+    void vscode.window.showInformationMessage(
+      vscode.l10n.t('Model exported for transformers to {0}. Its README.md says how to load it, and train_hf.py trains it further.', dir),
+    );
+    return dir;
+  }
+
   /**
    * Where an export to the folder picked goes: the folder itself when it is new or empty, or when it holds a
    * model and the user agrees to replace it; any other folder gets a new subfolder, so nothing in it is touched.
    */
-  private async exportFolder(picked: string): Promise<string | undefined> {
-    const folder = await inspectModelFolder(picked);
+  private async exportFolder(picked: string, layout: FolderLayout = CHECKPOINT_LAYOUT, subfolder: string = EXPORT_SUBFOLDER): Promise<string | undefined> {
+    const folder = await inspectModelFolder(picked, layout);
     if (folder.kind === 'missing' || folder.kind === 'empty') return picked;
     if (folder.kind === 'model') {
       const replace = 'Replace Model';
@@ -658,11 +727,11 @@ export class TrainingController implements vscode.Disposable {
     const stat = await fs.promises.stat(picked).catch(() => undefined);
     if (!stat?.isDirectory()) throw new Error(`${folder.dir} ${folder.reason}; pick a folder.`);
     for (let n = 1; n < 1000; n++) {
-      const candidate = path.join(picked, n === 1 ? EXPORT_SUBFOLDER : `${EXPORT_SUBFOLDER}-${n}`);
-      const kind = (await inspectModelFolder(candidate)).kind;
+      const candidate = path.join(picked, n === 1 ? subfolder : `${subfolder}-${n}`);
+      const kind = (await inspectModelFolder(candidate, layout)).kind;
       if (kind === 'missing' || kind === 'empty') return candidate;
     }
-    throw new Error(`${picked} has no free ${EXPORT_SUBFOLDER}-N subfolder name left; pick another folder.`);
+    throw new Error(`${picked} has no free ${subfolder}-N subfolder name left; pick another folder.`);
   }
 
   /**
@@ -680,7 +749,7 @@ export class TrainingController implements vscode.Disposable {
         canSelectFolders: true,
         canSelectMany: false,
         openLabel: 'Load Model',
-        title: 'Load a model folder (exported by LM Explorer or saved by lmx)',
+        title: vscode.l10n.t('Load a model folder (exported by LM Explorer, saved by lmx, or a Hugging Face GPT-2 folder)'),
       });
       if (!picked?.[0]) return undefined;
       source = picked[0];
@@ -805,4 +874,28 @@ async function waitForTrust(token: vscode.CancellationToken): Promise<boolean> {
     subs.push(vscode.workspace.onDidGrantWorkspaceTrust(() => done(true)));
     subs.push(token.onCancellationRequested(() => done(false)));
   });
+}
+
+/** The Train command's choice of model kind, the setting's first; undefined when dismissed. */
+async function pickModelKind(setting: ModelKind): Promise<ModelKind | undefined> {
+  const items: (vscode.QuickPickItem & { modelKind: ModelKind })[] = [
+    {
+      modelKind: 'decoder',
+      label: vscode.l10n.t('Decoder (GPT)'),
+      description: vscode.l10n.t('causal attention · predicts the next token'),
+      detail: vscode.l10n.t('Inline completions, next-token probabilities, sampling: each token sees only the tokens before it.'),
+    },
+    {
+      modelKind: 'encoder',
+      label: vscode.l10n.t('Encoder (BERT)'),
+      description: vscode.l10n.t('bidirectional attention · fills in masked words'),
+      detail: vscode.l10n.t('Predict Masked Word: trained by masking 15% of the tokens (80% [MASK], 10% random, 10% unchanged); each token sees every token.'),
+    },
+  ];
+  items.sort((a, b) => (a.modelKind === setting ? -1 : b.modelKind === setting ? 1 : 0));
+  const picked = await vscode.window.showQuickPick(items, {
+    title: vscode.l10n.t('Train a new model on the workspace'),
+    placeHolder: vscode.l10n.t('Which kind of model? (setting lmExplorer.model.kind: {0})', setting),
+  });
+  return picked?.modelKind;
 }

@@ -8,6 +8,7 @@
 
 import * as fs from 'fs';
 import * as os from 'os';
+import { exportHfFolder } from '../../engine/hf/exportHf';
 import { parentPort } from 'worker_threads';
 import {
   buildTrainingRun,
@@ -30,6 +31,8 @@ import {
   type TrainingRun,
   UserError,
 } from '../../engine/index';
+import { fillMasks, maskSelection, windowAround } from '../../engine/mlm/fill';
+import { maskingRow } from '../../engine/mlm/maskedObjective';
 import {
   EngineError,
   estimateRemainingMs,
@@ -47,6 +50,8 @@ import {
   type TrainResult,
   type WorkerToHost,
 } from './protocol';
+import { answerInspect } from './inspect';
+import { samplingHandlers } from './samplingHandlers';
 
 const port = parentPort;
 if (!port) throw new Error('engineWorker.ts runs as a worker_threads worker');
@@ -93,7 +98,7 @@ async function ensureBackend(requested: BackendSetting): Promise<{ name: string;
 function modelInfo(h: Held): ModelInfo {
   const c = h.model.config;
   return {
-    config: { vocabSize: c.vocabSize, contextLength: c.contextLength, nLayer: c.nLayer, nHead: c.nHead, nEmbd: c.nEmbd, positional: c.positional },
+    config: { vocabSize: c.vocabSize, contextLength: c.contextLength, nLayer: c.nLayer, nHead: c.nHead, nEmbd: c.nEmbd, positional: c.positional, ...(c.kind ? { kind: c.kind } : {}) },
     parameters: h.model.parameterCounts(),
     tokenizer: h.vocab.tokenizer,
     // The model's own step: the kept model's when training went on past it.
@@ -119,7 +124,7 @@ function replaceHeld(next: Held | undefined): void {
 /** Model IDs of a text, the last `max` of them; an empty text is the start of a document (<sep>). */
 function contextIds(vocab: Vocabulary, text: string, max: number): { ids: number[]; truncated: boolean } {
   let ids = text ? vocab.encode(text) : [];
-  if (ids.length === 0) ids = [Vocabulary.SEP];
+  if (ids.length === 0) ids = [vocab.documentStart];
   const truncated = ids.length > max;
   return { ids: truncated ? ids.slice(ids.length - max) : ids, truncated };
 }
@@ -129,7 +134,8 @@ function modelToken(vocab: Vocabulary, id: number): ModelToken {
   const token: ModelToken = { id, label: vocab.tokenLabel(id) };
   const external = vocab.toExternal(id);
   const byte = vocab.byteOf(id);
-  if (external !== undefined) {
+  // an imported tokenizer's IDs are the model's own: no second ID to show
+  if (external !== undefined && !vocab.hf) {
     if (vocab.tokenizer === 'char') token.codePoint = external;
     else token.gptId = external;
   } else if (byte !== undefined) {
@@ -200,6 +206,17 @@ const handlers: Handlers = {
     return modelInfo(h);
   },
 
+  async exportHf({ dir }) {
+    const h = requireModel();
+    const card = {
+      step: h.best?.step ?? h.state?.step ?? 0,
+      valLoss: h.best?.valLoss ?? h.valLoss,
+      tokensSeen: h.state?.tokensSeen,
+      parameters: h.model.parameterCounts().total,
+    };
+    return { files: await exportHfFolder(dir, { config: h.model.config, weights: await h.model.readWeights(), vocab: h.vocab, card }) };
+  },
+
   async unload() {
     const had = !!held;
     replaceHeld(undefined);
@@ -220,7 +237,7 @@ const handlers: Handlers = {
     const h = requireModel();
     const max = Math.max(1, Math.min(maxTokens ?? h.model.config.contextLength, h.model.config.contextLength));
     // The same tokens as vocab.encode, with where each lies in the text (the attention panel highlights them).
-    const pieces = text ? tokenPieces(text, h.vocab.tokenizer) : [];
+    const pieces = text ? h.vocab.pieces(text) : [];
     // A token the vocabulary spells in bytes becomes several model tokens, each with the token's range.
     let ids: number[] = [];
     let offsets: { start: number; end: number }[] = [];
@@ -229,7 +246,7 @@ const handlers: Handlers = {
       h.vocab.appendModelIds(piece.id, ids);
       for (let i = before; i < ids.length; i++) offsets.push({ start: piece.start, end: piece.end });
     }
-    if (ids.length === 0) [ids, offsets] = [[Vocabulary.SEP], [{ start: 0, end: 0 }]];
+    if (ids.length === 0) [ids, offsets] = [[h.vocab.documentStart], [{ start: 0, end: 0 }]];
     const totalTokens = ids.length;
     const truncated = totalTokens > max;
     if (truncated) [ids, offsets] = [ids.slice(totalTokens - max), offsets.slice(totalTokens - max)];
@@ -258,6 +275,28 @@ const handlers: Handlers = {
     return { context: tokensOf(h.vocab, ids), candidates: dist.map((d) => ({ ...modelToken(h.vocab, d.id), prob: d.prob })) };
   },
 
+<<<<<<< HEAD
+  async fill({ text, start, end, topN }) {
+    const h = requireModel();
+    const masked = maskSelection(text, start, end, h.vocab);
+    const { candidates, maskPositions } = await fillMasks(h.model, h.vocab, masked.ids, topN ?? 10);
+    const window = windowAround(masked.ids, h.vocab.maskId!, h.model.config.contextLength).ids;
+    return {
+      context: tokensOf(h.vocab, window),
+      masks: maskPositions.length,
+      replaceStart: masked.replaceStart,
+      replaceEnd: masked.replaceEnd,
+      candidates: candidates.map((c) => ({ text: c.text, labels: c.ids.map((id) => h.vocab.tokenLabel(id)), prob: c.prob, steps: c.steps })),
+    };
+=======
+  async inspect(params) {
+    const h = requireModel();
+    // While nothing trains, the 2-D map of the vocabulary is prepared after the first view (it costs the most).
+    return answerInspect(h, params, (id) => modelToken(h.vocab, id), { prepareMap: training === undefined });
+>>>>>>> main
+  },
+  ...samplingHandlers(requireModel),
+
   async crash({ mode }) {
     if (mode === 'exit') process.exit(7);
     setTimeout(() => {
@@ -274,6 +313,8 @@ function runSettingsOf(params: TrainParams): Partial<RunSettings> {
     ...(fresh ? { preset: fresh.preset, contextLength: fresh.contextLength, positional: fresh.positional, tokenizer: fresh.tokenizer } : {}),
     ...(fresh?.maxVocab !== undefined ? { maxVocab: fresh.maxVocab } : {}),
     ...(fresh?.minCount !== undefined ? { minCount: fresh.minCount } : {}),
+    ...(fresh?.kind ? { kind: fresh.kind } : {}),
+    ...(settings.masking ?? {}),
     steps: settings.steps,
     batchSize: settings.batchSize,
     learningRate: settings.learningRate,
@@ -338,6 +379,7 @@ async function train(params: TrainParams, ctx: Context<'train'>): Promise<TrainR
   let lastLoss: number | undefined;
   const copies = new CopyDetector(run.corpus.train);
   const sample = async (step: number) => {
+    if (model.kind === 'encoder') return; // an encoder generates no text
     if (!settings.sampleInterval || !settings.samplePrompt || lastSample === step) return;
     lastSample = step;
     try {
@@ -387,6 +429,9 @@ async function train(params: TrainParams, ctx: Context<'train'>): Promise<TrainR
             elapsedMs,
             ...(remainingMs !== undefined ? { remainingMs } : {}),
             ...(p.best ? { best: p.best } : {}),
+            ...(p.accuracy !== undefined ? { accuracy: p.accuracy } : {}),
+            ...(p.valAccuracy !== undefined ? { valAccuracy: p.valAccuracy } : {}),
+            ...(p.masking ? { masking: maskingRow(p.masking, (id) => vocab.tokenLabel(id)) } : {}),
           });
         }
         if (settings.sampleInterval > 0 && p.step % settings.sampleInterval === 0) await sample(p.step);
