@@ -44,12 +44,8 @@ export function activate(context: vscode.ExtensionContext): LmExplorerApi {
   const attentionFeature = attention.register(host, trainingFeature.engine);
   const inspectorFeature = inspector.register(host, trainingFeature.engine, attentionFeature.api.attention);
   const samplingFeature = sampling.register(host, trainingFeature.engine);
-<<<<<<< HEAD
   const fillMaskFeature = fillMask.register(host, trainingFeature.engine);
-  const features = [tokensFeature, trainingFeature, completionFeature, attentionFeature, samplingFeature, fillMaskFeature];
-=======
-  const features = [tokensFeature, trainingFeature, completionFeature, attentionFeature, inspectorFeature, samplingFeature];
->>>>>>> main
+  const features = [tokensFeature, trainingFeature, completionFeature, attentionFeature, inspectorFeature, samplingFeature, fillMaskFeature];
   registerCommandTables(context, features.map((feature) => feature.commands));
 
   return {
@@ -57,11 +53,8 @@ export function activate(context: vscode.ExtensionContext): LmExplorerApi {
     ...trainingFeature.api,
     ...completionFeature.api,
     ...attentionFeature.api,
-<<<<<<< HEAD
     ...fillMaskFeature.api,
-=======
     ...inspectorFeature.api,
->>>>>>> main
     ...samplingFeature.api,
     messages: { last: () => notify.last(), all: () => notify.all() },
   };

@@ -349,21 +349,14 @@ export const REQUEST_NAMES: readonly RequestName[] = [
   'attention',
   'complete',
   'nextTokens',
-<<<<<<< HEAD
   'fill',
-=======
   'inspect',
->>>>>>> main
   ...SAMPLING_REQUEST_NAMES,
   'crash',
 ];
 
 /** Methods that need a model in the worker (the client loads the workspace model first when it has one). */
-<<<<<<< HEAD
-export const MODEL_REQUESTS: readonly RequestName[] = ['save', 'exportHf', 'attention', 'complete', 'nextTokens', 'fill', ...SAMPLING_REQUEST_NAMES.filter((name) => name !== 'samplingClose')];
-=======
-export const MODEL_REQUESTS: readonly RequestName[] = ['save', 'exportHf', 'attention', 'complete', 'nextTokens', 'inspect', ...SAMPLING_REQUEST_NAMES.filter((name) => name !== 'samplingClose')];
->>>>>>> main
+export const MODEL_REQUESTS: readonly RequestName[] = ['save', 'exportHf', 'attention', 'complete', 'nextTokens', 'fill', 'inspect', ...SAMPLING_REQUEST_NAMES.filter((name) => name !== 'samplingClose')];
 
 // ----------------------------------------------------------------------------------------------
 // Wire messages

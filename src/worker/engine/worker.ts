@@ -275,7 +275,6 @@ const handlers: Handlers = {
     return { context: tokensOf(h.vocab, ids), candidates: dist.map((d) => ({ ...modelToken(h.vocab, d.id), prob: d.prob })) };
   },
 
-<<<<<<< HEAD
   async fill({ text, start, end, topN }) {
     const h = requireModel();
     const masked = maskSelection(text, start, end, h.vocab);
@@ -288,12 +287,12 @@ const handlers: Handlers = {
       replaceEnd: masked.replaceEnd,
       candidates: candidates.map((c) => ({ text: c.text, labels: c.ids.map((id) => h.vocab.tokenLabel(id)), prob: c.prob, steps: c.steps })),
     };
-=======
+  },
+
   async inspect(params) {
     const h = requireModel();
     // While nothing trains, the 2-D map of the vocabulary is prepared after the first view (it costs the most).
     return answerInspect(h, params, (id) => modelToken(h.vocab, id), { prepareMap: training === undefined });
->>>>>>> main
   },
   ...samplingHandlers(requireModel),
 
