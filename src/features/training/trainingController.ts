@@ -445,6 +445,8 @@ export class TrainingController implements vscode.Disposable {
             tokensPerSecond: event.tokensPerSecond,
             elapsedMs: elapsedBefore + event.elapsedMs,
             ...(event.valLoss !== undefined ? { valLoss: event.valLoss } : {}),
+            ...(event.accuracy !== undefined ? { accuracy: event.accuracy } : {}),
+            ...(event.valAccuracy !== undefined ? { valAccuracy: event.valAccuracy } : {}),
           };
           this.history.points.push(point);
           this.history.points = thin(this.history.points);
@@ -455,6 +457,7 @@ export class TrainingController implements vscode.Disposable {
             tokensPerSecond: event.tokensPerSecond,
           });
           if (event.remainingMs !== undefined) run.remainingMs = event.remainingMs;
+          if (event.masking) run.masking = event.masking;
           if (event.valLoss !== undefined && this.history.model) this.history.model = { ...this.history.model, valLoss: event.valLoss };
           if (event.best) this.keep(event.best, run);
           unsent.push(point);
