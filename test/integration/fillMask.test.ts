@@ -78,7 +78,10 @@ describe('encoder: Predict Masked Word and what an encoder cannot do', function 
 
     // pick the second candidate: it replaces the word (and the space its token carries)
     const second = result.fill.candidates[1].text;
-    result.quickPick.activeItems = [result.quickPick.items[1]];
+    const quickPick = result.quickPick;
+    await waitFor('the quick pick to focus its first item', () => quickPick.activeItems[0] === quickPick.items[0]);
+    await vscode.commands.executeCommand('workbench.action.quickOpenSelectNext');
+    await waitFor('the quick pick to focus the second item', () => quickPick.activeItems[0] === quickPick.items[1]);
     await vscode.commands.executeCommand('workbench.action.acceptSelectedQuickOpenItem');
     assert.strictEqual(await result.picked, second);
     assert.strictEqual(editor.document.getText(), `${SENTENCE.slice(0, start - 1)}${second}${SENTENCE.slice(start + word.length)}\n`);
