@@ -73,7 +73,7 @@ export class SamplingLab implements vscode.Disposable {
   constructor(private readonly deps: LabDeps) {
     this.page = new WebviewPanelHost(
       deps.extensionUri,
-      { viewType: SAMPLING_VIEW_TYPE, title: vscode.l10n.t('Sampling Lab'), script: 'dist/webview/sampling.js', icon: 'attention', isMessage: isLabToHost },
+      { viewType: SAMPLING_VIEW_TYPE, title: vscode.l10n.t('Sampling Lab'), script: 'dist/webview/sampling.js', icon: 'sampling', isMessage: isLabToHost },
       {
         onReady: () => void this.onPageReady(),
         onMessage: (message) => void this.receive(message),

@@ -267,9 +267,11 @@ export class SurpriseView implements vscode.Disposable {
       }
       this.types.forEach((t, i) => editor.setDecorations(t, ranges[i]));
     }
-    const passage = s.parts[s.parts.length - 1].totals;
     const counts = bucketCounts(s.spans, buckets);
-    this.status.text = `$(eye) ${vscode.l10n.t('{0} nats/token · perplexity {1} · {2} bits/byte', passage.meanLossNats.toFixed(2), passage.perplexity.toFixed(1), passage.bitsPerByte.toFixed(2))}`;
+    const [first, second] = s.parts.map((p) => p.totals);
+    this.status.text = second
+      ? `$(eye) ${vscode.l10n.t('trained on {0} · held out {1} nats/token', first.meanLossNats.toFixed(2), second.meanLossNats.toFixed(2))}`
+      : `$(eye) ${vscode.l10n.t('{0} nats/token · perplexity {1} · {2} bits/byte', first.meanLossNats.toFixed(2), first.perplexity.toFixed(1), first.bitsPerByte.toFixed(2))}`;
     const tooltip = new vscode.MarkdownString([...this.summaryLines(s), '', bucketLegend(thresholds, counts), '', vscode.l10n.t('Click to hide.')].join('\n'));
     this.status.tooltip = tooltip;
     this.status.show();
