@@ -31,6 +31,7 @@
 //
 // Loading checks everything and throws a CheckpointError naming the file and what is wrong with it.
 
+import * as l10n from '@vscode/l10n';
 import { promises as fs } from 'fs';
 import * as path from 'path';
 import { UserError } from './errors';
@@ -255,7 +256,7 @@ export interface LoadOptions {
 export async function loadCheckpoint(dir: string, options: LoadOptions = {}): Promise<LoadedCheckpoint> {
   if (await isHfModelFolder(dir)) return loadHfFolder(dir, options);
   const candidates = await resolveCheckpointDir(dir);
-  if (candidates.length === 0) throw new CheckpointError(path.resolve(dir), 'no such checkpoint folder');
+  if (candidates.length === 0) throw new CheckpointError(path.resolve(dir), l10n.t('no such checkpoint folder'));
   let firstError: unknown;
   for (const candidate of candidates) {
     try {
@@ -294,12 +295,12 @@ async function readJson(file: string): Promise<unknown> {
     text = await fs.readFile(file, 'utf8');
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    throw new CheckpointError(file, code === 'ENOENT' ? 'file is missing' : `cannot be read (${code ?? (error as Error).message})`);
+    throw new CheckpointError(file, code === 'ENOENT' ? l10n.t('file is missing') : l10n.t('cannot be read ({0})', code ?? (error as Error).message));
   }
   try {
     return JSON.parse(text);
   } catch (error) {
-    throw new CheckpointError(file, `not valid JSON (${(error as Error).message})`);
+    throw new CheckpointError(file, l10n.t('not valid JSON ({0})', (error as Error).message));
   }
 }
 
@@ -309,11 +310,11 @@ async function readConfig(dir: string): Promise<CheckpointConfig> {
     throw new CheckpointError(file, detail);
   };
   const json = await readJson(file);
-  if (typeof json !== 'object' || json === null || Array.isArray(json)) return fail('not a JSON object');
+  if (typeof json !== 'object' || json === null || Array.isArray(json)) return fail(l10n.t('not a JSON object'));
   const c = json as Record<string, unknown>;
-  if (c.formatVersion === undefined) fail('has no formatVersion; not an LM Explorer checkpoint');
+  if (c.formatVersion === undefined) fail(l10n.t('has no formatVersion; not an LM Explorer checkpoint'));
   if (c.formatVersion !== CHECKPOINT_FORMAT_VERSION) {
-    fail(`formatVersion ${JSON.stringify(c.formatVersion)} is not supported (this version of LM Explorer reads ${CHECKPOINT_FORMAT_VERSION})`);
+    fail(l10n.t('formatVersion {0} is not supported (this version of LM Explorer reads {1})', JSON.stringify(c.formatVersion), CHECKPOINT_FORMAT_VERSION));
   }
   let model: GPTConfig;
   try {
@@ -347,7 +348,12 @@ async function readTensors(file: string): Promise<SafetensorsFile> {
     const data = t.data as Float32Array;
     for (let i = 0; i < data.length; i++) {
       if (!Number.isFinite(data[i])) {
-        throw new CheckpointError(file, `tensor "${name}" holds ${Number.isNaN(data[i]) ? 'NaN' : 'an infinite value'} (at index ${i} of ${data.length}); the model is broken, train it again or load an earlier copy`);
+        throw new CheckpointError(
+          file,
+          Number.isNaN(data[i])
+            ? l10n.t('tensor "{0}" holds NaN (at index {1} of {2}); the model is broken, train it again or load an earlier copy', name, i, data.length)
+            : l10n.t('tensor "{0}" holds an infinite value (at index {1} of {2}); the model is broken, train it again or load an earlier copy', name, i, data.length),
+        );
       }
     }
   }
@@ -366,10 +372,10 @@ async function loadFrom(dir: string, options: LoadOptions): Promise<LoadedCheckp
     throw new CheckpointError(vocabFile, (error as Error).message);
   }
   if (vocab.size !== config.model.vocabSize) {
-    throw new CheckpointError(vocabFile, `has ${vocab.size} tokens, but config.json says the model's vocabSize is ${config.model.vocabSize}`);
+    throw new CheckpointError(vocabFile, l10n.t("has {0} tokens, but config.json says the model's vocabSize is {1}", vocab.size, config.model.vocabSize));
   }
   if (vocab.tokenizer !== config.tokenizer) {
-    throw new CheckpointError(vocabFile, `is for the ${vocab.tokenizer} tokenizer, but config.json says ${config.tokenizer}`);
+    throw new CheckpointError(vocabFile, l10n.t('is for the {0} tokenizer, but config.json says {1}', vocab.tokenizer, config.tokenizer));
   }
   if ((modelKind(config.model) === 'encoder') !== (vocab.maskId !== undefined)) {
     throw new CheckpointError(
@@ -424,17 +430,17 @@ async function loadState(dir: string, shapes: Record<string, number[]>): Promise
   const hasJson = await exists(jsonFile);
   const hasTensors = await exists(tensorFile);
   if (!hasJson && !hasTensors) return undefined;
-  if (!hasJson) throw new CheckpointError(jsonFile, `file is missing (${CHECKPOINT_FILES.trainerTensors} is there)`);
-  if (!hasTensors) throw new CheckpointError(tensorFile, `file is missing (${CHECKPOINT_FILES.trainer} is there)`);
+  if (!hasJson) throw new CheckpointError(jsonFile, l10n.t('file is missing ({0} is there)', CHECKPOINT_FILES.trainerTensors));
+  if (!hasTensors) throw new CheckpointError(tensorFile, l10n.t('file is missing ({0} is there)', CHECKPOINT_FILES.trainer));
 
   const json = await readJson(jsonFile);
   const fail = (detail: string): never => {
     throw new CheckpointError(jsonFile, detail);
   };
-  if (typeof json !== 'object' || json === null || Array.isArray(json)) return fail('not a JSON object');
+  if (typeof json !== 'object' || json === null || Array.isArray(json)) return fail(l10n.t('not a JSON object'));
   const j = json as Record<string, unknown>;
   if (j.formatVersion !== CHECKPOINT_FORMAT_VERSION) {
-    fail(`formatVersion ${JSON.stringify(j.formatVersion)} is not supported (this version of LM Explorer reads ${CHECKPOINT_FORMAT_VERSION})`);
+    fail(l10n.t('formatVersion {0} is not supported (this version of LM Explorer reads {1})', JSON.stringify(j.formatVersion), CHECKPOINT_FORMAT_VERSION));
   }
   const count = (key: string): number => {
     const v = j[key];
