@@ -7,7 +7,7 @@ import * as path from 'path';
 import * as vscode from 'vscode';
 import type { LmExplorerApi } from '../../src/extension';
 import type { TrainOverrides } from '../../src/features/training/trainingController';
-import { activate, captureWebview, isolateTests, openEditor, sleep, updateSetting, withTimeout, type CaptureReport } from './helpers';
+import { activate, type CaptureReport, captureWebview, isolateTests, openEditor, shownAs, sleep, updateSetting, withTimeout } from './helpers';
 
 const SENTENCE = 'Natura tworzy najpiękniejsze obrazy, a malarz tylko je kopiuje.';
 
@@ -113,7 +113,7 @@ describe('encoder: Predict Masked Word and what an encoder cannot do', function 
       await sleep(1500);
       const attention = await captureWebview(outDir, `encoder-attention-${shade}`, '#attention-app');
       if (!attention) this.skip(); // only under test:electron, which does not capture (under npm test a missing capture fails)
-      check(attention, `attention (${shade})`, /encoder, bidirectional attention/);
+      check(attention, `attention (${shade})`, shownAs('encoder, bidirectional attention'));
       const canvas = attention.canvases?.[0];
       assert.ok(canvas && canvas.painted > 5000 && canvas.colours >= 8, JSON.stringify(canvas));
       await api.dashboard.show();
@@ -132,10 +132,10 @@ describe('encoder: Predict Masked Word and what an encoder cannot do', function 
     assert.strictEqual(await api.completion.provide(editor.document, end), undefined);
     const last = api.completion.last();
     assert.strictEqual(last?.reason, 'error');
-    assert.match(last?.message ?? '', /^The workspace model is an encoder \(masked-language model\): it has no next-token probabilities, so it gives no inline completions\./);
+    assert.match(last?.message ?? '', shownAs('The workspace model is an encoder (masked-language model): it has no next-token probabilities, so it gives no inline completions. Use Predict Masked Word with it, or train a decoder.'));
     await waitFor('the status bar to show it', () => /encoder/.test(api.completion.status().tooltip ?? '') || /encoder/.test(api.completion.status().text));
     const next = await vscode.commands.executeCommand<{ ok: boolean; reason?: string; message?: string }>('lmExplorer.showNextTokenProbabilities', editor.document.uri);
     assert.strictEqual(next.ok, false);
-    assert.match(next.message ?? '', /encoder \(masked-language model\): it has no next-token probabilities/);
+    assert.match(next.message ?? '', shownAs('The workspace model is an encoder (masked-language model): it has no next-token probabilities. Use Predict Masked Word with it, or train a decoder.'));
   });
 });

@@ -114,7 +114,7 @@ describe('sampling lab and token surprise', function () {
     const runs = await api.sampling.lab.compare(16);
     assert.deepStrictEqual(
       runs.map((r) => r.label),
-      ['greedy', 'T 0.7 · top-k 40', 'T 1 · top-p 0.9'],
+      [vscode.l10n.t('greedy'), 'T 0.7 · top-k 40', 'T 1 · top-p 0.9'],
     );
     for (const run of runs) assert.ok(run.tokens.length > 0 && run.tokens.every((t) => t.prob > 0 && t.prob <= 1));
     const layers = await api.sampling.lab.lens();

@@ -388,7 +388,8 @@ describe('training', function () {
     tokens.valBytes = tokens.valTokens * 5;
     const sampleText = ' is flour, water and salt, kneaded for ten minutes';
     history.samples = [{ step: last, prompt: 'Bread', text: sampleText, copied: { tokens: 9, text: 'flour, water and salt, kneaded' } }];
-    const message = `Stopped at step ${last}: validation loss has not improved since step ${bestStep}, so the model had started to memorise the notes.`;
+    // the run's message as the engine writes it in the display language
+    const message = vscode.l10n.t('Stopped at step {0}: validation loss has not improved since step {1}, so the model had started to memorise the notes.', shownNumber(last), shownNumber(bestStep));
     history.run = { steps: last, step: last, elapsedMs: 6000, stoppedBy: 'early-stop', message };
     history.plan = { preset: 'tiny', contextLength: 64, steps: last, batchSize: 16, dropout: 0.1, patience: 3, reasons: ['Chosen for a test: a small corpus gets the tiny preset.'] };
     fs.writeFileSync(historyFile, JSON.stringify(history));

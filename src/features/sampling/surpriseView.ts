@@ -9,6 +9,7 @@
 // per document version. "…on the Validation Part" splits a note as training does (its last tenth is held
 // out) and gives the totals of both parts, so text the model trained on and text it never saw compare.
 
+import { formatFixed, formatNumber, formatPercent } from '../../l10n/format';
 import * as vscode from 'vscode';
 import type { ScoreTotals } from '../../engine/sampling/index';
 import type { Notifier } from '../../host/notifier';
@@ -222,7 +223,7 @@ export class SurpriseView implements vscode.Disposable {
     const lines: string[] = [];
     for (const t of span.tokens) {
       lines.push(
-        `**${escapeMarkdown(t.label)}** — ${vscode.l10n.t('probability {0}, rank {1}, surprisal {2} bits, entropy {3} bits', formatProbability(t.prob), t.rank.toLocaleString(), t.surprisalBits.toFixed(2), t.entropyBits.toFixed(2))}`,
+        `**${escapeMarkdown(t.label)}** — ${vscode.l10n.t('probability {0}, rank {1}, surprisal {2} bits, entropy {3} bits', formatProbability(t.prob), formatNumber(t.rank), formatFixed(t.surprisalBits, 2), formatFixed(t.entropyBits, 2))}`,
         '',
         `${vscode.l10n.t("The model's top 5 here:")} ${t.top.map((g) => `\`${escapeCode(g.label)}\` ${formatProbability(g.prob)}`).join(' · ')}`,
         '',
@@ -270,8 +271,8 @@ export class SurpriseView implements vscode.Disposable {
     const counts = bucketCounts(s.spans, buckets);
     const [first, second] = s.parts.map((p) => p.totals);
     this.status.text = second
-      ? `$(eye) ${vscode.l10n.t('trained on {0} · held out {1} nats/token', first.meanLossNats.toFixed(2), second.meanLossNats.toFixed(2))}`
-      : `$(eye) ${vscode.l10n.t('{0} nats/token · perplexity {1} · {2} bits/byte', first.meanLossNats.toFixed(2), first.perplexity.toFixed(1), first.bitsPerByte.toFixed(2))}`;
+      ? `$(eye) ${vscode.l10n.t('trained on {0} · held out {1} nats/token', formatFixed(first.meanLossNats, 2), formatFixed(second.meanLossNats, 2))}`
+      : `$(eye) ${vscode.l10n.t('{0} nats/token · perplexity {1} · {2} bits/byte', formatFixed(first.meanLossNats, 2), formatFixed(first.perplexity, 1), formatFixed(first.bitsPerByte, 2))}`;
     const tooltip = new vscode.MarkdownString([...this.summaryLines(s), '', bucketLegend(thresholds, counts), '', vscode.l10n.t('Click to hide.')].join('\n'));
     this.status.tooltip = tooltip;
     this.status.show();
@@ -285,7 +286,7 @@ export class SurpriseView implements vscode.Disposable {
     };
     const lines = s.parts.map(
       (p) =>
-        `**${names[p.kind]}**: ${vscode.l10n.t('{0} tokens, mean cross-entropy {1} nats/token, perplexity {2}, {3} bits per byte', p.totals.tokens.toLocaleString(), p.totals.meanLossNats.toFixed(3), p.totals.perplexity.toFixed(2), p.totals.bitsPerByte.toFixed(3))}`,
+        `**${names[p.kind]}**: ${vscode.l10n.t('{0} tokens, mean cross-entropy {1} nats/token, perplexity {2}, {3} bits per byte', formatNumber(p.totals.tokens), formatFixed(p.totals.meanLossNats, 3), formatFixed(p.totals.perplexity, 2), formatFixed(p.totals.bitsPerByte, 3))}`,
     );
     lines.push('', vscode.l10n.t('Each token is scored after the text before it, in windows of {0} tokens (the context) that start every {1} tokens.', String(s.contextLength), String(s.stride)));
     return lines;
@@ -333,7 +334,7 @@ function bucketLegend(thresholds: readonly number[], counts: readonly number[]):
 }
 
 function formatProbability(p: number): string {
-  return p >= 0.001 ? `${(p * 100).toFixed(1)}%` : p.toExponential(1);
+  return p >= 0.001 ? formatPercent(p, 1) : p.toExponential(1);
 }
 
 function escapeMarkdown(text: string): string {
