@@ -391,7 +391,7 @@ describe('training', function () {
     // the run's message as the engine writes it in the display language
     const message = vscode.l10n.t('Stopped at step {0}: validation loss has not improved since step {1}, so the model had started to memorise the notes.', shownNumber(last), shownNumber(bestStep));
     history.run = { steps: last, step: last, elapsedMs: 6000, stoppedBy: 'early-stop', message };
-    history.plan = { preset: 'tiny', contextLength: 64, steps: last, batchSize: 16, dropout: 0.1, patience: 3, reasons: ['Chosen for a test: a small corpus gets the tiny preset.'] };
+    history.plan = { preset: 'tiny', contextLength: 64, steps: last, batchSize: 16, dropout: 0.1, patience: 3, reasons: [vscode.l10n.t('Model: {0}, as set.', 'tiny')] };
     fs.writeFileSync(historyFile, JSON.stringify(history));
 
     const loaded = await api.training.loadModel(vscode.Uri.file(folder));
@@ -428,7 +428,7 @@ describe('training', function () {
         page.memorising[0],
       );
       assert.strictEqual(page.stopMessage, message);
-      assert.ok(page.plan.includes('Chosen for a test: a small corpus gets the tiny preset.'), JSON.stringify(page.plan));
+      assert.ok(page.plan.includes(vscode.l10n.t('Model: {0}, as set.', 'tiny')), JSON.stringify(page.plan));
       assert.ok(
         page.plan.includes(`${vscode.l10n.t('early stopping')}: ${shownCount(3, 'after {0} evaluation without a better validation loss|after {0} evaluations without a better validation loss')}`),
         JSON.stringify(page.plan),

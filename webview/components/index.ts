@@ -113,11 +113,18 @@ export function divider(): HTMLElement {
 }
 
 /** An indeterminate progress ring (shown while something runs). */
-/** A progress ring; `label` is what a screen reader says (the toolkit's own default is English). */
+/**
+ * A progress ring; `label` is what a screen reader says. The toolkit sets its own English "Loading" each time
+ * the ring is connected, so the label is put back whenever that happens.
+ */
 export function progressRing(label: string): HTMLElement {
   registerComponents();
   const ring = document.createElement('vscode-progress-ring');
-  ring.setAttribute('aria-label', label);
+  const keepLabel = () => {
+    if (ring.getAttribute('aria-label') !== label) ring.setAttribute('aria-label', label);
+  };
+  keepLabel();
+  new MutationObserver(keepLabel).observe(ring, { attributes: true, attributeFilter: ['aria-label'] });
   return ring;
 }
 

@@ -460,7 +460,7 @@ function renderArchitecture(body: HTMLElement, a: Answer<'architecture'>, width:
     box.append(el('div', 'name', name));
     box.append(el('div', 'detail', `${A.params(count.format(b.parameters), percent.format(b.share))} · ${A.bytesFlops(bytes(b.bytes), compact.format(b.flopsPerToken))} · ${A.shape(shape(b.activation))}`));
     const inner = Object.entries(b.inner);
-    if (inner.length) box.append(el('div', 'detail', inner.map(([k, s]) => `${k} ${shape(s)}`).join(' · ')));
+    if (inner.length) box.append(el('div', 'detail', inner.map(([k, s]) => `${S.architecture.inner[k] ?? k} ${shape(s)}`).join(' · ')));
     if (b.tiedTo) box.append(el('div', 'detail', A.tied));
     if (b.kind === 'attention' && b.layer !== undefined) {
       const layer = b.layer;

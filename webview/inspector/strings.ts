@@ -112,6 +112,16 @@ export const S = {
     shape: (shape: string) => l10n.t('out {0}', shape),
     openAttention: (l: number) => l10n.t('Open the attention panel at layer {0}', l + 1),
     sharesTitle: l10n.t('Share of the parameters by box'),
+    /** The names of the shapes inside a box (the engine's keys: notation stays, words are translated). */
+    inner: {
+      'Wq per head': l10n.t('Wq per head'),
+      'Wk per head': l10n.t('Wk per head'),
+      'Wv per head': l10n.t('Wv per head'),
+      'q, k, v': 'q, k, v',
+      weights: l10n.t('weights'),
+      W_O: 'W_O',
+      hidden: l10n.t('hidden'),
+    } as Record<string, string>,
   },
 
   compare: {
