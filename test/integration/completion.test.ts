@@ -9,7 +9,8 @@ import * as fs from 'fs';
 import * as path from 'path';
 import * as vscode from 'vscode';
 import type { LmExplorerApi } from '../../src/extension';
-import { applyStopRule, promptTokenBudget } from '../../src/features/completion/core/completionCore';
+import { applyStopRule } from '../../src/features/completion/core/suggestionText';
+import { promptTokenBudget } from '../../src/features/completion/core/promptWindow';
 import type { TrainOverrides } from '../../src/features/training/trainingController';
 import { activate, closeEditors, isolateTests, openEditor, sleep, withTimeout } from './helpers';
 

@@ -1,4 +1,4 @@
-// CompletionEngine (src/features/completion/core/completionCore.ts) with the real engine worker (src/worker/engine/worker.ts
+// CompletionEngine (src/features/completion/core/completionEngine.ts) with the real engine worker (src/worker/engine/worker.ts
 // through ts-register) and a tiny random model on the cpu backend: the suggestion is the engine's greedy
 // continuation of the budgeted prompt; a cancelled request stops in the worker, between two tokens; a
 // replaced checkpoint is reloaded; no checkpoint and a broken one are told apart. Also generate()'s signal.
@@ -16,7 +16,9 @@ import { Rng } from '../../src/engine/rng';
 import { Trainer } from '../../src/engine/training';
 import { Vocabulary } from '../../src/engine/vocab';
 import type { CompletionSettings } from '../../src/config';
-import { applyStopRule, CompletionEngine, promptTokenBudget } from '../../src/features/completion/core/completionCore';
+import { applyStopRule } from '../../src/features/completion/core/suggestionText';
+import { CompletionEngine } from '../../src/features/completion/core/completionEngine';
+import { promptTokenBudget } from '../../src/features/completion/core/promptWindow';
 import { EngineClient } from '../../src/worker/engine/client';
 import { tokenSource } from './fixtures/cancellation';
 

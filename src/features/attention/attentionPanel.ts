@@ -240,7 +240,7 @@ export class AttentionFeature implements vscode.Disposable {
   private noModel(): ShowAttentionResult {
     const message = 'There is no model yet: train one on your notes first, then Show Attention runs it on the selection.';
     this.post({ type: 'status', kind: 'no-model', message });
-    void vscode.window.showInformationMessage(message, 'Train Model').then((pick) => {
+    void this.deps.notify.info(message, 'Train Model').then((pick) => {
       if (pick) void vscode.commands.executeCommand(TRAIN_COMMAND);
     });
     return { ok: false, reason: 'no-model', message };

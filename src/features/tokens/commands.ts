@@ -19,7 +19,8 @@ import {
 } from './core/contextFit';
 import type { ShowResult, TokenOverlay } from './tokenIds';
 import type { TokenStatusBar } from './tokenStatusBar';
-import { resolveEncoding, type EncodingSetting, type ModelVocabulary } from './core/encodingSetting';
+import { resolveEncoding, type ModelVocabulary } from './core/encodingSetting';
+import type { EncodingSetting } from '../../config/settings';
 import type { TokenizeService } from '../../worker/tokens/client';
 
 export interface ContextFitResult {

@@ -5,6 +5,8 @@ import * as path from 'path';
 import * as vscode from 'vscode';
 import { affects, readConfig } from '../../config';
 import type { HostContext, Registered } from '../../host/feature';
+import type { CommandTable } from '../../host/commands';
+import type { TokensCommand } from './core/commandNames';
 import { ModelVocabulary } from './core/encodingSetting';
 import { TokenizeService } from '../../worker/tokens/client';
 import {
@@ -75,7 +77,7 @@ export function register(host: HostContext): Registered<TokensApi> {
       });
     }),
   );
-  const commands = {
+  const commands: CommandTable<TokensCommand> = {
     showTokenIds: showTokenIds(ctx),
     clearTokenIds: clearTokenIds(ctx),
     toggleTokenWhitespace: toggleTokenWhitespace(ctx),

@@ -34,7 +34,8 @@ import {
   type HoverToken,
   type TokenWindow,
 } from './core/tokenLayout';
-import { resolveEncoding, type EncodingSetting, type ModelVocabulary, type ResolvedEncoding } from './core/encodingSetting';
+import { resolveEncoding, type ModelVocabulary, type ResolvedEncoding } from './core/encodingSetting';
+import type { EncodingSetting } from '../../config/settings';
 import { tableTokenBytes, type TokenTable } from './core/tokenTable';
 import { type TokenizeService, isSuperseded } from '../../worker/tokens/client';
 import { composeChanges, spliceTable, spliceValues, type TextChange } from './core/tokenSplice';

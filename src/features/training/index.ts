@@ -5,6 +5,8 @@ import * as path from 'path';
 import * as vscode from 'vscode';
 import { readConfig } from '../../config';
 import type { HostContext, Registered } from '../../host/feature';
+import type { CommandTable } from '../../host/commands';
+import type { TrainingCommand } from './core/commandNames';
 import { EngineClient, type WorkerDeath } from '../../worker/engine/client';
 import type { ModelInfo } from '../../worker/engine/protocol';
 import type { ModelState } from './core/trainingFormat';
@@ -39,12 +41,12 @@ export function register(ctx: HostContext): TrainingRegistration {
     onWorkerDeath: (death) => {
       lastDeath = death;
       const during = death.inFlight.includes('train') ? ' Training stopped; the model keeps its last checkpoint.' : '';
-      void vscode.window
-        .showErrorMessage(`LM Explorer's engine stopped: ${death.reason}.${during} The next command starts a fresh engine.`, 'Show Output')
+      void ctx.notify
+        .error(`LM Explorer's engine stopped: ${death.reason}.${during} The next command starts a fresh engine.`, 'Show Output')
         .then((pick) => pick && log.show());
     },
   });
-  controller = new TrainingController(context, engine, log);
+  controller = new TrainingController(context, engine, log, ctx.notify);
   const statusBar = new TrainingStatusBar(controller);
   const dashboard = new DashboardPanel(context.extensionUri, controller);
   context.subscriptions.push({
@@ -60,7 +62,7 @@ export function register(ctx: HostContext): TrainingRegistration {
   return { commands: trainingCommands(feature), api: trainingApi(feature), engine, controller };
 }
 
-function trainingCommands(f: TrainingFeature) {
+function trainingCommands(f: TrainingFeature): CommandTable<TrainingCommand> {
   return {
     train: (request?: TrainRequest) => f.controller.train({ mode: 'ask', ...(isRequest(request) ? request : {}) }),
     resumeTraining: () => f.controller.train({ mode: 'resume' }),

@@ -10,6 +10,7 @@ import { readConfig, type EngineSettings, type ModelSettings, type TrainingSetti
 import type { CorpusView, DashboardState, DashboardToWebview, DashboardView, LossPoint, RunView, SampleView } from './protocol';
 import { EngineError, isCancelled, type BestModelInfo, type ModelInfo, type TrainEvent, type TrainParams, type TrainResult } from '../../worker/engine/protocol';
 import { defaultSamplePrompt, describeSkips, formatBytes, SKIP_REASON_TEXT } from './core/corpusFilter';
+import type { Notifier } from '../../host/notifier';
 import { hasCheckpoint, type EngineClient } from '../../worker/engine/client';
 import { formatLoss, progressLine, type ModelState } from './core/trainingFormat';
 import { emptyHistory, HISTORY_FILE, historyForLoadedModel, HistoryWriter, readHistorySync, type HistoryFile } from './core/trainingHistory';
@@ -93,6 +94,7 @@ export class TrainingController implements vscode.Disposable {
     private readonly context: vscode.ExtensionContext,
     readonly engine: EngineClient,
     private readonly output: vscode.LogOutputChannel,
+    private readonly notify: Notifier,
   ) {
     this.storageUri = storageRoot(context);
     this.modelDir = path.join(this.storageUri.fsPath, 'model');
@@ -202,7 +204,7 @@ export class TrainingController implements vscode.Disposable {
   train(request: TrainRequest = {}): Promise<TrainOutcome> {
     if (this.running) {
       const message = 'A training run is already in progress.';
-      void vscode.window.showInformationMessage(message, 'Show Dashboard').then((pick) => pick && vscode.commands.executeCommand('lmExplorer.showDashboard'));
+      void this.notify.info(message, 'Show Dashboard').then((pick) => pick && vscode.commands.executeCommand('lmExplorer.showDashboard'));
       return Promise.resolve({ status: 'busy', message });
     }
     const cts = new vscode.CancellationTokenSource();
@@ -210,7 +212,7 @@ export class TrainingController implements vscode.Disposable {
       .catch((error): TrainOutcome => {
         const message = error instanceof EngineError ? error.message : `Training failed: ${(error as Error).message}`;
         this.output.error(`Training failed: ${(error as Error).stack ?? error}`);
-        if (!(error instanceof EngineError && error.code === 'worker-died')) void vscode.window.showErrorMessage(message, 'Show Output').then((p) => p && this.output.show());
+        if (!(error instanceof EngineError && error.code === 'worker-died')) void this.notify.error(message, 'Show Output').then((p) => p && this.output.show());
         return { status: 'failed', message };
       })
       .finally(() => {
@@ -235,7 +237,7 @@ export class TrainingController implements vscode.Disposable {
     const roots = request.roots ?? (vscode.workspace.workspaceFolders ?? []).map((f) => f.uri);
     if (roots.length === 0) {
       const message = 'Open a folder with your notes first: LM Explorer trains on the files of the workspace.';
-      void vscode.window.showWarningMessage(message, 'Open Folder…').then((p) => p && vscode.commands.executeCommand('vscode.openFolder'));
+      void this.notify.warn(message, 'Open Folder…').then((p) => p && vscode.commands.executeCommand('vscode.openFolder'));
       return { status: 'no-workspace', message };
     }
     if (!vscode.workspace.isTrusted) {
@@ -248,9 +250,8 @@ export class TrainingController implements vscode.Disposable {
     if (mode === 'ask') {
       if (this.hasModel()) {
         const step = this.history.model?.step ?? this.history.run?.step;
-        const choice = await vscode.window.showWarningMessage(
+        const choice = await this.notify.ask(
           `This workspace already has a model${step ? ` (trained ${step} steps)` : ''}. Continue training it, or start over with a new one? Starting over replaces it.`,
-          { modal: true },
           'Resume',
           'Start Over',
         );
@@ -262,7 +263,7 @@ export class TrainingController implements vscode.Disposable {
     }
     if (mode === 'resume' && !this.hasModel()) {
       const message = 'There is no model to resume in this workspace yet: train one first.';
-      void vscode.window.showInformationMessage(message, 'Train Model').then((p) => p && vscode.commands.executeCommand('lmExplorer.train'));
+      void this.notify.info(message, 'Train Model').then((p) => p && vscode.commands.executeCommand('lmExplorer.train'));
       return { status: 'no-model', message };
     }
 
@@ -321,7 +322,7 @@ export class TrainingController implements vscode.Disposable {
     if (report.problem) {
       const { status, message } = report.problem;
       const buttons = status === 'no-files' ? ['Open Setting'] : ['Show Output', 'Open Setting'];
-      void vscode.window.showWarningMessage(message, ...buttons).then((p) => {
+      void this.notify.warn(message, ...buttons).then((p) => {
         if (p === 'Open Setting') void vscode.commands.executeCommand('workbench.action.openSettings', 'lmExplorer.training.include');
         if (p === 'Show Output') this.output.show();
       });
@@ -482,7 +483,7 @@ export class TrainingController implements vscode.Disposable {
     } catch (error) {
       if (isCancelled(error)) return { status: 'dismissed', message: 'Training was cancelled before it started.', corpus: this.history.corpus! };
       if (error instanceof EngineError && (error.code === 'user' || error.code === 'checkpoint')) {
-        void vscode.window.showErrorMessage(error.message);
+        void this.notify.error(error.message);
         this.setState(this.readyState());
         return { status: 'failed', message: error.message, corpus: this.history.corpus! };
       }
@@ -513,7 +514,7 @@ export class TrainingController implements vscode.Disposable {
           : `Training finished: ${result.step} steps${val}. The model is saved.`);
     this.output.info(message);
     // A run whose loss became NaN or infinite is a problem to see, not a success to note.
-    const shown = result.stoppedBy === 'diverged' ? vscode.window.showWarningMessage(message, 'Show Dashboard') : vscode.window.showInformationMessage(message, 'Show Dashboard');
+    const shown = result.stoppedBy === 'diverged' ? this.notify.warn(message, 'Show Dashboard') : this.notify.info(message, 'Show Dashboard');
     void shown.then((p) => p && vscode.commands.executeCommand('lmExplorer.showDashboard'));
     return { status, message, result, corpus: this.history.corpus! };
   }
@@ -569,9 +570,8 @@ export class TrainingController implements vscode.Disposable {
   /** Deletes the workspace's model (after asking, unless confirm is false). */
   async reset(options: { confirm?: boolean } = {}): Promise<boolean> {
     if (options.confirm ?? true) {
-      const choice = await vscode.window.showWarningMessage(
+      const choice = await this.notify.ask(
         'Delete the model trained in this workspace? Its checkpoint and training history are removed; this cannot be undone.',
-        { modal: true },
         'Delete Model',
       );
       if (choice !== 'Delete Model') return false;
@@ -602,7 +602,7 @@ export class TrainingController implements vscode.Disposable {
   /** Saves the model to a folder (asks for one when not given). Returns the folder, or undefined. */
   async exportModel(target?: vscode.Uri): Promise<string | undefined> {
     if (!this.hasModel() && !this.engine.currentModel) {
-      void vscode.window.showInformationMessage('There is no model to export yet: train one first.');
+      void this.notify.info('There is no model to export yet: train one first.');
       return undefined;
     }
     if (!target) {
@@ -617,7 +617,7 @@ export class TrainingController implements vscode.Disposable {
       target = picked[0];
     }
     if (target.scheme !== 'file') {
-      void vscode.window.showErrorMessage(`The model can only be exported to a folder on this machine's disk, not ${target.toString()}.`);
+      void this.notify.error(`The model can only be exported to a folder on this machine's disk, not ${target.toString()}.`);
       return undefined;
     }
     const picked = target.fsPath;
@@ -628,7 +628,7 @@ export class TrainingController implements vscode.Disposable {
       if (!dir) return undefined;
       model = await this.engine.request('save', { dir });
     } catch (error) {
-      void vscode.window.showErrorMessage(`Could not export the model to ${dir ?? picked}: ${(error as Error).message}`);
+      void this.notify.error(`Could not export the model to ${dir ?? picked}: ${(error as Error).message}`);
       return undefined;
     }
     // The curves go with the model, so that loading it shows them again.
@@ -639,7 +639,7 @@ export class TrainingController implements vscode.Disposable {
     }
     const where = dir === picked ? dir : `${dir} (${picked} holds other files, which were left as they are)`;
     this.output.info(`Model exported to ${where}.`);
-    void vscode.window.showInformationMessage(`Model exported to ${where}. Try it from a terminal: lmx generate --model "${dir}" --prompt "…"`);
+    void this.notify.info(`Model exported to ${where}. Try it from a terminal: lmx generate --model "${dir}" --prompt "…"`);
     return dir;
   }
 
@@ -652,7 +652,7 @@ export class TrainingController implements vscode.Disposable {
     if (folder.kind === 'missing' || folder.kind === 'empty') return picked;
     if (folder.kind === 'model') {
       const replace = 'Replace Model';
-      const choice = await vscode.window.showWarningMessage(`${picked} already holds a model. Replace it with this one?`, { modal: true }, replace);
+      const choice = await this.notify.ask(`${picked} already holds a model. Replace it with this one?`, replace);
       return choice === replace ? picked : undefined;
     }
     const stat = await fs.promises.stat(picked).catch(() => undefined);
@@ -671,7 +671,7 @@ export class TrainingController implements vscode.Disposable {
    */
   async loadModel(source?: vscode.Uri): Promise<ModelInfo | undefined> {
     if (this.running) {
-      void vscode.window.showWarningMessage('Stop the training run first: a model cannot be loaded while one is training.');
+      void this.notify.warn('Stop the training run first: a model cannot be loaded while one is training.');
       return undefined;
     }
     if (!source) {
@@ -692,7 +692,7 @@ export class TrainingController implements vscode.Disposable {
     } catch (error) {
       const message = `Could not load a model from ${dir}: ${(error as Error).message} The current model is unchanged.`;
       this.output.warn(message);
-      void vscode.window.showErrorMessage(message);
+      void this.notify.error(message);
       return undefined;
     }
     // Keep it: the loaded model becomes the workspace's model (the worker saves it atomically).
@@ -711,7 +711,7 @@ export class TrainingController implements vscode.Disposable {
     this.post({ type: 'state', state: this.snapshot() });
     const message = `Loaded the model from ${dir} (${model.parameters.total.toLocaleString('en-US')} parameters, ${model.tokenizer}).`;
     this.output.info(message);
-    void vscode.window.showInformationMessage(message);
+    void this.notify.info(message);
     return model;
   }
 

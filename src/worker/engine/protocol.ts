@@ -15,8 +15,11 @@
 // No `vscode` import here and no engine import at run time (types only): the file is bundled into
 // both dist/extension.js and dist/worker.js and must stay small.
 
+import type { BackendName } from '../../engine/backends/names';
 import { UserError } from '../../engine/errors';
 import type { SamplingOptions } from '../../engine/generate';
+import type { GPT, GPTConfig, PositionalEncoding } from '../../engine/model';
+import type { PresetName } from '../../engine/presets';
 import type { TokenizerName } from '../../engine/tokenizer';
 import type { CorpusSizes } from '../../engine/trainingRun';
 import type { TrainingPlan } from '../../engine/trainingPlan';
@@ -25,27 +28,14 @@ import type { ModelTokenIds } from '../../features/tokens/core/modelTokenIds';
 // ----------------------------------------------------------------------------------------------
 // Shared value types
 
-export type BackendSetting = 'auto' | 'tensorflow' | 'webgpu' | 'native' | 'wasm' | 'cpu';
-export type PresetName = 'tiny' | 'small' | 'medium';
-export type Positional = 'learned' | 'sinusoidal';
+export type BackendSetting = BackendName;
+export type { PresetName };
+export type Positional = PositionalEncoding;
 
-/** The model's shape, as GPTConfig in src/engine/model.ts. */
-export interface ModelConfigInfo {
-  vocabSize: number;
-  contextLength: number;
-  nLayer: number;
-  nHead: number;
-  nEmbd: number;
-  positional: Positional;
-}
+/** The model's shape. */
+export type ModelConfigInfo = GPTConfig;
 
-export interface ParameterCounts {
-  embeddings: number;
-  attention: number;
-  mlp: number;
-  norms: number;
-  total: number;
-}
+export type ParameterCounts = ReturnType<GPT['parameterCounts']>;
 
 /** What the worker can say about the model it holds. */
 export interface ModelInfo {
