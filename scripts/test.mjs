@@ -197,7 +197,24 @@ function findFiles(dir, suffix) {
   return found;
 }
 
+/** Whether native/'s addon is missing or older than one of its sources (a checkout that merged new C++). */
+function nativeAddonStale() {
+  const built = path.join('native', 'build', 'Release', 'lmx_native.node');
+  if (!fs.existsSync(built)) return true;
+  const sources = [path.join('native', 'binding.gyp'), ...fs.readdirSync(path.join('native', 'src')).map((f) => path.join('native', 'src', f))];
+  const builtAt = fs.statSync(built).mtimeMs;
+  return sources.some((f) => fs.statSync(f).mtimeMs > builtAt);
+}
+
 async function build() {
+  if (process.env.LMX_SKIP_NATIVE !== '1' && nativeAddonStale()) {
+    console.log('native/ sources are newer than the built addon: rebuilding it');
+    const native = run(process.execPath, [path.join('scripts', 'build-native.mjs'), '--strict']);
+    if (native !== 0) {
+      fail('build (node scripts/build-native.mjs --strict)', `exit ${native}`);
+      return false;
+    }
+  }
   const status = run(process.execPath, ['esbuild.js']);
   if (status !== 0) {
     fail('build (node esbuild.js)', `exit ${status}`);

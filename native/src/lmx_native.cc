@@ -3,12 +3,15 @@
 #include <node_api.h>
 
 #include <cmath>
+#include <algorithm>
 #include <cstdint>
+#include <cstring>
 #include <string>
 
 #include "decoder.h"
 #include "elementwise.h"
 #include "sgemm.h"
+#include "trainstep.h"
 #include <vector>
 
 namespace {
@@ -452,6 +455,281 @@ napi_value DecoderFree(napi_env env, napi_callback_info info) {
   return nullptr;
 }
 
+// ---------------------------------------------------------------------------------------------------
+// The fused training step (trainstep.cc): a TrainStep lives in an external; trainStepFree releases it early.
+
+struct TrainStepBox {
+  lmx::TrainStep* step = nullptr;
+};
+
+void finalize_train_step(napi_env, void* data, void*) {
+  auto* box = static_cast<TrainStepBox*>(data);
+  delete box->step;
+  delete box;
+}
+
+lmx::TrainStep* get_train_step(napi_env env, napi_value value) {
+  void* data = nullptr;
+  if (napi_get_value_external(env, value, &data) != napi_ok || !data) {
+    throw_error(env, "trainStep: not a training-step handle");
+    return nullptr;
+  }
+  auto* box = static_cast<TrainStepBox*>(data);
+  if (!box->step) throw_error(env, "trainStep: already freed");
+  return box->step;
+}
+
+template <typename T>
+bool get_typed(napi_env env, napi_value value, napi_typedarray_type want, T** data, size_t* length, const char* name, const char* kind) {
+  bool is_typed = false;
+  napi_is_typedarray(env, value, &is_typed);
+  napi_typedarray_type type;
+  void* raw = nullptr;
+  napi_value buffer;
+  size_t offset = 0;
+  if (!is_typed || napi_get_typedarray_info(env, value, &type, length, &raw, &buffer, &offset) != napi_ok || type != want)
+    return throw_error(env, std::string(name) + " must be a " + kind);
+  *data = static_cast<T*>(raw);
+  return true;
+}
+
+bool is_nullish(napi_env env, napi_value value) {
+  napi_valuetype t;
+  napi_typeof(env, value, &t);
+  return t == napi_null || t == napi_undefined;
+}
+
+// Float32Arrays of an array, each checked against the step's parameter sizes.
+bool get_param_arrays(napi_env env, napi_value value, const std::vector<size_t>& sizes, std::vector<float*>* out, const char* name) {
+  bool is_array = false;
+  napi_is_array(env, value, &is_array);
+  uint32_t n = 0;
+  if (is_array) napi_get_array_length(env, value, &n);
+  if (!is_array || n != sizes.size())
+    return throw_error(env, std::string(name) + " must be an array of " + std::to_string(sizes.size()) + " Float32Arrays");
+  out->resize(n);
+  for (uint32_t i = 0; i < n; i++) {
+    napi_value e;
+    napi_get_element(env, value, i, &e);
+    Floats f;
+    if (!get_floats(env, e, &f, name)) return false;
+    if (f.length != sizes[i])
+      return throw_error(env, std::string(name) + " " + std::to_string(i) + " has " + std::to_string(f.length) + " values, expected " +
+                                  std::to_string(sizes[i]));
+    (*out)[i] = f.data;
+  }
+  return true;
+}
+
+// trainStepCreate([V, ctx, L, H, C, B, T, learned], params: Float32Array[], positions: Float32Array | null,
+//                 decay: boolean[], parts, profile) → handle (everything copied)
+napi_value TrainStepCreate(napi_env env, napi_callback_info info) {
+  napi_value argv[6];
+  if (!args(env, info, argv, "trainStepCreate")) return nullptr;
+  std::vector<int64_t> d;
+  if (!get_int_array(env, argv[0], &d, "dims")) return nullptr;
+  if (d.size() != 8) {
+    throw_error(env, "trainStepCreate: dims must be [V, ctx, L, H, C, B, T, learned]");
+    return nullptr;
+  }
+  for (size_t i = 0; i < 7; i++)
+    if (d[i] < 1 || d[i] > (1 << 24)) {
+      throw_error(env, "trainStepCreate: bad dimension");
+      return nullptr;
+    }
+  lmx::TrainDims dims{(int)d[0], (int)d[1], (int)d[2], (int)d[3], (int)d[4], (int)d[5], (int)d[6], d[7] != 0};
+  if (dims.C % dims.H != 0 || dims.T > dims.ctx) {
+    throw_error(env, "trainStepCreate: C must be divisible by H, and T at most ctx");
+    return nullptr;
+  }
+  const auto sizes = lmx::TrainStep::param_sizes(dims);
+  std::vector<float*> params;
+  if (!get_param_arrays(env, argv[1], sizes, &params, "params")) return nullptr;
+  const float* positions = nullptr;
+  if (!dims.learned) {
+    Floats f;
+    if (!get_floats(env, argv[2], &f, "positions")) return nullptr;
+    if (f.length != (size_t)dims.ctx * dims.C) {
+      throw_error(env, "trainStepCreate: positions must be (ctx, C)");
+      return nullptr;
+    }
+    positions = f.data;
+  }
+  bool is_array = false;
+  napi_is_array(env, argv[3], &is_array);
+  uint32_t n = 0;
+  if (is_array) napi_get_array_length(env, argv[3], &n);
+  if (!is_array || n != sizes.size()) {
+    throw_error(env, "trainStepCreate: decay must be an array with one flag per parameter");
+    return nullptr;
+  }
+  std::vector<bool> decay(n);
+  for (uint32_t i = 0; i < n; i++) {
+    napi_value e;
+    napi_get_element(env, argv[3], i, &e);
+    bool flag = false;
+    get_bool(env, e, &flag);
+    decay[i] = flag;
+  }
+  int64_t parts = 1;
+  bool profile = false;
+  if (!get_int(env, argv[4], &parts, "parts")) return nullptr;
+  get_bool(env, argv[5], &profile);
+  std::vector<const float*> constant(params.begin(), params.end());
+  auto* step = new lmx::TrainStep(dims, constant, positions, decay, (int)std::max<int64_t>(1, std::min<int64_t>(parts, 64)));
+  step->profiling = profile;
+  auto* box = new TrainStepBox{step};
+  napi_value result;
+  napi_create_external(env, box, finalize_train_step, nullptr, &result);
+  return result;
+}
+
+// trainStepRun(handle, x: Int32Array (B·T), y: Int32Array (B·T), seeds: Uint32Array (1 + 3L) | null, threshold, scale,
+//              adam: Float64Array [lr, beta1, beta2, eps, weightDecay, gradClip, t] | null, outs: Float32Array[] | null,
+//              result: Float64Array [loss, gradNorm]). With adam, the updated parameters are copied into outs.
+napi_value TrainStepRun(napi_env env, napi_callback_info info) {
+  napi_value argv[9];
+  if (!args(env, info, argv, "trainStepRun")) return nullptr;
+  lmx::TrainStep* step = get_train_step(env, argv[0]);
+  if (!step) return nullptr;
+  const auto& d = step->dims;
+  const size_t tokens = (size_t)d.B * d.T;
+  int32_t *x = nullptr, *y = nullptr;
+  size_t nx = 0, ny = 0;
+  if (!get_typed(env, argv[1], napi_int32_array, &x, &nx, "x", "Int32Array") ||
+      !get_typed(env, argv[2], napi_int32_array, &y, &ny, "y", "Int32Array"))
+    return nullptr;
+  if (nx != tokens || ny != tokens) {
+    throw_error(env, "trainStepRun: x and y must hold batchSize × blockSize ids");
+    return nullptr;
+  }
+  for (size_t i = 0; i < tokens; i++)
+    if (x[i] < 0 || x[i] >= d.V || y[i] < 0 || y[i] >= d.V) {
+      throw_error(env, "trainStepRun: token id out of range");
+      return nullptr;
+    }
+  uint32_t* seeds = nullptr;
+  if (!is_nullish(env, argv[3])) {
+    size_t ns = 0;
+    if (!get_typed(env, argv[3], napi_uint32_array, &seeds, &ns, "seeds", "Uint32Array")) return nullptr;
+    if (ns != 1 + 3 * (size_t)d.L) {
+      throw_error(env, "trainStepRun: seeds must hold 1 + 3 × nLayer values");
+      return nullptr;
+    }
+  }
+  int64_t threshold = 0;
+  double scale = 1;
+  if (!get_int(env, argv[4], &threshold, "threshold") || !get_double(env, argv[5], &scale, "scale")) return nullptr;
+  if (threshold < 0 || threshold > 0xffffffffLL) {
+    throw_error(env, "trainStepRun: threshold must be a 32-bit unsigned integer");
+    return nullptr;
+  }
+  lmx::AdamWHyper adam{};
+  bool update = false;
+  if (!is_nullish(env, argv[6])) {
+    double* h = nullptr;
+    size_t nh = 0;
+    if (!get_typed(env, argv[6], napi_float64_array, &h, &nh, "adam", "Float64Array")) return nullptr;
+    if (nh != 7) {
+      throw_error(env, "trainStepRun: adam must be [lr, beta1, beta2, eps, weightDecay, gradClip, t]");
+      return nullptr;
+    }
+    adam = {h[0], h[1], h[2], h[3], h[4], h[5], (int64_t)h[6]};
+    update = true;
+  }
+  std::vector<float*> outs;
+  std::vector<size_t> sizes(step->count());
+  for (size_t i = 0; i < sizes.size(); i++) sizes[i] = step->size(i);
+  if (!is_nullish(env, argv[7]) && !get_param_arrays(env, argv[7], sizes, &outs, "outs")) return nullptr;
+  double* result = nullptr;
+  size_t nr = 0;
+  if (!get_typed(env, argv[8], napi_float64_array, &result, &nr, "result", "Float64Array")) return nullptr;
+  if (nr < 2) {
+    throw_error(env, "trainStepRun: result must hold 2 values");
+    return nullptr;
+  }
+  step->step(x, y, seeds, (uint32_t)threshold, (float)scale, update ? &adam : nullptr, &result[0], &result[1]);
+  if (update)
+    for (size_t i = 0; i < outs.size(); i++) step->get_param(i, outs[i]);
+  return nullptr;
+}
+
+// trainStepRead(handle, what, i, out) / trainStepWrite(handle, what, i, data): what 0 parameter, 1 gradient (read
+// only), 2 first moment, 3 second moment; i in parameter order.
+napi_value TrainStepAccess(napi_env env, napi_callback_info info, bool write) {
+  napi_value argv[4];
+  if (!args(env, info, argv, write ? "trainStepWrite" : "trainStepRead")) return nullptr;
+  lmx::TrainStep* step = get_train_step(env, argv[0]);
+  if (!step) return nullptr;
+  int64_t what = 0, i = 0;
+  Floats f;
+  if (!get_int(env, argv[1], &what, "what") || !get_int(env, argv[2], &i, "index") || !get_floats(env, argv[3], &f, "data"))
+    return nullptr;
+  if (what < 0 || what > 3 || (write && what == 1) || i < 0 || (size_t)i >= step->count() || f.length != step->size((size_t)i)) {
+    throw_error(env, "trainStep: bad access (what, index or length)");
+    return nullptr;
+  }
+  const size_t n = step->size((size_t)i);
+  if (what == 0) {
+    if (write) step->set_param((size_t)i, f.data);
+    else step->get_param((size_t)i, f.data);
+  } else if (what == 1) {
+    step->get_grad((size_t)i, f.data);
+  } else {
+    std::vector<float> m(n), v(n);
+    step->get_moments((size_t)i, m.data(), v.data());
+    std::vector<float>& mine = what == 2 ? m : v;
+    if (write) {
+      std::memcpy(mine.data(), f.data, n * sizeof(float));
+      step->set_moments((size_t)i, m.data(), v.data());
+    } else {
+      std::memcpy(f.data, mine.data(), n * sizeof(float));
+    }
+  }
+  return nullptr;
+}
+
+napi_value TrainStepRead(napi_env env, napi_callback_info info) { return TrainStepAccess(env, info, false); }
+napi_value TrainStepWrite(napi_env env, napi_callback_info info) { return TrainStepAccess(env, info, true); }
+
+// trainStepProfile(handle, reset) → { steps, phases: { name: milliseconds summed over the parts } }
+napi_value TrainStepProfile(napi_env env, napi_callback_info info) {
+  napi_value argv[2];
+  if (!args(env, info, argv, "trainStepProfile")) return nullptr;
+  lmx::TrainStep* step = get_train_step(env, argv[0]);
+  if (!step) return nullptr;
+  bool reset = false;
+  get_bool(env, argv[1], &reset);
+  napi_value obj, phases, v;
+  napi_create_object(env, &obj);
+  napi_create_object(env, &phases);
+  for (int k = 0; k < lmx::kPhaseCount; k++) {
+    napi_create_double(env, step->profile_ms[k], &v);
+    napi_set_named_property(env, phases, lmx::PHASE_NAMES[k], v);
+  }
+  napi_set_named_property(env, obj, "phases", phases);
+  napi_create_double(env, (double)step->profiled_steps, &v);
+  napi_set_named_property(env, obj, "steps", v);
+  if (reset) {
+    std::fill(step->profile_ms, step->profile_ms + lmx::kPhaseCount, 0.0);
+    step->profiled_steps = 0;
+  }
+  return obj;
+}
+
+// trainStepFree(handle): releases the buffers now rather than at garbage collection; idempotent
+napi_value TrainStepFree(napi_env env, napi_callback_info info) {
+  napi_value argv[1];
+  if (!args(env, info, argv, "trainStepFree")) return nullptr;
+  void* data = nullptr;
+  if (napi_get_value_external(env, argv[0], &data) == napi_ok && data) {
+    auto* box = static_cast<TrainStepBox*>(data);
+    delete box->step;
+    box->step = nullptr;
+  }
+  return nullptr;
+}
+
 napi_value Init(napi_env env, napi_value exports) {
   napi_property_descriptor props[] = {
       {"matmul", nullptr, MatMul, nullptr, nullptr, nullptr, napi_default_method, nullptr},
@@ -471,6 +749,12 @@ napi_value Init(napi_env env, napi_value exports) {
       {"decoderRun", nullptr, DecoderRun, nullptr, nullptr, nullptr, napi_default_method, nullptr},
       {"decoderReset", nullptr, DecoderReset, nullptr, nullptr, nullptr, napi_default_method, nullptr},
       {"decoderFree", nullptr, DecoderFree, nullptr, nullptr, nullptr, napi_default_method, nullptr},
+      {"trainStepCreate", nullptr, TrainStepCreate, nullptr, nullptr, nullptr, napi_default_method, nullptr},
+      {"trainStepRun", nullptr, TrainStepRun, nullptr, nullptr, nullptr, napi_default_method, nullptr},
+      {"trainStepRead", nullptr, TrainStepRead, nullptr, nullptr, nullptr, napi_default_method, nullptr},
+      {"trainStepWrite", nullptr, TrainStepWrite, nullptr, nullptr, nullptr, napi_default_method, nullptr},
+      {"trainStepProfile", nullptr, TrainStepProfile, nullptr, nullptr, nullptr, napi_default_method, nullptr},
+      {"trainStepFree", nullptr, TrainStepFree, nullptr, nullptr, nullptr, napi_default_method, nullptr},
   };
   napi_define_properties(env, exports, sizeof(props) / sizeof(props[0]), props);
   return exports;

@@ -278,10 +278,11 @@ int threads() { return g_pool.threads(); }
 void parallel_for(int n, const std::function<void(int)>& f) { g_pool.run(n, f); }
 
 // One product, single-threaded, with the caller's scratch buffers.
+// accumulate: C += op(A) · op(B) instead of C = op(A) · op(B).
 static void gemm1(const float* A, const float* B, float* C, int M, int N, int K, bool tA, bool tB, std::vector<float>& pa,
-                  std::vector<float>& pb) {
+                  std::vector<float>& pb, bool accumulate = false) {
   if (K == 0) {
-    std::fill(C, C + (size_t)M * N, 0.f);
+    if (!accumulate) std::fill(C, C + (size_t)M * N, 0.f);
     return;
   }
   const Kernel kern = kernel();
@@ -302,12 +303,18 @@ static void gemm1(const float* A, const float* B, float* C, int M, int N, int K,
           for (int ib = 0; ib < mc; ib += MR) {
             const int mr = std::min(MR, mc - ib);
             kern(kc, pa.data() + (size_t)ib * kc, pb.data() + (size_t)jb * kc, C + (size_t)(i0 + ib) * N + j0 + jb, N, mr, nr,
-                 p0 > 0);
+                 p0 > 0 || accumulate);
           }
         }
       }
     }
   }
+}
+
+void sgemm_serial(const float* A, const float* B, float* C, int M, int N, int K, bool tA, bool tB, bool accumulate) {
+  if (M <= 0 || N <= 0) return;
+  thread_local std::vector<float> pa, pb;
+  gemm1(A, B, C, M, N, K, tA, tB, pa, pb, accumulate);
 }
 
 // One row times a matrix (M = 1, A not transposed): no packing, a vectorised axpy or dot per output.

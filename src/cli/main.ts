@@ -4,6 +4,7 @@
 //   lmx train <files or folders…> --out DIR     train a model on notes, saving checkpoints in DIR
 //   lmx generate --model DIR --prompt TEXT      continue a prompt
 //   lmx attention --model DIR --text TEXT       print one head's attention matrix
+//   lmx inspect --model DIR                     a model's boxes with their parameters, a word's nearest tokens
 //   lmx tokenize TEXT                           show the tokens of a text
 //   lmx backends                                which TensorFlow.js backends load here, and why not
 //

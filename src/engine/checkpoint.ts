@@ -5,7 +5,8 @@
 //                                  every feature uses
 //   DIR/latest-model.safetensors   the weights at the latest step, when training went on past the kept model's
 //                                  step: what Resume continues from (with the training state below)
-//   DIR/config.json                { formatVersion, model: GPTConfig, tokenizer, vocabSize, created, step, … }
+//   DIR/config.json                { formatVersion, model: GPTConfig (model.kind "encoder" for an encoder, absent
+//                                  for a decoder), tokenizer, vocabSize, created, step, … }
 //   DIR/vocab.json                 the Vocabulary (vocab.ts)
 //   DIR/trainer-state.safetensors  AdamW's moments "m.<parameter>" and "v.<parameter>", when there is a
 //                                  training state
@@ -34,7 +35,7 @@ import { randomBytes } from 'crypto';
 import { promises as fs } from 'fs';
 import * as path from 'path';
 import { UserError } from './errors';
-import { GPT, parameterShapesOf, validateConfig, type GPTConfig } from './model';
+import { GPT, modelKind, parameterShapesOf, validateConfig, type GPTConfig } from './model';
 import { readSafetensors, SafetensorsError, writeSafetensors, type SafeTensor, type SafetensorsFile } from './safetensors';
 import { isTokenizerName, TOKENIZERS, type TokenizerName } from './tokenizer';
 import { Rng, type RngState } from './rng';
@@ -408,6 +409,14 @@ async function loadFrom(dir: string, options: LoadOptions): Promise<LoadedCheckp
   }
   if (vocab.tokenizer !== config.tokenizer) {
     throw new CheckpointError(vocabFile, `is for the ${vocab.tokenizer} tokenizer, but config.json says ${config.tokenizer}`);
+  }
+  if ((modelKind(config.model) === 'encoder') !== (vocab.maskId !== undefined)) {
+    throw new CheckpointError(
+      vocabFile,
+      vocab.maskId === undefined
+        ? `has no ${Vocabulary.MASK_LABEL} token, but config.json says the model is an encoder`
+        : `has a ${Vocabulary.MASK_LABEL} token, but config.json says the model is a ${modelKind(config.model)}`,
+    );
   }
 
   const latestFile = path.join(dir, CHECKPOINT_FILES.latestModel);

@@ -59,6 +59,7 @@ export interface Decoder {
 }
 
 export async function generate(model: GPT, vocab: Decoder, promptIds: number[], options: Partial<SamplingOptions> = {}): Promise<GenerateResult> {
+  model.assertKind('decoder', 'generated text');
   const o = { maxNewTokens: 32, temperature: 1, useCache: true, ...stripUndefined(options) };
   checkSampling(o);
   if (promptIds.length === 0) throw new RangeError('generate() needs a prompt of at least one token');
@@ -134,6 +135,7 @@ export async function generate(model: GPT, vocab: Decoder, promptIds: number[], 
 
 /** The topN most likely next tokens after a prompt (its last contextLength tokens), most likely first. */
 export async function nextTokenDistribution(model: GPT, promptIds: number[], topN = 10): Promise<{ id: number; prob: number }[]> {
+  model.assertKind('decoder', 'next-token probabilities');
   if (promptIds.length === 0) throw new RangeError('nextTokenDistribution() needs a prompt of at least one token');
   const { contextLength: ctx, vocabSize: V } = model.config;
   const window = promptIds.slice(-ctx);

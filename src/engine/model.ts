@@ -12,6 +12,7 @@
 
 import * as tf from '@tensorflow/tfjs-core';
 import { Rng } from './rng';
+import { UserError } from './errors';
 import { isDropoutRate } from './dropoutRate';
 import { crossEntropy, dropout, embedding, gelu, layerNorm, linear, matMulTransposed } from './kernels/ops';
 
@@ -19,6 +20,17 @@ import { crossEntropy, dropout, embedding, gelu, layerNorm, linear, matMulTransp
 // Configuration
 
 export type PositionalEncoding = 'learned' | 'sinusoidal';
+
+/**
+ * 'decoder' (GPT): causal attention, trained to predict the next token. 'encoder' (BERT): every position
+ * attends to every other, trained to predict masked tokens (mlm/); it has no next-token distribution.
+ */
+export type ModelKind = 'decoder' | 'encoder';
+export const MODEL_KINDS: readonly ModelKind[] = ['decoder', 'encoder'];
+
+export function isModelKind(value: unknown): value is ModelKind {
+  return (MODEL_KINDS as readonly unknown[]).includes(value);
+}
 
 export interface GPTConfig {
   vocabSize: number;
@@ -29,6 +41,13 @@ export interface GPTConfig {
   nEmbd: number;
   /** 'learned': a trained position table (wpe); 'sinusoidal': the fixed sin/cos table, not a parameter. */
   positional: PositionalEncoding;
+  /** Absent: 'decoder' (every model saved before encoders existed is one). */
+  kind?: ModelKind;
+}
+
+/** The kind of a configuration: a config without one is a decoder's. */
+export function modelKind(config: Pick<GPTConfig, 'kind'>): ModelKind {
+  return config.kind ?? 'decoder';
 }
 
 /** Checks a configuration and returns a clean copy; throws an Error naming the first problem. */
@@ -48,8 +67,12 @@ export function validateConfig(config: GPTConfig): GPTConfig {
   if (config.positional !== 'learned' && config.positional !== 'sinusoidal') {
     throw new Error(`Model config: positional must be 'learned' or 'sinusoidal', got ${JSON.stringify(config.positional)}`);
   }
+  if (config.kind !== undefined && !isModelKind(config.kind)) {
+    throw new Error(`Model config: kind must be ${MODEL_KINDS.map((k) => `'${k}'`).join(' or ')}, got ${JSON.stringify(config.kind)}`);
+  }
   const { vocabSize, contextLength, nLayer, nHead, nEmbd, positional } = config;
-  return { vocabSize, contextLength, nLayer, nHead, nEmbd, positional };
+  // a decoder's config is written as before encoders existed, so that old and new checkpoints compare equal
+  return { vocabSize, contextLength, nLayer, nHead, nEmbd, positional, ...(config.kind === 'encoder' ? { kind: 'encoder' as const } : {}) };
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -83,6 +106,21 @@ function dropper(d: Dropout | undefined): Drop {
   return (x) => dropout(x, d.rate, d.rng.int(4294967296));
 }
 
+/** What a model of one kind cannot do, e.g. an encoder asked for next-token probabilities. */
+export class KindError extends UserError {
+  constructor(
+    readonly kind: ModelKind,
+    what: string,
+  ) {
+    super(
+      kind === 'encoder'
+        ? `This model is an encoder (masked-language model): it has no next-token probabilities, so it cannot give ${what}. Use Predict Masked Word (lmx fill) with it, or train a decoder.`
+        : `This model is a decoder (next-token model): it was not trained to fill in masked tokens, so it cannot give ${what}. Train an encoder (kind "encoder") for that.`,
+    );
+    this.name = 'KindError';
+  }
+}
+
 /** Added to attention scores above the diagonal; exp() of it underflows to exactly 0. */
 const MASKED = -1e9;
 
@@ -96,8 +134,9 @@ export class GPT {
   readonly config: GPTConfig;
   /** nanoGPT names → variables; weights are (in, out), so x · W needs no transpose. */
   readonly params: Map<string, tf.Variable>;
-  /** (contextLength, contextLength): 0 on and below the diagonal, MASKED above. */
-  private readonly causalMask: tf.Tensor2D;
+  readonly kind: ModelKind;
+  /** (contextLength, contextLength): 0 on and below the diagonal, MASKED above; none for an encoder. */
+  private readonly causalMask?: tf.Tensor2D;
   /** (contextLength, C) fixed sin/cos table when positional is 'sinusoidal'. */
   private readonly sinusoid?: tf.Tensor2D;
   private disposed = false;
@@ -115,9 +154,12 @@ export class GPT {
       this.params.set(name, tf.variable(init, true, prefix + name));
       init.dispose();
     }
-    const mask = new Float32Array(ctx * ctx);
-    for (let i = 0; i < ctx; i++) for (let j = i + 1; j < ctx; j++) mask[i * ctx + j] = MASKED;
-    this.causalMask = tf.keep(tf.tensor2d(mask, [ctx, ctx]));
+    this.kind = modelKind(this.config);
+    if (this.kind === 'decoder') {
+      const mask = new Float32Array(ctx * ctx);
+      for (let i = 0; i < ctx; i++) for (let j = i + 1; j < ctx; j++) mask[i * ctx + j] = MASKED;
+      this.causalMask = tf.keep(tf.tensor2d(mask, [ctx, ctx]));
+    }
     if (this.config.positional === 'sinusoidal') this.sinusoid = tf.keep(tf.tensor2d(sinusoidTable(ctx, C), [ctx, C]));
   }
 
@@ -155,7 +197,7 @@ export class GPT {
   // -------------------------------------------------------------------------------------------------
   // Layers
 
-  /** Causal multi-head self-attention of layer i. x (B*T, C) → (B*T, C). */
+  /** Multi-head self-attention of layer i, causal for a decoder, bidirectional for an encoder. x (B*T, C) → (B*T, C). */
   private attn(
     i: number,
     x: tf.Tensor2D,
@@ -191,11 +233,11 @@ export class GPT {
     // The two batched matMuls below run, on wasm, in a plain loop rather than XNNPACK (which takes 2-D
     // products only): about 40% of a training step there. Their gradients keep tf's own formulation.
     let scores = tf.matMul(q, k, false, true); // (B, H, T, Tk)
-    if (T > 1) {
+    if (T > 1 && this.causalMask) {
       // query t (absolute position past + t) may see keys 0 … past + t: rows past … past+T-1 of the mask
       scores = tf.add(scores, tf.slice(this.causalMask, [past, 0], [T, Tk]));
     }
-    const att = tf.softmax(scores); // (B, H, T, Tk), rows sum to 1, exactly 0 above the diagonal
+    const att = tf.softmax(scores); // (B, H, T, Tk), rows sum to 1; a decoder's exactly 0 above the diagonal
     if (collect) collect.push(att);
     const y = tf.matMul(drop(att), v); // (B, H, T, dh)
     // re-assemble the heads side by side: (B, H, T, dh) → (B, T, H, dh) → (B*T, C)
@@ -253,6 +295,7 @@ export class GPT {
    */
   loss(idx: tf.Tensor2D, targets: tf.Tensor2D, dropout?: Dropout): tf.Scalar {
     this.checkAlive();
+    this.assertKind('decoder', 'a next-token loss');
     const [B, T] = idx.shape;
     const drop = dropper(dropout);
     return tf.tidy(() => {
@@ -260,6 +303,58 @@ export class GPT {
       const logits = matMulTransposed(h, this.p('wte') as tf.Tensor2D); // (B*T, V)
       return crossEntropy(logits, tf.reshape(targets, [B * T]) as tf.Tensor1D);
     });
+  }
+
+  /**
+   * An encoder's masked-language-model loss: the mean cross-entropy at the chosen positions only. inputs (B, T)
+   * int32 (the masked batch), targets (B*T) int32 (the original tokens), positions (n ≥ 1) int32: the chosen
+   * positions' flat indices b*T + t. Only the chosen rows of the final hidden states go through the output
+   * layer. Returns the loss and, per chosen position, the most likely token (int32; for the accuracy).
+   */
+  maskedLoss(inputs: tf.Tensor2D, targets: tf.Tensor1D, positions: tf.Tensor1D, dropout?: Dropout): { loss: tf.Scalar; predicted: tf.Tensor1D } {
+    this.checkAlive();
+    this.assertKind('encoder', 'a masked-language-model loss');
+    const [B, T] = inputs.shape;
+    if (positions.size === 0) throw new RangeError('maskedLoss needs at least one chosen position');
+    const drop = dropper(dropout);
+    const [loss, predicted] = tf.tidy(() => {
+      const h = this.hidden(tf.reshape(inputs, [B * T]) as tf.Tensor1D, B, T, 0, undefined, undefined, drop);
+      // the chosen rows, with embedding's scatter gradient (duplicate-free here, so a plain copy back)
+      const logits = matMulTransposed(embedding(h, positions), this.p('wte') as tf.Tensor2D); // (n, V)
+      return [crossEntropy(logits, tf.gather(targets, positions) as tf.Tensor1D), tf.argMax(logits, 1)] as [tf.Scalar, tf.Tensor1D];
+    });
+    return { loss, predicted };
+  }
+
+  /**
+   * An encoder's predictions at some positions of one sequence: the logits (positions.length, V) row-major.
+   * ids: 1 … contextLength tokens, [MASK]s included.
+   */
+  async maskedLogits(ids: number[], positions: number[]): Promise<Float32Array> {
+    this.checkAlive();
+    this.assertKind('encoder', 'masked-token predictions');
+    this.checkLength(ids, 'maskedLogits()');
+    const logits = tf.tidy(() => {
+      const h = this.hidden(tf.tensor1d(ids, 'int32'), 1, ids.length, 0);
+      return tf.matMul(tf.gather(h, tf.tensor1d(positions, 'int32')), this.p('wte') as tf.Tensor2D, false, true); // (n, V)
+    });
+    try {
+      return (await logits.data()) as Float32Array;
+    } finally {
+      logits.dispose();
+    }
+  }
+
+  /** Throws a KindError when this model is not of `kind`; `what` names what was asked of it. */
+  assertKind(kind: ModelKind, what: string): void {
+    if (this.kind !== kind) throw new KindError(this.kind, what);
+  }
+
+  private checkLength(ids: number[], what: string): void {
+    if (ids.length === 0) throw new RangeError(`${what} needs at least one token`);
+    if (ids.length > this.config.contextLength) {
+      throw new RangeError(`${what} got ${ids.length} tokens; the model's context length is ${this.config.contextLength}`);
+    }
   }
 
   /** An empty key/value cache for forwardCached. Release it with disposeCache. */
@@ -282,6 +377,7 @@ export class GPT {
    */
   forwardCached(ids: number[], cache: KVCache, options: { lastOnly?: boolean } = {}): tf.Tensor2D {
     this.checkAlive();
+    this.assertKind('decoder', 'next-token generation');
     if (ids.length === 0) throw new RangeError('forwardCached needs at least one token');
     const old = cache.layers.slice();
     const scratch: KVCache = { length: cache.length, layers: cache.layers.slice() };
@@ -305,7 +401,7 @@ export class GPT {
   /**
    * Runs one sequence (1 ≤ length ≤ contextLength) and returns its logits, (T, V) flattened row-major
    * (position t's logits at [t*V, (t+1)*V)), and the attention probabilities [layer][head][query][key]
-   * after the causal mask: rows sum to 1 and entries above the diagonal are exactly 0.
+   * (rows sum to 1); a decoder's after the causal mask, so entries above the diagonal are exactly 0.
    */
   async attention(ids: number[]): Promise<{ logits: Float32Array; attention: number[][][][] }> {
     this.checkAlive();
@@ -457,7 +553,7 @@ export class GPT {
     this.disposed = true;
     for (const f of this.disposers.splice(0)) f();
     for (const v of this.params.values()) v.dispose();
-    this.causalMask.dispose();
+    this.causalMask?.dispose();
     this.sinusoid?.dispose();
   }
 

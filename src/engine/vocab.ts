@@ -10,6 +10,9 @@
 //
 // Model IDs, format 2:  0 <unk> (never produced; kept so that the specials keep their IDs)  1 <sep>
 //                       2 … 257 the bytes 0x00 … 0xFF       258 … the GPT tokens (or code points, 'char')
+// An encoder's vocabulary (build option `mask`) has one more ID after all of these: [MASK], the token its
+// masked-language-model training puts in place of the chosen tokens. Being last, it leaves every other ID as
+// a decoder's vocabulary of the same notes has it, so the two models compare token for token.
 // Format 1 (checkpoints saved before byte fallback) has no byte tokens: its GPT tokens start at 2 and any
 // other token is <unk>. It still loads and encodes exactly as it did, so old models generate as before.
 
@@ -25,6 +28,8 @@ export interface VocabularyJSON {
   counts?: number[];
   /** Format 2: the fewest occurrences in the training text a token needed to be kept whole. */
   minCount?: number;
+  /** true: the last model ID is [MASK] (an encoder's vocabulary). */
+  mask?: boolean;
 }
 
 export interface VocabularyBuildOptions {
@@ -32,6 +37,8 @@ export interface VocabularyBuildOptions {
   maxVocab?: number;
   /** Keep a token whole only when the training text has it at least this often (default 1). */
   minCount?: number;
+  /** Add the [MASK] token (last ID, within maxVocab): an encoder's vocabulary. */
+  mask?: boolean;
 }
 
 const FORMAT = 'lmx-vocabulary';
@@ -55,6 +62,8 @@ export class Vocabulary {
   static readonly DEFAULT_MAX_VOCAB = 8192;
   /** The smallest vocabulary of format 2: the specials and the byte tokens. */
   static readonly MIN_SIZE = Vocabulary.SPECIALS + BYTE_TOKENS;
+  /** How the mask token is shown and how a person writes it in text to fill (mlm/fill.ts). */
+  static readonly MASK_LABEL = '[MASK]';
 
   readonly tokenizer: TokenizerName;
   /** 1: unknown tokens are <unk>; 2: byte fallback. */
@@ -64,18 +73,21 @@ export class Vocabulary {
   /** Model ID of the first whole token (after the specials, and after the bytes in format 2). */
   readonly firstToken: number;
   readonly minCount: number | undefined;
+  /** Model ID of [MASK] (the last one); undefined when this vocabulary has none (a decoder's). */
+  readonly maskId: number | undefined;
   private readonly external: number[];
   private readonly counts: number[] | undefined;
   private readonly index: Map<number, number>;
 
-  private constructor(tokenizer: TokenizerName, version: 1 | 2, externalIds: number[], counts?: number[], minCount?: number) {
+  private constructor(tokenizer: TokenizerName, version: 1 | 2, externalIds: number[], counts?: number[], minCount?: number, mask = false) {
     this.tokenizer = tokenizer;
     this.version = version;
     this.external = externalIds;
     this.counts = counts;
     this.minCount = minCount;
     this.firstToken = Vocabulary.SPECIALS + (version === 2 ? BYTE_TOKENS : 0);
-    this.size = externalIds.length + this.firstToken;
+    this.maskId = mask ? externalIds.length + this.firstToken : undefined;
+    this.size = externalIds.length + this.firstToken + (mask ? 1 : 0);
     this.index = new Map();
     externalIds.forEach((id, i) => this.index.set(id, i + this.firstToken));
   }
@@ -92,9 +104,10 @@ export class Vocabulary {
    */
   static build(streams: Iterable<readonly number[]>, tokenizer: TokenizerName, options: number | VocabularyBuildOptions = {}): Vocabulary {
     if (!isTokenizerName(tokenizer)) throw new Error(`Unknown tokenizer "${String(tokenizer)}". Known: ${TOKENIZERS.join(', ')}.`);
-    const { maxVocab = Vocabulary.DEFAULT_MAX_VOCAB, minCount = 1 } = typeof options === 'number' ? { maxVocab: options } : options;
-    if (!Number.isInteger(maxVocab) || maxVocab < Vocabulary.MIN_SIZE) {
-      throw new RangeError(`maxVocab must be an integer of at least ${Vocabulary.MIN_SIZE} (the 2 special and 256 byte tokens), got ${maxVocab}`);
+    const { maxVocab = Vocabulary.DEFAULT_MAX_VOCAB, minCount = 1, mask = false } = typeof options === 'number' ? { maxVocab: options } : options;
+    const minSize = Vocabulary.MIN_SIZE + (mask ? 1 : 0);
+    if (!Number.isInteger(maxVocab) || maxVocab < minSize) {
+      throw new RangeError(`maxVocab must be an integer of at least ${minSize} (the ${mask ? '3' : '2'} special and 256 byte tokens), got ${maxVocab}`);
     }
     if (!Number.isInteger(minCount) || minCount < 1) throw new RangeError(`minCount must be a positive integer, got ${minCount}`);
     const counts = new Map<number, number>();
@@ -104,13 +117,14 @@ export class Vocabulary {
     const ranked = [...counts.entries()]
       .filter(([, count]) => count >= minCount)
       .sort((a, b) => b[1] - a[1] || a[0] - b[0])
-      .slice(0, maxVocab - Vocabulary.MIN_SIZE);
+      .slice(0, maxVocab - minSize);
     return new Vocabulary(
       tokenizer,
       2,
       ranked.map(([id]) => id),
       ranked.map(([, count]) => count),
       minCount,
+      mask,
     );
   }
 
@@ -137,9 +151,14 @@ export class Vocabulary {
     return this.index.get(externalId);
   }
 
+  /** Whether a model ID is a special token (<unk>, <sep>, [MASK]): never a word of the text. */
+  isSpecial(modelId: number): boolean {
+    return modelId < Vocabulary.SPECIALS || modelId === this.maskId;
+  }
+
   /** Model ID → external ID; undefined for the special and byte tokens and for IDs out of range. */
   toExternal(modelId: number): number | undefined {
-    if (!Number.isInteger(modelId) || modelId < this.firstToken || modelId >= this.size) return undefined;
+    if (!Number.isInteger(modelId) || modelId < this.firstToken || modelId >= this.firstToken + this.external.length) return undefined;
     return this.external[modelId - this.firstToken];
   }
 
@@ -156,7 +175,7 @@ export class Vocabulary {
 
   /** How often a whole token occurred in the training text it was built from (undefined for the others). */
   count(modelId: number): number | undefined {
-    if (!this.counts || modelId < this.firstToken || modelId >= this.size) return undefined;
+    if (!this.counts || modelId < this.firstToken || modelId >= this.firstToken + this.external.length) return undefined;
     return this.counts[modelId - this.firstToken];
   }
 
@@ -200,6 +219,7 @@ export class Vocabulary {
       throw new RangeError(`Model token ID ${modelId} is outside the vocabulary (0–${this.size - 1})`);
     }
     if (modelId < Vocabulary.SPECIALS) return SPECIAL_LABELS[modelId];
+    if (modelId === this.maskId) return Vocabulary.MASK_LABEL;
     const byte = this.byteOf(modelId);
     if (byte !== undefined) return `<${hexBytes(Uint8Array.of(byte))}>`;
     return displayToken(this.tokenBytes(modelId), { whitespace: options.whitespace ?? true });
@@ -209,6 +229,7 @@ export class Vocabulary {
     const json: VocabularyJSON = { format: FORMAT, version: this.version, tokenizer: this.tokenizer, tokens: Array.from(this.external) };
     if (this.counts) json.counts = this.counts.slice();
     if (this.minCount !== undefined) json.minCount = this.minCount;
+    if (this.maskId !== undefined) json.mask = true;
     return json;
   }
 
@@ -259,6 +280,8 @@ export class Vocabulary {
       if (typeof o.minCount !== 'number' || !Number.isInteger(o.minCount) || o.minCount < 1) throw new Error(`vocabulary "minCount" ${JSON.stringify(o.minCount)} is not a positive integer`);
       minCount = o.minCount;
     }
-    return new Vocabulary(tokenizer, version, tokens as number[], counts, minCount);
+    if (o.mask !== undefined && typeof o.mask !== 'boolean') throw new Error(`vocabulary "mask" ${JSON.stringify(o.mask)} is not true or false`);
+    if (o.mask === true && version !== 2) throw new Error('vocabulary "mask" needs version 2 (byte fallback)');
+    return new Vocabulary(tokenizer, version, tokens as number[], counts, minCount, o.mask === true);
   }
 }

@@ -3,7 +3,7 @@
 //
 //   node -r ./scripts/ts-register.js test/unit/backendParity.child.ts <backend> <out.json>
 //
-// On <backend> it builds a small GPT with fixed weights, computes one training step — the loss and the
+// On <backend> it builds a small GPT with fixed weights, computes one training step (and one encoder step) — the loss and the
 // gradient of every parameter, without and with dropout — the logits of a forward pass, and a greedy generation with the KV
 // cache, and writes them as JSON. Every value is read with the asynchronous `await t.data()`: the
 // webgpu backend cannot read synchronously in Node.
@@ -17,6 +17,7 @@ import '../../src/engine/kernels/gradients';
 import { Rng } from '../../src/engine/rng';
 import { Trainer } from '../../src/engine/training';
 import { Vocabulary } from '../../src/engine/vocab';
+import { MASKING_DEFAULTS, maskingVocabulary, maskTokens } from '../../src/engine/mlm/masking';
 import { encode } from '../../src/engine/tokenizer';
 
 /** Sizes chosen to be small (SwiftShader is slow) and awkward: nothing a multiple of 4 but dh. */
@@ -36,6 +37,11 @@ export interface ParityResult {
   dropoutLoss: number;
   dropoutGrads: Record<string, number[]>;
   logits: number[];
+  /** One encoder step (bidirectional attention, the masked-language-model loss at the chosen positions). */
+  encoderLoss: number;
+  encoderGrads: Record<string, number[]>;
+  /** The encoder's attention maps of the first row (L, H, T, T): non-zero above the diagonal. */
+  encoderAttention: number[];
   tokens: number[];
   /** Per generated token: the gap between the best and second-best logit (ties would make argmax fragile). */
   margins: number[];
@@ -151,6 +157,9 @@ export interface ParityComparison {
   dropoutLoss: number;
   dropoutGradients: NamedError[];
   logits: number;
+  encoderLoss: number;
+  encoderGradients: NamedError[];
+  encoderAttention: number;
   /** Per Trainer step, the loss's relative error. */
   trainLosses: number[];
   /** Per Trainer step, the gradient norm's relative error (Adam's update hardly depends on it: checked apart). */
@@ -179,12 +188,22 @@ export function compareParity(side: ParityResult, reference: ParityResult): Pari
     dropoutLoss: Math.abs(side.dropoutLoss - reference.dropoutLoss) / Math.abs(reference.dropoutLoss),
     dropoutGradients,
     logits: relativeError(side.logits, reference.logits, 1e-6),
+    encoderLoss: Math.abs(side.encoderLoss - reference.encoderLoss) / Math.abs(reference.encoderLoss),
+    encoderGradients: encoderGradients(side, reference),
+    encoderAttention: relativeError(side.encoderAttention, reference.encoderAttention, 1e-6),
     trainLosses: reference.trainLosses.map((l, i) => Math.abs((side.trainLosses[i] ?? NaN) - l) / Math.abs(l)),
     gradNorms: reference.gradNorms.map((n, i) => Math.abs((side.gradNorms[i] ?? NaN) - n) / Math.abs(n)),
     trained: kept.map((n) => ({ name: n, error: relativeError(side.trained[n] ?? [], reference.trained[n], 1e-6) })),
     trainedLeftOut: Object.keys(reference.trained).filter(isNoise),
     sameTokens: side.tokens.length === reference.tokens.length && side.tokens.every((t, i) => t === reference.tokens[i]),
   };
+}
+
+/** The encoder step's gradients, each against 1e-3 × the largest (as the decoder's). */
+function encoderGradients(side: ParityResult, reference: ParityResult): NamedError[] {
+  const names = Object.keys(reference.encoderGrads).sort();
+  const largest = Math.max(...names.map((n) => reference.encoderGrads[n].reduce((m, v) => Math.max(m, Math.abs(v)), 0)));
+  return names.map((n) => ({ name: n, error: relativeError(side.encoderGrads[n] ?? [], reference.encoderGrads[n], 1e-3 * largest) }));
 }
 
 export async function runParity(backend: BackendName): Promise<ParityResult> {
@@ -230,6 +249,24 @@ export async function runParity(backend: BackendName): Promise<ParityResult> {
   const logits = await values(logitsTensor);
   tf.dispose([logitsTensor, xs, ys]);
 
+  // one encoder step: the same weights in a model of kind 'encoder' over a vocabulary with [MASK]
+  const encoderVocab = Vocabulary.build([encode(PARITY_TEXT, 'char')], 'char', { mask: true });
+  const encoder = new GPT({ ...config, vocabSize: encoderVocab.size, kind: 'encoder' }, 1);
+  encoder.setWeights(parityWeights(encoder));
+  const masked = maskTokens(Int32Array.from(x, (id) => id % (encoderVocab.size - 1)), maskingVocabulary(encoderVocab), MASKING_DEFAULTS, new Rng(123));
+  const encoderVariables = [...encoder.params.values()];
+  const encoderNames = new Map([...encoder.params].map(([n, v]) => [v.name, n]));
+  const encoderStep = tf.variableGrads(
+    () => encoder.maskedLoss(tf.tensor2d(masked.inputs, [B, T], 'int32'), tf.tensor1d(masked.targets, 'int32'), tf.tensor1d(masked.positions, 'int32')).loss,
+    encoderVariables,
+  );
+  const encoderGrads: Record<string, number[]> = {};
+  for (const [variableName, grad] of Object.entries(encoderStep.grads)) encoderGrads[encoderNames.get(variableName) ?? variableName] = await values(grad);
+  const encoderLoss = (await values(encoderStep.value))[0];
+  tf.dispose([encoderStep.value, ...Object.values(encoderStep.grads)]);
+  const encoderAttention = Array.from(await encoder.attentionMaps(Array.from(masked.inputs.subarray(0, T))));
+  encoder.dispose();
+
   const prompt = vocab.encode(PARITY_PROMPT);
   const generation = await greedy(model, vocab, prompt, newTokens);
 
@@ -264,6 +301,9 @@ export async function runParity(backend: BackendName): Promise<ParityResult> {
     dropoutLoss: dropped.loss,
     dropoutGrads: dropped.gradValues,
     logits,
+    encoderLoss,
+    encoderGrads,
+    encoderAttention,
     ...generation,
     trained,
     trainLosses,

@@ -14,7 +14,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { describeAdapter } from '../../src/engine/backends/webgpu';
-import { compareParity, type ParityComparison, type ParityResult } from './backendParity.child';
+import { compareParity, PARITY_SHAPE, type ParityComparison, type ParityResult } from './backendParity.child';
 import { requirePackages, requirements } from './requirements';
 
 const root = path.resolve(__dirname, '..', '..');
@@ -107,6 +107,17 @@ describe('backend parity: webgpu computes what cpu computes', function () {
     assert.ok(diff.dropoutLoss < TOLERANCE, `loss with dropout: webgpu ${gpu.dropoutLoss}, cpu ${cpu.dropoutLoss} (relative error ${diff.dropoutLoss})`);
     const bad = diff.dropoutGradients.filter((e) => !(e.error < TOLERANCE));
     assert.deepStrictEqual(bad, [], `gradients with dropout differ beyond ${TOLERANCE}: ${bad.map((e) => `${e.name} ${e.error.toExponential(2)}`).join(', ')}`);
+  });
+
+  it('takes the same encoder step: bidirectional attention, the masked-language-model loss and every gradient', () => {
+    assert.ok(diff.encoderLoss < TOLERANCE, `encoder loss: webgpu ${gpu.encoderLoss}, cpu ${cpu.encoderLoss}`);
+    assert.ok(diff.encoderGradients.length >= 10);
+    const bad = diff.encoderGradients.filter((e) => !(e.error < TOLERANCE));
+    assert.deepStrictEqual(bad, [], `encoder gradients differ beyond ${TOLERANCE}: ${bad.map((e) => `${e.name} ${e.error.toExponential(2)}`).join(', ')}`);
+    assert.ok(diff.encoderAttention < TOLERANCE, `encoder attention relative error ${diff.encoderAttention}`);
+    const T = PARITY_SHAPE.time;
+    const above = gpu.encoderAttention.filter((v, i) => i % T > Math.floor(i / T) % T && v > 1e-6).length;
+    assert.ok(above > 0, 'the encoder attends to later positions on webgpu');
   });
 
   it('gives the same logits', () => {

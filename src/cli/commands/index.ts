@@ -4,13 +4,17 @@ import type { Command } from '../command';
 import { attention } from './attention';
 import { backends } from './backends';
 import { generate } from './generate';
+import { inspectCommand } from './inspect';
+import { score } from './score';
 import { tokenize } from './tokenize';
 import { train } from './train';
 
 export const COMMANDS: Readonly<Record<string, Command>> = {
   train,
   generate,
+  score,
   attention,
+  inspect: inspectCommand,
   tokenize,
   backends,
 };

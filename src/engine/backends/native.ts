@@ -56,6 +56,22 @@ export interface NativeAddon {
   decoderRun?(handle: unknown, ids: number[], logits: Float32Array): number;
   decoderReset?(handle: unknown): void;
   decoderFree?(handle: unknown): void;
+  // The fused training step (native/src/trainstep.cc, used by ../training/fusedStep.ts); optional likewise.
+  /** A handle with copies of the parameters ([V, ctx, L, H, C, B, T, learned]; GPT.parameterShapes() order), zero moments. */
+  trainStepCreate?(dims: number[], params: Float32Array[], positions: Float32Array | null, decay: boolean[], parts: number, profile: boolean): unknown;
+  /**
+   * Forward, backward and (with adam: [lr, beta1, beta2, eps, weightDecay, gradClip, t]) AdamW of one batch;
+   * result gets [loss, gradNorm]; with adam the new parameters are copied into outs.
+   */
+  trainStepRun?(handle: unknown, x: Int32Array, y: Int32Array, seeds: Uint32Array | null, threshold: number, scale: number,
+    adam: Float64Array | null, outs: Float32Array[] | null, result: Float64Array): void;
+  /** what: 0 parameter, 1 the last gradient, 2 first moment, 3 second moment; index in parameter order. */
+  trainStepRead?(handle: unknown, what: number, index: number, out: Float32Array): void;
+  /** what: 0 parameter, 2 first moment, 3 second moment. */
+  trainStepWrite?(handle: unknown, what: number, index: number, data: Float32Array): void;
+  /** Milliseconds per phase summed over the threads (with profile on at creation) and the steps they cover. */
+  trainStepProfile?(handle: unknown, reset: boolean): { steps: number; phases: Record<string, number> };
+  trainStepFree?(handle: unknown): void;
 }
 
 const REQUIRED = ['matmul', 'binary', 'transpose', 'softmax', 'reduce', 'unary', 'sumLeading', 'sumSquares', 'adamw', 'setThreads', 'forceGeneric', 'info'];

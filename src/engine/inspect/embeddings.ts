@@ -46,8 +46,17 @@ export function embeddingRows(tables: EmbeddingTables, ids: readonly number[]): 
   });
 }
 
-/** The whole position table (positions × dimensions, row-major), with its smallest and largest value. */
-export function positionTable(tables: EmbeddingTables): { rows: number; width: number; values: number[]; min: number; max: number } {
+/** A position table, positions × dimensions, row-major, with its smallest and largest value. */
+export interface PositionTable {
+  rows: number;
+  width: number;
+  values: number[];
+  min: number;
+  max: number;
+}
+
+/** The whole position table of a model. */
+export function positionTable(tables: EmbeddingTables): PositionTable {
   const { rows, width, data } = tables.positions;
   let min = Infinity;
   let max = -Infinity;

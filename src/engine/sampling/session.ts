@@ -150,6 +150,12 @@ export class SamplingSession {
     return distributionView(logits, params, bars, this.rankedCache.order);
   }
 
+  /** The distribution step `index` was chosen from (index = steps.length: the current one) under `params`. */
+  viewAt(index: number, params: SamplingParams, bars = DEFAULT_BARS): DistributionView {
+    if (!Number.isInteger(index) || index < 0 || index >= this.logitsStack.length) throw new RangeError(`There is no step ${index} (0 … ${this.logitsStack.length - 1})`);
+    return index === this.logitsStack.length - 1 ? this.view(params, bars) : distributionView(this.logitsStack[index], params, bars);
+  }
+
   /** Chooses the next token, appends it, and computes the distribution after it. */
   async step(choice: StepChoice, params: SamplingParams): Promise<SamplingStep> {
     this.checkAlive();
