@@ -2,6 +2,7 @@
 // progress line (a redrawn bar on a terminal, a line every so many steps on a pipe).
 
 import type { TrainProgress } from '../engine/training';
+import { formatDuration, formatNumber } from '../l10n/format';
 
 export const stderr = (line = '') => process.stderr.write(line + '\n');
 export const stdout = (line = '') => process.stdout.write(line + '\n');
@@ -68,19 +69,6 @@ export function clip(text: string, width: number): string {
   return out + '…';
 }
 
-export function formatDuration(ms: number): string {
-  if (!Number.isFinite(ms) || ms < 0) return '?';
-  const s = Math.round(ms / 1000);
-  if (s < 60) return `${s}s`;
-  const m = Math.floor(s / 60);
-  if (m < 60) return `${m}m${String(s % 60).padStart(2, '0')}s`;
-  return `${Math.floor(m / 60)}h${String(m % 60).padStart(2, '0')}m`;
-}
-
-export function formatCount(n: number): string {
-  return n.toLocaleString('en-US');
-}
-
 /** The training progress on stderr: a bar redrawn in place on a terminal, a line every `every` steps elsewhere. */
 export class ProgressLine {
   private readonly tty: boolean;
@@ -103,7 +91,7 @@ export class ProgressLine {
       `step ${p.step}/${p.steps}`,
       `loss ${p.loss.toFixed(3)}`,
       p.valLoss !== undefined ? `val ${p.valLoss.toFixed(3)}` : undefined,
-      `${formatCount(Math.round(p.tokensPerSecond))} tok/s`,
+      `${formatNumber(Math.round(p.tokensPerSecond))} tok/s`,
       `ETA ${eta}`,
     ].filter(Boolean);
     if (this.tty) {

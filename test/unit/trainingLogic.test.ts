@@ -10,7 +10,8 @@ import {
   globToRegExp,
   sizeLimit,
 } from '../../src/features/training/core/corpusFilter';
-import { formatCount, formatDuration, formatEta, formatRate, keptModelText, percent, progressLine, statusBarText } from '../../src/features/training/core/trainingFormat';
+import { formatCount, formatDuration } from '../../src/l10n/format';
+import { formatEta, formatRate, keptModelText, percent, progressLine, statusBarText } from '../../src/features/training/core/trainingFormat';
 import {
   EngineError,
   estimateRemainingMs,

@@ -6,7 +6,8 @@
 // keeps its last state with vscode.setState, so it draws at once when VS Code restores it.
 
 import uPlotCss from 'uplot/dist/uPlot.min.css';
-import { formatCount, formatDuration, formatLoss, formatRate, percent, type ModelState } from '../../src/features/training/core/trainingFormat';
+import { formatCount, formatDuration } from '../../src/l10n/format';
+import { formatLoss, formatRate, percent, type ModelState } from '../../src/features/training/core/trainingFormat';
 import {
   bestValidation,
   bitsPerByteFactors,

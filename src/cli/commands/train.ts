@@ -14,7 +14,8 @@ import { Vocabulary } from '../../engine/vocab';
 import { choiceList, choiceOption, integerOption, numberOption, stringOption } from '../args';
 import { EXIT_INTERRUPTED, EXIT_OK, type Command, type OptionValues } from '../command';
 import { collectDocuments, TEXT_EXTENSIONS } from '../corpusFiles';
-import { formatCount, formatDuration, ProgressLine, stderr, stdout } from '../terminal';
+import { formatDuration, formatNumber } from '../../l10n/format';
+import { ProgressLine, stderr, stdout } from '../terminal';
 
 const D = RUN_DEFAULTS;
 const autoOr = (value: number | string, unit = '') => (value === 0 || value === 'auto' ? 'auto: sized to the corpus' : `${value}${unit}`);
@@ -172,13 +173,13 @@ async function runTrain(values: OptionValues, inputs: string[]): Promise<number>
   const { vocab, plan, sizes } = run;
   stderr(`backend: ${backend.name}`);
   stderr(
-    `corpus: ${formatCount(sizes.documents)} documents, ${formatCount(sizes.trainBytes + sizes.valBytes)} bytes, ${formatCount(sizes.tokens)} tokens ` +
-      `(${formatCount(sizes.trainTokens)} train, ${formatCount(sizes.valTokens)} validation: the tail of every document), ${sizes.tokenizer}, vocabulary ${formatCount(vocab.size)}` +
-      (sizes.unknownTokens ? `, ${formatCount(sizes.unknownTokens)} <unk>` : ''),
+    `corpus: ${formatNumber(sizes.documents)} documents, ${formatNumber(sizes.trainBytes + sizes.valBytes)} bytes, ${formatNumber(sizes.tokens)} tokens ` +
+      `(${formatNumber(sizes.trainTokens)} train, ${formatNumber(sizes.valTokens)} validation: the tail of every document), ${sizes.tokenizer}, vocabulary ${formatNumber(vocab.size)}` +
+      (sizes.unknownTokens ? `, ${formatNumber(sizes.unknownTokens)} <unk>` : ''),
   );
   const c = model.config;
   stderr(
-    `model: ${c.nLayer} layers, ${c.nHead} heads, ${c.nEmbd} channels, context ${c.contextLength}, ${c.positional} positions, ${formatCount(model.parameterCounts().total)} parameters, dropout ${run.plan.dropout} while training`,
+    `model: ${c.nLayer} layers, ${c.nHead} heads, ${c.nEmbd} channels, context ${c.contextLength}, ${c.positional} positions, ${formatNumber(model.parameterCounts().total)} parameters, dropout ${run.plan.dropout} while training`,
   );
   stderr('plan:');
   for (const reason of plan.reasons) stderr(`  ${reason}`);

@@ -1,34 +1,13 @@
 // Words and numbers for the training UI: durations, ETAs, rates, the status bar text, the progress
 // notification line. Pure functions (unit-tested; also bundled into the dashboard webview).
 
-/** 950 → "<1s"; 75_000 → "1m 15s"; 3_723_000 → "1h 02m"; 90_061_000 → "1d 01h". */
-export function formatDuration(ms: number | undefined): string {
-  if (ms === undefined || !Number.isFinite(ms) || ms < 0) return '—';
-  if (ms < 1000) return '<1s';
-  const s = Math.round(ms / 1000);
-  if (s < 60) return `${s}s`;
-  const m = Math.floor(s / 60);
-  if (m < 60) return `${m}m ${String(s % 60).padStart(2, '0')}s`;
-  const h = Math.floor(m / 60);
-  if (h < 24) return `${h}h ${String(m % 60).padStart(2, '0')}m`;
-  const d = Math.floor(h / 24);
-  return `${d}d ${String(h % 24).padStart(2, '0')}h`;
-}
+import { formatCount, formatDuration } from '../../../l10n/format';
 
 /** "about 3m 05s left", or "" when there is no estimate yet. */
 export function formatEta(remainingMs: number | undefined): string {
   if (remainingMs === undefined || !Number.isFinite(remainingMs)) return '';
   if (remainingMs < 1000) return 'almost done';
   return `${formatDuration(remainingMs)} left`;
-}
-
-/** 1234 → "1,234"; 1_234_567 → "1.23M"; 12_345_678 → "12.3M". */
-export function formatCount(n: number): string {
-  if (!Number.isFinite(n)) return '—';
-  if (Math.abs(n) < 1e6) return Math.round(n).toLocaleString('en-US');
-  if (Math.abs(n) < 1e7) return `${(n / 1e6).toFixed(2)}M`;
-  if (Math.abs(n) < 1e9) return `${(n / 1e6).toFixed(1)}M`;
-  return `${(n / 1e9).toFixed(2)}B`;
 }
 
 export function formatRate(tokensPerSecond: number | undefined): string {
