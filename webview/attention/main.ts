@@ -24,10 +24,6 @@ import {
   thumbnailGrid,
   toFloat32,
   truncationNotice,
-  type AttentionMaps,
-  type GridLayout,
-  type HeatmapLayout,
-  type BarsLayout,
 } from '../../src/features/attention/core/attentionView';
 import {
   isAttentionToWebview,
@@ -40,7 +36,7 @@ import {
   type AttentionViewState,
 } from '../../src/features/attention/protocol';
 import { MODEL_VOCABULARY_NOTE, modelTokenIds } from '../../src/features/tokens/core/modelTokenIds';
-import { button, checkbox, dropdown, progressRing, radios, registerComponents, setEnabled, setText, type Choice } from '../components/index';
+import { adoptStyleSheet, button, checkbox, dropdown, progressRing, radios, registerComponents, setEnabled, setText, type Choice } from '../components/index';
 import {
   drawBars,
   drawHeatmap,
@@ -52,8 +48,8 @@ import {
   prepareCanvas,
   readTheme,
   TITLE_HEIGHT,
-  type Theme,
 } from './draw';
+import { createPageState, type Hover } from './pageState';
 import css from './style.css';
 
 interface Persisted {
@@ -88,19 +84,14 @@ function connect(): { host: Host; standalone: ExportedData | undefined } {
 
 const { host, standalone } = connect();
 const persisted = host.getState();
-let view: AttentionViewState = { ...DEFAULT_VIEW, ...(persisted?.view ?? {}), ...(standalone?.view ?? {}) };
-let source: AttentionSource | undefined = persisted?.source;
-let data: AttentionPayload | undefined;
-let maps: AttentionMaps | undefined;
-let hover: { query: number; key: number } | { layer: number; head: number } | { row: number; key: number } | undefined;
-let pendingReport: { seq: number; started: number } | undefined;
+const state = createPageState({ ...DEFAULT_VIEW, ...(persisted?.view ?? {}), ...(standalone?.view ?? {}) }, persisted?.source);
 
 function send(message: AttentionFromWebview): void {
   host.post(message);
 }
 
 function persist(): void {
-  host.setState({ view, ...(source ? { source } : {}) });
+  host.setState({ view: state.view, ...(state.source ? { source: state.source } : {}) });
 }
 
 function el<K extends keyof HTMLElementTagNameMap>(tagName: K, className?: string, text?: string): HTMLElementTagNameMap[K] {
@@ -114,11 +105,7 @@ function el<K extends keyof HTMLElementTagNameMap>(tagName: K, className?: strin
 // Layout
 
 registerComponents();
-{
-  const sheet = new CSSStyleSheet();
-  sheet.replaceSync(css);
-  document.adoptedStyleSheets = [...document.adoptedStyleSheets, sheet];
-}
+adoptStyleSheet(css);
 const app = document.getElementById('app') ?? document.body.appendChild(el('main'));
 app.id = 'attention-app';
 
@@ -154,7 +141,7 @@ const viewChoices: Choice[] = [
   { value: 'layerMean', label: 'Layer mean' },
   { value: 'query', label: 'Query across heads' },
 ];
-const viewControl = radios('View', { id: 'view', choices: viewChoices, value: view.view, onChange: (v) => update({ view: v as AttentionViewKind }) });
+const viewControl = radios('View', { id: 'view', choices: viewChoices, value: state.view.view, onChange: (v) => update({ view: v as AttentionViewKind }) });
 const layerControl = dropdown('Layer', { id: 'layer', choices: [{ value: '0', label: '1' }], onChange: (v) => update({ layer: Number(v) }) });
 const headControl = dropdown('Head', { id: 'head', choices: [{ value: '0', label: '1' }], onChange: (v) => update({ head: Number(v) }) });
 const layerFilterControl = dropdown('Layers', {
@@ -182,7 +169,7 @@ const scaleControl = dropdown('Colour scale', {
 const followControl = checkbox('Follow selection', {
   id: 'follow',
   title: 'Select other text in the editor to see its attention; move the cursor to pick the query token',
-  checked: view.follow,
+  checked: state.view.follow,
   onChange: (on) => update({ follow: on }),
 });
 const queryInfo = el('div', 'query-info');
@@ -212,44 +199,44 @@ app.append(header, statusBox, notice, controls, queryInfo, tokenStrip, canvasWra
 // State changes
 
 function clampView(v: AttentionViewState): AttentionViewState {
-  if (!maps) return v;
+  if (!state.maps) return v;
   const out = { ...v };
-  out.layer = Math.max(0, Math.min(maps.nLayer - 1, Math.floor(out.layer) || 0));
-  out.head = Math.max(0, Math.min(maps.nHead - 1, Math.floor(out.head) || 0));
-  if (!(out.query >= 0 && out.query < maps.T)) out.query = maps.T - 1;
-  if (out.layerFilter !== 'all' && !(out.layerFilter >= 0 && out.layerFilter < maps.nLayer)) out.layerFilter = 'all';
-  if (out.headFilter !== 'all' && !(out.headFilter >= 0 && out.headFilter < maps.nHead)) out.headFilter = 'all';
+  out.layer = Math.max(0, Math.min(state.maps.nLayer - 1, Math.floor(out.layer) || 0));
+  out.head = Math.max(0, Math.min(state.maps.nHead - 1, Math.floor(out.head) || 0));
+  if (!(out.query >= 0 && out.query < state.maps.T)) out.query = state.maps.T - 1;
+  if (out.layerFilter !== 'all' && !(out.layerFilter >= 0 && out.layerFilter < state.maps.nLayer)) out.layerFilter = 'all';
+  if (out.headFilter !== 'all' && !(out.headFilter >= 0 && out.headFilter < state.maps.nHead)) out.headFilter = 'all';
   return out;
 }
 
 function update(patch: Partial<AttentionViewState>, options: { silent?: boolean } = {}): void {
-  const before = JSON.stringify(view);
-  view = clampView({ ...view, ...patch });
-  if (JSON.stringify(view) === before) return;
+  const before = JSON.stringify(state.view);
+  state.view = clampView({ ...state.view, ...patch });
+  if (JSON.stringify(state.view) === before) return;
   persist();
   syncControls();
   renderTokens();
   scheduleDraw();
-  if (!options.silent) send({ type: 'viewChanged', view });
+  if (!options.silent) send({ type: 'viewChanged', view: state.view });
 }
 
 function syncControls(): void {
-  viewControl.setValue(view.view);
-  layerControl.setValue(String(view.layer));
-  headControl.setValue(String(view.head));
-  layerFilterControl.setValue(String(view.layerFilter));
-  headFilterControl.setValue(String(view.headFilter));
-  scaleControl.setValue(view.scale);
-  followControl.setChecked(view.follow);
-  const v = view.view;
+  viewControl.setValue(state.view.view);
+  layerControl.setValue(String(state.view.layer));
+  headControl.setValue(String(state.view.head));
+  layerFilterControl.setValue(String(state.view.layerFilter));
+  headFilterControl.setValue(String(state.view.headFilter));
+  scaleControl.setValue(state.view.scale);
+  followControl.setChecked(state.view.follow);
+  const v = state.view.view;
   layerControl.element.hidden = !(v === 'head' || v === 'layerMean');
   headControl.element.hidden = v !== 'head';
   layerFilterControl.element.hidden = !(v === 'model' || v === 'query');
   headFilterControl.element.hidden = !(v === 'model' || v === 'query');
   scaleControl.element.hidden = v === 'query';
-  setEnabled(pngButton, !!data);
-  setEnabled(htmlButton, !!data);
-  setEnabled(refreshButton, !!source);
+  setEnabled(pngButton, !!state.data);
+  setEnabled(htmlButton, !!state.data);
+  setEnabled(refreshButton, !!state.source);
   const hints: Record<AttentionViewKind, string> = {
     head: 'Row = the token that is looking (query), column = the token it looks at (key). Each row sums to 1. Hover for the weight; click a row to make it the query.',
     model: 'Every head of every layer at once. Click a thumbnail to open it in the head view.',
@@ -257,35 +244,34 @@ function syncControls(): void {
     query: 'Where the chosen query token looks in each head: one bar per earlier token. Click a token above to choose another query.',
   };
   setText(hint, hints[v]);
-  if (data && maps) {
-    const label = data.tokens[view.query]?.label ?? '';
-    setText(queryInfo, `Query token: #${view.query + 1} «${label}» of ${maps.T}`);
+  if (state.data && state.maps) {
+    const label = state.data.tokens[state.view.query]?.label ?? '';
+    setText(queryInfo, `Query token: #${state.view.query + 1} «${label}» of ${state.maps.T}`);
   } else setText(queryInfo, '');
 }
 
 function setChoices(): void {
-  if (!maps) return;
+  if (!state.maps) return;
   const range = (n: number): Choice[] => Array.from({ length: n }, (_, i) => ({ value: String(i), label: String(i + 1) }));
-  layerControl.setChoices(range(maps.nLayer));
-  headControl.setChoices(range(maps.nHead));
-  layerFilterControl.setChoices([{ value: 'all', label: 'all' }, ...range(maps.nLayer)]);
-  headFilterControl.setChoices([{ value: 'all', label: 'all' }, ...range(maps.nHead)]);
+  layerControl.setChoices(range(state.maps.nLayer));
+  headControl.setChoices(range(state.maps.nHead));
+  layerFilterControl.setChoices([{ value: 'all', label: 'all' }, ...range(state.maps.nLayer)]);
+  headFilterControl.setChoices([{ value: 'all', label: 'all' }, ...range(state.maps.nHead)]);
 }
 
 // ------------------------------------------------------------------------------------------------
 // Tokens
 
-let tokenButtons: HTMLElement[] = [];
 
 function renderTokens(): void {
-  if (!data) {
+  if (!state.data) {
     tokenStrip.replaceChildren();
-    tokenButtons = [];
+    state.tokenButtons = [];
     return;
   }
-  if (tokenButtons.length !== data.tokens.length || tokenStrip.dataset.seq !== String(data.seq)) {
-    tokenStrip.dataset.seq = String(data.seq);
-    tokenButtons = data.tokens.map((t, i) => {
+  if (state.tokenButtons.length !== state.data.tokens.length || tokenStrip.dataset.seq !== String(state.data.seq)) {
+    tokenStrip.dataset.seq = String(state.data.seq);
+    state.tokenButtons = state.data.tokens.map((t, i) => {
       const b = el('span', 'token', t.label === '' ? '∅' : t.label);
       b.setAttribute('role', 'option');
       b.tabIndex = -1;
@@ -293,10 +279,10 @@ function renderTokens(): void {
       b.title = `#${i + 1} «${t.label}» — ${modelTokenIds(t)}${standalone ? '' : ' — click: make it the query and show it in the editor'}\n${MODEL_VOCABULARY_NOTE}`;
       return b;
     });
-    tokenStrip.replaceChildren(...tokenButtons);
+    tokenStrip.replaceChildren(...state.tokenButtons);
   }
-  tokenButtons.forEach((b, i) => {
-    const selected = i === view.query;
+  state.tokenButtons.forEach((b, i) => {
+    const selected = i === state.view.query;
     b.classList.toggle('selected', selected);
     b.setAttribute('aria-selected', String(selected));
     b.tabIndex = selected ? 0 : -1;
@@ -304,9 +290,9 @@ function renderTokens(): void {
 }
 
 function chooseToken(index: number, reveal: boolean): void {
-  if (!maps || index < 0 || index >= maps.T) return;
+  if (!state.maps || index < 0 || index >= state.maps.T) return;
   update({ query: index });
-  tokenButtons[index]?.scrollIntoView({ block: 'nearest', inline: 'nearest' });
+  state.tokenButtons[index]?.scrollIntoView({ block: 'nearest', inline: 'nearest' });
   if (reveal) send({ type: 'tokenClicked', index });
 }
 
@@ -316,15 +302,15 @@ tokenStrip.addEventListener('click', (event) => {
   chooseToken(Number(target.dataset.index), true);
 });
 tokenStrip.addEventListener('keydown', (event) => {
-  if (!maps) return;
+  if (!state.maps) return;
   const step = event.key === 'ArrowRight' || event.key === 'ArrowDown' ? 1 : event.key === 'ArrowLeft' || event.key === 'ArrowUp' ? -1 : 0;
   if (step) {
     event.preventDefault();
-    chooseToken(Math.max(0, Math.min(maps.T - 1, view.query + step)), true);
-    tokenButtons[view.query]?.focus();
+    chooseToken(Math.max(0, Math.min(state.maps.T - 1, state.view.query + step)), true);
+    state.tokenButtons[state.view.query]?.focus();
   } else if (event.key === 'Enter' || event.key === ' ') {
     event.preventDefault();
-    send({ type: 'tokenClicked', index: view.query });
+    send({ type: 'tokenClicked', index: state.view.query });
   }
 });
 
@@ -332,19 +318,12 @@ tokenStrip.addEventListener('keydown', (event) => {
 // Drawing
 
 const images = new MapImages();
-let theme: Theme | undefined;
-let lastLayout:
-  | { kind: 'heatmap'; layout: HeatmapLayout }
-  | { kind: 'model'; grid: GridLayout; layers: number[]; heads: number[] }
-  | { kind: 'bars'; layout: BarsLayout; rows: { layer: number; head: number }[] }
-  | undefined;
-let drawScheduled = false;
 
 function scheduleDraw(): void {
-  if (drawScheduled) return;
-  drawScheduled = true;
+  if (state.drawScheduled) return;
+  state.drawScheduled = true;
   requestAnimationFrame(() => {
-    drawScheduled = false;
+    state.drawScheduled = false;
     draw();
   });
 }
@@ -354,53 +333,53 @@ function availableWidth(): number {
 }
 
 function draw(): void {
-  const d = data;
-  const m = maps;
+  const d = state.data;
+  const m = state.maps;
   if (!d || !m) {
     canvasWrap.hidden = true;
     return;
   }
   canvasWrap.hidden = false;
   const probe = canvas.getContext('2d')!;
-  theme ??= readTheme(probe);
-  images.reset(`${d.seq}|${view.scale}|${theme.key}`);
-  const t = theme;
+  state.theme ??= readTheme(probe);
+  images.reset(`${d.seq}|${state.view.scale}|${state.theme.key}`);
+  const t = state.theme;
   const labels = d.tokens.map((x) => x.label);
   const width = availableWidth();
   const visibleHeight = Math.max(320, window.innerHeight - canvasWrap.getBoundingClientRect().top + window.scrollY - 16);
-  const image = (l: number, h: number) => images.get(`${l}/${h}`, headMap(m, l, h), m.T, t, view.scale);
-  const h = hover;
-  switch (view.view) {
+  const image = (l: number, h: number) => images.get(`${l}/${h}`, headMap(m, l, h), m.T, t, state.view.scale);
+  const h = state.hover;
+  switch (state.view.view) {
     case 'head':
     case 'layerMean': {
       const layout = layoutHeatmap(probe, t, m.T, labels, width, Math.max(visibleHeight, 360) - TITLE_HEIGHT);
       const ctx = prepareCanvas(canvas, Math.max(layout.width, 260), layout.height + TITLE_HEIGHT);
-      const mean = view.view === 'layerMean';
-      const map = mean ? meanOverHeads(m, view.layer) : headMap(m, view.layer, view.head);
-      const img = mean ? images.get(`mean/${view.layer}`, map, m.T, t, view.scale) : image(view.layer, view.head);
+      const mean = state.view.view === 'layerMean';
+      const map = mean ? meanOverHeads(m, state.view.layer) : headMap(m, state.view.layer, state.view.head);
+      const img = mean ? images.get(`mean/${state.view.layer}`, map, m.T, t, state.view.scale) : image(state.view.layer, state.view.head);
       drawHeatmap(
         ctx,
         t,
         layout,
         {
-          title: mean ? `Layer ${view.layer + 1} · mean of ${m.nHead} heads` : headName(view.layer, view.head),
+          title: mean ? `Layer ${state.view.layer + 1} · mean of ${m.nHead} heads` : headName(state.view.layer, state.view.head),
           map,
           T: m.T,
           labels,
-          scale: view.scale,
-          query: view.query,
+          scale: state.view.scale,
+          query: state.view.query,
           ...(h && 'query' in h ? { hover: h } : {}),
           image: img,
         },
         Math.max(layout.width, 260),
       );
-      lastLayout = { kind: 'heatmap', layout };
-      canvas.setAttribute('aria-label', `${mean ? `Layer ${view.layer + 1} mean` : headName(view.layer, view.head)}: attention of ${m.T} tokens`);
+      state.lastLayout = { kind: 'heatmap', layout };
+      canvas.setAttribute('aria-label', `${mean ? `Layer ${state.view.layer + 1} mean` : headName(state.view.layer, state.view.head)}: attention of ${m.T} tokens`);
       break;
     }
     case 'model': {
-      const layers = filterIndices(m.nLayer, view.layerFilter);
-      const heads = filterIndices(m.nHead, view.headFilter);
+      const layers = filterIndices(m.nLayer, state.view.layerFilter);
+      const heads = filterIndices(m.nHead, state.view.headFilter);
       const grid = thumbnailGrid(layers.length, heads.length, width);
       const ctx = prepareCanvas(canvas, grid.width, grid.height + TITLE_HEIGHT);
       drawModelView(
@@ -411,42 +390,42 @@ function draw(): void {
           maps: m,
           layers,
           heads,
-          selected: { layer: view.layer, head: view.head },
+          selected: { layer: state.view.layer, head: state.view.head },
           ...(h && 'layer' in h ? { hover: h } : {}),
           images: image,
           title: `All heads: ${m.nLayer} layer${m.nLayer === 1 ? '' : 's'} × ${m.nHead} head${m.nHead === 1 ? '' : 's'}${layers.length < m.nLayer || heads.length < m.nHead ? ` (showing ${layers.length} × ${heads.length})` : ''}`,
         },
         grid.width,
       );
-      lastLayout = { kind: 'model', grid, layers, heads };
+      state.lastLayout = { kind: 'model', grid, layers, heads };
       canvas.setAttribute('aria-label', `Model view: ${layers.length} layers × ${heads.length} heads`);
       break;
     }
     case 'query': {
-      const layers = new Set(filterIndices(m.nLayer, view.layerFilter));
-      const heads = new Set(filterIndices(m.nHead, view.headFilter));
-      const rows = queryAcrossHeads(m, view.query).filter((r) => layers.has(r.layer) && heads.has(r.head));
-      const keyLabels = labels.slice(0, view.query + 1);
+      const layers = new Set(filterIndices(m.nLayer, state.view.layerFilter));
+      const heads = new Set(filterIndices(m.nHead, state.view.headFilter));
+      const rows = queryAcrossHeads(m, state.view.query).filter((r) => layers.has(r.layer) && heads.has(r.head));
+      const keyLabels = labels.slice(0, state.view.query + 1);
       const layout = layoutBars(probe, t, rows.length, keyLabels, width);
       const ctx = prepareCanvas(canvas, Math.max(layout.width, 260), layout.height + TITLE_HEIGHT);
       drawBars(
         ctx,
         t,
         layout,
-        { title: `Where «${labels[view.query]}» (#${view.query + 1}) looks, in every head`, rows, labels: keyLabels, query: view.query, ...(h && 'row' in h ? { hover: h } : {}) },
+        { title: `Where «${labels[state.view.query]}» (#${state.view.query + 1}) looks, in every head`, rows, labels: keyLabels, query: state.view.query, ...(h && 'row' in h ? { hover: h } : {}) },
         Math.max(layout.width, 260),
       );
-      lastLayout = { kind: 'bars', layout, rows: rows.map((r) => ({ layer: r.layer, head: r.head })) };
-      canvas.setAttribute('aria-label', `Attention of token ${view.query + 1} in ${rows.length} heads`);
+      state.lastLayout = { kind: 'bars', layout, rows: rows.map((r) => ({ layer: r.layer, head: r.head })) };
+      canvas.setAttribute('aria-label', `Attention of token ${state.view.query + 1} in ${rows.length} heads`);
       break;
     }
   }
-  if (pendingReport && pendingReport.seq === d.seq) {
-    const report = pendingReport;
-    pendingReport = undefined;
+  if (state.pendingReport && state.pendingReport.seq === d.seq) {
+    const report = state.pendingReport;
+    state.pendingReport = undefined;
     // the frame is on screen once the next one starts
     const sendReport = () =>
-      send({ type: 'rendered', report: { seq: report.seq, view: view.view, renderMs: Math.round(performance.now() - report.started), canvas: measureCanvas(canvas), notice: noticeText(), query: view.query } });
+      send({ type: 'rendered', report: { seq: report.seq, view: state.view.view, renderMs: Math.round(performance.now() - report.started), canvas: measureCanvas(canvas), notice: noticeText(), query: state.view.query } });
     let sent = false;
     const once = () => {
       if (sent) return;
@@ -486,60 +465,60 @@ function hitTest(event: MouseEvent):
   | { kind: 'thumb'; layer: number; head: number }
   | { kind: 'bar'; row: number; key: number }
   | undefined {
-  const m = maps;
-  if (!m || !lastLayout) return undefined;
+  const m = state.maps;
+  if (!m || !state.lastLayout) return undefined;
   const { x, y } = canvasPoint(event);
-  if (lastLayout.kind === 'heatmap') {
-    const c = cellAt(lastLayout.layout, m.T, x, y);
+  if (state.lastLayout.kind === 'heatmap') {
+    const c = cellAt(state.lastLayout.layout, m.T, x, y);
     return c ? { kind: 'cell', ...c } : undefined;
   }
-  if (lastLayout.kind === 'model') {
-    const t = thumbnailAt(lastLayout.grid, x, y);
-    return t ? { kind: 'thumb', layer: lastLayout.layers[t.row], head: lastLayout.heads[t.col] } : undefined;
+  if (state.lastLayout.kind === 'model') {
+    const t = thumbnailAt(state.lastLayout.grid, x, y);
+    return t ? { kind: 'thumb', layer: state.lastLayout.layers[t.row], head: state.lastLayout.heads[t.col] } : undefined;
   }
-  const { layout, rows } = lastLayout;
+  const { layout, rows } = state.lastLayout;
   const row = Math.floor((y - layout.y0) / layout.rowHeight);
   const key = Math.floor((x - layout.x0) / layout.barWidth);
-  if (row < 0 || row >= rows.length || key < 0 || key > view.query) return undefined;
+  if (row < 0 || row >= rows.length || key < 0 || key > state.view.query) return undefined;
   return { kind: 'bar', row, key };
 }
 
-function sameHover(a: typeof hover, b: typeof hover): boolean {
+function sameHover(a: Hover | undefined, b: Hover | undefined): boolean {
   return JSON.stringify(a) === JSON.stringify(b);
 }
 
 canvas.addEventListener('mousemove', (event) => {
-  const m = maps;
-  const d = data;
+  const m = state.maps;
+  const d = state.data;
   if (!m || !d) return;
   const hit = hitTest(event);
-  let next: typeof hover;
+  let next: Hover | undefined;
   let text: string | undefined;
   if (hit?.kind === 'cell') {
     next = { query: hit.query, key: hit.key };
-    const map = view.view === 'layerMean' ? meanOverHeads(m, view.layer) : headMap(m, view.layer, view.head);
+    const map = state.view.view === 'layerMean' ? meanOverHeads(m, state.view.layer) : headMap(m, state.view.layer, state.view.head);
     text = hoverText(d.tokens[hit.query].label, d.tokens[hit.key].label, map[hit.query * m.T + hit.key], hit.key > hit.query);
   } else if (hit?.kind === 'thumb') {
     next = { layer: hit.layer, head: hit.head };
     text = `${headName(hit.layer, hit.head)} — click to open`;
-  } else if (hit?.kind === 'bar' && lastLayout?.kind === 'bars') {
+  } else if (hit?.kind === 'bar' && state.lastLayout?.kind === 'bars') {
     next = { row: hit.row, key: hit.key };
-    const r = lastLayout.rows[hit.row];
-    const value = headMap(m, r.layer, r.head)[view.query * m.T + hit.key];
-    text = `${hoverText(d.tokens[view.query].label, d.tokens[hit.key].label, value, false)} (${headName(r.layer, r.head)})`;
+    const r = state.lastLayout.rows[hit.row];
+    const value = headMap(m, r.layer, r.head)[state.view.query * m.T + hit.key];
+    text = `${hoverText(d.tokens[state.view.query].label, d.tokens[hit.key].label, value, false)} (${headName(r.layer, r.head)})`;
   }
   canvas.style.cursor = hit ? 'pointer' : 'default';
   showTooltip(text, event);
-  if (!sameHover(hover, next)) {
-    hover = next;
+  if (!sameHover(state.hover, next)) {
+    state.hover = next;
     scheduleDraw();
   }
 });
 
 canvas.addEventListener('mouseleave', () => {
   showTooltip(undefined);
-  if (hover) {
-    hover = undefined;
+  if (state.hover) {
+    state.hover = undefined;
     scheduleDraw();
   }
 });
@@ -549,12 +528,12 @@ canvas.addEventListener('click', (event) => {
   if (!hit) return;
   if (hit.kind === 'cell') chooseToken(hit.query, true);
   else if (hit.kind === 'thumb') {
-    hover = undefined;
+    state.hover = undefined;
     showTooltip(undefined);
     update({ view: 'head', layer: hit.layer, head: hit.head });
-  } else if (hit.kind === 'bar' && lastLayout?.kind === 'bars') {
-    const r = lastLayout.rows[hit.row];
-    hover = undefined;
+  } else if (hit.kind === 'bar' && state.lastLayout?.kind === 'bars') {
+    const r = state.lastLayout.rows[hit.row];
+    state.hover = undefined;
     showTooltip(undefined);
     update({ view: 'head', layer: r.layer, head: r.head });
   }
@@ -591,7 +570,7 @@ function noticeText(): string {
 
 function renderNotice(extra?: string): void {
   const lines: string[] = [];
-  if (data?.truncated) lines.push(truncationNotice(data.totalTokens, data.tokens.length, data.contextLength));
+  if (state.data?.truncated) lines.push(truncationNotice(state.data.totalTokens, state.data.tokens.length, state.data.contextLength));
   if (extra) lines.push(extra);
   notice.hidden = lines.length === 0;
   notice.replaceChildren(...lines.map((l) => el('div', undefined, l)));
@@ -603,17 +582,17 @@ function setData(payload: AttentionPayload, patch?: Partial<AttentionViewState>)
     send({ type: 'log', message: `attention data has ${payload.weights.length} weights, expected ${payload.nLayer * payload.nHead * T * T}` });
     return;
   }
-  const sameText = data && source && payload.source && payload.source.uri === source.uri && payload.source.start === source.start && payload.source.end === source.end;
-  data = payload;
-  maps = { nLayer: payload.nLayer, nHead: payload.nHead, T, weights: toFloat32(payload.weights) };
-  if (payload.source) source = payload.source;
-  hover = undefined;
+  const sameText = state.data && state.source && payload.source && payload.source.uri === state.source.uri && payload.source.start === state.source.start && payload.source.end === state.source.end;
+  state.data = payload;
+  state.maps = { nLayer: payload.nLayer, nHead: payload.nHead, T, weights: toFloat32(payload.weights) };
+  if (payload.source) state.source = payload.source;
+  state.hover = undefined;
   showTooltip(undefined);
   setChoices();
   // a new text starts with its last token as the query (what the model predicts from)
-  view = clampView({ ...view, ...(sameText ? {} : { query: T - 1 }), ...(patch ?? {}) });
+  state.view = clampView({ ...state.view, ...(sameText ? {} : { query: T - 1 }), ...(patch ?? {}) });
   persist();
-  send({ type: 'viewChanged', view });
+  send({ type: 'viewChanged', view: state.view });
   setText(sourceLine, `${payload.sourceLabel} · ${T} token${T === 1 ? '' : 's'}${payload.truncated ? ` (of ${payload.totalTokens})` : ''} · ${payload.modelLabel}`);
   showStatus(undefined);
   renderNotice();
@@ -626,11 +605,11 @@ function setData(payload: AttentionPayload, patch?: Partial<AttentionViewState>)
 // Exports
 
 function pngName(): string {
-  return `${exportBaseName(view)}.png`;
+  return `${exportBaseName(state.view)}.png`;
 }
 
 function savePng(requestId?: number): void {
-  if (!data) return;
+  if (!state.data) return;
   const dataUrl = canvas.toDataURL('image/png');
   if (standalone) {
     const a = el('a');
@@ -672,7 +651,7 @@ window.addEventListener('message', (event: MessageEvent<unknown>) => {
   if (!isAttentionToWebview(msg)) return;
   switch (msg.type) {
     case 'data':
-      pendingReport = { seq: msg.data.seq, started: performance.now() };
+      state.pendingReport = { seq: msg.data.seq, started: performance.now() };
       setData(msg.data, msg.view);
       return;
     case 'status':
@@ -682,11 +661,11 @@ window.addEventListener('message', (event: MessageEvent<unknown>) => {
       chooseToken(msg.index, false);
       return;
     case 'setView':
-      if (data) pendingReport = { seq: data.seq, started: performance.now() };
-      hover = undefined;
+      if (state.data) state.pendingReport = { seq: state.data.seq, started: performance.now() };
+      state.hover = undefined;
       update(msg.view, { silent: true });
-      send({ type: 'viewChanged', view });
-      if (data) scheduleDraw();
+      send({ type: 'viewChanged', view: state.view });
+      if (state.data) scheduleDraw();
       return;
     case 'requestPng':
       savePng(msg.requestId);
@@ -696,14 +675,14 @@ window.addEventListener('message', (event: MessageEvent<unknown>) => {
       return;
     case 'selfCheck':
       draw();
-      send({ type: 'rendered', report: { seq: data?.seq ?? -1, view: view.view, renderMs: 0, canvas: measureCanvas(canvas), selfCheck: true, notice: noticeText(), query: view.query } });
+      send({ type: 'rendered', report: { seq: state.data?.seq ?? -1, view: state.view.view, renderMs: 0, canvas: measureCanvas(canvas), selfCheck: true, notice: noticeText(), query: state.view.query } });
       return;
   }
 });
 
 // Theme changes: VS Code swaps the body's class and the variables on <html>.
 const themeObserver = new MutationObserver(() => {
-  theme = undefined;
+  state.theme = undefined;
   scheduleDraw();
 });
 themeObserver.observe(document.body, { attributes: true, attributeFilter: ['class', 'data-vscode-theme-kind'] });
@@ -715,6 +694,6 @@ if (standalone) {
   const d = standalone.data;
   setData({ ...d, weights: base64ToFloat32(d.weights) }, standalone.view);
 } else {
-  if (source) showStatus('loading', 'Running the model on the text…');
+  if (state.source) showStatus('loading', 'Running the model on the text…');
   send({ type: 'ready' });
 }

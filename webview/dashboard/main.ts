@@ -6,6 +6,7 @@
 // keeps its last state with vscode.setState, so it draws at once when VS Code restores it.
 
 import uPlotCss from 'uplot/dist/uPlot.min.css';
+import css from './style.css';
 import { formatCount, formatDuration } from '../../src/l10n/format';
 import { formatLoss, formatRate, percent, type ModelState } from '../../src/features/training/core/trainingFormat';
 import {
@@ -29,7 +30,7 @@ import {
   type SampleView,
 } from '../../src/features/training/protocol';
 import type { BestModelInfo } from '../../src/worker/engine/protocol';
-import { button, divider, radios, registerComponents, setEnabled, setText, tag } from '../components/index';
+import { adoptStyleSheet, button, divider, radios, registerComponents, setEnabled, setText, tag } from '../components/index';
 import { Chart } from './charts';
 import { LossOverlay } from './lossMarks';
 
@@ -47,13 +48,6 @@ function send(message: DashboardFromWebview): void {
 
 function command(name: DashboardCommand): () => void {
   return () => send({ type: 'command', command: name });
-}
-
-// uPlot's stylesheet, bundled as text; adopted (CSSOM) so the CSP needs no 'unsafe-inline'.
-function adoptCss(css: string): void {
-  const sheet = new CSSStyleSheet();
-  sheet.replaceSync(css);
-  document.adoptedStyleSheets = [...document.adoptedStyleSheets, sheet];
 }
 
 function el<K extends keyof HTMLElementTagNameMap>(tagName: K, className?: string, text?: string): HTMLElementTagNameMap[K] {
@@ -85,8 +79,10 @@ let view: DashboardView = saved?.view?.unit ? saved.view : (state.view ?? { unit
 // ------------------------------------------------------------------------------------------------
 // Layout
 
+// the page's own styles first: the components' and uPlot's come after them in the cascade
+adoptStyleSheet(css);
 registerComponents();
-adoptCss(uPlotCss);
+adoptStyleSheet(uPlotCss);
 const app = document.getElementById('app')!;
 
 const header = el('header');

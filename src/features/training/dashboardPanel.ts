@@ -51,7 +51,6 @@ export class DashboardPanel implements vscode.Disposable {
         viewType: DASHBOARD_VIEW_TYPE,
         title: 'Training Dashboard',
         script: 'dist/webview/dashboard.js',
-        styles: ['media/dashboard.css'],
         icon: 'dashboard',
         isMessage: isDashboardFromWebview,
       },

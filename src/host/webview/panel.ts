@@ -13,8 +13,6 @@ export interface PanelPage<FromPage extends WebviewMessage> {
   title: string;
   /** The page's script, relative to the extension (dist/webview/….js). */
   script: string;
-  /** Stylesheets, relative to the extension (media/….css). */
-  styles?: string[];
   /** The icon's base name in media/ (media/<icon>-light.svg and media/<icon>-dark.svg). */
   icon: string;
   /** Checks a message from the page (its protocol's guard); others are dropped. */
@@ -168,7 +166,6 @@ function webviewHtml(webview: vscode.Webview, extensionUri: vscode.Uri, page: Pa
     `font-src ${webview.cspSource}`,
     `script-src 'nonce-${nonce}'`,
   ].join('; ');
-  const links = (page.styles ?? []).map((file) => `\n  <link rel="stylesheet" href="${uri(file)}" nonce="${nonce}">`).join('');
   return `<!DOCTYPE html>
 <html lang="en">
 <head>
@@ -176,7 +173,7 @@ function webviewHtml(webview: vscode.Webview, extensionUri: vscode.Uri, page: Pa
   <meta http-equiv="Content-Security-Policy" content="${csp}">
   <!-- The toolkit (FAST) probes :focus-visible with a <style> element; it takes its nonce from here. -->
   <meta property="csp-nonce" content="${nonce}">
-  <meta name="viewport" content="width=device-width, initial-scale=1.0">${links}
+  <meta name="viewport" content="width=device-width, initial-scale=1.0">
   <title>${page.title}</title>
 </head>
 <body>
