@@ -1,7 +1,7 @@
-// A webview panel of the extension (the training dashboard, the attention panel), the pattern of VS
-// Code's webview sample in one place: create-or-show, revive after a restart (a serializer), dispose,
-// the page's 'ready' handshake (nothing is posted before it: the page would drop it), and the page's
-// HTML with a strict content security policy in which the script and styles carry a fresh nonce.
+// A webview panel of the extension (the training dashboard, the attention panel), in one place:
+// create-or-show, revive after a restart (a serializer), dispose, the page's 'ready' handshake (nothing
+// is posted before it: the page would drop it), and the page's HTML with a strict content security
+// policy in which the page's script carries a fresh nonce.
 
 import * as crypto from 'crypto';
 import * as vscode from 'vscode';

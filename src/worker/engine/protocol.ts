@@ -198,7 +198,7 @@ export interface AttentionParams {
   maxTokens?: number;
   /**
    * Return the maps packed into `weights` (one Float32Array, cheap to pass between threads) and leave
-   * `attention` empty: the attention panel's way; nested arrays of a 256-token text cost ~100 ms to clone.
+   * `attention` empty: the attention panel's way; nested arrays are slow to clone between threads.
    */
   packed?: boolean;
 }

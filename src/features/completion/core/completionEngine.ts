@@ -2,10 +2,10 @@
 // from the workspace model's last saved checkpoint. src/features/completion/inlineCompletion.ts wraps it
 // for the editor; scripts/bench-completion.mjs and the unit tests drive it in plain Node.
 //
-// Why a second worker: the engine worker that trains spends whole optimiser steps (tens of ms for the tiny
-// preset, hundreds for small) without yielding, so a completion interleaved between steps would wait for a
-// step to finish and would see weights that are half-way between checkpoints. A second, lightweight worker
-// that loads the last saved checkpoint answers in a few ms whatever training is doing, reloads when a new
+// Why a second worker: the engine worker that trains spends whole optimiser steps without yielding, so a
+// completion interleaved between steps would wait for a step to finish and would see weights that are
+// half-way between checkpoints. A second, lightweight worker
+// that loads the last saved checkpoint answers at once whatever training is doing, reloads when a new
 // checkpoint appears (the atomic save gives config.json a new inode), and costs one more copy of a small model.
 
 import * as fs from 'fs';
