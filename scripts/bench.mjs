@@ -7,7 +7,10 @@
 //   configuration  4 layers, 4 heads, 128 dims, context 64, batch 12, character tokenizer,
 //                  ../shared/corpus/tinyshakespeare.txt (relative to the repository's parent folder)
 //   optimiser      AdamW lr 1e-3, β2 0.99, weight decay 0.1, 100 warm-up steps, cosine to 1e-4, clip 1.0 —
-//                  as ../shared/bench/torch_baseline.py, which is run with the same steps and 1 thread
+//                  as ../shared/bench/torch_baseline.py, which is run with the same steps on 1 thread and on 2
+//                  (torch.set_num_threads), each engine row divided by both
+//   ceiling        one core's AVX2/FMA SGEMM (about 150 GFLOP/s) at about 5 MFLOP per token of a training step:
+//                  some 30,000 tokens/s per core; "of ceiling" is tokens/s ÷ (30,000 × the run's threads)
 //   dropout        0, as the baseline, unless --dropout P (the engine's cost of dropout: compare P with 0)
 //   tokens/s       training steps × 12 × 64 ÷ their time (evaluation and saving excluded), as the baseline
 //   val loss       mean of 50 validation batches after the last step, as the baseline
@@ -15,13 +18,18 @@
 //
 // The cpu backend (plain JavaScript) is some 20 times slower than wasm: it runs --cpu-steps (default 10), so its
 // tokens/s are comparable but its losses are those of an earlier step. `native@1` is the native backend on one
-// thread (LMX_NATIVE_THREADS=1), for comparison with the one-thread baseline on a shared machine.
+// thread (LMX_NATIVE_THREADS=1), for comparison with the one-thread baseline on a shared machine. On the native
+// backend a step is the fused native step (src/engine/training/fusedStep.ts); a `+tfjs` suffix (native+tfjs,
+// native@1+tfjs) runs the TensorFlow.js path there instead (LMX_FUSED_STEP=0), the reference it replaced.
 // --small adds the `small` preset (context 128) with the default GPT tokenizer (o200k_base) and an 8k
-// vocabulary on the default backend, --small-steps steps (default 20); it has no PyTorch counterpart.
+// vocabulary on the default backend, --small-steps steps (default 20), with the share of the step spent in the
+// output layer (logits, cross-entropy and their gradients; from the fused step's timers, LMX_PROFILE=1); it has
+// no PyTorch counterpart. --profile prints where the fused step's time goes, phase by phase, for each native row.
 //
 // Options: --steps N (default 100; 2000 for the val-loss comparison)  --cpu-steps N (default 10)
-//          --backends auto,native@1,wasm,cpu (default; any of auto, tensorflow, webgpu, native, native@N, wasm, cpu)
-//          --small  --small-steps N  --corpus FILE  --no-torch  --json FILE (write the results)  --dropout P (default 0)
+//          --backends auto,native@1,native+tfjs,wasm,cpu (default; any of auto, tensorflow, webgpu, native, native@N,
+//          native+tfjs, wasm, cpu)  --small  --small-steps N  --profile  --corpus FILE  --no-torch
+//          --json FILE (write the results)  --dropout P (default 0)
 
 import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -34,14 +42,14 @@ const shared = path.resolve(root, '..', 'shared');
 
 function usage(message) {
   if (message) console.error(`bench: ${message}`);
-  console.error('usage: npm run bench -- [--steps N] [--cpu-steps N] [--backends auto,cpu] [--corpus FILE] [--no-torch] [--json FILE] [--dropout P]');
+  console.error('usage: npm run bench -- [--steps N] [--cpu-steps N] [--backends auto,cpu] [--small] [--small-steps N] [--profile] [--corpus FILE] [--no-torch] [--json FILE] [--dropout P]');
   process.exit(2);
 }
 
 function parseOptions(argv) {
   const o = {
-    steps: 100, cpuSteps: 10, backends: ['auto', 'native@1', 'wasm', 'cpu'], corpus: path.join(shared, 'corpus', 'tinyshakespeare.txt'),
-    torch: true, json: undefined, small: false, smallSteps: 20, dropout: 0,
+    steps: 100, cpuSteps: 10, backends: ['auto', 'native@1', 'native+tfjs', 'wasm', 'cpu'], corpus: path.join(shared, 'corpus', 'tinyshakespeare.txt'),
+    torch: true, json: undefined, small: false, smallSteps: 20, dropout: 0, profile: false,
   };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
@@ -63,6 +71,7 @@ function parseOptions(argv) {
       o.dropout = Number(value());
       if (!(o.dropout >= 0 && o.dropout < 1)) usage('--dropout must be a number from 0 to below 1');
     } else if (a === '--small') o.small = true;
+    else if (a === '--profile') o.profile = true;
     else if (a === '--backends') o.backends = value().split(',').filter(Boolean);
     else if (a === '--corpus') o.corpus = path.resolve(value());
     else if (a === '--no-torch') o.torch = false;
@@ -112,10 +121,12 @@ function run(command, args, options = {}) {
 
 async function engine(spec, o, out, variant = 'baby') {
   fs.rmSync(out, { recursive: true, force: true });
-  // native@N: the native backend on N threads
-  const [backend, threads] = spec.split('@');
-  const env = { ...process.env };
+  // native@N: the native backend on N threads; +tfjs: its TensorFlow.js training path instead of the fused step
+  const tfjsPath = spec.endsWith('+tfjs');
+  const [backend, threads] = spec.replace(/\+tfjs$/, '').split('@');
+  const env = { ...process.env, LMX_PROFILE: '1' };
   if (threads) env.LMX_NATIVE_THREADS = threads;
+  if (tfjsPath) env.LMX_FUSED_STEP = '0';
   const steps = variant === 'small' ? o.smallSteps : backend === 'cpu' ? Math.min(o.cpuSteps, o.steps) : o.steps;
   const model = variant === 'small'
     ? ['--preset', 'small', '--max-vocab', '8192', '--batch-size', '12', '--eval-batches', '10']
@@ -126,7 +137,7 @@ async function engine(spec, o, out, variant = 'baby') {
     // validation once, after the last step (and no early stop): the figures are the training's alone
     '--eval-interval', String(steps), '--patience', '0', '--checkpoint-interval', '0', '--seed', '1337', '--dropout', String(o.dropout), '--backend', backend, '--json',
   ];
-  console.log(`\n== engine${variant === 'small' ? ' (small preset, o200k_base, 8k vocabulary)' : ''}, backend ${spec}: ${threads ? `LMX_NATIVE_THREADS=${threads} ` : ''}node ${args.map((a) => (a.includes(' ') ? JSON.stringify(a) : a)).join(' ')}`);
+  console.log(`\n== engine${variant === 'small' ? ' (small preset, o200k_base, 8k vocabulary)' : ''}, backend ${spec}: ${threads ? `LMX_NATIVE_THREADS=${threads} ` : ''}${tfjsPath ? 'LMX_FUSED_STEP=0 ' : ''}node ${args.map((a) => (a.includes(' ') ? JSON.stringify(a) : a)).join(' ')}`);
   const started = Date.now();
   const result = await run(process.execPath, args, { echo: true, env });
   fs.rmSync(out, { recursive: true, force: true });
@@ -136,11 +147,17 @@ async function engine(spec, o, out, variant = 'baby') {
     return { backend: spec, variant, ok: false, reason: `exit ${result.status ?? result.signal}: ${said}` };
   }
   const summary = JSON.parse(result.stdout.trim().split('\n').pop());
+  // the fused step's timers, printed when it is disposed (LMX_PROFILE=1)
+  const profileLine = result.stderr.split('\n').find((l) => l.startsWith(PROFILE_PREFIX));
+  const profile = profileLine ? JSON.parse(profileLine.slice(PROFILE_PREFIX.length)) : undefined;
   return {
     backend: spec,
     variant,
     ok: true,
     steps,
+    threads: profile?.threads ?? (threads ? Number(threads) : summary.backend === 'native' ? Math.min(4, os.cpus().length) : undefined),
+    fused: profile !== undefined,
+    profile,
     used: summary.backend,
     tokensPerSecond: summary.tokensPerSecond,
     valLoss: summary.valLoss,
@@ -151,6 +168,9 @@ async function engine(spec, o, out, variant = 'baby') {
   };
 }
 
+// PROFILE_LINE_PREFIX of src/engine/training/fusedStep.ts
+const PROFILE_PREFIX = 'lmx fused-step profile ';
+
 function torchAvailable() {
   const probe = spawnSync('python3', ['-c', 'import torch'], { encoding: 'utf8' });
   if (probe.error) return `python3 is not available (${probe.error.message})`;
@@ -158,7 +178,7 @@ function torchAvailable() {
   return undefined;
 }
 
-async function torch(o) {
+async function torch(o, threads) {
   const script = path.join(shared, 'bench', 'torch_baseline.py');
   if (!fs.existsSync(script)) return { ok: false, reason: `${script} is missing` };
   // Run through a wrapper that reports the child's peak RSS (ru_maxrss of RUSAGE_CHILDREN, in KiB on Linux).
@@ -168,8 +188,8 @@ async function torch(o) {
     'print("maxrss_kib", resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)',
     'sys.exit(p.returncode)',
   ].join('\n');
-  const args = ['-c', wrapper, script, o.corpus, String(o.steps), '1'];
-  console.log(`\n== PyTorch baseline: python3 ${path.relative(root, script)} ${o.corpus} ${o.steps} 1`);
+  const args = ['-c', wrapper, script, o.corpus, String(o.steps), String(threads)];
+  console.log(`\n== PyTorch baseline, ${threads} thread${threads > 1 ? 's' : ''}: python3 ${path.relative(root, script)} ${o.corpus} ${o.steps} ${threads}`);
   const started = Date.now();
   const result = await run('python3', args, { env: { ...process.env, PYTHONUNBUFFERED: '1' } });
   process.stdout.write(result.stdout);
@@ -179,6 +199,7 @@ async function torch(o) {
   if (!line) return { ok: false, reason: `unexpected output: ${result.stdout.trim()}` };
   return {
     ok: true,
+    threads,
     tokensPerSecond: Number(line[3]),
     trainLoss: Number(line[4]),
     valLoss: Number(line[5]),
@@ -207,29 +228,72 @@ async function main() {
   } finally {
     fs.rmSync(out, { recursive: true, force: true });
   }
-  let baseline;
+  const torchRuns = [];
   const why = o.torch ? torchAvailable() : 'skipped (--no-torch)';
-  if (!why) baseline = await torch(o);
+  if (!why) for (const threads of [1, 2]) torchRuns.push(await torch(o, threads));
+  const [torch1, torch2] = torchRuns;
 
   console.log(`\n== results: 4 layers × 4 heads × 128 dims, context 64, batch 12, char tokenizer, dropout ${o.dropout} (PyTorch: 0), ${os.cpus().length} CPUs (load ${os.loadavg()[0].toFixed(1)})`);
-  const header = ['run', 'steps', 'tokens/s', 'val loss', 'train loss', 'peak RSS MB', 'vs PyTorch'];
+  const header = ['run', 'steps', 'tokens/s', 'val loss', 'Δ val', 'train loss', 'peak RSS MB', '÷ PyTorch 1t', '÷ PyTorch 2t', 'of ceiling'];
   const table = [header];
+  const ratio = (r, t) => (t?.ok && r.variant !== 'small' ? `${(r.tokensPerSecond / t.tokensPerSecond).toFixed(2)}×` : '-');
+  const ofCeiling = (tps, threads) => (threads ? `${((100 * tps) / (CEILING_PER_CORE * threads)).toFixed(0)}% (${threads}t)` : '-');
   for (const r of rows) {
     const label = `engine ${r.backend}${r.variant === 'small' ? ' [small preset, o200k 8k vocab]' : ''}`;
     if (!r.ok) {
-      table.push([label, '', 'failed', r.reason ?? '', '', '', '']);
+      table.push([label, '', 'failed', r.reason ?? '', '', '', '', '', '', '']);
       continue;
     }
-    const ratio = baseline?.ok && r.variant !== 'small' ? `${(r.tokensPerSecond / baseline.tokensPerSecond).toFixed(2)}×` : '-';
-    table.push([`${label}${r.used !== r.backend.split('@')[0] ? ` (${r.used})` : ''}`, String(r.steps), fmt(r.tokensPerSecond), fmt(r.valLoss, 3), fmt(r.trainLoss, 3), fmt(r.peakRssMB), ratio]);
+    const delta = torch1?.ok && r.variant !== 'small' && r.valLoss !== undefined ? (r.valLoss - torch1.valLoss).toFixed(3) : '-';
+    table.push([
+      `${label}${r.used !== r.backend.replace(/\+tfjs$/, '').split('@')[0] ? ` (${r.used})` : ''}${r.fused ? ' fused' : ''}`,
+      String(r.steps), fmt(r.tokensPerSecond), fmt(r.valLoss, 3), delta, fmt(r.trainLoss, 3), fmt(r.peakRssMB),
+      ratio(r, torch1), ratio(r, torch2), r.variant === 'small' ? '-' : ofCeiling(r.tokensPerSecond, r.threads),
+    ]);
   }
-  if (baseline?.ok) table.push(['PyTorch (CPU, 1 thread)', String(o.steps), fmt(baseline.tokensPerSecond), fmt(baseline.valLoss, 3), fmt(baseline.trainLoss, 3), fmt(baseline.peakRssMB), '1.00×']);
-  else table.push(['PyTorch', '', '-', baseline?.reason ?? why, '', '', '']);
-  const widths = header.map((_, i) => Math.max(...table.map((row) => String(row[i]).length)));
-  for (const row of table) console.log(row.map((c, i) => (i === 0 ? String(c).padEnd(widths[i]) : String(c).padStart(widths[i]))).join('  '));
-  if (baseline?.ok) console.log('vs PyTorch = engine tokens/s ÷ PyTorch tokens/s. The baseline has biases and tied embeddings like the engine.');
-  if (o.json) fs.writeFileSync(o.json, JSON.stringify({ steps: o.steps, dropout: o.dropout, engine: rows, torch: baseline ?? { ok: false, reason: why } }, null, 2) + '\n');
+  for (const t of torchRuns) {
+    if (t.ok) table.push([`PyTorch (CPU, ${t.threads} thread${t.threads > 1 ? 's' : ''})`, String(o.steps), fmt(t.tokensPerSecond), fmt(t.valLoss, 3), '0.000', fmt(t.trainLoss, 3), fmt(t.peakRssMB), ratio(t, torch1), ratio(t, torch2), ofCeiling(t.tokensPerSecond, t.threads)]);
+    else table.push(['PyTorch', '', '-', t.reason, '', '', '', '', '', '']);
+  }
+  if (why) table.push(['PyTorch', '', '-', why, '', '', '', '', '', '']);
+  printTable(table);
+  if (torch1?.ok) {
+    console.log('÷ PyTorch Nt = engine tokens/s ÷ PyTorch tokens/s on N threads; Δ val = val loss − PyTorch (1 thread) val loss. The baseline has biases and tied embeddings like the engine.');
+  }
+  console.log(`of ceiling = tokens/s ÷ (${fmt(CEILING_PER_CORE)} tokens/s per core × the run's threads): one core's AVX2/FMA SGEMM at ~150 GFLOP/s, ~5 MFLOP a token.`);
+  for (const r of rows) {
+    if (!r.ok || !r.profile) continue;
+    const share = outputShare(r.profile);
+    if (r.variant === 'small') console.log(`small preset (o200k_base, 8k vocabulary): ${fmt(r.tokensPerSecond)} tokens/s; output layer (logits, cross-entropy and their gradients) ${(100 * share).toFixed(1)}% of the step's thread time`);
+    if (o.profile || r.variant === 'small') printProfile(`engine ${r.backend}${r.variant === 'small' ? ' [small preset]' : ''}`, r.profile);
+  }
+  if (o.json) fs.writeFileSync(o.json, JSON.stringify({ steps: o.steps, dropout: o.dropout, engine: rows, torch: torchRuns.length ? torchRuns : { ok: false, reason: why } }, null, 2) + '\n');
   process.exit(rows.every((r) => r.ok) ? 0 : 1);
+}
+
+/** Tokens per second per core at full matrix-product speed (see the header). */
+const CEILING_PER_CORE = 30_000;
+
+function printTable(table) {
+  const widths = table[0].map((_, i) => Math.max(...table.map((row) => String(row[i] ?? '').length)));
+  for (const row of table) console.log(row.map((c, i) => (i === 0 ? String(c ?? '').padEnd(widths[i]) : String(c ?? '').padStart(widths[i]))).join('  '));
+}
+
+/** The output layer's share of the fused step's thread time. */
+function outputShare(profile) {
+  const total = Object.values(profile.phases).reduce((a, b) => a + b, 0);
+  return total > 0 ? ((profile.phases.outputForward ?? 0) + (profile.phases.outputBackward ?? 0)) / total : 0;
+}
+
+function printProfile(label, profile) {
+  const total = Object.values(profile.phases).reduce((a, b) => a + b, 0);
+  console.log(`\n== where the fused step's time goes: ${label}, ${profile.steps} steps, ${profile.threads} thread(s); ms per step summed over the threads`);
+  const table = [['phase', 'ms/step', 'share']];
+  for (const [name, ms] of Object.entries(profile.phases).sort((a, b) => b[1] - a[1])) {
+    if (ms > 0) table.push([name, (ms / Math.max(1, profile.steps)).toFixed(2), `${((100 * ms) / total).toFixed(1)}%`]);
+  }
+  table.push(['total', (total / Math.max(1, profile.steps)).toFixed(2), '100%']);
+  printTable(table);
 }
 
 main().catch((error) => {

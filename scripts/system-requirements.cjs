@@ -156,14 +156,21 @@ function ensureSystemPackages(names, context, options = {}) {
 }
 
 // ---------------------------------------------------------------------------------------------------
-// Python: the interop tests check our safetensors files against Python's safetensors (with numpy). They
-// run in a virtual environment of our own, so neither Debian's Python nor the user's is changed.
+// Python: the interop tests check our safetensors files against Python's safetensors (with numpy), and the
+// Hugging Face export and import against transformers itself (torch, tokenizers; accelerate for its
+// Trainer). They run in a virtual environment of our own, so neither Debian's Python nor the user's is
+// changed. pip takes torch's CPU wheel where the package index offers it (a local mirror, or
+// PIP_EXTRA_INDEX_URL=https://download.pytorch.org/whl/cpu); the public index alone gives the larger CUDA one.
 
 const PYTHON_PACKAGES = [
   { name: 'safetensors', why: 'the interop tests: Python’s safetensors reads the files the engine writes, and writes files the engine reads' },
   { name: 'numpy', why: 'the tensors those files hold on the Python side' },
+  { name: 'torch', why: 'the Hugging Face interop tests: transformers runs the exported and the imported models' },
+  { name: 'transformers', why: 'the Hugging Face interop tests: GPT2LMHeadModel loads the exported folders and makes the GPT-2 folders the import reads' },
+  { name: 'tokenizers', why: 'the Hugging Face interop tests: the exported tokenizer files and the tokenizer.json files made for import' },
+  { name: 'accelerate', why: 'the Hugging Face interop tests: transformers’ Trainer, which train_hf.py runs, needs it' },
 ];
-const PYTHON_IMPORT_CHECK = 'import safetensors, safetensors.numpy, numpy';
+const PYTHON_IMPORT_CHECK = 'import safetensors, safetensors.numpy, numpy, torch, transformers, tokenizers, accelerate';
 
 /** The interop tests' Python environment: $LMX_PYTHON_DIR, else <cache>/python. */
 function pythonEnvDir() {
@@ -179,11 +186,16 @@ function testPython() {
   return fs.existsSync(venvPython()) ? venvPython() : 'python3';
 }
 
+/** Interpreters that imported every package once in this process (importing torch takes seconds). */
+const pythonsThatWork = new Set();
+
 /** Why `python` cannot run the interop tests, or undefined. */
 function pythonProblem(python = testPython()) {
+  if (pythonsThatWork.has(python)) return undefined;
   const probe = spawnSync(python, ['-c', PYTHON_IMPORT_CHECK], { encoding: 'utf8' });
   if (probe.error) return `${python} does not run (${probe.error.message})`;
-  if (probe.status !== 0) return `${python} cannot import ${PYTHON_PACKAGES.map((p) => p.name).join(' and ')} (${(probe.stderr || '').trim().split('\n').pop()})`;
+  if (probe.status !== 0) return `${python} cannot import ${PYTHON_PACKAGES.map((p) => p.name).join(', ')} (${(probe.stderr || '').trim().split('\n').pop()})`;
+  pythonsThatWork.add(python);
   return undefined;
 }
 
@@ -243,10 +255,10 @@ function ensurePythonPackages({ say = console.log } = {}) {
   if (r.error || r.status !== 0) fail('pip install failed (no network, or no package index?)', r);
   const problem = pythonProblem(python);
   if (problem) fail(problem);
-  const versions = spawnSync(python, ['-c', 'import safetensors, numpy, sys; print(sys.version.split()[0], safetensors.__version__, numpy.__version__)'], {
+  const versions = spawnSync(python, ['-c', `import sys, ${PYTHON_PACKAGES.map((p) => p.name).join(', ')}; print(sys.version.split()[0], ${PYTHON_PACKAGES.map((p) => `${p.name}.__version__`).join(', ')})`], {
     encoding: 'utf8',
   }).stdout.trim().split(' ');
-  say(`python ${versions[0]}: safetensors ${versions[1]}, numpy ${versions[2]}`);
+  say(`python ${versions[0]}: ${PYTHON_PACKAGES.map((p, i) => `${p.name} ${versions[i + 1]}`).join(', ')}`);
   return { python, installed: PYTHON_PACKAGES.map((p) => p.name) };
 }
 

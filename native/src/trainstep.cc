@@ -1,8 +1,8 @@
 // The fused CPU training step (trainstep.h): the same model, dropout and AdamW as the TensorFlow.js path
 // (src/engine/model.ts, kernels/ops.ts, trainer.ts), which stays the reference the unit tests compare with.
 // Each element-wise formula follows the tfjs op sequence it replaces (the same float32 operations in the same
-// order, the addon's vectorised exp and erf), so that the two paths agree to rounding. The linear layers use the
-// addon's SGEMM; attention, LayerNorm, GELU and the softmax cross-entropy are loops over rows.
+// order, the addon's vectorised exp and erf), so that the two paths agree to rounding. The linear layers and the
+// attention products of each head use the addon's SGEMM; the softmaxes, LayerNorm and GELU are loops over rows.
 //
 // Threads: the batch is split by rows into parts (one per thread of the addon's pool). A part runs the whole
 // forward and backward of its rows with its own activations and gradient buffer, so the only synchronisation of
@@ -135,22 +135,38 @@ void mask_from(uint32_t seed, size_t j0, uint32_t threshold, float scale, float*
   dropout_mask(seed + (uint32_t)(j0 * (size_t)MULBERRY), threshold, scale, out, (int64_t)n);
 }
 
-// Causal attention of one head of one sequence. q (scaled by 1/sqrt(dh)), k, v, y: rows of stride C starting at
-// the head's column; P (T, T): softmax probabilities (0 above the diagonal), mask (T, T) or null; kT: (dh, T) scratch.
-LMX_TS_CLONES void attention_head(const float* q, const float* k, const float* v, float* P, const float* mask, float* y, float* kT, int T,
-                                  int C, int dh) {
-  for (int j = 0; j < T; j++)
-    for (int d = 0; d < dh; d++) kT[(size_t)d * T + j] = k[(size_t)j * C + d];
+// One head of one sequence between the (T, C) layout of the projections (rows of stride C, from the head's
+// column) and a dense (T, dh) block, so that its products are plain matrix products.
+inline void gather_head(const float* x, float* out, int T, int C, int dh) {
+  for (int t = 0; t < T; t++) std::memcpy(out + (size_t)t * dh, x + (size_t)t * C, dh * sizeof(float));
+}
+inline void scatter_head(const float* in, float* x, int T, int C, int dh) {
+  for (int t = 0; t < T; t++) std::memcpy(x + (size_t)t * C, in + (size_t)t * dh, dh * sizeof(float));
+}
+
+// Head-sized scratch of a part: q, k, v, y and their gradients as dense (T, dh) blocks, two (T, T) blocks.
+struct HeadScratch {
+  float *q, *k, *v, *y, *dq, *dk, *dv, *tt, *tt2;
+  static size_t floats(int T, int dh) { return 7 * (size_t)T * dh + 2 * (size_t)T * T; }
+  HeadScratch(float* base, int T, int dh) {
+    const size_t n = (size_t)T * dh;
+    q = base, k = q + n, v = k + n, y = v + n, dq = y + n, dk = dq + n, dv = dk + n, tt = dv + n, tt2 = tt + (size_t)T * T;
+  }
+};
+
+// Causal attention of one head of one sequence. q (scaled by 1/sqrt(dh)), k, v, y: rows of stride C from the head's
+// column; P (T, T): the softmax probabilities (0 above the diagonal); mask (T, T) or null.
+// Scores Q·Kᵀ and the output (P·mask)·V are matrix products over the whole (T, T) block (the zeros above the
+// diagonal included, as the tfjs path's); the softmax runs over each row's visible keys.
+LMX_TS_CLONES void attention_head(const float* q, const float* k, const float* v, float* P, const float* mask, float* y, HeadScratch& s,
+                                  int T, int C, int dh) {
+  gather_head(q, s.q, T, C, dh);
+  gather_head(k, s.k, T, C, dh);
+  gather_head(v, s.v, T, C, dh);
+  sgemm_serial(s.q, s.k, P, T, T, dh, false, true, false);
   for (int i = 0; i < T; i++) {
     float* p = P + (size_t)i * T;
-    const float* qi = q + (size_t)i * C;
-    const int n = i + 1;
-    for (int j = 0; j < n; j++) p[j] = 0.f;
-    for (int d = 0; d < dh; d++) {
-      const float a = qi[d];
-      const float* kd = kT + (size_t)d * T;
-      for (int j = 0; j < n; j++) p[j] += a * kd[j];
-    }
+    const int n = i + 1;  // keys 0 … i are visible to query i
     float mx = p[0];
     for (int j = 1; j < n; j++) mx = std::max(mx, p[j]);
     for (int j = 0; j < n; j++) p[j] -= mx;
@@ -160,69 +176,52 @@ LMX_TS_CLONES void attention_head(const float* q, const float* k, const float* v
     const float inv = 1.f / total;
     for (int j = 0; j < n; j++) p[j] *= inv;
     for (int j = n; j < T; j++) p[j] = 0.f;
-    float* yi = y + (size_t)i * C;
-    for (int d = 0; d < dh; d++) yi[d] = 0.f;
-    const float* mi = mask ? mask + (size_t)i * T : nullptr;
-    for (int j = 0; j < n; j++) {
-      const float w = mi ? p[j] * mi[j] : p[j];
-      if (w == 0.f) continue;
-      const float* vj = v + (size_t)j * C;
-      for (int d = 0; d < dh; d++) yi[d] += w * vj[d];
-    }
   }
+  const float* dropped = P;
+  if (mask) {
+    multiply(P, mask, s.tt, (size_t)T * T);
+    dropped = s.tt;
+  }
+  sgemm_serial(dropped, s.v, s.y, T, dh, T, false, false, false);
+  scatter_head(s.y, y, T, C, dh);
 }
 
 // Its backward: from dy (same layout as y) to dq (of the unscaled q: times `scale`), dk, dv (overwritten).
-// vT: (dh, T) scratch; dp: (T) scratch.
 LMX_TS_CLONES void attention_head_backward(const float* q, const float* k, const float* v, const float* P, const float* mask,
-                                           const float* dy, float* dq, float* dk, float* dv, float* vT, float* dp, int T, int C,
-                                           int dh, float scale) {
-  for (int j = 0; j < T; j++)
-    for (int d = 0; d < dh; d++) {
-      vT[(size_t)d * T + j] = v[(size_t)j * C + d];
-      dk[(size_t)j * C + d] = 0.f;
-      dv[(size_t)j * C + d] = 0.f;
-    }
+                                           const float* dy, float* dq, float* dk, float* dv, HeadScratch& s, int T, int C, int dh,
+                                           float scale) {
+  gather_head(q, s.q, T, C, dh);
+  gather_head(k, s.k, T, C, dh);
+  gather_head(v, s.v, T, C, dh);
+  gather_head(dy, s.y, T, C, dh);
+  const float* dropped = P;
+  if (mask) {
+    multiply(P, mask, s.tt2, (size_t)T * T);
+    dropped = s.tt2;
+  }
+  float* dp = s.tt;
+  sgemm_serial(s.y, s.v, dp, T, T, dh, false, true, false);       // d(dropped P) = dY · Vᵀ
+  sgemm_serial(dropped, s.y, s.dv, T, dh, T, true, false, false);  // dV = (dropped P)ᵀ · dY
   for (int i = 0; i < T; i++) {
     const float* pi = P + (size_t)i * T;
-    const float* mi = mask ? mask + (size_t)i * T : nullptr;
-    const float* dyi = dy + (size_t)i * C;
+    float* di = dp + (size_t)i * T;
     const int n = i + 1;
-    // d(dropped P)[j] = dy_i · v_j
-    for (int j = 0; j < n; j++) dp[j] = 0.f;
-    for (int d = 0; d < dh; d++) {
-      const float a = dyi[d];
-      const float* vd = vT + (size_t)d * T;
-      for (int j = 0; j < n; j++) dp[j] += a * vd[j];
+    if (mask) {
+      const float* mi = mask + (size_t)i * T;
+      for (int j = 0; j < n; j++) di[j] *= mi[j];
     }
-    // dv_j += (dropped P)[i][j] · dy_i
-    for (int j = 0; j < n; j++) {
-      const float w = mi ? pi[j] * mi[j] : pi[j];
-      if (w == 0.f) continue;
-      float* dvj = dv + (size_t)j * C;
-      for (int d = 0; d < dh; d++) dvj[d] += w * dyi[d];
-    }
-    if (mi)
-      for (int j = 0; j < n; j++) dp[j] *= mi[j];
     // softmax backward: dS = P · (dP − Σ dP·P)
     float dot = 0.f;
-    for (int j = 0; j < n; j++) dot += dp[j] * pi[j];
-    for (int j = 0; j < n; j++) dp[j] = pi[j] * (dp[j] - dot);
-    float* dqi = dq + (size_t)i * C;
-    const float* qi = q + (size_t)i * C;
-    for (int d = 0; d < dh; d++) dqi[d] = 0.f;
-    for (int j = 0; j < n; j++) {
-      const float s = dp[j];
-      if (s == 0.f) continue;
-      const float* kj = k + (size_t)j * C;
-      float* dkj = dk + (size_t)j * C;
-      for (int d = 0; d < dh; d++) {
-        dqi[d] += s * kj[d];
-        dkj[d] += s * qi[d];
-      }
-    }
-    for (int d = 0; d < dh; d++) dqi[d] *= scale;
+    for (int j = 0; j < n; j++) dot += di[j] * pi[j];
+    for (int j = 0; j < n; j++) di[j] = pi[j] * (di[j] - dot);
+    for (int j = n; j < T; j++) di[j] = 0.f;
   }
+  sgemm_serial(dp, s.k, s.dq, T, dh, T, false, false, false);  // dQ = dS · K
+  sgemm_serial(dp, s.q, s.dk, T, dh, T, true, false, false);   // dK = dSᵀ · Q
+  for (size_t i = 0; i < (size_t)T * dh; i++) s.dq[i] *= scale;
+  scatter_head(s.dq, dq, T, C, dh);
+  scatter_head(s.dk, dk, T, C, dh);
+  scatter_head(s.dv, dv, T, C, dh);
 }
 
 // GELU x·Φ(x) with Φ from the addon's erf, as kernels/ops.ts: cdf = (erf(x · 1/√2) + 1) · 0.5. Keeps cdf.
@@ -278,7 +277,8 @@ struct TrainStep::Part {
   std::vector<float> lnf, lnf_mean, lnf_rstd;
   std::vector<float> logits;               // (R, V), then its gradient
   std::vector<float> d_res, d_tmp, d_ln, d_q, d_k, d_v, d_y, d_fc, scratch4;
-  std::vector<float> scratch;              // max(3C, V, 2·dh·T + T)
+  std::vector<float> scratch;              // max(3C, V)
+  std::vector<float> heads;                // HeadScratch
   std::vector<float> grad;                 // the parameters' gradient of this part
   double loss = 0;
   double ms[kPhaseCount] = {};
@@ -331,7 +331,8 @@ TrainStep::TrainStep(const TrainDims& d, const std::vector<const float*>& params
     for (auto* b : {&part->d_res, &part->d_tmp, &part->d_ln, &part->d_q, &part->d_k, &part->d_v, &part->d_y}) b->resize(R * C);
     part->d_fc.resize(R * F);
     part->scratch4.resize(R * F);
-    part->scratch.resize(std::max({3 * C, (size_t)d.V, 2 * dh * T + T}));
+    part->scratch.resize(std::max(3 * C, (size_t)d.V));
+    part->heads.resize(HeadScratch::floats((int)T, (int)dh));
     part->grad.resize(total_);
     parts_.push_back(part);
   }
@@ -392,6 +393,7 @@ void TrainStep::forward_backward(Part& p, const int32_t* x_all, const int32_t* y
   const size_t lnf_g = first + 16 * (size_t)d.L, lnf_b = lnf_g + 1;
   const float* pos = d.learned ? W(1) : positions_.data();
   float* scratch = p.scratch.data();
+  HeadScratch heads(p.heads.data(), T, dh);
 
   Clock::time_point mark = profiling ? Clock::now() : Clock::time_point();
   auto tick = [&](Phase ph) {
@@ -442,7 +444,7 @@ void TrainStep::forward_backward(Part& p, const int32_t* x_all, const int32_t* y
       for (int h = 0; h < H; h++) {
         const size_t at = (size_t)b * T * C + (size_t)h * dh;
         const size_t sq = ((size_t)b * H + h) * T * T;
-        attention_head(q + at, k + at, v + at, att + sq, drop ? amask + sq : nullptr, yatt + at, scratch, T, C, dh);
+        attention_head(q + at, k + at, v + at, att + sq, drop ? amask + sq : nullptr, yatt + at, heads, T, C, dh);
       }
     tick(kAttention);
     linear(yatt, W(lp(l, 8)), W(lp(l, 9)), mid, R, C, C);
@@ -533,8 +535,8 @@ void TrainStep::forward_backward(Part& p, const int32_t* x_all, const int32_t* y
       for (int h = 0; h < H; h++) {
         const size_t at = (size_t)b * T * C + (size_t)h * dh;
         const size_t sq = ((size_t)b * H + h) * T * T;
-        attention_head_backward(q + at, k + at, v + at, att + sq, drop ? amask + sq : nullptr, dy + at, dq + at, dk + at, dv + at,
-                                scratch, scratch + (size_t)dh * T, T, C, dh, qscale);
+        attention_head_backward(q + at, k + at, v + at, att + sq, drop ? amask + sq : nullptr, dy + at, dq + at, dk + at, dv + at, heads,
+                                T, C, dh, qscale);
       }
     tick(kAttentionBackward);
     sum_rows_into(dq, dW(lp(l, 3)), R, C);

@@ -31,7 +31,6 @@
 //
 // Loading checks everything and throws a CheckpointError naming the file and what is wrong with it.
 
-import { randomBytes } from 'crypto';
 import { promises as fs } from 'fs';
 import * as path from 'path';
 import { UserError } from './errors';
@@ -43,16 +42,13 @@ import type { TrainerState } from './training';
 import { Vocabulary } from './vocab';
 import {
   CHECKPOINT_FILES,
+  CHECKPOINT_LAYOUT,
   ENGINE_NAME,
   exists,
-  inspectModelFolder,
-  isLeftoverName,
-  NotAModelFolderError,
-  recoverInterruptedSave,
-  removeCheckpointFolder,
   resolveCheckpointDir,
-  syncDirectory,
-  type ModelFolder,
+  writeFileSynced,
+  writeModelFolder,
+  type FolderSwapHooks,
 } from './modelFolder';
 
 export {
@@ -111,7 +107,7 @@ export interface KeptModelInfo {
   valLoss: number;
 }
 
-export interface SaveOptions {
+export interface SaveOptions extends FolderSwapHooks {
   /** Extra fields for config.json (training settings, corpus summary …). */
   info?: Record<string, unknown>;
   /**
@@ -121,10 +117,6 @@ export interface SaveOptions {
   kept?: KeptModelInfo & { weights: Map<string, Float32Array> };
   /** With `kept`: the latest step's weights, when the model holds other ones (default: the model's own). */
   latest?: Map<string, Float32Array>;
-  /** For tests: called with the temporary folder once it is complete, before the swap. */
-  beforeSwap?: (tmpDir: string) => void | Promise<void>;
-  /** For tests: called between moving the old folder aside and moving the new one in. */
-  betweenRenames?: (oldDir: string, tmpDir: string) => void | Promise<void>;
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -134,108 +126,56 @@ export async function saveCheckpoint(dir: string, model: GPT, vocab: Vocabulary,
   if (vocab.size !== model.config.vocabSize) {
     throw new Error(`The vocabulary has ${vocab.size} tokens but the model was built for ${model.config.vocabSize}`);
   }
-  const target = path.resolve(dir);
-  const parent = path.dirname(target);
-  const base = path.basename(target);
-  await fs.mkdir(parent, { recursive: true });
-  await recoverInterruptedSave(target);
-  await assertReplaceable(target);
-  const tmp = path.join(parent, `${base}.tmp-${randomBytes(6).toString('hex')}`);
-  await fs.mkdir(tmp);
-  let old: string | undefined;
-  let swapped = false;
-  try {
-    // The weights, in parameterShapes() order.
-    const weights = options.kept && options.latest ? options.latest : await model.readWeights();
-    const shapes = model.parameterShapes();
-    const weightTensors = (source: Map<string, Float32Array>) => {
-      const tensors = new Map<string, SafeTensor>();
-      for (const [name, shape] of Object.entries(shapes)) {
-        const data = source.get(name);
-        if (!data || data.length !== size(shape)) throw new Error(`The weights to save have no ${size(shape)} values for ${name}`);
-        tensors.set(name, { dtype: 'F32', shape, data });
+  await writeModelFolder(
+    dir,
+    CHECKPOINT_LAYOUT,
+    async (tmp) => {
+      // The weights, in parameterShapes() order.
+      const weights = options.kept && options.latest ? options.latest : await model.readWeights();
+      const shapes = model.parameterShapes();
+      const weightTensors = (source: Map<string, Float32Array>) => {
+        const tensors = new Map<string, SafeTensor>();
+        for (const [name, shape] of Object.entries(shapes)) {
+          const data = source.get(name);
+          if (!data || data.length !== size(shape)) throw new Error(`The weights to save have no ${size(shape)} values for ${name}`);
+          tensors.set(name, { dtype: 'F32', shape, data });
+        }
+        return tensors;
+      };
+      const metadata = { format: 'pt', lmx_format_version: String(CHECKPOINT_FORMAT_VERSION) };
+      await writeSafetensors(path.join(tmp, CHECKPOINT_FILES.model), weightTensors(options.kept?.weights ?? weights), metadata, { fsync: true });
+      // The latest weights only when they differ from the kept ones (training went on past the kept step).
+      if (options.kept && options.kept.step !== state?.step) {
+        await writeSafetensors(path.join(tmp, CHECKPOINT_FILES.latestModel), weightTensors(weights), metadata, { fsync: true });
       }
-      return tensors;
-    };
-    const metadata = { format: 'pt', lmx_format_version: String(CHECKPOINT_FORMAT_VERSION) };
-    await writeSafetensors(path.join(tmp, CHECKPOINT_FILES.model), weightTensors(options.kept?.weights ?? weights), metadata, { fsync: true });
-    // The latest weights only when they differ from the kept ones (training went on past the kept step).
-    if (options.kept && options.kept.step !== state?.step) {
-      await writeSafetensors(path.join(tmp, CHECKPOINT_FILES.latestModel), weightTensors(weights), metadata, { fsync: true });
-    }
-    await writeFileSynced(path.join(tmp, CHECKPOINT_FILES.vocab), JSON.stringify(vocab.toJSON()));
-    let step = 0;
-    if (state) {
-      await writeSafetensors(path.join(tmp, CHECKPOINT_FILES.trainerTensors), stateTensors(state, shapes), { format: 'lmx-trainer-state' }, { fsync: true });
-      await writeFileSynced(path.join(tmp, CHECKPOINT_FILES.trainer), JSON.stringify(stateJSON(state), null, 2) + '\n');
-      step = state.step;
-    }
-    const config: CheckpointConfig = {
-      ...(options.info ?? {}),
-      formatVersion: CHECKPOINT_FORMAT_VERSION,
-      model: { ...model.config },
-      tokenizer: vocab.tokenizer,
-      vocabSize: vocab.size,
-      created: new Date().toISOString(),
-      step,
-      parameters: model.parameterCounts().total,
-      engine: { name: ENGINE_NAME, version: CHECKPOINT_FORMAT_VERSION },
-      ...(options.kept ? { kept: { step: options.kept.step, valLoss: options.kept.valLoss } } : {}),
-    };
-    // config.json last: a temporary folder with a readable config.json is complete.
-    await writeFileSynced(path.join(tmp, CHECKPOINT_FILES.config), JSON.stringify(config, null, 2) + '\n');
-    await syncDirectory(tmp);
-    await options.beforeSwap?.(tmp);
-
-    // Again, just before the swap: the folder may have changed while the files were written.
-    if ((await assertReplaceable(target)) !== 'missing') {
-      old = path.join(parent, `${base}.old-${randomBytes(6).toString('hex')}`);
-      await fs.rename(target, old);
-    }
-    await options.betweenRenames?.(old ?? '', tmp);
-    await fs.rename(tmp, target);
-    swapped = true;
-    await syncDirectory(parent);
-  } catch (error) {
-    // Put things back as they were: the previous checkpoint in place, no temporary folder.
-    if (!swapped) {
-      if (old && !(await exists(target))) await fs.rename(old, target).catch(() => undefined);
-      await removeCheckpointFolder(tmp).catch(() => undefined);
-    }
-    throw error;
-  }
-  if (old) await removeCheckpointFolder(old).catch(() => undefined);
-  await removeLeftovers(parent, base);
+      await writeFileSynced(path.join(tmp, CHECKPOINT_FILES.vocab), JSON.stringify(vocab.toJSON()));
+      let step = 0;
+      if (state) {
+        await writeSafetensors(path.join(tmp, CHECKPOINT_FILES.trainerTensors), stateTensors(state, shapes), { format: 'lmx-trainer-state' }, { fsync: true });
+        await writeFileSynced(path.join(tmp, CHECKPOINT_FILES.trainer), JSON.stringify(stateJSON(state), null, 2) + '\n');
+        step = state.step;
+      }
+      const config: CheckpointConfig = {
+        ...(options.info ?? {}),
+        formatVersion: CHECKPOINT_FORMAT_VERSION,
+        model: { ...model.config },
+        tokenizer: vocab.tokenizer,
+        vocabSize: vocab.size,
+        created: new Date().toISOString(),
+        step,
+        parameters: model.parameterCounts().total,
+        engine: { name: ENGINE_NAME, version: CHECKPOINT_FORMAT_VERSION },
+        ...(options.kept ? { kept: { step: options.kept.step, valLoss: options.kept.valLoss } } : {}),
+      };
+      // config.json last: a temporary folder with a readable config.json is complete.
+      await writeFileSynced(path.join(tmp, CHECKPOINT_FILES.config), JSON.stringify(config, null, 2) + '\n');
+    },
+    options,
+  );
 }
 
-/** Throws NotAModelFolderError unless a save may put a model at `target`; returns what is there. */
-async function assertReplaceable(target: string): Promise<ModelFolder['kind']> {
-  const folder = await inspectModelFolder(target);
-  if (folder.kind === 'other') throw new NotAModelFolderError(folder);
-  return folder.kind;
-}
-
-async function writeFileSynced(file: string, text: string): Promise<void> {
-  const handle = await fs.open(file, 'w');
-  try {
-    await handle.writeFile(text, 'utf8');
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-}
-
-/** Removes DIR.tmp-* and DIR.old-* folders left by saves that were cut short. */
-async function removeLeftovers(parent: string, base: string): Promise<void> {
-  let names: string[];
-  try {
-    names = await fs.readdir(parent);
-  } catch {
-    return;
-  }
-  for (const name of names) {
-    if (isLeftoverName(name, base)) await removeCheckpointFolder(path.join(parent, name)).catch(() => undefined);
-  }
+function size(shape: number[]): number {
+  return shape.reduce((a, b) => a * b, 1);
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -283,10 +223,6 @@ function stateJSON(state: TrainerState): TrainerJSON {
   if (state.best) json.best = { step: state.best.step, valLoss: state.best.valLoss };
   if (state.evalsSinceBest !== undefined) json.evalsSinceBest = state.evalsSinceBest;
   return json;
-}
-
-function size(shape: number[]): number {
-  return shape.reduce((a, b) => a * b, 1);
 }
 
 // ---------------------------------------------------------------------------------------------------

@@ -14,12 +14,18 @@ import * as tf from '@tensorflow/tfjs-core';
 import { Rng } from './rng';
 import { UserError } from './errors';
 import { isDropoutRate } from './dropoutRate';
-import { crossEntropy, dropout, embedding, gelu, layerNorm, linear, matMulTransposed } from './kernels/ops';
+import { crossEntropy, dropout, embedding, gelu, geluTanh, LAYER_NORM_EPS, layerNorm, linear, matMulTransposed } from './kernels/ops';
 
 // ---------------------------------------------------------------------------------------------------
 // Configuration
 
 export type PositionalEncoding = 'learned' | 'sinusoidal';
+
+/** The MLP's GELU: 'gelu' the exact x·Φ(x) (erf), 'gelu_tanh' GPT-2's tanh approximation (transformers' gelu_new). */
+export const ACTIVATIONS = ['gelu', 'gelu_tanh'] as const;
+export type Activation = (typeof ACTIVATIONS)[number];
+export const DEFAULT_ACTIVATION: Activation = 'gelu';
+export const DEFAULT_LAYER_NORM_EPSILON = LAYER_NORM_EPS;
 
 /**
  * 'decoder' (GPT): causal attention, trained to predict the next token. 'encoder' (BERT): every position
@@ -41,6 +47,10 @@ export interface GPTConfig {
   nEmbd: number;
   /** 'learned': a trained position table (wpe); 'sinusoidal': the fixed sin/cos table, not a parameter. */
   positional: PositionalEncoding;
+  /** Default DEFAULT_ACTIVATION, LM Explorer's own models; 'gelu_tanh' comes with imported GPT-2 models. */
+  activation?: Activation;
+  /** The LayerNorms' ε; default DEFAULT_LAYER_NORM_EPSILON. */
+  layerNormEpsilon?: number;
   /** Absent: 'decoder' (every model saved before encoders existed is one). */
   kind?: ModelKind;
 }
@@ -70,9 +80,25 @@ export function validateConfig(config: GPTConfig): GPTConfig {
   if (config.kind !== undefined && !isModelKind(config.kind)) {
     throw new Error(`Model config: kind must be ${MODEL_KINDS.map((k) => `'${k}'`).join(' or ')}, got ${JSON.stringify(config.kind)}`);
   }
+  if (config.activation !== undefined && !(ACTIVATIONS as readonly unknown[]).includes(config.activation)) {
+    throw new Error(`Model config: activation must be one of ${ACTIVATIONS.join(', ')}, got ${JSON.stringify(config.activation)}`);
+  }
+  const eps = config.layerNormEpsilon;
+  if (eps !== undefined && (typeof eps !== 'number' || !Number.isFinite(eps) || eps <= 0 || eps >= 1)) {
+    throw new Error(`Model config: layerNormEpsilon must be a number in (0, 1), got ${JSON.stringify(eps)}`);
+  }
   const { vocabSize, contextLength, nLayer, nHead, nEmbd, positional } = config;
-  // a decoder's config is written as before encoders existed, so that old and new checkpoints compare equal
-  return { vocabSize, contextLength, nLayer, nHead, nEmbd, positional, ...(config.kind === 'encoder' ? { kind: 'encoder' as const } : {}) };
+  // a decoder's config is written as before encoders existed, and the activation and ε only when they differ
+  // from the defaults, so that old and new checkpoints compare equal
+  const clean: GPTConfig = { vocabSize, contextLength, nLayer, nHead, nEmbd, positional, ...(config.kind === 'encoder' ? { kind: 'encoder' as const } : {}) };
+  if (config.activation !== undefined && config.activation !== DEFAULT_ACTIVATION) clean.activation = config.activation;
+  if (eps !== undefined && eps !== DEFAULT_LAYER_NORM_EPSILON) clean.layerNormEpsilon = eps;
+  return clean;
+}
+
+/** The activation and LayerNorm ε a configuration means, its defaults filled in. */
+export function numerics(config: GPTConfig): { activation: Activation; layerNormEpsilon: number } {
+  return { activation: config.activation ?? DEFAULT_ACTIVATION, layerNormEpsilon: config.layerNormEpsilon ?? DEFAULT_LAYER_NORM_EPSILON };
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -248,12 +274,13 @@ export class GPT {
   /** The MLP of layer i: linear → GELU → linear, 4× wide. x (B*T, C) → (B*T, C). */
   private mlp(i: number, x: tf.Tensor2D, drop: Drop): tf.Tensor2D {
     const m = `h.${i}.mlp`;
-    const hidden = gelu(linear(x, this.p(`${m}.c_fc.weight`) as tf.Tensor2D, this.p(`${m}.c_fc.bias`) as tf.Tensor1D)); // (B*T, 4C)
+    const activate = this.config.activation === 'gelu_tanh' ? geluTanh : gelu;
+    const hidden = activate(linear(x, this.p(`${m}.c_fc.weight`) as tf.Tensor2D, this.p(`${m}.c_fc.bias`) as tf.Tensor1D)); // (B*T, 4C)
     return drop(linear(hidden, this.p(`${m}.c_proj.weight`) as tf.Tensor2D, this.p(`${m}.c_proj.bias`) as tf.Tensor1D));
   }
 
   private ln(name: string, x: tf.Tensor2D): tf.Tensor2D {
-    return layerNorm(x, this.p(`${name}.weight`) as tf.Tensor1D, this.p(`${name}.bias`) as tf.Tensor1D);
+    return layerNorm(x, this.p(`${name}.weight`) as tf.Tensor1D, this.p(`${name}.bias`) as tf.Tensor1D, this.config.layerNormEpsilon);
   }
 
   /** Pre-LayerNorm block: x + attn(ln_1(x)), then x + mlp(ln_2(x)). */

@@ -9,7 +9,7 @@
 
 import * as tf from '@tensorflow/tfjs-core';
 import { loadAddon, type NativeAddon } from './backends/native';
-import { sinusoidTable, type GPT } from './model';
+import { DEFAULT_ACTIVATION, DEFAULT_LAYER_NORM_EPSILON, numerics, sinusoidTable, type GPT, type GPTConfig } from './model';
 
 /** Backends whose tensors dataSync() reads without a GPU round trip. */
 const SYNC_BACKENDS = new Set(['cpu', 'wasm', 'native']);
@@ -75,13 +75,19 @@ export function nativeDecodeUnavailable(): string | undefined {
   return undefined;
 }
 
+/** Whether the fused decoder computes this model: it has the exact GELU and ε 1e-5 built in (decoder.cc). */
+function decoderComputes(config: GPTConfig): boolean {
+  const { activation, layerNormEpsilon } = numerics(config);
+  return activation === DEFAULT_ACTIVATION && layerNormEpsilon === DEFAULT_LAYER_NORM_EPSILON;
+}
+
 /**
  * A native decoder with the model's current weights and an empty cache, claimed for the caller (call
  * releaseNativeDecoder when done), or undefined when native decoding is unavailable.
  */
 export function acquireNativeDecoder(model: GPT): NativeDecoder | undefined {
   if (model.isDisposed) throw new Error('This model has been disposed');
-  if (nativeDecodeUnavailable() !== undefined) return undefined;
+  if (nativeDecodeUnavailable() !== undefined || !decoderComputes(model.config)) return undefined;
   const addon = (loadAddon() as { addon: Required<DecoderFunctions> }).addon;
   const vars = [...model.params.values()];
   const dataIds = vars.map((v) => v.dataId as object);

@@ -1,7 +1,7 @@
 // A run's corpus: the split of the documents into a training and a validation part, and the bytes of each
 // part (bits per byte compare across tokenizers and with compressors).
 
-import { concatBytes, encode, tokenBytes, type TokenizerName } from './tokenizer';
+import { concatBytes, tokenBytes, type TokenizerName } from './tokenizer';
 import { Vocabulary } from './vocab';
 
 /**

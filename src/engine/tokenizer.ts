@@ -100,6 +100,16 @@ function keepByteOrderMarks(core: BytePairCore): void {
   };
 }
 
+/**
+ * What a converter to another tokenizer format needs of a GPT encoding: its pre-split pattern (JavaScript
+ * syntax) and its number of token IDs (every ID below it is a token; tokenBytes gives its bytes, and an ID
+ * is also its byte-pair rank). No special tokens: LM Explorer reads "<|endoftext|>" as text.
+ */
+export function encodingTable(name: EncodingName): { pattern: string; size: number } {
+  const core = gptEncoding(name);
+  return { pattern: core.tokenSplitRegex.source, size: core.bytePairRankDecoder.length };
+}
+
 /** Whether this thread has loaded the tokenizer's tables already ('char' needs none). */
 export function isTokenizerLoaded(tokenizer: TokenizerName): boolean {
   return tokenizer === 'char' || loaded.has(tokenizer);

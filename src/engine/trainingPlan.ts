@@ -1,7 +1,6 @@
 // What the `auto` budget chooses for a run from the size of the corpus, and why: a folder of notes is small,
 // and a run sized for a large corpus memorises it (see src/engine/trainingRun.ts).
 
-import { Corpus } from './corpus';
 import type { GPTConfig } from './model';
 import { PRESET_NAMES, PRESETS, type PresetName } from './presets';
 import { withDefaults, type RunSettings } from './runSettings';

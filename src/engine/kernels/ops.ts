@@ -179,11 +179,11 @@ export function crossEntropy(logits: tf.Tensor2D, targets: tf.Tensor1D): tf.Scal
 
 export const LAYER_NORM_EPS = 1e-5;
 
-const layerNormOp = customOp((x: tf.Tensor, gain: tf.Tensor, bias: tf.Tensor, save: tf.GradSaveFunc) => {
+const layerNormOp = (eps: number) => customOp((x: tf.Tensor, gain: tf.Tensor, bias: tf.Tensor, save: tf.GradSaveFunc) => {
   const mean = tf.mean(x, 1, true); // (N, 1)
   const centered = tf.sub(x, mean); // (N, C)
   const variance = tf.mean(tf.square(centered), 1, true); // (N, 1), biased like PyTorch
-  const rstd = tf.rsqrt(tf.add(variance, LAYER_NORM_EPS)); // (N, 1)
+  const rstd = tf.rsqrt(tf.add(variance, eps)); // (N, 1)
   const xhat = tf.mul(centered, rstd); // (N, C)
   save([xhat, rstd, gain]);
   return {
@@ -202,25 +202,29 @@ const layerNormOp = customOp((x: tf.Tensor, gain: tf.Tensor, bias: tf.Tensor, sa
 });
 
 /** The same on webgpu, in fused shaders (backends/webgpuKernels.ts): forward 1 dispatch instead of 9; dx and dy·x̂ 2 instead of 9. */
-const layerNormWebGPUOp = customOp((x: tf.Tensor, gain: tf.Tensor, bias: tf.Tensor, save: tf.GradSaveFunc) => {
+const layerNormWebGPUOp = (eps: number) => customOp((x: tf.Tensor, gain: tf.Tensor, bias: tf.Tensor, save: tf.GradSaveFunc) => {
   const k = webgpuKernels()!;
   save([x, gain]);
   return {
-    value: k.layerNorm(x as tf.Tensor2D, gain as tf.Tensor1D, bias as tf.Tensor1D, LAYER_NORM_EPS),
+    value: k.layerNorm(x as tf.Tensor2D, gain as tf.Tensor1D, bias as tf.Tensor1D, eps),
     gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
       const [xs, g] = saved as [tf.Tensor2D, tf.Tensor1D];
       return [
-        k.layerNormDx(xs, g, dy as tf.Tensor2D, LAYER_NORM_EPS),
-        sumRows(k.layerNormDyXhat(xs, dy as tf.Tensor2D, LAYER_NORM_EPS)),
+        k.layerNormDx(xs, g, dy as tf.Tensor2D, eps),
+        sumRows(k.layerNormDyXhat(xs, dy as tf.Tensor2D, eps)),
         sumRows(dy as tf.Tensor2D),
       ];
     },
   };
 });
 
-/** LayerNorm of x (N, C) with gain (C) and bias (C). */
-export function layerNorm(x: tf.Tensor2D, gain: tf.Tensor1D, bias: tf.Tensor1D): tf.Tensor2D {
-  return (webgpuKernels() ? layerNormWebGPUOp(x, gain, bias) : layerNormOp(x, gain, bias)) as tf.Tensor2D;
+const layerNormOps = new Map<number, { plain: ReturnType<typeof layerNormOp>; webgpu: ReturnType<typeof layerNormWebGPUOp> }>();
+
+/** LayerNorm of x (N, C) with gain (C) and bias (C); ε LAYER_NORM_EPS unless given (an imported model's own). */
+export function layerNorm(x: tf.Tensor2D, gain: tf.Tensor1D, bias: tf.Tensor1D, eps = LAYER_NORM_EPS): tf.Tensor2D {
+  let ops = layerNormOps.get(eps);
+  if (!ops) layerNormOps.set(eps, (ops = { plain: layerNormOp(eps), webgpu: layerNormWebGPUOp(eps) }));
+  return (webgpuKernels() ? ops.webgpu(x, gain, bias) : ops.plain(x, gain, bias)) as tf.Tensor2D;
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -253,6 +257,33 @@ const geluWebGPUOp = customOp((x: tf.Tensor, save: tf.GradSaveFunc) => {
 /** Exact GELU, x·Φ(x) with Φ the standard normal CDF (erf), as PyTorch's nn.GELU(). */
 export function gelu<T extends tf.Tensor>(x: T): T {
   return (webgpuKernels() ? geluWebGPUOp(x) : geluOp(x)) as T;
+}
+
+// gelu_tanh: GPT-2's approximation, 0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·x³))) (transformers' gelu_new).
+// Imported GPT-2 models use it; on webgpu it runs as these plain kernels (no fused shader).
+
+const SQRT_2_OVER_PI = Math.sqrt(2 / Math.PI);
+const GELU_TANH_CUBIC = 0.044715;
+
+const geluTanhOp = customOp((x: tf.Tensor, save: tf.GradSaveFunc) => {
+  const inner = tf.mul(tf.add(x, tf.mul(tf.pow(x, 3), GELU_TANH_CUBIC)), SQRT_2_OVER_PI);
+  const t = tf.tanh(inner);
+  save([x, t]);
+  return {
+    value: tf.mul(tf.mul(x, 0.5), tf.add(t, 1)),
+    gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+      const [xs, ts] = saved;
+      // d/dx = 0.5·(1 + t) + 0.5·x·(1 − t²)·√(2/π)·(1 + 3·0.044715·x²)
+      const dInner = tf.mul(tf.add(tf.mul(tf.square(xs), 3 * GELU_TANH_CUBIC), 1), SQRT_2_OVER_PI);
+      const slope = tf.add(tf.mul(tf.add(ts, 1), 0.5), tf.mul(tf.mul(tf.mul(xs, 0.5), tf.sub(1, tf.square(ts))), dInner));
+      return tf.mul(dy, slope);
+    },
+  };
+});
+
+/** GELU's tanh approximation, as transformers' gelu_new and PyTorch's gelu(approximate='tanh'). */
+export function geluTanh<T extends tf.Tensor>(x: T): T {
+  return geluTanhOp(x) as T;
 }
 
 // ---------------------------------------------------------------------------------------------------

@@ -21,13 +21,20 @@ export interface AdamWStep {
   gradClip: number;
 }
 
-/** Which implementation runs: 'native' (the addon's loop), 'js' (a JavaScript loop), 'webgpu' (fused shaders) or 'tf' (tensor ops). */
-export type AdamWPath = 'native' | 'js' | 'webgpu' | 'tf';
+/**
+ * Which implementation runs: 'fused' (the native backend's fused training step, fusedStep.ts, whose addon call
+ * does the update too), 'native' (the addon's loop), 'js' (a JavaScript loop), 'webgpu' (fused shaders) or 'tf'
+ * (tensor ops).
+ */
+export type AdamWPath = 'fused' | 'native' | 'js' | 'webgpu' | 'tf';
 
-/** What a run asks for: 'js' a loop in main memory, 'tf' on the device, 'auto' by the backend. */
-export type AdamWPlacement = 'auto' | 'js' | 'tf';
+/**
+ * What a run asks for: 'fused' the fused native step (native backend only), 'js' a loop in main memory, 'tf' on
+ * the device, 'auto' by the backend (the fused step on native, where the addon has it).
+ */
+export type AdamWPlacement = 'auto' | 'fused' | 'js' | 'tf';
 
-export const ADAMW_PLACEMENTS: readonly AdamWPlacement[] = ['auto', 'js', 'tf'];
+export const ADAMW_PLACEMENTS: readonly AdamWPlacement[] = ['auto', 'fused', 'js', 'tf'];
 
 /** AdamW's moments per parameter, in parameter order. */
 export interface AdamWMoments {
@@ -35,15 +42,19 @@ export interface AdamWMoments {
   v: Float32Array[];
 }
 
-export interface AdamW {
+/** What the trainer keeps of an optimizer between steps: its path, its moments (for checkpoints) and its buffers. */
+export interface OptimizerState {
   path(): AdamWPath;
-  /** Updates every parameter from its gradient (disposing the gradients); returns ‖g‖ before clipping. */
-  update(grads: (tf.Tensor | undefined)[], s: AdamWStep): Promise<number>;
   /** Copies of the moments, in parameter order. */
   moments(): AdamWMoments;
   /** moments(), read asynchronously (what the GPU backends need). */
   readMoments(): Promise<AdamWMoments>;
   dispose(): void;
+}
+
+export interface AdamW extends OptimizerState {
+  /** Updates every parameter from its gradient (disposing the gradients); returns ‖g‖ before clipping. */
+  update(grads: (tf.Tensor | undefined)[], s: AdamWStep): Promise<number>;
 }
 
 /** Disposes the gradients, reads the norm (the one wait of a GPU step) and disposes it. */

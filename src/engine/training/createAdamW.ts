@@ -14,7 +14,7 @@ const DEVICE_BACKENDS = new Set(['webgl', 'webgpu']);
  * An AdamW over `params`, decaying those whose `decay` is true, starting from `initial` moments (zeros when
  * absent). 'auto' runs on the device on GPU backends and as a loop in main memory elsewhere.
  */
-export function createAdamW(placement: AdamWPlacement, params: tf.Variable[], decay: boolean[], initial?: AdamWMoments): AdamW {
+export function createAdamW(placement: Exclude<AdamWPlacement, 'fused'>, params: tf.Variable[], decay: boolean[], initial?: AdamWMoments): AdamW {
   const where = placement === 'auto' ? (DEVICE_BACKENDS.has(tf.getBackend()) ? 'tf' : 'js') : placement;
   if (where === 'js') return new LoopAdamW(params, decay, initial);
   return webgpuKernels() ? new WebGPUAdamW(params, decay, initial) : new TensorOpsAdamW(params, decay, initial);

@@ -14,17 +14,8 @@ import { sinusoidTable, type Dropout, type GPT } from '../model';
 import { loadAddon, NATIVE_BACKEND, NativeBackend, type NativeAddon } from '../backends/native';
 import { keepThreshold } from '../rng';
 import { isDropoutRate } from '../dropoutRate';
+import type { AdamWMoments, AdamWPath, AdamWPlacement, AdamWStep, OptimizerState } from './adamw';
 
-/** One AdamW step's hyper-parameters; t is Adam's step count, from 1. */
-export interface FusedAdamW {
-  lr: number;
-  t: number;
-  beta1: number;
-  beta2: number;
-  eps: number;
-  weightDecay: number;
-  gradClip: number;
-}
 
 type TrainStepAddon = Required<Pick<NativeAddon, 'trainStepCreate' | 'trainStepRun' | 'trainStepRead' | 'trainStepWrite' | 'trainStepProfile' | 'trainStepFree'>>;
 
@@ -59,7 +50,15 @@ export function fusedStepUnavailable(dropout = 0): string | undefined {
   return undefined;
 }
 
-export class FusedTrainingStep {
+/**
+ * Whether a trainer asking for `placement` trains with the fused step: always for 'fused' (the step's constructor
+ * then says why it cannot), for 'auto' where it is available, never otherwise.
+ */
+export function usesFusedStep(placement: AdamWPlacement, dropout: number): boolean {
+  return placement === 'fused' || (placement === 'auto' && fusedStepUnavailable(dropout) === undefined);
+}
+
+export class FusedTrainingStep implements OptimizerState {
   private handle: unknown;
   private readonly addon: TrainStepAddon;
   private readonly names: string[];
@@ -83,7 +82,7 @@ export class FusedTrainingStep {
     readonly batchSize: number,
     readonly blockSize: number,
     decay: boolean[],
-    moments?: { m: Float32Array[]; v: Float32Array[] },
+    moments?: AdamWMoments,
     options: { threads?: number; profile?: boolean } = {},
   ) {
     const unavailable = fusedStepUnavailable();
@@ -125,7 +124,7 @@ export class FusedTrainingStep {
   }
 
   /** One optimizer step on a batch (x, y: batchSize × blockSize ids): the loss and the gradient norm before clipping. */
-  step(x: Int32Array, y: Int32Array, adam: FusedAdamW, dropout?: Dropout): { loss: number; gradNorm: number } {
+  step(x: Int32Array, y: Int32Array, adam: AdamWStep, dropout?: Dropout): { loss: number; gradNorm: number } {
     this.adam.set([adam.lr, adam.beta1, adam.beta2, adam.eps, adam.weightDecay, adam.gradClip, adam.t]);
     const outs = this.run(x, y, dropout, true);
     for (let i = 0; i < this.vars.length; i++) {
@@ -178,8 +177,12 @@ export class FusedTrainingStep {
     return outs ?? [];
   }
 
+  path(): AdamWPath {
+    return 'fused';
+  }
+
   /** Copies of AdamW's moments, in parameter order. */
-  moments(): { m: Float32Array[]; v: Float32Array[] } {
+  moments(): AdamWMoments {
     const read = (what: number) =>
       this.vars.map((v, i) => {
         const out = new Float32Array(v.size);
@@ -187,6 +190,10 @@ export class FusedTrainingStep {
         return out;
       });
     return { m: read(2), v: read(3) };
+  }
+
+  async readMoments(): Promise<AdamWMoments> {
+    return this.moments();
   }
 
   /** The per-phase timers (on with LMX_PROFILE=1 or options.profile); reset: start counting again. */

@@ -5,11 +5,12 @@
 // dropout masks of a step are drawn from a stream seeded by the run's seed and the step, so they need none).
 
 import * as tf from '@tensorflow/tfjs-core';
-import type { GPT } from '../model';
+import type { Dropout, GPT } from '../model';
 import { Rng, type RngState } from '../rng';
 import { DEFAULT_DROPOUT, isDropoutRate } from '../dropoutRate';
-import { ADAMW_PLACEMENTS, type AdamW, type AdamWMoments, type AdamWPath, type AdamWPlacement } from './adamw';
+import { ADAMW_PLACEMENTS, type AdamW, type AdamWMoments, type AdamWPath, type AdamWPlacement, type AdamWStep } from './adamw';
 import { createAdamW } from './createAdamW';
+import { FusedTrainingStep, usesFusedStep } from './fusedStep';
 
 /** Where batches come from; Corpus implements it. */
 export interface BatchSource {
@@ -99,10 +100,12 @@ export interface TrainOptions {
    */
   onBest?(best: BestValidation): Promise<void>;
   /**
-   * Where AdamW runs. 'js': one fused loop over Float32Arrays, for backends that keep tensors in main
-   * memory (cpu, wasm, tensorflow, native), where it is the faster. 'tf': on the device, with no read-back
-   * of every gradient: on webgpu two fused shaders per parameter, elsewhere tensor ops. 'auto' picks by
-   * backend.
+   * Where AdamW runs. 'fused': the native backend's fused training step (fusedStep.ts), forward, backward
+   * and AdamW in one call of the addon. 'js': after the TensorFlow.js gradients, one loop over Float32Arrays,
+   * for backends that keep tensors in main memory (cpu, wasm, tensorflow, native). 'tf': on the device, with
+   * no read-back of every gradient: on webgpu two fused shaders per parameter, elsewhere tensor ops. 'auto'
+   * picks by backend: the fused step on native (LMX_FUSED_STEP=0 turns it off), else 'tf' on GPU backends
+   * and 'js' elsewhere.
    */
   optimizer: AdamWPlacement;
 }
@@ -205,7 +208,8 @@ export class Trainer {
   private rng: Rng;
   private readonly names: string[];
   private readonly vars: tf.Variable[];
-  private readonly optimizer: AdamW;
+  /** The fused step where it trains (forward, backward and update in one call), else the AdamW after tfjs's gradients. */
+  private readonly optimizer: AdamW | FusedTrainingStep;
   private tokensSeen: number;
   private elapsedBefore: number;
   private runStarted?: number;
@@ -227,7 +231,10 @@ export class Trainer {
     const decay = this.names.map((n) => shapes[n].length >= 2);
     if (state) checkState(state, shapes);
     const moments = state ? { m: this.names.map((n) => momentOf(state, 'm', n)!), v: this.names.map((n) => momentOf(state, 'v', n)!) } : undefined;
-    this.optimizer = createAdamW(this.options.optimizer, this.vars, decay, moments);
+    const placement = this.options.optimizer;
+    this.optimizer =
+      usesFusedStep(placement, this.options.dropout) ? new FusedTrainingStep(model, this.options.batchSize, this.blockSize, decay, moments)
+      : createAdamW(placement === 'fused' ? 'auto' : placement, this.vars, decay, moments);
     this.step = state?.step ?? 0;
     this.rng = state?.rngState ? Rng.fromState(state.rngState) : new Rng(this.options.seed);
     this.tokensSeen = state?.tokensSeen ?? 0;
@@ -360,6 +367,19 @@ export class Trainer {
     const T = this.blockSize;
     const { x, y } = this.corpus.batch('train', B, T, this.rng);
     const dropout = o.dropout > 0 ? { rate: o.dropout, rng: new Rng(deriveSeed(o.seed, this.step, DROPOUT_STREAM)) } : undefined;
+    const adam = { ...o, lr, t: this.step + 1 }; // t: Adam's step count, from 1
+    const { loss, gradNorm } =
+      this.optimizer instanceof FusedTrainingStep ? this.optimizer.step(x, y, adam, dropout) : await this.tfjsStep(this.optimizer, x, y, adam, dropout);
+    this.step++;
+    this.tokensSeen += B * T;
+    this.lastLoss = loss;
+    return { loss, gradNorm };
+  }
+
+  /** A step of the TensorFlow.js path: GPT.loss and its gradients, then `optimizer`. */
+  private async tfjsStep(optimizer: AdamW, x: Int32Array, y: Int32Array, adam: AdamWStep, dropout: Dropout | undefined): Promise<{ loss: number; gradNorm: number }> {
+    const B = this.options.batchSize;
+    const T = this.blockSize;
     const { value, grads } = tf.tidy(() => {
       const xs = tf.tensor2d(x, [B, T], 'int32');
       const ys = tf.tensor2d(y, [B, T], 'int32');
@@ -368,18 +388,13 @@ export class Trainer {
     });
     // The update is queued before the loss is read, so that on a GPU the step waits for the device once,
     // not twice (loss, then gradient norm) with the device idle while the optimizer's kernels are issued.
-    const updated = this.optimizer.update(grads, { ...o, lr, t: this.step + 1 }); // t: Adam's step count, from 1
-    let loss: number;
-    let gradNorm: number;
+    const updated = optimizer.update(grads, adam);
     try {
-      [loss, gradNorm] = await Promise.all([value.data().then((d) => d[0]), updated]);
+      const [loss, gradNorm] = await Promise.all([value.data().then((d) => d[0]), updated]);
+      return { loss, gradNorm };
     } finally {
       value.dispose();
     }
-    this.step++;
-    this.tokensSeen += B * T;
-    this.lastLoss = loss;
-    return { loss, gradNorm };
   }
 
   /** Mean loss over options.evalBatches validation batches (drawn from a stream seeded by the step). */
@@ -470,7 +485,7 @@ export class Trainer {
     };
   }
 
-  /** Where AdamW runs: 'native' (the addon), 'js' (a JavaScript loop), 'webgpu' (fused shaders) or 'tf' (tensor ops). */
+  /** Where AdamW runs: 'fused' (the fused native step), 'native' (the addon's loop), 'js' (a JavaScript loop), 'webgpu' (fused shaders) or 'tf' (tensor ops). */
   get optimizerPath(): AdamWPath {
     return this.optimizer.path();
   }
@@ -500,7 +515,7 @@ function validateOptions(o: TrainOptions, contextLength: number): void {
     throw new RangeError(`Training option blockSize must be an integer from 1 to the context length (${contextLength}), got ${o.blockSize}`);
   }
   if (o.maxMinutes !== undefined && !(o.maxMinutes > 0)) throw new RangeError(`Training option maxMinutes must be > 0, got ${o.maxMinutes}`);
-  if (!ADAMW_PLACEMENTS.includes(o.optimizer)) throw new RangeError(`Training option optimizer must be 'auto', 'js' or 'tf', got ${o.optimizer}`);
+  if (!ADAMW_PLACEMENTS.includes(o.optimizer)) throw new RangeError(`Training option optimizer must be one of ${ADAMW_PLACEMENTS.map((p) => `'${p}'`).join(', ')}, got ${o.optimizer}`);
 }
 
 /** A moment array from a state whose optimizer maps are records (or Maps, as a loader may give). */

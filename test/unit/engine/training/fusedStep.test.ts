@@ -2,19 +2,30 @@
 // TensorFlow.js path on the same backend: one step's loss and every parameter's gradient (relative error under
 // 1e-4), with and without dropout, learned and sinusoidal positions, one and two threads, a block shorter than the
 // context; the gradients against finite differences of the fused loss itself; weights set from outside between
-// steps; bad batches. Like native.test.ts, these fail where the addon was not built.
+// steps; bad batches. Through the Trainer: three AdamW steps (losses, norms, weights and moments) against the
+// tfjs path with the addon's AdamW loop, without and with dropout; 'auto' choosing it on native; a run resumed from
+// a saved checkpoint continuing exactly as one without the interruption. Like native.test.ts, these fail where
+// the addon was not built.
 //
 // The key projection's bias is the one exception to the relative comparison: softmax ignores a constant added to
 // a row of scores, so its exact gradient is 0 and both paths compute rounding noise (model.ts says so too). For it
 // the test asserts that both are negligible next to the key weight's gradient.
 
 import * as assert from 'assert';
+import { promises as fs } from 'fs';
+import * as os from 'os';
+import * as path from 'path';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import { NATIVE_BACKEND, registerNativeBackend } from '../../../../src/engine/backends/native';
 import { GPT, type GPTConfig } from '../../../../src/engine/model';
 import { Rng } from '../../../../src/engine/rng';
 import { FusedTrainingStep, fusedStepUnavailable } from '../../../../src/engine/training/fusedStep';
+import { Trainer, type TrainOptions, type TrainerState } from '../../../../src/engine/training';
+import { loadCheckpoint, saveCheckpoint } from '../../../../src/engine/checkpoint';
+import { Corpus } from '../../../../src/engine/corpus';
+import { encode } from '../../../../src/engine/tokenizer';
+import { Vocabulary } from '../../../../src/engine/vocab';
 
 const tiny: GPTConfig = { vocabSize: 23, contextLength: 12, nLayer: 2, nHead: 2, nEmbd: 16, positional: 'learned' };
 
@@ -61,6 +72,21 @@ function reference(model: GPT, x: Int32Array, y: Int32Array, B: number, T: numbe
     loss = r.value.dataSync()[0];
   });
   return { loss, grads };
+}
+
+/** Parameters (or moments) by name within 1e-4 relative error; the key bias, which nothing depends on, only bounded. */
+function assertTensorsMatch(actual: Map<string, Float32Array>, expected: Map<string, Float32Array>, what: string, keyBiasBound: number): void {
+  assert.deepStrictEqual([...actual.keys()], [...expected.keys()]);
+  for (const [name, a] of actual) {
+    const e = expected.get(name)!;
+    if (/attn\.c_k\.bias$/.test(name)) {
+      // its gradient is rounding noise (see above), which Adam's normalised update turns into steps of ±lr
+      for (const t of [a, e]) assert.ok(t.every((value) => Math.abs(value) <= keyBiasBound), `${what} ${name}: beyond ${keyBiasBound}`);
+      continue;
+    }
+    const error = relativeError(a, e);
+    assert.ok(error < 1e-4, `${what} ${name}: relative error ${error.toExponential(2)}`);
+  }
 }
 
 function assertGradientsMatch(actual: Map<string, Float32Array>, expected: Map<string, Float32Array>, what: string): void {
@@ -176,5 +202,100 @@ describe('fused training step (native backend)', () => {
       model.dispose();
     }
     assert.throws(() => fused.gradients(new Int32Array(8), new Int32Array(8)), /disposed/);
+  });
+
+  describe('in the Trainer', () => {
+    const TEXT = 'Natura stwarza najpiękniejsze obrazy. The quick brown fox jumps over the lazy dog. '.repeat(8);
+    const vocab = Vocabulary.build([encode(TEXT, 'char')], 'char');
+    const corpus = Corpus.fromDocuments([TEXT], vocab, { blockSize: 16 });
+    const config: GPTConfig = { vocabSize: vocab.size, contextLength: 16, nLayer: 2, nHead: 2, nEmbd: 32, positional: 'learned' };
+    const TRAIN: Partial<TrainOptions> = { batchSize: 4, evalBatches: 0, evalInterval: 0, warmupSteps: 1, learningRate: 3e-3, seed: 7 };
+
+    /** Trains `model` (a new one by default) until options.steps, or until step `stopAt` with the schedule of options.steps. */
+    const train = async (options: Partial<TrainOptions>, model = new GPT(config, 21), state?: TrainerState, stopAt?: number) => {
+      const losses: number[] = [];
+      const norms: number[] = [];
+      const stop = new AbortController();
+      const onProgress = (p: { step: number; loss: number; gradNorm: number }) => {
+        losses.push(p.loss);
+        norms.push(p.gradNorm);
+        if (p.step === stopAt) stop.abort();
+      };
+      const trainer = new Trainer(model, corpus, { ...TRAIN, ...options, onProgress, signal: stop.signal }, state);
+      try {
+        await trainer.run();
+        const s = trainer.state();
+        const byName = (r: Record<string, Float32Array>) => new Map(Object.keys(model.parameterShapes()).map((n) => [n, r[n]]));
+        return { model, path: trainer.optimizerPath, losses, norms, state: s, weights: model.getWeights(), m: byName(s.optimizer.m), v: byName(s.optimizer.v) };
+      } finally {
+        trainer.dispose();
+      }
+    };
+
+    for (const dropout of [0, 0.2]) {
+      it(`takes the tfjs path's three AdamW steps: losses, gradient norms, weights and moments (dropout ${dropout})`, async () => {
+        const reference = await train({ steps: 3, dropout, optimizer: 'js' });
+        const fused = await train({ steps: 3, dropout, optimizer: 'fused' });
+        try {
+          assert.strictEqual(reference.path, 'native');
+          assert.strictEqual(fused.path, 'fused');
+          assert.strictEqual(fused.state.step, 3);
+          fused.losses.forEach((l, i) => assert.ok(Math.abs(l - reference.losses[i]) < 1e-5 * reference.losses[i], `loss ${i}: ${l} vs ${reference.losses[i]}`));
+          fused.norms.forEach((n, i) => assert.ok(Math.abs(n - reference.norms[i]) < 1e-4 * reference.norms[i], `gradient norm ${i}: ${n} vs ${reference.norms[i]}`));
+          const bound = 3 * (TRAIN.learningRate as number) * 1.0001;
+          assertTensorsMatch(fused.weights, reference.weights, 'weight', bound);
+          assertTensorsMatch(fused.m, reference.m, 'first moment', Infinity);
+          assertTensorsMatch(fused.v, reference.v, 'second moment', Infinity);
+          // the steps moved the weights: the comparison is not of two untouched initialisations
+          const initial = new GPT(config, 21);
+          assert.ok(relativeError(fused.weights.get('h.0.mlp.c_fc.weight')!, initial.getWeights().get('h.0.mlp.c_fc.weight')!) > 1e-2);
+          initial.dispose();
+        } finally {
+          reference.model.dispose();
+          fused.model.dispose();
+        }
+      });
+    }
+
+    it("is what 'auto' picks on the native backend, unless LMX_FUSED_STEP=0", async () => {
+      const auto = await train({ steps: 1 });
+      auto.model.dispose();
+      assert.strictEqual(auto.path, 'fused');
+      process.env.LMX_FUSED_STEP = '0';
+      try {
+        const off = await train({ steps: 1 });
+        off.model.dispose();
+        assert.strictEqual(off.path, 'native');
+        assert.throws(() => new Trainer(new GPT(config, 1), corpus, { ...TRAIN, optimizer: 'fused' }), /fused training step is unavailable: switched off/);
+      } finally {
+        delete process.env.LMX_FUSED_STEP;
+      }
+    });
+
+    it('resumes from a saved checkpoint exactly where it stopped (moments, step and dropout masks)', async () => {
+      const root = await fs.mkdtemp(path.join(os.tmpdir(), 'lmx-fused-'));
+      try {
+        const straight = await train({ steps: 6, dropout: 0.2 });
+        const half = await train({ steps: 6, dropout: 0.2 }, undefined, undefined, 3);
+        assert.strictEqual(half.path, 'fused');
+        assert.strictEqual(half.state.step, 3);
+        await saveCheckpoint(root, half.model, vocab, half.state);
+        half.model.dispose();
+        const loaded = await loadCheckpoint(root, { weights: 'latest' });
+        const resumed = await train({ steps: 6, dropout: 0.2 }, loaded.model, loaded.state);
+        try {
+          assert.strictEqual(resumed.path, 'fused');
+          assert.deepStrictEqual([...half.losses, ...resumed.losses], straight.losses);
+          assert.deepStrictEqual(resumed.weights, straight.weights);
+          assert.deepStrictEqual(resumed.m, straight.m);
+          assert.deepStrictEqual(resumed.v, straight.v);
+        } finally {
+          resumed.model.dispose();
+          straight.model.dispose();
+        }
+      } finally {
+        await fs.rm(root, { recursive: true, force: true });
+      }
+    });
   });
 });
