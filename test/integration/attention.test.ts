@@ -14,7 +14,7 @@ import { decode } from '../../src/engine/tokenizer';
 import type { LmExplorerApi } from '../../src/extension';
 import { readExportedData } from '../../src/features/attention/core/attentionExport';
 import { base64ToFloat32 } from '../../src/features/attention/core/attentionView';
-import type { ShowAttentionResult } from '../../src/features/attention/attentionPanel';
+import type { ShowAttentionResult } from '../../src/features/attention/attentionResults';
 import type { AttentionRenderReport } from '../../src/features/attention/protocol';
 import { activate, captureWebview, isolateSuite, noPortForwarding, openEditor, sleep, updateSetting, withTimeout, type CaptureReport } from './helpers';
 

@@ -7,7 +7,8 @@ import type { CommandTable } from '../../host/commands';
 import type { AttentionCommand } from './core/commandNames';
 import type { EngineClient } from '../../worker/engine/client';
 import type { AttentionResult } from '../../worker/engine/protocol';
-import { AttentionFeature, type AttentionSnapshot, type AttentionTiming, type ShowAttentionResult } from './attentionPanel';
+import { AttentionFeature } from './attentionPanel';
+import type { AttentionSnapshot, AttentionTiming, ShowAttentionResult } from './attentionResults';
 import type { AttentionRenderReport, AttentionViewState } from './protocol';
 
 /** Runs on the training feature's engine worker (the model being trained is the one shown). */

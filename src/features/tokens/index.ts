@@ -19,7 +19,8 @@ import {
   type ContextFitResult,
   type TokensContext,
 } from './commands';
-import { TokenOverlay, type OverlayInfo } from './tokenIds';
+import { TokenOverlay } from './tokenIds';
+import type { OverlayInfo } from './overlayInfo';
 import { TokenStatusBar, type StatusCounts } from './tokenStatusBar';
 
 /** The tokens part of the extension's API object. */
