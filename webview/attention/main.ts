@@ -12,16 +12,10 @@
 
 import {
   base64ToFloat32,
-  cellAt,
-  exportBaseName,
-  filterIndices,
   headMap,
   headName,
   hoverText,
   meanOverHeads,
-  queryAcrossHeads,
-  thumbnailAt,
-  thumbnailGrid,
   toFloat32,
   truncationNotice,
 } from '../../src/features/attention/core/attentionView';
@@ -31,26 +25,16 @@ import {
   type AttentionPayload,
   type AttentionSource,
   type AttentionStatusKind,
-  type AttentionToWebview,
   type AttentionViewKind,
   type AttentionViewState,
 } from '../../src/features/attention/protocol';
 import { MODEL_VOCABULARY_NOTE, modelTokenIds } from '../../src/features/tokens/core/modelTokenIds';
-import { adoptStyleSheet, button, checkbox, dropdown, progressRing, radios, registerComponents, setEnabled, setText, type Choice } from '../components/index';
-import {
-  drawBars,
-  drawHeatmap,
-  drawModelView,
-  layoutBars,
-  layoutHeatmap,
-  MapImages,
-  measureCanvas,
-  prepareCanvas,
-  readTheme,
-  TITLE_HEIGHT,
-} from './draw';
+import { button, progressRing, setEnabled, setText, type Choice } from '../components/index';
+import { MapImages, measureCanvas } from './draw';
+import { drawView, hitTest } from './canvasView';
+import { pngName, themeSnapshot } from './exportView';
+import { buildPage, el } from './layout';
 import { createPageState, type Hover } from './pageState';
-import css from './style.css';
 
 interface Persisted {
   view: AttentionViewState;
@@ -94,106 +78,16 @@ function persist(): void {
   host.setState({ view: state.view, ...(state.source ? { source: state.source } : {}) });
 }
 
-function el<K extends keyof HTMLElementTagNameMap>(tagName: K, className?: string, text?: string): HTMLElementTagNameMap[K] {
-  const e = document.createElement(tagName);
-  if (className) e.className = className;
-  if (text !== undefined) e.textContent = text;
-  return e;
-}
 
 // ------------------------------------------------------------------------------------------------
 // Layout
 
-registerComponents();
-adoptStyleSheet(css);
-const app = document.getElementById('app') ?? document.body.appendChild(el('main'));
-app.id = 'attention-app';
-
-const header = el('header');
-const titleBox = el('div', 'title');
-titleBox.append(el('h1', undefined, 'Attention'));
-const sourceLine = el('div', 'source muted');
-titleBox.append(sourceLine);
-const actions = el('div', 'actions');
-const refreshButton = button('Refresh', { appearance: 'secondary', id: 'refresh', title: 'Run the model again on the same text', onClick: () => send({ type: 'action', action: 'refresh' }) });
-const pngButton = button('Save as PNG', { appearance: 'secondary', id: 'save-png', title: 'Save the current view as a PNG image', onClick: () => savePng() });
-const htmlButton = button('Save as HTML', {
-  appearance: 'secondary',
-  id: 'save-html',
-  title: 'Save a self-contained page with the data and this viewer: opens in any browser, no network',
-  onClick: () => send({ type: 'saveHtml', ...themeSnapshot() }),
+const { app, header, titleBox, sourceLine, actions, refreshButton, pngButton, htmlButton, statusBox, notice, controls, viewControl, layerControl, headControl, layerFilterControl, headFilterControl, scaleControl, followControl, queryInfo, tokenStrip, canvasWrap, canvas, tooltip, hint } = buildPage(!!standalone, state.view, {
+  send,
+  savePng: () => savePng(),
+  themeSnapshot,
+  update: (patch) => update(patch),
 });
-if (standalone) actions.append(pngButton);
-else actions.append(refreshButton, pngButton, htmlButton);
-header.append(titleBox, actions);
-
-const statusBox = el('div', 'status');
-statusBox.id = 'status';
-statusBox.hidden = true;
-const notice = el('div', 'notice');
-notice.id = 'notice';
-notice.hidden = true;
-
-const controls = el('div', 'controls');
-const viewChoices: Choice[] = [
-  { value: 'head', label: 'Head' },
-  { value: 'model', label: 'Model' },
-  { value: 'layerMean', label: 'Layer mean' },
-  { value: 'query', label: 'Query across heads' },
-];
-const viewControl = radios('View', { id: 'view', choices: viewChoices, value: state.view.view, onChange: (v) => update({ view: v as AttentionViewKind }) });
-const layerControl = dropdown('Layer', { id: 'layer', choices: [{ value: '0', label: '1' }], onChange: (v) => update({ layer: Number(v) }) });
-const headControl = dropdown('Head', { id: 'head', choices: [{ value: '0', label: '1' }], onChange: (v) => update({ head: Number(v) }) });
-const layerFilterControl = dropdown('Layers', {
-  id: 'layer-filter',
-  title: 'Show every layer, or one',
-  choices: [{ value: 'all', label: 'all' }],
-  onChange: (v) => update({ layerFilter: v === 'all' ? 'all' : Number(v) }),
-});
-const headFilterControl = dropdown('Heads', {
-  id: 'head-filter',
-  title: 'Show every head, or one',
-  choices: [{ value: 'all', label: 'all' }],
-  onChange: (v) => update({ headFilter: v === 'all' ? 'all' : Number(v) }),
-});
-const scaleControl = dropdown('Colour scale', {
-  id: 'scale',
-  title: 'Square root, or 0 to the largest weight of each map, spread the small weights of long texts apart; the legend shows the values',
-  choices: [
-    { value: 'linear', label: 'linear' },
-    { value: 'sqrt', label: 'square root' },
-    { value: 'max', label: '0 to largest' },
-  ],
-  onChange: (v) => update({ scale: v === 'sqrt' || v === 'max' ? v : 'linear' }),
-});
-const followControl = checkbox('Follow selection', {
-  id: 'follow',
-  title: 'Select other text in the editor to see its attention; move the cursor to pick the query token',
-  checked: state.view.follow,
-  onChange: (on) => update({ follow: on }),
-});
-const queryInfo = el('div', 'query-info');
-queryInfo.id = 'query-info';
-controls.append(viewControl.element, layerControl.element, headControl.element, layerFilterControl.element, headFilterControl.element, scaleControl.element);
-if (!standalone) controls.append(followControl.element);
-
-const tokenStrip = el('div', 'tokens');
-tokenStrip.id = 'tokens';
-tokenStrip.setAttribute('role', 'listbox');
-tokenStrip.setAttribute('aria-label', 'Tokens: click one to make it the query (and to find it in the editor)');
-
-const canvasWrap = el('div', 'canvas-wrap');
-const canvas = el('canvas');
-canvas.id = 'view-canvas';
-canvas.setAttribute('role', 'img');
-const tooltip = el('div', 'tooltip');
-tooltip.id = 'tooltip';
-tooltip.setAttribute('role', 'tooltip');
-tooltip.hidden = true;
-canvasWrap.append(canvas, tooltip);
-const hint = el('p', 'hint muted');
-
-app.append(header, statusBox, notice, controls, queryInfo, tokenStrip, canvasWrap, hint);
 
 // ------------------------------------------------------------------------------------------------
 // State changes
@@ -328,98 +222,9 @@ function scheduleDraw(): void {
   });
 }
 
-function availableWidth(): number {
-  return Math.max(260, canvasWrap.clientWidth - 2);
-}
-
 function draw(): void {
   const d = state.data;
-  const m = state.maps;
-  if (!d || !m) {
-    canvasWrap.hidden = true;
-    return;
-  }
-  canvasWrap.hidden = false;
-  const probe = canvas.getContext('2d')!;
-  state.theme ??= readTheme(probe);
-  images.reset(`${d.seq}|${state.view.scale}|${state.theme.key}`);
-  const t = state.theme;
-  const labels = d.tokens.map((x) => x.label);
-  const width = availableWidth();
-  const visibleHeight = Math.max(320, window.innerHeight - canvasWrap.getBoundingClientRect().top + window.scrollY - 16);
-  const image = (l: number, h: number) => images.get(`${l}/${h}`, headMap(m, l, h), m.T, t, state.view.scale);
-  const h = state.hover;
-  switch (state.view.view) {
-    case 'head':
-    case 'layerMean': {
-      const layout = layoutHeatmap(probe, t, m.T, labels, width, Math.max(visibleHeight, 360) - TITLE_HEIGHT);
-      const ctx = prepareCanvas(canvas, Math.max(layout.width, 260), layout.height + TITLE_HEIGHT);
-      const mean = state.view.view === 'layerMean';
-      const map = mean ? meanOverHeads(m, state.view.layer) : headMap(m, state.view.layer, state.view.head);
-      const img = mean ? images.get(`mean/${state.view.layer}`, map, m.T, t, state.view.scale) : image(state.view.layer, state.view.head);
-      drawHeatmap(
-        ctx,
-        t,
-        layout,
-        {
-          title: mean ? `Layer ${state.view.layer + 1} · mean of ${m.nHead} heads` : headName(state.view.layer, state.view.head),
-          map,
-          T: m.T,
-          labels,
-          scale: state.view.scale,
-          query: state.view.query,
-          ...(h && 'query' in h ? { hover: h } : {}),
-          image: img,
-        },
-        Math.max(layout.width, 260),
-      );
-      state.lastLayout = { kind: 'heatmap', layout };
-      canvas.setAttribute('aria-label', `${mean ? `Layer ${state.view.layer + 1} mean` : headName(state.view.layer, state.view.head)}: attention of ${m.T} tokens`);
-      break;
-    }
-    case 'model': {
-      const layers = filterIndices(m.nLayer, state.view.layerFilter);
-      const heads = filterIndices(m.nHead, state.view.headFilter);
-      const grid = thumbnailGrid(layers.length, heads.length, width);
-      const ctx = prepareCanvas(canvas, grid.width, grid.height + TITLE_HEIGHT);
-      drawModelView(
-        ctx,
-        t,
-        grid,
-        {
-          maps: m,
-          layers,
-          heads,
-          selected: { layer: state.view.layer, head: state.view.head },
-          ...(h && 'layer' in h ? { hover: h } : {}),
-          images: image,
-          title: `All heads: ${m.nLayer} layer${m.nLayer === 1 ? '' : 's'} × ${m.nHead} head${m.nHead === 1 ? '' : 's'}${layers.length < m.nLayer || heads.length < m.nHead ? ` (showing ${layers.length} × ${heads.length})` : ''}`,
-        },
-        grid.width,
-      );
-      state.lastLayout = { kind: 'model', grid, layers, heads };
-      canvas.setAttribute('aria-label', `Model view: ${layers.length} layers × ${heads.length} heads`);
-      break;
-    }
-    case 'query': {
-      const layers = new Set(filterIndices(m.nLayer, state.view.layerFilter));
-      const heads = new Set(filterIndices(m.nHead, state.view.headFilter));
-      const rows = queryAcrossHeads(m, state.view.query).filter((r) => layers.has(r.layer) && heads.has(r.head));
-      const keyLabels = labels.slice(0, state.view.query + 1);
-      const layout = layoutBars(probe, t, rows.length, keyLabels, width);
-      const ctx = prepareCanvas(canvas, Math.max(layout.width, 260), layout.height + TITLE_HEIGHT);
-      drawBars(
-        ctx,
-        t,
-        layout,
-        { title: `Where «${labels[state.view.query]}» (#${state.view.query + 1}) looks, in every head`, rows, labels: keyLabels, query: state.view.query, ...(h && 'row' in h ? { hover: h } : {}) },
-        Math.max(layout.width, 260),
-      );
-      state.lastLayout = { kind: 'bars', layout, rows: rows.map((r) => ({ layer: r.layer, head: r.head })) };
-      canvas.setAttribute('aria-label', `Attention of token ${state.view.query + 1} in ${rows.length} heads`);
-      break;
-    }
-  }
+  if (!drawView(canvas, canvasWrap, state, images) || !d) return;
   if (state.pendingReport && state.pendingReport.seq === d.seq) {
     const report = state.pendingReport;
     state.pendingReport = undefined;
@@ -440,11 +245,6 @@ function draw(): void {
 // ------------------------------------------------------------------------------------------------
 // Hover and clicks on the canvas
 
-function canvasPoint(event: MouseEvent): { x: number; y: number } {
-  const r = canvas.getBoundingClientRect();
-  return { x: event.clientX - r.left, y: event.clientY - r.top - TITLE_HEIGHT };
-}
-
 function showTooltip(text: string | undefined, event?: MouseEvent): void {
   if (!text || !event) {
     tooltip.hidden = true;
@@ -460,29 +260,6 @@ function showTooltip(text: string | undefined, event?: MouseEvent): void {
   tooltip.style.top = `${y}px`;
 }
 
-function hitTest(event: MouseEvent):
-  | { kind: 'cell'; query: number; key: number }
-  | { kind: 'thumb'; layer: number; head: number }
-  | { kind: 'bar'; row: number; key: number }
-  | undefined {
-  const m = state.maps;
-  if (!m || !state.lastLayout) return undefined;
-  const { x, y } = canvasPoint(event);
-  if (state.lastLayout.kind === 'heatmap') {
-    const c = cellAt(state.lastLayout.layout, m.T, x, y);
-    return c ? { kind: 'cell', ...c } : undefined;
-  }
-  if (state.lastLayout.kind === 'model') {
-    const t = thumbnailAt(state.lastLayout.grid, x, y);
-    return t ? { kind: 'thumb', layer: state.lastLayout.layers[t.row], head: state.lastLayout.heads[t.col] } : undefined;
-  }
-  const { layout, rows } = state.lastLayout;
-  const row = Math.floor((y - layout.y0) / layout.rowHeight);
-  const key = Math.floor((x - layout.x0) / layout.barWidth);
-  if (row < 0 || row >= rows.length || key < 0 || key > state.view.query) return undefined;
-  return { kind: 'bar', row, key };
-}
-
 function sameHover(a: Hover | undefined, b: Hover | undefined): boolean {
   return JSON.stringify(a) === JSON.stringify(b);
 }
@@ -491,7 +268,7 @@ canvas.addEventListener('mousemove', (event) => {
   const m = state.maps;
   const d = state.data;
   if (!m || !d) return;
-  const hit = hitTest(event);
+  const hit = hitTest(canvas, state, event);
   let next: Hover | undefined;
   let text: string | undefined;
   if (hit?.kind === 'cell') {
@@ -524,7 +301,7 @@ canvas.addEventListener('mouseleave', () => {
 });
 
 canvas.addEventListener('click', (event) => {
-  const hit = hitTest(event);
+  const hit = hitTest(canvas, state, event);
   if (!hit) return;
   if (hit.kind === 'cell') chooseToken(hit.query, true);
   else if (hit.kind === 'thumb') {
@@ -604,44 +381,19 @@ function setData(payload: AttentionPayload, patch?: Partial<AttentionViewState>)
 // ------------------------------------------------------------------------------------------------
 // Exports
 
-function pngName(): string {
-  return `${exportBaseName(state.view)}.png`;
-}
-
 function savePng(requestId?: number): void {
   if (!state.data) return;
   const dataUrl = canvas.toDataURL('image/png');
   if (standalone) {
     const a = el('a');
     a.href = dataUrl;
-    a.download = pngName();
+    a.download = pngName(state.view);
     a.click();
     return;
   }
-  send({ type: 'png', dataUrl, name: pngName(), ...(requestId !== undefined ? { requestId } : {}) });
+  send({ type: 'png', dataUrl, name: pngName(state.view), ...(requestId !== undefined ? { requestId } : {}) });
 }
 
-/** The theme's colours as CSS variables, so the exported page looks like this one. */
-function themeSnapshot(): { themeVars: Record<string, string>; themeKind: string } {
-  const themeVars: Record<string, string> = {};
-  const collect = (style: CSSStyleDeclaration) => {
-    for (let i = 0; i < style.length; i++) {
-      const name = style.item(i);
-      if (name.startsWith('--vscode-')) themeVars[name] = style.getPropertyValue(name).trim();
-    }
-  };
-  collect(document.documentElement.style);
-  if (Object.keys(themeVars).length === 0) {
-    // outside VS Code (an exported page exported again): the variables are in a style sheet
-    const computed = getComputedStyle(document.documentElement);
-    for (const name of ['--vscode-editor-background', '--vscode-editor-foreground', '--vscode-foreground', '--vscode-charts-blue', '--vscode-charts-orange', '--vscode-font-family', '--vscode-editor-font-family']) {
-      const v = computed.getPropertyValue(name).trim();
-      if (v) themeVars[name] = v;
-    }
-  }
-  const themeKind = document.body.dataset.vscodeThemeKind ?? (document.body.classList.contains('vscode-light') ? 'vscode-light' : 'vscode-dark');
-  return { themeVars, themeKind };
-}
 
 // ------------------------------------------------------------------------------------------------
 // Messages from the host
