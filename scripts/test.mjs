@@ -5,6 +5,8 @@
 //   node scripts/test.mjs --unit          system packages, dependencies, build, typecheck, unit tests
 //   node scripts/test.mjs --integration   system packages, dependencies, build, integration tests (real VS Code host),
 //                                         the installed .vsix tests (npm run package's files, installed into that host)
+//   node scripts/test.mjs --l10n          system packages, dependencies, build, the integration tests in Polish and
+//                                         in the pseudo-locale
 //
 // First of all it installs what any phase needs from the machine (scripts/system-requirements.cjs): the
 // Debian packages (apt-get, as root) and the Python packages of the interop tests (pip, into a virtual
@@ -39,8 +41,15 @@ process.chdir(root);
 const argv = process.argv.slice(2);
 const onlyUnit = argv.includes('--unit');
 const onlyIntegration = argv.includes('--integration');
-const runUnit = !onlyIntegration || onlyUnit;
-const runIntegration = !onlyUnit || onlyIntegration;
+const onlyL10n = argv.includes('--l10n');
+const runUnit = !onlyIntegration && !onlyL10n;
+const runIntegration = !onlyUnit && !onlyL10n;
+const runL10n = onlyL10n;
+/**
+ * The display languages the integration suite runs in besides English: Polish (screenshots of the views in
+ * test-results/l10n-pl-*.png) and the pseudo-locale, where a view that shows English fails its capture.
+ */
+const L10N_LOCALES = ['pl', 'qps-ploc'];
 const color = !!process.stdout.isTTY && !process.env.NO_COLOR;
 
 const tally = { passed: 0, failed: 0, pending: [], failures: [] };
@@ -284,13 +293,14 @@ async function vscodeSetup() {
   return true;
 }
 
-async function integrationTests() {
+async function integrationTests(locale) {
   const { suitePath, testFiles } = await host.bundleIntegrationTests({ root });
   console.log(`compiled ${testFiles.length} suite file(s) into ${path.relative(root, path.dirname(suitePath))}/`);
   if (!fs.existsSync(path.join(root, 'dist', 'extension.js'))) console.log(red('warning: dist/extension.js was not built'));
   const resultsDir = path.join(root, 'test-results');
-  const resultsFile = path.join(resultsDir, 'integration-results.json');
-  const logFile = path.join(resultsDir, 'integration-vscode.log');
+  const suffix = locale ? `-${locale}` : '';
+  const resultsFile = path.join(resultsDir, `integration-results${suffix}.json`);
+  const logFile = path.join(resultsDir, `integration-vscode${suffix}.log`);
   fs.mkdirSync(resultsDir, { recursive: true });
   fs.rmSync(resultsFile, { force: true });
   // Real-browser checks of the webviews: a suite asks for a capture (screenshot + canvas measurements) by
@@ -303,8 +313,10 @@ async function integrationTests() {
     extensionPath: root,
     suitePath,
     workspace: process.env.LMX_TEST_WORKSPACE,
+    locale,
     env: {
       LMX_TEST_RESULTS: resultsFile,
+      ...(locale ? { LMX_TEST_LOCALE: locale } : {}),
       ...(onOutput ? { LMX_TEST_CAPTURE: '1' } : {}), // a capture that does not come is then a failure
       ...(color ? { LMX_TEST_COLOR: '1' } : {}),
     },
@@ -316,10 +328,11 @@ async function integrationTests() {
     fail('integration tests', r.error ?? `the VS Code extension host ended (exit ${r.exitCode}) without results`);
     return false;
   }
+  const label = locale ? `integration (${locale})` : 'integration';
   tally.passed += r.results.passed;
-  tally.pending.push(...(r.results.tests ?? []).filter((t) => t.state === 'pending').map((t) => `integration: ${t.title}`));
-  for (const f of r.results.failures) fail(`integration: ${f.title}`, f.error);
-  if (r.error) fail('integration tests', r.error);
+  tally.pending.push(...(r.results.tests ?? []).filter((t) => t.state === 'pending').map((t) => `${label}: ${t.title}`));
+  for (const f of r.results.failures) fail(`${label}: ${f.title}`, f.error);
+  if (r.error) fail(`${label} tests`, r.error);
   return r.results.failed === 0 && !r.error && r.exitCode === 0;
 }
 
@@ -394,12 +407,20 @@ async function installedPackageTests() {
   return ok;
 }
 
+/** The pseudo-locale's translations (generated, not committed): every letter of every text accented. */
+async function pseudoLocaleFiles() {
+  const cli = path.join(root, 'node_modules', '@vscode', 'l10n-dev', 'dist', 'cli.js');
+  const status = run(process.execPath, [cli, 'generate-pseudo', path.join('l10n', 'bundle.l10n.json'), 'package.nls.json']);
+  if (status !== 0) throw new Error(`l10n-dev generate-pseudo failed (exit ${status})`);
+  return true;
+}
+
 /** The title of test/installed's suite starts with this (LMX_TEST_GREP selects the phase by it). */
 const INSTALLED_SUITE = 'installed .vsix';
 
 async function main() {
   const started = Date.now();
-  const what = onlyUnit ? 'unit tests + typecheck' : onlyIntegration ? 'integration tests' : 'all tests';
+  const what = onlyUnit ? 'unit tests + typecheck' : onlyIntegration ? 'integration tests' : onlyL10n ? 'integration tests in Polish and the pseudo-locale' : 'all tests';
   console.log(bold(`LM Explorer: ${what}`));
   await phase('system packages (Debian, Python)', systemRequirements);
   const depsOk = await phase('dependencies', dependencies);
@@ -410,12 +431,17 @@ async function main() {
       await phase('typecheck', typecheck);
       await phase('unit tests', unitTests);
     }
-    if (runIntegration) {
+    if (runIntegration || runL10n) {
       if (!built) {
         console.log('\nintegration tests skipped: the build failed');
       } else if (await phase('VS Code host setup', vscodeSetup)) {
-        await phase('integration tests (VS Code extension host)', integrationTests);
-        await phase('installed .vsix (VS Code extension host)', installedPackageTests);
+        if (runIntegration) {
+          await phase('integration tests (VS Code extension host)', () => integrationTests());
+          await phase('installed .vsix (VS Code extension host)', installedPackageTests);
+        }
+        if (runL10n && (await phase('pseudo-locale files (npm run l10n:pseudo)', pseudoLocaleFiles))) {
+          for (const locale of L10N_LOCALES) await phase(`integration tests, display language ${locale}`, () => integrationTests(locale));
+        }
       }
     }
   }

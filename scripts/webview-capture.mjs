@@ -7,6 +7,7 @@
 // screenshots the webview and the whole workbench as PNGs under test-results/, and writes the JSON.
 // With `press: [{ selector, key }]` it first presses those keys in the webview (keyboard use).
 // With { name, editors: true } it measures the text editors instead (measureEditorOverflow).
+// It also reads the webview's texts (readableTexts), which the localisation checks look through.
 //
 //   import { captureHandler } from './webview-capture.mjs';
 //   await runVsCodeSuite({ ..., onOutput: captureHandler({ outDir: 'test-results' }) });
@@ -32,6 +33,33 @@ function measureCanvases() {
     out.colours = seen.size;
     return out;
   });
+}
+
+/**
+ * The texts a person reads in the frame: its visible text nodes and the title, aria-label, placeholder
+ * and alt attributes, outside elements marked translate="no" (the user's own text: tokens, samples, file
+ * names). Runs in the webview's frame; the localisation checks look for English in it.
+ */
+function readableTexts() {
+  const texts = [];
+  const skipped = (element) => !!element?.closest('[translate="no"], script, style, noscript');
+  const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+  for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+    const text = node.textContent.trim();
+    const parent = node.parentElement;
+    if (!text || skipped(parent) || parent.closest('[hidden]') || parent.getClientRects().length === 0) continue;
+    texts.push(text);
+  }
+  for (const element of document.body.querySelectorAll('[title], [aria-label], [placeholder], [alt]')) {
+    if (skipped(element)) continue;
+    for (const name of ['title', 'aria-label', 'placeholder', 'alt']) {
+      const value = element.getAttribute(name)?.trim();
+      if (value) texts.push(value);
+    }
+  }
+  // the toolkit's controls (buttons, radios, dropdowns) render their labels in shadow roots from slots: the
+  // light-DOM text above has them; their own shadow markup holds no text of ours
+  return { lang: document.documentElement.lang, texts };
 }
 
 async function findFrame(page, selector, timeoutMs) {
@@ -148,6 +176,7 @@ async function captureWebview(page, name, outDir, result, request) {
   // Give the charts a frame or two to draw after the last message.
   await frame.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
   result.canvases = await frame.evaluate(measureCanvases);
+  result.readable = await frame.evaluate(readableTexts);
   const element = await frame.frameElement();
   result.screenshot = path.join(outDir, `${name}.png`);
   await element.screenshot({ path: result.screenshot });

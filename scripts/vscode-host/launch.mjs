@@ -68,8 +68,10 @@ const BROWSER_ARGS = [
 ];
 
 /** code-server's command line after its entry script: no auth, telemetry, update checks or trust prompts. */
-export function codeServerArgs({ bindAddr, userDataDir, extensionsDir, workspace }) {
+export function codeServerArgs({ bindAddr, userDataDir, extensionsDir, workspace, locale }) {
   return [
+    // the display language (VS Code's --locale); see docs/l10n.md for how it reaches the extension
+    ...(locale ? ['--locale', locale] : []),
     '--auth', 'none',
     '--bind-addr', bindAddr,
     '--disable-telemetry',
@@ -81,6 +83,29 @@ export function codeServerArgs({ bindAddr, userDataDir, extensionsDir, workspace
     '--extensions-dir', extensionsDir,
     workspace,
   ];
+}
+
+/**
+ * VS Code takes a display language only from an installed language pack: without one it resolves any
+ * --locale to English (its server reads <user-data>/languagepacks.json, which the extension service writes
+ * for installed packs), and then an extension's package.nls.<language>.json and l10n bundle are not read.
+ * Language packs come from the Marketplace, which the tests never reach, so the host registers a stand-in
+ * pack that translates none of VS Code's own strings: the workbench stays English, while VS Code's display
+ * language, and with it everything LM Explorer shows, is `locale`.
+ */
+function registerStandInLanguagePack({ locale, userDataDir, runDir }) {
+  const translations = path.join(runDir, 'language-pack', `${locale}.i18n.json`);
+  fs.mkdirSync(path.dirname(translations), { recursive: true });
+  fs.writeFileSync(translations, JSON.stringify({ version: '1.0.0', contents: {} }));
+  const packs = {
+    [locale]: {
+      hash: `lmx-stand-in-${locale}`,
+      extensions: [{ extensionIdentifier: { id: `lmx-tests.language-pack-${locale}` }, version: '1.0.0' }],
+      translations: { vscode: translations },
+      label: locale,
+    },
+  };
+  fs.writeFileSync(path.join(userDataDir, 'languagepacks.json'), JSON.stringify(packs, null, 2));
 }
 
 function stripAnsi(text) {
@@ -106,6 +131,7 @@ function waitFor(emitter, event, predicate, timeoutMs) {
 /**
  * Starts code-server on a free port with a fresh user-data-dir and extensions dir, and a headless
  * Chromium. `env` is added to the server's environment, which its extension hosts inherit.
+ * `locale`: the display language ('pl', 'qps-ploc'; default $LMX_TEST_LOCALE, else VS Code's, English).
  * `installExtensions`: .vsix files installed into the fresh extensions dir first, as a user installs them
  * (`code-server --install-extension`); `extensionsDir`: that folder (default: one in the run's folder).
  * Returns { url, authority, workspace, runDir, userDataDir, extensionsDir, resultsPath, browser,
@@ -120,6 +146,7 @@ export async function startVsCodeHost({
   codeServer = ensureCodeServer(),
   installExtensions = [],
   extensionsDir,
+  locale = process.env.LMX_TEST_LOCALE || undefined,
 } = {}) {
   ensureSystemPackages({ build: false });
   const runDir = fs.mkdtempSync(path.join(os.tmpdir(), 'lmx-vscode-'));
@@ -131,6 +158,7 @@ export async function startVsCodeHost({
     path.join(userDataDir, 'User', 'settings.json'),
     JSON.stringify({ ...TEST_USER_SETTINGS, ...settings }, null, 2),
   );
+  if (locale && !locale.startsWith('en')) registerStandInLanguagePack({ locale, userDataDir, runDir });
   const configFile = path.join(runDir, 'code-server.yaml');
   fs.writeFileSync(configFile, 'bind-addr: 127.0.0.1:0\nauth: none\ncert: false\n');
   logFile = path.resolve(logFile ?? path.join(runDir, 'vscode.log'));
@@ -155,7 +183,7 @@ export async function startVsCodeHost({
 
   const server = spawn(
     process.execPath,
-    [codeServer.entry, '--config', configFile, ...codeServerArgs({ bindAddr: '127.0.0.1:0', userDataDir, extensionsDir, workspace })],
+    [codeServer.entry, '--config', configFile, ...codeServerArgs({ bindAddr: '127.0.0.1:0', userDataDir, extensionsDir, workspace, locale })],
     {
       cwd: runDir,
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -279,6 +307,7 @@ function tail(file, lines) {
  *   hostStartTimeoutMs   until the extension host has started (default $LMX_HOST_START_TIMEOUT_MS or 120 s)
  *   verbose         also print the workbench's own log (default $LMX_TEST_VERBOSE)
  *   logFile         where the full log goes (server, workbench, extension host)
+ *   locale          the display language of the host it starts ('pl', 'qps-ploc'; see startVsCodeHost)
  * returns { exitCode, results, hostStarted, error, durationMs, logFile }
  *   results: { passed, failed, pending, failures: [{ title, error }] } as reported by the suite, or
  *   undefined when the suite never reported. exitCode 0 only when the suite's run() resolved.
@@ -295,6 +324,7 @@ export async function runVsCodeSuite({
   hostStartTimeoutMs = Number(process.env.LMX_HOST_START_TIMEOUT_MS) || 120_000,
   verbose = !!process.env.LMX_TEST_VERBOSE,
   logFile,
+  locale,
 } = {}) {
   const started = Date.now();
   extensionPath = path.resolve(extensionPath);
@@ -302,7 +332,7 @@ export async function runVsCodeSuite({
   if (!fs.existsSync(path.join(extensionPath, 'package.json'))) throw new Error(`no extension at ${extensionPath}`);
   if (!fs.existsSync(suitePath)) throw new Error(`no suite at ${suitePath}`);
   const ownHost = !host;
-  if (ownHost) host = await startVsCodeHost({ workspace, env, logFile });
+  if (ownHost) host = await startVsCodeHost({ workspace, env, logFile, ...(locale ? { locale } : {}) });
   else if (Object.keys(env).length) console.warn('[vscode-host] env is ignored for a shared host: pass it to startVsCodeHost');
   const { log, events } = host;
   fs.rmSync(host.resultsPath, { force: true });

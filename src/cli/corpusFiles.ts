@@ -1,5 +1,6 @@
 // The files `lmx train` reads: those named, and the text files inside the folders named.
 
+import * as l10n from '@vscode/l10n';
 import { promises as fs } from 'fs';
 import * as path from 'path';
 import { errorMessage, UserError } from '../engine/errors';
@@ -21,11 +22,11 @@ export async function collectDocuments(inputs: string[], warn: (line: string) =>
       stat = await fs.stat(input);
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
-      throw new UserError(code === 'ENOENT' ? `No such file or folder: ${input}` : `Cannot read ${input} (${code ?? errorMessage(error)}).`);
+      throw new UserError(code === 'ENOENT' ? l10n.t('No such file or folder: {0}', input) : l10n.t('Cannot read {0} ({1}).', input, code ?? errorMessage(error)));
     }
     if (stat.isDirectory()) {
       const found = await walk(input);
-      if (found.length === 0) warn(`note: no ${TEXT_EXTENSIONS.join(' ')} files in ${input}`);
+      if (found.length === 0) warn(l10n.t('note: no {0} files in {1}', TEXT_EXTENSIONS.join(' '), input));
       for (const file of found) files.push(file);
     } else files.push(input);
   }
@@ -37,17 +38,17 @@ export async function collectDocuments(inputs: string[], warn: (line: string) =>
     try {
       bytes = await fs.readFile(file);
     } catch (error) {
-      throw new UserError(`Cannot read ${file} (${(error as NodeJS.ErrnoException).code ?? errorMessage(error)}).`);
+      throw new UserError(l10n.t('Cannot read {0} ({1}).', file, (error as NodeJS.ErrnoException).code ?? errorMessage(error)));
     }
     if (bytes.includes(0)) {
-      warn(`skipping ${path.relative('.', file) || file}: binary file (contains NUL bytes)`);
+      warn(l10n.t('skipping {0}: binary file (contains NUL bytes)', path.relative('.', file) || file));
       continue;
     }
     let text: string;
     try {
       text = decoder.decode(bytes);
     } catch {
-      warn(`skipping ${path.relative('.', file) || file}: binary file (not valid UTF-8)`);
+      warn(l10n.t('skipping {0}: binary file (not valid UTF-8)', path.relative('.', file) || file));
       continue;
     }
     if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);

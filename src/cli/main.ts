@@ -11,6 +11,9 @@
 // Exit codes: 0 done, 2 bad input (one line on stderr, never a stack trace), 130 interrupted by Ctrl-C
 // (after saving), 1 an internal error (a bug: set LMX_DEBUG=1 for its stack trace).
 
+// first: the display language is set before any command module builds its texts
+import { takeLanguageOption } from './language';
+import * as l10n from '@vscode/l10n';
 import { parseArgs } from 'util';
 import { version } from '../../package.json';
 import { describeBackendReport, initBackend } from '../engine/backends';
@@ -24,25 +27,26 @@ import { stderr, stdout } from './terminal';
 function mainHelp(): string {
   const width = Math.max(...Object.keys(COMMANDS).map((n) => n.length));
   return [
-    `lmx ${version}: train a small GPT on your notes and look inside it`,
+    l10n.t('lmx {0}: train a small GPT on your notes and look inside it', version),
     '',
-    'Usage: lmx <command> [options]',
+    l10n.t('Usage: lmx <command> [options]'),
     '',
-    'Commands:',
+    l10n.t('Commands:'),
     ...Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(width)}  ${c.summary}`),
     '',
-    'lmx <command> --help   options of a command',
-    'lmx --version          the version',
+    l10n.t('lmx <command> --help   options of a command'),
+    l10n.t('lmx --version          the version'),
+    l10n.t('--lang LANGUAGE        the language of the messages (en, pl; default: LC_ALL, LC_MESSAGES or LANG)'),
   ].join('\n');
 }
 
 function commandHelp(command: Command): string {
-  return [`Usage: ${command.usage}`, '', `${command.summary[0].toUpperCase()}${command.summary.slice(1)}.`, '', command.help].join('\n');
+  return [l10n.t('Usage: {0}', command.usage), '', `${command.summary[0].toUpperCase()}${command.summary.slice(1)}.`, '', command.help].join('\n');
 }
 
 /** Runs the CLI with the arguments after `lmx`; returns the exit code. */
 export async function main(argv: string[]): Promise<number> {
-  const [name, ...rest] = argv;
+  const [name, ...rest] = takeLanguageOption(argv).rest;
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
     if (name === 'help' && rest[0] && COMMANDS[rest[0]]) stdout(commandHelp(COMMANDS[rest[0]]));
     else stdout(mainHelp());
@@ -52,7 +56,7 @@ export async function main(argv: string[]): Promise<number> {
     stdout(`lmx ${version} (node ${process.versions.node})`);
     // Which backend `auto` takes here, and why it passed the others over (`lmx backends` tries each one).
     const report = await initBackend('auto');
-    stdout(`backend: ${report.name}`);
+    stdout(l10n.t('backend: {0}', report.name));
     for (const line of describeBackendReport(report)) stdout(`  ${line}`);
     return EXIT_OK;
   }
@@ -60,7 +64,9 @@ export async function main(argv: string[]): Promise<number> {
   try {
     if (!command) {
       throw new UserError(
-        name.startsWith('-') ? `Unknown option '${name}' (see lmx --help).` : `Unknown command '${name}'; commands: ${Object.keys(COMMANDS).join(', ')}.`,
+        name.startsWith('-')
+          ? l10n.t("Unknown option '{0}' (see lmx --help).", name)
+          : l10n.t("Unknown command '{0}'; commands: {1}.", name, Object.keys(COMMANDS).join(', ')),
       );
     }
     if (rest.includes('--help') || rest.includes('-h')) {
@@ -71,14 +77,14 @@ export async function main(argv: string[]): Promise<number> {
     try {
       parsed = parseArgs({ args: rest, options: { ...command.options, ...HELP_OPTION }, strict: true, allowPositionals: command.positionals !== 'none' });
     } catch (error) {
-      throw new UserError(`lmx ${name}: ${parseArgsMessage(error)} (see lmx ${name} --help).`);
+      throw new UserError(l10n.t('lmx {0}: {1} (see lmx {0} --help).', name, parseArgsMessage(error)));
     }
     const { values, positionals } = parsed;
     if (command.positionals === 'one' && positionals.length !== 1) {
       throw new UserError(
         positionals.length === 0
-          ? `lmx ${name} needs the text as one argument (see lmx ${name} --help).`
-          : `lmx ${name} takes one text argument, got ${positionals.length}; quote the text (see lmx ${name} --help).`,
+          ? l10n.t('lmx {0} needs the text as one argument (see lmx {0} --help).', name)
+          : l10n.t('lmx {0} takes one text argument, got {1}; quote the text (see lmx {0} --help).', name, positionals.length),
       );
     }
     return await command.run(values as OptionValues, positionals);
@@ -94,9 +100,9 @@ function reportError(error: unknown): number {
     return EXIT_USAGE;
   }
   if (process.env.LMX_DEBUG) {
-    stderr(`lmx: internal error: ${(error as Error)?.stack ?? String(error)}`);
+    stderr(l10n.t('lmx: internal error: {0}', (error as Error)?.stack ?? String(error)));
   } else {
-    stderr(`lmx: internal error: ${errorMessage(error)} (set LMX_DEBUG=1 for details)`);
+    stderr(l10n.t('lmx: internal error: {0} (set LMX_DEBUG=1 for details)', errorMessage(error)));
   }
   return EXIT_INTERNAL;
 }

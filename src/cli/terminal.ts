@@ -1,8 +1,9 @@
 // Writing to the terminal: lines on stdout and stderr, text aligned by terminal columns, and the training
 // progress line (a redrawn bar on a terminal, a line every so many steps on a pipe).
 
+import * as l10n from '@vscode/l10n';
 import type { TrainProgress } from '../engine/training';
-import { formatDuration, formatNumber } from '../l10n/format';
+import { formatDuration, formatFixed, formatNumber } from '../l10n/format';
 
 export const stderr = (line = '') => process.stderr.write(line + '\n');
 export const stdout = (line = '') => process.stdout.write(line + '\n');
@@ -88,11 +89,11 @@ export class ProgressLine {
     const perStep = done > 0 ? p.elapsedMs / done : NaN;
     const eta = formatDuration(left * perStep);
     const fields = [
-      `step ${p.step}/${p.steps}`,
-      `loss ${p.loss.toFixed(3)}`,
-      p.valLoss !== undefined ? `val ${p.valLoss.toFixed(3)}` : undefined,
-      `${formatNumber(Math.round(p.tokensPerSecond))} tok/s`,
-      `ETA ${eta}`,
+      l10n.t('step {0}/{1}', formatNumber(p.step), formatNumber(p.steps)),
+      l10n.t('loss {0}', formatFixed(p.loss, 3)),
+      p.valLoss !== undefined ? l10n.t('val {0}', formatFixed(p.valLoss, 3)) : undefined,
+      l10n.t('{0} tok/s', formatNumber(Math.round(p.tokensPerSecond))),
+      l10n.t('ETA {0}', eta),
     ].filter(Boolean);
     if (this.tty) {
       const width = Math.max(10, Math.min(30, (this.stream.columns ?? 80) - 70));

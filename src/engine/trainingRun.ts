@@ -8,6 +8,8 @@
 // the last model is worse than the one a few hundred steps earlier. So the run is sized to the corpus, it is
 // watched on text it does not train on, and the model the features use is the best one seen.
 
+import * as l10n from '@vscode/l10n';
+import { formatFixed, formatNumber, plural } from '../l10n/format';
 import { Corpus } from './corpus';
 import { normalizeText } from './normalize';
 import { UserError } from './errors';
@@ -105,9 +107,20 @@ export async function buildTrainingRun(
   }
   if (train.length < row || (settings.valFraction > 0 && val.length < row)) {
     const total = train.length + val.length;
+    const tokens = (n: number) => plural(n, l10n.t('{0} token|{0} tokens', formatNumber(n)));
     throw new UserError(
-      `The corpus is too small for a context of ${plan.contextLength} tokens: it has ${total} tokens and needs at least ${settings.valFraction > 0 ? 2 * row : row} ` +
-        `(${row} for training${settings.valFraction > 0 ? ` and ${row} for validation` : ''}); add more text or use a shorter context.`,
+      settings.valFraction > 0
+        ? l10n.t('The corpus is too small for a context of {0}: it has {1} and needs at least {2} ({3} for training and {3} for validation); add more text or use a shorter context.', {
+            0: tokens(plan.contextLength),
+            1: tokens(total),
+            2: formatNumber(2 * row),
+            3: formatNumber(row),
+          })
+        : l10n.t('The corpus is too small for a context of {0}: it has {1} and needs at least {2} for training; add more text or use a shorter context.', {
+            0: tokens(plan.contextLength),
+            1: tokens(total),
+            2: formatNumber(row),
+          }),
     );
   }
   const corpus = Corpus.fromParts(train, val, texts.length, plan.contextLength);
@@ -116,7 +129,9 @@ export async function buildTrainingRun(
   const config: GPTConfig = resume
     ? { ...resume.config }
     : { ...base, contextLength: plan.contextLength, positional: settings.positional, vocabSize: vocab.size };
-  if (config.nEmbd % config.nHead !== 0) throw new UserError(`The model's channels (${config.nEmbd}) must divide evenly among its heads (${config.nHead}).`);
+  if (config.nEmbd % config.nHead !== 0) {
+    throw new UserError(l10n.t("The model's channels ({0}) must divide evenly among its heads ({1}).", config.nEmbd, config.nHead));
+  }
   // Before anything the size of the model is allocated: a run that cannot fit is refused in one line.
   assertTrainingFits(config, plan.batchSize);
 
@@ -254,21 +269,26 @@ export async function runTraining(run: TrainingRun, model: GPT, state: TrainerSt
 
 /** "Stopped at step 640: validation loss has not improved since step 400, … Kept the model from step 400." */
 export function describeOutcome(result: Pick<TrainResult, 'step' | 'stoppedBy'>, kept: BestValidation | undefined, maxMinutes?: number): string {
+  const step = formatNumber(result.step);
   const keptLine = !kept
-    ? 'Kept the model of the last step (there was no validation).'
+    ? l10n.t('Kept the model of the last step (there was no validation).')
     : kept.step === result.step
-      ? `Kept the model of this last step (validation loss ${kept.valLoss.toFixed(3)}).`
-      : `Kept the model from step ${kept.step} (validation loss ${kept.valLoss.toFixed(3)}).`;
+      ? l10n.t('Kept the model of this last step (validation loss {0}).', formatFixed(kept.valLoss, 3))
+      : l10n.t('Kept the model from step {0} (validation loss {1}).', formatNumber(kept.step), formatFixed(kept.valLoss, 3));
   switch (result.stoppedBy) {
     case 'early-stop':
-      return `Stopped at step ${result.step}: validation loss has not improved since step ${kept?.step ?? 0}, so the model had started to memorise the notes. ${keptLine}`;
+      return `${l10n.t('Stopped at step {0}: validation loss has not improved since step {1}, so the model had started to memorise the notes.', step, formatNumber(kept?.step ?? 0))} ${keptLine}`;
     case 'diverged':
-      return `Stopped at step ${result.step}: the training loss is no longer a number (the learning rate is too high for this model). ${kept ? keptLine : 'Kept the last checkpoint saved before it.'}`;
+      return `${l10n.t('Stopped at step {0}: the training loss is no longer a number (the learning rate is too high for this model).', step)} ${kept ? keptLine : l10n.t('Kept the last checkpoint saved before it.')}`;
     case 'time':
-      return `Stopped at step ${result.step}: the time limit${maxMinutes ? ` of ${maxMinutes} minutes` : ''} was reached. ${keptLine}`;
+      return `${
+        maxMinutes
+          ? plural(maxMinutes, l10n.t('Stopped at step {0}: the time limit of {1} minute was reached.|Stopped at step {0}: the time limit of {1} minutes was reached.', step, formatNumber(maxMinutes)))
+          : l10n.t('Stopped at step {0}: the time limit was reached.', step)
+      } ${keptLine}`;
     case 'cancel':
-      return `Cancelled at step ${result.step}. ${keptLine}`;
+      return `${l10n.t('Cancelled at step {0}.', step)} ${keptLine}`;
     default:
-      return `Finished at step ${result.step}. ${keptLine}`;
+      return `${l10n.t('Finished at step {0}.', step)} ${keptLine}`;
   }
 }

@@ -4,8 +4,9 @@
 //
 // Plural messages: one translatable string holds every form, separated by `|`, in the CLDR order of the
 // categories the language has (zero, one, two, few, many, other). English has two: "{0} token|{0} tokens";
-// Polish four: "{0} token|{0} tokeny|{0} tokenów|{0} tokena" (one, few, many, other; `other` is for fractions).
+// Polish four: "{0} token|{0} tokeny|{0} tokenów|{0} tokenu" (one, few, many, other; `other` is for fractions).
 // `plural(count, t('{0} token|{0} tokens', formatNumber(count)))` picks the form with Intl.PluralRules.
+// So `|` marks a plural message: a literal `|` in a text (a list of choices) goes in through a placeholder.
 
 /** The CLDR plural categories in the order a plural message lists its forms. */
 const CATEGORY_ORDER: readonly Intl.LDMLPluralRule[] = ['zero', 'one', 'two', 'few', 'many', 'other'];

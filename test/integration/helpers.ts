@@ -4,6 +4,9 @@ import * as assert from 'assert';
 import * as fs from 'fs';
 import * as path from 'path';
 import * as vscode from 'vscode';
+import { BACKEND_NAMES } from '../../src/engine/backends/names';
+import { PRESET_SETTINGS } from '../../src/engine/presets';
+import { TOKENIZERS } from '../../src/engine/tokenizer';
 import type { LmExplorerApi } from '../../src/extension';
 
 export const EXTENSION_ID = 'lm-explorer.lm-explorer';
@@ -186,6 +189,8 @@ export interface CaptureReport {
   ok: boolean;
   error?: string;
   canvases?: { id: string; painted: number; colours: number }[];
+  /** The webview's <html lang> and the texts a person reads in it (outside translate="no" elements). */
+  readable?: { lang: string; texts: string[] };
   /**
    * captureEditors: per visible editor, its rendered lines and the inline spans that end past its right
    * edge; and its decoration labels (the token IDs): the smallest gaps to the text before and after one
@@ -238,8 +243,51 @@ async function requestCapture(outDir: string, name: string, request: object): Pr
   console.log(CAPTURE_TAG + JSON.stringify({ name, ...request }));
   const deadline = Date.now() + 20_000;
   while (!fs.existsSync(file) && Date.now() < deadline) await sleep(200);
-  if (fs.existsSync(file)) return JSON.parse(fs.readFileSync(file, 'utf8'));
+  if (fs.existsSync(file)) {
+    const report = JSON.parse(fs.readFileSync(file, 'utf8')) as CaptureReport;
+    const left = report.readable ? untranslatedTexts(report.readable.texts) : [];
+    assert.deepStrictEqual(left, [], `"${name}" shows English in a ${displayLanguage()} UI: ${left.join(' | ')}`);
+    return report;
+  }
   // npm test's launcher always captures (it sets LMX_TEST_CAPTURE=1): there, no answer is a failure.
   if (process.env.LMX_TEST_CAPTURE === '1') throw new Error(`the launcher did not capture "${name}" within 20 s (see test-results/integration-vscode.log)`);
   return undefined;
 }
+
+/** The display language the host was started with (LMX_TEST_LOCALE, code-server's --locale; English by default). */
+export function displayLanguage(): string {
+  return process.env.LMX_TEST_LOCALE || 'en';
+}
+
+/** The pseudo-locale of @vscode/l10n-dev generate-pseudo (npm run l10n:pseudo): every letter accented. */
+export const PSEUDO_LOCALE = 'qps-ploc';
+
+/**
+ * The texts of a view that are still English in a translated UI. In the pseudo-locale every letter of a
+ * translated text is accented, so a word of three or more plain ASCII letters is English that did not go
+ * through the localisation (words the user wrote, in the open documents, and names that are data — presets,
+ * tokenizers, backends — excepted). In another language: a text that is an English message of the bundle
+ * whose translation differs.
+ */
+export function untranslatedTexts(texts: readonly string[]): string[] {
+  const language = displayLanguage();
+  if (language === 'en') return [];
+  if (language === PSEUDO_LOCALE) {
+    const allowed = new Set([...DATA_NAMES, ...vscode.workspace.textDocuments.flatMap((d) => d.getText().match(/[A-Za-z]+/g) ?? [])].map((w) => w.toLowerCase()));
+    return texts.filter((text) => text.split(/\s+/).some((chunk) => {
+      const word = chunk.replace(/^[^A-Za-z]+|[^A-Za-z]+$/g, '');
+      return /^[A-Za-z]{3,}$/.test(word) && !allowed.has(word.toLowerCase());
+    }));
+  }
+  const root = extension().extensionPath;
+  const english = JSON.parse(fs.readFileSync(path.join(root, 'l10n', 'bundle.l10n.json'), 'utf8')) as Record<string, string>;
+  const translated = JSON.parse(fs.readFileSync(path.join(root, 'l10n', `bundle.l10n.${language}.json`), 'utf8')) as Record<string, string>;
+  const patterns = Object.keys(english)
+    .filter((message) => translated[message] !== message && message.replace(/\{[^}]+\}/g, '').trim().split(/\s+/).length >= 2)
+    .flatMap((message) => message.split('|'))
+    .map((message) => new RegExp(`^${message.split(/\{[^}]+\}/).map((part) => part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('.+')}$`));
+  return texts.filter((text) => patterns.some((pattern) => pattern.test(text)));
+}
+
+/** Names shown as they are in every language: setting values and identifiers, not words to translate. */
+const DATA_NAMES = [...PRESET_SETTINGS, ...TOKENIZERS, ...BACKEND_NAMES, 'learned', 'sinusoidal'];

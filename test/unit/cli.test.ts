@@ -25,7 +25,8 @@ function lmx(args: string[], cwd: string, input?: string): Run {
     input,
     timeout: 120_000,
     maxBuffer: 64 * 1024 * 1024,
-    env: { ...process.env, LMX_DEBUG: '' },
+    // English whatever the machine's locale (the CLI follows LANG; test/unit/l10n.test.ts runs it in Polish)
+    env: { ...process.env, LMX_DEBUG: '', LC_ALL: '', LC_MESSAGES: '', LANG: 'C.UTF-8' },
   });
   return { status: child.status, stdout: child.stdout, stderr: child.stderr };
 }
@@ -116,11 +117,11 @@ describe('lmx (CLI)', function () {
     assert.strictEqual(run.status, 0, run.stderr);
     const lines = run.stdout.trimEnd().split('\n');
     const ids = encode(text, 'o200k_base');
-    assert.strictEqual(lines[lines.length - 1], `${ids.length} tokens, ${text.length} characters (o200k_base)`);
+    assert.strictEqual(lines[lines.length - 1], `${ids.length.toLocaleString('en-US')} tokens, ${text.length.toLocaleString('en-US')} characters (o200k_base)`);
     assert.strictEqual(lines.length, ids.length + 2);
     const ruler = lmx(['tokenize', '-', '-e', 'cl100k_base'], dir, '='.repeat(300_000));
     assert.strictEqual(ruler.status, 0, ruler.stderr);
-    assert.match(ruler.stdout, /^4688 tokens, 300000 characters \(cl100k_base\)$/m);
+    assert.match(ruler.stdout, /^4,688 tokens, 300,000 characters \(cl100k_base\)$/m);
   });
 
   describe('output through a pipe to a slow reader is the same as into a file', () => {

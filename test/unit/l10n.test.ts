@@ -125,13 +125,13 @@ describe('localisation', () => {
     const tokens = (n: number) => plural(n, l10n.t('{0} token|{0} tokens', formatNumber(n)));
 
     it('Polish picks one, few, many and other with Intl.PluralRules', () => {
-      l10n.config({ contents: { '{0} token|{0} tokens': '{0} token|{0} tokeny|{0} tokenów|{0} tokena' } });
+      l10n.config({ contents: { '{0} token|{0} tokens': '{0} token|{0} tokeny|{0} tokenów|{0} tokenu' } });
       setDisplayLanguage('pl');
       assert.deepStrictEqual(pluralCategories(), ['one', 'few', 'many', 'other']);
       assert.deepStrictEqual([1, 2, 4, 5, 11, 12, 21, 22, 25, 101, 112].map(tokens), [
         '1 token', '2 tokeny', '4 tokeny', '5 tokenów', '11 tokenów', '12 tokenów', '21 tokenów', '22 tokeny', '25 tokenów', '101 tokenów', '112 tokenów',
       ]);
-      assert.strictEqual(plural(1.5, l10n.t('{0} token|{0} tokens', formatNumber(1.5))), '1,5 tokena');
+      assert.strictEqual(plural(1.5, l10n.t('{0} token|{0} tokens', formatNumber(1.5))), '1,5 tokenu');
     });
 
     it('English picks one and other; an untranslated message in a Polish UI is read as English', () => {
@@ -176,6 +176,33 @@ describe('localisation', () => {
       assert.strictEqual(formatNumber(0.5), '0,5');
       assert.strictEqual(useLanguage('xx', dir), 'en');
       assert.strictEqual(formatNumber(0.5), '0.5');
+    });
+  });
+
+  describe('lmx in Polish', () => {
+    const lmx = (args: string[], env: NodeJS.ProcessEnv) =>
+      spawnSync(process.execPath, ['-r', path.join(root, 'scripts/ts-register.js'), path.join(root, 'src/cli/main.ts'), ...args], {
+        encoding: 'utf8',
+        timeout: 60_000,
+        env: { ...process.env, LC_ALL: '', LC_MESSAGES: '', LANG: 'C.UTF-8', ...env },
+      });
+
+    it('speaks Polish with --lang pl, with the plural the count needs', () => {
+      const r = lmx(['tokenize', '--lang', 'pl', 'Zażółć gęślą jaźń'], {});
+      assert.strictEqual(r.status, 0, r.stderr);
+      assert.match(r.stdout, /^11 tokenów, 17 znaków \(o200k_base\)$/m);
+      const one = lmx(['tokenize', '--lang=pl', 'a'], {});
+      assert.match(one.stdout, /^1 token, 1 znak \(o200k_base\)$/m);
+    });
+
+    it('follows LANG, and LC_ALL over it; errors are Polish too', () => {
+      const help = lmx(['--help'], { LANG: 'pl_PL.UTF-8' });
+      assert.match(help.stdout, /^Użycie: lmx <polecenie> \[opcje\]$/m);
+      const english = lmx(['--help'], { LANG: 'pl_PL.UTF-8', LC_ALL: 'en_US.UTF-8' });
+      assert.match(english.stdout, /^Usage: lmx <command> \[options\]$/m);
+      const bad = lmx(['tokenize', 'a', '--bogus'], { LANG: 'pl_PL.UTF-8' });
+      assert.strictEqual(bad.status, 2);
+      assert.strictEqual(bad.stderr.trim(), 'lmx tokenize: nieznana opcja „--bogus” (zobacz lmx tokenize --help).');
     });
   });
 

@@ -1,14 +1,16 @@
 // `lmx attention`: one head's attention matrix for a text, as aligned text.
 
+import * as l10n from '@vscode/l10n';
 import { BACKEND_NAMES } from '../../engine/backends';
 import { UserError } from '../../engine/errors';
+import { plural } from '../../l10n/format';
 import { choiceList, choiceOption, integerOption, stringOption } from '../args';
 import { loadModel, promptIds } from '../checkpointModel';
 import { EXIT_OK, type Command } from '../command';
 import { clip, padEnd, padStart, stderr, stdout, stdoutLines, widestLabel } from '../terminal';
 
 export const attention: Command = {
-  summary: "print one attention head's matrix for a text",
+  summary: l10n.t("print one attention head's matrix for a text"),
   usage: 'lmx attention --model DIR --text TEXT [--layer L] [--head H]',
   positionals: 'none',
   options: {
@@ -18,14 +20,10 @@ export const attention: Command = {
     head: { type: 'string' },
     backend: { type: 'string' },
   },
-  help: `Prints how much each token (row) attends to each earlier token (column) in one head.
-
-Options:
-  --model, -m DIR   a checkpoint folder written by lmx train (required)
-  --text, -t TEXT   the text to look at (required)
-  --layer L         layer, from 0 (default 0)
-  --head H          head, from 0 (default 0)
-  --backend NAME    ${choiceList(BACKEND_NAMES)} (default auto)`,
+  help: l10n.t(
+    'Prints how much each token (row) attends to each earlier token (column) in one head.\n\nOptions:\n  --model, -m DIR   a checkpoint folder written by lmx train (required)\n  --text, -t TEXT   the text to look at (required)\n  --layer L         layer, from 0 (default 0)\n  --head H          head, from 0 (default 0)\n  --backend NAME    {0} (default auto)',
+    choiceList(BACKEND_NAMES),
+  ),
   async run(values) {
     const dir = stringOption(values, 'model', true);
     const text = stringOption(values, 'text', true);
@@ -37,13 +35,13 @@ Options:
       const { nLayer, nHead, contextLength } = model.config;
       const layer = layerOpt ?? 0;
       const head = headOpt ?? 0;
-      if (layer >= nLayer) throw new UserError(`--layer must be between 0 and ${nLayer - 1} (the model has ${nLayer} layers), got ${layer}.`);
-      if (head >= nHead) throw new UserError(`--head must be between 0 and ${nHead - 1} (the model has ${nHead} heads), got ${head}.`);
+      if (layer >= nLayer) throw new UserError(plural(nLayer, l10n.t('--layer must be between 0 and {0} (the model has {1} layer), got {2}.|--layer must be between 0 and {0} (the model has {1} layers), got {2}.', nLayer - 1, nLayer, layer)));
+      if (head >= nHead) throw new UserError(plural(nHead, l10n.t('--head must be between 0 and {0} (the model has {1} head), got {2}.|--head must be between 0 and {0} (the model has {1} heads), got {2}.', nHead - 1, nHead, head)));
       const { ids, cut } = promptIds(vocab, text, contextLength);
-      if (cut) stderr(`note: the text is longer than the context; its last ${contextLength} tokens are shown`);
+      if (cut) stderr(l10n.t('note: the text is longer than the context; its last {0} tokens are shown', contextLength));
       const { attention } = await model.attention(ids);
       const matrix = attention[layer][head];
-      stdout(`layer ${layer}, head ${head}: row = query token, column = key token it attends to`);
+      stdout(l10n.t('layer {0}, head {1}: row = query token, column = key token it attends to', layer, head));
       stdoutLines(formatAttention(ids.map((id) => vocab.tokenLabel(id)), matrix));
     } finally {
       model.dispose();

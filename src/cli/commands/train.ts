@@ -1,5 +1,6 @@
 // `lmx train`: the extension's training run (engine/trainingRun.ts) on files and folders, saving to a model folder.
 
+import * as l10n from '@vscode/l10n';
 import * as path from 'path';
 import { BACKEND_NAMES, initBackend, type BackendReport } from '../../engine/backends';
 import { inspectModelFolder, loadCheckpoint, readCheckpointWeights, recoverInterruptedSave, saveCheckpoint } from '../../engine/checkpoint';
@@ -11,18 +12,18 @@ import type { TrainProgress } from '../../engine/training';
 import { RUN_DEFAULTS, type RunSettings } from '../../engine/runSettings';
 import { buildTrainingRun, runTraining, type KeptWeights, type RunOutcome, type TrainingRun } from '../../engine/trainingRun';
 import { Vocabulary } from '../../engine/vocab';
+import { formatDuration, formatFixed, formatNumber, plural } from '../../l10n/format';
 import { choiceList, choiceOption, integerOption, numberOption, stringOption } from '../args';
 import { EXIT_INTERRUPTED, EXIT_OK, type Command, type OptionValues } from '../command';
 import { collectDocuments, TEXT_EXTENSIONS } from '../corpusFiles';
-import { formatDuration, formatNumber } from '../../l10n/format';
 import { ProgressLine, stderr, stdout } from '../terminal';
 
 const D = RUN_DEFAULTS;
-const autoOr = (value: number | string, unit = '') => (value === 0 || value === 'auto' ? 'auto: sized to the corpus' : `${value}${unit}`);
+const autoOr = (value: number | string) => (value === 0 || value === 'auto' ? l10n.t('auto: sized to the corpus') : String(value));
 
 export const train: Command = {
-  summary: 'train a model on text files or folders of notes',
-  usage: 'lmx train <files or folders…> --out DIR [options]',
+  summary: l10n.t('train a model on text files or folders of notes'),
+  usage: l10n.t('lmx train <files or folders…> --out DIR [options]'),
   positionals: 'many',
   options: {
     out: { type: 'string', short: 'o' },
@@ -52,49 +53,37 @@ export const train: Command = {
     force: { type: 'boolean' },
     json: { type: 'boolean' },
   },
-  help: `Reads ${TEXT_EXTENSIONS.join(' ')} files (folders recursively; binary files are skipped), holds out
-the tail of every file for validation, builds a vocabulary from the rest and trains a GPT on it. DIR keeps
-the model with the lowest validation loss (what generate and attention use) and the latest state (what
---resume continues). Training stops early when validation stops improving. The same engine, settings and
-defaults as the extension's Train Model on Workspace.
-
-Options:
-  --out, -o DIR            where to save the model: a new or empty folder, or a model folder (required)
-  --preset NAME            ${choiceList(PRESET_SETTINGS)} (default ${autoOr(D.preset)})
-  --steps N                optimiser steps to reach (default ${autoOr(D.steps)})
-  --minutes X              stop after X minutes, 0 for no limit (default ${D.minutes})
-  --batch-size N           sequences per step (default ${D.batchSize})
-  --lr X                   peak learning rate (default ${autoOr(D.learningRate)})
-  --min-lr X               learning rate at the end of the cosine decay (default lr/10)
-  --warmup N               warm-up steps (default 5% of the steps, at most 100)
-  --weight-decay X         AdamW weight decay (default ${D.weightDecay})
-  --beta2 X                AdamW β2 (default ${D.beta2})
-  --grad-clip X            clip the gradient norm to X (default ${D.gradClip})
-  --dropout P              dropout rate while training, 0 ≤ P < 1 (default ${D.dropout}; 0: off);
-                           keeps a small folder of notes from being memorised
-  --patience N             stop after N validations without a new best, 0 never (default ${D.patience})
-  --context N              context length in tokens, 2 to 8192 (default ${autoOr(D.contextLength)}); memory
-                           grows with its square: a run that would not fit in memory is refused at once
-  --positional KIND        learned | sinusoidal (default ${D.positional})
-  --tokenizer NAME         ${choiceList(TOKENIZERS)} (default ${D.tokenizer})
-  --max-vocab N            largest vocabulary, <sep> and the 256 byte tokens included (default ${D.maxVocab})
-  --min-count N            tokens seen fewer times in the training part are spelled in bytes (default ${D.minCount})
-  --backend NAME           ${choiceList(BACKEND_NAMES)} (default auto)
-  --seed N                 random seed (default ${D.seed})
-  --eval-interval N        measure the validation loss every N steps (default ${autoOr(D.evalInterval)})
-  --eval-batches N         batches per validation measurement (0: no validation; default ${D.evalBatches})
-  --checkpoint-interval N  save the latest state every N steps (default ${D.checkpointInterval}; the best model is saved when it improves)
-  --resume                 continue the latest state in DIR (its model, vocabulary and optimiser state)
-  --force                  replace the checkpoint already in DIR instead of refusing (only a model
-                           folder: a folder holding anything else, or a file, is never replaced)
-  --json                   print a JSON summary on stdout at the end
-
-Ctrl-C stops after the current step, saves, and exits (code 130); press it twice to quit at once.`,
+  help: l10n.t('Reads {extensions} files (folders recursively; binary files are skipped), holds out\nthe tail of every file for validation, builds a vocabulary from the rest and trains a GPT on it. DIR keeps\nthe model with the lowest validation loss (what generate and attention use) and the latest state (what\n--resume continues). Training stops early when validation stops improving. The same engine, settings and\ndefaults as the extension\'s Train Model on Workspace.\n\nOptions:\n  --out, -o DIR            where to save the model: a new or empty folder, or a model folder (required)\n  --preset NAME            {presets} (default {preset})\n  --steps N                optimiser steps to reach (default {steps})\n  --minutes X              stop after X minutes, 0 for no limit (default {minutes})\n  --batch-size N           sequences per step (default {batchSize})\n  --lr X                   peak learning rate (default {learningRate})\n  --min-lr X               learning rate at the end of the cosine decay (default lr/10)\n  --warmup N               warm-up steps (default 5% of the steps, at most 100)\n  --weight-decay X         AdamW weight decay (default {weightDecay})\n  --beta2 X                AdamW β2 (default {beta2})\n  --grad-clip X            clip the gradient norm to X (default {gradClip})\n  --dropout P              dropout rate while training, 0 ≤ P < 1 (default {dropout}; 0: off);\n                           keeps a small folder of notes from being memorised\n  --patience N             stop after N validations without a new best, 0 never (default {patience})\n  --context N              context length in tokens, 2 to 8192 (default {contextLength}); memory\n                           grows with its square: a run that would not fit in memory is refused at once\n  --positional KIND        {positionals} (default {positional})\n  --tokenizer NAME         {tokenizers} (default {tokenizer})\n  --max-vocab N            largest vocabulary, <sep> and the 256 byte tokens included (default {maxVocab})\n  --min-count N            tokens seen fewer times in the training part are spelled in bytes (default {minCount})\n  --backend NAME           {backends} (default auto)\n  --seed N                 random seed (default {seed})\n  --eval-interval N        measure the validation loss every N steps (default {evalInterval})\n  --eval-batches N         batches per validation measurement (0: no validation; default {evalBatches})\n  --checkpoint-interval N  save the latest state every N steps (default {checkpointInterval}; the best model is saved when it improves)\n  --resume                 continue the latest state in DIR (its model, vocabulary and optimiser state)\n  --force                  replace the checkpoint already in DIR instead of refusing (only a model\n                           folder: a folder holding anything else, or a file, is never replaced)\n  --json                   print a JSON summary on stdout at the end\n\nCtrl-C stops after the current step, saves, and exits (code 130); press it twice to quit at once.', {
+    extensions: TEXT_EXTENSIONS.join(' '),
+    presets: choiceList(PRESET_SETTINGS),
+    preset: autoOr(D.preset),
+    steps: autoOr(D.steps),
+    minutes: D.minutes,
+    batchSize: D.batchSize,
+    learningRate: autoOr(D.learningRate),
+    weightDecay: D.weightDecay,
+    beta2: D.beta2,
+    gradClip: D.gradClip,
+    dropout: D.dropout,
+    patience: D.patience,
+    contextLength: autoOr(D.contextLength),
+    positionals: choiceList(['learned', 'sinusoidal']),
+    positional: D.positional,
+    tokenizers: choiceList(TOKENIZERS),
+    tokenizer: D.tokenizer,
+    maxVocab: D.maxVocab,
+    minCount: D.minCount,
+    backends: choiceList(BACKEND_NAMES),
+    seed: D.seed,
+    evalInterval: autoOr(D.evalInterval),
+    evalBatches: D.evalBatches,
+    checkpointInterval: D.checkpointInterval,
+  }),
   run: runTrain,
 };
 
 async function runTrain(values: OptionValues, inputs: string[]): Promise<number> {
-  if (inputs.length === 0) throw new UserError('lmx train needs at least one file or folder to train on (see lmx train --help).');
+  if (inputs.length === 0) throw new UserError(l10n.t('lmx train needs at least one file or folder to train on (see lmx train --help).'));
   const out = stringOption(values, 'out', true);
   const resume = values.resume === true;
   const settings: Partial<RunSettings> = {
@@ -124,21 +113,21 @@ async function runTrain(values: OptionValues, inputs: string[]): Promise<number>
 
   // --out is new, empty, or a model folder; nothing else is ever replaced, --force or not.
   const recovered = await recoverInterruptedSave(out);
-  if (recovered) stderr(`note: ${out} was recovered from a save that was cut short (${path.basename(recovered)})`);
+  if (recovered) stderr(l10n.t('note: {0} was recovered from a save that was cut short ({1})', out, path.basename(recovered)));
   const folder = await inspectModelFolder(out);
-  if (folder.kind === 'other') throw new UserError(`--out ${out} ${folder.reason}; choose a new or empty folder (--force replaces only a model folder).`);
+  if (folder.kind === 'other') throw new UserError(l10n.t('--out {0} {1}; choose a new or empty folder (--force replaces only a model folder).', out, folder.reason));
   if (resume) {
     const fixed = (['preset', 'context', 'positional', 'tokenizer', 'max-vocab', 'min-count'] as const).filter((k) => values[k] !== undefined);
     if (fixed.length) {
-      throw new UserError(`--${fixed[0]} cannot be changed when resuming: the checkpoint in ${out} fixes the model and its vocabulary; leave it out.`);
+      throw new UserError(l10n.t('--{0} cannot be changed when resuming: the checkpoint in {1} fixes the model and its vocabulary; leave it out.', fixed[0], out));
     }
   } else if (folder.kind === 'model') {
-    if (!values.force) throw new UserError(`${out} already holds a checkpoint; pass --resume to continue it, or --force to replace it.`);
-    stderr(`note: replacing the checkpoint in ${out} (--force)`);
+    if (!values.force) throw new UserError(l10n.t('{0} already holds a checkpoint; pass --resume to continue it, or --force to replace it.', out));
+    stderr(l10n.t('note: replacing the checkpoint in {0} (--force)', out));
   }
 
   const documents = await collectDocuments(inputs, stderr);
-  if (documents.length === 0) throw new UserError(`No text to train on in ${inputs.join(', ')} (empty, or only binary files).`);
+  if (documents.length === 0) throw new UserError(l10n.t('No text to train on in {0} (empty, or only binary files).', inputs.join(', ')));
 
   // Everything that can be wrong with the input is checked before a backend is started (probing one can be
   // slow, and native libraries may print to stderr).
@@ -147,7 +136,7 @@ async function runTrain(values: OptionValues, inputs: string[]): Promise<number>
     backend = await initBackend(backendName);
   };
   const loaded = resume ? await loadCheckpoint(out, { beforeModel: startBackend, weights: 'latest' }) : undefined;
-  if (loaded && !loaded.state) stderr(`note: ${out} has no training state; training continues from its weights with a fresh optimiser`);
+  if (loaded && !loaded.state) stderr(l10n.t('note: {0} has no training state; training continues from its weights with a fresh optimiser', out));
   let run: TrainingRun;
   try {
     run = await buildTrainingRun(
@@ -156,7 +145,7 @@ async function runTrain(values: OptionValues, inputs: string[]): Promise<number>
       loaded ? { vocab: loaded.vocab, config: loaded.model.config, step: loaded.state?.step ?? 0 } : undefined,
     );
     if (loaded?.state && loaded.state.step >= run.plan.steps) {
-      throw new UserError(`The checkpoint in ${out} is already at step ${loaded.state.step}; pass --steps with a larger total to train further.`);
+      throw new UserError(l10n.t('The checkpoint in {0} is already at step {1}; pass --steps with a larger total to train further.', out, loaded.state.step));
     }
   } catch (error) {
     loaded?.model.dispose();
@@ -171,17 +160,31 @@ async function runTrain(values: OptionValues, inputs: string[]): Promise<number>
     if (weights) kept = { ...state.best, weights };
   }
   const { vocab, plan, sizes } = run;
-  stderr(`backend: ${backend.name}`);
+  stderr(l10n.t('backend: {0}', backend.name));
   stderr(
-    `corpus: ${formatNumber(sizes.documents)} documents, ${formatNumber(sizes.trainBytes + sizes.valBytes)} bytes, ${formatNumber(sizes.tokens)} tokens ` +
-      `(${formatNumber(sizes.trainTokens)} train, ${formatNumber(sizes.valTokens)} validation: the tail of every document), ${sizes.tokenizer}, vocabulary ${formatNumber(vocab.size)}` +
-      (sizes.unknownTokens ? `, ${formatNumber(sizes.unknownTokens)} <unk>` : ''),
+    l10n.t('corpus: {0}, {1}, {2} ({3} train, {4} validation: the tail of every document), {5}, vocabulary {6}', {
+      0: plural(sizes.documents, l10n.t('{0} document|{0} documents', formatNumber(sizes.documents))),
+      1: plural(sizes.trainBytes + sizes.valBytes, l10n.t('{0} byte|{0} bytes', formatNumber(sizes.trainBytes + sizes.valBytes))),
+      2: plural(sizes.tokens, l10n.t('{0} token|{0} tokens', formatNumber(sizes.tokens))),
+      3: formatNumber(sizes.trainTokens),
+      4: formatNumber(sizes.valTokens),
+      5: sizes.tokenizer,
+      6: formatNumber(vocab.size),
+    }) + (sizes.unknownTokens ? `, ${formatNumber(sizes.unknownTokens)} <unk>` : ''),
   );
   const c = model.config;
   stderr(
-    `model: ${c.nLayer} layers, ${c.nHead} heads, ${c.nEmbd} channels, context ${c.contextLength}, ${c.positional} positions, ${formatNumber(model.parameterCounts().total)} parameters, dropout ${run.plan.dropout} while training`,
+    l10n.t('model: {0} layers, {1} heads, {2} channels, context {3}, {4} positions, {5} parameters, dropout {6} while training', {
+      0: c.nLayer,
+      1: c.nHead,
+      2: c.nEmbd,
+      3: c.contextLength,
+      4: c.positional,
+      5: formatNumber(model.parameterCounts().total),
+      6: formatNumber(run.plan.dropout),
+    }),
   );
-  stderr('plan:');
+  stderr(l10n.t('plan:'));
   for (const reason of plan.reasons) stderr(`  ${reason}`);
 
   const startStep = state?.step ?? 0;
@@ -193,10 +196,10 @@ async function runTrain(values: OptionValues, inputs: string[]): Promise<number>
     interrupts++;
     if (interrupts === 1) {
       progress.finish();
-      stderr('interrupted: stopping after this step and saving (Ctrl-C again to quit without saving)');
+      stderr(l10n.t('interrupted: stopping after this step and saving (Ctrl-C again to quit without saving)'));
       controller.abort();
     } else {
-      stderr('quit without saving');
+      stderr(l10n.t('quit without saving'));
       process.exit(EXIT_INTERRUPTED);
     }
   };
@@ -236,11 +239,16 @@ async function runTrain(values: OptionValues, inputs: string[]): Promise<number>
   stderr(outcome.message);
   const bpb = (loss: number) => (loss * sizes.valTokens) / (sizes.valBytes * Math.LN2);
   stderr(
-    `${interrupted ? 'interrupted at' : 'ended at'} step ${result.step}/${totalSteps}` +
-      (last ? `, loss ${last.loss.toFixed(3)}` : '') +
-      (outcome.kept ? `; kept step ${outcome.kept.step}, validation loss ${outcome.kept.valLoss.toFixed(3)} (${bpb(outcome.kept.valLoss).toFixed(2)} bits per byte)` : '') +
-      `, ${formatDuration(elapsedMs)}; ${result.stoppedBy === 'diverged' ? `${out} keeps what was saved before it` : `saved to ${out}`}` +
-      (interrupted ? ' (continue with --resume)' : ''),
+    (interrupted ? l10n.t('interrupted at step {0}/{1}', result.step, totalSteps) : l10n.t('ended at step {0}/{1}', result.step, totalSteps)) +
+      (last ? l10n.t(', loss {0}', formatFixed(last.loss, 3)) : '') +
+      (outcome.kept
+        ? l10n.t('; kept step {0}, validation loss {1} ({2} bits per byte)', outcome.kept.step, formatFixed(outcome.kept.valLoss, 3), formatFixed(bpb(outcome.kept.valLoss), 2))
+        : '') +
+      ', ' +
+      formatDuration(elapsedMs) +
+      '; ' +
+      (result.stoppedBy === 'diverged' ? l10n.t('{0} keeps what was saved before it', out) : l10n.t('saved to {0}', out)) +
+      (interrupted ? l10n.t(' (continue with --resume)') : ''),
   );
   if (values.json) {
     stdout(
