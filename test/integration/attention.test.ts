@@ -13,7 +13,7 @@ import { Vocabulary } from '../../src/engine/vocab';
 import { decode } from '../../src/engine/tokenizer';
 import type { LmExplorerApi } from '../../src/extension';
 import { readExportedData } from '../../src/features/attention/core/attentionExport';
-import { base64ToFloat32 } from '../../src/features/attention/core/attentionView';
+import { base64ToFloat32 } from '../../src/features/attention/core/attentionMaps';
 import type { ShowAttentionResult } from '../../src/features/attention/attentionResults';
 import type { AttentionRenderReport } from '../../src/features/attention/protocol';
 import { activate, captureWebview, isolateSuite, noPortForwarding, openEditor, sleep, updateSetting, withTimeout, type CaptureReport } from './helpers';

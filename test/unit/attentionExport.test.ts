@@ -7,7 +7,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { writeFileAtomic } from '../../src/engine/atomicWrite';
 import { buildAttentionHtml, decodePngDataUrl, readExportedData, scriptSafeCode, scriptSafeJson } from '../../src/features/attention/core/attentionExport';
-import { base64ToFloat32, packAttention } from '../../src/features/attention/core/attentionView';
+import { base64ToFloat32, packAttention } from '../../src/features/attention/core/attentionMaps';
 import type { AttentionPayload, AttentionViewState } from '../../src/features/attention/protocol';
 import { requirePackages, requirements } from './requirements';
 

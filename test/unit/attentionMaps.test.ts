@@ -5,7 +5,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import { GPT } from '../../src/engine/model';
 import { Rng } from '../../src/engine/rng';
-import { checkMaps, packAttention } from '../../src/features/attention/core/attentionView';
+import { checkMaps, packAttention } from '../../src/features/attention/core/attentionMaps';
 
 describe('attention maps (engine)', () => {
   before(async () => {

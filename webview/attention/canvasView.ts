@@ -1,7 +1,9 @@
 // The attention page's canvas: drawing the current view (heatmap, model view, bars) with its layout kept for
 // hit-testing, and what a pointer position hits.
 
-import { cellAt, filterIndices, headMap, headName, meanOverHeads, queryAcrossHeads, thumbnailAt, thumbnailGrid } from '../../src/features/attention/core/attentionView';
+import { cellAt, filterIndices, thumbnailAt, thumbnailGrid } from '../../src/features/attention/core/mapLayout';
+import { headMap, meanOverHeads, queryAcrossHeads } from '../../src/features/attention/core/attentionMaps';
+import { headName } from '../../src/features/attention/core/panelText';
 import { drawBars, drawHeatmap, drawModelView, layoutBars, layoutHeatmap, prepareCanvas, readTheme, TITLE_HEIGHT, type MapImages } from './draw';
 import type { PageState } from './pageState';
 

@@ -1,6 +1,6 @@
 // What Save as PNG and Save as HTML take from the page: the file name of the view, and the theme's colours.
 
-import { exportBaseName } from '../../src/features/attention/core/attentionView';
+import { exportBaseName } from '../../src/features/attention/core/panelText';
 import type { AttentionViewState } from '../../src/features/attention/protocol';
 
 export function pngName(view: AttentionViewState): string {

@@ -10,15 +10,8 @@
 // also runs outside VS Code, in the page "Save as HTML" writes: there the data is inlined in the page
 // (script#lmx-attention-data) and there is no host to talk to.
 
-import {
-  base64ToFloat32,
-  headMap,
-  headName,
-  hoverText,
-  meanOverHeads,
-  toFloat32,
-  truncationNotice,
-} from '../../src/features/attention/core/attentionView';
+import { base64ToFloat32, headMap, meanOverHeads, toFloat32 } from '../../src/features/attention/core/attentionMaps';
+import { headName, hoverText, truncationNotice } from '../../src/features/attention/core/panelText';
 import {
   isAttentionToWebview,
   type AttentionFromWebview,

@@ -1,7 +1,8 @@
 // Everything the attention page changes while it runs, in one object: what it shows (the view, kept with
 // vscode.setState), the data and maps it draws, what the pointer is over, and the drawing's own bookkeeping.
 
-import type { AttentionMaps, BarsLayout, GridLayout, HeatmapLayout } from '../../src/features/attention/core/attentionView';
+import type { AttentionMaps } from '../../src/features/attention/core/attentionMaps';
+import type { BarsLayout, GridLayout, HeatmapLayout } from '../../src/features/attention/core/mapLayout';
 import type { AttentionPayload, AttentionSource, AttentionViewState } from '../../src/features/attention/protocol';
 import type { Theme } from './draw';
 

@@ -24,7 +24,8 @@ import {
 import { EngineError, type AttentionResult, type ModelInfo } from '../../worker/engine/protocol';
 import { writeAtomically } from '../../host/atomicWrite';
 import { decodePngDataUrl } from './core/attentionExport';
-import { attentionData, exportBaseName, shiftRange, tokenIndexAt, unpackAttention, type AttentionMaps } from './core/attentionView';
+import { attentionData, unpackAttention, type AttentionMaps } from './core/attentionMaps';
+import { exportBaseName, shiftRange, tokenIndexAt } from './core/panelText';
 import type { EngineClient } from '../../worker/engine/client';
 import type { Notifier } from '../../host/notifier';
 import { WebviewPanelHost } from '../../host/webview/panel';

@@ -7,7 +7,7 @@ import * as vscode from 'vscode';
 import { writeAtomically } from '../../host/atomicWrite';
 import type { Notifier } from '../../host/notifier';
 import { buildAttentionHtml, decodePngDataUrl } from './core/attentionExport';
-import type { AttentionMaps } from './core/attentionView';
+import type { AttentionMaps } from './core/attentionMaps';
 import type { AttentionPayload, AttentionViewState } from './protocol';
 
 /** Beside the document the text came from (a local one), else in the first workspace folder. */

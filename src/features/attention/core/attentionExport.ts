@@ -4,7 +4,7 @@
 // unit tests build and check the pages in plain Node.
 
 import type { AttentionPayload, AttentionViewState } from '../protocol';
-import { float32ToBase64, toFloat32 } from './attentionView';
+import { float32ToBase64, toFloat32 } from './attentionMaps';
 
 /** The bytes of a `data:image/png;base64,…` URL; throws when it is not one. */
 export function decodePngDataUrl(dataUrl: string): Uint8Array {
