@@ -11,7 +11,7 @@ import * as vscode from 'vscode';
 import type { LmExplorerApi } from '../../src/extension';
 import { applyStopRule } from '../../src/features/completion/core/suggestionText';
 import { promptTokenBudget } from '../../src/features/completion/core/promptWindow';
-import type { TrainOverrides } from '../../src/features/training/trainingController';
+import type { TrainOverrides } from '../../src/features/training/core/trainParams';
 import { activate, closeEditors, isolateTests, openEditor, sleep, withTimeout } from './helpers';
 
 const LINE = 'the cat sat on the mat. the dog sat on the log. the cat sat on the log. the dog sat on the mat. ';

@@ -12,7 +12,9 @@ import type { ModelInfo } from '../../worker/engine/protocol';
 import type { ModelState } from './core/trainingFormat';
 import { DashboardPanel, type SelfCheckReport } from './dashboardPanel';
 import type { DashboardState } from './protocol';
-import { TrainingController, type CorpusReport, type TrainOutcome, type TrainOverrides, type TrainRequest } from './trainingController';
+import { TrainingController, type TrainOutcome, type TrainRequest } from './trainingController';
+import type { CorpusReport } from './trainingCorpus';
+import type { TrainOverrides } from './core/trainParams';
 import { TrainingStatusBar } from './trainingStatusBar';
 
 interface TrainingFeature {

@@ -5,31 +5,22 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import * as vscode from 'vscode';
-import { inspectModelFolder } from '../../engine/modelFolder';
-import { readConfig, type EngineSettings, type ModelSettings, type TrainingSettings } from '../../config';
+import { readConfig } from '../../config';
 import type { CorpusView, DashboardState, DashboardToWebview, DashboardView, LossPoint, RunView, SampleView } from './protocol';
-import { EngineError, isCancelled, type BestModelInfo, type ModelInfo, type TrainEvent, type TrainParams, type TrainResult } from '../../worker/engine/protocol';
-import { defaultSamplePrompt, describeSkips, formatBytes, SKIP_REASON_TEXT } from './core/corpusFilter';
+import { EngineError, isCancelled, type BestModelInfo, type ModelInfo, type TrainEvent, type TrainResult } from '../../worker/engine/protocol';
+import { defaultSamplePrompt } from './core/corpusFilter';
 import type { Notifier } from '../../host/notifier';
 import { hasCheckpoint, type EngineClient } from '../../worker/engine/client';
 import { formatLoss, progressLine, type ModelState } from './core/trainingFormat';
 import { emptyHistory, HISTORY_FILE, historyForLoadedModel, HistoryWriter, readHistorySync, type HistoryFile } from './core/trainingHistory';
-import { collectWorkspaceCorpus, type CollectedCorpus } from './workspaceCorpus';
+import { collectCorpus, type CorpusReport } from './trainingCorpus';
+import { exportFolder } from './core/exportFolder';
+import { trainParams, type TrainOverrides } from './core/trainParams';
 
-/** Export Model… into a folder that holds anything but a model writes this new subfolder (-2, -3 … when taken). */
-export const EXPORT_SUBFOLDER = 'lm-explorer-model';
 const MAX_POINTS = 4000;
 const MAX_SAMPLES = 40;
 /** Least time between two UI updates of a training run (notification, status bar, dashboard). */
 const UI_INTERVAL_MS = 300;
-
-/** Settings a caller (a test) may override for one run: the model and training settings, the backend, and two that are no setting (evalInterval, seed). */
-export type TrainOverrides = ModelSettings &
-  TrainingSettings &
-  Pick<EngineSettings, 'backend'> & {
-    evalInterval: number;
-    seed: number;
-  };
 
 export interface TrainRequest {
   /** Folders to take the corpus from (default: the workspace folders). */
@@ -48,14 +39,6 @@ export type TrainOutcome =
       message: string;
       corpus?: CorpusView;
     };
-
-/** What the corpus step found; also what the API's collectCorpus returns. */
-export interface CorpusReport {
-  view: CorpusView;
-  corpus: CollectedCorpus;
-  /** The message the user was (or would be) shown when the corpus cannot be trained on. */
-  problem?: { status: 'no-files' | 'no-usable-files'; message: string };
-}
 
 function storageRoot(context: vscode.ExtensionContext): vscode.Uri {
   // No folder open: there is no per-workspace storage; fall back to the global one.
@@ -149,52 +132,9 @@ export class TrainingController implements vscode.Disposable {
     return hasCheckpoint(this.modelDir);
   }
 
-  // --------------------------------------------------------------------------------------------
-  // Corpus
-
   /** Collects the corpus from folders (default: the workspace folders) with the current settings. */
-  async collectCorpus(roots?: vscode.Uri[], overrides: Partial<TrainOverrides> = {}, token?: vscode.CancellationToken): Promise<CorpusReport> {
-    const t = { ...readConfig().training, ...pick(overrides, ['include', 'exclude', 'maxFileBytes', 'maxCorpusBytes']) };
-    const folders = roots ?? (vscode.workspace.workspaceFolders ?? []).map((f) => f.uri);
-    const corpus = await collectWorkspaceCorpus({
-      roots: folders,
-      include: t.include,
-      exclude: t.exclude,
-      maxFileBytes: t.maxFileBytes,
-      maxCorpusBytes: t.maxCorpusBytes,
-      ...(token ? { token } : {}),
-    });
-    const view: CorpusView = {
-      files: corpus.files.length,
-      bytes: corpus.bytes,
-      skipped: corpus.skipped.length,
-      skippedSummary: describeSkips(corpus.skipped),
-      include: corpus.include,
-    };
-    this.logCorpus(corpus);
-    let problem: CorpusReport['problem'];
-    if (corpus.matched === 0) {
-      problem = {
-        status: 'no-files',
-        message: `No files in ${folders.length === 1 ? 'this folder' : 'the workspace folders'} match lmExplorer.training.include (${t.include}) — nothing to train on.`,
-      };
-    } else if (corpus.files.length === 0) {
-      problem = {
-        status: 'no-usable-files',
-        message: `None of the ${corpus.matched} file${corpus.matched === 1 ? '' : 's'} matching ${t.include} can be used: ${view.skippedSummary}. The list is in Output › LM Explorer.`,
-      };
-    }
-    return { view, corpus, ...(problem ? { problem } : {}) };
-  }
-
-  private logCorpus(corpus: CollectedCorpus): void {
-    const roots = corpus.roots.map((r) => r.fsPath || r.toString()).join(', ');
-    this.output.info(
-      `Corpus from ${roots || '(no folder)'} (${corpus.include}): ${corpus.files.length} files taken (${formatBytes(corpus.bytes)}), ${corpus.skipped.length} skipped.`,
-    );
-    for (const s of corpus.skipped) {
-      this.output.info(`  skipped ${s.path}: ${SKIP_REASON_TEXT[s.reason][0].replace(/^is |^are /, '')}${s.detail ? ` (${s.detail})` : ''}`);
-    }
+  collectCorpus(roots?: vscode.Uri[], overrides: Partial<TrainOverrides> = {}, token?: vscode.CancellationToken): Promise<CorpusReport> {
+    return collectCorpus(this.output, roots, overrides, token);
   }
 
   // --------------------------------------------------------------------------------------------
@@ -355,36 +295,7 @@ export class TrainingController implements vscode.Disposable {
     progress.report({ message: `Tokenizing ${report.view.files} files${skippedNote}…` });
     this.setState({ kind: 'training', step: startStep, steps });
 
-    const params: TrainParams = {
-      documents: report.corpus.texts,
-      ...(mode === 'fresh'
-        ? {
-            fresh: {
-              preset: o.preset,
-              contextLength: o.contextLength,
-              positional: o.positional,
-              tokenizer: o.tokenizer,
-            },
-          }
-        : {}),
-      checkpointDir: this.modelDir,
-      backend: o.backend,
-      settings: {
-        steps,
-        maxMinutes: o.minutes,
-        learningRate: o.learningRate,
-        batchSize: o.batchSize,
-        dropout: o.dropout,
-        evalInterval,
-        patience: o.patience,
-        weightDecay: o.weightDecay,
-        checkpointInterval: o.checkpointInterval,
-        sampleInterval: o.sampleInterval,
-        samplePrompt,
-        sampleTokens: 48,
-        seed: o.seed,
-      },
-    };
+    const params = trainParams({ documents: report.corpus.texts, mode, overrides: o, checkpointDir: this.modelDir, steps, evalInterval, samplePrompt });
     let reported = 0;
     let corpusLine = '';
     let lastUi = 0;
@@ -624,7 +535,7 @@ export class TrainingController implements vscode.Disposable {
     let dir: string | undefined;
     let model: ModelInfo;
     try {
-      dir = await this.exportFolder(picked);
+      dir = await exportFolder(picked, async (folder) => (await this.notify.ask(`${folder} already holds a model. Replace it with this one?`, 'Replace Model')) === 'Replace Model');
       if (!dir) return undefined;
       model = await this.engine.request('save', { dir });
     } catch (error) {
@@ -641,28 +552,6 @@ export class TrainingController implements vscode.Disposable {
     this.output.info(`Model exported to ${where}.`);
     void this.notify.info(`Model exported to ${where}. Try it from a terminal: lmx generate --model "${dir}" --prompt "…"`);
     return dir;
-  }
-
-  /**
-   * Where an export to the folder picked goes: the folder itself when it is new or empty, or when it holds a
-   * model and the user agrees to replace it; any other folder gets a new subfolder, so nothing in it is touched.
-   */
-  private async exportFolder(picked: string): Promise<string | undefined> {
-    const folder = await inspectModelFolder(picked);
-    if (folder.kind === 'missing' || folder.kind === 'empty') return picked;
-    if (folder.kind === 'model') {
-      const replace = 'Replace Model';
-      const choice = await this.notify.ask(`${picked} already holds a model. Replace it with this one?`, replace);
-      return choice === replace ? picked : undefined;
-    }
-    const stat = await fs.promises.stat(picked).catch(() => undefined);
-    if (!stat?.isDirectory()) throw new Error(`${folder.dir} ${folder.reason}; pick a folder.`);
-    for (let n = 1; n < 1000; n++) {
-      const candidate = path.join(picked, n === 1 ? EXPORT_SUBFOLDER : `${EXPORT_SUBFOLDER}-${n}`);
-      const kind = (await inspectModelFolder(candidate)).kind;
-      if (kind === 'missing' || kind === 'empty') return candidate;
-    }
-    throw new Error(`${picked} has no free ${EXPORT_SUBFOLDER}-N subfolder name left; pick another folder.`);
   }
 
   /**
@@ -715,8 +604,7 @@ export class TrainingController implements vscode.Disposable {
     return model;
   }
 
-  // --------------------------------------------------------------------------------------------
-  // State and history
+  // The state, its context keys, the dashboard's messages and the history file
 
   private setState(state: ModelState): void {
     this.state = state;
@@ -781,12 +669,6 @@ export class TrainingController implements vscode.Disposable {
 }
 
 const VIEW_KEY = 'lmExplorer.dashboard.lossUnit';
-
-function pick<T extends object, K extends keyof T>(object: T, keys: K[]): Partial<Pick<T, K>> {
-  const out: Partial<Pick<T, K>> = {};
-  for (const k of keys) if (object[k] !== undefined) out[k] = object[k];
-  return out;
-}
 
 /** Resolves true once the workspace is trusted (telling the user training waits for it), false if cancelled. */
 async function waitForTrust(token: vscode.CancellationToken): Promise<boolean> {

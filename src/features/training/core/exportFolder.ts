@@ -1,0 +1,24 @@
+// Where Export Model… writes: the folder picked when it is new or empty, or holds a model the user agrees
+// to replace; any other folder gets a new subfolder, so nothing in it is touched.
+
+import * as fs from 'fs';
+import * as path from 'path';
+import { inspectModelFolder } from '../../../engine/modelFolder';
+
+/** Export Model… into a folder that holds anything but a model writes this new subfolder (-2, -3 … when taken). */
+export const EXPORT_SUBFOLDER = 'lm-explorer-model';
+
+/** The folder to export into, or undefined when the user keeps the model already in `picked`. */
+export async function exportFolder(picked: string, replaceModel: (folder: string) => Promise<boolean>): Promise<string | undefined> {
+  const folder = await inspectModelFolder(picked);
+  if (folder.kind === 'missing' || folder.kind === 'empty') return picked;
+  if (folder.kind === 'model') return (await replaceModel(picked)) ? picked : undefined;
+  const stat = await fs.promises.stat(picked).catch(() => undefined);
+  if (!stat?.isDirectory()) throw new Error(`${folder.dir} ${folder.reason}; pick a folder.`);
+  for (let n = 1; n < 1000; n++) {
+    const candidate = path.join(picked, n === 1 ? EXPORT_SUBFOLDER : `${EXPORT_SUBFOLDER}-${n}`);
+    const kind = (await inspectModelFolder(candidate)).kind;
+    if (kind === 'missing' || kind === 'empty') return candidate;
+  }
+  throw new Error(`${picked} has no free ${EXPORT_SUBFOLDER}-N subfolder name left; pick another folder.`);
+}
