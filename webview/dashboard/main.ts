@@ -71,6 +71,8 @@ const cspViolations: string[] = [];
 document.addEventListener('securitypolicyviolation', (e) => {
   cspViolations.push(`${e.violatedDirective} ${e.blockedURI || ''} ${e.sourceFile || ''}:${e.lineNumber}`.trim());
 });
+// An error in the page goes to the extension's output channel, where a bug report can quote it.
+window.addEventListener('error', (e) => send({ type: 'log', message: `${e.message} (${e.filename}:${e.lineno})` }));
 
 const saved = vscode.getState() as Partial<PageState> | undefined;
 let state: DashboardState = saved?.data?.points ? saved.data : { status: { kind: 'none' }, points: [], samples: [] };

@@ -50,7 +50,7 @@ export function register(ctx: HostContext): TrainingRegistration {
   });
   controller = new TrainingController(context, engine, log, ctx.notify);
   const statusBar = new TrainingStatusBar(controller);
-  const dashboard = new DashboardPanel(context.extensionUri, controller);
+  const dashboard = new DashboardPanel(context.extensionUri, controller, log);
   context.subscriptions.push({
     dispose() {
       // the views before the controller they show, the engine last
