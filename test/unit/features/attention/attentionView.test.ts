@@ -1,10 +1,10 @@
 // The attention panel's pure logic (src/features/attention/core/): packing, aggregates, colour scale,
 // label layout, geometry and hit testing, texts, and following edits.
 import * as assert from 'assert';
-import { axisLabels, barsLayout, cellAt, filterIndices, fitLabel, heatmapLayout, labelStep, thumbnailAt, thumbnailGrid } from '../../src/features/attention/core/mapLayout';
-import { base64ToFloat32, checkMaps, float32ToBase64, headMap, meanOverHeads, packAttention, quantize16, queryAcrossHeads, toFloat32, unpackAttention } from '../../src/features/attention/core/attentionMaps';
-import { buildLut, legendTicks, luminance, mapMax, over, paintMap, parseColour, scalePosition, scaleValue, themeRamp } from '../../src/features/attention/core/colourScale';
-import { exportBaseName, hoverText, shiftRange, tokenIndexAt, truncationNotice } from '../../src/features/attention/core/panelText';
+import { axisLabels, barsLayout, cellAt, filterIndices, fitLabel, heatmapLayout, labelStep, thumbnailAt, thumbnailGrid } from '../../../../src/features/attention/core/mapLayout';
+import { base64ToFloat32, checkMaps, float32ToBase64, headMap, meanOverHeads, packAttention, quantize16, queryAcrossHeads, toFloat32, unpackAttention } from '../../../../src/features/attention/core/attentionMaps';
+import { buildLut, legendTicks, luminance, mapMax, over, paintMap, parseColour, scalePosition, scaleValue, themeRamp } from '../../../../src/features/attention/core/colourScale';
+import { exportBaseName, hoverText, shiftRange, tokenIndexAt, truncationNotice } from '../../../../src/features/attention/core/panelText';
 
 /** A causal softmax of seeded pseudo-random scores: rows sum to 1, zero above the diagonal. */
 function randomAttention(L: number, H: number, T: number, seed = 1): number[][][][] {

@@ -1,9 +1,9 @@
 // The webview protocols' guards (src/features/*/protocol.ts on src/host/webview/protocol.ts): a message of a
 // known type with its fields passes; an unknown type, a missing or mistyped field, or a non-message fails.
 import * as assert from 'node:assert/strict';
-import { isAttentionFromWebview, isAttentionToWebview } from '../../src/features/attention/protocol';
-import { isDashboardFromWebview, isDashboardToWebview } from '../../src/features/training/protocol';
-import { messageGuard } from '../../src/host/webview/protocol';
+import { isAttentionFromWebview, isAttentionToWebview } from '../../../src/features/attention/protocol';
+import { isDashboardFromWebview, isDashboardToWebview } from '../../../src/features/training/protocol';
+import { messageGuard } from '../../../src/host/webview/protocol';
 
 describe('webview protocols: message guards', () => {
   it('rejects what is not a message', () => {

@@ -5,14 +5,14 @@ import * as assert from 'assert';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { applyStopRule, continueSuggestion, fitToCursor, stopSequencesFor, wordAfterCursor } from '../../src/features/completion/core/suggestionText';
-import { checkpointVersion } from '../../src/features/completion/core/completionEngine';
-import { completionStatusText } from '../../src/features/completion/core/completionStatus';
-import { LastWins } from '../../src/features/completion/core/lastWins';
-import { LruCache } from '../../src/features/completion/core/lruCache';
-import { promptTokenBudget, promptWindow } from '../../src/features/completion/core/promptWindow';
-import { formatProbability, probabilityBar } from '../../src/features/completion/core/probabilityBar';
-import { tokenSource } from './fixtures/cancellation';
+import { applyStopRule, continueSuggestion, fitToCursor, stopSequencesFor, wordAfterCursor } from '../../../../src/features/completion/core/suggestionText';
+import { checkpointVersion } from '../../../../src/features/completion/core/completionEngine';
+import { completionStatusText } from '../../../../src/features/completion/core/completionStatus';
+import { LastWins } from '../../../../src/features/completion/core/lastWins';
+import { LruCache } from '../../../../src/features/completion/core/lruCache';
+import { promptTokenBudget, promptWindow } from '../../../../src/features/completion/core/promptWindow';
+import { formatProbability, probabilityBar } from '../../../../src/features/completion/core/probabilityBar';
+import { tokenSource } from '../../fixtures/cancellation';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
