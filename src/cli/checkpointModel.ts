@@ -7,8 +7,9 @@ import { Vocabulary } from '../engine/vocab';
 /** Model IDs for a prompt: an empty prompt is the start of a document (<sep>); the last contextLength kept. */
 export function promptIds(vocab: Vocabulary, text: string, contextLength: number): { ids: number[]; unknown: number; cut: number } {
   let ids = vocab.encode(text);
-  const unknown = ids.filter((id) => id === Vocabulary.UNK).length;
-  if (ids.length === 0) ids = [Vocabulary.SEP];
+  // an imported tokenizer's ID 0 is a token like any other
+  const unknown = vocab.hf ? 0 : ids.filter((id) => id === Vocabulary.UNK).length;
+  if (ids.length === 0) ids = [vocab.documentStart];
   const cut = Math.max(0, ids.length - contextLength);
   return { ids: cut ? ids.slice(cut) : ids, unknown, cut };
 }

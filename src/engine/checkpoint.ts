@@ -36,10 +36,11 @@ import * as path from 'path';
 import { UserError } from './errors';
 import { GPT, modelKind, parameterShapesOf, validateConfig, type GPTConfig } from './model';
 import { readSafetensors, SafetensorsError, writeSafetensors, type SafeTensor, type SafetensorsFile } from './safetensors';
-import { isTokenizerName, TOKENIZERS, type TokenizerName } from './tokenizer';
+import { isTokenizerName, TOKENIZERS } from './tokenizer';
 import { Rng, type RngState } from './rng';
 import type { TrainerState } from './training';
-import { Vocabulary } from './vocab';
+import { HF_TOKENIZER, Vocabulary, type VocabularyTokenizer } from './vocab';
+import { isHfModelFolder, readHfFolder } from './hf/importHf';
 import {
   CHECKPOINT_FILES,
   CHECKPOINT_LAYOUT,
@@ -77,7 +78,7 @@ export class CheckpointError extends UserError {
 export interface CheckpointConfig {
   formatVersion: number;
   model: GPTConfig;
-  tokenizer: TokenizerName;
+  tokenizer: VocabularyTokenizer;
   vocabSize: number;
   /** ISO 8601 time of the save. */
   created: string;
@@ -247,8 +248,12 @@ export interface LoadOptions {
   weights?: 'kept' | 'latest';
 }
 
-/** Loads a checkpoint folder; every problem with its files is a CheckpointError naming the file. */
+/**
+ * Loads a checkpoint folder, or a transformers GPT-2 folder (hf/importHf.ts); every problem with its files is
+ * a CheckpointError (an HfFormatError for a GPT-2 folder) naming the file.
+ */
 export async function loadCheckpoint(dir: string, options: LoadOptions = {}): Promise<LoadedCheckpoint> {
+  if (await isHfModelFolder(dir)) return loadHfFolder(dir, options);
   const candidates = await resolveCheckpointDir(dir);
   if (candidates.length === 0) throw new CheckpointError(path.resolve(dir), 'no such checkpoint folder');
   let firstError: unknown;
@@ -261,6 +266,26 @@ export async function loadCheckpoint(dir: string, options: LoadOptions = {}): Pr
     }
   }
   throw firstError;
+}
+
+/** A GPT-2 folder as a loaded checkpoint: its model, its tokenizer, and the config.json a save would write for it. */
+async function loadHfFolder(dir: string, options: LoadOptions): Promise<LoadedCheckpoint> {
+  const hf = await readHfFolder(dir);
+  await options.beforeModel?.();
+  const model = new GPT(hf.config);
+  model.setWeights(hf.weights);
+  const config: CheckpointConfig = {
+    formatVersion: CHECKPOINT_FORMAT_VERSION,
+    model: model.config,
+    tokenizer: hf.vocab.tokenizer,
+    vocabSize: hf.vocab.size,
+    created: new Date().toISOString(),
+    step: 0,
+    parameters: model.parameterCounts().total,
+    engine: { name: ENGINE_NAME, version: CHECKPOINT_FORMAT_VERSION },
+    importedFrom: hf.dir,
+  };
+  return { model, vocab: hf.vocab, config, dir: hf.dir, weights: 'kept' };
 }
 
 async function readJson(file: string): Promise<unknown> {
@@ -296,12 +321,12 @@ async function readConfig(dir: string): Promise<CheckpointConfig> {
   } catch (error) {
     return fail(`"model": ${(error as Error).message}`);
   }
-  if (!isTokenizerName(c.tokenizer)) fail(`"tokenizer" ${JSON.stringify(c.tokenizer)} is unknown (known: ${TOKENIZERS.join(', ')})`);
+  if (!isTokenizerName(c.tokenizer) && c.tokenizer !== HF_TOKENIZER) fail(`"tokenizer" ${JSON.stringify(c.tokenizer)} is unknown (known: ${[...TOKENIZERS, HF_TOKENIZER].join(', ')})`);
   if (c.vocabSize !== undefined && c.vocabSize !== model.vocabSize) fail(`"vocabSize" ${c.vocabSize} differs from model.vocabSize ${model.vocabSize}`);
   return {
     ...c,
     model,
-    tokenizer: c.tokenizer as TokenizerName,
+    tokenizer: c.tokenizer as VocabularyTokenizer,
     vocabSize: model.vocabSize,
     step: typeof c.step === 'number' ? c.step : 0,
   } as CheckpointConfig;

@@ -59,7 +59,7 @@ export class Corpus {
   /** Tokenizes documents with the vocabulary's tokenizer and joins them with <sep>. */
   static fromDocuments(docs: readonly string[], vocab: Vocabulary, options: number | CorpusOptions = DEFAULT_VAL_FRACTION): Corpus {
     return Corpus.fromTokenStreams(
-      docs.map((doc) => encode(doc, vocab.tokenizer)),
+      docs.map((doc) => encode(doc, vocab.subsetOf)),
       vocab,
       options,
     );

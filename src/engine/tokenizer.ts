@@ -396,11 +396,20 @@ export function tokenPieces(text: string, tokenizer: TokenizerName): TokenPiece[
     }
     return pieces;
   }
+  return piecesOfBytes(text, ids, (id) => tokenBytes(id, tokenizer));
+}
+
+/**
+ * The pieces of a text that a tokenizer cut into `ids`, each token taking its bytes' length of the text's
+ * UTF-8 in turn (exact when the tokens' bytes spell the text, as byte-level tokenizers' do).
+ */
+export function piecesOfBytes(text: string, ids: readonly number[], bytesOf: (id: number) => Uint8Array): TokenPiece[] {
+  const pieces: TokenPiece[] = [];
   const toUtf16 = byteToUtf16Offsets(text);
   const lastByte = toUtf16.length - 1;
   let byte = 0;
   for (const id of ids) {
-    const bytes = tokenBytes(id, tokenizer);
+    const bytes = bytesOf(id);
     const start = toUtf16[Math.min(byte, lastByte)];
     byte += bytes.length;
     const end = toUtf16[Math.min(byte, lastByte)];

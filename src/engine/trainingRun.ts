@@ -82,7 +82,10 @@ export async function buildTrainingRun(
   options: BuildOptions = {},
 ): Promise<TrainingRun> {
   const settings = withDefaults(input);
-  const tokenizer = resume?.vocab.tokenizer ?? settings.tokenizer;
+  if (resume?.vocab.hf) {
+    throw new UserError('An imported model is not trained further in LM Explorer: export it for transformers (Export Model… or lmx export --format hf) and train it with train_hf.py.');
+  }
+  const tokenizer = resume?.vocab.subsetOf ?? settings.tokenizer;
   const texts = documents.map(normalizeText).filter((t) => t.trim() !== '');
   if (texts.length === 0) throw new UserError('There is no text to train on: every document is empty.');
   const streams: number[][] = [];

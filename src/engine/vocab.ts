@@ -15,16 +15,43 @@
 // a decoder's vocabulary of the same notes has it, so the two models compare token for token.
 // Format 1 (checkpoints saved before byte fallback) has no byte tokens: its GPT tokens start at 2 and any
 // other token is <unk>. It still loads and encodes exactly as it did, so old models generate as before.
+// Format 3 (tokenizer 'hf') is an imported model's own tokenizer (its tokenizer.json, kept in vocab.json):
+// model IDs are that tokenizer's IDs, with no <unk>, <sep> or byte tokens of LM Explorer's, and nothing
+// trains on it here.
 
-import { concatBytes, decode, displayToken, encode, hexBytes, isTokenizerName, tokenBytes, TOKENIZERS, type TokenizerName } from './tokenizer';
+import {
+  concatBytes,
+  decode,
+  displayToken,
+  encode,
+  hexBytes,
+  isTokenizerName,
+  piecesOfBytes,
+  tokenBytes,
+  TOKENIZERS,
+  tokenPieces,
+  type TokenizerName,
+  type TokenPiece,
+} from './tokenizer';
+import { HfTokenizer } from './hf/hfTokenizer';
+
+/** The tokenizer of an imported model: its own tokenizer.json (format 3). */
+export const HF_TOKENIZER = 'hf';
+/** What a vocabulary tokenizes with: a GPT encoding, 'char', or an imported model's own tokenizer. */
+export type VocabularyTokenizer = TokenizerName | typeof HF_TOKENIZER;
 
 /** What vocab.json holds. `tokens[i]` is the external ID of model ID firstToken + i; `counts[i]` its count. */
 export interface VocabularyJSON {
   format: 'lmx-vocabulary';
-  /** 1: no byte tokens (unknown tokens are <unk>); 2: the 256 byte tokens follow the specials. */
-  version: 1 | 2;
-  tokenizer: TokenizerName;
+  /** 1: no byte tokens (unknown tokens are <unk>); 2: the 256 byte tokens follow the specials; 3: an imported tokenizer. */
+  version: 1 | 2 | 3;
+  tokenizer: VocabularyTokenizer;
+  /** Formats 1 and 2 (empty in 3). */
   tokens: number[];
+  /** Format 3: the number of model IDs (the model's vocab_size; the tokenizer may have fewer). */
+  size?: number;
+  /** Format 3: tokenizer.json, and tokenizer_config.json ({} when the folder had none). */
+  hf?: { tokenizer: Record<string, unknown>; config: Record<string, unknown> };
   counts?: number[];
   /** Format 2: the fewest occurrences in the training text a token needed to be kept whole. */
   minCount?: number;
@@ -42,7 +69,7 @@ export interface VocabularyBuildOptions {
 }
 
 const FORMAT = 'lmx-vocabulary';
-const VERSIONS = [1, 2] as const;
+const VERSIONS = [1, 2, 3] as const;
 const SPECIAL_LABELS = ['<unk>', '<sep>'];
 const MAX_CODE_POINT = 0x10ffff;
 const BYTE_TOKENS = 256;
@@ -65,9 +92,9 @@ export class Vocabulary {
   /** How the mask token is shown and how a person writes it in text to fill (mlm/fill.ts). */
   static readonly MASK_LABEL = '[MASK]';
 
-  readonly tokenizer: TokenizerName;
-  /** 1: unknown tokens are <unk>; 2: byte fallback. */
-  readonly version: 1 | 2;
+  readonly tokenizer: VocabularyTokenizer;
+  /** 1: unknown tokens are <unk>; 2: byte fallback; 3: an imported tokenizer. */
+  readonly version: 1 | 2 | 3;
   /** Number of model IDs, the special (and byte) tokens included. */
   readonly size: number;
   /** Model ID of the first whole token (after the specials, and after the bytes in format 2). */
@@ -78,18 +105,44 @@ export class Vocabulary {
   private readonly external: number[];
   private readonly counts: number[] | undefined;
   private readonly index: Map<number, number>;
+  /** Format 3: the imported tokenizer, whose IDs are the model's. */
+  readonly hf: HfTokenizer | undefined;
 
-  private constructor(tokenizer: TokenizerName, version: 1 | 2, externalIds: number[], counts?: number[], minCount?: number, mask = false) {
+  private constructor(tokenizer: VocabularyTokenizer, version: 1 | 2 | 3, externalIds: number[], counts?: number[], minCount?: number, mask = false, hf?: { tokenizer: HfTokenizer; size: number }) {
     this.tokenizer = tokenizer;
     this.version = version;
     this.external = externalIds;
     this.counts = counts;
     this.minCount = minCount;
-    this.firstToken = Vocabulary.SPECIALS + (version === 2 ? BYTE_TOKENS : 0);
+    this.hf = hf?.tokenizer;
+    this.firstToken = hf ? 0 : Vocabulary.SPECIALS + (version === 2 ? BYTE_TOKENS : 0);
     this.maskId = mask ? externalIds.length + this.firstToken : undefined;
-    this.size = externalIds.length + this.firstToken + (mask ? 1 : 0);
+    this.size = hf ? hf.size : externalIds.length + this.firstToken + (mask ? 1 : 0);
     this.index = new Map();
     externalIds.forEach((id, i) => this.index.set(id, i + this.firstToken));
+  }
+
+  /**
+   * The vocabulary of an imported model: its tokenizer.json (and tokenizer_config.json), with `size` model
+   * IDs (the model's vocab_size). Throws when @huggingface/tokenizers cannot build the tokenizer.
+   */
+  static fromHf(tokenizerJson: Record<string, unknown>, tokenizerConfig: Record<string, unknown>, size: number): Vocabulary {
+    if (!Number.isInteger(size) || size < 1) throw new RangeError(`vocabulary size must be a positive integer, got ${size}`);
+    return new Vocabulary(HF_TOKENIZER, 3, [], undefined, undefined, false, { tokenizer: new HfTokenizer(tokenizerJson, tokenizerConfig), size });
+  }
+
+  /**
+   * The token a context starts with when there is no text, and that documents are separated by: <sep>, or
+   * an imported tokenizer's end-of-text token (GPT-2's <|endoftext|>).
+   */
+  get documentStart(): number {
+    return this.hf ? this.hf.endOfText : Vocabulary.SEP;
+  }
+
+  /** The GPT encoding or 'char' this vocabulary is a subset of; throws for an imported tokenizer, which is no such thing. */
+  get subsetOf(): TokenizerName {
+    if (this.tokenizer === HF_TOKENIZER) throw new Error("An imported model's vocabulary is its own tokenizer's, not a subset of a GPT encoding");
+    return this.tokenizer;
   }
 
   /** Whether tokens outside the vocabulary are spelled in bytes (format 2) rather than read as <unk>. */
@@ -140,24 +193,31 @@ export class Vocabulary {
 
   /** The model IDs of one external token, appended to `out` (its bytes when the vocabulary does not hold it). */
   appendModelIds(externalId: number, out: number[]): void {
+    if (this.hf) {
+      out.push(externalId);
+      return;
+    }
     const modelId = this.index.get(externalId);
     if (modelId !== undefined) out.push(modelId);
     else if (this.version === 1) out.push(Vocabulary.UNK);
-    else for (const byte of tokenBytes(externalId, this.tokenizer)) out.push(Vocabulary.FIRST_BYTE + byte);
+    else for (const byte of tokenBytes(externalId, this.subsetOf)) out.push(Vocabulary.FIRST_BYTE + byte);
   }
 
   /** The one model ID of an external token, undefined when the vocabulary spells it in bytes (or has no such token). */
   modelIdOf(externalId: number): number | undefined {
+    if (this.hf) return this.has(externalId) ? externalId : undefined;
     return this.index.get(externalId);
   }
 
-  /** Whether a model ID is a special token (<unk>, <sep>, [MASK]): never a word of the text. */
+  /** Whether a model ID is a special token (<unk>, <sep>, [MASK]; an imported tokenizer's added tokens): never a word of the text. */
   isSpecial(modelId: number): boolean {
+    if (this.hf) return this.hf.isSpecial(modelId);
     return modelId < Vocabulary.SPECIALS || modelId === this.maskId;
   }
 
   /** Model ID → external ID; undefined for the special and byte tokens and for IDs out of range. */
   toExternal(modelId: number): number | undefined {
+    if (this.hf) return this.has(modelId) ? modelId : undefined;
     if (!Number.isInteger(modelId) || modelId < this.firstToken || modelId >= this.firstToken + this.external.length) return undefined;
     return this.external[modelId - this.firstToken];
   }
@@ -170,6 +230,7 @@ export class Vocabulary {
 
   /** Whether an external token ID is in the vocabulary as a whole token. */
   has(externalId: number): boolean {
+    if (this.hf) return Number.isInteger(externalId) && externalId >= 0 && externalId < this.size;
     return this.index.has(externalId);
   }
 
@@ -179,9 +240,22 @@ export class Vocabulary {
     return this.counts[modelId - this.firstToken];
   }
 
+  /**
+   * The tokenizer's pieces of a text, with their external IDs (appendModelIds maps each to model IDs): the GPT
+   * encoding's or the characters, or an imported tokenizer's tokens (whose IDs are the model's).
+   */
+  pieces(text: string): TokenPiece[] {
+    if (this.hf) {
+      const hf = this.hf;
+      return piecesOfBytes(text, hf.encode(text), (id) => hf.tokenBytes(id));
+    }
+    return tokenPieces(text, this.subsetOf);
+  }
+
   /** Text → model IDs (tokenize with the vocabulary's tokenizer, then map; see toModel). */
   encode(text: string): number[] {
-    return this.toModel(encode(text, this.tokenizer));
+    if (this.hf) return this.hf.encode(text);
+    return this.toModel(encode(text, this.subsetOf));
   }
 
   /**
@@ -195,18 +269,19 @@ export class Vocabulary {
         const id = this.toExternal(modelId);
         if (id !== undefined) ids.push(id);
       }
-      return ids.length ? decode(ids, this.tokenizer) : '';
+      return ids.length ? decode(ids, this.subsetOf) : '';
     }
     return utf8Decoder.decode(concatBytes(Array.from(modelIds, (modelId) => this.tokenBytes(modelId))));
   }
 
   /** The bytes a model token stands for (empty for the special tokens). */
   tokenBytes(modelId: number): Uint8Array {
+    if (this.hf) return this.has(modelId) ? this.hf.tokenBytes(modelId) : new Uint8Array(0);
     const byte = this.byteOf(modelId);
     if (byte !== undefined) return Uint8Array.of(byte);
     const id = this.toExternal(modelId);
     if (id === undefined) return new Uint8Array(0);
-    return this.tokenizer === 'char' ? utf8.encode(String.fromCodePoint(id)) : tokenBytes(id, this.tokenizer);
+    return this.tokenizer === 'char' ? utf8.encode(String.fromCodePoint(id)) : tokenBytes(id, this.subsetOf);
   }
 
   /**
@@ -218,6 +293,12 @@ export class Vocabulary {
     if (!Number.isInteger(modelId) || modelId < 0 || modelId >= this.size) {
       throw new RangeError(`Model token ID ${modelId} is outside the vocabulary (0–${this.size - 1})`);
     }
+    if (this.hf) {
+      // an added token (<|endoftext|>) as it is written; an ID past the tokenizer's own, by number
+      if (this.hf.isSpecial(modelId)) return this.hf.tokenString(modelId)!;
+      if (this.hf.tokenString(modelId) === undefined) return `<id ${modelId}>`;
+      return displayToken(this.tokenBytes(modelId), { whitespace: options.whitespace ?? true });
+    }
     if (modelId < Vocabulary.SPECIALS) return SPECIAL_LABELS[modelId];
     if (modelId === this.maskId) return Vocabulary.MASK_LABEL;
     const byte = this.byteOf(modelId);
@@ -226,6 +307,7 @@ export class Vocabulary {
   }
 
   toJSON(): VocabularyJSON {
+    if (this.hf) return { format: FORMAT, version: 3, tokenizer: HF_TOKENIZER, tokens: [], size: this.size, hf: { tokenizer: this.hf.json, config: this.hf.config } };
     const json: VocabularyJSON = { format: FORMAT, version: this.version, tokenizer: this.tokenizer, tokens: Array.from(this.external) };
     if (this.counts) json.counts = this.counts.slice();
     if (this.minCount !== undefined) json.minCount = this.minCount;
@@ -241,6 +323,7 @@ export class Vocabulary {
     if (!(VERSIONS as readonly unknown[]).includes(o.version)) {
       throw new Error(`vocabulary version ${JSON.stringify(o.version)} is not supported (this version of LM Explorer reads ${VERSIONS.join(' and ')})`);
     }
+    if (o.version === 3) return Vocabulary.fromHfJSON(o);
     const version = o.version as 1 | 2;
     if (!isTokenizerName(o.tokenizer)) {
       throw new Error(`vocabulary tokenizer ${JSON.stringify(o.tokenizer)} is unknown (known: ${TOKENIZERS.join(', ')})`);
@@ -283,5 +366,19 @@ export class Vocabulary {
     if (o.mask !== undefined && typeof o.mask !== 'boolean') throw new Error(`vocabulary "mask" ${JSON.stringify(o.mask)} is not true or false`);
     if (o.mask === true && version !== 2) throw new Error('vocabulary "mask" needs version 2 (byte fallback)');
     return new Vocabulary(tokenizer, version, tokens as number[], counts, minCount, o.mask === true);
+  }
+
+  /** Format 3: the imported tokenizer kept in vocab.json. */
+  private static fromHfJSON(o: Record<string, unknown>): Vocabulary {
+    if (o.tokenizer !== HF_TOKENIZER) throw new Error(`vocabulary version 3 is an imported tokenizer's ("${HF_TOKENIZER}"), not ${JSON.stringify(o.tokenizer)}`);
+    const hf = o.hf as { tokenizer?: unknown; config?: unknown } | undefined;
+    const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+    if (!isObject(hf) || !isObject(hf.tokenizer) || !isObject(hf.config)) throw new Error('vocabulary "hf" must hold the tokenizer.json and tokenizer_config.json objects');
+    if (typeof o.size !== 'number' || !Number.isInteger(o.size) || o.size < 1) throw new Error(`vocabulary "size" ${JSON.stringify(o.size)} is not a positive integer`);
+    try {
+      return Vocabulary.fromHf(hf.tokenizer, hf.config, o.size);
+    } catch (error) {
+      throw new Error(`the imported tokenizer cannot be built: ${(error as Error).message}`);
+    }
   }
 }

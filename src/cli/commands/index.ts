@@ -3,7 +3,9 @@
 import type { Command } from '../command';
 import { attention } from './attention';
 import { backends } from './backends';
+import { exportCommand } from './export';
 import { generate } from './generate';
+import { importCommand } from './import';
 import { inspectCommand } from './inspect';
 import { score } from './score';
 import { tokenize } from './tokenize';
@@ -16,5 +18,7 @@ export const COMMANDS: Readonly<Record<string, Command>> = {
   attention,
   inspect: inspectCommand,
   tokenize,
+  export: exportCommand,
+  import: importCommand,
   backends,
 };

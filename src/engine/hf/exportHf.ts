@@ -10,6 +10,7 @@ import { UserError } from '../errors';
 import { modelKind, type GPTConfig } from '../model';
 import { writeSafetensors } from '../safetensors';
 import type { TrainerState } from '../training/trainer';
+import type { EncodingName } from '../tokenizer';
 import { Vocabulary } from '../vocab';
 import { gpt2Config, gpt2Tensors } from './gpt2';
 import { modelCard, type ModelCardFacts } from './modelCard';
@@ -21,12 +22,13 @@ export const HF_EXPORT_FILES = {
   config: 'config.json',
   model: 'model.safetensors',
   generationConfig: 'generation_config.json',
-  /** 'char' models only: the exact tokenizer. */
+  /** 'char' and imported models: the exact tokenizer. */
   tokenizer: 'tokenizer.json',
   /** For AutoTokenizer: the exact tokenizer's class, or (GPT-encoding models) the loader's, which it does not know. */
   tokenizerConfig: 'tokenizer_config.json',
   /** GPT-encoding models only: the encoding as a tokenizer.json (GPT IDs). */
   encoding: 'lmx-encoding.json',
+  /** Models trained here: their vocabulary (vocab.json), GPT ID → model ID. */
   vocab: 'lmx-vocab.json',
   loader: 'lmx_tokenizer.py',
   trainScript: 'train_hf.py',
@@ -85,13 +87,16 @@ export async function exportHfFolder(dir: string, source: HfExportSource): Promi
     };
     await writeSafetensors(path.join(tmp, HF_EXPORT_FILES.model), gpt2Tensors(config, source.weights), { format: 'pt' }, { fsync: true });
     written.push(HF_EXPORT_FILES.model);
-    if (vocab.tokenizer === 'char') {
-      await write(HF_EXPORT_FILES.tokenizer, JSON.stringify(charTokenizerJson(vocab)));
+    if (vocab.hf) {
+      // an imported model: its own tokenizer, as it came
+      await write(HF_EXPORT_FILES.tokenizer, JSON.stringify(vocab.hf.json));
+      await write(HF_EXPORT_FILES.tokenizerConfig, json(vocab.hf.config));
     } else {
-      await write(HF_EXPORT_FILES.encoding, JSON.stringify(encodingTokenizerJson(vocab.tokenizer)));
+      if (vocab.tokenizer === 'char') await write(HF_EXPORT_FILES.tokenizer, JSON.stringify(charTokenizerJson(vocab)));
+      else await write(HF_EXPORT_FILES.encoding, JSON.stringify(encodingTokenizerJson(vocab.subsetOf as EncodingName)));
+      await write(HF_EXPORT_FILES.tokenizerConfig, json(tokenizerConfigJson(vocab, config.contextLength)));
+      await write(HF_EXPORT_FILES.vocab, JSON.stringify(vocab.toJSON()));
     }
-    await write(HF_EXPORT_FILES.tokenizerConfig, json(tokenizerConfigJson(vocab, config.contextLength)));
-    await write(HF_EXPORT_FILES.vocab, JSON.stringify(vocab.toJSON()));
     await write(HF_EXPORT_FILES.loader, TOKENIZER_LOADER_PY);
     await write(HF_EXPORT_FILES.trainScript, TRAIN_SCRIPT_PY);
     await write(HF_EXPORT_FILES.readme, modelCard(config, vocab, source.card));

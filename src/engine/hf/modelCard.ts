@@ -33,8 +33,9 @@ export function modelCard(config: GPTConfig, vocab: Vocabulary, facts: ModelCard
           .filter(Boolean)
           .join(', ')
       : NOT_RECORDED;
-  const vocabulary =
-    vocab.tokenizer === 'char'
+  const vocabulary = vocab.hf
+    ? `${count(vocab.size)} tokens: the model's own tokenizer (tokenizer.json)`
+    : vocab.tokenizer === 'char'
       ? `${count(vocab.size)} tokens: characters${vocab.byteFallback ? ', and UTF-8 bytes for every other character' : ''}`
       : `${count(vocab.size)} tokens: the ${vocab.tokenizer} tokens the notes use often${vocab.byteFallback ? ', and UTF-8 bytes for every other token' : ''}`;
   const rows: [string, string][] = [
@@ -50,7 +51,7 @@ export function modelCard(config: GPTConfig, vocab: Vocabulary, facts: ModelCard
     ['Validation loss', facts.valLoss !== undefined ? `${facts.valLoss.toFixed(4)} nats per token (perplexity ${Math.exp(facts.valLoss).toFixed(2)})` : NOT_RECORDED],
   ];
   const tokenizerSection =
-    vocab.tokenizer === 'char'
+    vocab.hf || vocab.tokenizer === 'char'
       ? `\`tokenizer.json\` gives the model's own token IDs (AutoTokenizer loads it); \`lmx_tokenizer.py\` does the same
 with the \`tokenizers\` library alone.`
       : `There is no \`tokenizer.json\`, on purpose: the model keeps only the ${vocab.tokenizer} tokens its notes used often and

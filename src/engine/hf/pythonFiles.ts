@@ -38,7 +38,14 @@ def _byte_decoder():
 
 class LmxTokenizer:
     def __init__(self, folder):
-        with open(os.path.join(folder, "lmx-vocab.json"), encoding="utf-8") as f:
+        self._exact = None
+        vocab_file = os.path.join(folder, "lmx-vocab.json")
+        if not os.path.exists(vocab_file):
+            # a model imported into LM Explorer: its own tokenizer.json, whose IDs are the model's
+            self._exact = Tokenizer.from_file(os.path.join(folder, "tokenizer.json"))
+            self.kind, self.vocab_size, self.sep_token_id = "hf", self._exact.get_vocab_size(), None
+            return
+        with open(vocab_file, encoding="utf-8") as f:
             vocab = json.load(f)
         self.kind = vocab["tokenizer"]
         self.byte_fallback = vocab["version"] == 2
@@ -46,12 +53,11 @@ class LmxTokenizer:
         self.external = list(vocab["tokens"])
         self.model_id = {ext: first + i for i, ext in enumerate(self.external)}
         self.first_token = first
-        self.vocab_size = first + len(self.external)
+        self.vocab_size = first + len(self.external) + (1 if vocab.get("mask") else 0)
         self.sep_token_id = SEP
         if self.kind == "char":
             self._exact = Tokenizer.from_file(os.path.join(folder, "tokenizer.json"))
         else:
-            self._exact = None
             self._encoding = Tokenizer.from_file(os.path.join(folder, "lmx-encoding.json"))
             to_byte = _byte_decoder()
             self._gpt_bytes = {i: bytes(to_byte[c] for c in t) for t, i in self._encoding.get_vocab().items()}
@@ -71,6 +77,8 @@ class LmxTokenizer:
         return ids
 
     def token_bytes(self, model_id):
+        if self.kind == "hf":
+            return self._exact.decode([model_id]).encode("utf-8")
         if self.byte_fallback and FIRST_BYTE <= model_id < FIRST_BYTE + BYTE_TOKENS:
             return bytes([model_id - FIRST_BYTE])
         if model_id < self.first_token or model_id >= self.vocab_size:
@@ -79,6 +87,8 @@ class LmxTokenizer:
         return chr(ext).encode("utf-8") if self.kind == "char" else self._gpt_bytes[ext]
 
     def decode(self, ids):
+        if self.kind == "hf":
+            return self._exact.decode(ids)
         return b"".join(self.token_bytes(i) for i in ids).decode("utf-8", errors="replace")
 `;
 
@@ -167,10 +177,12 @@ def main():
     docs = read_documents(a.data)
     if not docs:
         sys.exit(f"{a.data}: no text files ({', '.join(TEXT_EXTENSIONS)})")
+    # documents are joined by the separator LM Explorer trained with (an imported model: its end-of-text token)
+    sep = tok.sep_token_id if tok.sep_token_id is not None else model.config.eos_token_id
     ids = []
     for i, doc in enumerate(docs):
-        if i:
-            ids.append(tok.sep_token_id)
+        if i and sep is not None:
+            ids.append(sep)
         ids.extend(tok.encode(doc))
     if len(ids) < 2 * (block + 1):
         sys.exit(f"{a.data}: {len(ids)} tokens, too few for blocks of {block}; add text or lower --block-size")

@@ -17,20 +17,9 @@
 
 import { encodingTable, tokenBytes, type EncodingName } from '../tokenizer';
 import { Vocabulary } from '../vocab';
+import { byteLevelAlphabet } from './byteLevel';
 
 const SPECIAL_CONTENT = ['<unk>', '<sep>'];
-
-/** GPT-2's printable stand-ins for the 256 bytes (bytes_to_unicode), as byte-level BPE files spell tokens. */
-function byteLevelAlphabet(): string[] {
-  const printable: number[] = [];
-  for (let b = 0x21; b <= 0x7e; b++) printable.push(b);
-  for (let b = 0xa1; b <= 0xac; b++) printable.push(b);
-  for (let b = 0xae; b <= 0xff; b++) printable.push(b);
-  const alphabet: string[] = new Array(256);
-  let extra = 0;
-  for (let b = 0; b < 256; b++) alphabet[b] = String.fromCodePoint(printable.includes(b) ? b : 256 + extra++);
-  return alphabet;
-}
 
 /** The exact tokenizer.json of a 'char' vocabulary. */
 export function charTokenizerJson(vocab: Vocabulary): Record<string, unknown> {

@@ -3,7 +3,6 @@
 // <sep> (the separator the model saw between training documents).
 
 import type { GPT } from '../model';
-import { tokenPieces } from '../tokenizer';
 import { Vocabulary } from '../vocab';
 import { scoreSequence, scoreTotals, type ScoreOptions, type ScoreTotals, type TokenScore } from './score';
 
@@ -18,7 +17,7 @@ export interface TextTokens {
 export function encodeWithOffsets(text: string, vocab: Vocabulary): TextTokens {
   const ids: number[] = [];
   const offsets: { start: number; end: number }[] = [];
-  for (const piece of text ? tokenPieces(text, vocab.tokenizer) : []) {
+  for (const piece of text ? vocab.pieces(text) : []) {
     const before = ids.length;
     vocab.appendModelIds(piece.id, ids);
     for (let i = before; i < ids.length; i++) offsets.push({ start: piece.start, end: piece.end });
@@ -49,7 +48,7 @@ export async function scoreText(model: GPT, vocab: Vocabulary, text: string, opt
   if (first < 0) return [];
   let last = first;
   while (last < offsets.length && overlaps(offsets[last])) last++;
-  const scores = await scoreSequence(model, [Vocabulary.SEP, ...ids], { ...rest, from: first + 1, to: last + 1 });
+  const scores = await scoreSequence(model, [vocab.documentStart, ...ids], { ...rest, from: first + 1, to: last + 1 });
   return scores.map((s) => ({ ...s, ...offsets[s.position - 1] }));
 }
 

@@ -15,6 +15,7 @@ import type { DashboardState } from './protocol';
 import { TrainingController, type TrainOutcome, type TrainRequest } from './trainingController';
 import type { CorpusReport } from './trainingCorpus';
 import type { TrainOverrides } from './core/trainParams';
+import type { ExportFormat } from './core/exportFolder';
 import { TrainingStatusBar } from './trainingStatusBar';
 
 interface TrainingFeature {
@@ -70,7 +71,7 @@ function trainingCommands(f: TrainingFeature): CommandTable<TrainingCommand> {
     resumeTraining: () => f.controller.train({ mode: 'resume' }),
     cancelTraining: () => f.controller.cancel(),
     resetModel: () => f.controller.reset(),
-    exportModel: (target?: unknown) => f.controller.exportModel(target instanceof vscode.Uri ? target : undefined),
+    exportModel: (target?: unknown, format?: unknown) => f.controller.exportModel(target instanceof vscode.Uri ? target : undefined, format === 'hf' || format === 'lmx' ? format : undefined),
     loadModel: (source?: unknown) => f.controller.loadModel(source instanceof vscode.Uri ? source : undefined),
     showDashboard: () => {
       f.dashboard.show();
@@ -93,7 +94,8 @@ export interface TrainingApi {
     /** Cancels the run in progress; resolves when it stopped (with its outcome). */
     cancel(): Promise<TrainOutcome | undefined>;
     reset(options?: { confirm?: boolean }): Promise<boolean>;
-    exportModel(target: vscode.Uri): Promise<string | undefined>;
+    /** format 'hf': a Hugging Face transformers folder (default 'lmx', an LM Explorer model folder). */
+    exportModel(target: vscode.Uri, format?: ExportFormat): Promise<string | undefined>;
     loadModel(source: vscode.Uri): Promise<ModelInfo | undefined>;
     isTraining(): boolean;
     state(): ModelState;
@@ -138,7 +140,7 @@ function trainingApi(f: TrainingFeature): TrainingApi {
       train: (request) => c.train({ mode: 'fresh', notification: true, ...request }),
       cancel: () => c.cancel(),
       reset: (options) => c.reset(options),
-      exportModel: (target) => c.exportModel(target),
+      exportModel: (target, format) => c.exportModel(target, format ?? 'lmx'),
       loadModel: (source) => c.loadModel(source),
       isTraining: () => c.isTraining,
       state: () => c.modelState,

@@ -6,6 +6,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import * as vscode from 'vscode';
 import { readConfig } from '../../config';
+import { HF_EXPORT_LAYOUT } from '../../engine/hf/exportHf';
 import type { CorpusView, DashboardState, DashboardToWebview, DashboardView, LossPoint, RunView, SampleView } from './protocol';
 import { EngineError, isCancelled, type BestModelInfo, type ModelInfo, type TrainEvent, type TrainResult } from '../../worker/engine/protocol';
 import { defaultSamplePrompt } from './core/corpusFilter';
@@ -14,7 +15,7 @@ import { hasCheckpoint, type EngineClient } from '../../worker/engine/client';
 import { formatLoss, progressLine, type ModelState } from './core/trainingFormat';
 import { emptyHistory, HISTORY_FILE, historyForLoadedModel, HistoryWriter, readHistorySync, type HistoryFile } from './core/trainingHistory';
 import { collectCorpus, type CorpusReport } from './trainingCorpus';
-import { exportFolder } from './core/exportFolder';
+import { exportFolder, HF_EXPORT_SUBFOLDER, type ExportFormat } from './core/exportFolder';
 import { trainParams, type TrainOverrides } from './core/trainParams';
 
 const MAX_POINTS = 4000;
@@ -510,12 +511,29 @@ export class TrainingController implements vscode.Disposable {
     return true;
   }
 
-  /** Saves the model to a folder (asks for one when not given). Returns the folder, or undefined. */
-  async exportModel(target?: vscode.Uri): Promise<string | undefined> {
+  /**
+   * Saves the model to a folder (asks for one when not given), as an LM Explorer model folder or, with format
+   * 'hf', as a Hugging Face transformers folder; without a target it also asks which. Returns the folder, or undefined.
+   */
+  async exportModel(target?: vscode.Uri, format?: ExportFormat): Promise<string | undefined> {
     if (!this.hasModel() && !this.engine.currentModel) {
       void this.notify.info('There is no model to export yet: train one first.');
       return undefined;
     }
+    if (!target && !format) {
+      const choices: (vscode.QuickPickItem & { format: ExportFormat })[] = [
+        { label: vscode.l10n.t('LM Explorer model folder'), detail: vscode.l10n.t('Load Model… and lmx open it; keeps the training state for Resume'), format: 'lmx' },
+        {
+          label: vscode.l10n.t('Hugging Face transformers folder'),
+          detail: vscode.l10n.t('GPT2LMHeadModel.from_pretrained loads it; with its tokenizer, a model card and train_hf.py to train further on a GPU or a cluster'),
+          format: 'hf',
+        },
+      ];
+      const chosen = await vscode.window.showQuickPick(choices, { title: vscode.l10n.t('Export the model as') });
+      if (!chosen) return undefined;
+      format = chosen.format;
+    }
+    if (format === 'hf') return this.exportHf(target);
     if (!target) {
       const picked = await vscode.window.showOpenDialog({
         canSelectFiles: false,
@@ -535,7 +553,7 @@ export class TrainingController implements vscode.Disposable {
     let dir: string | undefined;
     let model: ModelInfo;
     try {
-      dir = await exportFolder(picked, async (folder) => (await this.notify.ask(`${folder} already holds a model. Replace it with this one?`, 'Replace Model')) === 'Replace Model');
+      dir = await exportFolder(picked, (folder) => this.replaceModel(folder));
       if (!dir) return undefined;
       model = await this.engine.request('save', { dir });
     } catch (error) {
@@ -554,6 +572,50 @@ export class TrainingController implements vscode.Disposable {
     return dir;
   }
 
+  /** Asks whether to replace the model already in `folder` with this one. */
+  private async replaceModel(folder: string): Promise<boolean> {
+    const replace = 'Replace Model';
+    return (await this.notify.ask(`${folder} already holds a model. Replace it with this one?`, replace)) === replace;
+  }
+
+  /** Export for transformers (src/engine/hf/exportHf.ts), in the engine worker, with a progress notification. */
+  private async exportHf(target?: vscode.Uri): Promise<string | undefined> {
+    if (!target) {
+      const picked = await vscode.window.showOpenDialog({
+        canSelectFiles: false,
+        canSelectFolders: true,
+        canSelectMany: false,
+        openLabel: vscode.l10n.t('Export Here'),
+        title: vscode.l10n.t('Export for Hugging Face transformers (a folder with other files in it gets a new subfolder)'),
+      });
+      if (!picked?.[0]) return undefined;
+      target = picked[0];
+    }
+    if (target.scheme !== 'file') {
+      void this.notify.error(vscode.l10n.t("The model can only be exported to a folder on this machine's disk, not {0}.", target.toString()));
+      return undefined;
+    }
+    const picked = target.fsPath;
+    let dir: string | undefined;
+    try {
+      dir = await exportFolder(picked, (folder) => this.replaceModel(folder), HF_EXPORT_LAYOUT, HF_EXPORT_SUBFOLDER);
+      if (!dir) return undefined;
+      const into = dir;
+      await vscode.window.withProgress(
+        { location: vscode.ProgressLocation.Notification, title: vscode.l10n.t('Exporting the model for transformers…') },
+        () => this.engine.request('exportHf', { dir: into }),
+      );
+    } catch (error) {
+      void this.notify.error(vscode.l10n.t('Could not export the model to {0}: {1}', dir ?? picked, (error as Error).message));
+      return undefined;
+    }
+    this.output.info(`Model exported for transformers to ${dir}.`);
+    void this.notify.info(
+      vscode.l10n.t('Model exported for transformers to {0}. Its README.md says how to load it, and train_hf.py trains it further.', dir),
+    );
+    return dir;
+  }
+
   /**
    * Loads a model from a folder (asks for one when not given) and makes it the workspace's model.
    * A folder that is not a model gets a message naming the problem, and the current model stays.
@@ -569,7 +631,7 @@ export class TrainingController implements vscode.Disposable {
         canSelectFolders: true,
         canSelectMany: false,
         openLabel: 'Load Model',
-        title: 'Load a model folder (exported by LM Explorer or saved by lmx)',
+        title: vscode.l10n.t('Load a model folder (exported by LM Explorer, saved by lmx, or a Hugging Face GPT-2 folder)'),
       });
       if (!picked?.[0]) return undefined;
       source = picked[0];

@@ -21,6 +21,7 @@ import type { SamplingOptions } from '../../engine/generate';
 import type { GPT, GPTConfig, PositionalEncoding } from '../../engine/model';
 import type { PresetName } from '../../engine/presets';
 import type { TokenizerName } from '../../engine/tokenizer';
+import type { VocabularyTokenizer } from '../../engine/vocab';
 import type { CorpusSizes } from '../../engine/trainingRun';
 import type { TrainingPlan } from '../../engine/trainingPlan';
 import type { ModelTokenIds } from '../../features/tokens/core/modelTokenIds';
@@ -41,7 +42,7 @@ export type ParameterCounts = ReturnType<GPT['parameterCounts']>;
 export interface ModelInfo {
   config: ModelConfigInfo;
   parameters: ParameterCounts;
-  tokenizer: TokenizerName;
+  tokenizer: VocabularyTokenizer;
   /** Optimiser steps taken so far (0 for a fresh model, or when the checkpoint has no training state). */
   step: number;
   /** Where the model was last loaded from or saved to, if anywhere. */
@@ -260,6 +261,8 @@ export interface EngineRequests {
   load: { params: { dir: string; backend: BackendSetting }; result: ModelInfo; event: never };
   /** Save the current model (with its training state) to a folder, atomically. */
   save: { params: { dir: string }; result: ModelInfo; event: never };
+  /** Write the current model as a Hugging Face transformers folder (src/engine/hf/exportHf.ts); the files written. */
+  exportHf: { params: { dir: string }; result: { files: string[] }; event: never };
   /** Drop the model the worker holds. */
   unload: { params: Record<string, never>; result: { unloaded: boolean }; event: never };
   train: { params: TrainParams; result: TrainResult; event: TrainEvent };
@@ -279,6 +282,7 @@ export const REQUEST_NAMES: readonly RequestName[] = [
   'status',
   'load',
   'save',
+  'exportHf',
   'unload',
   'train',
   'attention',
@@ -288,7 +292,7 @@ export const REQUEST_NAMES: readonly RequestName[] = [
 ];
 
 /** Methods that need a model in the worker (the client loads the workspace model first when it has one). */
-export const MODEL_REQUESTS: readonly RequestName[] = ['save', 'attention', 'complete', 'nextTokens'];
+export const MODEL_REQUESTS: readonly RequestName[] = ['save', 'exportHf', 'attention', 'complete', 'nextTokens'];
 
 // ----------------------------------------------------------------------------------------------
 // Wire messages

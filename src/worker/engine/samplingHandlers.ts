@@ -43,7 +43,7 @@ function labView(vocab: Vocabulary, view: DistributionView): LabView {
 /** Model IDs of a prompt, its last contextLength; an empty prompt is the start of a document (<sep>). */
 function promptIds(vocab: Vocabulary, prompt: string, contextLength: number): { ids: number[]; truncated: boolean } {
   const ids = prompt ? vocab.encode(prompt) : [];
-  if (ids.length === 0) ids.push(Vocabulary.SEP);
+  if (ids.length === 0) ids.push(vocab.documentStart);
   return ids.length > contextLength ? { ids: ids.slice(ids.length - contextLength), truncated: true } : { ids, truncated: false };
 }
 
@@ -159,7 +159,7 @@ export function samplingHandlers(requireModel: () => Held): SamplingHandlers {
 
     async validationSplit({ text }) {
       const { vocab } = requireModel();
-      const pieces = tokenPieces(text, vocab.tokenizer);
+      const pieces = vocab.pieces(text);
       // the engine's split of every note (runCorpus.splitDocuments): its last valFraction of tokens
       const tail = Math.round(pieces.length * RUN_DEFAULTS.valFraction);
       return { start: tail > 0 ? pieces[pieces.length - tail].start : text.length, valFraction: RUN_DEFAULTS.valFraction };

@@ -8,6 +8,7 @@
 
 import * as fs from 'fs';
 import * as os from 'os';
+import { exportHfFolder } from '../../engine/hf/exportHf';
 import { parentPort } from 'worker_threads';
 import {
   buildTrainingRun,
@@ -119,7 +120,7 @@ function replaceHeld(next: Held | undefined): void {
 /** Model IDs of a text, the last `max` of them; an empty text is the start of a document (<sep>). */
 function contextIds(vocab: Vocabulary, text: string, max: number): { ids: number[]; truncated: boolean } {
   let ids = text ? vocab.encode(text) : [];
-  if (ids.length === 0) ids = [Vocabulary.SEP];
+  if (ids.length === 0) ids = [vocab.documentStart];
   const truncated = ids.length > max;
   return { ids: truncated ? ids.slice(ids.length - max) : ids, truncated };
 }
@@ -129,7 +130,8 @@ function modelToken(vocab: Vocabulary, id: number): ModelToken {
   const token: ModelToken = { id, label: vocab.tokenLabel(id) };
   const external = vocab.toExternal(id);
   const byte = vocab.byteOf(id);
-  if (external !== undefined) {
+  // an imported tokenizer's IDs are the model's own: no second ID to show
+  if (external !== undefined && !vocab.hf) {
     if (vocab.tokenizer === 'char') token.codePoint = external;
     else token.gptId = external;
   } else if (byte !== undefined) {
@@ -200,6 +202,17 @@ const handlers: Handlers = {
     return modelInfo(h);
   },
 
+  async exportHf({ dir }) {
+    const h = requireModel();
+    const card = {
+      step: h.best?.step ?? h.state?.step ?? 0,
+      valLoss: h.best?.valLoss ?? h.valLoss,
+      tokensSeen: h.state?.tokensSeen,
+      parameters: h.model.parameterCounts().total,
+    };
+    return { files: await exportHfFolder(dir, { config: h.model.config, weights: await h.model.readWeights(), vocab: h.vocab, card }) };
+  },
+
   async unload() {
     const had = !!held;
     replaceHeld(undefined);
@@ -220,7 +233,7 @@ const handlers: Handlers = {
     const h = requireModel();
     const max = Math.max(1, Math.min(maxTokens ?? h.model.config.contextLength, h.model.config.contextLength));
     // The same tokens as vocab.encode, with where each lies in the text (the attention panel highlights them).
-    const pieces = text ? tokenPieces(text, h.vocab.tokenizer) : [];
+    const pieces = text ? h.vocab.pieces(text) : [];
     // A token the vocabulary spells in bytes becomes several model tokens, each with the token's range.
     let ids: number[] = [];
     let offsets: { start: number; end: number }[] = [];
@@ -229,7 +242,7 @@ const handlers: Handlers = {
       h.vocab.appendModelIds(piece.id, ids);
       for (let i = before; i < ids.length; i++) offsets.push({ start: piece.start, end: piece.end });
     }
-    if (ids.length === 0) [ids, offsets] = [[Vocabulary.SEP], [{ start: 0, end: 0 }]];
+    if (ids.length === 0) [ids, offsets] = [[h.vocab.documentStart], [{ start: 0, end: 0 }]];
     const totalTokens = ids.length;
     const truncated = totalTokens > max;
     if (truncated) [ids, offsets] = [ids.slice(totalTokens - max), offsets.slice(totalTokens - max)];

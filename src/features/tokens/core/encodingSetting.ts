@@ -75,14 +75,17 @@ export async function resolveEncoding(setting: EncodingSetting, model: ModelVoca
   } catch (error) {
     reason = `The trained model's vocabulary could not be read (${error instanceof Error ? error.message : String(error)})`;
   }
-  if (vocab) {
-    return { setting, tokenizer: vocab.tokenizer, vocab, label: `model (${vocab.tokenizer}, ${vocab.size} tokens)` };
+  if (vocab?.hf) {
+    // this view cuts text in the token worker by encoding name; an imported tokenizer is the model's own
+    reason = "The Token IDs view does not run an imported model's own tokenizer";
+  } else if (vocab) {
+    return { setting, tokenizer: vocab.subsetOf, vocab, label: `model (${vocab.tokenizer}, ${vocab.size} tokens)` };
   }
   return {
     setting,
     tokenizer: FALLBACK_ENCODING,
     label: FALLBACK_ENCODING,
-    fallback: `${reason}: showing ${FALLBACK_ENCODING} tokens instead. Train a model first to see its own token IDs.`,
+    fallback: `${reason}: showing ${FALLBACK_ENCODING} tokens instead.${vocab?.hf ? ' Attention, completions and next-token probabilities use its own tokens.' : ' Train a model first to see its own token IDs.'}`,
   };
 }
 

@@ -3,22 +3,32 @@
 
 import * as fs from 'fs';
 import * as path from 'path';
-import { inspectModelFolder } from '../../../engine/modelFolder';
+import { CHECKPOINT_LAYOUT, inspectModelFolder, type FolderLayout } from '../../../engine/modelFolder';
 
 /** Export Model… into a folder that holds anything but a model writes this new subfolder (-2, -3 … when taken). */
 export const EXPORT_SUBFOLDER = 'lm-explorer-model';
+/** The same for Export Model… as a Hugging Face transformers folder. */
+export const HF_EXPORT_SUBFOLDER = 'lm-explorer-hf-model';
+
+/** What Export Model… writes: an LM Explorer model folder, or a Hugging Face transformers folder. */
+export type ExportFormat = 'lmx' | 'hf';
 
 /** The folder to export into, or undefined when the user keeps the model already in `picked`. */
-export async function exportFolder(picked: string, replaceModel: (folder: string) => Promise<boolean>): Promise<string | undefined> {
-  const folder = await inspectModelFolder(picked);
+export async function exportFolder(
+  picked: string,
+  replaceModel: (folder: string) => Promise<boolean>,
+  layout: FolderLayout = CHECKPOINT_LAYOUT,
+  subfolder: string = EXPORT_SUBFOLDER,
+): Promise<string | undefined> {
+  const folder = await inspectModelFolder(picked, layout);
   if (folder.kind === 'missing' || folder.kind === 'empty') return picked;
   if (folder.kind === 'model') return (await replaceModel(picked)) ? picked : undefined;
   const stat = await fs.promises.stat(picked).catch(() => undefined);
   if (!stat?.isDirectory()) throw new Error(`${folder.dir} ${folder.reason}; pick a folder.`);
   for (let n = 1; n < 1000; n++) {
-    const candidate = path.join(picked, n === 1 ? EXPORT_SUBFOLDER : `${EXPORT_SUBFOLDER}-${n}`);
-    const kind = (await inspectModelFolder(candidate)).kind;
+    const candidate = path.join(picked, n === 1 ? subfolder : `${subfolder}-${n}`);
+    const kind = (await inspectModelFolder(candidate, layout)).kind;
     if (kind === 'missing' || kind === 'empty') return candidate;
   }
-  throw new Error(`${picked} has no free ${EXPORT_SUBFOLDER}-N subfolder name left; pick another folder.`);
+  throw new Error(`${picked} has no free ${subfolder}-N subfolder name left; pick another folder.`);
 }

@@ -1,0 +1,96 @@
+// The tokenizer of an imported model: its tokenizer.json, run by @huggingface/tokenizers, so that a model with
+// a vocabulary of its own (a Polish GPT-2, say) shows its real token IDs. What the views need beyond IDs is
+// each token's bytes: for byte-level BPE (GPT-2's kind) the token's characters spell them (GPT-2's
+// printable stand-ins for the 256 bytes); a byte-fallback token <0xAB> is that byte; any other token is what
+// the tokenizer's decoder makes of it alone, in UTF-8.
+
+import { Tokenizer } from '@huggingface/tokenizers';
+import { byteLevelAlphabet } from './byteLevel';
+
+const utf8 = new TextEncoder();
+const BYTE_TOKEN = /^<0x([0-9A-Fa-f]{2})>$/;
+
+/** Whether a tokenizer.json component (or one of a Sequence) has the given type. */
+function hasType(component: unknown, type: string): boolean {
+  if (typeof component !== 'object' || component === null) return false;
+  const c = component as { type?: unknown; decoders?: unknown[]; pretokenizers?: unknown[] };
+  if (c.type === type) return true;
+  return [...(c.decoders ?? []), ...(c.pretokenizers ?? [])].some((inner) => hasType(inner, type));
+}
+
+export class HfTokenizer {
+  private readonly tokenizer: Tokenizer;
+  private readonly byteLevel: boolean;
+  private readonly fromStandIn: Map<string, number>;
+  private readonly special: Map<number, string>;
+  private readonly bytesCache = new Map<number, Uint8Array>();
+
+  /** json: tokenizer.json; config: tokenizer_config.json (or {}). Throws when the library cannot build it. */
+  constructor(
+    readonly json: Record<string, unknown>,
+    readonly config: Record<string, unknown> = {},
+  ) {
+    this.tokenizer = new Tokenizer(json, config);
+    this.byteLevel = hasType(json.decoder, 'ByteLevel') || hasType(json.pre_tokenizer, 'ByteLevel');
+    this.fromStandIn = new Map(byteLevelAlphabet().map((ch, byte) => [ch, byte]));
+    this.special = new Map([...this.tokenizer.get_added_tokens_decoder()].map(([id, token]) => [id, token.content]));
+  }
+
+  /**
+   * The end-of-text token: tokenizer_config.json's eos_token (else bos_token), else <|endoftext|>, else 0. What
+   * a context starts with when there is no text (GPT-2 was trained with it between documents).
+   */
+  get endOfText(): number {
+    for (const key of ['eos_token', 'bos_token']) {
+      const value = this.config[key];
+      const content = typeof value === 'string' ? value : (value as { content?: unknown } | undefined)?.content;
+      const id = typeof content === 'string' ? this.tokenizer.token_to_id(content) : undefined;
+      if (id !== undefined) return id;
+    }
+    return this.tokenizer.token_to_id('<|endoftext|>') ?? 0;
+  }
+
+  /** Text → token IDs, as the tokenizer gives them without added special tokens (no BOS/EOS). */
+  encode(text: string): number[] {
+    return this.tokenizer.encode(text, { add_special_tokens: false }).ids;
+  }
+
+  /** The token's text in the vocabulary ("Ġthe"), or undefined for an ID the tokenizer does not have. */
+  tokenString(id: number): string | undefined {
+    return this.special.get(id) ?? this.tokenizer.id_to_token(id);
+  }
+
+  /** Whether the ID is an added (special) token, such as <|endoftext|>. */
+  isSpecial(id: number): boolean {
+    return this.special.has(id);
+  }
+
+  /** The bytes a token stands for (an added token: its text; an ID the tokenizer lacks: none). */
+  tokenBytes(id: number): Uint8Array {
+    const cached = this.bytesCache.get(id);
+    if (cached) return cached;
+    const bytes = this.computeBytes(id);
+    this.bytesCache.set(id, bytes);
+    return bytes;
+  }
+
+  private computeBytes(id: number): Uint8Array {
+    const special = this.special.get(id);
+    if (special !== undefined) return utf8.encode(special);
+    const token = this.tokenizer.id_to_token(id);
+    if (token === undefined) return new Uint8Array(0);
+    const byte = BYTE_TOKEN.exec(token);
+    if (byte) return Uint8Array.of(parseInt(byte[1], 16));
+    if (this.byteLevel) {
+      const out = new Uint8Array(token.length);
+      let n = 0;
+      for (const ch of token) {
+        const b = this.fromStandIn.get(ch);
+        if (b === undefined) return utf8.encode(this.tokenizer.decode([id]));
+        out[n++] = b;
+      }
+      return out.subarray(0, n);
+    }
+    return utf8.encode(this.tokenizer.decode([id]));
+  }
+}
