@@ -6,17 +6,25 @@ import { registerCommandTables } from './host/commands';
 import type { HostContext } from './host/feature';
 import { Notifier, type Message } from './host/notifier';
 import * as attention from './features/attention/index';
+import * as inspector from './features/inspector/index';
 import * as completion from './features/completion/index';
+import * as fillMask from './features/fillMask/index';
+import * as sampling from './features/sampling/index';
 import * as tokens from './features/tokens/index';
 import * as training from './features/training/index';
 import type { AttentionApi } from './features/attention/index';
+import type { InspectorApi } from './features/inspector/index';
 import type { CompletionApi } from './features/completion/inlineCompletion';
+import type { FillMaskApi } from './features/fillMask/index';
+import type { SamplingApi } from './features/sampling/index';
 import type { TokensApi } from './features/tokens/index';
 import type { TrainingApi } from './features/training/index';
 
 /** What `activate` returns (`vscode.extensions.getExtension('lm-explorer.lm-explorer').exports`). */
-export interface LmExplorerApi extends TokensApi, TrainingApi, CompletionApi {
+export interface LmExplorerApi extends TokensApi, TrainingApi, CompletionApi, FillMaskApi {
   attention: AttentionApi;
+  inspector: InspectorApi;
+  sampling: SamplingApi;
   messages: {
     /** The latest message shown to the user by LM Explorer. */
     last(): Message | undefined;
@@ -34,7 +42,10 @@ export function activate(context: vscode.ExtensionContext): LmExplorerApi {
   const trainingFeature = training.register(host);
   const completionFeature = completion.register(host, trainingFeature);
   const attentionFeature = attention.register(host, trainingFeature.engine);
-  const features = [tokensFeature, trainingFeature, completionFeature, attentionFeature];
+  const inspectorFeature = inspector.register(host, trainingFeature.engine, attentionFeature.api.attention);
+  const samplingFeature = sampling.register(host, trainingFeature.engine);
+  const fillMaskFeature = fillMask.register(host, trainingFeature.engine);
+  const features = [tokensFeature, trainingFeature, completionFeature, attentionFeature, inspectorFeature, samplingFeature, fillMaskFeature];
   registerCommandTables(context, features.map((feature) => feature.commands));
 
   return {
@@ -42,6 +53,9 @@ export function activate(context: vscode.ExtensionContext): LmExplorerApi {
     ...trainingFeature.api,
     ...completionFeature.api,
     ...attentionFeature.api,
+    ...fillMaskFeature.api,
+    ...inspectorFeature.api,
+    ...samplingFeature.api,
     messages: { last: () => notify.last(), all: () => notify.all() },
   };
 }

@@ -3,6 +3,7 @@
 
 import * as vscode from 'vscode';
 import { isDropoutRate } from '../engine/dropoutRate';
+import { MODEL_KINDS } from '../engine/model';
 import { TOKENIZERS } from '../engine/tokenizer';
 import {
   BACKEND_SETTINGS,
@@ -39,6 +40,11 @@ function dropoutRate(value: unknown, fallback: number): number {
   return isDropoutRate(value) ? value : fallback;
 }
 
+/** A share in [0, 1] ((0, 1] without zero). */
+function share(value: unknown, fallback: number, zero = true): number {
+  return typeof value === 'number' && (zero ? value >= 0 : value > 0) && value <= 1 ? value : fallback;
+}
+
 function text(value: unknown, fallback: string): string {
   return typeof value === 'string' ? value : fallback;
 }
@@ -68,6 +74,10 @@ export function readConfig(scope?: vscode.ConfigurationScope): Config {
       positional: oneOf(c.get('model.positional'), POSITIONAL_SETTINGS, DEFAULTS.model.positional),
       tokenizer: oneOf(c.get('model.tokenizer'), TOKENIZERS, DEFAULTS.model.tokenizer),
       dropout: dropoutRate(c.get('model.dropout'), DEFAULTS.model.dropout),
+      kind: oneOf(c.get('model.kind'), MODEL_KINDS, DEFAULTS.model.kind),
+      maskRate: share(c.get('model.maskRate'), DEFAULTS.model.maskRate, false),
+      maskTokenShare: share(c.get('model.maskTokenShare'), DEFAULTS.model.maskTokenShare),
+      randomTokenShare: share(c.get('model.randomTokenShare'), DEFAULTS.model.randomTokenShare),
     },
     training: {
       include: text(c.get('training.include'), DEFAULTS.training.include).trim() || DEFAULTS.training.include,

@@ -4,7 +4,7 @@
 // fails when the two differ.
 
 import { BACKEND_NAMES, type BackendName } from '../engine/backends/names';
-import type { PositionalEncoding } from '../engine/model';
+import { MODEL_KINDS, type ModelKind, type PositionalEncoding } from '../engine/model';
 import { PRESET_SETTINGS as ENGINE_PRESET_SETTINGS, type PresetSetting } from '../engine/presets';
 import { RUN_DEFAULTS } from '../engine/runSettings';
 import { ENCODINGS, TOKENIZERS, type EncodingName, type TokenizerName } from '../engine/tokenizer';
@@ -39,6 +39,14 @@ export interface ModelSettings {
   tokenizer: TokenizerName;
   /** Dropout rate of the training steps, 0 ≤ p < 1 (0: off). */
   dropout: number;
+  /** 'decoder' (GPT, next-token training) or 'encoder' (BERT, masked-language-model training). */
+  kind: ModelKind;
+  /** Encoder: share of the tokens chosen for masking in each batch, 0 < p ≤ 1. */
+  maskRate: number;
+  /** Encoder: share of the chosen tokens replaced by [MASK]. */
+  maskTokenShare: number;
+  /** Encoder: share of the chosen tokens replaced by a random token (the rest stay unchanged). */
+  randomTokenShare: number;
 }
 
 /** `lmExplorer.training.*`: the corpus and the run. */
@@ -109,6 +117,10 @@ export const DEFAULTS: Config = {
     positional: RUN_DEFAULTS.positional,
     tokenizer: RUN_DEFAULTS.tokenizer,
     dropout: RUN_DEFAULTS.dropout,
+    kind: RUN_DEFAULTS.kind,
+    maskRate: RUN_DEFAULTS.maskRate,
+    maskTokenShare: RUN_DEFAULTS.maskTokenShare,
+    randomTokenShare: RUN_DEFAULTS.randomTokenShare,
   },
   training: {
     include: '**/*.{md,markdown,txt,rst,tex,adoc}',
@@ -156,6 +168,7 @@ export const SETTING_VALUES: Readonly<Partial<Record<SettingKey, readonly string
   'tokens.encoding': ENCODING_SETTINGS,
   'model.preset': PRESET_SETTINGS,
   'model.positional': POSITIONAL_SETTINGS,
+  'model.kind': MODEL_KINDS,
   'model.tokenizer': TOKENIZERS,
   'engine.backend': BACKEND_SETTINGS,
   'completion.stopAt': STOP_AT_SETTINGS,

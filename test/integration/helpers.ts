@@ -291,3 +291,13 @@ export function untranslatedTexts(texts: readonly string[]): string[] {
 
 /** Names shown as they are in every language: setting values and identifiers, not words to translate. */
 const DATA_NAMES = [...PRESET_SETTINGS, ...TOKENIZERS, ...BACKEND_NAMES, 'learned', 'sinusoidal'];
+
+/** A tiny model trained on the sample notes in a few steps: enough to have one for the features to run. */
+export async function trainTinyModel(api: LmExplorerApi, extensionPath: string): Promise<void> {
+  const outcome = await api.training.train({
+    roots: [vscode.Uri.file(path.join(extensionPath, 'sample-workspace'))],
+    notification: false,
+    overrides: { preset: 'tiny', tokenizer: 'o200k_base', steps: 12, minutes: 0, batchSize: 8, learningRate: 0.01, evalInterval: 0, checkpointInterval: 12, sampleInterval: 0, backend: 'auto' },
+  });
+  assert.strictEqual(outcome.status, 'completed', outcome.message);
+}

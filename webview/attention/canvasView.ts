@@ -21,9 +21,10 @@ export function drawView(canvas: HTMLCanvasElement, canvasWrap: HTMLElement, sta
   images.reset(`${d.seq}|${state.view.scale}|${state.theme.key}`);
   const t = state.theme;
   const labels = d.tokens.map((x) => x.label);
+  const causal = d.causal !== false;
   const width = Math.max(260, canvasWrap.clientWidth - 2);
   const visibleHeight = Math.max(320, window.innerHeight - canvasWrap.getBoundingClientRect().top + window.scrollY - 16);
-  const image = (l: number, h: number) => images.get(`${l}/${h}`, headMap(m, l, h), m.T, t, state.view.scale);
+  const image = (l: number, h: number) => images.get(`${l}/${h}`, headMap(m, l, h), m.T, t, state.view.scale, causal);
   const h = state.hover;
   switch (state.view.view) {
     case 'head':
@@ -32,7 +33,7 @@ export function drawView(canvas: HTMLCanvasElement, canvasWrap: HTMLElement, sta
       const ctx = prepareCanvas(canvas, Math.max(layout.width, 260), layout.height + TITLE_HEIGHT);
       const mean = state.view.view === 'layerMean';
       const map = mean ? meanOverHeads(m, state.view.layer) : headMap(m, state.view.layer, state.view.head);
-      const img = mean ? images.get(`mean/${state.view.layer}`, map, m.T, t, state.view.scale) : image(state.view.layer, state.view.head);
+      const img = mean ? images.get(`mean/${state.view.layer}`, map, m.T, t, state.view.scale, causal) : image(state.view.layer, state.view.head);
       drawHeatmap(
         ctx,
         t,
@@ -46,6 +47,7 @@ export function drawView(canvas: HTMLCanvasElement, canvasWrap: HTMLElement, sta
           query: state.view.query,
           ...(h && 'query' in h ? { hover: h } : {}),
           image: img,
+          causal,
         },
         Math.max(layout.width, 260),
       );
@@ -80,7 +82,7 @@ export function drawView(canvas: HTMLCanvasElement, canvasWrap: HTMLElement, sta
     case 'query': {
       const layers = new Set(filterIndices(m.nLayer, state.view.layerFilter));
       const heads = new Set(filterIndices(m.nHead, state.view.headFilter));
-      const rows = queryAcrossHeads(m, state.view.query).filter((r) => layers.has(r.layer) && heads.has(r.head));
+      const rows = queryAcrossHeads(m, state.view.query, causal).filter((r) => layers.has(r.layer) && heads.has(r.head));
       const keyLabels = labels.slice(0, state.view.query + 1);
       const layout = layoutBars(probe, t, rows.length, keyLabels, width);
       const ctx = prepareCanvas(canvas, Math.max(layout.width, 260), layout.height + TITLE_HEIGHT);

@@ -267,7 +267,7 @@ canvas.addEventListener('mousemove', (event) => {
   if (hit?.kind === 'cell') {
     next = { query: hit.query, key: hit.key };
     const map = state.view.view === 'layerMean' ? meanOverHeads(m, state.view.layer) : headMap(m, state.view.layer, state.view.head);
-    text = hoverText(d.tokens[hit.query].label, d.tokens[hit.key].label, map[hit.query * m.T + hit.key], hit.key > hit.query);
+    text = hoverText(d.tokens[hit.query].label, d.tokens[hit.key].label, map[hit.query * m.T + hit.key], d.causal !== false && hit.key > hit.query);
   } else if (hit?.kind === 'thumb') {
     next = { layer: hit.layer, head: hit.head };
     text = `${headName(hit.layer, hit.head)} — click to open`;

@@ -21,6 +21,7 @@ import { drawBars, drawHeatmap, drawScatter, drawStrips, measureCanvas, theme, t
 import { adoptStyleSheet } from '../components/index';
 import css from './style.css';
 import { S } from './strings';
+import { displayLocale } from '../../src/l10n/format';
 
 type Answer<V extends InspectorTab> = Extract<InspectorAnswer, { view: V }>;
 
@@ -39,10 +40,11 @@ function persist(): void {
   vscodeApi.setState(state);
 }
 
-const number = new Intl.NumberFormat(undefined, { maximumFractionDigits: 3, minimumFractionDigits: 3 });
-const count = new Intl.NumberFormat(undefined);
-const percent = new Intl.NumberFormat(undefined, { style: 'percent', maximumFractionDigits: 2 });
-const compact = new Intl.NumberFormat(undefined, { notation: 'compact', maximumFractionDigits: 1 });
+const locale = displayLocale();
+const number = new Intl.NumberFormat(locale, { maximumFractionDigits: 3, minimumFractionDigits: 3 });
+const count = new Intl.NumberFormat(locale);
+const percent = new Intl.NumberFormat(locale, { style: 'percent', maximumFractionDigits: 2 });
+const compact = new Intl.NumberFormat(locale, { notation: 'compact', maximumFractionDigits: 1 });
 const fmt = (v: number) => number.format(v);
 
 function bytes(n: number): string {
@@ -53,7 +55,7 @@ function bytes(n: number): string {
     v /= 1024;
     u++;
   }
-  return `${new Intl.NumberFormat(undefined, { maximumFractionDigits: 1 }).format(v)} ${units[u]}`;
+  return `${new Intl.NumberFormat(locale, { maximumFractionDigits: 1 }).format(v)} ${units[u]}`;
 }
 
 function el<K extends keyof HTMLElementTagNameMap>(tag: K, className?: string, text?: string): HTMLElementTagNameMap[K] {
@@ -178,7 +180,8 @@ function setStatus(tab: InspectorTab, kind: string, message: string | undefined)
   box.textContent = message ?? '';
 }
 
-function selectTab(tab: InspectorTab, byUser: boolean): void {
+/** Shows a tab's panel and marks its tab selected (nothing is computed or drawn). */
+function showTab(tab: InspectorTab): void {
   state.tab = tab;
   persist();
   for (const [t, b] of tabButtons) {
@@ -187,6 +190,11 @@ function selectTab(tab: InspectorTab, byUser: boolean): void {
     b.tabIndex = selected ? 0 : -1;
     panels.get(t)!.hidden = !selected;
   }
+}
+
+/** Goes to a tab: draws its answer again, or asks for it when the page has none (after a reload). */
+function selectTab(tab: InspectorTab, byUser: boolean): void {
+  showTab(tab);
   if (byUser) send({ type: 'tab', tab });
   const pending = state.requests[tab];
   if (!answers[tab] && pending) ask(pending);
@@ -261,8 +269,8 @@ function renderEmbeddings(body: HTMLElement, a: Answer<'embeddings'>, width: num
   drawHeatmap(embTable, currentTheme, a.table.values, a.table.rows, a.table.width, width, {
     heading: S.embeddings.tableTitle(a.table.rows, a.table.width),
     maxAbs,
-    xLabel: 'dimension →',
-    yLabel: 'position →',
+    xLabel: S.dimensionAxis,
+    yLabel: S.positionAxis,
   });
 }
 
@@ -365,8 +373,8 @@ function renderNearest(body: HTMLElement, a: Answer<'nearest'>, width: number): 
   drawHeatmap(nearPositions, currentTheme, a.positions.similarity, a.positions.size, a.positions.size, Math.min(width, 480), {
     heading: S.nearest.positionsTitle,
     maxAbs: 1,
-    xLabel: 'position →',
-    yLabel: 'position →',
+    xLabel: S.positionAxis,
+    yLabel: S.positionAxis,
   });
 }
 
@@ -647,7 +655,7 @@ window.addEventListener('message', (event: MessageEvent) => {
       model = message.model;
       modelLine.textContent = S.model(model.label);
       setStatus(tab, '', undefined);
-      if (message.reveal && state.tab !== tab) selectTab(tab, false);
+      if (message.reveal && state.tab !== tab) showTab(tab);
       render(tab, message.seq, started);
       return;
     }

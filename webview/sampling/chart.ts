@@ -5,10 +5,10 @@
 import { cssColour, mix } from '../../src/features/attention/core/colourScale';
 import type { Theme } from '../attention/draw';
 import { prepareCanvas } from '../attention/draw';
-import type { LabBar } from '../../src/worker/engine/samplingProtocol';
+import type { LabBar } from '../../src/features/sampling/protocol';
 
 export const CHART_HEIGHT = 230;
-const PAD = { left: 34, right: 30, top: 10, bottom: 64 };
+const PAD = { left: 34, right: 8, top: 10, bottom: 64 };
 
 export interface ChartLayout {
   width: number;
@@ -117,8 +117,9 @@ export function drawChart(canvas: HTMLCanvasElement, width: number, bars: LabBar
     ctx.stroke();
     ctx.lineWidth = 1;
     ctx.fillStyle = cssColour(theme.focus);
-    ctx.textAlign = 'left';
-    ctx.fillText(options.labels.cumulative, x0 + w + 2, y0 + 6);
+    ctx.textAlign = 'right';
+    const last = bars[bars.length - 1];
+    ctx.fillText(options.labels.cumulative, x0 + w, Math.max(y0 + 6, y0 + h - last.cumulative * h - 8));
     if (options.topP < 1) {
       const cutAt = bars.findIndex((b) => b.cumulative >= options.topP - 1e-12);
       ctx.setLineDash([4, 3]);
@@ -134,7 +135,7 @@ export function drawChart(canvas: HTMLCanvasElement, width: number, bars: LabBar
       ctx.stroke();
       ctx.setLineDash([]);
       ctx.textAlign = 'right';
-      ctx.fillText(options.labels.cut, x0 + w, py - 7);
+      ctx.fillText(options.labels.cut, x0 + w, py + 9);
     }
   }
   return layout;

@@ -15,7 +15,7 @@ import {
   type LabToHost,
 } from '../../src/features/sampling/protocol';
 import type { StepChoice } from '../../src/engine/sampling/session';
-import type { LabRun, LabSnapshot, LabStep, LensLayer } from '../../src/worker/engine/samplingProtocol';
+import type { LabRun, LabSnapshot, LabStep, LensLayer } from '../../src/features/sampling/protocol';
 import { measureCanvas, readTheme, type Theme } from '../attention/draw';
 import { adoptStyleSheet, button, progressRing, registerComponents, setEnabled } from '../components/index';
 import { barAt, drawChart, type ChartLayout } from './chart';
@@ -33,6 +33,8 @@ let shownStep: number | undefined;
 let focusBar = 0;
 let theme: Theme | undefined;
 let layouts: ChartLayout[] = [];
+/** The narrowest chart drawn beside the other (30 labelled bars). */
+const MIN_SIDE_BY_SIDE = 420;
 
 function el<K extends keyof HTMLElementTagNameMap>(tagName: K, className?: string, text?: string): HTMLElementTagNameMap[K] {
   const e = document.createElement(tagName);
@@ -133,6 +135,8 @@ chartCanvases.forEach((canvas, i) => {
     const b = bar !== undefined ? snapshot?.view.bars[bar] : undefined;
     canvas.title = b ? `${b.label}: ${formatPercent(i === 0 ? b.raw : b.filtered, 2)}` : strings.barsHint;
   });
+  canvas.addEventListener('focus', () => snapshot && draw());
+  canvas.addEventListener('blur', () => snapshot && draw());
   canvas.addEventListener('keydown', (event) => {
     const n = snapshot?.view.bars.length ?? 0;
     if (event.key === 'ArrowRight' || event.key === 'ArrowLeft') {
@@ -235,7 +239,9 @@ function showParams(): void {
 }
 
 function tokenSpan(token: { label: string; text: string }, prob: number, title: string): HTMLElement {
-  const span = el('span', `tok ${probabilityClass(prob)}`, token.text || token.label);
+  // a token without printable text of its own (a byte, a control character) shows its label
+  const printable = token.text !== '' && !/[\u0000-\u0008\u000b-\u001f\u007f]/.test(token.text);
+  const span = el('span', `tok ${probabilityClass(prob)}`, printable ? token.text : token.label);
   span.title = title;
   return span;
 }
@@ -278,7 +284,9 @@ function draw(): LabToHost & { type: 'rendered' } {
   const ctx = chartCanvases[0].getContext('2d');
   if (ctx && !theme) theme = readTheme(ctx);
   if (!theme) return out;
-  const width = Math.max(280, Math.floor((charts.clientWidth || 900) / 2) - 16);
+  // side by side when there is room for two readable charts, else one above the other at full width
+  const room = charts.clientWidth || 900;
+  const width = room >= 2 * MIN_SIDE_BY_SIDE ? Math.floor(room / 2) - 16 : Math.max(240, room - 4);
   const chosenId = shownStep !== undefined ? s.steps[shownStep]?.id : undefined;
   const chosen = chosenId !== undefined ? s.view.bars.findIndex((b) => b.id === chosenId) : -1;
   const labels = { cumulative: strings.cumulative, cut: strings.topPCut(formatFixed(state.params.topP, 2)) };

@@ -26,6 +26,18 @@ export interface InspectSubject {
 /** How the caller describes a model token (the worker: its IDs and label). */
 export type Describe<T> = (id: number) => T;
 
+const labelCache = new WeakMap<Vocabulary, string[]>();
+
+/** Every model token's label, once per vocabulary (the map's search and labels). */
+function allLabels(vocab: Vocabulary): string[] {
+  let labels = labelCache.get(vocab);
+  if (!labels) {
+    labels = Array.from({ length: vocab.size }, (_, id) => vocab.tokenLabel(id));
+    labelCache.set(vocab, labels);
+  }
+  return labels;
+}
+
 function encodeWord(vocab: Vocabulary, text: string, what: string): number[] {
   const ids = vocab.encode(text);
   if (ids.length === 0) throw new UserError(`Type ${what} first.`);
@@ -74,7 +86,7 @@ export function inspect<T>(subject: InspectSubject, request: InspectRequest, des
         query: ids.map(describe),
         neighbours: ranked(neighbours),
         map: { coords: Array.from(map.coords), explained: map.explained },
-        labels: Array.from({ length: vocab.size }, (_, id) => vocab.tokenLabel(id)),
+        labels: allLabels(vocab),
         positions: {
           position,
           neighbours: posNeighbours.map((n) => ({ position: n.index, cosine: n.cosine })),

@@ -61,8 +61,12 @@ export function cosine(a: ArrayLike<number>, b: ArrayLike<number>): number {
   return n === 0 ? 0 : dot(a, b) / n;
 }
 
-/** The Euclidean norm of every row. */
+const normCache = new WeakMap<Float32Array, Float64Array>();
+
+/** The Euclidean norm of every row (kept for the same array: one request ranks against it several times). */
 export function rowNorms(m: Matrix): Float64Array {
+  const cached = normCache.get(m.data);
+  if (cached && cached.length === m.rows) return cached;
   const out = new Float64Array(m.rows);
   for (let r = 0; r < m.rows; r++) {
     let s = 0;
@@ -70,6 +74,7 @@ export function rowNorms(m: Matrix): Float64Array {
     for (let c = 0; c < m.width; c++) s += m.data[base + c] * m.data[base + c];
     out[r] = Math.sqrt(s);
   }
+  normCache.set(m.data, out);
   return out;
 }
 

@@ -70,7 +70,8 @@ function describeSource(document: vscode.TextDocument, range: vscode.Range): str
 function describeModel(model: ModelInfo): string {
   const c = model.config;
   const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
-  return `${plural(c.nLayer, 'layer')} × ${plural(c.nHead, 'head')} · context ${c.contextLength} · ${model.tokenizer}${model.step ? ` · step ${model.step.toLocaleString('en-US')}` : ''}`;
+  const kind = c.kind === 'encoder' ? vscode.l10n.t('encoder, bidirectional attention') : vscode.l10n.t('decoder, causal attention');
+  return `${kind} · ${plural(c.nLayer, 'layer')} × ${plural(c.nHead, 'head')} · context ${c.contextLength} · ${model.tokenizer}${model.step ? ` · step ${model.step.toLocaleString('en-US')}` : ''}`;
 }
 
 export class AttentionFeature implements vscode.Disposable {

@@ -92,6 +92,9 @@ export async function showNextTokenProbabilities(
   return result;
 }
 
+/** The Sampling Lab's command (src/features/sampling): it opens on the same text before the cursor. */
+const OPEN_SAMPLING_LAB = 'lmExplorer.openSamplingLab';
+
 function show(editor: vscode.TextEditor, position: vscode.Position, result: Extract<NextTokenProbabilitiesResult, { ok: true }>): void {
   type Item = vscode.QuickPickItem & { candidate?: NextTokenCandidate };
   const tail = result.context.slice(-8).map((t) => t.label).join('');
@@ -105,7 +108,18 @@ function show(editor: vscode.TextEditor, position: vscode.Position, result: Extr
     detail: c.text === undefined ? `${c.ids} — ${c.gptId === undefined && c.byteHex === undefined && c.codePoint === undefined ? 'a special token' : 'part of a character'}` : c.ids,
     candidate: c,
   }));
+  // the same distribution, explored: temperature, top-k, top-p and steps by hand
+  const openLab = { iconPath: new vscode.ThemeIcon('beaker'), tooltip: vscode.l10n.t('Open in Sampling Lab') };
+  const openLabItem: Item = { label: `$(beaker) ${vscode.l10n.t('Open in Sampling Lab')}`, detail: vscode.l10n.t('The whole distribution, temperature, top-k and top-p, and generation step by step') };
+  quickPick.items = [...quickPick.items, { label: '', kind: vscode.QuickPickItemKind.Separator }, openLabItem];
+  quickPick.buttons = [openLab];
+  const toLab = () => {
+    quickPick.hide();
+    void vscode.commands.executeCommand(OPEN_SAMPLING_LAB, editor.document.uri);
+  };
+  quickPick.onDidTriggerButton(toLab);
   quickPick.onDidAccept(() => {
+    if (quickPick.selectedItems[0] === openLabItem) return toLab();
     const picked = quickPick.selectedItems[0]?.candidate;
     quickPick.hide();
     if (picked?.text !== undefined && editor.document.version >= 0) {

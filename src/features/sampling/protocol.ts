@@ -4,6 +4,9 @@
 import type { StepChoice, Strategy } from '../../engine/sampling/index';
 import type { LabRun, LabSnapshot, LensLayer } from '../../worker/engine/samplingProtocol';
 
+/** The engine worker's answers the page draws. */
+export type { LabBar, LabRun, LabSnapshot, LabStep, LensLayer } from '../../worker/engine/samplingProtocol';
+
 /** The sliders: temperature 0 … 2 (0 is greedy), top-k (0: off), top-p (1: off). */
 export interface LabParams {
   temperature: number;

@@ -6,6 +6,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import * as vscode from 'vscode';
 import { readConfig } from '../../config';
+import type { ModelKind } from '../../engine/model';
 import { HF_EXPORT_LAYOUT } from '../../engine/hf/exportHf';
 import type { CorpusView, DashboardState, DashboardToWebview, DashboardView, LossPoint, RunView, SampleView } from './protocol';
 import { EngineError, isCancelled, type BestModelInfo, type ModelInfo, type TrainEvent, type TrainResult } from '../../worker/engine/protocol';
@@ -200,6 +201,11 @@ export class TrainingController implements vscode.Disposable {
         mode = choice === 'Resume' ? 'resume' : 'fresh';
       } else {
         mode = 'fresh';
+      }
+      if (mode === 'fresh' && request.overrides?.kind === undefined) {
+        const kind = await pickModelKind(readConfig().model.kind);
+        if (!kind) return { status: 'dismissed', message: vscode.l10n.t('Training was not started.') };
+        request = { ...request, overrides: { ...request.overrides, kind } };
       }
     }
     if (mode === 'resume' && !this.hasModel()) {
@@ -749,4 +755,28 @@ async function waitForTrust(token: vscode.CancellationToken): Promise<boolean> {
     subs.push(vscode.workspace.onDidGrantWorkspaceTrust(() => done(true)));
     subs.push(token.onCancellationRequested(() => done(false)));
   });
+}
+
+/** The Train command's choice of model kind, the setting's first; undefined when dismissed. */
+async function pickModelKind(setting: ModelKind): Promise<ModelKind | undefined> {
+  const items: (vscode.QuickPickItem & { modelKind: ModelKind })[] = [
+    {
+      modelKind: 'decoder',
+      label: vscode.l10n.t('Decoder (GPT)'),
+      description: vscode.l10n.t('causal attention · predicts the next token'),
+      detail: vscode.l10n.t('Inline completions, next-token probabilities, sampling: each token sees only the tokens before it.'),
+    },
+    {
+      modelKind: 'encoder',
+      label: vscode.l10n.t('Encoder (BERT)'),
+      description: vscode.l10n.t('bidirectional attention · fills in masked words'),
+      detail: vscode.l10n.t('Predict Masked Word: trained by masking 15% of the tokens (80% [MASK], 10% random, 10% unchanged); each token sees every token.'),
+    },
+  ];
+  items.sort((a, b) => (a.modelKind === setting ? -1 : b.modelKind === setting ? 1 : 0));
+  const picked = await vscode.window.showQuickPick(items, {
+    title: vscode.l10n.t('Train a new model on the workspace'),
+    placeHolder: vscode.l10n.t('Which kind of model? (setting lmExplorer.model.kind: {0})', setting),
+  });
+  return picked?.modelKind;
 }

@@ -43,7 +43,7 @@ export function packAttention(attention: number[][][][]): AttentionMaps {
  */
 export function attentionData(
   result: AttentionResult,
-  model: { nLayer: number; nHead: number; contextLength: number },
+  model: { nLayer: number; nHead: number; contextLength: number; kind?: 'decoder' | 'encoder' },
   page: Pick<AttentionPayload, 'seq' | 'sourceLabel' | 'modelLabel'>,
 ): { maps: AttentionMaps; payload: AttentionPayload } {
   const maps: AttentionMaps = result.weights
@@ -60,6 +60,7 @@ export function attentionData(
     contextLength: model.contextLength,
     sourceLabel: page.sourceLabel,
     modelLabel: page.modelLabel,
+    causal: model.kind !== 'encoder',
   };
   return { maps, payload };
 }
@@ -111,14 +112,14 @@ export interface HeadRow {
 }
 
 /** One query token's attention in every head, layer by layer: what the "query across heads" bars show. */
-export function queryAcrossHeads(maps: AttentionMaps, query: number): HeadRow[] {
+export function queryAcrossHeads(maps: AttentionMaps, query: number, causal = true): HeadRow[] {
   const { nLayer, nHead, T } = maps;
   const rows: HeadRow[] = [];
   if (query < 0 || query >= T) return rows;
   for (let l = 0; l < nLayer; l++) {
     for (let h = 0; h < nHead; h++) {
       const m = headMap(maps, l, h);
-      rows.push({ layer: l, head: h, weights: m.subarray(query * T, query * T + query + 1) });
+      rows.push({ layer: l, head: h, weights: m.subarray(query * T, query * T + (causal ? query + 1 : T)) });
     }
   }
   return rows;

@@ -90,10 +90,10 @@ export function scaleValue(position: number, kind: ColourScaleKind, max = 1): nu
   return kind === 'sqrt' ? p * p : kind === 'max' ? p * (max > 0 ? max : 1) : p;
 }
 
-/** The largest weight on or below the diagonal of a T×T map. */
-export function mapMax(map: Float32Array, T: number): number {
+/** The largest weight of a T×T map: on or below the diagonal when it is causal. */
+export function mapMax(map: Float32Array, T: number, causal = true): number {
   let max = 0;
-  for (let q = 0; q < T; q++) for (let k = 0; k <= q; k++) if (map[q * T + k] > max) max = map[q * T + k];
+  for (let q = 0; q < T; q++) for (let k = 0; k <= (causal ? q : T - 1); k++) if (map[q * T + k] > max) max = map[q * T + k];
   return max;
 }
 
@@ -138,15 +138,16 @@ export function lutIndex(value: number, kind: ColourScaleKind, max = 1): number 
 }
 
 /**
- * A T×T map painted into RGBA pixels (one pixel per cell), ready for putImageData. Cells above the
- * diagonal (masked) are left transparent: the page draws the mask pattern behind them.
+ * A T×T map painted into RGBA pixels (one pixel per cell), ready for putImageData. A causal map's cells
+ * above the diagonal (masked) are left transparent: the page draws the mask pattern behind them. A
+ * bidirectional one (an encoder's) has every cell painted.
  */
-export function paintMap(map: Float32Array, T: number, lut: Uint8ClampedArray, kind: ColourScaleKind, out = new Uint8ClampedArray(T * T * 4)): Uint8ClampedArray {
-  const max = kind === 'max' ? mapMax(map, T) : 1;
+export function paintMap(map: Float32Array, T: number, lut: Uint8ClampedArray, kind: ColourScaleKind, out = new Uint8ClampedArray(T * T * 4), causal = true): Uint8ClampedArray {
+  const max = kind === 'max' ? mapMax(map, T, causal) : 1;
   for (let q = 0; q < T; q++) {
     for (let k = 0; k < T; k++) {
       const o = (q * T + k) * 4;
-      if (k > q) {
+      if (causal && k > q) {
         out[o + 3] = 0;
         continue;
       }

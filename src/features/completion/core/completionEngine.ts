@@ -8,6 +8,7 @@
 // that loads the last saved checkpoint answers at once whatever training is doing, reloads when a new
 // checkpoint appears (the atomic save gives config.json a new inode), and costs one more copy of a small model.
 
+import * as l10n from '@vscode/l10n';
 import * as fs from 'fs';
 import * as path from 'path';
 import { EngineError, isCancelled, type BackendSetting, type CompleteSampling, type ModelInfo, type NextTokensResult } from '../../../worker/engine/protocol';
@@ -204,6 +205,8 @@ export class CompletionEngine {
         : { ok: false, reason: 'no-model', ms: elapsed() };
     }
     if (token?.isCancellationRequested) return { ok: false, reason: 'cancelled', ms: elapsed() };
+    const refusal = decoderOnly(model, 'completions');
+    if (refusal) return { ok: false, reason: 'error', message: refusal, ms: elapsed() };
     const budget = input.maxPromptTokens ?? promptTokenBudget(model.config.contextLength, settings.maxTokens);
     const prompt = promptWindow(input.before, promptCharBudget(budget));
     const sampling: CompleteSampling = {
@@ -250,6 +253,8 @@ export class CompletionEngine {
   async nextTokens(text: string, topN = 10, token?: CancellationTokenLike): Promise<NextTokensResult | undefined> {
     const model = await this.ensureModel();
     if (!model) return undefined;
+    const refusal = decoderOnly(model, 'next-token');
+    if (refusal) throw new Error(refusal);
     return this.options.client.request('nextTokens', { text: promptWindow(text, promptCharBudget(model.config.contextLength)), topN }, token ? { token } : {});
   }
 
@@ -262,4 +267,15 @@ export class CompletionEngine {
     this.sub.dispose();
     this.listeners.clear();
   }
+}
+
+/**
+ * Why a model cannot do what only a decoder does (undefined for a decoder): an encoder attends both ways and
+ * was trained on masked tokens, so it has no next-token distribution to complete text or list tokens from.
+ */
+export function decoderOnly(model: Pick<ModelInfo, 'config'>, what: 'completions' | 'next-token'): string | undefined {
+  if ((model.config.kind ?? 'decoder') === 'decoder') return undefined;
+  return what === 'completions'
+    ? l10n.t('The workspace model is an encoder (masked-language model): it has no next-token probabilities, so it gives no inline completions. Use Predict Masked Word with it, or train a decoder.')
+    : l10n.t('The workspace model is an encoder (masked-language model): it has no next-token probabilities. Use Predict Masked Word with it, or train a decoder.');
 }

@@ -36,6 +36,7 @@ export function trainParams({ documents, mode, overrides: o, checkpointDir, step
             contextLength: o.contextLength,
             positional: o.positional,
             tokenizer: o.tokenizer,
+            kind: o.kind,
           },
         }
       : {}),
@@ -55,6 +56,7 @@ export function trainParams({ documents, mode, overrides: o, checkpointDir, step
       samplePrompt,
       sampleTokens: SAMPLE_TOKENS,
       seed: o.seed,
+      masking: { maskRate: o.maskRate, maskTokenShare: o.maskTokenShare, randomTokenShare: o.randomTokenShare },
     },
   };
 }
