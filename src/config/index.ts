@@ -5,6 +5,8 @@ import * as vscode from 'vscode';
 import { isDropoutRate } from '../engine/dropoutRate';
 import { MODEL_KINDS } from '../engine/model';
 import { TOKENIZERS } from '../engine/tokenizer';
+import { cleanStrategies } from '../features/sampling/core/strategies';
+import { cleanThresholds } from '../features/sampling/core/surprise';
 import {
   BACKEND_SETTINGS,
   DEFAULTS,
@@ -98,6 +100,12 @@ export function readConfig(scope?: vscode.ConfigurationScope): Config {
       backend: oneOf(c.get('engine.backend'), BACKEND_SETTINGS, DEFAULTS.engine.backend),
     },
     completion: readCompletion(c),
+    surprise: { rankThresholds: cleanThresholds(c.get('surprise.rankThresholds')) },
+    sampling: {
+      compareStrategies: cleanStrategies(c.get('sampling.compareStrategies')),
+      compareTokens: Math.max(1, Math.min(256, nonNegativeInt(c.get('sampling.compareTokens'), DEFAULTS.sampling.compareTokens))),
+    },
+    inspector: { hoverAction: bool(c.get('inspector.hoverAction'), DEFAULTS.inspector.hoverAction) },
   };
 }
 
@@ -118,7 +126,7 @@ function readCompletion(c: vscode.WorkspaceConfiguration): CompletionSettings {
 }
 
 /** Whether a configuration change touches a setting (or a whole area, e.g. 'tokens'). */
-export function affects(event: vscode.ConfigurationChangeEvent, key: SettingKey | 'tokens' | 'model' | 'training' | 'engine' | 'completion'): boolean {
+export function affects(event: vscode.ConfigurationChangeEvent, key: SettingKey | keyof Config): boolean {
   return event.affectsConfiguration(`${SECTION}.${key}`);
 }
 

@@ -7,6 +7,8 @@ import { BACKEND_NAMES, type BackendName } from '../engine/backends/names';
 import { MODEL_KINDS, type ModelKind, type PositionalEncoding } from '../engine/model';
 import { PRESET_SETTINGS as ENGINE_PRESET_SETTINGS, type PresetSetting } from '../engine/presets';
 import { RUN_DEFAULTS } from '../engine/runSettings';
+import { DEFAULT_STRATEGIES, type Strategy } from '../engine/sampling/compare';
+import { DEFAULT_RANK_THRESHOLDS } from '../features/sampling/core/surprise';
 import { ENCODINGS, TOKENIZERS, type EncodingName, type TokenizerName } from '../engine/tokenizer';
 import { DEFAULT_WORKER_THRESHOLD } from '../worker/tokens/client';
 
@@ -100,12 +102,34 @@ export const POSITIONAL_SETTINGS: readonly PositionalEncoding[] = ['learned', 's
 export const BACKEND_SETTINGS: readonly BackendName[] = BACKEND_NAMES;
 export const STOP_AT_SETTINGS: readonly CompletionSettings['stopAt'][] = ['line', 'sentence', 'none'];
 
+/** `lmExplorer.surprise.*`: Show Token Surprise. */
+export interface SurpriseSettings {
+  /** The upper ranks of the colour buckets but the last, ascending. */
+  rankThresholds: number[];
+}
+
+/** `lmExplorer.sampling.*`: the sampling lab's comparison of strategies. */
+export interface SamplingSettings {
+  compareStrategies: Strategy[];
+  /** Tokens each compared strategy generates. */
+  compareTokens: number;
+}
+
+/** `lmExplorer.inspector.*` */
+export interface InspectorSettings {
+  /** The "Inspect in LM Explorer" link in a word's hover while a model exists. */
+  hoverAction: boolean;
+}
+
 export interface Config {
   tokens: TokensConfig;
   model: ModelSettings;
   training: TrainingSettings;
   engine: EngineSettings;
   completion: CompletionSettings;
+  surprise: SurpriseSettings;
+  sampling: SamplingSettings;
+  inspector: InspectorSettings;
 }
 
 export const DEFAULTS: Config = {
@@ -149,6 +173,9 @@ export const DEFAULTS: Config = {
     seed: undefined,
     debounceMs: 120,
   },
+  surprise: { rankThresholds: [...DEFAULT_RANK_THRESHOLDS] },
+  sampling: { compareStrategies: DEFAULT_STRATEGIES.map((strategy) => ({ ...strategy })), compareTokens: 32 },
+  inspector: { hoverAction: true },
 };
 
 /** The setting keys, relative to `lmExplorer.` */
@@ -160,7 +187,10 @@ export type SettingKey =
   | `model.${keyof ModelSettings}`
   | `training.${keyof TrainingSettings}`
   | `engine.${keyof EngineSettings}`
-  | `completion.${keyof CompletionSettings}`;
+  | `completion.${keyof CompletionSettings}`
+  | `surprise.${keyof SurpriseSettings}`
+  | `sampling.${keyof SamplingSettings}`
+  | `inspector.${keyof InspectorSettings}`;
 
 
 /** Each setting with a list of values (package.json's `enum`), and the list. */
