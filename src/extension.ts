@@ -4,6 +4,7 @@
 import * as vscode from 'vscode';
 import { registerCommandTables } from './host/commands';
 import type { HostContext } from './host/feature';
+import { initLocalization } from './host/l10n';
 import { Notifier, type Message } from './host/notifier';
 import * as attention from './features/attention/index';
 import * as inspector from './features/inspector/index';
@@ -33,6 +34,8 @@ export interface LmExplorerApi extends TokensApi, TrainingApi, CompletionApi, Fi
 }
 
 export function activate(context: vscode.ExtensionContext): LmExplorerApi {
+  // first: the code shared with the CLI and the webviews translates and formats in the display language
+  initLocalization();
   const log = vscode.window.createOutputChannel('LM Explorer', { log: true });
   context.subscriptions.push(log);
   const notify = new Notifier();

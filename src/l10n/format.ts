@@ -8,6 +8,8 @@
 // `plural(count, t('{0} token|{0} tokens', formatNumber(count)))` picks the form with Intl.PluralRules.
 // So `|` marks a plural message: a literal `|` in a text (a list of choices) goes in through a placeholder.
 
+import * as l10n from '@vscode/l10n';
+
 /** The CLDR plural categories in the order a plural message lists its forms. */
 const CATEGORY_ORDER: readonly Intl.LDMLPluralRule[] = ['zero', 'one', 'two', 'few', 'many', 'other'];
 
@@ -101,22 +103,23 @@ function rulesFor(locale: string): Intl.PluralRules {
 /** 950 → "<1s"; 75_000 → "1m 15s"; 3_723_000 → "1h 02m"; 90_061_000 → "1d 01h". */
 export function formatDuration(ms: number | undefined): string {
   if (ms === undefined || !Number.isFinite(ms) || ms < 0) return '—';
-  if (ms < 1000) return '<1s';
+  if (ms < 1000) return l10n.t('<1s');
   const s = Math.round(ms / 1000);
-  if (s < 60) return `${s}s`;
+  if (s < 60) return l10n.t('{0}s', s);
   const m = Math.floor(s / 60);
-  if (m < 60) return `${m}m ${String(s % 60).padStart(2, '0')}s`;
+  const two = (n: number) => String(n).padStart(2, '0');
+  if (m < 60) return l10n.t('{0}m {1}s', m, two(s % 60));
   const h = Math.floor(m / 60);
-  if (h < 24) return `${h}h ${String(m % 60).padStart(2, '0')}m`;
+  if (h < 24) return l10n.t('{0}h {1}m', h, two(m % 60));
   const d = Math.floor(h / 24);
-  return `${d}d ${String(h % 24).padStart(2, '0')}h`;
+  return l10n.t('{0}d {1}h', d, two(h % 24));
 }
 
 /** 1234 → "1,234"; 1_234_567 → "1.23M"; 12_345_678 → "12.3M". */
 export function formatCount(n: number): string {
   if (!Number.isFinite(n)) return '—';
-  if (Math.abs(n) < 1e6) return Math.round(n).toLocaleString('en-US');
-  if (Math.abs(n) < 1e7) return `${(n / 1e6).toFixed(2)}M`;
-  if (Math.abs(n) < 1e9) return `${(n / 1e6).toFixed(1)}M`;
-  return `${(n / 1e9).toFixed(2)}B`;
+  if (Math.abs(n) < 1e6) return formatNumber(Math.round(n));
+  if (Math.abs(n) < 1e7) return l10n.t('{0}M', formatFixed(n / 1e6, 2));
+  if (Math.abs(n) < 1e9) return l10n.t('{0}M', formatFixed(n / 1e6, 1));
+  return l10n.t('{0}B', formatFixed(n / 1e9, 2));
 }

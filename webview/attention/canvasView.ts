@@ -6,6 +6,7 @@ import { headMap, meanOverHeads, queryAcrossHeads } from '../../src/features/att
 import { headName } from '../../src/features/attention/core/panelText';
 import { drawBars, drawHeatmap, drawModelView, layoutBars, layoutHeatmap, prepareCanvas, readTheme, TITLE_HEIGHT, type MapImages } from './draw';
 import type { PageState } from './pageState';
+import { strings as S } from './strings';
 
 /** Draws the view of `state` on the canvas; false (and the canvas hidden) when there is nothing to draw. */
 export function drawView(canvas: HTMLCanvasElement, canvasWrap: HTMLElement, state: PageState, images: MapImages): boolean {
@@ -39,7 +40,7 @@ export function drawView(canvas: HTMLCanvasElement, canvasWrap: HTMLElement, sta
         t,
         layout,
         {
-          title: mean ? `Layer ${state.view.layer + 1} · mean of ${m.nHead} heads` : headName(state.view.layer, state.view.head),
+          title: mean ? S.layerMeanTitle(state.view.layer + 1, m.nHead) : headName(state.view.layer, state.view.head),
           map,
           T: m.T,
           labels,
@@ -52,7 +53,7 @@ export function drawView(canvas: HTMLCanvasElement, canvasWrap: HTMLElement, sta
         Math.max(layout.width, 260),
       );
       state.lastLayout = { kind: 'heatmap', layout };
-      canvas.setAttribute('aria-label', `${mean ? `Layer ${state.view.layer + 1} mean` : headName(state.view.layer, state.view.head)}: attention of ${m.T} tokens`);
+      canvas.setAttribute('aria-label', S.attentionOfAria(mean ? S.layerMeanAria(state.view.layer + 1) : headName(state.view.layer, state.view.head), m.T));
       break;
     }
     case 'model': {
@@ -71,12 +72,12 @@ export function drawView(canvas: HTMLCanvasElement, canvasWrap: HTMLElement, sta
           selected: { layer: state.view.layer, head: state.view.head },
           ...(h && 'layer' in h ? { hover: h } : {}),
           images: image,
-          title: `All heads: ${m.nLayer} layer${m.nLayer === 1 ? '' : 's'} × ${m.nHead} head${m.nHead === 1 ? '' : 's'}${layers.length < m.nLayer || heads.length < m.nHead ? ` (showing ${layers.length} × ${heads.length})` : ''}`,
+          title: `${S.allHeadsTitle(m.nLayer, m.nHead)}${layers.length < m.nLayer || heads.length < m.nHead ? S.showing(layers.length, heads.length) : ''}`,
         },
         grid.width,
       );
       state.lastLayout = { kind: 'model', grid, layers, heads };
-      canvas.setAttribute('aria-label', `Model view: ${layers.length} layers × ${heads.length} heads`);
+      canvas.setAttribute('aria-label', S.modelViewAria(layers.length, heads.length));
       break;
     }
     case 'query': {
@@ -90,11 +91,11 @@ export function drawView(canvas: HTMLCanvasElement, canvasWrap: HTMLElement, sta
         ctx,
         t,
         layout,
-        { title: `Where «${labels[state.view.query]}» (#${state.view.query + 1}) looks, in every head`, rows, labels: keyLabels, query: state.view.query, ...(h && 'row' in h ? { hover: h } : {}) },
+        { title: S.whereLooks(labels[state.view.query], state.view.query + 1), rows, labels: keyLabels, query: state.view.query, ...(h && 'row' in h ? { hover: h } : {}) },
         Math.max(layout.width, 260),
       );
       state.lastLayout = { kind: 'bars', layout, rows: rows.map((r) => ({ layer: r.layer, head: r.head })) };
-      canvas.setAttribute('aria-label', `Attention of token ${state.view.query + 1} in ${rows.length} heads`);
+      canvas.setAttribute('aria-label', S.queryAria(state.view.query + 1, rows.length));
       break;
     }
   }

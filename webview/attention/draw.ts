@@ -3,6 +3,8 @@
 // getComputedStyle by readTheme, re-read when the theme changes); the geometry and the colour scale
 // are the pure functions of src/features/attention/core/ (colourScale.ts, mapLayout.ts).
 
+import { formatFixed } from '../../src/l10n/format';
+import { strings as S } from './strings';
 import { axisLabels, barsLayout, fitLabel, heatmapLayout, thumbnailGrid, type BarsLayout, type GridLayout, type HeatmapLayout } from '../../src/features/attention/core/mapLayout';
 import { buildLut, cssColour, legendTicks, luminance, mapMax, mix, over, paintMap, parseColour, scalePosition, themeRamp, type ColourScaleKind, type Rgba } from '../../src/features/attention/core/colourScale';
 import type { AttentionMaps } from '../../src/features/attention/core/attentionMaps';
@@ -384,7 +386,7 @@ export function drawBars(ctx: CanvasRenderingContext2D, theme: Theme, layout: Ba
   // bar heights are relative to the largest weight shown (a long text's weights are all small)
   let max = 0;
   for (const row of spec.rows) for (let k = 0; k < row.weights.length; k++) max = Math.max(max, row.weights[k]);
-  drawTitle(ctx, theme, `${spec.title} · tallest bar ${max.toFixed(3)}`, width);
+  drawTitle(ctx, theme, S.tallestBar(spec.title, formatFixed(max, 3)), width);
   ctx.save();
   ctx.translate(0, TITLE_HEIGHT);
   const { x0, y0, rowHeight, barWidth } = layout;

@@ -3,6 +3,7 @@
 
 import type { AttentionFromWebview, AttentionViewKind, AttentionViewState } from '../../src/features/attention/protocol';
 import { adoptStyleSheet, button, checkbox, dropdown, radios, registerComponents, type Choice } from '../components/index';
+import { strings as S } from './strings';
 import css from './style.css';
 
 export interface PageHandlers {
@@ -28,16 +29,16 @@ export function buildPage(standalone: boolean, view: AttentionViewState, on: Pag
 
   const header = el('header');
   const titleBox = el('div', 'title');
-  titleBox.append(el('h1', undefined, 'Attention'));
+  titleBox.append(el('h1', undefined, S.title));
   const sourceLine = el('div', 'source muted');
   titleBox.append(sourceLine);
   const actions = el('div', 'actions');
-  const refreshButton = button('Refresh', { appearance: 'secondary', id: 'refresh', title: 'Run the model again on the same text', onClick: () => on.send({ type: 'action', action: 'refresh' }) });
-  const pngButton = button('Save as PNG', { appearance: 'secondary', id: 'save-png', title: 'Save the current view as a PNG image', onClick: () => on.savePng() });
-  const htmlButton = button('Save as HTML', {
+  const refreshButton = button(S.refresh, { appearance: 'secondary', id: 'refresh', title: S.refreshTitle, onClick: () => on.send({ type: 'action', action: 'refresh' }) });
+  const pngButton = button(S.savePng, { appearance: 'secondary', id: 'save-png', title: S.savePngTitle, onClick: () => on.savePng() });
+  const htmlButton = button(S.saveHtml, {
     appearance: 'secondary',
     id: 'save-html',
-    title: 'Save a self-contained page with the data and this viewer: opens in any browser, no network',
+    title: S.saveHtmlTitle,
     onClick: () => on.send({ type: 'saveHtml', ...on.themeSnapshot() }),
   });
   if (standalone) actions.append(pngButton);
@@ -53,39 +54,39 @@ export function buildPage(standalone: boolean, view: AttentionViewState, on: Pag
 
   const controls = el('div', 'controls');
   const viewChoices: Choice[] = [
-    { value: 'head', label: 'Head' },
-    { value: 'model', label: 'Model' },
-    { value: 'layerMean', label: 'Layer mean' },
-    { value: 'query', label: 'Query across heads' },
+    { value: 'head', label: S.views.head },
+    { value: 'model', label: S.views.model },
+    { value: 'layerMean', label: S.views.layerMean },
+    { value: 'query', label: S.views.query },
   ];
-  const viewControl = radios('View', { id: 'view', choices: viewChoices, value: view.view, onChange: (v) => on.update({ view: v as AttentionViewKind }) });
-  const layerControl = dropdown('Layer', { id: 'layer', choices: [{ value: '0', label: '1' }], onChange: (v) => on.update({ layer: Number(v) }) });
-  const headControl = dropdown('Head', { id: 'head', choices: [{ value: '0', label: '1' }], onChange: (v) => on.update({ head: Number(v) }) });
-  const layerFilterControl = dropdown('Layers', {
+  const viewControl = radios(S.view, { id: 'view', choices: viewChoices, value: view.view, onChange: (v) => on.update({ view: v as AttentionViewKind }) });
+  const layerControl = dropdown(S.layer, { id: 'layer', choices: [{ value: '0', label: '1' }], onChange: (v) => on.update({ layer: Number(v) }) });
+  const headControl = dropdown(S.head, { id: 'head', choices: [{ value: '0', label: '1' }], onChange: (v) => on.update({ head: Number(v) }) });
+  const layerFilterControl = dropdown(S.layers, {
     id: 'layer-filter',
-    title: 'Show every layer, or one',
-    choices: [{ value: 'all', label: 'all' }],
+    title: S.layersTitle,
+    choices: [{ value: 'all', label: S.all }],
     onChange: (v) => on.update({ layerFilter: v === 'all' ? 'all' : Number(v) }),
   });
-  const headFilterControl = dropdown('Heads', {
+  const headFilterControl = dropdown(S.heads, {
     id: 'head-filter',
-    title: 'Show every head, or one',
-    choices: [{ value: 'all', label: 'all' }],
+    title: S.headsTitle,
+    choices: [{ value: 'all', label: S.all }],
     onChange: (v) => on.update({ headFilter: v === 'all' ? 'all' : Number(v) }),
   });
-  const scaleControl = dropdown('Colour scale', {
+  const scaleControl = dropdown(S.scale, {
     id: 'scale',
-    title: 'Square root, or 0 to the largest weight of each map, spread the small weights of long texts apart; the legend shows the values',
+    title: S.scaleTitle,
     choices: [
-      { value: 'linear', label: 'linear' },
-      { value: 'sqrt', label: 'square root' },
-      { value: 'max', label: '0 to largest' },
+      { value: 'linear', label: S.scales.linear },
+      { value: 'sqrt', label: S.scales.sqrt },
+      { value: 'max', label: S.scales.max },
     ],
     onChange: (v) => on.update({ scale: v === 'sqrt' || v === 'max' ? v : 'linear' }),
   });
-  const followControl = checkbox('Follow selection', {
+  const followControl = checkbox(S.follow, {
     id: 'follow',
-    title: 'Select other text in the editor to see its attention; move the cursor to pick the query token',
+    title: S.followTitle,
     checked: view.follow,
     onChange: (checked) => on.update({ follow: checked }),
   });
@@ -97,7 +98,9 @@ export function buildPage(standalone: boolean, view: AttentionViewState, on: Pag
   const tokenStrip = el('div', 'tokens');
   tokenStrip.id = 'tokens';
   tokenStrip.setAttribute('role', 'listbox');
-  tokenStrip.setAttribute('aria-label', 'Tokens: click one to make it the query (and to find it in the editor)');
+  tokenStrip.setAttribute('aria-label', S.tokensAria);
+  // the tokens are the user's own text
+  tokenStrip.setAttribute('translate', 'no');
 
   const canvasWrap = el('div', 'canvas-wrap');
   const canvas = el('canvas');

@@ -21,13 +21,14 @@ import {
   type AttentionViewKind,
   type AttentionViewState,
 } from '../../src/features/attention/protocol';
-import { MODEL_VOCABULARY_NOTE, modelTokenIds } from '../../src/features/tokens/core/modelTokenIds';
+import { modelTokenIds, modelVocabularyNote } from '../../src/features/tokens/core/modelTokenIds';
 import { button, progressRing, setEnabled, setText, type Choice } from '../components/index';
 import { MapImages, measureCanvas } from './draw';
 import { drawView, hitTest } from './canvasView';
 import { pngName, themeSnapshot } from './exportView';
 import { buildPage, el } from './layout';
 import { createPageState, type Hover } from './pageState';
+import { strings as S } from './strings';
 
 interface Persisted {
   view: AttentionViewState;
@@ -125,15 +126,15 @@ function syncControls(): void {
   setEnabled(htmlButton, !!state.data);
   setEnabled(refreshButton, !!state.source);
   const hints: Record<AttentionViewKind, string> = {
-    head: 'Row = the token that is looking (query), column = the token it looks at (key). Each row sums to 1. Hover for the weight; click a row to make it the query.',
-    model: 'Every head of every layer at once. Click a thumbnail to open it in the head view.',
-    layerMean: 'The average over the heads of one layer: where the layer as a whole looks.',
-    query: 'Where the chosen query token looks in each head: one bar per earlier token. Click a token above to choose another query.',
+    head: S.hints.head,
+    model: S.hints.model,
+    layerMean: S.hints.layerMean,
+    query: S.hints.query,
   };
   setText(hint, hints[v]);
   if (state.data && state.maps) {
     const label = state.data.tokens[state.view.query]?.label ?? '';
-    setText(queryInfo, `Query token: #${state.view.query + 1} «${label}» of ${state.maps.T}`);
+    setText(queryInfo, S.queryInfo(state.view.query + 1, label, state.maps.T));
   } else setText(queryInfo, '');
 }
 
@@ -142,8 +143,8 @@ function setChoices(): void {
   const range = (n: number): Choice[] => Array.from({ length: n }, (_, i) => ({ value: String(i), label: String(i + 1) }));
   layerControl.setChoices(range(state.maps.nLayer));
   headControl.setChoices(range(state.maps.nHead));
-  layerFilterControl.setChoices([{ value: 'all', label: 'all' }, ...range(state.maps.nLayer)]);
-  headFilterControl.setChoices([{ value: 'all', label: 'all' }, ...range(state.maps.nHead)]);
+  layerFilterControl.setChoices([{ value: 'all', label: S.all }, ...range(state.maps.nLayer)]);
+  headFilterControl.setChoices([{ value: 'all', label: S.all }, ...range(state.maps.nHead)]);
 }
 
 // ------------------------------------------------------------------------------------------------
@@ -163,7 +164,7 @@ function renderTokens(): void {
       b.setAttribute('role', 'option');
       b.tabIndex = -1;
       b.dataset.index = String(i);
-      b.title = `#${i + 1} «${t.label}» — ${modelTokenIds(t)}${standalone ? '' : ' — click: make it the query and show it in the editor'}\n${MODEL_VOCABULARY_NOTE}`;
+      b.title = `#${i + 1} «${t.label}» — ${modelTokenIds(t)}${standalone ? '' : S.tokenTitleClick}\n${modelVocabularyNote()}`;
       return b;
     });
     tokenStrip.replaceChildren(...state.tokenButtons);
@@ -270,7 +271,7 @@ canvas.addEventListener('mousemove', (event) => {
     text = hoverText(d.tokens[hit.query].label, d.tokens[hit.key].label, map[hit.query * m.T + hit.key], d.causal !== false && hit.key > hit.query);
   } else if (hit?.kind === 'thumb') {
     next = { layer: hit.layer, head: hit.head };
-    text = `${headName(hit.layer, hit.head)} — click to open`;
+    text = S.clickToOpen(headName(hit.layer, hit.head));
   } else if (hit?.kind === 'bar' && state.lastLayout?.kind === 'bars') {
     next = { row: hit.row, key: hit.key };
     const r = state.lastLayout.rows[hit.row];
@@ -329,7 +330,7 @@ function showStatus(kind: AttentionStatusKind | undefined, message = ''): void {
   if (kind === 'loading') parts.push(progressRing());
   parts.push(el('span', 'status-text', message));
   if (kind === 'no-model') {
-    parts.push(button('Train a model', { id: 'train', onClick: () => send({ type: 'action', action: 'train' }), title: 'LM Explorer: Train Model on Workspace' }));
+    parts.push(button(S.trainModel, { id: 'train', onClick: () => send({ type: 'action', action: 'train' }), title: S.trainModelTitle }));
   }
   statusBox.replaceChildren(...parts);
 }
@@ -363,7 +364,7 @@ function setData(payload: AttentionPayload, patch?: Partial<AttentionViewState>)
   state.view = clampView({ ...state.view, ...(sameText ? {} : { query: T - 1 }), ...(patch ?? {}) });
   persist();
   send({ type: 'viewChanged', view: state.view });
-  setText(sourceLine, `${payload.sourceLabel} · ${T} token${T === 1 ? '' : 's'}${payload.truncated ? ` (of ${payload.totalTokens})` : ''} · ${payload.modelLabel}`);
+  setText(sourceLine, `${payload.sourceLabel} · ${S.tokens(T)}${payload.truncated ? S.ofTotal(payload.totalTokens) : ''} · ${payload.modelLabel}`);
   showStatus(undefined);
   renderNotice();
   syncControls();
@@ -439,6 +440,6 @@ if (standalone) {
   const d = standalone.data;
   setData({ ...d, weights: base64ToFloat32(d.weights) }, standalone.view);
 } else {
-  if (state.source) showStatus('loading', 'Running the model on the text…');
+  if (state.source) showStatus('loading', S.running);
   send({ type: 'ready' });
 }

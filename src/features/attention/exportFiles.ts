@@ -5,6 +5,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import * as vscode from 'vscode';
 import { writeAtomically } from '../../host/atomicWrite';
+import { pageLocalization } from '../../host/l10n';
 import type { Notifier } from '../../host/notifier';
 import { buildAttentionHtml, decodePngDataUrl } from './core/attentionExport';
 import type { AttentionMaps } from './core/attentionMaps';
@@ -19,24 +20,24 @@ export function exportDefaultUri(sourceUri: string | undefined, name: string): v
 }
 
 export async function savePngInteractive(notify: Notifier, dataUrl: string, defaultUri: vscode.Uri | undefined): Promise<void> {
-  const target = await vscode.window.showSaveDialog({ title: 'Save the attention view as PNG', filters: { 'PNG image': ['png'] }, ...(defaultUri ? { defaultUri } : {}) });
+  const target = await vscode.window.showSaveDialog({ title: vscode.l10n.t('Save the attention view as PNG'), filters: { [vscode.l10n.t('PNG image')]: ['png'] }, ...(defaultUri ? { defaultUri } : {}) });
   if (!target) return;
   try {
     await writeAtomically(target, decodePngDataUrl(dataUrl));
-    void notify.info(`Saved ${path.basename(target.path)}.`);
+    void notify.info(vscode.l10n.t('Saved {0}.', path.basename(target.path)));
   } catch (error) {
-    void notify.error(`Could not save the PNG: ${(error as Error).message}`);
+    void notify.error(vscode.l10n.t('Could not save the PNG: {0}', (error as Error).message));
   }
 }
 
 export async function saveHtmlInteractive(notify: Notifier, defaultUri: vscode.Uri | undefined, build: () => Promise<string>): Promise<void> {
-  const target = await vscode.window.showSaveDialog({ title: 'Save the attention panel as a web page', filters: { 'Web page': ['html'] }, ...(defaultUri ? { defaultUri } : {}) });
+  const target = await vscode.window.showSaveDialog({ title: vscode.l10n.t('Save the attention panel as a web page'), filters: { [vscode.l10n.t('Web page')]: ['html'] }, ...(defaultUri ? { defaultUri } : {}) });
   if (!target) return;
   try {
     await writeAtomically(target, await build());
-    void notify.info(`Saved ${path.basename(target.path)}: it opens in any browser, without a network.`);
+    void notify.info(vscode.l10n.t('Saved {0}: it opens in any browser, without a network.', path.basename(target.path)));
   } catch (error) {
-    void notify.error(`Could not save the page: ${(error as Error).message}`);
+    void notify.error(vscode.l10n.t('Could not save the page: {0}', (error as Error).message));
   }
 }
 
@@ -50,5 +51,12 @@ export async function attentionPageHtml(
 ): Promise<string> {
   const script = await fs.promises.readFile(path.join(extensionUri.fsPath, 'dist', 'webview', 'attention.js'), 'utf8');
   const shownView = view ?? { view: 'head', layer: 0, head: 0, query: shown.maps.T - 1, follow: false, scale: 'linear', layerFilter: 'all', headFilter: 'all' };
-  return buildAttentionHtml({ script, data: { ...shown.payload, weights: shown.maps.weights, source: undefined }, view: { ...shownView, follow: false }, themeVars, themeKind });
+  return buildAttentionHtml({
+    script,
+    data: { ...shown.payload, weights: shown.maps.weights, source: undefined },
+    view: { ...shownView, follow: false },
+    themeVars,
+    themeKind,
+    localization: pageLocalization(),
+  });
 }

@@ -50,7 +50,7 @@ export class DashboardPanel implements vscode.Disposable {
       extensionUri,
       {
         viewType: DASHBOARD_VIEW_TYPE,
-        title: 'Training Dashboard',
+        title: vscode.l10n.t('Training Dashboard'),
         script: 'dist/webview/dashboard.js',
         icon: 'dashboard',
         isMessage: isDashboardFromWebview,

@@ -3,6 +3,7 @@
 
 import * as vscode from 'vscode';
 import { readConfig } from '../../config';
+import { formatNumber, plural } from '../../l10n/format';
 import { describeSkips, formatBytes, SKIP_REASON_TEXT } from './core/corpusFilter';
 import type { TrainOverrides } from './core/trainParams';
 import type { CorpusView } from './protocol';
@@ -45,12 +46,23 @@ export async function collectCorpus(
   if (corpus.matched === 0) {
     problem = {
       status: 'no-files',
-      message: `No files in ${folders.length === 1 ? 'this folder' : 'the workspace folders'} match lmExplorer.training.include (${t.include}) — nothing to train on.`,
+      message:
+        folders.length === 1
+          ? vscode.l10n.t('No files in this folder match lmExplorer.training.include ({0}) — nothing to train on.', t.include)
+          : vscode.l10n.t('No files in the workspace folders match lmExplorer.training.include ({0}) — nothing to train on.', t.include),
     };
   } else if (corpus.files.length === 0) {
     problem = {
       status: 'no-usable-files',
-      message: `None of the ${corpus.matched} file${corpus.matched === 1 ? '' : 's'} matching ${t.include} can be used: ${view.skippedSummary}. The list is in Output › LM Explorer.`,
+      message: plural(
+        corpus.matched,
+        vscode.l10n.t(
+          'The {0} file matching {1} cannot be used: {2}. The list is in Output › LM Explorer.|None of the {0} files matching {1} can be used: {2}. The list is in Output › LM Explorer.',
+          formatNumber(corpus.matched),
+          t.include,
+          view.skippedSummary,
+        ),
+      ),
     };
   }
   return { view, corpus, ...(problem ? { problem } : {}) };

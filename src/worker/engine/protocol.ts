@@ -484,3 +484,9 @@ export function estimateRemainingMs(
   const bySteps = Math.max(0, ((steps - step) * elapsedMs) / done);
   return byTime === undefined ? bySteps : Math.min(bySteps, byTime);
 }
+
+/** What the engine worker is started with (worker_threads' workerData). */
+export interface EngineWorkerData {
+  /** The display language of the engine's texts; English when not given. */
+  language?: string;
+}

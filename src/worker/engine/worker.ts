@@ -9,7 +9,8 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import { exportHfFolder } from '../../engine/hf/exportHf';
-import { parentPort } from 'worker_threads';
+import { useLanguage } from '../../l10n/node';
+import { parentPort, workerData } from 'worker_threads';
 import {
   buildTrainingRun,
   CopyDetector,
@@ -49,12 +50,15 @@ import {
   type TrainParams,
   type TrainResult,
   type WorkerToHost,
+  type EngineWorkerData,
 } from './protocol';
 import { answerInspect } from './inspect';
 import { samplingHandlers } from './samplingHandlers';
 
 const port = parentPort;
 if (!port) throw new Error('engineWorker.ts runs as a worker_threads worker');
+// the engine's texts (plans, outcomes, errors) in the host's display language, from the same bundle
+useLanguage((workerData as EngineWorkerData | undefined)?.language);
 
 interface Held {
   /** The kept model (the features use it). */

@@ -1,20 +1,34 @@
 // The words of the panel (weights, hovers, the truncation notice, head names, export names) and the text
 // ranges it follows in the editor (the token at an offset, a range shifted by an edit).
 
+import * as l10n from '@vscode/l10n';
+import { formatFixed, formatNumber, plural } from '../../../l10n/format';
+
 /** 0.173 — three decimals, as the hover shows weights. */
 export function formatWeight(value: number): string {
-  return value.toFixed(3);
+  return formatFixed(value, 3);
 }
 
 /** The hover text of one cell. */
 export function hoverText(queryLabel: string, keyLabel: string, value: number, masked: boolean): string {
-  return masked ? `${queryLabel} → ${keyLabel}: masked (a token only attends to itself and earlier tokens)` : `${queryLabel} → ${keyLabel}: ${formatWeight(value)}`;
+  return masked
+    ? l10n.t('{0} → {1}: masked (a token only attends to itself and earlier tokens)', queryLabel, keyLabel)
+    : `${queryLabel} → ${keyLabel}: ${formatWeight(value)}`;
 }
 
 /** The notice shown when the text was cut to the model's context. */
 export function truncationNotice(totalTokens: number, shown: number, contextLength: number): string {
   const cut = totalTokens - shown;
-  return `The selection has ${totalTokens} tokens; the model reads at most ${contextLength} at a time (its context length), so this shows the last ${shown} and leaves out the first ${cut}.`;
+  return plural(
+    totalTokens,
+    l10n.t(
+      'The selection has {0} token; the model reads at most {1} at a time (its context length), so this shows the last {2} and leaves out the first {3}.|The selection has {0} tokens; the model reads at most {1} at a time (its context length), so this shows the last {2} and leaves out the first {3}.',
+      formatNumber(totalTokens),
+      formatNumber(contextLength),
+      formatNumber(shown),
+      formatNumber(cut),
+    ),
+  );
 }
 
 /** The index of the token at a text offset: the token containing it, else one ending there; undefined outside. */
@@ -41,7 +55,7 @@ export function shiftRange(range: { start: number; end: number }, change: { rang
 
 /** "Layer 2 · head 3" (1-based, as the panel numbers them). */
 export function headName(layer: number, head: number): string {
-  return `Layer ${layer + 1} · head ${head + 1}`;
+  return l10n.t('Layer {0} · head {1}', formatNumber(layer + 1), formatNumber(head + 1));
 }
 
 /** A file name part for exports: attention-L2H3, attention-model, attention-L2-mean, attention-query-12. */

@@ -1,5 +1,7 @@
 // The probabilities of Show Next-Token Probabilities as text: a bar of block characters and a percentage.
 
+import { formatFixed } from '../../../l10n/format';
+
 const BAR_WIDTH = 20;
 const EIGHTHS = ['', '▏', '▎', '▍', '▌', '▋', '▊', '▉'];
 
@@ -14,7 +16,9 @@ export function probabilityBar(prob: number, width = BAR_WIDTH): string {
 
 export function formatProbability(prob: number): string {
   const pct = prob * 100;
-  if (pct >= 10) return `${pct.toFixed(1)}%`;
-  if (pct >= 0.1) return `${pct.toFixed(2)}%`;
-  return `${pct.toExponential(1)}%`;
+  if (pct >= 10) return `${formatFixed(pct, 1)}%`;
+  if (pct >= 0.1) return `${formatFixed(pct, 2)}%`;
+  // the mantissa in the display language's digits ("1,2e-2%" in Polish)
+  const [mantissa, exponent] = pct.toExponential(1).split('e');
+  return `${formatFixed(Number(mantissa), 1)}e${exponent}%`;
 }

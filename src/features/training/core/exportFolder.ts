@@ -1,6 +1,7 @@
 // Where Export Model… writes: the folder picked when it is new or empty, or holds a model the user agrees
 // to replace; any other folder gets a new subfolder, so nothing in it is touched.
 
+import * as l10n from '@vscode/l10n';
 import * as fs from 'fs';
 import * as path from 'path';
 import { CHECKPOINT_LAYOUT, inspectModelFolder, type FolderLayout } from '../../../engine/modelFolder';
@@ -24,11 +25,11 @@ export async function exportFolder(
   if (folder.kind === 'missing' || folder.kind === 'empty') return picked;
   if (folder.kind === 'model') return (await replaceModel(picked)) ? picked : undefined;
   const stat = await fs.promises.stat(picked).catch(() => undefined);
-  if (!stat?.isDirectory()) throw new Error(`${folder.dir} ${folder.reason}; pick a folder.`);
+  if (!stat?.isDirectory()) throw new Error(l10n.t('{0} {1}; pick a folder.', folder.dir, folder.reason));
   for (let n = 1; n < 1000; n++) {
     const candidate = path.join(picked, n === 1 ? subfolder : `${subfolder}-${n}`);
     const kind = (await inspectModelFolder(candidate, layout)).kind;
     if (kind === 'missing' || kind === 'empty') return candidate;
   }
-  throw new Error(`${picked} has no free ${subfolder}-N subfolder name left; pick another folder.`);
+  throw new Error(l10n.t('{0} has no free {1}-N subfolder name left; pick another folder.', picked, subfolder));
 }
