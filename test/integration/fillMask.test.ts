@@ -7,7 +7,7 @@ import * as path from 'path';
 import * as vscode from 'vscode';
 import type { LmExplorerApi } from '../../src/extension';
 import type { TrainOverrides } from '../../src/features/training/trainingController';
-import { activate, isolateTests, openEditor, withTimeout } from './helpers';
+import { activate, captureWebview, isolateTests, openEditor, sleep, updateSetting, withTimeout, type CaptureReport } from './helpers';
 
 const SENTENCE = 'Natura tworzy najpiękniejsze obrazy, a malarz tylko je kopiuje.';
 
@@ -85,6 +85,43 @@ describe('encoder: Predict Masked Word and what an encoder cannot do', function 
     await vscode.commands.executeCommand('workbench.action.acceptSelectedQuickOpenItem');
     assert.strictEqual(await result.picked, second);
     assert.strictEqual(editor.document.getText(), `${SENTENCE.slice(0, start - 1)}${second}${SENTENCE.slice(start + word.length)}\n`);
+  });
+
+  it('draws the masked row on the dashboard and bidirectional attention, photographed in a dark and a light theme', async function () {
+    const extensionPath = vscode.extensions.getExtension('lm-explorer.lm-explorer')!.extensionPath;
+    const outDir = path.join(extensionPath, 'test-results');
+    const run = api.training.snapshot().run;
+    assert.ok(run?.masking && run.masking.some((t) => t.branch !== 'none'), 'the last progress carried a masked row');
+    assert.ok(api.training.snapshot().points.some((p) => p.valAccuracy !== undefined), 'validation accuracy is recorded');
+
+    const editor = await openEditor(`${SENTENCE}\n`, 'markdown');
+    editor.selection = new vscode.Selection(new vscode.Position(0, 0), new vscode.Position(0, SENTENCE.length));
+    assert.ok((await api.attention.show({ editor })).ok);
+    await api.attention.setView({ view: 'head', layer: 0, head: 0, scale: 'linear' });
+    const maps = api.attention.attention()!;
+    const head = maps[0][0];
+    assert.ok(head[0].slice(1).some((w) => w > 1e-3), 'the first token attends to later ones');
+    for (const row of head) assert.ok(Math.abs(row.reduce((a, b) => a + b, 0) - 1) < 1e-3);
+
+    const check = (report: CaptureReport | undefined, name: string, text: RegExp) => {
+      assert.ok(report?.ok, `${name}: ${report?.error}`);
+      assert.ok(report.readable?.texts.some((t) => text.test(t)), `${name} shows ${text}: ${report.readable?.texts.join(' | ')}`);
+    };
+    for (const theme of ['Default Dark Modern', 'Default Light Modern']) {
+      const shade = theme.includes('Dark') ? 'dark' : 'light';
+      await updateSetting('workbench', 'colorTheme', theme);
+      await sleep(1500);
+      const attention = await captureWebview(outDir, `encoder-attention-${shade}`, '#attention-app');
+      if (!attention) this.skip(); // only under test:electron, which does not capture (under npm test a missing capture fails)
+      check(attention, `attention (${shade})`, /encoder, bidirectional attention/);
+      const canvas = attention.canvases?.[0];
+      assert.ok(canvas && canvas.painted > 5000 && canvas.colours >= 8, JSON.stringify(canvas));
+      await api.dashboard.show();
+      await sleep(500);
+      check(await captureWebview(outDir, `encoder-masking-${shade}`, '#masking-card'), `masking row (${shade})`, /Accuracy at the masked positions/);
+    }
+    api.dashboard.close();
+    api.attention.close();
   });
 
   it('gives no inline completion and no next-token list, with a message naming the kind', async () => {

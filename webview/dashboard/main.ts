@@ -31,7 +31,7 @@ import type { BestModelInfo } from '../../src/worker/engine/protocol';
 import { button, divider, radios, registerComponents, setEnabled, setText, tag } from '../components/index';
 import { Chart } from './charts';
 import { strings } from './strings';
-import { formatFixed, formatNumber } from '../../src/l10n/format';
+import { formatFixed, formatNumber, formatPercent } from '../../src/l10n/format';
 import { LossOverlay } from './lossMarks';
 
 /** What the page keeps with vscode.setState: the host's state and the page's own choices. */
@@ -176,7 +176,11 @@ infoRow.append(modelCard.section, planCard.section, corpusCard.section);
 const samplesCard = card(strings.cards.samples, 'samples-card');
 samplesCard.section.classList.add('samples');
 
-app.append(header, progressTrack, stopMessage, statsRow, chartsRow, infoRow, samplesCard.section);
+// An encoder's run: its accuracy at the masked positions and one masked row of the latest batch.
+const maskingCard = card(strings.masking.title, 'masking-card');
+maskingCard.section.classList.add('masking');
+
+app.append(header, progressTrack, stopMessage, statsRow, chartsRow, infoRow, maskingCard.section, samplesCard.section);
 
 const lossOverlay = new LossOverlay();
 const lossChart = new Chart(
@@ -526,6 +530,43 @@ function formatBytesShort(bytes: number): string {
   return `${formatFixed(bytes / (1024 * 1024), 1)} MB`;
 }
 
+function isEncoder(): boolean {
+  return state.model?.config.kind === 'encoder' || state.run?.masking !== undefined;
+}
+
+/** The encoder's card: the latest accuracy at the masked positions, and the masked row drawn token by token. */
+function renderMasking(): void {
+  const body = maskingCard.body;
+  maskingCard.section.hidden = !isEncoder();
+  samplesCard.section.hidden = isEncoder() && state.samples.length === 0;
+  if (!isEncoder()) return;
+  body.replaceChildren();
+  const last = (key: 'accuracy' | 'valAccuracy') => [...state.points].reverse().find((p) => p[key] !== undefined)?.[key];
+  const train = last('accuracy');
+  const val = last('valAccuracy');
+  body.append(
+    el('p', 'masking-accuracy', strings.masking.accuracy(train === undefined ? '–' : formatPercent(train), val === undefined ? '–' : formatPercent(val, 1))),
+    el('p', 'muted', strings.masking.explain),
+  );
+  const row = state.run?.masking;
+  if (!row) return;
+  const strip = el('div', 'masking-row');
+  strip.setAttribute('role', 'list');
+  for (const t of row) {
+    const cell = el('span', `masked-token branch-${t.branch}`);
+    cell.setAttribute('role', 'listitem');
+    cell.append(el('span', 'shown', t.shown));
+    if (t.branch !== 'none') {
+      cell.append(el('span', 'original', t.branch === 'unchanged' ? strings.masking.branch.unchanged : `${strings.masking.branch[t.branch]} · ${t.original}`));
+      cell.title = strings.masking.branchTitle(t.branch, t.original, t.shown);
+    }
+    strip.append(cell);
+  }
+  const legend = el('p', 'masking-legend');
+  for (const branch of ['mask', 'random', 'unchanged'] as const) legend.append(el('span', `legend-swatch branch-${branch}`, strings.masking.branch[branch]));
+  body.append(strip, legend);
+}
+
 function renderSamples(): void {
   const body = samplesCard.body;
   body.replaceChildren();
@@ -587,6 +628,7 @@ function renderAll(): void {
   renderModel();
   renderPlan();
   renderCorpus();
+  renderMasking();
   renderSamples();
 }
 
@@ -644,6 +686,7 @@ window.addEventListener('message', (event: MessageEvent<unknown>) => {
       if (state.model && msg.run.best) state.model = { ...state.model, best: msg.run.best };
       renderStatus();
       renderRun();
+      renderMasking();
       scheduleCharts();
       break;
     }
@@ -664,6 +707,7 @@ window.addEventListener('message', (event: MessageEvent<unknown>) => {
     case 'model':
       state.model = msg.model;
       renderModel();
+      renderMasking();
       renderStatus();
       scheduleCharts();
       break;
