@@ -25,11 +25,15 @@
 // vocabulary on the default backend, --small-steps steps (default 20), with the share of the step spent in the
 // output layer (logits, cross-entropy and their gradients; from the fused step's timers, LMX_PROFILE=1); it has
 // no PyTorch counterpart. --profile prints where the fused step's time goes, phase by phase, for each native row.
+// --kind encoder adds, after each backend's row, the same run as an encoder (lmx train --kind encoder: bidirectional
+// attention, masked-language-model loss at 15% of the tokens) and the encoder's tokens/s ÷ the decoder's. Its
+// tokens/s count every token of a row, as the decoder's; its loss is the masked-token loss (no Δ against PyTorch).
+// The fused native step is causal: on native the encoder trains on the TensorFlow.js path.
 //
 // Options: --steps N (default 100; 2000 for the val-loss comparison)  --cpu-steps N (default 10)
 //          --backends auto,native@1,native+tfjs,wasm,cpu (default; any of auto, tensorflow, webgpu, native, native@N,
 //          native+tfjs, wasm, cpu)  --small  --small-steps N  --profile  --corpus FILE  --no-torch
-//          --json FILE (write the results)  --dropout P (default 0)
+//          --json FILE (write the results)  --dropout P (default 0)  --kind decoder|encoder (default decoder)
 
 import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -42,14 +46,14 @@ const shared = path.resolve(root, '..', 'shared');
 
 function usage(message) {
   if (message) console.error(`bench: ${message}`);
-  console.error('usage: npm run bench -- [--steps N] [--cpu-steps N] [--backends auto,cpu] [--small] [--small-steps N] [--profile] [--corpus FILE] [--no-torch] [--json FILE] [--dropout P]');
+  console.error('usage: npm run bench -- [--steps N] [--cpu-steps N] [--backends auto,cpu] [--small] [--small-steps N] [--profile] [--corpus FILE] [--no-torch] [--json FILE] [--dropout P] [--kind decoder|encoder]');
   process.exit(2);
 }
 
 function parseOptions(argv) {
   const o = {
     steps: 100, cpuSteps: 10, backends: ['auto', 'native@1', 'native+tfjs', 'wasm', 'cpu'], corpus: path.join(shared, 'corpus', 'tinyshakespeare.txt'),
-    torch: true, json: undefined, small: false, smallSteps: 20, dropout: 0, profile: false,
+    torch: true, json: undefined, small: false, smallSteps: 20, dropout: 0, profile: false, kind: 'decoder',
   };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
@@ -70,6 +74,9 @@ function parseOptions(argv) {
     } else if (a === '--dropout') {
       o.dropout = Number(value());
       if (!(o.dropout >= 0 && o.dropout < 1)) usage('--dropout must be a number from 0 to below 1');
+    } else if (a === '--kind') {
+      o.kind = value();
+      if (o.kind !== 'decoder' && o.kind !== 'encoder') usage('--kind must be decoder or encoder');
     } else if (a === '--small') o.small = true;
     else if (a === '--profile') o.profile = true;
     else if (a === '--backends') o.backends = value().split(',').filter(Boolean);
@@ -119,7 +126,7 @@ function run(command, args, options = {}) {
   });
 }
 
-async function engine(spec, o, out, variant = 'baby') {
+async function engine(spec, o, out, variant = 'baby', kind = 'decoder') {
   fs.rmSync(out, { recursive: true, force: true });
   // native@N: the native backend on N threads; +tfjs: its TensorFlow.js training path instead of the fused step
   const tfjsPath = spec.endsWith('+tfjs');
@@ -136,15 +143,16 @@ async function engine(spec, o, out, variant = 'baby') {
     '--lr', '1e-3', '--min-lr', '1e-4', '--warmup', '100', '--weight-decay', '0.1', '--beta2', '0.99', '--grad-clip', '1.0',
     // validation once, after the last step (and no early stop): the figures are the training's alone
     '--eval-interval', String(steps), '--patience', '0', '--checkpoint-interval', '0', '--seed', '1337', '--dropout', String(o.dropout), '--backend', backend, '--json',
+    ...(kind === 'encoder' ? ['--kind', 'encoder'] : []),
   ];
-  console.log(`\n== engine${variant === 'small' ? ' (small preset, o200k_base, 8k vocabulary)' : ''}, backend ${spec}: ${threads ? `LMX_NATIVE_THREADS=${threads} ` : ''}${tfjsPath ? 'LMX_FUSED_STEP=0 ' : ''}node ${args.map((a) => (a.includes(' ') ? JSON.stringify(a) : a)).join(' ')}`);
+  console.log(`\n== engine${variant === 'small' ? ' (small preset, o200k_base, 8k vocabulary)' : ''}${kind === 'encoder' ? ' [encoder]' : ''}, backend ${spec}: ${threads ? `LMX_NATIVE_THREADS=${threads} ` : ''}${tfjsPath ? 'LMX_FUSED_STEP=0 ' : ''}node ${args.map((a) => (a.includes(' ') ? JSON.stringify(a) : a)).join(' ')}`);
   const started = Date.now();
   const result = await run(process.execPath, args, { echo: true, env });
   fs.rmSync(out, { recursive: true, force: true });
   if (result.status !== 0) {
     // the last line that is not a progress line says why
     const said = result.stderr.trim().split('\n').filter((l) => l && !/^step \d+\//.test(l)).pop() ?? '';
-    return { backend: spec, variant, ok: false, reason: `exit ${result.status ?? result.signal}: ${said}` };
+    return { backend: spec, variant, kind, ok: false, reason: `exit ${result.status ?? result.signal}: ${said}` };
   }
   const summary = JSON.parse(result.stdout.trim().split('\n').pop());
   // the fused step's timers, printed when it is disposed (LMX_PROFILE=1)
@@ -153,6 +161,7 @@ async function engine(spec, o, out, variant = 'baby') {
   return {
     backend: spec,
     variant,
+    kind,
     ok: true,
     steps,
     threads: profile?.threads ?? (threads ? Number(threads) : summary.backend === 'native' ? Math.min(4, os.cpus().length) : undefined),
@@ -223,7 +232,10 @@ async function main() {
   const out = fs.mkdtempSync(path.join(os.tmpdir(), 'lmx-bench-'));
   const rows = [];
   try {
-    for (const backend of o.backends) rows.push(await engine(backend, o, path.join(out, backend.replace('@', '-'))));
+    for (const backend of o.backends) {
+      rows.push(await engine(backend, o, path.join(out, backend.replace('@', '-'))));
+      if (o.kind === 'encoder') rows.push(await engine(backend, o, path.join(out, `${backend.replace('@', '-')}-encoder`), 'baby', 'encoder'));
+    }
     if (o.small) rows.push(await engine('auto', o, path.join(out, 'small'), 'small'));
   } finally {
     fs.rmSync(out, { recursive: true, force: true });
@@ -236,15 +248,15 @@ async function main() {
   console.log(`\n== results: 4 layers × 4 heads × 128 dims, context 64, batch 12, char tokenizer, dropout ${o.dropout} (PyTorch: 0), ${os.cpus().length} CPUs (load ${os.loadavg()[0].toFixed(1)})`);
   const header = ['run', 'steps', 'tokens/s', 'val loss', 'Δ val', 'train loss', 'peak RSS MB', '÷ PyTorch 1t', '÷ PyTorch 2t', 'of ceiling'];
   const table = [header];
-  const ratio = (r, t) => (t?.ok && r.variant !== 'small' ? `${(r.tokensPerSecond / t.tokensPerSecond).toFixed(2)}×` : '-');
+  const ratio = (r, t) => (t?.ok && r.variant !== 'small' && r.kind !== 'encoder' ? `${(r.tokensPerSecond / t.tokensPerSecond).toFixed(2)}×` : '-');
   const ofCeiling = (tps, threads) => (threads ? `${((100 * tps) / (CEILING_PER_CORE * threads)).toFixed(0)}% (${threads}t)` : '-');
   for (const r of rows) {
-    const label = `engine ${r.backend}${r.variant === 'small' ? ' [small preset, o200k 8k vocab]' : ''}`;
+    const label = `engine ${r.backend}${r.variant === 'small' ? ' [small preset, o200k 8k vocab]' : ''}${r.kind === 'encoder' ? ' [encoder]' : ''}`;
     if (!r.ok) {
       table.push([label, '', 'failed', r.reason ?? '', '', '', '', '', '', '']);
       continue;
     }
-    const delta = torch1?.ok && r.variant !== 'small' && r.valLoss !== undefined ? (r.valLoss - torch1.valLoss).toFixed(3) : '-';
+    const delta = torch1?.ok && r.variant !== 'small' && r.kind !== 'encoder' && r.valLoss !== undefined ? (r.valLoss - torch1.valLoss).toFixed(3) : '-';
     table.push([
       `${label}${r.used !== r.backend.replace(/\+tfjs$/, '').split('@')[0] ? ` (${r.used})` : ''}${r.fused ? ' fused' : ''}`,
       String(r.steps), fmt(r.tokensPerSecond), fmt(r.valLoss, 3), delta, fmt(r.trainLoss, 3), fmt(r.peakRssMB),
@@ -260,6 +272,16 @@ async function main() {
   if (torch1?.ok) {
     console.log('÷ PyTorch Nt = engine tokens/s ÷ PyTorch tokens/s on N threads; Δ val = val loss − PyTorch (1 thread) val loss. The baseline has biases and tied embeddings like the engine.');
   }
+  for (const r of rows) {
+    if (r.kind !== 'encoder' || !r.ok) continue;
+    const decoder = rows.find((d) => d.ok && d.kind === 'decoder' && d.variant === r.variant && d.backend === r.backend);
+    if (decoder) {
+      console.log(
+        `encoder ÷ decoder on ${r.backend}: ${fmt(r.tokensPerSecond)} ÷ ${fmt(decoder.tokensPerSecond)} tokens/s = ${(r.tokensPerSecond / decoder.tokensPerSecond).toFixed(2)}×` +
+          `${decoder.fused && !r.fused ? ' (the decoder on the fused native step, the encoder on the TensorFlow.js path)' : ''}; the encoder's val loss is its masked-token loss`,
+      );
+    }
+  }
   console.log(`of ceiling = tokens/s ÷ (${fmt(CEILING_PER_CORE)} tokens/s per core × the run's threads): one core's AVX2/FMA SGEMM at ~150 GFLOP/s, ~5 MFLOP a token.`);
   for (const r of rows) {
     if (!r.ok || !r.profile) continue;
@@ -267,7 +289,7 @@ async function main() {
     if (r.variant === 'small') console.log(`small preset (o200k_base, 8k vocabulary): ${fmt(r.tokensPerSecond)} tokens/s; output layer (logits, cross-entropy and their gradients) ${(100 * share).toFixed(1)}% of the step's thread time`);
     if (o.profile || r.variant === 'small') printProfile(`engine ${r.backend}${r.variant === 'small' ? ' [small preset]' : ''}`, r.profile);
   }
-  if (o.json) fs.writeFileSync(o.json, JSON.stringify({ steps: o.steps, dropout: o.dropout, engine: rows, torch: torchRuns.length ? torchRuns : { ok: false, reason: why } }, null, 2) + '\n');
+  if (o.json) fs.writeFileSync(o.json, JSON.stringify({ steps: o.steps, dropout: o.dropout, kind: o.kind, engine: rows, torch: torchRuns.length ? torchRuns : { ok: false, reason: why } }, null, 2) + '\n');
   process.exit(rows.every((r) => r.ok) ? 0 : 1);
 }
 

@@ -9,6 +9,7 @@ import type { BackendSetting, Positional, PresetName } from './worker/engine/pro
 import { DEFAULT_WORKER_THRESHOLD } from './worker/tokens/client';
 import type { EncodingSetting } from './features/tokens/core/encodingSetting';
 import { isDropoutRate } from './engine/dropoutRate';
+import { MODEL_KINDS, type ModelKind } from './engine/model';
 
 export const SECTION = 'lmExplorer';
 
@@ -36,6 +37,14 @@ export interface ModelSettings {
   tokenizer: TokenizerName;
   /** Dropout rate of the training steps, 0 ≤ p < 1 (0: off). */
   dropout: number;
+  /** 'decoder' (GPT, next-token training) or 'encoder' (BERT, masked-language-model training). */
+  kind: ModelKind;
+  /** Encoder: share of the tokens chosen for masking in each batch, 0 < p ≤ 1. */
+  maskRate: number;
+  /** Encoder: share of the chosen tokens replaced by [MASK]. */
+  maskTokenShare: number;
+  /** Encoder: share of the chosen tokens replaced by a random token (the rest stay unchanged). */
+  randomTokenShare: number;
 }
 
 /** `lmExplorer.training.*`: the corpus and the run. */
@@ -103,6 +112,10 @@ export const DEFAULTS: Config = {
     positional: RUN_DEFAULTS.positional,
     tokenizer: RUN_DEFAULTS.tokenizer,
     dropout: RUN_DEFAULTS.dropout,
+    kind: RUN_DEFAULTS.kind,
+    maskRate: RUN_DEFAULTS.maskRate,
+    maskTokenShare: RUN_DEFAULTS.maskTokenShare,
+    randomTokenShare: RUN_DEFAULTS.randomTokenShare,
   },
   training: {
     include: '**/*.{md,markdown,txt,rst,tex,adoc}',
@@ -152,6 +165,11 @@ function dropoutRate(value: unknown, fallback: number): number {
   return isDropoutRate(value) ? value : fallback;
 }
 
+/** A share in [0, 1] ((0, 1] without zero). */
+function share(value: unknown, fallback: number, zero = true): number {
+  return typeof value === 'number' && (zero ? value >= 0 : value > 0) && value <= 1 ? value : fallback;
+}
+
 function text(value: unknown, fallback: string): string {
   return typeof value === 'string' ? value : fallback;
 }
@@ -181,6 +199,10 @@ export function readConfig(scope?: vscode.ConfigurationScope): Config {
       positional: oneOf(c.get('model.positional'), ['learned', 'sinusoidal'] as const, DEFAULTS.model.positional),
       tokenizer: oneOf(c.get('model.tokenizer'), TOKENIZERS, DEFAULTS.model.tokenizer),
       dropout: dropoutRate(c.get('model.dropout'), DEFAULTS.model.dropout),
+      kind: oneOf(c.get('model.kind'), MODEL_KINDS, DEFAULTS.model.kind),
+      maskRate: share(c.get('model.maskRate'), DEFAULTS.model.maskRate, false),
+      maskTokenShare: share(c.get('model.maskTokenShare'), DEFAULTS.model.maskTokenShare),
+      randomTokenShare: share(c.get('model.randomTokenShare'), DEFAULTS.model.randomTokenShare),
     },
     training: {
       include: text(c.get('training.include'), DEFAULTS.training.include).trim() || DEFAULTS.training.include,

@@ -4,22 +4,25 @@
 import * as vscode from 'vscode';
 import { registerCommandTables } from './host/commands';
 import type { HostContext } from './host/feature';
+import { initLocalization } from './host/l10n';
 import { Notifier, type Message } from './host/notifier';
 import * as attention from './features/attention/index';
 import * as inspector from './features/inspector/index';
 import * as completion from './features/completion/index';
+import * as fillMask from './features/fillMask/index';
 import * as sampling from './features/sampling/index';
 import * as tokens from './features/tokens/index';
 import * as training from './features/training/index';
 import type { AttentionApi } from './features/attention/index';
 import type { InspectorApi } from './features/inspector/index';
 import type { CompletionApi } from './features/completion/inlineCompletion';
+import type { FillMaskApi } from './features/fillMask/index';
 import type { SamplingApi } from './features/sampling/index';
 import type { TokensApi } from './features/tokens/index';
 import type { TrainingApi } from './features/training/index';
 
 /** What `activate` returns (`vscode.extensions.getExtension('lm-explorer.lm-explorer').exports`). */
-export interface LmExplorerApi extends TokensApi, TrainingApi, CompletionApi {
+export interface LmExplorerApi extends TokensApi, TrainingApi, CompletionApi, FillMaskApi {
   attention: AttentionApi;
   inspector: InspectorApi;
   sampling: SamplingApi;
@@ -31,6 +34,8 @@ export interface LmExplorerApi extends TokensApi, TrainingApi, CompletionApi {
 }
 
 export function activate(context: vscode.ExtensionContext): LmExplorerApi {
+  // first: the code shared with the CLI and the webviews translates and formats in the display language
+  initLocalization();
   const log = vscode.window.createOutputChannel('LM Explorer', { log: true });
   context.subscriptions.push(log);
   const notify = new Notifier();
@@ -42,7 +47,8 @@ export function activate(context: vscode.ExtensionContext): LmExplorerApi {
   const attentionFeature = attention.register(host, trainingFeature.engine);
   const inspectorFeature = inspector.register(host, trainingFeature.engine, attentionFeature.api.attention);
   const samplingFeature = sampling.register(host, trainingFeature.engine);
-  const features = [tokensFeature, trainingFeature, completionFeature, attentionFeature, inspectorFeature, samplingFeature];
+  const fillMaskFeature = fillMask.register(host, trainingFeature.engine);
+  const features = [tokensFeature, trainingFeature, completionFeature, attentionFeature, inspectorFeature, samplingFeature, fillMaskFeature];
   registerCommandTables(context, features.map((feature) => feature.commands));
 
   return {
@@ -50,6 +56,7 @@ export function activate(context: vscode.ExtensionContext): LmExplorerApi {
     ...trainingFeature.api,
     ...completionFeature.api,
     ...attentionFeature.api,
+    ...fillMaskFeature.api,
     ...inspectorFeature.api,
     ...samplingFeature.api,
     messages: { last: () => notify.last(), all: () => notify.all() },

@@ -403,6 +403,13 @@ void TrainStep::forward_backward(Part& p, const int32_t* x_all, const int32_t* y
     mark = now;
   };
 
+  // x (R, C) times its dropout mask (kept for the backward pass), drawn for this part's rows of the whole batch
+  auto drop_rows = [&](uint32_t seed, float* x, float* mask) {
+    mask_from(seed, firstRow * C, threshold, keep_scale, mask, RC);
+    multiply(x, mask, x, RC);
+    tick(kDropoutMasks);
+  };
+
   std::fill(p.grad.begin(), p.grad.end(), 0.f);
 
   // ---- forward
@@ -414,11 +421,7 @@ void TrainStep::forward_backward(Part& p, const int32_t* x_all, const int32_t* y
     for (int c = 0; c < C; c++) o[c] = te[c] + pe[c];
   }
   tick(kEmbedding);
-  if (drop) {
-    mask_from(seeds[0], firstRow * C, threshold, keep_scale, p.emb_mask.data(), RC);
-    multiply(x0, p.emb_mask.data(), x0, RC);
-    tick(kDropoutMasks);
-  }
+  if (drop) drop_rows(seeds[0], x0, p.emb_mask.data());
   for (int l = 0; l < d.L; l++) {
     const float* xin = p.resid.data() + (size_t)l * RC;
     float* ln1 = p.ln1.data() + l * RC;
@@ -449,12 +452,7 @@ void TrainStep::forward_backward(Part& p, const int32_t* x_all, const int32_t* y
     tick(kAttention);
     linear(yatt, W(lp(l, 8)), W(lp(l, 9)), mid, R, C, C);
     tick(kAttnProj);
-    if (drop) {
-      float* m = p.attn_mask.data() + l * RC;
-      mask_from(seeds[2 + 3 * l], firstRow * C, threshold, keep_scale, m, RC);
-      multiply(mid, m, mid, RC);
-      tick(kDropoutMasks);
-    }
+    if (drop) drop_rows(seeds[2 + 3 * l], mid, p.attn_mask.data() + l * RC);
     for (size_t i = 0; i < RC; i++) mid[i] = xin[i] + mid[i];
     layer_norm(mid, W(lp(l, 10)), W(lp(l, 11)), ln2, p.ln2_mean.data() + (size_t)l * R, p.ln2_rstd.data() + (size_t)l * R, R, C, scratch);
     tick(kLayerNorm);
@@ -464,12 +462,7 @@ void TrainStep::forward_backward(Part& p, const int32_t* x_all, const int32_t* y
     tick(kGelu);
     linear(act, W(lp(l, 14)), W(lp(l, 15)), out, R, F, C);
     tick(kMlpDown);
-    if (drop) {
-      float* m = p.mlp_mask.data() + l * RC;
-      mask_from(seeds[3 + 3 * l], firstRow * C, threshold, keep_scale, m, RC);
-      multiply(out, m, out, RC);
-      tick(kDropoutMasks);
-    }
+    if (drop) drop_rows(seeds[3 + 3 * l], out, p.mlp_mask.data() + l * RC);
     for (size_t i = 0; i < RC; i++) out[i] = mid[i] + out[i];
   }
   const float* xL = p.resid.data() + (size_t)d.L * RC;

@@ -3,7 +3,7 @@
 
 import * as l10n from '@vscode/l10n';
 import type { TrainProgress } from '../engine/training';
-import { formatFixed, formatNumber } from '../l10n/format';
+import { formatFixed, formatNumber, formatPercent } from '../l10n/format';
 
 export const stderr = (line = '') => process.stderr.write(line + '\n');
 export const stdout = (line = '') => process.stdout.write(line + '\n');
@@ -105,6 +105,9 @@ export class ProgressLine {
       l10n.t('step {0}/{1}', formatCount(p.step), formatCount(p.steps)),
       l10n.t('loss {0}', formatFixed(p.loss, 3)),
       p.valLoss !== undefined ? l10n.t('val {0}', formatFixed(p.valLoss, 3)) : undefined,
+      // an encoder's: the share of the masked tokens it gets right
+      p.accuracy !== undefined ? l10n.t('masked acc {0}', formatPercent(p.accuracy)) : undefined,
+      p.valAccuracy !== undefined ? l10n.t('val acc {0}', formatPercent(p.valAccuracy, 1)) : undefined,
       l10n.t('{0} tok/s', formatCount(Math.round(p.tokensPerSecond))),
       l10n.t('ETA {0}', eta),
     ].filter(Boolean);

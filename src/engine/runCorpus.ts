@@ -53,9 +53,18 @@ export function partBytes(streams: readonly (readonly number[])[], tokenizer: To
   const chunks: Uint8Array[] = [];
   streams.forEach((stream, i) => {
     if (i > 0) chunks.push(Uint8Array.of(0x0a));
-    for (const id of stream) {
-      chunks.push(tokenizer === 'char' ? new TextEncoder().encode(String.fromCodePoint(id)) : tokenBytes(id, tokenizer));
-    }
+    if (tokenizer === 'char') chunks.push(new TextEncoder().encode(codePointsToString(stream)));
+    else for (const id of stream) chunks.push(tokenBytes(id, tokenizer));
   });
   return concatBytes(chunks);
+}
+
+/**
+ * The text of character IDs (code points), built a slice at a time: one encoded array per character would cost
+ * a few hundred bytes each (a megabyte of text took some 350 MB).
+ */
+function codePointsToString(ids: readonly number[]): string {
+  const slices: string[] = [];
+  for (let i = 0; i < ids.length; i += 8192) slices.push(String.fromCodePoint(...ids.slice(i, i + 8192)));
+  return slices.join('');
 }

@@ -2,13 +2,22 @@
 // the engine worker alike (src/engine/trainingRun.ts puts the run together from them).
 
 import { DEFAULT_DROPOUT } from './dropoutRate';
-import type { PositionalEncoding } from './model';
+import type { ModelKind, PositionalEncoding } from './model';
+import { MASKING_DEFAULTS } from './mlm/masking';
 import type { PresetSetting } from './presets';
 import type { TokenizerName } from './tokenizer';
 import { Vocabulary } from './vocab';
 
 /** A run's settings. 'auto' (and 0 where a number is 'auto') means: chosen from the corpus size. */
 export interface RunSettings {
+  /** 'decoder': next-token training (GPT); 'encoder': masked-language-model training (BERT). */
+  kind: ModelKind;
+  /** Encoder: share of the tokens chosen in each batch. */
+  maskRate: number;
+  /** Encoder: share of the chosen tokens replaced by [MASK]. */
+  maskTokenShare: number;
+  /** Encoder: share of the chosen tokens replaced by a random token (the rest stay unchanged). */
+  randomTokenShare: number;
   preset: PresetSetting;
   /** Context length in tokens; 0: auto. */
   contextLength: number;
@@ -54,6 +63,8 @@ export interface RunSettings {
  * derive from these, and a test checks that they agree.
  */
 export const RUN_DEFAULTS: Readonly<RunSettings> = {
+  kind: 'decoder',
+  ...MASKING_DEFAULTS,
   preset: 'auto',
   contextLength: 0,
   steps: 0,

@@ -2,19 +2,29 @@
 // Besides IDs this module answers the questions a learner asks of a token: which bytes it stands
 // for, where it sits in the text, and how to show it when it is only part of a character.
 
+import * as l10n from '@vscode/l10n';
+
 /** The GPT byte-pair encodings LM Explorer offers, in the order they are offered. */
 export const ENCODINGS = ['o200k_base', 'cl100k_base', 'p50k_base', 'r50k_base'] as const;
 export type EncodingName = (typeof ENCODINGS)[number];
 export type TokenizerName = EncodingName | 'char';
 export const TOKENIZERS: readonly TokenizerName[] = [...ENCODINGS, 'char'];
 
-export const ENCODING_DESCRIPTIONS: Record<TokenizerName, string> = {
-  o200k_base: 'GPT-4o, GPT-4.1, o1, o3 (200k tokens)',
-  cl100k_base: 'GPT-4, GPT-3.5-turbo, text-embedding-3 (100k tokens)',
-  p50k_base: 'Codex, text-davinci-002/003 (50k tokens)',
-  r50k_base: 'GPT-3, GPT-2 (50k tokens)',
-  char: 'One token per Unicode character (code point)',
-};
+/** Which models use an encoding, and its size, in the display language. */
+export function encodingDescription(name: TokenizerName): string {
+  switch (name) {
+    case 'o200k_base':
+      return l10n.t('GPT-4o, GPT-4.1, o1, o3 ({0} tokens)', l10n.t('200k'));
+    case 'cl100k_base':
+      return l10n.t('GPT-4, GPT-3.5-turbo, text-embedding-3 ({0} tokens)', l10n.t('100k'));
+    case 'p50k_base':
+      return l10n.t('Codex, text-davinci-002/003 ({0} tokens)', l10n.t('50k'));
+    case 'r50k_base':
+      return l10n.t('GPT-3, GPT-2 ({0} tokens)', l10n.t('50k'));
+    case 'char':
+      return l10n.t('One token per Unicode character (code point)');
+  }
+}
 
 export function isTokenizerName(name: unknown): name is TokenizerName {
   return typeof name === 'string' && (TOKENIZERS as readonly string[]).includes(name);

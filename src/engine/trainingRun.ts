@@ -12,10 +12,11 @@ import * as l10n from '@vscode/l10n';
 import { formatFixed, formatNumber, plural } from '../l10n/format';
 import { Corpus } from './corpus';
 import { normalizeText } from './normalize';
-import { UserError } from './errors';
+import { errorMessage, UserError } from './errors';
 import { assertTrainingFits } from './memory';
-import type { GPT, GPTConfig } from './model';
+import { modelKind, type GPT, type GPTConfig } from './model';
 import { PRESETS } from './presets';
+import { maskingVocabulary, validateMaskingRates, type MaskingRates } from './mlm/masking';
 import { encode, type TokenizerName } from './tokenizer';
 import type { BestValidation, TrainOptions, TrainerState, TrainProgress, TrainResult } from './training';
 import { Trainer } from './training';
@@ -86,6 +87,17 @@ export async function buildTrainingRun(
     throw new UserError('An imported model is not trained further in LM Explorer: export it for transformers (Export Model… or lmx export --format hf) and train it with train_hf.py.');
   }
   const tokenizer = resume?.vocab.subsetOf ?? settings.tokenizer;
+  // a resumed model keeps its kind, as it keeps its tokenizer
+  const kind = resume ? modelKind(resume.config) : settings.kind;
+  const vocabOptions = { maxVocab: settings.maxVocab, minCount: settings.minCount, mask: kind === 'encoder' };
+  let rates: MaskingRates | undefined;
+  if (kind === 'encoder') {
+    try {
+      rates = validateMaskingRates(settings);
+    } catch (error) {
+      throw new UserError(errorMessage(error));
+    }
+  }
   const texts = documents.map(normalizeText).filter((t) => t.trim() !== '');
   if (texts.length === 0) throw new UserError('There is no text to train on: every document is empty.');
   const streams: number[][] = [];
@@ -95,7 +107,7 @@ export async function buildTrainingRun(
   }
 
   let parts = splitDocuments(streams, settings.valFraction);
-  let vocab = resume?.vocab ?? Vocabulary.build(parts.train, tokenizer, { maxVocab: settings.maxVocab, minCount: settings.minCount });
+  let vocab = resume?.vocab ?? Vocabulary.build(parts.train, tokenizer, vocabOptions);
   let train = joinPart(parts.train, vocab);
   let plan = planTraining(train.length, settings, resume ? { config: resume.config, step: resume.step } : undefined);
   const row = plan.contextLength + 1;
@@ -103,7 +115,7 @@ export async function buildTrainingRun(
   if (settings.valFraction > 0 && val.length < row) {
     // The notes are too short for a validation row from their tails: hold out the end of the stream instead.
     parts = splitStreamEnd(streams, settings.valFraction, row);
-    if (!resume) vocab = Vocabulary.build(parts.train, tokenizer, { maxVocab: settings.maxVocab, minCount: settings.minCount });
+    if (!resume) vocab = Vocabulary.build(parts.train, tokenizer, vocabOptions);
     train = joinPart(parts.train, vocab);
     val = joinPart(parts.val, vocab);
     plan = planTraining(train.length, settings, resume ? { config: resume.config, step: resume.step } : undefined);
@@ -131,7 +143,7 @@ export async function buildTrainingRun(
   const base = PRESETS[plan.preset];
   const config: GPTConfig = resume
     ? { ...resume.config }
-    : { ...base, contextLength: plan.contextLength, positional: settings.positional, vocabSize: vocab.size };
+    : { ...base, contextLength: plan.contextLength, positional: settings.positional, vocabSize: vocab.size, ...(kind === 'encoder' ? { kind } : {}) };
   if (config.nEmbd % config.nHead !== 0) {
     throw new UserError(l10n.t("The model's channels ({0}) must divide evenly among its heads ({1}).", config.nEmbd, config.nHead));
   }
@@ -149,6 +161,8 @@ export async function buildTrainingRun(
     config,
     dropout: plan.dropout,
     trainOptions: {
+      // an encoder's masking: the rates and the vocabulary's special IDs
+      ...(rates ? { masked: { rates, vocab: maskingVocabulary(vocab) } } : {}),
       steps: plan.steps,
       batchSize: plan.batchSize,
       learningRate: plan.learningRate,

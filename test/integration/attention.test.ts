@@ -16,7 +16,8 @@ import { readExportedData } from '../../src/features/attention/core/attentionExp
 import { base64ToFloat32 } from '../../src/features/attention/core/attentionView';
 import type { ShowAttentionResult } from '../../src/features/attention/attentionPanel';
 import type { AttentionRenderReport } from '../../src/features/attention/protocol';
-import { activate, captureWebview, isolateSuite, noPortForwarding, openEditor, sleep, updateSetting, withTimeout, type CaptureReport } from './helpers';
+import { plural } from '../../src/l10n/format';
+import { activate, captureWebview, isolateSuite, noPortForwarding, openEditor, shownAs, shownNumber, sleep, updateSetting, withTimeout, type CaptureReport } from './helpers';
 
 /** Canvas luma variance above this is a drawing, not a blank (a flat background has 0). */
 const MIN_VARIANCE = 20;
@@ -88,7 +89,7 @@ describe('attention panel', function () {
     const result = await vscode.commands.executeCommand<ShowAttentionResult>('lmExplorer.showAttention', editor.document.uri);
     assert.strictEqual(result.ok, false);
     assert.strictEqual(!result.ok && result.reason, 'empty');
-    assert.match(api.messages.last()?.text ?? '', /Select the text/);
+    assert.match(api.messages.last()?.text ?? '', shownAs('Select the text whose attention you want to see, then run Show Attention again (the model reads at most its context length of tokens).'));
     assert.strictEqual(api.attention.isOpen(), false);
   });
 
@@ -231,7 +232,7 @@ describe('attention panel', function () {
     await editor.edit((b) => b.insert(editor.document.positionAt(api.attention.current()!.source.start + 4), "Z"));
     await until('stale', () => api.attention.current()?.stale);
     const report = await api.attention.selfCheck();
-    assert.match(report.notice, /changed/);
+    assert.match(report.notice, shownAs('The text changed since this was computed: Refresh to run the model on it again.'));
     const refreshed = await api.attention.refresh();
     assert.ok(refreshed.ok);
     assert.strictEqual(api.attention.current()!.stale, false);
@@ -257,7 +258,21 @@ describe('attention panel', function () {
       vocab.encode(long).slice(-context),
     );
     const report = result.report!;
-    assert.match(report.notice, new RegExp(`has ${result.totalTokens} tokens.*last ${context}.*first ${result.totalTokens - context}`));
+    assert.ok(
+      report.notice.includes(
+        plural(
+          result.totalTokens,
+          vscode.l10n.t(
+            'The selection has {0} token; the model reads at most {1} at a time (its context length), so this shows the last {2} and leaves out the first {3}.|The selection has {0} tokens; the model reads at most {1} at a time (its context length), so this shows the last {2} and leaves out the first {3}.',
+            shownNumber(result.totalTokens),
+            shownNumber(context),
+            shownNumber(context),
+            shownNumber(result.totalTokens - context),
+          ),
+        ),
+      ),
+      report.notice,
+    );
     assertDrawn(await api.attention.setView({ view: 'model' }), 'model view of a full context');
     editor = await vscode.window.showTextDocument(editor.document, { viewColumn: vscode.ViewColumn.One, preview: false });
   });
@@ -330,6 +345,6 @@ describe('attention panel', function () {
     const result = await vscode.commands.executeCommand<ShowAttentionResult>('lmExplorer.showAttention', editor.document.uri);
     assert.strictEqual(result.ok, false);
     assert.strictEqual(!result.ok && result.reason, 'no-model');
-    assert.match(!result.ok ? result.message : '', /no model yet/);
+    assert.match(!result.ok ? result.message : '', shownAs('There is no model yet: train one on your notes first, then Show Attention runs it on the selection.'));
   });
 });

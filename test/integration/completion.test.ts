@@ -11,7 +11,7 @@ import * as vscode from 'vscode';
 import type { LmExplorerApi } from '../../src/extension';
 import { applyStopRule, promptTokenBudget } from '../../src/features/completion/core/completionCore';
 import type { TrainOverrides } from '../../src/features/training/trainingController';
-import { activate, closeEditors, isolateTests, openEditor, sleep, withTimeout } from './helpers';
+import { activate, closeEditors, isolateTests, openEditor, shownAs, sleep, withTimeout } from './helpers';
 
 const LINE = 'the cat sat on the mat. the dog sat on the log. the cat sat on the log. the dog sat on the mat. ';
 const NOTE = `# cats and dogs\n\n${Array.from({ length: 12 }, () => LINE.repeat(3).trimEnd()).join('\n')}\n`;
@@ -95,7 +95,7 @@ describe('inline completions', function () {
     assert.strictEqual(api.completion.last()?.reason, 'no-model');
     assert.strictEqual(await api.completion.provide(editor.document, position, { trigger: 'automatic' }), undefined);
     assert.strictEqual(api.completion.hintsShown(), 1, 'one hint per session');
-    await waitFor('the status bar to say "no model"', () => /no model/.test(api.completion.status().text));
+    await waitFor('the status bar to say "no model"', () => shownAs('LM complete: no model').test(api.completion.status().text));
     const next = await vscode.commands.executeCommand<{ ok: boolean; reason?: string }>('lmExplorer.showNextTokenProbabilities', editor.document.uri);
     assert.strictEqual(next.ok, false);
     assert.strictEqual(next.reason, 'no-model');
@@ -121,7 +121,7 @@ describe('inline completions', function () {
     assert.strictEqual(trace.source, 'model');
     assert.deepStrictEqual(trace.range, { start: { line: 0, character: PREFIX.length }, end: { line: 0, character: PREFIX.length } });
     assert.ok((trace.tokens ?? 0) > 0 && (trace.ms ?? 0) > 0);
-    await waitFor('the status bar to show the timing', () => /LM \d+ ms · [\d,]+ tok\/s/.test(api.completion.status().text));
+    await waitFor('the status bar to show the timing', () => new RegExp(`LM [\\d\\s,.]+ ms · ${shownAs('{0} tok/s').source}`).test(api.completion.status().text));
 
     // Tab (editor.action.inlineSuggest.commit) inserts the ghost text once it is shown.
     await waitFor(
@@ -195,7 +195,7 @@ describe('inline completions', function () {
     await setSetting('completion.enabled', false);
     assert.strictEqual(await api.completion.provide(editor.document, position), undefined);
     assert.strictEqual(api.completion.last()?.reason, 'disabled');
-    await waitFor('the status bar to say "off"', () => /LM complete: off$/.test(api.completion.status().text));
+    await waitFor('the status bar to say "off"', () => new RegExp(`${shownAs('LM complete: off').source}$`).test(api.completion.status().text));
     const toggled = await vscode.commands.executeCommand<{ enabled: boolean }>('lmExplorer.toggleCompletions');
     assert.strictEqual(toggled.enabled, true);
     assert.strictEqual(vscode.workspace.getConfiguration('lmExplorer').get('completion.enabled'), true);
@@ -209,7 +209,7 @@ describe('inline completions', function () {
     const python = await open('the cat sat', 'python');
     assert.strictEqual(await api.completion.provide(python.document, endOf(python.document)), undefined);
     assert.strictEqual(api.completion.last()?.reason, 'language');
-    await waitFor('the status bar to say "off for python"', () => /off for python/.test(api.completion.status().text));
+    await waitFor('the status bar to say "off for python"', () => shownAs('LM complete: off for {0}').test(api.completion.status().text));
     await closeEditors();
 
     const editor = await open(`${PREFIX}\n${PREFIX}`);
@@ -224,7 +224,7 @@ describe('inline completions', function () {
     mid.selection = new vscode.Selection(at, at);
     assert.strictEqual(await api.completion.provide(mid.document, at), undefined);
     assert.strictEqual(api.completion.last()?.reason, 'mid-word');
-    await waitFor('the status bar to say "mid-word"', () => /mid-word/.test(api.completion.status().text));
+    await waitFor('the status bar to say "mid-word"', () => shownAs('mid-word').test(api.completion.status().text));
 
     await setSetting('training.maxFileBytes', 16);
     assert.strictEqual(await api.completion.provide(mid.document, at), undefined);

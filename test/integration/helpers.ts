@@ -8,6 +8,7 @@ import { BACKEND_NAMES } from '../../src/engine/backends/names';
 import { PRESET_SETTINGS } from '../../src/engine/presets';
 import { TOKENIZERS } from '../../src/engine/tokenizer';
 import type { LmExplorerApi } from '../../src/extension';
+import { formatNumber, plural, setDisplayLanguage } from '../../src/l10n/format';
 
 export const EXTENSION_ID = 'lm-explorer.lm-explorer';
 
@@ -291,3 +292,39 @@ export function untranslatedTexts(texts: readonly string[]): string[] {
 
 /** Names shown as they are in every language: setting values and identifiers, not words to translate. */
 const DATA_NAMES = [...PRESET_SETTINGS, ...TOKENIZERS, ...BACKEND_NAMES, 'learned', 'sinusoidal'];
+
+/**
+ * A pattern matching one of the extension's messages as the display language shows it: the bundle's
+ * translation (the English itself without one), each placeholder any text, each plural form an alternative.
+ * Tests that look for a text the user reads use it, so that they hold in every display language.
+ */
+export function shownAs(english: string, flags = ''): RegExp {
+  const translated = (vscode.l10n.bundle?.[english] as string | undefined) ?? english;
+  const forms = translated.split('|').map((form) =>
+    form
+      .split(/\{[^}]+\}/)
+      .map((part) => part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'))
+      .join('.+?'),
+  );
+  return new RegExp(forms.length > 1 ? `(?:${forms.join('|')})` : forms[0], flags);
+}
+
+// the expected texts of the tests are formatted as the extension formats them
+setDisplayLanguage(vscode.env.language);
+
+/** A count with its noun as the extension shows it: `shownCount(3, '{0} file|{0} files')` is "3 files" / "3 pliki". */
+export function shownCount(n: number, english: string, ...rest: (string | number)[]): string {
+  return plural(n, vscode.l10n.t(english, formatNumber(n), ...rest));
+}
+
+export { formatNumber as shownNumber };
+
+/** A tiny model trained on the sample notes in a few steps: enough to have one for the features to run. */
+export async function trainTinyModel(api: LmExplorerApi, extensionPath: string): Promise<void> {
+  const outcome = await api.training.train({
+    roots: [vscode.Uri.file(path.join(extensionPath, 'sample-workspace'))],
+    notification: false,
+    overrides: { preset: 'tiny', tokenizer: 'o200k_base', steps: 12, minutes: 0, batchSize: 8, learningRate: 0.01, evalInterval: 0, checkpointInterval: 12, sampleInterval: 0, backend: 'auto' },
+  });
+  assert.strictEqual(outcome.status, 'completed', outcome.message);
+}

@@ -8,7 +8,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import * as vscode from 'vscode';
 import type { LmExplorerApi } from '../../src/extension';
-import { activate, captureWebview, displayLanguage, extension, isolateSuite, noPortForwarding, openEditor, type CaptureReport } from './helpers';
+import { activate, captureWebview, closeEditors, displayLanguage, extension, trainTinyModel, isolateSuite, noPortForwarding, openEditor, type CaptureReport } from './helpers';
 
 const language = displayLanguage();
 
@@ -37,6 +37,9 @@ describe('localisation', function () {
   after(async () => {
     api.attention.close();
     api.dashboard.close();
+    await closeEditors();
+    // the model trained here is not the next suite's
+    await api.training.reset({ confirm: false });
   });
 
   it(`runs in the display language the host was started with (${language})`, () => {
@@ -57,12 +60,7 @@ describe('localisation', function () {
   });
 
   it('shows the dashboard and the attention panel in that language, photographed in the real browser', async function () {
-    const outcome = await api.training.train({
-      roots: [vscode.Uri.file(path.join(extensionPath, 'sample-workspace'))],
-      notification: false,
-      overrides: { preset: 'tiny', tokenizer: 'o200k_base', steps: 24, minutes: 0, batchSize: 8, learningRate: 0.01, evalInterval: 8, checkpointInterval: 24, sampleInterval: 12, backend: 'auto' },
-    });
-    assert.strictEqual(outcome.status, 'completed', outcome.message);
+    await trainTinyModel(api, extensionPath);
     await api.dashboard.show();
     await api.dashboard.selfCheck();
     const outDir = path.join(extensionPath, 'test-results');

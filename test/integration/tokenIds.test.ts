@@ -12,7 +12,7 @@ import type { OverlayInfo, ShowResult } from '../../src/features/tokens/tokenIds
 import { tokenTable } from '../../src/features/tokens/core/tokenTable';
 import { Rng } from '../../src/engine/rng';
 import type { ContextFitResult } from '../../src/features/tokens/commands';
-import { activate, captureEditors, closeEditors, extension, isolateTests, openEditor, rememberSetting, sleep, updateSetting, withTimeout } from './helpers';
+import { activate, captureEditors, closeEditors, extension, isolateTests, openEditor, rememberSetting, shownAs, shownCount, sleep, updateSetting, withTimeout } from './helpers';
 
 const TEXT = [
   'Zażółć gęślą jaźń 🎉 — tokeny, osadzenia i uwaga.',
@@ -194,8 +194,8 @@ describe('token IDs', function () {
     const emoji = doc.positionAt(TEXT.indexOf('🎉'));
     const emojiHover = await hoverAt(doc, emoji);
     assert.match(emojiHover, /Bytes: `20 F0 9F 8E`/); // the space and the first three bytes of 🎉
-    assert.match(emojiHover, /part of a character/);
-    assert.equal((emojiHover.match(/\*\*Token \d+ of/g) ?? []).length, 2);
+    assert.match(emojiHover, shownAs('part of a character'));
+    assert.equal((emojiHover.match(new RegExp(`\\*\\*${shownAs('Token {0} of {1}').source}`, 'g')) ?? []).length, 2);
 
     // No hover outside the overlay, nor after it is cleared.
     const outside = await hoverAt(doc, new vscode.Position(2, 3));
@@ -213,11 +213,11 @@ describe('token IDs', function () {
     assert.equal(info.encoding, 'r50k_base');
     for (let offset = 0; offset < line.length; offset++) {
       const hover = await hoverAt(editor.document, new vscode.Position(0, offset));
-      assert.match(hover, /\*\*Token \d+ of/, `a hover on «${line[offset]}» at ${offset}`);
+      assert.match(hover, new RegExp(`\\*\\*${shownAs('Token {0} of {1}').source}`), `a hover on «${line[offset]}» at ${offset}`);
     }
     const e = line.indexOf('ę');
     const hover = await hoverAt(editor.document, new vscode.Position(0, e));
-    assert.match(hover, /`ę` is 2 bytes, `C4 99`, split over 2 tokens/);
+    assert.ok(hover.includes(vscode.l10n.t('{0} is {1}, {2}, split over {3}:', { 0: '`ę`', 1: shownCount(2, '{0} byte|{0} bytes'), 2: '`C4 99`', 3: shownCount(2, '{0} token|{0} tokens') })), hover);
     const pieces = info.tokens.filter((t) => t.range.contains(new vscode.Position(0, e)) || t.range.start.character === e + 1);
     const bytesShown = [...hover.matchAll(/Bytes: `([0-9A-F ]+)`/g)].map((m) => m[1]);
     assert.ok(bytesShown.some((b) => b.endsWith('C4')) && bytesShown.some((b) => b.startsWith('99')), bytesShown.join(' | '));
@@ -404,7 +404,8 @@ describe('token IDs', function () {
     assert.equal(counts.source, 'document');
     assert.equal(counts.tokens, encode(TEXT, 'o200k_base').length);
     assert.equal(counts.chars, [...TEXT].length);
-    assert.match(api.statusBar.text()!, /^\d+ tokens · \d+ words · \d+ chars$/);
+    const shownCounts = [shownAs('{0} token|{0} tokens'), shownAs('{0} word|{0} words'), shownAs('{0} char|{0} chars')].map((p) => p.source).join(' · ');
+    assert.match(api.statusBar.text()!, new RegExp(`^${shownCounts}$`));
   });
 
   it('checks the context fit against well-known models, with the selected encoding where a model’s own is not known', async () => {
@@ -451,8 +452,9 @@ describe('token IDs', function () {
     const empty = await openEditor('');
     const result = await showTokenIds(empty);
     assert.equal(result.ok, false);
-    assert.match((result as { message: string }).message, /empty/);
-    assert.match(api.messages.last()?.text ?? '', /empty/);
+    const emptyMessage = shownAs('Nothing to tokenize: the document is empty. Type or paste some text first.');
+    assert.match((result as { message: string }).message, emptyMessage);
+    assert.match(api.messages.last()?.text ?? '', emptyMessage);
     assert.equal(api.tokenOverlay.current(), undefined);
     const fit = await checkContextFit<{ ok: boolean; message?: string }>(empty);
     assert.equal(fit.ok, false);
@@ -484,7 +486,7 @@ describe('token IDs', function () {
     const fallback = await showTokenIds(editor);
     assert.ok(fallback.ok);
     assert.equal(fallback.encoding, 'o200k_base');
-    assert.ok(fallback.warnings.some((w) => /No trained model yet/.test(w)), fallback.warnings.join('\n'));
+    assert.ok(fallback.warnings.some((w) => shownAs('No trained model yet').test(w)), fallback.warnings.join('\n'));
     assert.ok(vocabFile, 'the test host opens a workspace folder, so there is storage for a model');
     const vocab = Vocabulary.build([encode('Zażółć gęślą jaźń — tokeny', 'o200k_base')], 'o200k_base');
     fs.mkdirSync(path.dirname(vocabFile), { recursive: true });
@@ -503,8 +505,8 @@ describe('token IDs', function () {
       assert.equal(known.label, String(known.modelId));
       // the hover gives both IDs and says why there are two
       const hover = await hoverAt(editor.document, known.range.start);
-      assert.match(hover, new RegExp(`model #${known.modelId} · GPT ${known.id}`));
-      assert.match(hover, /compact vocabulary of its own/);
+      assert.ok(hover.includes(`${vscode.l10n.t('model #{0}', known.modelId ?? '')} · GPT ${known.id}`), hover);
+      assert.ok(hover.includes(vscode.l10n.t('Your model has a compact vocabulary of its own: only the tokens your notes use, numbered from the most frequent (model #), each standing for a token of the GPT encoding (GPT) or, with no GPT ID, a single byte.')), hover);
       const unknown = info.tokens.find((t) => t.modelId === Vocabulary.UNK && !t.range.isEmpty)!;
       assert.match(await hoverAt(editor.document, unknown.range.start), new RegExp(`o200k_base ID ${unknown.id} is not in (your model's|its) vocabulary`));
     } finally {

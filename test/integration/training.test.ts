@@ -13,7 +13,7 @@ import type { TrainOverrides } from '../../src/features/training/trainingControl
 import type { ModelState } from '../../src/features/training/core/trainingFormat';
 import { parseSafetensors, serializeSafetensors } from '../../src/engine/safetensors';
 import type { DashboardState } from '../../src/features/training/protocol';
-import { activate, captureWebview, isolateSuite, noPortForwarding, sleep, updateSetting, withTimeout, type CaptureReport } from './helpers';
+import { activate, type CaptureReport, captureWebview, isolateSuite, noPortForwarding, shownAs, shownCount, shownNumber, sleep, updateSetting, withTimeout } from './helpers';
 
 
 /** A short run of the tiny preset that still shows the loss falling. */
@@ -127,9 +127,9 @@ describe('training', function () {
     fs.writeFileSync(path.join(binary, 'latin1.md'), Buffer.from('caf\xe9 cr\xe8me', 'latin1'));
     const outcome = await api.training.train({ roots: [vscode.Uri.file(binary)], overrides: QUICK });
     assert.strictEqual(outcome.status, 'no-usable-files');
-    assert.match(outcome.message, /None of the 3 files/);
-    assert.match(outcome.message, /2 are binary \(contain NUL bytes\)/);
-    assert.match(outcome.message, /1 is not valid UTF-8/);
+    assert.match(outcome.message, shownAs('The {0} file matching {1} cannot be used: {2}. The list is in Output › LM Explorer.|None of the {0} files matching {1} can be used: {2}. The list is in Output › LM Explorer.'));
+    assert.ok(outcome.message.includes(shownCount(2, '{0} is binary (contains NUL bytes)|{0} are binary (contain NUL bytes)')), outcome.message);
+    assert.ok(outcome.message.includes(shownCount(1, '{0} is not valid UTF-8|{0} are not valid UTF-8')), outcome.message);
     const corpus = await api.training.collectCorpus([vscode.Uri.file(binary)]);
     assert.deepStrictEqual(
       corpus.skipped.map((s) => `${s.path}:${s.reason}`).sort(),
@@ -208,7 +208,7 @@ describe('training', function () {
     assert.ok(kept && kept.step <= 40, `the engine names the kept model: ${JSON.stringify(snapshot.model?.best)}`);
     assert.strictEqual(api.training.statusBarText(), `$(check) LM: ready · step ${kept.step} · val ${kept.valLoss.toFixed(2)}`);
     // The tooltip names the backend the engine took, and why it passed the others over.
-    assert.match(api.training.statusBarTooltip(), /Engine: \*\*(tensorflow|webgpu|native|wasm|cpu)\*\*; passed over: .*tfjs/);
+    assert.match(api.training.statusBarTooltip(), new RegExp(`${shownAs('Engine: **{0}**; passed over: ').source}.*tfjs`));
   });
 
   it('cancel stops within a second and keeps the checkpoint', async () => {
@@ -289,7 +289,8 @@ describe('training', function () {
     void api.engine.request('crash', { mode: 'throw' }).catch(() => undefined);
     const outcome = await run;
     assert.strictEqual(outcome.status, 'failed');
-    assert.match(outcome.message, /engine stopped: Crash requested by a test/);
+    assert.match(outcome.message, shownAs("LM Explorer's engine stopped: {0}. Training stopped; the model keeps its last checkpoint. The next command starts a fresh engine."));
+    assert.match(outcome.message, /Crash requested by a test/);
     assert.match(api.engine.lastWorkerDeath()?.reason ?? '', /Crash requested by a test/);
     assert.ok(api.engine.lastWorkerDeath()?.inFlight.includes('train'));
     assert.strictEqual(api.engine.isRunning, false);
@@ -342,7 +343,8 @@ describe('training', function () {
     assert.ok(model);
     const snapshot = api.training.snapshot();
     assert.deepStrictEqual(snapshot.points, []);
-    assert.match(snapshot.note ?? '', /^No training history came with this model: .*bare has no training-history\.json/);
+    assert.match(snapshot.note ?? '', new RegExp(`^${shownAs('No training history came with this model: {0} has no {1} (lmx and exports before this version save none). The curves start with the next run.').source}`));
+    assert.match(snapshot.note ?? '', /bare.*training-history\.json/);
     await api.dashboard.show();
     const { page } = await api.dashboard.selfCheck();
     assert.strictEqual(page.note, snapshot.note, 'the dashboard says it');
@@ -413,12 +415,18 @@ describe('training', function () {
       assert.strictEqual(page.unit, unit);
       assert.ok(page.bpbAvailable);
       assert.strictEqual(page.memorising.length, 1);
-      assert.ok(page.memorising[0].startsWith(`Steps ${bestStep}–${lastEval}: memorising: validation rises while training loss falls`), page.memorising[0]);
+      assert.ok(
+        page.memorising[0].startsWith(vscode.l10n.t('Steps {0}–{1}: {2} (validation {3} → {4} at most, training {5} → {6}).', { 0: shownNumber(bestStep), 1: shownNumber(lastEval), 2: vscode.l10n.t('memorising: validation rises while training loss falls') }).replace(/ \(.*$/, '')),
+        page.memorising[0],
+      );
       assert.strictEqual(page.stopMessage, message);
       assert.ok(page.plan.includes('Chosen for a test: a small corpus gets the tiny preset.'), JSON.stringify(page.plan));
-      assert.ok(page.plan.includes('early stopping: after 3 evaluations without a better validation loss'), JSON.stringify(page.plan));
+      assert.ok(
+        page.plan.includes(`${vscode.l10n.t('early stopping')}: ${shownCount(3, 'after {0} evaluation without a better validation loss|after {0} evaluations without a better validation loss')}`),
+        JSON.stringify(page.plan),
+      );
       assert.strictEqual(page.copiedSamples, 1);
-      assert.match(page.kept, new RegExp(`^step ${keptStep.toLocaleString('en-US')}`));
+      assert.ok(page.kept.startsWith(vscode.l10n.t('step {0}', shownNumber(keptStep))), page.kept);
       return page;
     };
     await check('nats');
@@ -510,10 +518,13 @@ describe('training', function () {
     assert.strictEqual(kept.step, result.best.step);
     assert.ok(Math.abs(uniform.value! - Math.log(result.model.config.vocabSize)) < 1e-9);
     assert.strictEqual(page.stopMessage, result.message);
-    assert.ok(page.plan.some((line) => line.startsWith('early stopping: after 3 evaluations')), JSON.stringify(page.plan));
+    assert.ok(page.plan.some((line) => line.startsWith(`${vscode.l10n.t('early stopping')}: ${shownCount(3, 'after {0} evaluation without a better validation loss|after {0} evaluations without a better validation loss')}`)), JSON.stringify(page.plan));
     assert.ok(page.bpbAvailable, 'the engine reports the byte counts of both parts');
-    assert.strictEqual(page.trainedSteps, result.step.toLocaleString('en-US'));
-    assert.ok(page.kept.startsWith(`step ${result.best.step.toLocaleString('en-US')} · val ${result.best.valLoss.toFixed(2)} (best validation)`), page.kept);
+    assert.strictEqual(page.trainedSteps, shownNumber(result.step));
+    assert.ok(
+      page.kept.startsWith(`${vscode.l10n.t('step {0}', shownNumber(result.best.step))} · ${vscode.l10n.t('val {0}', shownNumber(result.best.valLoss, { minimumFractionDigits: 2, maximumFractionDigits: 2 }))} ${vscode.l10n.t('(best validation)')}`),
+      page.kept,
+    );
     assert.strictEqual(api.training.statusBarText(), `$(check) LM: ready · step ${result.best.step} · val ${result.best.valLoss.toFixed(2)}`);
     assert.ok(
       api.training
@@ -536,7 +547,7 @@ describe('training', function () {
       return s.kind === 'training' && s.step >= 5;
     });
     const during = await api.dashboard.selfCheck();
-    assert.ok(Number(during.page.trainedSteps.replace(/,/g, '')) >= 5, `trained steps during the run: ${during.page.trainedSteps}`);
+    assert.ok(Number(during.page.trainedSteps.replace(/[,\s\u00a0]/g, '')) >= 5, `trained steps during the run: ${during.page.trainedSteps}`);
     await api.training.cancel();
     assert.strictEqual((await long).status, 'cancelled');
     // A short run while the dashboard is open: the page receives live progress.
@@ -585,7 +596,7 @@ describe('training', function () {
     const weights = fs.readFileSync(path.join(dir, 'model.safetensors'));
     const outcome = await api.training.train({ mode: 'resume', overrides: { ...QUICK, steps: step + 20, checkpointInterval: 100_000, evalInterval: 100_000, sampleInterval: 0 } });
     assert.ok('result' in outcome && outcome.result.stoppedBy === 'diverged', `${outcome.status}: ${outcome.message}`);
-    assert.match(outcome.message, /the training loss is no longer a number/);
+    assert.match(outcome.message, shownAs('Stopped at step {0}: the training loss is no longer a number (the learning rate is too high for this model).'));
     assert.strictEqual(readJson(config).step, step, 'the checkpoint on disk is still the one saved before');
     assert.ok(fs.readFileSync(path.join(dir, 'model.safetensors')).equals(weights));
     // The features answer from that checkpoint's finite weights, not from the diverged ones.

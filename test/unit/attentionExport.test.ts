@@ -82,9 +82,9 @@ describe('attention export: HTML page', () => {
       themeVars: { '--vscode-x': 'red;} body{display:none', '--vscode-ok': '#123456', 'color': 'red' },
       themeKind: '"><script>',
     });
-    // exactly the two script elements of the page end where they should ("<script>" inside a script is
-    // inert text once "</script" and "<!--" are escaped)
-    assert.strictEqual(html.match(/<\/script>/g)?.length, 2);
+    // exactly the three script elements of the page (the language block, the data, the viewer) end where they
+    // should ("<script>" inside a script is inert text once "</script" and "<!--" are escaped)
+    assert.strictEqual(html.match(/<\/script>/g)?.length, 3);
     assert.ok(!html.includes('<!--'));
     assert.doesNotMatch(html, /display:none/);
     assert.match(html, /--vscode-ok: #123456;/);

@@ -8,28 +8,10 @@ import * as os from 'os';
 import * as path from 'path';
 import { DEFAULT_DROPOUT } from '../../src/engine/dropoutRate';
 import { encode } from '../../src/engine/tokenizer';
+import { assertUsageError, lmx } from './fixtures/lmx';
 
 const root = path.resolve(__dirname, '..', '..');
 const version = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8')).version;
-
-interface Run {
-  status: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function lmx(args: string[], cwd: string, input?: string): Run {
-  const child = spawnSync(process.execPath, ['-r', path.join(root, 'scripts/ts-register.js'), path.join(root, 'src/cli/main.ts'), ...args], {
-    cwd,
-    encoding: 'utf8',
-    input,
-    timeout: 120_000,
-    maxBuffer: 64 * 1024 * 1024,
-    // English whatever the machine's locale (the CLI follows LANG; test/unit/l10n.test.ts runs it in Polish)
-    env: { ...process.env, LMX_DEBUG: '', LC_ALL: '', LC_MESSAGES: '', LANG: 'C.UTF-8' },
-  });
-  return { status: child.status, stdout: child.stdout, stderr: child.stderr };
-}
 
 /** Every file under `dir`, relative path → its bytes (folders as empty entries ending in /). */
 function snapshot(dir: string): Map<string, Buffer> {
@@ -40,16 +22,6 @@ function snapshot(dir: string): Map<string, Buffer> {
     files.set(entry.isDirectory() ? `${rel}/` : rel, entry.isDirectory() ? Buffer.alloc(0) : fs.readFileSync(full));
   }
   return files;
-}
-
-/** Exit code 2, exactly one line on stderr, no stack trace. */
-function assertUsageError(run: Run, message: RegExp): void {
-  assert.strictEqual(run.status, 2, `exit ${run.status}; stderr: ${run.stderr}`);
-  const lines = run.stderr.split('\n').filter((l) => l.length > 0);
-  assert.strictEqual(lines.length, 1, `expected one line on stderr, got:\n${run.stderr}`);
-  assert.match(lines[0], /^lmx[: ]/);
-  assert.match(lines[0], message);
-  assert.ok(!/\n\s+at /.test(run.stderr) && !/Error:/.test(run.stderr), `stack trace or error name: ${run.stderr}`);
 }
 
 describe('lmx (CLI)', function () {

@@ -4,7 +4,7 @@ import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-wasm';
 import { GPT, validateConfig, type GPTConfig } from '../../src/engine/model';
 import { PRESETS } from '../../src/engine/presets';
-import { crossEntropy, dropout, embedding, gelu, layerNorm, linear, matMulTransposed } from '../../src/engine/kernels/ops';
+import { crossEntropy, dropout, embedding, gelu, geluTanh, layerNorm, linear, matMulTransposed } from '../../src/engine/kernels/ops';
 import { Rng } from '../../src/engine/rng';
 
 const small: GPTConfig = { vocabSize: 11, contextLength: 8, nLayer: 2, nHead: 2, nEmbd: 8, positional: 'learned' };
@@ -503,6 +503,36 @@ describe('model', () => {
       // against PyTorch's nn.GELU() at a few points
       assertClose(gelu(tf.tensor1d([-3, -1, 0, 0.5, 2])).dataSync(), [-0.0040496, -0.1586553, 0, 0.3457312, 1.9544997], 1e-5, 'gelu');
       x.dispose();
+    });
+
+    it("GELU's tanh form (GPT-2's gelu_new, for imported models)", () => {
+      const x = rand([4, 9], 2);
+      const formula = (v: number) => 0.5 * v * (1 + Math.tanh(Math.sqrt(2 / Math.PI) * (v + 0.044715 * v ** 3)));
+      const values = x.dataSync();
+      assertClose(geluTanh(x).dataSync(), Array.from(values, formula), 1e-5, 'value');
+      // tfjs-core's CommonJS build has no gradient for Tanh, so the plain form cannot be differentiated here:
+      // the hand-written gradient against central differences of the formula (in double precision)
+      const dy = rand([4, 9]);
+      const grad = tf.grad((v: tf.Tensor) => tf.sum(tf.mul(geluTanh(v), dy)))(x).dataSync();
+      const h = 1e-4;
+      const dyValues = dy.dataSync();
+      assertClose(grad, Array.from(values, (v, i) => (dyValues[i] * (formula(v + h) - formula(v - h))) / (2 * h)), 1e-4, 'gradient');
+      dy.dispose();
+      // against PyTorch's gelu(approximate='tanh') at a few points
+      assertClose(geluTanh(tf.tensor1d([-3, -1, 0, 0.5, 2])).dataSync(), [-0.0036374, -0.158808, 0, 0.345714, 1.9545977], 1e-5, 'gelu_tanh');
+      x.dispose();
+    });
+
+    it("layer norm with another ε (an imported model's)", () => {
+      const x = tf.mul(rand([6, 8], 2), 1e-3);
+      const g = rand([8]);
+      const b = rand([8]);
+      const plain = (x: tf.Tensor, g: tf.Tensor, b: tf.Tensor) => {
+        const centered = tf.sub(x, tf.mean(x, 1, true));
+        return tf.add(tf.mul(tf.mul(centered, tf.rsqrt(tf.add(tf.mean(tf.square(centered), 1, true), 1e-8))), g), b);
+      };
+      compare((x, g, b) => layerNorm(x as tf.Tensor2D, g as tf.Tensor1D, b as tf.Tensor1D, 1e-8), plain, [x, g, b], [0, 1, 2], [6, 8], 2e-4);
+      tf.dispose([x, g, b]);
     });
   });
 });

@@ -3,6 +3,8 @@
 // getComputedStyle by readTheme, re-read when the theme changes); the geometry and the colour scale
 // are the pure functions of src/features/attention/core/attentionView.ts.
 
+import { formatFixed } from '../../src/l10n/format';
+import { strings as S } from './strings';
 import {
   axisLabels,
   barsLayout,
@@ -125,14 +127,14 @@ export class MapImages {
     this.cache.clear();
   }
 
-  get(key: string, map: Float32Array, T: number, theme: Theme, scale: ColourScaleKind): HTMLCanvasElement {
+  get(key: string, map: Float32Array, T: number, theme: Theme, scale: ColourScaleKind, causal = true): HTMLCanvasElement {
     let canvas = this.cache.get(key);
     if (canvas) return canvas;
     canvas = document.createElement('canvas');
     canvas.width = canvas.height = Math.max(1, T);
     const c = canvas.getContext('2d')!;
     const image = c.createImageData(T, T);
-    paintMap(map, T, theme.lut, scale, image.data);
+    paintMap(map, T, theme.lut, scale, image.data, causal);
     c.putImageData(image, 0, 0);
     this.cache.set(key, canvas);
     return canvas;
@@ -154,6 +156,8 @@ export interface HeatmapSpec {
   query?: number;
   hover?: { query: number; key: number };
   image: HTMLCanvasElement;
+  /** false: an encoder's map, every cell a weight (no masked triangle). */
+  causal: boolean;
 }
 
 /** The label cut (with an ellipsis) to fit `maxPx` in the context's current font. */
@@ -196,17 +200,19 @@ export function drawHeatmap(ctx: CanvasRenderingContext2D, theme: Theme, layout:
   ctx.save();
   ctx.translate(0, TITLE_HEIGHT);
 
-  // masked upper triangle: the hatch under the whole grid; the cells on and below the diagonal cover it
-  ctx.fillStyle = theme.maskPattern;
-  ctx.beginPath();
-  ctx.moveTo(x0, y0);
-  for (let q = 0; q < T; q++) {
-    ctx.lineTo(x0 + (q + 1) * cell, y0 + q * cell);
-    ctx.lineTo(x0 + (q + 1) * cell, y0 + (q + 1) * cell);
+  // a causal map's masked upper triangle: the hatch under the whole grid; the cells on and below the diagonal cover it
+  if (spec.causal) {
+    ctx.fillStyle = theme.maskPattern;
+    ctx.beginPath();
+    ctx.moveTo(x0, y0);
+    for (let q = 0; q < T; q++) {
+      ctx.lineTo(x0 + (q + 1) * cell, y0 + q * cell);
+      ctx.lineTo(x0 + (q + 1) * cell, y0 + (q + 1) * cell);
+    }
+    ctx.lineTo(x0 + size, y0);
+    ctx.closePath();
+    ctx.fill();
   }
-  ctx.lineTo(x0 + size, y0);
-  ctx.closePath();
-  ctx.fill();
   ctx.imageSmoothingEnabled = false;
   ctx.drawImage(spec.image, x0, y0, size, size);
 
@@ -227,12 +233,12 @@ export function drawHeatmap(ctx: CanvasRenderingContext2D, theme: Theme, layout:
 
   // values inside large cells
   if (cell >= 30) {
-    const max = spec.scale === 'max' ? mapMax(spec.map, T) : 1;
+    const max = spec.scale === 'max' ? mapMax(spec.map, T, spec.causal) : 1;
     ctx.font = `${Math.min(11, Math.floor(cell / 3))}px ${theme.uiFont}`;
     ctx.textAlign = 'center';
     ctx.textBaseline = 'middle';
     for (let q = 0; q < T; q++) {
-      for (let k = 0; k <= q; k++) {
+      for (let k = 0; k <= (spec.causal ? q : T - 1); k++) {
         const v = spec.map[q * T + k];
         const i = Math.round(scalePosition(v, spec.scale, max) * 255) * 4;
         const lum = luminance({ r: theme.lut[i], g: theme.lut[i + 1], b: theme.lut[i + 2], a: 1 });
@@ -289,12 +295,12 @@ export function drawHeatmap(ctx: CanvasRenderingContext2D, theme: Theme, layout:
     ctx.strokeRect(x0 + spec.hover.key * cell - 0.75, y0 + spec.hover.query * cell - 0.75, cell + 1.5, cell + 1.5);
   }
 
-  drawLegend(ctx, theme, layout.legend, spec.scale, spec.scale === 'max' ? mapMax(spec.map, T) : 1);
+  drawLegend(ctx, theme, layout.legend, spec.scale, spec.scale === 'max' ? mapMax(spec.map, T, spec.causal) : 1, spec.causal);
   ctx.restore();
 }
 
 /** The vertical colour legend: 1 at the top, 0 at the bottom, ticks, and the masked swatch below. */
-export function drawLegend(ctx: CanvasRenderingContext2D, theme: Theme, box: { x: number; y: number; width: number; height: number }, scale: ColourScaleKind, max = 1): void {
+export function drawLegend(ctx: CanvasRenderingContext2D, theme: Theme, box: { x: number; y: number; width: number; height: number }, scale: ColourScaleKind, max = 1, causal = true): void {
   const { x, y, width, height } = box;
   for (let i = 0; i < height; i++) {
     const position = 1 - i / Math.max(1, height - 1);
@@ -314,12 +320,14 @@ export function drawLegend(ctx: CanvasRenderingContext2D, theme: Theme, box: { x
     ctx.fillRect(x + width, Math.round(ty), 3, 1);
     ctx.fillText(tick.label, x + width + 5, ty);
   }
-  const my = y + height + 10;
-  ctx.fillStyle = theme.maskPattern;
-  ctx.fillRect(x, my, width, width);
-  ctx.strokeRect(x - 0.5, my - 0.5, width + 1, width + 1);
-  ctx.fillStyle = cssColour(theme.muted);
-  ctx.fillText('masked', x - 2, my + width + 10);
+  if (causal) {
+    const my = y + height + 10;
+    ctx.fillStyle = theme.maskPattern;
+    ctx.fillRect(x, my, width, width);
+    ctx.strokeRect(x - 0.5, my - 0.5, width + 1, width + 1);
+    ctx.fillStyle = cssColour(theme.muted);
+    ctx.fillText('masked', x - 2, my + width + 10);
+  }
   ctx.save();
   ctx.translate(x - 6, y + height / 2);
   ctx.rotate(-Math.PI / 2);
@@ -399,7 +407,7 @@ export function drawBars(ctx: CanvasRenderingContext2D, theme: Theme, layout: Ba
   // bar heights are relative to the largest weight shown (a long text's weights are all small)
   let max = 0;
   for (const row of spec.rows) for (let k = 0; k < row.weights.length; k++) max = Math.max(max, row.weights[k]);
-  drawTitle(ctx, theme, `${spec.title} · tallest bar ${max.toFixed(3)}`, width);
+  drawTitle(ctx, theme, S.tallestBar(spec.title, formatFixed(max, 3)), width);
   ctx.save();
   ctx.translate(0, TITLE_HEIGHT);
   const { x0, y0, rowHeight, barWidth } = layout;

@@ -39,7 +39,7 @@ import {
   type AttentionViewKind,
   type AttentionViewState,
 } from '../../src/features/attention/protocol';
-import { MODEL_VOCABULARY_NOTE, modelTokenIds } from '../../src/features/tokens/core/modelTokenIds';
+import { modelTokenIds, modelVocabularyNote } from '../../src/features/tokens/core/modelTokenIds';
 import { button, checkbox, dropdown, progressRing, radios, registerComponents, setEnabled, setText, type Choice } from '../components/index';
 import {
   drawBars,
@@ -55,6 +55,7 @@ import {
   type Theme,
 } from './draw';
 import css from './style.css';
+import { strings as S } from './strings';
 
 interface Persisted {
   view: AttentionViewState;
@@ -124,16 +125,16 @@ app.id = 'attention-app';
 
 const header = el('header');
 const titleBox = el('div', 'title');
-titleBox.append(el('h1', undefined, 'Attention'));
+titleBox.append(el('h1', undefined, S.title));
 const sourceLine = el('div', 'source muted');
 titleBox.append(sourceLine);
 const actions = el('div', 'actions');
-const refreshButton = button('Refresh', { appearance: 'secondary', id: 'refresh', title: 'Run the model again on the same text', onClick: () => send({ type: 'action', action: 'refresh' }) });
-const pngButton = button('Save as PNG', { appearance: 'secondary', id: 'save-png', title: 'Save the current view as a PNG image', onClick: () => savePng() });
-const htmlButton = button('Save as HTML', {
+const refreshButton = button(S.refresh, { appearance: 'secondary', id: 'refresh', title: S.refreshTitle, onClick: () => send({ type: 'action', action: 'refresh' }) });
+const pngButton = button(S.savePng, { appearance: 'secondary', id: 'save-png', title: S.savePngTitle, onClick: () => savePng() });
+const htmlButton = button(S.saveHtml, {
   appearance: 'secondary',
   id: 'save-html',
-  title: 'Save a self-contained page with the data and this viewer: opens in any browser, no network',
+  title: S.saveHtmlTitle,
   onClick: () => send({ type: 'saveHtml', ...themeSnapshot() }),
 });
 if (standalone) actions.append(pngButton);
@@ -149,39 +150,39 @@ notice.hidden = true;
 
 const controls = el('div', 'controls');
 const viewChoices: Choice[] = [
-  { value: 'head', label: 'Head' },
-  { value: 'model', label: 'Model' },
-  { value: 'layerMean', label: 'Layer mean' },
-  { value: 'query', label: 'Query across heads' },
+  { value: 'head', label: S.views.head },
+  { value: 'model', label: S.views.model },
+  { value: 'layerMean', label: S.views.layerMean },
+  { value: 'query', label: S.views.query },
 ];
-const viewControl = radios('View', { id: 'view', choices: viewChoices, value: view.view, onChange: (v) => update({ view: v as AttentionViewKind }) });
-const layerControl = dropdown('Layer', { id: 'layer', choices: [{ value: '0', label: '1' }], onChange: (v) => update({ layer: Number(v) }) });
-const headControl = dropdown('Head', { id: 'head', choices: [{ value: '0', label: '1' }], onChange: (v) => update({ head: Number(v) }) });
-const layerFilterControl = dropdown('Layers', {
+const viewControl = radios(S.view, { id: 'view', choices: viewChoices, value: view.view, onChange: (v) => update({ view: v as AttentionViewKind }) });
+const layerControl = dropdown(S.layer, { id: 'layer', choices: [{ value: '0', label: '1' }], onChange: (v) => update({ layer: Number(v) }) });
+const headControl = dropdown(S.head, { id: 'head', choices: [{ value: '0', label: '1' }], onChange: (v) => update({ head: Number(v) }) });
+const layerFilterControl = dropdown(S.layers, {
   id: 'layer-filter',
-  title: 'Show every layer, or one',
-  choices: [{ value: 'all', label: 'all' }],
+  title: S.layersTitle,
+  choices: [{ value: 'all', label: S.all }],
   onChange: (v) => update({ layerFilter: v === 'all' ? 'all' : Number(v) }),
 });
-const headFilterControl = dropdown('Heads', {
+const headFilterControl = dropdown(S.heads, {
   id: 'head-filter',
-  title: 'Show every head, or one',
-  choices: [{ value: 'all', label: 'all' }],
+  title: S.headsTitle,
+  choices: [{ value: 'all', label: S.all }],
   onChange: (v) => update({ headFilter: v === 'all' ? 'all' : Number(v) }),
 });
-const scaleControl = dropdown('Colour scale', {
+const scaleControl = dropdown(S.scale, {
   id: 'scale',
-  title: 'Square root, or 0 to the largest weight of each map, spread the small weights of long texts apart; the legend shows the values',
+  title: S.scaleTitle,
   choices: [
-    { value: 'linear', label: 'linear' },
-    { value: 'sqrt', label: 'square root' },
-    { value: 'max', label: '0 to largest' },
+    { value: 'linear', label: S.scales.linear },
+    { value: 'sqrt', label: S.scales.sqrt },
+    { value: 'max', label: S.scales.max },
   ],
   onChange: (v) => update({ scale: v === 'sqrt' || v === 'max' ? v : 'linear' }),
 });
-const followControl = checkbox('Follow selection', {
+const followControl = checkbox(S.follow, {
   id: 'follow',
-  title: 'Select other text in the editor to see its attention; move the cursor to pick the query token',
+  title: S.followTitle,
   checked: view.follow,
   onChange: (on) => update({ follow: on }),
 });
@@ -193,7 +194,9 @@ if (!standalone) controls.append(followControl.element);
 const tokenStrip = el('div', 'tokens');
 tokenStrip.id = 'tokens';
 tokenStrip.setAttribute('role', 'listbox');
-tokenStrip.setAttribute('aria-label', 'Tokens: click one to make it the query (and to find it in the editor)');
+tokenStrip.setAttribute('aria-label', S.tokensAria);
+// the tokens are the user's own text
+tokenStrip.setAttribute('translate', 'no');
 
 const canvasWrap = el('div', 'canvas-wrap');
 const canvas = el('canvas');
@@ -251,15 +254,15 @@ function syncControls(): void {
   setEnabled(htmlButton, !!data);
   setEnabled(refreshButton, !!source);
   const hints: Record<AttentionViewKind, string> = {
-    head: 'Row = the token that is looking (query), column = the token it looks at (key). Each row sums to 1. Hover for the weight; click a row to make it the query.',
-    model: 'Every head of every layer at once. Click a thumbnail to open it in the head view.',
-    layerMean: 'The average over the heads of one layer: where the layer as a whole looks.',
-    query: 'Where the chosen query token looks in each head: one bar per earlier token. Click a token above to choose another query.',
+    head: S.hints.head,
+    model: S.hints.model,
+    layerMean: S.hints.layerMean,
+    query: S.hints.query,
   };
   setText(hint, hints[v]);
   if (data && maps) {
     const label = data.tokens[view.query]?.label ?? '';
-    setText(queryInfo, `Query token: #${view.query + 1} «${label}» of ${maps.T}`);
+    setText(queryInfo, S.queryInfo(view.query + 1, label, maps.T));
   } else setText(queryInfo, '');
 }
 
@@ -268,8 +271,8 @@ function setChoices(): void {
   const range = (n: number): Choice[] => Array.from({ length: n }, (_, i) => ({ value: String(i), label: String(i + 1) }));
   layerControl.setChoices(range(maps.nLayer));
   headControl.setChoices(range(maps.nHead));
-  layerFilterControl.setChoices([{ value: 'all', label: 'all' }, ...range(maps.nLayer)]);
-  headFilterControl.setChoices([{ value: 'all', label: 'all' }, ...range(maps.nHead)]);
+  layerFilterControl.setChoices([{ value: 'all', label: S.all }, ...range(maps.nLayer)]);
+  headFilterControl.setChoices([{ value: 'all', label: S.all }, ...range(maps.nHead)]);
 }
 
 // ------------------------------------------------------------------------------------------------
@@ -290,7 +293,7 @@ function renderTokens(): void {
       b.setAttribute('role', 'option');
       b.tabIndex = -1;
       b.dataset.index = String(i);
-      b.title = `#${i + 1} «${t.label}» — ${modelTokenIds(t)}${standalone ? '' : ' — click: make it the query and show it in the editor'}\n${MODEL_VOCABULARY_NOTE}`;
+      b.title = `#${i + 1} «${t.label}» — ${modelTokenIds(t)}${standalone ? '' : S.tokenTitleClick}\n${modelVocabularyNote()}`;
       return b;
     });
     tokenStrip.replaceChildren(...tokenButtons);
@@ -366,9 +369,10 @@ function draw(): void {
   images.reset(`${d.seq}|${view.scale}|${theme.key}`);
   const t = theme;
   const labels = d.tokens.map((x) => x.label);
+  const causal = d.causal !== false;
   const width = availableWidth();
   const visibleHeight = Math.max(320, window.innerHeight - canvasWrap.getBoundingClientRect().top + window.scrollY - 16);
-  const image = (l: number, h: number) => images.get(`${l}/${h}`, headMap(m, l, h), m.T, t, view.scale);
+  const image = (l: number, h: number) => images.get(`${l}/${h}`, headMap(m, l, h), m.T, t, view.scale, causal);
   const h = hover;
   switch (view.view) {
     case 'head':
@@ -377,13 +381,13 @@ function draw(): void {
       const ctx = prepareCanvas(canvas, Math.max(layout.width, 260), layout.height + TITLE_HEIGHT);
       const mean = view.view === 'layerMean';
       const map = mean ? meanOverHeads(m, view.layer) : headMap(m, view.layer, view.head);
-      const img = mean ? images.get(`mean/${view.layer}`, map, m.T, t, view.scale) : image(view.layer, view.head);
+      const img = mean ? images.get(`mean/${view.layer}`, map, m.T, t, view.scale, causal) : image(view.layer, view.head);
       drawHeatmap(
         ctx,
         t,
         layout,
         {
-          title: mean ? `Layer ${view.layer + 1} · mean of ${m.nHead} heads` : headName(view.layer, view.head),
+          title: mean ? S.layerMeanTitle(view.layer + 1, m.nHead) : headName(view.layer, view.head),
           map,
           T: m.T,
           labels,
@@ -391,11 +395,12 @@ function draw(): void {
           query: view.query,
           ...(h && 'query' in h ? { hover: h } : {}),
           image: img,
+          causal,
         },
         Math.max(layout.width, 260),
       );
       lastLayout = { kind: 'heatmap', layout };
-      canvas.setAttribute('aria-label', `${mean ? `Layer ${view.layer + 1} mean` : headName(view.layer, view.head)}: attention of ${m.T} tokens`);
+      canvas.setAttribute('aria-label', S.attentionOfAria(mean ? S.layerMeanAria(view.layer + 1) : headName(view.layer, view.head), m.T));
       break;
     }
     case 'model': {
@@ -414,18 +419,18 @@ function draw(): void {
           selected: { layer: view.layer, head: view.head },
           ...(h && 'layer' in h ? { hover: h } : {}),
           images: image,
-          title: `All heads: ${m.nLayer} layer${m.nLayer === 1 ? '' : 's'} × ${m.nHead} head${m.nHead === 1 ? '' : 's'}${layers.length < m.nLayer || heads.length < m.nHead ? ` (showing ${layers.length} × ${heads.length})` : ''}`,
+          title: `${S.allHeadsTitle(m.nLayer, m.nHead)}${layers.length < m.nLayer || heads.length < m.nHead ? S.showing(layers.length, heads.length) : ''}`,
         },
         grid.width,
       );
       lastLayout = { kind: 'model', grid, layers, heads };
-      canvas.setAttribute('aria-label', `Model view: ${layers.length} layers × ${heads.length} heads`);
+      canvas.setAttribute('aria-label', S.modelViewAria(layers.length, heads.length));
       break;
     }
     case 'query': {
       const layers = new Set(filterIndices(m.nLayer, view.layerFilter));
       const heads = new Set(filterIndices(m.nHead, view.headFilter));
-      const rows = queryAcrossHeads(m, view.query).filter((r) => layers.has(r.layer) && heads.has(r.head));
+      const rows = queryAcrossHeads(m, view.query, causal).filter((r) => layers.has(r.layer) && heads.has(r.head));
       const keyLabels = labels.slice(0, view.query + 1);
       const layout = layoutBars(probe, t, rows.length, keyLabels, width);
       const ctx = prepareCanvas(canvas, Math.max(layout.width, 260), layout.height + TITLE_HEIGHT);
@@ -433,11 +438,11 @@ function draw(): void {
         ctx,
         t,
         layout,
-        { title: `Where «${labels[view.query]}» (#${view.query + 1}) looks, in every head`, rows, labels: keyLabels, query: view.query, ...(h && 'row' in h ? { hover: h } : {}) },
+        { title: S.whereLooks(labels[view.query], view.query + 1), rows, labels: keyLabels, query: view.query, ...(h && 'row' in h ? { hover: h } : {}) },
         Math.max(layout.width, 260),
       );
       lastLayout = { kind: 'bars', layout, rows: rows.map((r) => ({ layer: r.layer, head: r.head })) };
-      canvas.setAttribute('aria-label', `Attention of token ${view.query + 1} in ${rows.length} heads`);
+      canvas.setAttribute('aria-label', S.queryAria(view.query + 1, rows.length));
       break;
     }
   }
@@ -518,10 +523,10 @@ canvas.addEventListener('mousemove', (event) => {
   if (hit?.kind === 'cell') {
     next = { query: hit.query, key: hit.key };
     const map = view.view === 'layerMean' ? meanOverHeads(m, view.layer) : headMap(m, view.layer, view.head);
-    text = hoverText(d.tokens[hit.query].label, d.tokens[hit.key].label, map[hit.query * m.T + hit.key], hit.key > hit.query);
+    text = hoverText(d.tokens[hit.query].label, d.tokens[hit.key].label, map[hit.query * m.T + hit.key], d.causal !== false && hit.key > hit.query);
   } else if (hit?.kind === 'thumb') {
     next = { layer: hit.layer, head: hit.head };
-    text = `${headName(hit.layer, hit.head)} — click to open`;
+    text = S.clickToOpen(headName(hit.layer, hit.head));
   } else if (hit?.kind === 'bar' && lastLayout?.kind === 'bars') {
     next = { row: hit.row, key: hit.key };
     const r = lastLayout.rows[hit.row];
@@ -580,7 +585,7 @@ function showStatus(kind: AttentionStatusKind | undefined, message = ''): void {
   if (kind === 'loading') parts.push(progressRing());
   parts.push(el('span', 'status-text', message));
   if (kind === 'no-model') {
-    parts.push(button('Train a model', { id: 'train', onClick: () => send({ type: 'action', action: 'train' }), title: 'LM Explorer: Train Model on Workspace' }));
+    parts.push(button(S.trainModel, { id: 'train', onClick: () => send({ type: 'action', action: 'train' }), title: S.trainModelTitle }));
   }
   statusBox.replaceChildren(...parts);
 }
@@ -614,7 +619,7 @@ function setData(payload: AttentionPayload, patch?: Partial<AttentionViewState>)
   view = clampView({ ...view, ...(sameText ? {} : { query: T - 1 }), ...(patch ?? {}) });
   persist();
   send({ type: 'viewChanged', view });
-  setText(sourceLine, `${payload.sourceLabel} · ${T} token${T === 1 ? '' : 's'}${payload.truncated ? ` (of ${payload.totalTokens})` : ''} · ${payload.modelLabel}`);
+  setText(sourceLine, `${payload.sourceLabel} · ${S.tokens(T)}${payload.truncated ? S.ofTotal(payload.totalTokens) : ''} · ${payload.modelLabel}`);
   showStatus(undefined);
   renderNotice();
   syncControls();
@@ -715,6 +720,6 @@ if (standalone) {
   const d = standalone.data;
   setData({ ...d, weights: base64ToFloat32(d.weights) }, standalone.view);
 } else {
-  if (source) showStatus('loading', 'Running the model on the text…');
+  if (source) showStatus('loading', S.running);
   send({ type: 'ready' });
 }

@@ -1,6 +1,7 @@
 // The dashboard's curves with uPlot: colours from VS Code's theme variables (re-read when the theme
 // changes), sized to their container, fed incrementally.
 
+import { strings } from './strings';
 import uPlot from 'uplot';
 import type { ChartMark, ChartRender } from '../../src/features/training/protocol';
 
@@ -57,7 +58,7 @@ export class Chart {
     this.body.className = 'chart-body';
     this.empty = document.createElement('div');
     this.empty.className = 'chart-empty';
-    this.empty.textContent = 'No training steps yet';
+    this.empty.textContent = strings.charts.noSteps;
     container.append(this.body, this.empty);
     this.resize = new ResizeObserver(() => this.fit());
     this.resize.observe(container);
@@ -98,11 +99,11 @@ export class Chart {
         hooks: { ...this.spec.overlay?.hooks(), setCursor: [() => this.showLatest()] },
         scales: { x: { time: false }, y: this.spec.log ? { distr: 3 } : { auto: true } },
         axes: [
-          { ...axis(), label: 'step', labelFont: t.font, labelSize: 18 },
+          { ...axis(), label: strings.charts.stepAxis, labelFont: t.font, labelSize: 18 },
           { ...axis(), size: 56, ...(this.spec.format ? { values: (_u: uPlot, ticks: number[]) => ticks.map(this.spec.format!) } : {}) },
         ],
         series: [
-          { label: 'step' },
+          { label: strings.charts.stepAxis },
           ...this.spec.series.map(
             (s): uPlot.Series => ({
               label: s.label,

@@ -3,6 +3,8 @@
 // its own, the uniform guess. Each mark can measure itself: where it was drawn (the chart's own geometry)
 // and how many pixels of its colour the canvas holds there, which is what the tests' self-check reports.
 
+import { formatFixed } from '../../src/l10n/format';
+import { strings } from './strings';
 import type uPlot from 'uplot';
 import type { ChartMark } from '../../src/features/training/protocol';
 import { cssVar, parseColor } from './charts';
@@ -84,7 +86,7 @@ export class LossOverlay {
       if (b.width < 4) continue;
       ctx.fillStyle = markColour('memorising');
       ctx.textAlign = 'center';
-      const label = b.width > 90 * px ? 'memorising' : '';
+      const label = b.width > 90 * px ? strings.charts.markMemorising : '';
       if (label) ctx.fillText(label, b.left + b.width / 2, top + 4 * px);
     }
     const kept = this.marks.kept;
@@ -100,7 +102,7 @@ export class LossOverlay {
       ctx.setLineDash([]);
       // Its label at the foot of the line, clear of the best point's label above the curve.
       ctx.fillStyle = fg;
-      const text = `kept · step ${kept.step}`;
+      const text = strings.charts.markKept(kept.step);
       const w = ctx.measureText(text).width;
       const right = x + 4 * px + w < left + width;
       ctx.textAlign = right ? 'left' : 'right';
@@ -119,7 +121,7 @@ export class LossOverlay {
       ctx.fillStyle = fg;
       ctx.textAlign = 'left';
       ctx.textBaseline = 'bottom';
-      const text = `best ${best.value.toFixed(2)}`;
+      const text = strings.charts.markBest(formatFixed(best.value, 2));
       const w = ctx.measureText(text).width;
       const tx = x + 10 * px + w < left + width ? x + 10 * px : x - 10 * px - w;
       ctx.fillText(text, tx, Math.max(top + 14 * px, y - 6 * px));

@@ -6,7 +6,7 @@
 // keeps its last state with vscode.setState, so it draws at once when VS Code restores it.
 
 import uPlotCss from 'uplot/dist/uPlot.min.css';
-import { formatCount, formatDuration, formatLoss, formatRate, percent, type ModelState } from '../../src/features/training/core/trainingFormat';
+import { formatCount, formatDuration, formatLoss, percent, type ModelState } from '../../src/features/training/core/trainingFormat';
 import {
   bestValidation,
   bitsPerByteFactors,
@@ -30,6 +30,8 @@ import {
 import type { BestModelInfo } from '../../src/worker/engine/protocol';
 import { button, divider, radios, registerComponents, setEnabled, setText, tag } from '../components/index';
 import { Chart } from './charts';
+import { strings } from './strings';
+import { formatFixed, formatNumber, formatPercent } from '../../src/l10n/format';
 import { LossOverlay } from './lossMarks';
 
 /** What the page keeps with vscode.setState: the host's state and the page's own choices. */
@@ -89,17 +91,18 @@ adoptCss(uPlotCss);
 const app = document.getElementById('app')!;
 
 const header = el('header');
-const title = el('h1', undefined, 'Training Dashboard');
-const statusTag = tag('no model');
+const title = el('h1', undefined, strings.title);
+const statusTag = tag(strings.status.none);
 statusTag.id = 'status';
 const buttons = el('div', 'buttons');
-const trainButton = button('Train', { onClick: command('train'), title: 'Train a model on the workspace (LM Explorer: Train Model on Workspace)', id: 'train' });
-const resumeButton = button('Resume', { appearance: 'secondary', onClick: command('resume'), title: 'Continue training the saved model', id: 'resume' });
-const cancelButton = button('Cancel', { appearance: 'secondary', onClick: command('cancel'), title: 'Stop training; the model is saved', id: 'cancel' });
-const exportButton = button('Export…', { appearance: 'secondary', onClick: command('export'), title: 'Save the model to a folder (loadable by lmx)' });
-const loadButton = button('Load…', { appearance: 'secondary', onClick: command('load'), title: 'Load a model folder' });
-const resetButton = button('Reset', { appearance: 'secondary', onClick: command('reset'), title: 'Delete the workspace model' });
-const settingsButton = button('Settings', { appearance: 'secondary', onClick: command('settings'), title: 'LM Explorer settings' });
+const B = strings.buttons;
+const trainButton = button(B.train, { onClick: command('train'), title: B.trainTitle, id: 'train' });
+const resumeButton = button(B.resume, { appearance: 'secondary', onClick: command('resume'), title: B.resumeTitle, id: 'resume' });
+const cancelButton = button(B.cancel, { appearance: 'secondary', onClick: command('cancel'), title: B.cancelTitle, id: 'cancel' });
+const exportButton = button(B.export, { appearance: 'secondary', onClick: command('export'), title: B.exportTitle });
+const loadButton = button(B.load, { appearance: 'secondary', onClick: command('load'), title: B.loadTitle });
+const resetButton = button(B.reset, { appearance: 'secondary', onClick: command('reset'), title: B.resetTitle });
+const settingsButton = button(B.settings, { appearance: 'secondary', onClick: command('settings'), title: B.settingsTitle });
 buttons.append(trainButton, resumeButton, cancelButton, exportButton, loadButton, resetButton, settingsButton);
 header.append(title, statusTag, buttons);
 
@@ -119,26 +122,26 @@ function stat(label: string, id: string): HTMLElement {
   statsRow.append(box);
   return value;
 }
-const stepValue = stat('step', 'step');
-const lossValue = stat('train loss', 'loss');
-const valValue = stat('validation loss', 'val');
-const keptValue = stat('kept model', 'kept');
-const rateValue = stat('tokens / s', 'rate');
-const elapsedValue = stat('elapsed', 'elapsed');
-const remainingValue = stat('remaining', 'remaining');
+const stepValue = stat(strings.stats.step, 'step');
+const lossValue = stat(strings.stats.trainLoss, 'loss');
+const valValue = stat(strings.stats.validationLoss, 'val');
+const keptValue = stat(strings.stats.kept, 'kept');
+const rateValue = stat(strings.stats.rate, 'rate');
+const elapsedValue = stat(strings.stats.elapsed, 'elapsed');
+const remainingValue = stat(strings.stats.remaining, 'remaining');
 
 const stopMessage = el('p', 'stop-message');
 stopMessage.id = 'stop-message';
 stopMessage.setAttribute('role', 'status');
 
 const chartsRow = el('div', 'charts');
-const lossCard = card('Loss', 'loss-card');
+const lossCard = card(strings.charts.loss, 'loss-card');
 const lossTitle = lossCard.section.querySelector('h2')!;
-const unitChoice = radios('Loss in', {
+const unitChoice = radios(strings.charts.lossUnitLabel, {
   id: 'unit',
   choices: [
-    { value: 'nats', label: 'nats / token' },
-    { value: 'bpb', label: 'bits / byte' },
+    { value: 'nats', label: strings.charts.natsChoice },
+    { value: 'bpb', label: strings.charts.bitsChoice },
   ],
   value: view.unit,
   onChange: (value) => {
@@ -150,7 +153,7 @@ const unitChoice = radios('Loss in', {
   },
 });
 unitChoice.element.classList.add('unit-choice');
-unitChoice.element.setAttribute('aria-label', 'Show the loss in');
+unitChoice.element.setAttribute('aria-label', strings.charts.lossUnitAria);
 lossTitle.after(unitChoice.element);
 const lossNotes = el('div', 'loss-notes');
 const memorisingList = el('ul', 'memorising');
@@ -160,32 +163,36 @@ uniformNote.id = 'uniform-note';
 const historyNote = el('p', 'muted history-note');
 historyNote.id = 'history-note';
 lossNotes.append(memorisingList, uniformNote, historyNote);
-const lrCard = card('Learning rate', 'lr-card');
-const rateCard = card('Tokens per second', 'rate-card');
+const lrCard = card(strings.charts.learningRate, 'lr-card');
+const rateCard = card(strings.charts.tokensPerSecond, 'rate-card');
 chartsRow.append(lossCard.section, lrCard.section, rateCard.section);
 
 const infoRow = el('div', 'info');
-const modelCard = card('Model', 'model-card');
-const planCard = card('Plan', 'plan-card');
-const corpusCard = card('Corpus', 'corpus-card');
+const modelCard = card(strings.cards.model, 'model-card');
+const planCard = card(strings.cards.plan, 'plan-card');
+const corpusCard = card(strings.cards.corpus, 'corpus-card');
 infoRow.append(modelCard.section, planCard.section, corpusCard.section);
 
-const samplesCard = card('Samples', 'samples-card');
+const samplesCard = card(strings.cards.samples, 'samples-card');
 samplesCard.section.classList.add('samples');
 
-app.append(header, progressTrack, stopMessage, statsRow, chartsRow, infoRow, samplesCard.section);
+// An encoder's run: its accuracy at the masked positions and one masked row of the latest batch.
+const maskingCard = card(strings.masking.title, 'masking-card');
+maskingCard.section.classList.add('masking');
+
+app.append(header, progressTrack, stopMessage, statsRow, chartsRow, infoRow, maskingCard.section, samplesCard.section);
 
 const lossOverlay = new LossOverlay();
 const lossChart = new Chart(
   {
     id: 'loss',
-    title: 'Loss',
+    title: strings.charts.loss,
     series: [
-      { label: 'train', color: '--vscode-charts-blue', fallback: '#3794ff' },
-      { label: 'validation', color: '--vscode-charts-orange', fallback: '#d18616', points: true },
-      { label: 'uniform guess', color: '--vscode-descriptionForeground', fallback: '#8b8b8b', dash: [6, 4] },
+      { label: strings.charts.train, color: '--vscode-charts-blue', fallback: '#3794ff' },
+      { label: strings.charts.validation, color: '--vscode-charts-orange', fallback: '#d18616', points: true },
+      { label: strings.charts.uniformGuess, color: '--vscode-descriptionForeground', fallback: '#8b8b8b', dash: [6, 4] },
     ],
-    format: (v) => v.toFixed(2),
+    format: (v) => formatFixed(v, 2),
     height: 240,
     overlay: lossOverlay,
   },
@@ -193,11 +200,16 @@ const lossChart = new Chart(
 );
 lossCard.body.after(lossNotes);
 const lrChart = new Chart(
-  { id: 'lr', title: 'Learning rate', series: [{ label: 'learning rate', color: '--vscode-charts-purple', fallback: '#b180d7' }], format: (v) => v.toExponential(1) },
+  {
+    id: 'lr',
+    title: strings.charts.learningRate,
+    series: [{ label: strings.charts.learningRateSeries, color: '--vscode-charts-purple', fallback: '#b180d7' }],
+    format: (v) => formatNumber(v, { notation: 'scientific', maximumFractionDigits: 1 }),
+  },
   lrCard.body,
 );
 const rateChart = new Chart(
-  { id: 'rate', title: 'Tokens per second', series: [{ label: 'tokens/s', color: '--vscode-charts-green', fallback: '#89d185' }], format: (v) => formatCount(v) },
+  { id: 'rate', title: strings.charts.tokensPerSecond, series: [{ label: strings.charts.tokensPerSecondSeries, color: '--vscode-charts-green', fallback: '#89d185' }], format: (v) => formatCount(v) },
   rateCard.body,
 );
 const charts = [lossChart, lrChart, rateChart];
@@ -208,15 +220,19 @@ const charts = [lossChart, lrChart, rateChart];
 function statusLabel(s: ModelState): string {
   switch (s.kind) {
     case 'none':
-      return 'no model';
+      return strings.status.none;
     case 'preparing':
-      return `preparing: ${s.message}`;
+      return strings.status.preparing(s.message);
     case 'training':
-      return `training ${percent(s.step, s.steps)}%`;
+      return strings.status.training(percent(s.step, s.steps));
     case 'ready':
-      return ['ready', ...(s.step !== undefined ? [`step ${s.step}`] : []), ...(s.valLoss !== undefined ? [`val ${formatLoss(s.valLoss)}`] : [])].join(' · ');
+      return [
+        strings.status.ready,
+        ...(s.step !== undefined ? [strings.status.step(s.step)] : []),
+        ...(s.valLoss !== undefined ? [strings.status.validation(formatLoss(s.valLoss))] : []),
+      ].join(' · ');
     case 'error':
-      return 'error';
+      return strings.status.error;
   }
 }
 
@@ -244,7 +260,7 @@ function unitFactors(): { train: number; val: number } {
   return (shownUnit() === 'bpb' ? bitsPerByteFactors(state.corpus?.tokens) : undefined) ?? { train: 1, val: 1 };
 }
 
-const UNIT_WORDS: Record<LossUnit, string> = { nats: 'nats per token', bpb: 'bits per byte' };
+const UNIT_WORDS: Record<LossUnit, string> = { nats: strings.charts.natsPerToken, bpb: strings.charts.bitsPerByte };
 
 /**
  * The model the features use: the engine's kept model (the best validation of its run); without one (a
@@ -263,8 +279,8 @@ function keptLabel(): string {
   const k = keptModel();
   if (!k) return '';
   const f = unitFactors().val;
-  const val = k.valLoss !== undefined ? ` · val ${formatLoss(k.valLoss * f)}` : '';
-  return `step ${k.step.toLocaleString('en-US')}${val}`;
+  const val = k.valLoss !== undefined ? ` · ${strings.model.keptValidation(formatLoss(k.valLoss * f))}` : '';
+  return `${strings.model.keptStep(k.step)}${val}`;
 }
 
 function renderRun(): void {
@@ -274,17 +290,18 @@ function renderRun(): void {
   for (let i = state.points.length - 1; i >= 0 && lastVal === undefined; i--) lastVal = state.points[i].valLoss;
   lastVal ??= state.model?.valLoss;
   const f = unitFactors();
-  const unit = shownUnit() === 'bpb' ? ' (bits / byte)' : '';
-  setText(lossValue.nextElementSibling as HTMLElement, `train loss${unit}`);
-  setText(valValue.nextElementSibling as HTMLElement, `validation loss${unit}`);
-  setText(stepValue, run ? `${run.step.toLocaleString('en-US')} / ${run.steps.toLocaleString('en-US')}` : state.model ? String(state.model.step) : '—');
+  const bits = shownUnit() === 'bpb';
+  setText(lossValue.nextElementSibling as HTMLElement, bits ? strings.stats.trainLossBitsPerByte : strings.stats.trainLoss);
+  setText(valValue.nextElementSibling as HTMLElement, bits ? strings.stats.validationLossBitsPerByte : strings.stats.validationLoss);
+  setText(stepValue, run ? `${formatNumber(run.step)} / ${formatNumber(run.steps)}` : state.model ? formatNumber(state.model.step) : '—');
   setText(lossValue, formatLoss(last ? last.loss * f.train : undefined));
   setText(valValue, formatLoss(lastVal !== undefined ? lastVal * f.val : undefined));
   setText(keptValue, keptLabel() || '—');
   keptValue.parentElement!.title = state.model?.best ?? state.run?.best
-    ? 'The best-validation model of the run: the one the features use. Resume continues from the latest state.'
-    : 'The model the features use.';
-  setText(rateValue, run?.tokensPerSecond !== undefined ? formatRate(run.tokensPerSecond).replace(' tok/s', '') : last ? formatRate(last.tokensPerSecond).replace(' tok/s', '') : '—');
+    ? strings.stats.keptBestTitle
+    : strings.stats.keptTitle;
+  const rate = run?.tokensPerSecond ?? last?.tokensPerSecond;
+  setText(rateValue, rate !== undefined ? formatCount(rate >= 10_000 && rate < 1e6 ? Math.round(rate / 100) * 100 : rate) : '—');
   setText(elapsedValue, run ? formatDuration(run.elapsedMs) : '—');
   const training = state.status.kind === 'training';
   setText(remainingValue, training ? formatDuration(run?.remainingMs) : run?.stoppedBy ? stoppedText(run.stoppedBy) : '—');
@@ -303,17 +320,12 @@ function renderRun(): void {
 function stoppedText(by: NonNullable<DashboardState['run']>['stoppedBy']): string {
   switch (by) {
     case 'steps':
-      return 'done';
     case 'time':
-      return 'time limit';
     case 'cancel':
-      return 'cancelled';
     case 'error':
-      return 'interrupted';
     case 'early-stop':
-      return 'stopped early';
     case 'diverged':
-      return 'diverged';
+      return strings.stopped[by];
     default:
       return '—';
   }
@@ -338,7 +350,7 @@ function renderCharts(): void {
     ...(uniform !== undefined ? { uniform } : {}),
     memorising: stretches.map((s) => ({ fromStep: s.fromStep, toStep: s.toStep })),
   };
-  setText(lossTitle, `Loss (${UNIT_WORDS[unit]})`);
+  setText(lossTitle, strings.charts.lossIn(UNIT_WORDS[unit]));
   lossChart.setData(x, [pts.map((p) => p.loss * f.train), pts.map((p) => (p.valLoss !== undefined ? p.valLoss * f.val : null)), pts.map(() => uniform ?? null)]);
   lrChart.setData(x, [pts.map((p) => p.lr)]);
   rateChart.setData(x, [pts.map((p) => p.tokensPerSecond)]);
@@ -349,15 +361,13 @@ function renderCharts(): void {
     if (bpb) bpbRadio.removeAttribute('disabled');
     else bpbRadio.setAttribute('disabled', '');
   }
-  unitChoice.element.title = bpb
-    ? 'Bits per byte do not depend on the tokenizer: they compare across tokenizers and with file compressors (gzip, brotli) on the same text.'
-    : 'Bits per byte need the byte counts of the corpus, which the engine reports when a run starts.';
+  unitChoice.element.title = bpb ? strings.charts.bitsAvailable : strings.charts.bitsUnavailable;
   if (unitChoice.value() !== unit) unitChoice.setValue(unit);
 
   memorisingList.replaceChildren(
     ...stretches.map((s) => {
       const li = el('li', undefined, describeStretch(s, f));
-      li.title = 'The model learns its notes by heart instead of learning from them: it predicts the held-out part worse while it predicts the training part better.';
+      li.title = strings.charts.memorisingTitle;
       return li;
     }),
   );
@@ -365,7 +375,9 @@ function renderCharts(): void {
   setText(
     uniformNote,
     vocab
-      ? `Dashed line: the uniform guess, ln ${vocab.toLocaleString('en-US')} = ${formatLoss(uniformLoss(vocab))} nats per token${unit === 'bpb' ? ` (${formatLoss(uniform)} bits per byte)` : ''}: the score of a model that gives every token of the vocabulary the same chance. A model above it has learned nothing useful.`
+      ? unit === 'bpb'
+        ? strings.charts.uniformNoteBits(vocab, formatLoss(uniformLoss(vocab)), formatLoss(uniform))
+        : strings.charts.uniformNote(vocab, formatLoss(uniformLoss(vocab)))
       : '',
   );
   setText(historyNote, pts.length === 0 && state.note ? state.note : '');
@@ -389,7 +401,7 @@ function table(rows: [string, string][]): HTMLTableElement {
  */
 function trainedStepsText(): string {
   const step = state.run?.step ?? state.model?.step;
-  return step !== undefined ? step.toLocaleString('en-US') : '—';
+  return step !== undefined ? formatNumber(step) : '—';
 }
 
 const trainedSteps = el('span', undefined, '—');
@@ -400,10 +412,8 @@ keptRow.id = 'kept-model';
 function renderKept(): void {
   const isBest = !!(state.model?.best ?? state.run?.best);
   const label = keptLabel();
-  setText(keptRow, label ? `${label}${isBest ? ' (best validation)' : ''}` : '—');
-  keptRow.title = isBest
-    ? 'The features (completions, attention, next tokens) use the model with the lowest validation loss of the run. Resume continues from the latest state.'
-    : 'The features use this model.';
+  setText(keptRow, label ? `${label}${isBest ? ` ${strings.model.bestValidation}` : ''}` : '—');
+  keptRow.title = isBest ? strings.model.keptBestTitle : strings.model.keptTitle;
 }
 
 function renderModel(): void {
@@ -412,19 +422,22 @@ function renderModel(): void {
   const m = state.model;
   if (!m) {
     const s = state.settings;
-    body.append(el('p', 'muted', s ? `No model yet. A new one will be the ${s.preset} preset with the ${s.tokenizer} tokenizer, ${s.steps > 0 ? `${s.steps} steps` : 'as many steps as the notes call for (auto)'}${s.minutes ? ` or ${s.minutes} min` : ''}, batch ${s.batchSize}, learning rate ${s.learningRate}.` : 'No model yet.'));
+    const steps = s ? (s.steps > 0 ? strings.model.steps(s.steps) : strings.model.autoSteps) : '';
+    body.append(
+      el('p', 'muted', s ? strings.model.noneWithSettings(s.preset, s.tokenizer, s.minutes ? strings.model.orMinutes(steps, s.minutes) : steps, s.batchSize, s.learningRate) : strings.model.none),
+    );
     return;
   }
   const c = m.config;
   body.append(
     table([
-      ['layers', String(c.nLayer)],
-      ['heads', String(c.nHead)],
-      ['embedding size', String(c.nEmbd)],
-      ['context length', `${c.contextLength} tokens`],
-      ['positions', c.positional],
-      ['vocabulary', `${c.vocabSize.toLocaleString('en-US')} (${m.tokenizer})`],
-      ['backend', m.backend],
+      [strings.model.layers, formatNumber(c.nLayer)],
+      [strings.model.heads, formatNumber(c.nHead)],
+      [strings.model.embeddingSize, formatNumber(c.nEmbd)],
+      [strings.model.contextLength, strings.model.tokens(c.contextLength)],
+      [strings.model.positions, strings.model.positional[c.positional] ?? c.positional],
+      [strings.model.vocabulary, `${formatNumber(c.vocabSize)} (${m.tokenizer})`],
+      [strings.model.backend, m.backend],
     ]),
   );
   const rows = body.querySelector('table')!;
@@ -436,26 +449,26 @@ function renderModel(): void {
     rows.append(tr);
   };
   setText(trainedSteps, trainedStepsText());
-  addRow('trained steps', trainedSteps);
+  addRow(strings.model.trainedSteps, trainedSteps);
   renderKept();
-  addRow('kept model', keptRow);
+  addRow(strings.model.kept, keptRow);
   body.append(divider());
   const params = el('div', 'params');
-  params.append(el('h3', undefined, `Parameters: ${m.parameters.total.toLocaleString('en-US')}`));
-  const parts: [string, number][] = [
+  params.append(el('h3', undefined, strings.model.parameters(m.parameters.total)));
+  const parts: [keyof typeof strings.model.parts, number][] = [
     ['embeddings', m.parameters.embeddings],
     ['attention', m.parameters.attention],
-    ['MLP', m.parameters.mlp],
+    ['mlp', m.parameters.mlp],
     ['norms', m.parameters.norms],
   ];
   for (const [name, n] of parts) {
     const row = el('div', 'param-row');
     const share = m.parameters.total > 0 ? (100 * n) / m.parameters.total : 0;
     const bar = el('div', 'param-bar');
-    const fill = el('div', `param-fill part-${name.toLowerCase()}`);
+    const fill = el('div', `param-fill part-${name}`);
     fill.style.width = `${share.toFixed(1)}%`;
     bar.append(fill);
-    row.append(el('span', 'param-name', name), bar, el('span', 'param-count', `${n.toLocaleString('en-US')} (${share.toFixed(0)}%)`));
+    row.append(el('span', 'param-name', strings.model.parts[name]), bar, el('span', 'param-count', `${formatNumber(n)} (${formatNumber(share / 100, { style: 'percent', maximumFractionDigits: 0 })})`));
     params.append(row);
   }
   body.append(params);
@@ -466,15 +479,15 @@ function renderPlan(): void {
   body.replaceChildren();
   const p = state.plan;
   if (!p) {
-    body.append(el('p', 'muted', 'When a run starts, the engine says here what it was built with and why: with the auto budget, steps, model size and context are chosen from the size of the corpus.'));
+    body.append(el('p', 'muted', strings.plan.empty));
     return;
   }
   body.append(
     table([
-      ['model', `${p.preset}, context ${p.contextLength} tokens`],
-      ['steps', `${p.steps.toLocaleString('en-US')} (batch ${p.batchSize})`],
-      ['dropout', String(p.dropout)],
-      ['early stopping', p.patience > 0 ? `after ${p.patience} evaluation${p.patience === 1 ? '' : 's'} without a better validation loss` : 'off'],
+      [strings.plan.model, strings.plan.modelValue(p.preset, p.contextLength)],
+      [strings.plan.steps, strings.plan.stepsValue(p.steps, p.batchSize)],
+      [strings.plan.dropout, formatNumber(p.dropout)],
+      [strings.plan.earlyStopping, p.patience > 0 ? strings.plan.earlyStoppingAfter(p.patience) : strings.plan.off],
     ]),
   );
   if (p.reasons.length) {
@@ -490,51 +503,88 @@ function renderCorpus(): void {
   body.replaceChildren();
   const c = state.corpus;
   if (!c) {
-    body.append(el('p', 'muted', 'The corpus is collected when training starts: every file matching lmExplorer.training.include in the workspace.'));
+    body.append(el('p', 'muted', strings.corpus.empty));
     return;
   }
   const rows: [string, string][] = [
-    ['files', `${c.files.toLocaleString('en-US')}${c.skipped ? ` (${c.skipped} skipped)` : ''}`],
-    ['size', formatBytesShort(c.bytes)],
+    [strings.corpus.files, strings.corpus.filesValue(c.files, c.skipped)],
+    [strings.corpus.size, formatBytesShort(c.bytes)],
   ];
   if (c.tokens) {
     rows.push(
-      ['tokens', c.tokens.tokens.toLocaleString('en-US')],
-      ['training / validation', `${c.tokens.trainTokens.toLocaleString('en-US')} / ${c.tokens.valTokens.toLocaleString('en-US')}`],
-      ['vocabulary', `${c.tokens.vocabSize.toLocaleString('en-US')} (${c.tokens.tokenizer})`],
+      [strings.corpus.tokens, formatNumber(c.tokens.tokens)],
+      [strings.corpus.split, `${formatNumber(c.tokens.trainTokens)} / ${formatNumber(c.tokens.valTokens)}`],
+      [strings.corpus.vocabulary, `${formatNumber(c.tokens.vocabSize)} (${c.tokens.tokenizer})`],
     );
-    if (c.tokens.trainBytes && c.tokens.valBytes) rows.push(['training / validation bytes', `${formatBytesShort(c.tokens.trainBytes)} / ${formatBytesShort(c.tokens.valBytes)}`]);
-    if (c.tokens.unknownTokens) rows.push(['unknown tokens', c.tokens.unknownTokens.toLocaleString('en-US')]);
+    if (c.tokens.trainBytes && c.tokens.valBytes) rows.push([strings.corpus.splitBytes, `${formatBytesShort(c.tokens.trainBytes)} / ${formatBytesShort(c.tokens.valBytes)}`]);
+    if (c.tokens.unknownTokens) rows.push([strings.corpus.unknownTokens, formatNumber(c.tokens.unknownTokens)]);
   }
-  rows.push(['include', c.include]);
+  rows.push([strings.corpus.include, c.include]);
   body.append(table(rows));
-  if (c.skipped) body.append(el('p', 'muted', `Skipped: ${c.skippedSummary}. The list is in Output › LM Explorer.`));
+  if (c.skipped) body.append(el('p', 'muted', strings.corpus.skipped(c.skippedSummary)));
 }
 
 function formatBytesShort(bytes: number): string {
-  if (bytes < 1024) return `${bytes} B`;
-  if (bytes < 1024 * 1024) return `${(bytes / 1024).toFixed(1)} KB`;
-  return `${(bytes / (1024 * 1024)).toFixed(1)} MB`;
+  if (bytes < 1024) return `${formatNumber(bytes)} B`;
+  if (bytes < 1024 * 1024) return `${formatFixed(bytes / 1024, 1)} KB`;
+  return `${formatFixed(bytes / (1024 * 1024), 1)} MB`;
+}
+
+function isEncoder(): boolean {
+  return state.model?.config.kind === 'encoder' || state.run?.masking !== undefined;
+}
+
+/** The encoder's card: the latest accuracy at the masked positions, and the masked row drawn token by token. */
+function renderMasking(): void {
+  const body = maskingCard.body;
+  maskingCard.section.hidden = !isEncoder();
+  samplesCard.section.hidden = isEncoder() && state.samples.length === 0;
+  if (!isEncoder()) return;
+  body.replaceChildren();
+  const last = (key: 'accuracy' | 'valAccuracy') => [...state.points].reverse().find((p) => p[key] !== undefined)?.[key];
+  const train = last('accuracy');
+  const val = last('valAccuracy');
+  body.append(
+    el('p', 'masking-accuracy', strings.masking.accuracy(train === undefined ? '–' : formatPercent(train), val === undefined ? '–' : formatPercent(val, 1))),
+    el('p', 'muted', strings.masking.explain),
+  );
+  const row = state.run?.masking;
+  if (!row) return;
+  const strip = el('div', 'masking-row');
+  strip.setAttribute('role', 'list');
+  for (const t of row) {
+    const cell = el('span', `masked-token branch-${t.branch}`);
+    cell.setAttribute('role', 'listitem');
+    cell.append(el('span', 'shown', t.shown));
+    if (t.branch !== 'none') {
+      cell.append(el('span', 'original', t.branch === 'unchanged' ? strings.masking.branch.unchanged : `${strings.masking.branch[t.branch]} · ${t.original}`));
+      cell.title = strings.masking.branchTitle(t.branch, t.original, t.shown);
+    }
+    strip.append(cell);
+  }
+  const legend = el('p', 'masking-legend');
+  for (const branch of ['mask', 'random', 'unchanged'] as const) legend.append(el('span', `legend-swatch branch-${branch}`, strings.masking.branch[branch]));
+  body.append(strip, legend);
 }
 
 function renderSamples(): void {
   const body = samplesCard.body;
   body.replaceChildren();
   if (state.samples.length === 0) {
-    body.append(el('p', 'muted', 'Every few steps the model continues a fixed prompt; the samples appear here, newest first, so you can watch the text get better.'));
+    body.append(el('p', 'muted', strings.samples.empty));
     return;
   }
   const list = el('ol', 'sample-list');
   for (const s of [...state.samples].reverse()) {
     const item = el('li', 'sample');
-    const side = el('div', 'sample-step', `step ${s.step}`);
+    const side = el('div', 'sample-step', strings.samples.step(s.step));
     item.append(side);
     item.append(sampleText(s));
     if (s.copied) {
       item.classList.add('copied');
-      const flag = tag('copied from your notes');
+      const flag = tag(strings.samples.copied);
       flag.classList.add('copied-flag');
-      flag.title = `${s.copied.tokens} tokens in a row of this sample are in your notes word for word (highlighted): the model recites its training text instead of writing new text.`;
+      flag.title = strings.samples.copiedTitle(s.copied.tokens);
       side.append(el('br'), flag);
     }
     list.append(item);
@@ -545,6 +595,8 @@ function renderSamples(): void {
 /** The prompt (bold) and the continuation, with the run copied from the notes highlighted. */
 function sampleText(s: SampleView): HTMLElement {
   const text = el('div', 'sample-text');
+  // the model's own text: no word of it is a text of the interface
+  text.setAttribute('translate', 'no');
   const full = s.prompt + s.text;
   const copied = s.copied ? copiedRange(full, s.copied.text) : undefined;
   // Cut the text where the prompt ends and where the copied run starts and ends.
@@ -565,7 +617,7 @@ function sampleText(s: SampleView): HTMLElement {
     }
     text.append(node);
   }
-  if (s.copied && !copied) text.append(el('div', 'muted', `Copied: “${s.copied.text}”`));
+  if (s.copied && !copied) text.append(el('div', 'muted', strings.samples.copiedText(s.copied.text)));
   return text;
 }
 
@@ -576,6 +628,7 @@ function renderAll(): void {
   renderModel();
   renderPlan();
   renderCorpus();
+  renderMasking();
   renderSamples();
 }
 
@@ -633,6 +686,7 @@ window.addEventListener('message', (event: MessageEvent<unknown>) => {
       if (state.model && msg.run.best) state.model = { ...state.model, best: msg.run.best };
       renderStatus();
       renderRun();
+      renderMasking();
       scheduleCharts();
       break;
     }
@@ -653,6 +707,7 @@ window.addEventListener('message', (event: MessageEvent<unknown>) => {
     case 'model':
       state.model = msg.model;
       renderModel();
+      renderMasking();
       renderStatus();
       scheduleCharts();
       break;

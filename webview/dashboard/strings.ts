@@ -149,4 +149,16 @@ export const strings = {
       plural(tokens, l10n.t('{0} token in a row of this sample is in your notes word for word (highlighted): the model recites its training text instead of writing new text.|{0} tokens in a row of this sample are in your notes word for word (highlighted): the model recites its training text instead of writing new text.', count(tokens))),
     copiedText: (text: string) => l10n.t('Copied: “{0}”', text),
   },
+  masking: {
+    title: l10n.t('Masked tokens (encoder)'),
+    accuracy: (train: string, val: string) => l10n.t('Accuracy at the masked positions: {0} on the last training batch, {1} on validation (the same mask every time).', train, val),
+    explain: l10n.t('Each batch, a fresh share of the tokens is chosen (15% by default); of those 80% become [MASK], 10% a random token and 10% stay as they are. The loss counts only the chosen positions. One row of the latest batch:'),
+    branch: { mask: l10n.t('[MASK]'), random: l10n.t('random'), unchanged: l10n.t('unchanged') } as Record<'mask' | 'random' | 'unchanged', string>,
+    branchTitle: (branch: 'mask' | 'random' | 'unchanged', original: string, shown: string) =>
+      branch === 'mask'
+        ? l10n.t('Chosen: the model sees [MASK] and must find “{0}”.', original)
+        : branch === 'random'
+          ? l10n.t('Chosen: the model sees the random token “{0}” and must find “{1}”.', shown, original)
+          : l10n.t('Chosen: the model sees “{0}” unchanged and must still say whether it fits.', original),
+  },
 };

@@ -33,6 +33,8 @@ let shownStep: number | undefined;
 let focusBar = 0;
 let theme: Theme | undefined;
 let layouts: ChartLayout[] = [];
+/** The narrowest chart drawn beside the other (30 labelled bars). */
+const MIN_SIDE_BY_SIDE = 420;
 
 function el<K extends keyof HTMLElementTagNameMap>(tagName: K, className?: string, text?: string): HTMLElementTagNameMap[K] {
   const e = document.createElement(tagName);
@@ -286,7 +288,9 @@ function draw(): LabToHost & { type: 'rendered' } {
   const ctx = chartCanvases[0].getContext('2d');
   if (ctx && !theme) theme = readTheme(ctx);
   if (!theme) return out;
-  const width = Math.max(280, Math.floor((charts.clientWidth || 900) / 2) - 16);
+  // side by side when there is room for two readable charts, else one above the other at full width
+  const room = charts.clientWidth || 900;
+  const width = room >= 2 * MIN_SIDE_BY_SIDE ? Math.floor(room / 2) - 16 : Math.max(240, room - 4);
   const chosenId = shownStep !== undefined ? s.steps[shownStep]?.id : undefined;
   const chosen = chosenId !== undefined ? s.view.bars.findIndex((b) => b.id === chosenId) : -1;
   const labels = { cumulative: strings.cumulative, cut: strings.topPCut(formatFixed(state.params.topP, 2)) };
@@ -342,7 +346,8 @@ function renderLens(layers: LensLayer[]): void {
     row.append(el('th', undefined, layer.layer === 0 ? strings.lensEmbeddings : strings.lensLayer(String(layer.layer))));
     for (const t of layer.top) {
       const cell = el('td');
-      cell.append(tokenSpan(t, t.prob, formatPercent(t.prob, 1)), el('span', 'muted', ` ${formatPercent(t.prob, 1)}`));
+      // a guess alone, out of running text: its label shows what a space or a line break is
+      cell.append(tokenSpan({ label: t.label, text: t.label }, t.prob, formatPercent(t.prob, 1)), el('span', 'muted', ` ${formatPercent(t.prob, 1)}`));
       row.append(cell);
     }
     lensTable.append(row);

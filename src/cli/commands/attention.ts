@@ -21,7 +21,7 @@ export const attention: Command = {
     backend: { type: 'string' },
   },
   help: l10n.t(
-    'Prints how much each token (row) attends to each earlier token (column) in one head.\n\nOptions:\n  --model, -m DIR   a checkpoint folder written by lmx train (required)\n  --text, -t TEXT   the text to look at (required)\n  --layer L         layer, from 0 (default 0)\n  --head H          head, from 0 (default 0)\n  --backend NAME    {0} (default auto)',
+    'Prints how much each token (row) attends to each token (column) in one head: a decoder\'s to the\nearlier tokens only (causal attention; \'·\' above the diagonal), an encoder\'s to all of them (bidirectional).\n\nOptions:\n  --model, -m DIR   a checkpoint folder written by lmx train (required)\n  --text, -t TEXT   the text to look at (required)\n  --layer L         layer, from 0 (default 0)\n  --head H          head, from 0 (default 0)\n  --backend NAME    {0} (default auto)',
     choiceList(BACKEND_NAMES),
   ),
   async run(values) {
@@ -41,8 +41,13 @@ export const attention: Command = {
       if (cut) stderr(l10n.t('note: the text is longer than the context; its last {0} tokens are shown', contextLength));
       const { attention } = await model.attention(ids);
       const matrix = attention[layer][head];
-      stdout(l10n.t('layer {0}, head {1}: row = query token, column = key token it attends to', layer, head));
-      stdoutLines(formatAttention(ids.map((id) => vocab.tokenLabel(id)), matrix));
+      const causal = model.kind === 'decoder';
+      stdout(
+        (causal ? l10n.t('decoder, causal attention (each token sees the tokens before it)') : l10n.t('encoder, bidirectional attention (each token sees every token)')) +
+          '; ' +
+          l10n.t('layer {0}, head {1}: row = query token, column = key token it attends to', layer, head),
+      );
+      stdoutLines(formatAttention(ids.map((id) => vocab.tokenLabel(id)), matrix, causal));
     } finally {
       model.dispose();
     }
@@ -50,8 +55,8 @@ export const attention: Command = {
   },
 };
 
-/** An attention matrix as aligned text: column numbers on top, "i label" down the side, '·' for masked cells. */
-export function formatAttention(labels: string[], matrix: number[][]): string[] {
+/** An attention matrix as aligned text: column numbers on top, "i label" down the side, '·' for a causal model's masked cells. */
+export function formatAttention(labels: string[], matrix: number[][], causal = true): string[] {
   const n = labels.length;
   const shown = labels.map((l) => clip(l, 14));
   const indexWidth = String(n - 1).length;
@@ -60,7 +65,7 @@ export function formatAttention(labels: string[], matrix: number[][]): string[] 
   const lines = [padEnd('', sideWidth) + ' ' + Array.from({ length: n }, (_, j) => padStart(String(j), cell)).join('')];
   for (let i = 0; i < n; i++) {
     const side = padEnd(`${String(i).padStart(indexWidth)} ${shown[i]}`, sideWidth);
-    const cells = Array.from({ length: n }, (_, j) => padStart(j > i ? '·' : matrix[i][j].toFixed(2), cell));
+    const cells = Array.from({ length: n }, (_, j) => padStart(causal && j > i ? '·' : matrix[i][j].toFixed(2), cell));
     lines.push(`${side} ${cells.join('')}`);
   }
   return lines;

@@ -3,6 +3,7 @@
 import type { Command } from '../command';
 import { attention } from './attention';
 import { backends } from './backends';
+import { fill } from './fill';
 import { exportCommand } from './export';
 import { generate } from './generate';
 import { importCommand } from './import';
@@ -15,6 +16,7 @@ export const COMMANDS: Readonly<Record<string, Command>> = {
   train,
   generate,
   score,
+  fill,
   attention,
   inspect: inspectCommand,
   tokenize,

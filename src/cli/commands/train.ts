@@ -5,14 +5,14 @@ import * as path from 'path';
 import { BACKEND_NAMES, initBackend, type BackendReport } from '../../engine/backends';
 import { inspectModelFolder, loadCheckpoint, readCheckpointWeights, recoverInterruptedSave, saveCheckpoint } from '../../engine/checkpoint';
 import { UserError } from '../../engine/errors';
-import { GPT } from '../../engine/model';
+import { GPT, MODEL_KINDS, modelKind } from '../../engine/model';
 import { PRESET_SETTINGS } from '../../engine/presets';
 import { TOKENIZERS } from '../../engine/tokenizer';
 import type { TrainProgress } from '../../engine/training';
 import { RUN_DEFAULTS, type RunSettings } from '../../engine/runSettings';
 import { buildTrainingRun, runTraining, type KeptWeights, type RunOutcome, type TrainingRun } from '../../engine/trainingRun';
 import { Vocabulary } from '../../engine/vocab';
-import { formatFixed, formatNumber, plural } from '../../l10n/format';
+import { formatFixed, formatNumber, formatPercent, plural } from '../../l10n/format';
 import { choiceList, choiceOption, integerOption, numberOption, stringOption } from '../args';
 import { EXIT_INTERRUPTED, EXIT_OK, type Command, type OptionValues } from '../command';
 import { collectDocuments, TEXT_EXTENSIONS } from '../corpusFiles';
@@ -27,6 +27,10 @@ export const train: Command = {
   positionals: 'many',
   options: {
     out: { type: 'string', short: 'o' },
+    kind: { type: 'string' },
+    'mask-rate': { type: 'string' },
+    'mask-token-share': { type: 'string' },
+    'random-token-share': { type: 'string' },
     preset: { type: 'string' },
     steps: { type: 'string' },
     minutes: { type: 'string' },
@@ -78,7 +82,12 @@ export const train: Command = {
     evalInterval: autoOr(D.evalInterval),
     evalBatches: D.evalBatches,
     checkpointInterval: D.checkpointInterval,
-  }),
+  }) +
+    '\n\n' +
+    l10n.t(
+      'Model kind:\n  --kind KIND              {kinds}: a decoder (GPT) is trained to predict the next token; an encoder\n                           (BERT) attends both ways and is trained to fill in masked tokens (lmx fill)\n                           (default {kind})\n  --mask-rate P            encoder: share of the tokens chosen in each batch (default {maskRate})\n  --mask-token-share P     encoder: share of the chosen tokens replaced by [MASK] (default {maskTokenShare})\n  --random-token-share P   encoder: share replaced by a random token (default {randomTokenShare}); the\n                           rest stay unchanged',
+      { kinds: choiceList(MODEL_KINDS), kind: D.kind, maskRate: D.maskRate, maskTokenShare: D.maskTokenShare, randomTokenShare: D.randomTokenShare },
+    ),
   run: runTrain,
 };
 
@@ -87,6 +96,10 @@ async function runTrain(values: OptionValues, inputs: string[]): Promise<number>
   const out = stringOption(values, 'out', true);
   const resume = values.resume === true;
   const settings: Partial<RunSettings> = {
+    kind: choiceOption(values, 'kind', MODEL_KINDS),
+    maskRate: numberOption(values, 'mask-rate', { min: 0, minExclusive: true, max: 1 }),
+    maskTokenShare: numberOption(values, 'mask-token-share', { min: 0, max: 1 }),
+    randomTokenShare: numberOption(values, 'random-token-share', { min: 0, max: 1 }),
     preset: choiceOption(values, 'preset', PRESET_SETTINGS),
     steps: integerOption(values, 'steps', 1),
     minutes: numberOption(values, 'minutes', { min: 0 }),
@@ -117,7 +130,7 @@ async function runTrain(values: OptionValues, inputs: string[]): Promise<number>
   const folder = await inspectModelFolder(out);
   if (folder.kind === 'other') throw new UserError(l10n.t('--out {0} {1}; choose a new or empty folder (--force replaces only a model folder).', out, folder.reason));
   if (resume) {
-    const fixed = (['preset', 'context', 'positional', 'tokenizer', 'max-vocab', 'min-count'] as const).filter((k) => values[k] !== undefined);
+    const fixed = (['kind', 'preset', 'context', 'positional', 'tokenizer', 'max-vocab', 'min-count'] as const).filter((k) => values[k] !== undefined);
     if (fixed.length) {
       throw new UserError(l10n.t('--{0} cannot be changed when resuming: the checkpoint in {1} fixes the model and its vocabulary; leave it out.', fixed[0], out));
     }
@@ -173,6 +186,20 @@ async function runTrain(values: OptionValues, inputs: string[]): Promise<number>
     }) + (sizes.unknownTokens ? `, ${formatCount(sizes.unknownTokens)} <unk>` : ''),
   );
   const c = model.config;
+  const encoder = modelKind(c) === 'encoder';
+  stderr(encoder ? l10n.t('kind: encoder (bidirectional attention, masked-language-model training)') : l10n.t('kind: decoder (causal attention, next-token training)'));
+  const masked = run.trainOptions.masked;
+  if (masked) {
+    const { maskRate, maskTokenShare, randomTokenShare } = masked.rates;
+    stderr(
+      l10n.t('masking: {0} of the tokens each batch; of those {1} [MASK], {2} a random token, {3} unchanged; the loss counts those positions only', {
+        0: formatPercent(maskRate),
+        1: formatPercent(maskTokenShare),
+        2: formatPercent(randomTokenShare),
+        3: formatPercent(Math.max(0, 1 - maskTokenShare - randomTokenShare)),
+      }),
+    );
+  }
   stderr(
     l10n.t('model: {0} layers, {1} heads, {2} channels, context {3}, {4} positions, {5} parameters, dropout {6} while training', {
       0: c.nLayer,
@@ -242,7 +269,10 @@ async function runTrain(values: OptionValues, inputs: string[]): Promise<number>
     (interrupted ? l10n.t('interrupted at step {0}/{1}', result.step, totalSteps) : l10n.t('ended at step {0}/{1}', result.step, totalSteps)) +
       (last ? l10n.t(', loss {0}', formatFixed(last.loss, 3)) : '') +
       (outcome.kept
-        ? l10n.t('; kept step {0}, validation loss {1} ({2} bits per byte)', outcome.kept.step, formatFixed(outcome.kept.valLoss, 3), formatFixed(bpb(outcome.kept.valLoss), 2))
+        ? encoder
+          ? // bits per byte are a next-token measure: an encoder's loss is at the masked positions only
+            l10n.t('; kept step {0}, masked-token validation loss {1} (last validation: {2} of the masked tokens right)', outcome.kept.step, formatFixed(outcome.kept.valLoss, 3), formatPercent(result.valAccuracy ?? NaN, 1))
+          : l10n.t('; kept step {0}, validation loss {1} ({2} bits per byte)', outcome.kept.step, formatFixed(outcome.kept.valLoss, 3), formatFixed(bpb(outcome.kept.valLoss), 2))
         : '') +
       ', ' +
       formatDuration(elapsedMs) +
@@ -254,6 +284,7 @@ async function runTrain(values: OptionValues, inputs: string[]): Promise<number>
     stdout(
       JSON.stringify({
         out,
+        kind: modelKind(c),
         backend: backend.name,
         step: result.step,
         steps: totalSteps,
@@ -262,7 +293,8 @@ async function runTrain(values: OptionValues, inputs: string[]): Promise<number>
         interrupted,
         loss: last?.loss ?? null,
         valLoss: result.valLoss ?? null,
-        kept: outcome.kept ? { step: outcome.kept.step, valLoss: outcome.kept.valLoss, bitsPerByte: bpb(outcome.kept.valLoss) } : null,
+        ...(encoder ? { valAccuracy: result.valAccuracy ?? null } : {}),
+        kept: outcome.kept ? { step: outcome.kept.step, valLoss: outcome.kept.valLoss, ...(encoder ? {} : { bitsPerByte: bpb(outcome.kept.valLoss) }) } : null,
         tokensPerSecond: result.tokensPerSecond,
         trainMs: last?.elapsedMs ?? null,
         elapsedMs,

@@ -8,6 +8,7 @@
 import type { GPT } from '../model';
 import { Vocabulary } from '../vocab';
 import { UserError } from '../errors';
+import { softmax } from '../sampling/distribution';
 
 export interface FillCandidate {
   /** The tokens put into the masks, left to right. */
@@ -18,14 +19,14 @@ export interface FillCandidate {
   prob: number;
   /** Each step's probability. */
   steps: number[];
+  /** The model's input window with these tokens in the masks, decoded. */
+  filledText: string;
 }
 
 export interface FillResult {
   /** Positions of the masks in the model's input window. */
   maskPositions: number[];
   candidates: FillCandidate[];
-  /** How the masks were filled, for a person. */
-  method: string;
 }
 
 /**
@@ -43,6 +44,22 @@ export function encodeWithMasks(text: string, vocab: Vocabulary): number[] {
     if (i < parts.length - 1) ids.push(maskId);
   });
   return ids;
+}
+
+/**
+ * A copy of `text` with the selection [start, end) masked: one [MASK] per token of it. With a GPT tokenizer
+ * the space before a word belongs to its first token, so it is masked with it; replaceStart/replaceEnd say
+ * which range of `text` the masks stand for (what a chosen fill replaces).
+ */
+export function maskSelection(text: string, start: number, end: number, vocab: Vocabulary): { ids: number[]; replaceStart: number; replaceEnd: number } {
+  const maskId = requireMask(vocab);
+  if (!(Number.isInteger(start) && Number.isInteger(end) && 0 <= start && start < end && end <= text.length)) {
+    throw new UserError('Select the word to predict: the selection is empty.');
+  }
+  const from = vocab.tokenizer !== 'char' && start > 0 && text[start - 1] === ' ' && text[start] !== ' ' ? start - 1 : start;
+  const masks = vocab.encode(text.slice(from, end)).length;
+  const ids = [...vocab.encode(text.slice(0, from)), ...new Array<number>(masks).fill(maskId), ...vocab.encode(text.slice(end))];
+  return { ids, replaceStart: from, replaceEnd: end };
 }
 
 /** The window of at most `length` IDs around the masks (centred on them); its start in `ids`. */
@@ -79,14 +96,10 @@ export async function fillMasks(model: GPT, vocab: Vocabulary, ids: readonly num
       chosen.push(best);
       steps.push(probs[best]);
     }
-    candidates.push({ ids: chosen, text: vocab.decode(chosen), prob: steps.reduce((a, b) => a * b, 1), steps });
+    candidates.push({ ids: chosen, text: vocab.decode(chosen), prob: steps.reduce((a, b) => a * b, 1), steps, filledText: vocab.decode(filled) });
   }
   if (maskPositions.length > 1) candidates.sort((a, b) => b.prob - a.prob);
-  const method =
-    maskPositions.length === 1
-      ? 'One [MASK], one token: the model’s probabilities for it.'
-      : `${maskPositions.length} [MASK]s, filled one token at a time, left to right: each of the first mask’s ${topN} most likely tokens, then the most likely token for each following mask given the ones before; a candidate’s probability is the product of its steps.`;
-  return { maskPositions, candidates, method };
+  return { maskPositions, candidates };
 }
 
 function requireMask(vocab: Vocabulary): number {
@@ -95,19 +108,9 @@ function requireMask(vocab: Vocabulary): number {
 }
 
 /** The n most likely IDs that are words (not special tokens), most likely first. */
-function rankedWords(probs: Float32Array, vocab: Vocabulary, n: number): number[] {
+function rankedWords(probs: ArrayLike<number>, vocab: Vocabulary, n: number): number[] {
   const ids: number[] = [];
   for (let id = 0; id < probs.length; id++) if (!vocab.isSpecial(id)) ids.push(id);
   ids.sort((a, b) => probs[b] - probs[a] || a - b);
   return ids.slice(0, n);
-}
-
-function softmax(logits: Float32Array): Float32Array {
-  let max = -Infinity;
-  for (const v of logits) if (v > max) max = v;
-  const out = new Float32Array(logits.length);
-  let sum = 0;
-  for (let i = 0; i < logits.length; i++) sum += out[i] = Math.exp(logits[i] - max);
-  for (let i = 0; i < out.length; i++) out[i] /= sum;
-  return out;
 }

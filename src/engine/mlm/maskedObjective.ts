@@ -5,7 +5,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Dropout, GPT } from '../model';
 import { Rng } from '../rng';
-import { maskTokens, type MaskedBatch, type MaskingRates, type MaskingVocabulary } from './masking';
+import { MaskBranch, maskTokens, type MaskedBatch, type MaskingRates, type MaskingVocabulary } from './masking';
 
 /** What the trainer needs to train an encoder. */
 export interface MaskedTraining {
@@ -47,13 +47,33 @@ export function correctPredictions(batch: MaskedBatch, predicted: ArrayLike<numb
   return correct;
 }
 
-/** Row 0 of a masked batch. */
+export type MaskingBranchName = 'none' | 'mask' | 'random' | 'unchanged';
+
+/** One position of a masked row for a person: the token the model saw, the original, and the branch it took. */
+export interface MaskingRowToken {
+  /** What the model saw: the original, [MASK], or the random token. */
+  shown: string;
+  original: string;
+  branch: MaskingBranchName;
+}
+
+const BRANCH_NAMES: Record<MaskBranch, MaskingBranchName> = {
+  [MaskBranch.NONE]: 'none',
+  [MaskBranch.MASK]: 'mask',
+  [MaskBranch.RANDOM]: 'random',
+  [MaskBranch.UNCHANGED]: 'unchanged',
+};
+
+/** A masking example in words: `label` is the vocabulary's tokenLabel. */
+export function maskingRow(example: MaskingExample, label: (id: number) => string): MaskingRowToken[] {
+  return example.inputs.map((id, i) => ({ shown: label(id), original: label(example.targets[i]), branch: BRANCH_NAMES[example.branches[i] as MaskBranch] }));
+}
+
+/** The first row of a masked batch with a chosen position (every batch has one). */
 export function maskingExample(batch: MaskedBatch, blockSize: number): MaskingExample {
-  return {
-    inputs: Array.from(batch.inputs.subarray(0, blockSize)),
-    targets: Array.from(batch.targets.subarray(0, blockSize)),
-    branches: Array.from(batch.branches.subarray(0, blockSize)),
-  };
+  const start = Math.floor(batch.positions[0] / blockSize) * blockSize;
+  const row = <T extends Int32Array | Uint8Array>(a: T) => Array.from(a.subarray(start, start + blockSize));
+  return { inputs: row(batch.inputs), targets: row(batch.targets), branches: row(batch.branches) };
 }
 
 export interface MaskedEvaluation {

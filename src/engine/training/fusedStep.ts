@@ -16,7 +16,6 @@ import { keepThreshold } from '../rng';
 import { isDropoutRate } from '../dropoutRate';
 import type { AdamWMoments, AdamWPath, AdamWPlacement, AdamWStep, OptimizerState } from './adamw';
 
-
 type TrainStepAddon = Required<Pick<NativeAddon, 'trainStepCreate' | 'trainStepRun' | 'trainStepRead' | 'trainStepWrite' | 'trainStepProfile' | 'trainStepFree'>>;
 
 /** Where a step's time goes (LMX_PROFILE=1): milliseconds per phase, summed over the threads, over `steps` steps. */
@@ -33,9 +32,6 @@ export interface FusedStepProfile {
  */
 export const PROFILE_LINE_PREFIX = 'lmx fused-step profile ';
 
-/** The phases of the output layer (logits, cross-entropy and their gradients), for its share of a step. */
-export const OUTPUT_LAYER_PHASES = ['outputForward', 'outputBackward'] as const;
-
 /**
  * Why the fused step cannot train with the current backend and this dropout rate, or undefined when it can.
  * LMX_FUSED_STEP=0 turns it off (the tfjs path then trains on the native backend too).
@@ -46,7 +42,7 @@ export function fusedStepUnavailable(dropout = 0): string | undefined {
   const loaded = loadAddon();
   if (!loaded.ok) return loaded.reason;
   if (typeof loaded.addon.trainStepCreate !== 'function') return 'the native addon predates the fused training step; rebuild it: npm run build:native';
-  if (dropout > 0 && keepThreshold(dropout) > 0xffffffff) return `a dropout rate of ${dropout} keeps nothing the fused step can represent`;
+  if (dropout > 0 && keepThreshold(dropout) > 0xffffffff) return `a dropout rate of ${dropout} is too close to 1 for the addon's 32-bit mask threshold`;
   return undefined;
 }
 

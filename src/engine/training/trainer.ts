@@ -10,6 +10,7 @@ import { Rng, type RngState } from '../rng';
 import { DEFAULT_DROPOUT, isDropoutRate } from '../dropoutRate';
 import { ADAMW_PLACEMENTS, type AdamW, type AdamWMoments, type AdamWPath, type AdamWPlacement, type AdamWStep } from './adamw';
 import { createAdamW } from './createAdamW';
+import { correctPredictions, evaluateMasked, maskedBatchLoss, maskedTrainingBatch, maskingExample, type MaskedTraining, type MaskingExample } from '../mlm/maskedObjective';
 import { FusedTrainingStep, usesFusedStep } from './fusedStep';
 
 /** Where batches come from; Corpus implements it. */
@@ -49,11 +50,19 @@ export interface TrainProgress {
   elapsedMs: number;
   /** The lowest validation loss so far (this step's, when it improved). */
   best?: BestValidation;
+  /** Encoder: share of this batch's chosen positions predicted right (the loss is the masked-token loss). */
+  accuracy?: number;
+  /** Encoder, on the steps that evaluated: the same on the validation part (its fixed mask). */
+  valAccuracy?: number;
+  /** Encoder: one row of this step's batch (the first with a chosen position), each position with its branch. */
+  masking?: MaskingExample;
 }
 
 export interface TrainOptions {
   /** Train until this many optimizer steps are done (a resumed run counts the steps already done). */
   steps: number;
+  /** An encoder's masking (required for one, refused for a decoder): a fresh mask every step. */
+  masked?: MaskedTraining;
   batchSize: number;
   /** Tokens per row; defaults to the model's context length. */
   blockSize?: number;
@@ -165,6 +174,8 @@ export interface TrainResult {
   loss?: number;
   /** The last validation loss. */
   valLoss?: number;
+  /** An encoder's last validation accuracy at the masked positions. */
+  valAccuracy?: number;
   tokensPerSecond: number;
   /** This run's wall time. */
   elapsedMs: number;
@@ -195,6 +206,8 @@ function deriveSeed(seed: number, a: number, b: number): number {
 
 const VALIDATION_STREAM = 1;
 const DROPOUT_STREAM = 2;
+/** An encoder's validation rows and mask: the same at every evaluation (step 0's stream). */
+const MASKED_VALIDATION_STREAM = 3;
 
 function yieldToEventLoop(): Promise<void> {
   return new Promise((resolve) => (typeof setImmediate === 'function' ? setImmediate(resolve) : setTimeout(resolve, 0)));
@@ -215,6 +228,7 @@ export class Trainer {
   private runStarted?: number;
   private lastLoss?: number;
   private lastValLoss?: number;
+  private lastValAccuracy?: number;
   private best?: BestValidation;
   private evalsSinceBest: number;
 
@@ -224,6 +238,9 @@ export class Trainer {
     const defined = Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined));
     this.options = { ...DEFAULT_TRAIN_OPTIONS, ...defined } as TrainOptions;
     validateOptions(this.options, model.config.contextLength);
+    if ((model.kind === 'encoder') !== (this.options.masked !== undefined)) {
+      throw new RangeError(model.kind === 'encoder' ? 'An encoder trains on masked batches: the training option masked is missing' : 'A decoder trains on next tokens: the training option masked is for encoders only');
+    }
     const shapes = model.parameterShapes();
     this.names = Object.keys(shapes);
     this.vars = this.names.map((n) => model.params.get(n) as tf.Variable);
@@ -232,8 +249,11 @@ export class Trainer {
     if (state) checkState(state, shapes);
     const moments = state ? { m: this.names.map((n) => momentOf(state, 'm', n)!), v: this.names.map((n) => momentOf(state, 'v', n)!) } : undefined;
     const placement = this.options.optimizer;
+    if (placement === 'fused' && model.kind === 'encoder') {
+      throw new RangeError("The fused native training step is causal, for decoders only: an encoder trains on the TensorFlow.js path (optimizer 'auto', 'js' or 'tf')");
+    }
     this.optimizer =
-      usesFusedStep(placement, this.options.dropout) ? new FusedTrainingStep(model, this.options.batchSize, this.blockSize, decay, moments)
+      model.kind === 'decoder' && usesFusedStep(placement, this.options.dropout) ? new FusedTrainingStep(model, this.options.batchSize, this.blockSize, decay, moments)
       : createAdamW(placement === 'fused' ? 'auto' : placement, this.vars, decay, moments);
     this.step = state?.step ?? 0;
     this.rng = state?.rngState ? Rng.fromState(state.rngState) : new Rng(this.options.seed);
@@ -284,7 +304,7 @@ export class Trainer {
       }
       const lr = learningRateAt(this.step, o);
       const t0 = performance.now();
-      const { loss, gradNorm } = await this.trainStep(lr);
+      const { loss, gradNorm, accuracy, masking } = await this.trainStep(lr);
       trainMs += performance.now() - t0;
       trainTokens += tokensPerStep;
       if (!Number.isFinite(loss)) {
@@ -309,6 +329,9 @@ export class Trainer {
         tokensPerSecond: tokensPerSecond(),
         elapsedMs: performance.now() - started,
         ...(this.best ? { best: { ...this.best } } : {}),
+        ...(accuracy !== undefined ? { accuracy } : {}),
+        ...(valLoss !== undefined && this.lastValAccuracy !== undefined ? { valAccuracy: this.lastValAccuracy } : {}),
+        ...(masking ? { masking } : {}),
       });
       if (!improved && o.patience > 0 && this.evalsSinceBest >= o.patience && !last) {
         stoppedBy = 'early-stop';
@@ -338,6 +361,7 @@ export class Trainer {
       cancelled: stoppedBy === 'cancel',
       ...(this.lastLoss !== undefined ? { loss: this.lastLoss } : {}),
       ...(this.lastValLoss !== undefined ? { valLoss: this.lastValLoss } : {}),
+      ...(this.lastValAccuracy !== undefined ? { valAccuracy: this.lastValAccuracy } : {}),
       tokensPerSecond: tokensPerSecond(),
       elapsedMs: performance.now() - started,
       ...(this.best ? { best: { ...this.best } } : {}),
@@ -360,48 +384,81 @@ export class Trainer {
     return true;
   }
 
-  /** One optimizer step on the next training batch; returns its loss and the gradient norm. */
-  async trainStep(lr = learningRateAt(this.step, this.options)): Promise<{ loss: number; gradNorm: number }> {
+  /**
+   * One optimizer step on the next training batch; returns its loss and the gradient norm, and for an encoder
+   * the accuracy at the chosen positions and one row of the batch.
+   */
+  async trainStep(lr = learningRateAt(this.step, this.options)): Promise<{ loss: number; gradNorm: number; accuracy?: number; masking?: MaskingExample }> {
     const o = this.options;
     const B = o.batchSize;
     const T = this.blockSize;
-    const { x, y } = this.corpus.batch('train', B, T, this.rng);
+    const masked = o.masked ? maskedTrainingBatch(this.corpus, B, T, this.rng, o.masked) : undefined;
+    const next = masked ? undefined : this.corpus.batch('train', B, T, this.rng);
     const dropout = o.dropout > 0 ? { rate: o.dropout, rng: new Rng(deriveSeed(o.seed, this.step, DROPOUT_STREAM)) } : undefined;
     const adam = { ...o, lr, t: this.step + 1 }; // t: Adam's step count, from 1
-    const { loss, gradNorm } =
-      this.optimizer instanceof FusedTrainingStep ? this.optimizer.step(x, y, adam, dropout) : await this.tfjsStep(this.optimizer, x, y, adam, dropout);
+    let result: { loss: number; gradNorm: number; accuracy?: number; masking?: MaskingExample };
+    if (this.optimizer instanceof FusedTrainingStep) {
+      result = this.optimizer.step(next!.x, next!.y, adam, dropout); // the constructor gives an encoder no fused step
+    } else if (masked) {
+      let predicted: tf.Tensor | undefined;
+      const step = await this.tfjsStep(this.optimizer, adam, () => {
+        const r = maskedBatchLoss(this.model, masked, B, T, dropout);
+        predicted = tf.keep(r.predicted);
+        return r.loss;
+      }, () => predicted);
+      const accuracy = correctPredictions(masked, step.kept!) / masked.positions.length;
+      result = { loss: step.loss, gradNorm: step.gradNorm, accuracy, masking: maskingExample(masked, T) };
+    } else {
+      const { x, y } = next!;
+      result = await this.tfjsStep(this.optimizer, adam, () => this.model.loss(tf.tensor2d(x, [B, T], 'int32'), tf.tensor2d(y, [B, T], 'int32'), dropout));
+    }
     this.step++;
     this.tokensSeen += B * T;
-    this.lastLoss = loss;
-    return { loss, gradNorm };
+    this.lastLoss = result.loss;
+    return result;
   }
 
-  /** A step of the TensorFlow.js path: GPT.loss and its gradients, then `optimizer`. */
-  private async tfjsStep(optimizer: AdamW, x: Int32Array, y: Int32Array, adam: AdamWStep, dropout: Dropout | undefined): Promise<{ loss: number; gradNorm: number }> {
-    const B = this.options.batchSize;
-    const T = this.blockSize;
+  /**
+   * A step of the TensorFlow.js path: the gradients of `lossOf`, then `optimizer`. `kept`: a tensor lossOf
+   * kept (tf.keep), read together with the loss and disposed.
+   */
+  private async tfjsStep(
+    optimizer: AdamW,
+    adam: AdamWStep,
+    lossOf: () => tf.Scalar,
+    kept?: () => tf.Tensor | undefined,
+  ): Promise<{ loss: number; gradNorm: number; kept?: ArrayLike<number> }> {
     const { value, grads } = tf.tidy(() => {
-      const xs = tf.tensor2d(x, [B, T], 'int32');
-      const ys = tf.tensor2d(y, [B, T], 'int32');
-      const r = tf.variableGrads(() => this.model.loss(xs, ys, dropout), this.vars);
+      const r = tf.variableGrads(lossOf, this.vars);
       return { value: r.value, grads: this.vars.map((v) => r.grads[v.name]) };
     });
+    const extra = kept?.();
     // The update is queued before the loss is read, so that on a GPU the step waits for the device once,
     // not twice (loss, then gradient norm) with the device idle while the optimizer's kernels are issued.
     const updated = optimizer.update(grads, adam);
     try {
-      const [loss, gradNorm] = await Promise.all([value.data().then((d) => d[0]), updated]);
-      return { loss, gradNorm };
+      const [loss, gradNorm, keptValues] = await Promise.all([value.data().then((d) => d[0]), updated, extra?.data()]);
+      return { loss, gradNorm, ...(keptValues ? { kept: keptValues } : {}) };
     } finally {
-      value.dispose();
+      tf.dispose([value, ...(extra ? [extra] : [])]);
     }
   }
 
-  /** Mean loss over options.evalBatches validation batches (drawn from a stream seeded by the step). */
+  /**
+   * Mean loss over options.evalBatches validation batches (drawn from a stream seeded by the step). An
+   * encoder's: the masked-token loss over the same rows and the same mask every time (and its accuracy).
+   */
   async evaluate(): Promise<number | undefined> {
     const o = this.options;
     const T = this.blockSize;
     if (o.evalBatches <= 0 || (this.corpus.fits && !this.corpus.fits('val', T))) return undefined;
+    if (o.masked) {
+      const seed = deriveSeed(o.seed, 0, MASKED_VALIDATION_STREAM);
+      const result = await evaluateMasked(this.model, this.corpus, o.masked, { batchSize: o.batchSize, blockSize: T, evalBatches: o.evalBatches, seed });
+      this.lastValAccuracy = result.accuracy;
+      this.lastValLoss = result.loss;
+      return this.lastValLoss;
+    }
     const whole = this.corpus.validationRows?.(T);
     if (whole && whole.rows > 0 && whole.rows <= o.evalBatches * o.batchSize) {
       this.lastValLoss = await this.exactLoss(whole, T);

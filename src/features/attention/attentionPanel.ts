@@ -8,6 +8,8 @@
 // on a token in the panel highlights it in the editor, and with "Follow selection" on, selecting other
 // text re-runs the panel while moving the cursor picks the query token.
 
+import { formatNumber, plural } from '../../l10n/format';
+import { pageLocalization } from '../../host/l10n';
 import * as fs from 'fs';
 import * as path from 'path';
 import { performance } from 'perf_hooks';
@@ -105,13 +107,20 @@ function describeSource(document: vscode.TextDocument, range: vscode.Range): str
   const name = document.isUntitled ? document.uri.path || 'Untitled' : path.basename(document.uri.path);
   const first = range.start.line + 1;
   const last = range.end.line + (range.end.character === 0 && range.end.line > range.start.line ? 0 : 1);
-  return first === last ? `${name}, line ${first}` : `${name}, lines ${first}–${last}`;
+  return first === last ? vscode.l10n.t('{0}, line {1}', name, formatNumber(first)) : vscode.l10n.t('{0}, lines {1}–{2}', name, formatNumber(first), formatNumber(last));
 }
 
 function describeModel(model: ModelInfo): string {
   const c = model.config;
-  const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
-  return `${plural(c.nLayer, 'layer')} × ${plural(c.nHead, 'head')} · context ${c.contextLength} · ${model.tokenizer}${model.step ? ` · step ${model.step.toLocaleString('en-US')}` : ''}`;
+  const kind = c.kind === 'encoder' ? vscode.l10n.t('encoder, bidirectional attention') : vscode.l10n.t('decoder, causal attention');
+  const parts = [
+    kind,
+    `${plural(c.nLayer, vscode.l10n.t('{0} layer|{0} layers', formatNumber(c.nLayer)))} × ${plural(c.nHead, vscode.l10n.t('{0} head|{0} heads', formatNumber(c.nHead)))}`,
+    vscode.l10n.t('context {0}', formatNumber(c.contextLength)),
+    model.tokenizer,
+    ...(model.step ? [vscode.l10n.t('step {0}', formatNumber(model.step))] : []),
+  ];
+  return parts.join(' · ');
 }
 
 export class AttentionFeature implements vscode.Disposable {
@@ -137,7 +146,7 @@ export class AttentionFeature implements vscode.Disposable {
   constructor(private readonly deps: AttentionDeps) {
     this.page = new WebviewPanelHost(
       deps.extensionUri,
-      { viewType: ATTENTION_VIEW_TYPE, title: 'Attention', script: 'dist/webview/attention.js', icon: 'attention', isMessage: isAttentionFromWebview },
+      { viewType: ATTENTION_VIEW_TYPE, title: vscode.l10n.t('Attention'), script: 'dist/webview/attention.js', icon: 'attention', isMessage: isAttentionFromWebview },
       {
         onReady: () => this.onPageReady(),
         onMessage: (message) => this.receive(message),
@@ -163,7 +172,7 @@ export class AttentionFeature implements vscode.Disposable {
       deps.engine.onDidChangeModel((model) => {
         // A new model (training finished, loaded, reset): the maps on screen are of the old one.
         if (this.current && this.page.isOpen && (!model || model.step !== this.current.model.step || model.dir !== this.current.model.dir)) {
-          this.post({ type: 'status', kind: 'stale', message: model ? 'The model changed since: Refresh to see what it attends to now.' : 'The model was removed.' });
+          this.post({ type: 'status', kind: 'stale', message: model ? vscode.l10n.t('The model changed since: Refresh to see what it attends to now.') : vscode.l10n.t('The model was removed.') });
         }
       }),
     );
@@ -175,13 +184,13 @@ export class AttentionFeature implements vscode.Disposable {
   /** lmExplorer.showAttention: the selection of `editor` (see targetEditor). */
   async show(editor: vscode.TextEditor | undefined): Promise<ShowAttentionResult> {
     if (!editor) {
-      const message = 'Open a text file and select some text first: Show Attention runs the model on the selection.';
+      const message = vscode.l10n.t('Open a text file and select some text first: Show Attention runs the model on the selection.');
       this.deps.notify.info(message);
       return { ok: false, reason: 'no-editor', message };
     }
     const selection = editor.selection;
     if (selection.isEmpty) {
-      const message = 'Select the text whose attention you want to see, then run Show Attention again (the model reads at most its context length of tokens).';
+      const message = vscode.l10n.t('Select the text whose attention you want to see, then run Show Attention again (the model reads at most its context length of tokens).');
       this.deps.notify.info(message);
       return { ok: false, reason: 'empty', message };
     }
@@ -201,11 +210,11 @@ export class AttentionFeature implements vscode.Disposable {
       const model = await this.deps.engine.ensureModel();
       if (!model) return this.noModel();
       if (options.reveal || !this.page.isOpen) this.openPanel();
-      this.post({ type: 'status', kind: 'loading', message: `Running the model on ${text.length.toLocaleString('en-US')} characters…` });
+      this.post({ type: 'status', kind: 'loading', message: plural(text.length, vscode.l10n.t('Running the model on {0} character…|Running the model on {0} characters…', formatNumber(text.length))) });
       const t0 = performance.now();
       const result = await this.deps.engine.request('attention', { text, maxTokens: model.config.contextLength, packed: true }, { token: cts.token });
       const engineMs = performance.now() - t0;
-      if (cts.token.isCancellationRequested) return { ok: false, reason: 'cancelled', message: 'Cancelled.' };
+      if (cts.token.isCancellationRequested) return { ok: false, reason: 'cancelled', message: vscode.l10n.t('Cancelled.') };
       const info = this.deps.engine.currentModel ?? model;
       const t1 = performance.now();
       const seq = ++seqCounter;
@@ -224,9 +233,9 @@ export class AttentionFeature implements vscode.Disposable {
       }
       return { ok: true, seq, tokens: maps.T, truncated: result.truncated, totalTokens: result.totalTokens, timing: this.timingInfo };
     } catch (error) {
-      if (error instanceof EngineError && error.code === 'cancelled') return { ok: false, reason: 'cancelled', message: 'Cancelled.' };
+      if (error instanceof EngineError && error.code === 'cancelled') return { ok: false, reason: 'cancelled', message: vscode.l10n.t('Cancelled.') };
       if (error instanceof EngineError && error.code === 'no-model') return this.noModel();
-      const message = `Could not compute the attention: ${error instanceof Error ? error.message : String(error)}`;
+      const message = vscode.l10n.t('Could not compute the attention: {0}', error instanceof Error ? error.message : String(error));
       this.deps.log.error(`${message}${error instanceof Error && error.stack ? `\n${error.stack}` : ''}`);
       this.post({ type: 'status', kind: 'error', message });
       this.deps.notify.error(message);
@@ -238,9 +247,9 @@ export class AttentionFeature implements vscode.Disposable {
   }
 
   private noModel(): ShowAttentionResult {
-    const message = 'There is no model yet: train one on your notes first, then Show Attention runs it on the selection.';
+    const message = vscode.l10n.t('There is no model yet: train one on your notes first, then Show Attention runs it on the selection.');
     this.post({ type: 'status', kind: 'no-model', message });
-    void vscode.window.showInformationMessage(message, 'Train Model').then((pick) => {
+    void vscode.window.showInformationMessage(message, vscode.l10n.t('Train Model')).then((pick) => {
       if (pick) void vscode.commands.executeCommand(TRAIN_COMMAND);
     });
     return { ok: false, reason: 'no-model', message };
@@ -281,7 +290,7 @@ export class AttentionFeature implements vscode.Disposable {
     if (saved?.view) this.view = saved.view;
     const source = saved?.source;
     if (!source) {
-      this.post({ type: 'status', kind: 'empty', message: 'Select some text in an editor and run "LM Explorer: Show Attention".' });
+      this.post({ type: 'status', kind: 'empty', message: vscode.l10n.t('Select some text in an editor and run "LM Explorer: Show Attention".') });
       return;
     }
     try {
@@ -291,7 +300,7 @@ export class AttentionFeature implements vscode.Disposable {
       if (clipped.end <= clipped.start) throw new Error('the text is no longer there');
       await this.run(document, clipped, { reveal: false, ...(saved?.view ? { view: saved.view } : {}) });
     } catch (error) {
-      this.post({ type: 'status', kind: 'empty', message: `The text this panel showed cannot be read again (${(error as Error).message}). Select some text and run "LM Explorer: Show Attention".` });
+      this.post({ type: 'status', kind: 'empty', message: vscode.l10n.t('The text this panel showed cannot be read again ({0}). Select some text and run "LM Explorer: Show Attention".', (error as Error).message) });
     }
   }
 
@@ -369,7 +378,7 @@ export class AttentionFeature implements vscode.Disposable {
   /** Re-runs the model on the same text (its range moved along with edits before it). */
   async refresh(): Promise<ShowAttentionResult> {
     const c = this.current;
-    if (!c) return { ok: false, reason: 'empty', message: 'Nothing to refresh: run Show Attention on a selection first.' };
+    if (!c) return { ok: false, reason: 'empty', message: vscode.l10n.t('Nothing to refresh: run Show Attention on a selection first.') };
     const document = await vscode.workspace.openTextDocument(vscode.Uri.parse(c.source.uri));
     return this.run(document, c.source, { reveal: false });
   }
@@ -470,13 +479,13 @@ export class AttentionFeature implements vscode.Disposable {
   }
 
   private async savePngInteractive(dataUrl: string, name: string): Promise<void> {
-    const target = await vscode.window.showSaveDialog({ title: 'Save the attention view as PNG', filters: { 'PNG image': ['png'] }, ...optional('defaultUri', this.defaultUri(name)) });
+    const target = await vscode.window.showSaveDialog({ title: vscode.l10n.t('Save the attention view as PNG'), filters: { [vscode.l10n.t('PNG image')]: ['png'] }, ...optional('defaultUri', this.defaultUri(name)) });
     if (!target) return;
     try {
       await writeAtomically(target, decodePngDataUrl(dataUrl));
-      this.deps.notify.info(`Saved ${path.basename(target.path)}.`);
+      this.deps.notify.info(vscode.l10n.t('Saved {0}.', path.basename(target.path)));
     } catch (error) {
-      this.deps.notify.error(`Could not save the PNG: ${(error as Error).message}`);
+      this.deps.notify.error(vscode.l10n.t('Could not save the PNG: {0}', (error as Error).message));
     }
   }
 
@@ -484,13 +493,13 @@ export class AttentionFeature implements vscode.Disposable {
     const c = this.current;
     if (!c) return;
     const name = `${exportBaseName(this.view ?? { view: 'head', layer: 0, head: 0, query: 0 })}.html`;
-    const target = await vscode.window.showSaveDialog({ title: 'Save the attention panel as a web page', filters: { 'Web page': ['html'] }, ...optional('defaultUri', this.defaultUri(name)) });
+    const target = await vscode.window.showSaveDialog({ title: vscode.l10n.t('Save the attention panel as a web page'), filters: { [vscode.l10n.t('Web page')]: ['html'] }, ...optional('defaultUri', this.defaultUri(name)) });
     if (!target) return;
     try {
       await writeAtomically(target, await this.buildHtml(themeVars, themeKind));
-      this.deps.notify.info(`Saved ${path.basename(target.path)}: it opens in any browser, without a network.`);
+      this.deps.notify.info(vscode.l10n.t('Saved {0}: it opens in any browser, without a network.', path.basename(target.path)));
     } catch (error) {
-      this.deps.notify.error(`Could not save the page: ${(error as Error).message}`);
+      this.deps.notify.error(vscode.l10n.t('Could not save the page: {0}', (error as Error).message));
     }
   }
 
@@ -500,7 +509,14 @@ export class AttentionFeature implements vscode.Disposable {
     const scriptPath = path.join(this.deps.extensionUri.fsPath, 'dist', 'webview', 'attention.js');
     const script = await fs.promises.readFile(scriptPath, 'utf8');
     const view = this.view ?? { view: 'head', layer: 0, head: 0, query: c.maps.T - 1, follow: false, scale: 'linear', layerFilter: 'all', headFilter: 'all' };
-    return buildAttentionHtml({ script, data: { ...c.payload, weights: c.maps.weights, source: undefined }, view: { ...view, follow: false }, themeVars, themeKind });
+    return buildAttentionHtml({
+      script,
+      data: { ...c.payload, weights: c.maps.weights, source: undefined },
+      view: { ...view, follow: false },
+      themeVars,
+      themeKind,
+      localization: pageLocalization(),
+    });
   }
 
   private request<T extends AttentionFromWebview>(make: (id: number) => AttentionToWebview, timeoutMs = 15_000): Promise<T> {
@@ -621,7 +637,7 @@ export class AttentionFeature implements vscode.Disposable {
 }
 
 function staleMessage(): string {
-  return 'The text changed since this was computed: Refresh to run the model on it again.';
+  return vscode.l10n.t('The text changed since this was computed: Refresh to run the model on it again.');
 }
 
 function settle<T>(w: Waiter<T>, error?: Error, value?: T): void {

@@ -52,6 +52,8 @@ export interface AttentionPayload {
   sourceLabel: string;
   /** "tiny · 2 layers × 2 heads · step 40" */
   modelLabel: string;
+  /** A decoder's attention is causal (nothing above the diagonal); an encoder's is bidirectional. Absent: causal. */
+  causal?: boolean;
   source?: AttentionSource;
 }
 

@@ -13,8 +13,8 @@ export class CompletionStatusBar implements vscode.Disposable {
 
   constructor() {
     this.item = vscode.window.createStatusBarItem('lmExplorer.completion', vscode.StatusBarAlignment.Right, 101);
-    this.item.name = 'LM Explorer Inline Completions';
-    this.item.command = { title: 'Toggle Inline Completions', command: 'lmExplorer.toggleCompletions' };
+    this.item.name = vscode.l10n.t('LM Explorer Inline Completions');
+    this.item.command = { title: vscode.l10n.t('Toggle Inline Completions'), command: 'lmExplorer.toggleCompletions' };
   }
 
   get status(): CompletionStatus {
@@ -42,13 +42,13 @@ export class CompletionStatusBar implements vscode.Disposable {
     this.tooltipText = completionStatusDetail(status);
     const tip = new vscode.MarkdownString(undefined, true);
     tip.isTrusted = { enabledCommands: TOOLTIP_COMMANDS };
-    tip.appendMarkdown(`**LM Explorer inline completions**\n\n`);
+    tip.appendMarkdown(`**${vscode.l10n.t('LM Explorer inline completions')}**\n\n`);
     tip.appendText(this.tooltipText);
     const links: string[] = [];
-    links.push(`[$(sparkle) ${status.kind === 'off' ? 'Turn on' : 'Turn off'}](command:lmExplorer.toggleCompletions)`);
-    if (status.kind === 'no-model') links.push('[$(play) Train Model on Workspace](command:lmExplorer.train)');
-    else links.push('[$(graph) Next-token probabilities](command:lmExplorer.showNextTokenProbabilities)');
-    links.push(`[$(gear) Settings](command:workbench.action.openSettings?${encodeURIComponent(JSON.stringify(['lmExplorer.completion']))})`);
+    links.push(`[$(sparkle) ${status.kind === 'off' ? vscode.l10n.t('Turn on') : vscode.l10n.t('Turn off')}](command:lmExplorer.toggleCompletions)`);
+    if (status.kind === 'no-model') links.push(`[$(play) ${vscode.l10n.t('Train Model on Workspace')}](command:lmExplorer.train)`);
+    else links.push(`[$(graph) ${vscode.l10n.t('Next-token probabilities')}](command:lmExplorer.showNextTokenProbabilities)`);
+    links.push(`[$(gear) ${vscode.l10n.t('Settings')}](command:workbench.action.openSettings?${encodeURIComponent(JSON.stringify(['lmExplorer.completion']))})`);
     tip.appendMarkdown(`\n\n${links.join(' · ')}`);
     this.item.tooltip = tip;
     this.item.backgroundColor = status.kind === 'error' ? new vscode.ThemeColor('statusBarItem.errorBackground') : undefined;

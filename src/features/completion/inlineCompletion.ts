@@ -22,7 +22,7 @@ import {
   LastWins,
   LruCache,
   promptCharBudget,
-  REASON_TEXT,
+  reasonText,
   type CompletionStatus,
   type NoSuggestionReason,
   type SuggestResult,
@@ -116,6 +116,7 @@ export class InlineCompletionFeature implements vscode.Disposable, vscode.Inline
   ) {
     this.client = new EngineClient({
       workerPath: path.join(context.extensionPath, 'dist', 'worker.js'),
+      language: vscode.env.language,
       log: (line) => log.info(`[completion engine] ${line}`),
       onWorkerDeath: (death) => log.warn(`[completion engine] the worker stopped: ${death.reason}; the next suggestion starts a new one.`),
     });
@@ -296,15 +297,17 @@ export class InlineCompletionFeature implements vscode.Disposable, vscode.Inline
     this.hinted = true;
     this.hints++;
     this.log.info('[completion] No model yet: inline completions start once a model is trained on the workspace.');
+    const trainModel = vscode.l10n.t('Train Model');
+    const turnOff = vscode.l10n.t('Turn Off Suggestions');
     void vscode.window
       .showInformationMessage(
-        'LM Explorer can suggest how your notes go on, once a model has been trained on them.',
-        'Train Model',
-        'Turn Off Suggestions',
+        vscode.l10n.t('LM Explorer can suggest how your notes go on, once a model has been trained on them.'),
+        trainModel,
+        turnOff,
       )
       .then((pick) => {
-        if (pick === 'Train Model') void vscode.commands.executeCommand('lmExplorer.train');
-        if (pick === 'Turn Off Suggestions') void writeSetting('completion.enabled', false);
+        if (pick === trainModel) void vscode.commands.executeCommand('lmExplorer.train');
+        if (pick === turnOff) void writeSetting('completion.enabled', false);
       });
   }
 
@@ -326,7 +329,7 @@ export class InlineCompletionFeature implements vscode.Disposable, vscode.Inline
       this.lastOutcome = trace.reason === 'error' ? { uri: trace.documentUri, status: { kind: 'error', message: trace.message ?? 'unknown error' } } : { uri: trace.documentUri, status: { kind: 'nothing', reason: trace.reason } };
     }
     if (trace.reason === 'error' || trace.reason === 'mid-word' || trace.reason === 'empty') {
-      this.log.debug(`[completion] no suggestion at ${trace.line + 1}:${trace.character + 1}: ${REASON_TEXT[trace.reason]}${trace.message ? ` (${trace.message})` : ''}`);
+      this.log.debug(`[completion] no suggestion at ${trace.line + 1}:${trace.character + 1}: ${reasonText(trace.reason)}${trace.message ? ` (${trace.message})` : ''}`);
     } else if (trace.outcome === 'suggested' && trace.source === 'model') {
       this.log.debug(`[completion] ${trace.tokens} tokens in ${Math.round(trace.ms ?? 0)} ms: ${JSON.stringify(trace.insertText)}`);
     }

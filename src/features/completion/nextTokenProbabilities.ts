@@ -7,7 +7,7 @@ import * as vscode from 'vscode';
 import type { ModelToken } from '../../worker/engine/protocol';
 import { formatProbability, probabilityBar, type CompletionEngine } from './core/completionCore';
 import { ModelVocabulary } from '../tokens/core/encodingSetting';
-import { MODEL_VOCABULARY_NOTE, modelTokenIds, type ModelTokenIds } from '../tokens/core/modelTokenIds';
+import { modelTokenIds, modelVocabularyNote, type ModelTokenIds } from '../tokens/core/modelTokenIds';
 
 export interface NextTokenCandidate extends ModelTokenIds {
   /** Display text ('·' space, '↵' line break, '<unk>', '<sep>'). */
@@ -41,13 +41,13 @@ export async function showNextTokenProbabilities(
   editor: vscode.TextEditor | undefined,
 ): Promise<NextTokenProbabilitiesResult> {
   if (!editor) {
-    const message = 'Open a text file first: the model predicts the token after the cursor.';
+    const message = vscode.l10n.t('Open a text file first: the model predicts the token after the cursor.');
     void vscode.window.showInformationMessage(message);
     return { ok: false, reason: 'no-editor', message };
   }
   if (!engine.hasModel()) {
-    const message = 'There is no model yet: train one on your notes to see which tokens it expects next.';
-    void vscode.window.showInformationMessage(message, 'Train Model').then((p) => p && vscode.commands.executeCommand('lmExplorer.train'));
+    const message = vscode.l10n.t('There is no model yet: train one on your notes to see which tokens it expects next.');
+    void vscode.window.showInformationMessage(message, vscode.l10n.t('Train Model')).then((p) => p && vscode.commands.executeCommand('lmExplorer.train'));
     return { ok: false, reason: 'no-model', message };
   }
   const document = editor.document;
@@ -56,15 +56,15 @@ export async function showNextTokenProbabilities(
   const before = document.getText(new vscode.Range(document.positionAt(Math.max(0, offset - 8192)), position));
   let answer;
   try {
-    answer = await vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: 'Asking the model…' }, () => engine.nextTokens(before, 10));
+    answer = await vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: vscode.l10n.t('Asking the model…') }, () => engine.nextTokens(before, 10));
   } catch (error) {
-    const message = `The model could not answer: ${(error as Error).message}`;
+    const message = vscode.l10n.t('The model could not answer: {0}', (error as Error).message);
     void vscode.window.showErrorMessage(message);
     return { ok: false, reason: 'error', message };
   }
   if (!answer) {
     const state = engine.state();
-    const message = state.kind === 'error' ? `The model could not be loaded: ${state.message}` : 'There is no model yet: train one first.';
+    const message = state.kind === 'error' ? vscode.l10n.t('The model could not be loaded: {0}', state.message) : vscode.l10n.t('There is no model yet: train one first.');
     void vscode.window.showInformationMessage(message);
     return { ok: false, reason: state.kind === 'error' ? 'error' : 'no-model', message };
   }
@@ -96,13 +96,16 @@ function show(editor: vscode.TextEditor, position: vscode.Position, result: Extr
   type Item = vscode.QuickPickItem & { candidate?: NextTokenCandidate };
   const tail = result.context.slice(-8).map((t) => t.label).join('');
   const quickPick = vscode.window.createQuickPick<Item>();
-  quickPick.title = `Next token after “…${tail}” — top ${result.candidates.length} cover ${formatProbability(result.total)}`;
-  quickPick.placeholder = `A classifier over the model's vocabulary: one probability per token. Pick one to insert it. ${MODEL_VOCABULARY_NOTE}`;
+  quickPick.title = vscode.l10n.t('Next token after “…{0}” — top {1} cover {2}', tail, result.candidates.length, formatProbability(result.total));
+  quickPick.placeholder = vscode.l10n.t("A classifier over the model's vocabulary: one probability per token. Pick one to insert it. {0}", modelVocabularyNote());
   quickPick.matchOnDescription = true;
   quickPick.items = result.candidates.map((c, i) => ({
     label: `${i + 1}. ${c.label}`,
     description: `${probabilityBar(c.prob)} ${formatProbability(c.prob)}`,
-    detail: c.text === undefined ? `${c.ids} — ${c.gptId === undefined && c.byteHex === undefined && c.codePoint === undefined ? 'a special token' : 'part of a character'}` : c.ids,
+    detail:
+      c.text === undefined
+        ? `${c.ids} — ${c.gptId === undefined && c.byteHex === undefined && c.codePoint === undefined ? vscode.l10n.t('a special token') : vscode.l10n.t('part of a character')}`
+        : c.ids,
     candidate: c,
   }));
   // the same distribution, explored: temperature, top-k, top-p and steps by hand

@@ -22,6 +22,7 @@ import {
   type LabRenderReport,
   type LabToHost,
 } from './protocol';
+import { modelKey } from './core/modelKey';
 
 export const SAMPLING_VIEW_TYPE = 'lmExplorer.samplingLab';
 /** How much text before the cursor is read for the prompt (the model keeps its last context length of tokens). */
@@ -48,6 +49,10 @@ export class SamplingLab implements vscode.Disposable {
   private params: LabParams = { ...DEFAULT_LAB_PARAMS };
   private seed = 1;
   private session: number | undefined;
+  /** The model the session runs on (modelKey). */
+  private sessionModel: string | undefined;
+  /** The session being opened, which a page saying 'ready' meanwhile waits for. */
+  private opening: Promise<OpenLabResult> | undefined;
   private snapshotNow: LabSnapshot | undefined;
   private shownStep: number | undefined;
   private seq = 0;
@@ -68,7 +73,7 @@ export class SamplingLab implements vscode.Disposable {
   constructor(private readonly deps: LabDeps) {
     this.page = new WebviewPanelHost(
       deps.extensionUri,
-      { viewType: SAMPLING_VIEW_TYPE, title: vscode.l10n.t('Sampling Lab'), script: 'dist/webview/sampling.js', icon: 'attention', isMessage: isLabToHost },
+      { viewType: SAMPLING_VIEW_TYPE, title: vscode.l10n.t('Sampling Lab'), script: 'dist/webview/sampling.js', icon: 'sampling', isMessage: isLabToHost },
       {
         onReady: () => void this.onPageReady(),
         onMessage: (message) => void this.receive(message),
@@ -81,9 +86,9 @@ export class SamplingLab implements vscode.Disposable {
     this.disposables.push(
       this.page,
       this.page.registerSerializer(),
-      deps.engine.onDidChangeModel(() => {
+      deps.engine.onDidChangeModel((model) => {
         // the session belongs to the old model: start again from the prompt
-        if (this.session === undefined) return;
+        if (this.session === undefined || modelKey(model) === this.sessionModel) return;
         this.session = undefined;
         if (this.page.isOpen) void this.enqueue(() => this.openSession([], vscode.l10n.t('The model changed: the lab starts again from the prompt.')));
       }),
@@ -115,7 +120,12 @@ export class SamplingLab implements vscode.Disposable {
     if (!model) return this.noModel();
     this.page.createOrShow({ viewColumn: vscode.ViewColumn.Beside, preserveFocus: true });
     this.prompt = prompt ?? '';
-    return this.restart([]);
+    const opening = this.restart([]);
+    this.opening = opening;
+    void opening.finally(() => {
+      if (this.opening === opening) this.opening = undefined;
+    });
+    return opening;
   }
 
   /** As the page's slider: the distribution under new parameters. */
@@ -221,6 +231,7 @@ export class SamplingLab implements vscode.Disposable {
       this.params = restored.params;
       this.seed = restored.seed;
     }
+    if (this.opening && !restored) await this.opening.catch(() => undefined);
     if (this.session !== undefined && !restored && this.snapshotNow) {
       this.postSnapshot(this.snapshotNow);
       if (this.lastRuns) this.post({ type: 'compare', runs: this.lastRuns, strategies: this.deps.compareSettings().strategies });
@@ -281,6 +292,7 @@ export class SamplingLab implements vscode.Disposable {
     try {
       const snapshot = await this.deps.engine.request('samplingOpen', { prompt: this.prompt, params: samplingParamsOf(this.params), ...(replay.length ? { replay } : {}) });
       this.session = snapshot.session;
+      this.sessionModel = modelKey(this.deps.engine.currentModel);
       this.shownStep = undefined;
       this.postSnapshot(snapshot);
       if (notice) this.post({ type: 'message', kind: 'info', text: notice });

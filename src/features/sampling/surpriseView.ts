@@ -15,6 +15,7 @@ import type { Notifier } from '../../host/notifier';
 import type { EngineClient } from '../../worker/engine/client';
 import { EngineError } from '../../worker/engine/protocol';
 import type { ScoredToken } from '../../worker/engine/samplingProtocol';
+import { modelKey } from './core/modelKey';
 import { bucketCounts, cleanThresholds, detailRange, surpriseSpans, type SurpriseSpan } from './core/surprise';
 
 const TRAIN_COMMAND = 'lmExplorer.train';
@@ -58,6 +59,8 @@ interface Shown {
   spans: SurpriseSpan[];
   contextLength: number;
   stride: number;
+  /** The model that scored it (modelKey). */
+  model: string | undefined;
 }
 
 export class SurpriseView implements vscode.Disposable {
@@ -86,7 +89,9 @@ export class SurpriseView implements vscode.Disposable {
           this.hide();
         }
       }),
-      deps.engine.onDidChangeModel(() => this.hide()),
+      deps.engine.onDidChangeModel((model) => {
+        if (this.shown && modelKey(model) !== this.shown.model) this.hide();
+      }),
     );
   }
 
@@ -157,6 +162,7 @@ export class SurpriseView implements vscode.Disposable {
         spans: [],
         contextLength: result.contextLength,
         stride: result.stride,
+        model: modelKey(this.deps.engine.currentModel ?? model),
       };
       this.addTokens(result.tokens);
       this.redraw();
@@ -261,9 +267,11 @@ export class SurpriseView implements vscode.Disposable {
       }
       this.types.forEach((t, i) => editor.setDecorations(t, ranges[i]));
     }
-    const passage = s.parts[s.parts.length - 1].totals;
     const counts = bucketCounts(s.spans, buckets);
-    this.status.text = `$(eye) ${vscode.l10n.t('{0} nats/token · perplexity {1} · {2} bits/byte', passage.meanLossNats.toFixed(2), passage.perplexity.toFixed(1), passage.bitsPerByte.toFixed(2))}`;
+    const [first, second] = s.parts.map((p) => p.totals);
+    this.status.text = second
+      ? `$(eye) ${vscode.l10n.t('trained on {0} · held out {1} nats/token', first.meanLossNats.toFixed(2), second.meanLossNats.toFixed(2))}`
+      : `$(eye) ${vscode.l10n.t('{0} nats/token · perplexity {1} · {2} bits/byte', first.meanLossNats.toFixed(2), first.perplexity.toFixed(1), first.bitsPerByte.toFixed(2))}`;
     const tooltip = new vscode.MarkdownString([...this.summaryLines(s), '', bucketLegend(thresholds, counts), '', vscode.l10n.t('Click to hide.')].join('\n'));
     this.status.tooltip = tooltip;
     this.status.show();

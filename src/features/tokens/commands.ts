@@ -1,8 +1,9 @@
 // The token commands: Show Token IDs, Clear Token IDs, Toggle Whitespace, Switch Encoding, Check Context
 // Fit. Each takes the tokens feature's context and returns its handler (index.ts builds the table).
 
+import { formatNumber, plural } from '../../l10n/format';
 import * as vscode from 'vscode';
-import { ENCODING_DESCRIPTIONS, type TokenizerName } from '../../engine/tokenizer';
+import { encodingDescription, type TokenizerName } from '../../engine/tokenizer';
 import { targetEditor } from '../../host/editorTarget';
 import type { CommandHandler } from '../../host/commands';
 import type { Notifier } from '../../host/notifier';
@@ -53,7 +54,7 @@ export type Failure = { ok: false; message: string };
 type Cmd = CommandHandler;
 
 function noEditor(ctx: TokensContext): Failure {
-  const message = 'Open a text file (or a new untitled one) first: LM Explorer works on the text of the active editor.';
+  const message = vscode.l10n.t('Open a text file (or a new untitled one) first: LM Explorer works on the text of the active editor.');
   ctx.notify.info(message);
   return { ok: false, message };
 }
@@ -67,7 +68,7 @@ export function showTokenIds(ctx: TokensContext): Cmd {
     try {
       result = await ctx.overlay.show(editor);
     } catch (error) {
-      const message = `Could not tokenize this text: ${error instanceof Error ? error.message : String(error)}`;
+      const message = vscode.l10n.t('Could not tokenize this text: {0}', error instanceof Error ? error.message : String(error));
       ctx.notify.error(message);
       return { ok: false, message };
     }
@@ -100,7 +101,7 @@ export function switchEncoding(ctx: TokensContext): Cmd {
     let chosen: EncodingSetting | undefined;
     if (encoding !== undefined) {
       if (typeof encoding !== 'string' || !(ENCODING_SETTINGS as readonly string[]).includes(encoding)) {
-        const message = `Unknown encoding ${JSON.stringify(encoding)}. Known: ${ENCODING_SETTINGS.join(', ')}.`;
+        const message = vscode.l10n.t('Unknown encoding {0}. Known: {1}.', JSON.stringify(encoding), ENCODING_SETTINGS.join(', '));
         ctx.notify.error(message);
         return { ok: false, message };
       }
@@ -111,21 +112,21 @@ export function switchEncoding(ctx: TokensContext): Cmd {
       try {
         const vocab = await ctx.model.load();
         modelDetail = vocab
-          ? `Your trained model: ${vocab.size} tokens, cut with ${vocab.tokenizer}`
-          : 'No trained model yet: falls back to o200k_base';
+          ? plural(vocab.size, vscode.l10n.t('Your trained model: {0} token, cut with {1}|Your trained model: {0} tokens, cut with {1}', formatNumber(vocab.size), vocab.tokenizer))
+          : vscode.l10n.t('No trained model yet: falls back to o200k_base');
       } catch (error) {
-        modelDetail = `The model's vocabulary cannot be read: ${error instanceof Error ? error.message : String(error)}`;
+        modelDetail = vscode.l10n.t("The model's vocabulary cannot be read: {0}", error instanceof Error ? error.message : String(error));
       }
       type Item = vscode.QuickPickItem & { value: EncodingSetting };
       const items: Item[] = ENCODING_SETTINGS.map((value) => ({
         value,
         label: value === current ? `$(check) ${value}` : value,
-        description: value === 'model' ? "the trained model's own vocabulary" : ENCODING_DESCRIPTIONS[value],
+        description: value === 'model' ? vscode.l10n.t("the trained model's own vocabulary") : encodingDescription(value),
         detail: value === 'model' ? modelDetail : undefined,
       }));
       const pick = await vscode.window.showQuickPick(items, {
-        title: 'Token encoding for Show Token IDs, the status bar counts and Context Fit',
-        placeHolder: `Now: ${current}`,
+        title: vscode.l10n.t('Token encoding for Show Token IDs, the status bar counts and Context Fit'),
+        placeHolder: vscode.l10n.t('Now: {0}', current),
         matchOnDescription: true,
       });
       if (!pick) return { ok: false, message: 'cancelled' };
@@ -149,7 +150,7 @@ export function checkContextFit(ctx: TokensContext): Cmd {
     const source: 'selection' | 'document' = selections.length > 0 ? 'selection' : 'document';
     const text = source === 'selection' ? selections.map((s) => document.getText(s)).join('\n') : document.getText();
     if (text.length === 0) {
-      const message = 'Nothing to check: the document is empty.';
+      const message = vscode.l10n.t('Nothing to check: the document is empty.');
       ctx.notify.info(message);
       return { ok: false, message };
     }
@@ -160,7 +161,7 @@ export function checkContextFit(ctx: TokensContext): Cmd {
       return Object.fromEntries(encodings.map((e, i) => [e, values[i]])) as Partial<Record<TokenizerName, number>>;
     };
     const counts = ctx.service.usesWorker(text.length)
-      ? await vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: 'Counting tokens…' }, run)
+      ? await vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: vscode.l10n.t('Counting tokens…') }, run)
       : await run();
     const rows = contextFit(counts, selected.tokenizer);
     const result: ContextFitResult = {
@@ -183,10 +184,16 @@ function showContextFit(result: ContextFitResult): void {
   const quickPick = vscode.window.createQuickPick<vscode.QuickPickItem>();
   const count = result.counts[result.encoding] ?? 0;
   const fitting = result.rows.filter((r) => r.fits).length;
-  quickPick.title =
-    `Context fit of the ${result.source === 'selection' ? 'selection' : 'document'}: ${formatTokens(count)} tokens (${result.encodingLabel}) · ` +
-    `fits ${fitting} of ${result.rows.length} models · list of ${result.asOf}`;
-  quickPick.placeholder = `OpenAI models: exact counts with their own encoding; the others: estimates with ${result.encoding}, the selected encoding`;
+  const tokens = plural(count, vscode.l10n.t('{0} token|{0} tokens', formatTokens(count)));
+  quickPick.title = vscode.l10n.t('{0}: {1} ({2}) · fits {3} of {4} models · list of {5}', {
+    0: result.source === 'selection' ? vscode.l10n.t('Context fit of the selection') : vscode.l10n.t('Context fit of the document'),
+    1: tokens,
+    2: result.encodingLabel,
+    3: formatTokens(fitting),
+    4: formatTokens(result.rows.length),
+    5: result.asOf,
+  });
+  quickPick.placeholder = vscode.l10n.t('OpenAI models: exact counts with their own encoding; the others: estimates with {0}, the selected encoding', result.encoding);
   quickPick.matchOnDescription = true;
   quickPick.matchOnDetail = true;
   const item = (row: FitRow): vscode.QuickPickItem => ({
@@ -197,9 +204,9 @@ function showContextFit(result: ContextFitResult): void {
   const exact = result.rows.filter((r) => r.exact);
   const estimated = result.rows.filter((r) => !r.exact);
   quickPick.items = [
-    { label: 'OpenAI — exact counts', kind: vscode.QuickPickItemKind.Separator },
+    { label: vscode.l10n.t('OpenAI — exact counts'), kind: vscode.QuickPickItemKind.Separator },
     ...exact.map(item),
-    { label: `Other models — estimates with ${result.encoding} (their tokenizers are not in gpt-tokenizer)`, kind: vscode.QuickPickItemKind.Separator },
+    { label: vscode.l10n.t('Other models — estimates with {0} (their tokenizers are not in gpt-tokenizer)', result.encoding), kind: vscode.QuickPickItemKind.Separator },
     ...estimated.map(item),
   ];
   quickPick.onDidAccept(() => quickPick.hide());

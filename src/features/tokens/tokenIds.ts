@@ -274,8 +274,8 @@ export class TokenOverlay implements vscode.Disposable {
         ok: false,
         message:
           document.getText().length === 0
-            ? 'Nothing to tokenize: the document is empty. Type or paste some text first.'
-            : 'Nothing to tokenize: the selection is empty.',
+            ? vscode.l10n.t('Nothing to tokenize: the document is empty. Type or paste some text first.')
+            : vscode.l10n.t('Nothing to tokenize: the selection is empty.'),
       };
     }
     const version = document.version;
@@ -285,13 +285,13 @@ export class TokenOverlay implements vscode.Disposable {
     const tokenize = () => this.deps.service.tokenize(text, encoding.tokenizer);
     const table = offThread
       ? await vscode.window.withProgress(
-          { location: vscode.ProgressLocation.Window, title: `Tokenizing ${Math.round(text.length / 1024)} KB…` },
+          { location: vscode.ProgressLocation.Window, title: vscode.l10n.t('Tokenizing {0} KB…', Math.round(text.length / 1024)) },
           tokenize,
         )
       : await tokenize();
-    if (generation !== this.generation) return { ok: false, message: 'Replaced by a newer Show Token IDs.' };
+    if (generation !== this.generation) return { ok: false, message: vscode.l10n.t('Replaced by a newer Show Token IDs.') };
     if (document.version !== version || document.isClosed) {
-      return { ok: false, message: 'The document changed while it was being tokenized: run Show Token IDs again.' };
+      return { ok: false, message: vscode.l10n.t('The document changed while it was being tokenized: run Show Token IDs again.') };
     }
     const modelIds = encoding.vocab ? modelIdsOf(encoding.vocab, table.ids) : undefined;
     this.clear();
@@ -329,8 +329,7 @@ export class TokenOverlay implements vscode.Disposable {
     if (encoding.fallback) warnings.push(encoding.fallback);
     if (NUL_OR_CONTROL.test(text)) {
       warnings.push(
-        'This text holds NUL or other control characters (is it a binary file?). They are tokenized like any other ' +
-          'character and shown as ␀, ␁… in the hover.',
+        vscode.l10n.t('This text holds NUL or other control characters (is it a binary file?). They are tokenized like any other character and shown as ␀, ␁… in the hover.'),
       );
     }
     const shownEncoding: EncodingSetting = encoding.vocab ? 'model' : (encoding.tokenizer as EncodingSetting);
@@ -646,7 +645,7 @@ export class TokenOverlay implements vscode.Disposable {
         if (!current()) return;
         this.hide(s); // too big for a window: the whole text, and nothing stale on screen meanwhile
         const full = this.deps.service.usesWorker(text.length)
-          ? await vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: `Tokenizing ${Math.round(text.length / 1024)} KB…` }, () => tokenize(text))
+          ? await vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: vscode.l10n.t('Tokenizing {0} KB…', Math.round(text.length / 1024)) }, () => tokenize(text))
           : await tokenize(text);
         next = { table: full, modelIds: s.encoding.vocab ? modelIdsOf(s.encoding.vocab, full.ids) : undefined };
       }

@@ -2,12 +2,13 @@
 // nothing is selected) in the current encoding. Clicking it switches the encoding. Updates are debounced;
 // large texts are counted in the worker, and only the latest request is answered.
 
+import { formatNumber, plural } from '../../l10n/format';
 import * as vscode from 'vscode';
 import type { TokensConfig } from '../../config';
 import { formatCounts, type TextStats } from './core/tokenTable';
 import { isSuperseded, type TokenizeService } from '../../worker/tokens/client';
 import { resolveEncoding, type EncodingSetting, type ModelVocabulary } from './core/encodingSetting';
-import { ENCODING_DESCRIPTIONS } from '../../engine/tokenizer';
+import { encodingDescription } from '../../engine/tokenizer';
 
 export const SWITCH_ENCODING_COMMAND = 'lmExplorer.switchEncoding';
 const DEBOUNCE_MS = 150;
@@ -37,19 +38,11 @@ export class TokenStatusBar implements vscode.Disposable {
   private lastKey: string | undefined;
   private lastCounts: StatusCounts | undefined;
   private running: Promise<void> = Promise.resolve();
-  private readonly number: Intl.NumberFormat;
 
   constructor(private readonly deps: StatusBarDeps) {
     this.item = vscode.window.createStatusBarItem('lmExplorer.tokenCounts', vscode.StatusBarAlignment.Right, 100);
-    this.item.name = 'LM Explorer: Token Counts';
-    this.item.command = { command: SWITCH_ENCODING_COMMAND, title: 'Switch Token Encoding' };
-    let locale = 'en-US';
-    try {
-      locale = Intl.NumberFormat.supportedLocalesOf([vscode.env.language])[0] ?? 'en-US';
-    } catch {
-      // keep en-US
-    }
-    this.number = new Intl.NumberFormat(locale);
+    this.item.name = vscode.l10n.t('LM Explorer: Token Counts');
+    this.item.command = { command: SWITCH_ENCODING_COMMAND, title: vscode.l10n.t('Switch Token Encoding') };
     this.disposables.push(
       this.item,
       vscode.window.onDidChangeActiveTextEditor(() => this.schedule(0)),
@@ -141,7 +134,7 @@ export class TokenStatusBar implements vscode.Disposable {
     const encoding = await resolveEncoding(config.encoding, this.deps.model);
     const total = texts.reduce((n, t) => n + t.length, 0);
     if (this.deps.service.usesWorker(total) && this.lastCounts?.documentUri !== document.uri.toString()) {
-      this.item.text = `$(loading~spin) counting tokens…`;
+      this.item.text = `$(loading~spin) ${vscode.l10n.t('counting tokens…')}`;
       this.item.show();
       this.visible = true;
     }
@@ -162,26 +155,34 @@ export class TokenStatusBar implements vscode.Disposable {
       return;
     }
     if (editor !== vscode.window.activeTextEditor || document.isClosed) return; // the next update will redo it
-    const format = (n: number) => this.number.format(n);
     this.lastKey = key;
     this.lastCounts = { ...stats, encoding: encoding.vocab ? 'model' : (encoding.tokenizer as EncodingSetting), source, documentUri: document.uri.toString() };
-    this.item.text = formatCounts(stats, format);
-    const description = encoding.vocab ? "your trained model's vocabulary" : ENCODING_DESCRIPTIONS[encoding.tokenizer];
+    this.item.text = formatCounts(stats);
+    const description = encoding.vocab ? vscode.l10n.t("your trained model's vocabulary") : encodingDescription(encoding.tokenizer);
+    const what =
+      source === 'selection'
+        ? selections.length > 1
+          ? plural(selections.length, vscode.l10n.t('{0} selection|{0} selections', formatNumber(selections.length)))
+          : vscode.l10n.t('the selection')
+        : vscode.l10n.t('the whole document');
     const tooltip = new vscode.MarkdownString(
-      `**LM Explorer** — ${source === 'selection' ? (selections.length > 1 ? `${selections.length} selections` : 'the selection') : 'the whole document'}\n\n` +
-        `Tokens counted with **${encoding.label}** (${description}).` +
-        (encoding.fallback ? `\n\n*No trained model yet: counted with ${encoding.tokenizer}.*` : '') +
-        `\n\nWords are runs of letters and digits; chars are Unicode characters.\n\n*Click to switch the encoding.*`,
+      `**LM Explorer** — ${what}\n\n` +
+        vscode.l10n.t('Tokens counted with **{0}** ({1}).', encoding.label, description) +
+        (encoding.fallback ? `\n\n*${vscode.l10n.t('No trained model yet: counted with {0}.', encoding.tokenizer)}*` : '') +
+        `\n\n${vscode.l10n.t('Words are runs of letters and digits; chars are Unicode characters.')}\n\n*${vscode.l10n.t('Click to switch the encoding.')}*`,
     );
     this.item.tooltip = tooltip;
-    this.item.accessibilityInformation = { label: `${item(stats.tokens, 'token')}, ${item(stats.words, 'word')}, ${item(stats.chars, 'character')}, counted with ${encoding.label}` };
+    this.item.accessibilityInformation = {
+      label: vscode.l10n.t('{0}, {1}, {2}, counted with {3}', {
+        0: plural(stats.tokens, vscode.l10n.t('{0} token|{0} tokens', formatNumber(stats.tokens))),
+        1: plural(stats.words, vscode.l10n.t('{0} word|{0} words', formatNumber(stats.words))),
+        2: plural(stats.chars, vscode.l10n.t('{0} character|{0} characters', formatNumber(stats.chars))),
+        3: encoding.label,
+      }),
+    };
     this.item.show();
     this.visible = true;
   }
-}
-
-function item(n: number, word: string): string {
-  return `${n} ${word}${n === 1 ? '' : 's'}`;
 }
 
 /** The document's length in UTF-16 units, without building its text. */

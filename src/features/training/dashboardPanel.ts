@@ -49,7 +49,7 @@ export class DashboardPanel implements vscode.Disposable {
       extensionUri,
       {
         viewType: DASHBOARD_VIEW_TYPE,
-        title: 'Training Dashboard',
+        title: vscode.l10n.t('Training Dashboard'),
         script: 'dist/webview/dashboard.js',
         styles: ['media/dashboard.css'],
         icon: 'dashboard',

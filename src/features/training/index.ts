@@ -33,14 +33,17 @@ export function register(ctx: HostContext): TrainingRegistration {
   let controller: TrainingController | undefined;
   const engine = new EngineClient({
     workerPath: path.join(context.extensionPath, 'dist', 'worker.js'),
+    language: vscode.env.language,
     modelDir: () => controller?.modelDir,
     backend: () => readConfig().engine.backend,
     log: (line) => log.info(`[engine] ${line}`),
     onWorkerDeath: (death) => {
       lastDeath = death;
-      const during = death.inFlight.includes('train') ? ' Training stopped; the model keeps its last checkpoint.' : '';
+      const message = death.inFlight.includes('train')
+        ? vscode.l10n.t("LM Explorer's engine stopped: {0}. Training stopped; the model keeps its last checkpoint. The next command starts a fresh engine.", death.reason)
+        : vscode.l10n.t("LM Explorer's engine stopped: {0}. The next command starts a fresh engine.", death.reason);
       void vscode.window
-        .showErrorMessage(`LM Explorer's engine stopped: ${death.reason}.${during} The next command starts a fresh engine.`, 'Show Output')
+        .showErrorMessage(message, vscode.l10n.t('Show Output'))
         .then((pick) => pick && log.show());
     },
   });

@@ -3,7 +3,7 @@
 // bundles this file too.
 
 import { isNumber, isObject, isOptional, isString, messageGuard } from '../../host/webview/protocol';
-import type { BestModelInfo, CorpusInfo, ModelInfo, TrainEvent, TrainingPlanInfo, TrainResult } from '../../worker/engine/protocol';
+import type { BestModelInfo, CorpusInfo, MaskingRowToken, ModelInfo, TrainEvent, TrainingPlanInfo, TrainResult } from '../../worker/engine/protocol';
 import type { ModelState } from './core/trainingFormat';
 
 /** One point of the loss curves. */
@@ -15,6 +15,10 @@ export interface LossPoint {
   tokensPerSecond: number;
   /** Wall-clock ms since the run started (a resumed run continues its time). */
   elapsedMs: number;
+  /** An encoder's accuracy at the masked positions of the step's batch. */
+  accuracy?: number;
+  /** An encoder's accuracy at the masked positions of the validation part (its fixed mask). */
+  valAccuracy?: number;
 }
 
 export interface SampleView {
@@ -49,6 +53,8 @@ export interface RunView {
   best?: BestModelInfo;
   /** Why the run ended and which model was kept, one line (TrainResult.message). */
   message?: string;
+  /** An encoder's: one row of the latest batch, each position with what masking did to it. */
+  masking?: MaskingRowToken[];
 }
 
 export interface DashboardState {

@@ -2,9 +2,11 @@
 // progress notification (Cancel), keeps the status bar and the dashboard up to date, saves checkpoints in
 // the workspace's storage (context.storageUri/model), and offers resume, reset, export and load.
 
+import { formatNumber, plural } from '../../l10n/format';
 import * as fs from 'fs';
 import * as path from 'path';
 import * as vscode from 'vscode';
+import type { ModelKind } from '../../engine/model';
 import { HF_EXPORT_LAYOUT } from '../../engine/hf/exportHf';
 import { CHECKPOINT_LAYOUT, inspectModelFolder, type FolderLayout } from '../../engine/modelFolder';
 import { readConfig, type EngineSettings, type ModelSettings, type TrainingSettings } from '../../config';
@@ -180,12 +182,23 @@ export class TrainingController implements vscode.Disposable {
     if (corpus.matched === 0) {
       problem = {
         status: 'no-files',
-        message: `No files in ${folders.length === 1 ? 'this folder' : 'the workspace folders'} match lmExplorer.training.include (${t.include}) — nothing to train on.`,
+        message:
+          folders.length === 1
+            ? vscode.l10n.t('No files in this folder match lmExplorer.training.include ({0}) — nothing to train on.', t.include)
+            : vscode.l10n.t('No files in the workspace folders match lmExplorer.training.include ({0}) — nothing to train on.', t.include),
       };
     } else if (corpus.files.length === 0) {
       problem = {
         status: 'no-usable-files',
-        message: `None of the ${corpus.matched} file${corpus.matched === 1 ? '' : 's'} matching ${t.include} can be used: ${view.skippedSummary}. The list is in Output › LM Explorer.`,
+        message: plural(
+          corpus.matched,
+          vscode.l10n.t(
+            'The {0} file matching {1} cannot be used: {2}. The list is in Output › LM Explorer.|None of the {0} files matching {1} can be used: {2}. The list is in Output › LM Explorer.',
+            formatNumber(corpus.matched),
+            t.include,
+            view.skippedSummary,
+          ),
+        ),
       };
     }
     return { view, corpus, ...(problem ? { problem } : {}) };
@@ -207,16 +220,19 @@ export class TrainingController implements vscode.Disposable {
   /** Trains (or resumes); resolves when the run ends, with what happened. Never throws. */
   train(request: TrainRequest = {}): Promise<TrainOutcome> {
     if (this.running) {
-      const message = 'A training run is already in progress.';
-      void vscode.window.showInformationMessage(message, 'Show Dashboard').then((pick) => pick && vscode.commands.executeCommand('lmExplorer.showDashboard'));
+      const message = vscode.l10n.t('A training run is already in progress.');
+      const showDashboard = vscode.l10n.t('Show Dashboard');
+      void vscode.window.showInformationMessage(message, showDashboard).then((pick) => pick && vscode.commands.executeCommand('lmExplorer.showDashboard'));
       return Promise.resolve({ status: 'busy', message });
     }
     const cts = new vscode.CancellationTokenSource();
     const promise = this.runTraining(request, cts.token)
       .catch((error): TrainOutcome => {
-        const message = error instanceof EngineError ? error.message : `Training failed: ${(error as Error).message}`;
+        const message = error instanceof EngineError ? error.message : vscode.l10n.t('Training failed: {0}', (error as Error).message);
         this.output.error(`Training failed: ${(error as Error).stack ?? error}`);
-        if (!(error instanceof EngineError && error.code === 'worker-died')) void vscode.window.showErrorMessage(message, 'Show Output').then((p) => p && this.output.show());
+        if (!(error instanceof EngineError && error.code === 'worker-died')) {
+          void vscode.window.showErrorMessage(message, vscode.l10n.t('Show Output')).then((p) => p && this.output.show());
+        }
         return { status: 'failed', message };
       })
       .finally(() => {
@@ -240,35 +256,49 @@ export class TrainingController implements vscode.Disposable {
   private async runTraining(request: TrainRequest, token: vscode.CancellationToken): Promise<TrainOutcome> {
     const roots = request.roots ?? (vscode.workspace.workspaceFolders ?? []).map((f) => f.uri);
     if (roots.length === 0) {
-      const message = 'Open a folder with your notes first: LM Explorer trains on the files of the workspace.';
-      void vscode.window.showWarningMessage(message, 'Open Folder…').then((p) => p && vscode.commands.executeCommand('vscode.openFolder'));
+      const message = vscode.l10n.t('Open a folder with your notes first: LM Explorer trains on the files of the workspace.');
+      void vscode.window.showWarningMessage(message, vscode.l10n.t('Open Folder…')).then((p) => p && vscode.commands.executeCommand('vscode.openFolder'));
       return { status: 'no-workspace', message };
     }
     if (!vscode.workspace.isTrusted) {
-      this.setState({ kind: 'preparing', message: 'waiting for workspace trust' });
+      this.setState({ kind: 'preparing', message: vscode.l10n.t('waiting for workspace trust') });
       const trusted = await waitForTrust(token);
-      if (!trusted) return { status: 'dismissed', message: 'Training was cancelled while waiting for workspace trust.' };
+      if (!trusted) return { status: 'dismissed', message: vscode.l10n.t('Training was cancelled while waiting for workspace trust.') };
     }
 
     let mode = request.mode ?? 'ask';
     if (mode === 'ask') {
       if (this.hasModel()) {
         const step = this.history.model?.step ?? this.history.run?.step;
+        const resume = vscode.l10n.t('Resume');
         const choice = await vscode.window.showWarningMessage(
-          `This workspace already has a model${step ? ` (trained ${step} steps)` : ''}. Continue training it, or start over with a new one? Starting over replaces it.`,
+          step
+            ? plural(
+                step,
+                vscode.l10n.t(
+                  'This workspace already has a model (trained {0} step). Continue training it, or start over with a new one? Starting over replaces it.|This workspace already has a model (trained {0} steps). Continue training it, or start over with a new one? Starting over replaces it.',
+                  formatNumber(step),
+                ),
+              )
+            : vscode.l10n.t('This workspace already has a model. Continue training it, or start over with a new one? Starting over replaces it.'),
           { modal: true },
-          'Resume',
-          'Start Over',
+          resume,
+          vscode.l10n.t('Start Over'),
         );
-        if (!choice) return { status: 'dismissed', message: 'Training was not started.' };
-        mode = choice === 'Resume' ? 'resume' : 'fresh';
+        if (!choice) return { status: 'dismissed', message: vscode.l10n.t('Training was not started.') };
+        mode = choice === resume ? 'resume' : 'fresh';
       } else {
         mode = 'fresh';
       }
+      if (mode === 'fresh' && request.overrides?.kind === undefined) {
+        const kind = await pickModelKind(readConfig().model.kind);
+        if (!kind) return { status: 'dismissed', message: vscode.l10n.t('Training was not started.') };
+        request = { ...request, overrides: { ...request.overrides, kind } };
+      }
     }
     if (mode === 'resume' && !this.hasModel()) {
-      const message = 'There is no model to resume in this workspace yet: train one first.';
-      void vscode.window.showInformationMessage(message, 'Train Model').then((p) => p && vscode.commands.executeCommand('lmExplorer.train'));
+      const message = vscode.l10n.t('There is no model to resume in this workspace yet: train one first.');
+      void vscode.window.showInformationMessage(message, vscode.l10n.t('Train Model')).then((p) => p && vscode.commands.executeCommand('lmExplorer.train'));
       return { status: 'no-model', message };
     }
 
@@ -319,22 +349,24 @@ export class TrainingController implements vscode.Disposable {
       ...overrides,
     };
 
-    this.setState({ kind: 'preparing', message: 'collecting files' });
-    progress.report({ message: 'Collecting files…' });
+    this.setState({ kind: 'preparing', message: vscode.l10n.t('collecting files') });
+    progress.report({ message: vscode.l10n.t('Collecting files…') });
     const report = await this.collectCorpus(roots, o, token);
     this.history.corpus = report.view;
     this.post({ type: 'corpus', corpus: report.view });
     if (report.problem) {
       const { status, message } = report.problem;
-      const buttons = status === 'no-files' ? ['Open Setting'] : ['Show Output', 'Open Setting'];
+      const openSetting = vscode.l10n.t('Open Setting');
+      const showOutput = vscode.l10n.t('Show Output');
+      const buttons = status === 'no-files' ? [openSetting] : [showOutput, openSetting];
       void vscode.window.showWarningMessage(message, ...buttons).then((p) => {
-        if (p === 'Open Setting') void vscode.commands.executeCommand('workbench.action.openSettings', 'lmExplorer.training.include');
-        if (p === 'Show Output') this.output.show();
+        if (p === openSetting) void vscode.commands.executeCommand('workbench.action.openSettings', 'lmExplorer.training.include');
+        if (p === showOutput) this.output.show();
       });
       this.setState(this.readyState());
       return { status, message, corpus: report.view };
     }
-    if (token.isCancellationRequested) return { status: 'dismissed', message: 'Training was cancelled before it started.', corpus: report.view };
+    if (token.isCancellationRequested) return { status: 'dismissed', message: vscode.l10n.t('Training was cancelled before it started.'), corpus: report.view };
 
     // The model's step so far, for a resume's target.
     const startStep = mode === 'resume' ? (this.savedStep() ?? 0) : 0;
@@ -356,8 +388,10 @@ export class TrainingController implements vscode.Disposable {
     };
     const elapsedBefore = run.elapsedMs;
     this.history.run = run;
-    const skippedNote = report.view.skipped ? `, ${report.view.skipped} skipped (see Output)` : '';
-    progress.report({ message: `Tokenizing ${report.view.files} files${skippedNote}…` });
+    const skippedNote = report.view.skipped ? vscode.l10n.t(', {0} skipped (see Output)', formatNumber(report.view.skipped)) : '';
+    progress.report({
+      message: `${plural(report.view.files, vscode.l10n.t('Tokenizing {0} file|Tokenizing {0} files', formatNumber(report.view.files)))}${skippedNote}…`,
+    });
     this.setState({ kind: 'training', step: startStep, steps });
 
     const params: TrainParams = {
@@ -369,6 +403,7 @@ export class TrainingController implements vscode.Disposable {
               contextLength: o.contextLength,
               positional: o.positional,
               tokenizer: o.tokenizer,
+              kind: o.kind,
             },
           }
         : {}),
@@ -388,6 +423,7 @@ export class TrainingController implements vscode.Disposable {
         samplePrompt,
         sampleTokens: 48,
         seed: o.seed,
+        masking: { maskRate: o.maskRate, maskTokenShare: o.maskTokenShare, randomTokenShare: o.randomTokenShare },
       },
     };
     let reported = 0;
@@ -404,11 +440,14 @@ export class TrainingController implements vscode.Disposable {
         case 'corpus': {
           const corpus = { ...report.view, tokens: event.corpus };
           this.history.corpus = corpus;
-          corpusLine = `${corpus.files} files, ${event.corpus.tokens.toLocaleString('en-US')} tokens${skippedNote}`;
+          corpusLine = `${plural(corpus.files, vscode.l10n.t('{0} file|{0} files', formatNumber(corpus.files)))}, ${plural(
+            event.corpus.tokens,
+            vscode.l10n.t('{0} token|{0} tokens', formatNumber(event.corpus.tokens)),
+          )}${skippedNote}`;
           this.output.info(
             `Training on ${corpusLine}: vocabulary ${event.corpus.vocabSize} (${event.corpus.tokenizer}), ${event.corpus.trainTokens} training / ${event.corpus.valTokens} validation tokens.`,
           );
-          progress.report({ message: `${corpusLine}. Starting…` });
+          progress.report({ message: vscode.l10n.t('{0}. Starting…', corpusLine) });
           this.post({ type: 'corpus', corpus });
           break;
         }
@@ -437,6 +476,8 @@ export class TrainingController implements vscode.Disposable {
             tokensPerSecond: event.tokensPerSecond,
             elapsedMs: elapsedBefore + event.elapsedMs,
             ...(event.valLoss !== undefined ? { valLoss: event.valLoss } : {}),
+            ...(event.accuracy !== undefined ? { accuracy: event.accuracy } : {}),
+            ...(event.valAccuracy !== undefined ? { valAccuracy: event.valAccuracy } : {}),
           };
           this.history.points.push(point);
           this.history.points = thin(this.history.points);
@@ -447,6 +488,7 @@ export class TrainingController implements vscode.Disposable {
             tokensPerSecond: event.tokensPerSecond,
           });
           if (event.remainingMs !== undefined) run.remainingMs = event.remainingMs;
+          if (event.masking) run.masking = event.masking;
           if (event.valLoss !== undefined && this.history.model) this.history.model = { ...this.history.model, valLoss: event.valLoss };
           if (event.best) this.keep(event.best, run);
           unsent.push(point);
@@ -486,7 +528,7 @@ export class TrainingController implements vscode.Disposable {
     try {
       result = await this.engine.request('train', params, { onEvent, token, awaitWorkerOnCancel: true });
     } catch (error) {
-      if (isCancelled(error)) return { status: 'dismissed', message: 'Training was cancelled before it started.', corpus: this.history.corpus! };
+      if (isCancelled(error)) return { status: 'dismissed', message: vscode.l10n.t('Training was cancelled before it started.'), corpus: this.history.corpus! };
       if (error instanceof EngineError && (error.code === 'user' || error.code === 'checkpoint')) {
         void vscode.window.showErrorMessage(error.message);
         this.setState(this.readyState());
@@ -495,7 +537,7 @@ export class TrainingController implements vscode.Disposable {
       if (error instanceof EngineError && error.code === 'worker-died') {
         run.stoppedBy = 'error';
         this.setState(this.readyState());
-        return { status: 'failed', message: `${error.message}. Training stopped; the last checkpoint is kept.`, corpus: this.history.corpus! };
+        return { status: 'failed', message: vscode.l10n.t('{0}. Training stopped; the last checkpoint is kept.', error.message), corpus: this.history.corpus! };
       }
       throw error;
     }
@@ -508,18 +550,19 @@ export class TrainingController implements vscode.Disposable {
     this.setState(this.readyState());
     this.post({ type: 'state', state: this.snapshot() });
     void this.flushHistory();
-    const val = result.valLoss !== undefined ? `, validation loss ${formatLoss(result.valLoss)}` : '';
+    const val = result.valLoss !== undefined ? vscode.l10n.t(', validation loss {0}', formatLoss(result.valLoss)) : '';
     const status = result.stoppedBy === 'cancel' ? 'cancelled' : result.stoppedBy === 'time' ? 'time-limit' : 'completed';
     // The engine's line says how the run ended and which model was kept (the best validation).
     const message = result.message ??
       (status === 'cancelled'
-        ? `Training cancelled at step ${result.step}; the model is saved.`
+        ? vscode.l10n.t('Training cancelled at step {0}; the model is saved.', formatNumber(result.step))
         : status === 'time-limit'
-          ? `Training stopped at the time limit (${o.minutes} min) after step ${result.step}${val}. The model is saved.`
-          : `Training finished: ${result.step} steps${val}. The model is saved.`);
+          ? vscode.l10n.t('Training stopped at the time limit ({0} min) after step {1}{2}. The model is saved.', formatNumber(o.minutes), formatNumber(result.step), val)
+          : vscode.l10n.t('Training finished: {0}{1}. The model is saved.', plural(result.step, vscode.l10n.t('{0} step|{0} steps', formatNumber(result.step))), val));
     this.output.info(message);
     // A run whose loss became NaN or infinite is a problem to see, not a success to note.
-    const shown = result.stoppedBy === 'diverged' ? vscode.window.showWarningMessage(message, 'Show Dashboard') : vscode.window.showInformationMessage(message, 'Show Dashboard');
+    const showDashboard = vscode.l10n.t('Show Dashboard');
+    const shown = result.stoppedBy === 'diverged' ? vscode.window.showWarningMessage(message, showDashboard) : vscode.window.showInformationMessage(message, showDashboard);
     void shown.then((p) => p && vscode.commands.executeCommand('lmExplorer.showDashboard'));
     return { status, message, result, corpus: this.history.corpus! };
   }
@@ -575,12 +618,13 @@ export class TrainingController implements vscode.Disposable {
   /** Deletes the workspace's model (after asking, unless confirm is false). */
   async reset(options: { confirm?: boolean } = {}): Promise<boolean> {
     if (options.confirm ?? true) {
+      const deleteModel = vscode.l10n.t('Delete Model');
       const choice = await vscode.window.showWarningMessage(
-        'Delete the model trained in this workspace? Its checkpoint and training history are removed; this cannot be undone.',
+        vscode.l10n.t('Delete the model trained in this workspace? Its checkpoint and training history are removed; this cannot be undone.'),
         { modal: true },
-        'Delete Model',
+        deleteModel,
       );
-      if (choice !== 'Delete Model') return false;
+      if (choice !== deleteModel) return false;
     }
     await this.cancel();
     try {
@@ -611,7 +655,7 @@ export class TrainingController implements vscode.Disposable {
    */
   async exportModel(target?: vscode.Uri, format?: ExportFormat): Promise<string | undefined> {
     if (!this.hasModel() && !this.engine.currentModel) {
-      void vscode.window.showInformationMessage('There is no model to export yet: train one first.');
+      void vscode.window.showInformationMessage(vscode.l10n.t('There is no model to export yet: train one first.'));
       return undefined;
     }
     if (!target && !format) {
@@ -628,22 +672,11 @@ export class TrainingController implements vscode.Disposable {
       format = chosen.format;
     }
     if (format === 'hf') return this.exportHf(target);
-    if (!target) {
-      const picked = await vscode.window.showOpenDialog({
-        canSelectFiles: false,
-        canSelectFolders: true,
-        canSelectMany: false,
-        openLabel: 'Export Model Here',
-        title: 'Export the model to a folder (a folder with other files in it gets a new lm-explorer-model subfolder)',
-      });
-      if (!picked?.[0]) return undefined;
-      target = picked[0];
-    }
-    if (target.scheme !== 'file') {
-      void vscode.window.showErrorMessage(`The model can only be exported to a folder on this machine's disk, not ${target.toString()}.`);
-      return undefined;
-    }
-    const picked = target.fsPath;
+    const picked = await exportTarget(target, {
+      openLabel: vscode.l10n.t('Export Model Here'),
+      title: vscode.l10n.t('Export the model to a folder (a folder with other files in it gets a new lm-explorer-model subfolder)'),
+    });
+    if (!picked) return undefined;
     let dir: string | undefined;
     let model: ModelInfo;
     try {
@@ -651,7 +684,7 @@ export class TrainingController implements vscode.Disposable {
       if (!dir) return undefined;
       model = await this.engine.request('save', { dir });
     } catch (error) {
-      void vscode.window.showErrorMessage(`Could not export the model to ${dir ?? picked}: ${(error as Error).message}`);
+      void vscode.window.showErrorMessage(vscode.l10n.t('Could not export the model to {0}: {1}', dir ?? picked, (error as Error).message));
       return undefined;
     }
     // The curves go with the model, so that loading it shows them again.
@@ -660,30 +693,19 @@ export class TrainingController implements vscode.Disposable {
     } catch (error) {
       this.output.warn(`The model was exported without its training history: ${(error as Error).message}`);
     }
-    const where = dir === picked ? dir : `${dir} (${picked} holds other files, which were left as they are)`;
+    const where = dir === picked ? dir : vscode.l10n.t('{0} ({1} holds other files, which were left as they are)', dir, picked);
     this.output.info(`Model exported to ${where}.`);
-    void vscode.window.showInformationMessage(`Model exported to ${where}. Try it from a terminal: lmx generate --model "${dir}" --prompt "…"`);
+    void vscode.window.showInformationMessage(vscode.l10n.t('Model exported to {0}. Try it from a terminal: lmx generate --model "{1}" --prompt "…"', where, dir));
     return dir;
   }
 
   /** Export for transformers (src/engine/hf/exportHf.ts), in the engine worker, with a progress notification. */
   private async exportHf(target?: vscode.Uri): Promise<string | undefined> {
-    if (!target) {
-      const picked = await vscode.window.showOpenDialog({
-        canSelectFiles: false,
-        canSelectFolders: true,
-        canSelectMany: false,
-        openLabel: vscode.l10n.t('Export Here'),
-        title: vscode.l10n.t('Export for Hugging Face transformers (a folder with other files in it gets a new subfolder)'),
-      });
-      if (!picked?.[0]) return undefined;
-      target = picked[0];
-    }
-    if (target.scheme !== 'file') {
-      void vscode.window.showErrorMessage(vscode.l10n.t("The model can only be exported to a folder on this machine's disk, not {0}.", target.toString()));
-      return undefined;
-    }
-    const picked = target.fsPath;
+    const picked = await exportTarget(target, {
+      openLabel: vscode.l10n.t('Export Here'),
+      title: vscode.l10n.t('Export for Hugging Face transformers (a folder with other files in it gets a new subfolder)'),
+    });
+    if (!picked) return undefined;
     let dir: string | undefined;
     try {
       dir = await this.exportFolder(picked, HF_EXPORT_LAYOUT, HF_EXPORT_SUBFOLDER);
@@ -712,18 +734,18 @@ export class TrainingController implements vscode.Disposable {
     const folder = await inspectModelFolder(picked, layout);
     if (folder.kind === 'missing' || folder.kind === 'empty') return picked;
     if (folder.kind === 'model') {
-      const replace = 'Replace Model';
-      const choice = await vscode.window.showWarningMessage(`${picked} already holds a model. Replace it with this one?`, { modal: true }, replace);
+      const replace = vscode.l10n.t('Replace Model');
+      const choice = await vscode.window.showWarningMessage(vscode.l10n.t('{0} already holds a model. Replace it with this one?', picked), { modal: true }, replace);
       return choice === replace ? picked : undefined;
     }
     const stat = await fs.promises.stat(picked).catch(() => undefined);
-    if (!stat?.isDirectory()) throw new Error(`${folder.dir} ${folder.reason}; pick a folder.`);
+    if (!stat?.isDirectory()) throw new Error(vscode.l10n.t('{0} {1}; pick a folder.', folder.dir, folder.reason));
     for (let n = 1; n < 1000; n++) {
       const candidate = path.join(picked, n === 1 ? subfolder : `${subfolder}-${n}`);
       const kind = (await inspectModelFolder(candidate, layout)).kind;
       if (kind === 'missing' || kind === 'empty') return candidate;
     }
-    throw new Error(`${picked} has no free ${subfolder}-N subfolder name left; pick another folder.`);
+    throw new Error(vscode.l10n.t('{0} has no free {1}-N subfolder name left; pick another folder.', picked, subfolder));
   }
 
   /**
@@ -732,7 +754,7 @@ export class TrainingController implements vscode.Disposable {
    */
   async loadModel(source?: vscode.Uri): Promise<ModelInfo | undefined> {
     if (this.running) {
-      void vscode.window.showWarningMessage('Stop the training run first: a model cannot be loaded while one is training.');
+      void vscode.window.showWarningMessage(vscode.l10n.t('Stop the training run first: a model cannot be loaded while one is training.'));
       return undefined;
     }
     if (!source) {
@@ -740,7 +762,7 @@ export class TrainingController implements vscode.Disposable {
         canSelectFiles: false,
         canSelectFolders: true,
         canSelectMany: false,
-        openLabel: 'Load Model',
+        openLabel: vscode.l10n.t('Load Model'),
         title: vscode.l10n.t('Load a model folder (exported by LM Explorer, saved by lmx, or a Hugging Face GPT-2 folder)'),
       });
       if (!picked?.[0]) return undefined;
@@ -751,7 +773,7 @@ export class TrainingController implements vscode.Disposable {
     try {
       model = await this.engine.request('load', { dir, backend: readConfig().engine.backend });
     } catch (error) {
-      const message = `Could not load a model from ${dir}: ${(error as Error).message} The current model is unchanged.`;
+      const message = vscode.l10n.t('Could not load a model from {0}: {1} The current model is unchanged.', dir, (error as Error).message);
       this.output.warn(message);
       void vscode.window.showErrorMessage(message);
       return undefined;
@@ -770,7 +792,7 @@ export class TrainingController implements vscode.Disposable {
     await this.flushHistory();
     this.setState(this.readyState());
     this.post({ type: 'state', state: this.snapshot() });
-    const message = `Loaded the model from ${dir} (${model.parameters.total.toLocaleString('en-US')} parameters, ${model.tokenizer}).`;
+    const message = vscode.l10n.t('Loaded the model from {0} ({1} parameters, {2}).', dir, formatNumber(model.parameters.total), model.tokenizer);
     this.output.info(message);
     void vscode.window.showInformationMessage(message);
     return model;
@@ -853,8 +875,8 @@ function pick<T extends object, K extends keyof T>(object: T, keys: K[]): Partia
 async function waitForTrust(token: vscode.CancellationToken): Promise<boolean> {
   void vscode.window
     .showWarningMessage(
-      'LM Explorer trains only in a trusted workspace: it reads every note in the folder. Training starts as soon as you trust this workspace.',
-      'Manage Workspace Trust',
+      vscode.l10n.t('LM Explorer trains only in a trusted workspace: it reads every note in the folder. Training starts as soon as you trust this workspace.'),
+      vscode.l10n.t('Manage Workspace Trust'),
     )
     .then((p) => p && vscode.commands.executeCommand('workbench.trust.manage'));
   return new Promise<boolean>((resolve) => {
@@ -866,4 +888,45 @@ async function waitForTrust(token: vscode.CancellationToken): Promise<boolean> {
     subs.push(vscode.workspace.onDidGrantWorkspaceTrust(() => done(true)));
     subs.push(token.onCancellationRequested(() => done(false)));
   });
+}
+
+/** The Train command's choice of model kind, the setting's first; undefined when dismissed. */
+async function pickModelKind(setting: ModelKind): Promise<ModelKind | undefined> {
+  const items: (vscode.QuickPickItem & { modelKind: ModelKind })[] = [
+    {
+      modelKind: 'decoder',
+      label: vscode.l10n.t('Decoder (GPT)'),
+      description: vscode.l10n.t('causal attention · predicts the next token'),
+      detail: vscode.l10n.t('Inline completions, next-token probabilities, sampling: each token sees only the tokens before it.'),
+    },
+    {
+      modelKind: 'encoder',
+      label: vscode.l10n.t('Encoder (BERT)'),
+      description: vscode.l10n.t('bidirectional attention · fills in masked words'),
+      detail: vscode.l10n.t('Predict Masked Word: trained by masking 15% of the tokens (80% [MASK], 10% random, 10% unchanged); each token sees every token.'),
+    },
+  ];
+  items.sort((a, b) => (a.modelKind === setting ? -1 : b.modelKind === setting ? 1 : 0));
+  const picked = await vscode.window.showQuickPick(items, {
+    title: vscode.l10n.t('Train a new model on the workspace'),
+    placeHolder: vscode.l10n.t('Which kind of model? (setting lmExplorer.model.kind: {0})', setting),
+  });
+  return picked?.modelKind;
+}
+
+/**
+ * The folder an export goes to: `target`, or the one the user picks (undefined when they cancel); a folder that
+ * is not on this machine's disk is refused with a message (undefined).
+ */
+async function exportTarget(target: vscode.Uri | undefined, dialog: { openLabel: string; title: string }): Promise<string | undefined> {
+  if (!target) {
+    const picked = await vscode.window.showOpenDialog({ canSelectFiles: false, canSelectFolders: true, canSelectMany: false, ...dialog });
+    if (!picked?.[0]) return undefined;
+    target = picked[0];
+  }
+  if (target.scheme !== 'file') {
+    void vscode.window.showErrorMessage(vscode.l10n.t("The model can only be exported to a folder on this machine's disk, not {0}.", target.toString()));
+    return undefined;
+  }
+  return target.fsPath;
 }

@@ -5,6 +5,7 @@
 
 import * as crypto from 'crypto';
 import * as vscode from 'vscode';
+import { pageLocalizationMarkup } from '../l10n';
 import type { WebviewMessage } from './protocol';
 
 /** What a panel is: its view type, title, page bundle, styles, icon, and the guard of its page's messages. */
@@ -169,8 +170,10 @@ function webviewHtml(webview: vscode.Webview, extensionUri: vscode.Uri, page: Pa
     `script-src 'nonce-${nonce}'`,
   ].join('; ');
   const links = (page.styles ?? []).map((file) => `\n  <link rel="stylesheet" href="${uri(file)}" nonce="${nonce}">`).join('');
+  // the display language and its strings, read by the page before its first paint (webview/l10n.ts)
+  const localization = pageLocalizationMarkup();
   return `<!DOCTYPE html>
-<html lang="en">
+<html lang="${localization.lang}">
 <head>
   <meta charset="UTF-8">
   <meta http-equiv="Content-Security-Policy" content="${csp}">
@@ -181,6 +184,7 @@ function webviewHtml(webview: vscode.Webview, extensionUri: vscode.Uri, page: Pa
 </head>
 <body>
   <main id="app" aria-live="polite"></main>
+  ${localization.block}
   <script nonce="${nonce}" src="${uri(page.script)}"></script>
 </body>
 </html>`;

@@ -15,6 +15,7 @@ import {
   MODEL_REQUESTS,
   requestMessage,
   type BackendSetting,
+  type EngineWorkerData,
   type HostToWorker,
   type ModelInfo,
   type RequestEvent,
@@ -63,6 +64,8 @@ export interface EngineClientOptions {
   onWorkerDeath?: (death: WorkerDeath) => void;
   /** Heap limit for the worker (MB). */
   maxOldGenerationSizeMb?: number;
+  /** The display language of the engine's texts (plans, outcomes, errors); English when not given. */
+  language?: string;
 }
 
 interface Pending {
@@ -222,7 +225,11 @@ export class EngineClient {
   private start(): Worker {
     if (this.worker) return this.worker;
     const file = this.options.workerPath;
-    const limits = this.options.maxOldGenerationSizeMb ? { resourceLimits: { maxOldGenerationSizeMb: this.options.maxOldGenerationSizeMb } } : {};
+    const workerData: EngineWorkerData = { language: this.options.language };
+    const limits = {
+      workerData,
+      ...(this.options.maxOldGenerationSizeMb ? { resourceLimits: { maxOldGenerationSizeMb: this.options.maxOldGenerationSizeMb } } : {}),
+    };
     let worker: Worker;
     if (file.endsWith('.ts')) {
       const register = path.join(__dirname, '..', '..', '..', 'scripts', 'ts-register.js');

@@ -18,6 +18,9 @@
 import { UserError } from '../../engine/errors';
 import type { SamplingOptions } from '../../engine/generate';
 import type { TokenizerName } from '../../engine/tokenizer';
+import type { ModelKind } from '../../engine/model';
+import type { MaskingRates } from '../../engine/mlm/masking';
+import type { MaskingRowToken } from '../../engine/mlm/maskedObjective';
 import type { VocabularyTokenizer } from '../../engine/vocab';
 import { SAMPLING_REQUEST_NAMES, type SamplingRequests } from './samplingProtocol';
 import type { CorpusSizes } from '../../engine/trainingRun';
@@ -40,6 +43,8 @@ export interface ModelConfigInfo {
   nHead: number;
   nEmbd: number;
   positional: Positional;
+  /** Absent: a decoder. */
+  kind?: ModelKind;
 }
 
 export interface ParameterCounts {
@@ -98,6 +103,8 @@ export interface FreshModelSpec {
   maxVocab?: number;
   /** A GPT token seen fewer times than this in the training part is spelled in bytes. */
   minCount?: number;
+  /** Absent: a decoder. */
+  kind?: ModelKind;
 }
 
 /**
@@ -126,6 +133,8 @@ export interface TrainSettings {
   samplePrompt: string;
   sampleTokens: number;
   seed: number;
+  /** An encoder's masking rates (absent: the engine's defaults). */
+  masking?: Partial<MaskingRates>;
 }
 
 export interface TrainParams {
@@ -160,7 +169,15 @@ export interface TrainProgressEvent {
   remainingMs?: number;
   /** The best validation so far: the model that is kept. */
   best?: BestModelInfo;
+  /** An encoder's accuracy at the masked positions of this step's batch. */
+  accuracy?: number;
+  /** An encoder's accuracy at the masked positions of the validation part (its fixed mask), when it evaluated. */
+  valAccuracy?: number;
+  /** An encoder's: one row of this step's batch, each position with what masking did to it. */
+  masking?: MaskingRowToken[];
 }
+
+export type { MaskingRowToken, MaskingBranchName } from '../../engine/mlm/maskedObjective';
 
 export type TrainEvent =
   | { kind: 'backend'; backend: string; tried: { backend: string; ok: boolean; reason: string }[] }
@@ -257,6 +274,26 @@ export interface NextTokensParams {
   topN?: number;
 }
 
+export interface FillParams {
+  /** The text around the selection (a copy: the document is not changed). */
+  text: string;
+  /** The selection in `text`, as UTF-16 offsets: its tokens become [MASK]s. */
+  start: number;
+  end: number;
+  topN?: number;
+}
+
+export interface FillResult {
+  /** The tokens the model saw, [MASK]s included (at most the context length). */
+  context: ModelToken[];
+  /** How many [MASK]s stand for the selection: one per token of it. */
+  masks: number;
+  /** The range of `text` the masks replace (the selection, with the space before it when a token carries it). */
+  replaceStart: number;
+  replaceEnd: number;
+  candidates: { text: string; labels: string[]; prob: number; steps: number[] }[];
+}
+
 export interface NextTokensResult {
   /** The tokens the distribution is conditioned on (the end of the text, at most the context length). */
   context: ModelToken[];
@@ -289,6 +326,8 @@ export interface EngineRequests extends SamplingRequests {
   attention: { params: AttentionParams; result: AttentionResult; event: never };
   complete: { params: CompleteParams; result: CompleteResult; event: never };
   nextTokens: { params: NextTokensParams; result: NextTokensResult; event: never };
+  /** An encoder fills the selection's tokens, masked ([MASK]), one token at a time, left to right. */
+  fill: { params: FillParams; result: FillResult; event: never };
   /** For tests of crash recovery: the worker dies ('throw': uncaught exception, 'exit': process.exit(7)). */
   /** One view of the Model Inspector (src/engine/inspect), computed from the model's tables. */
   inspect: { params: InspectParams; result: InspectResult; event: never };
@@ -310,13 +349,14 @@ export const REQUEST_NAMES: readonly RequestName[] = [
   'attention',
   'complete',
   'nextTokens',
+  'fill',
   'inspect',
   ...SAMPLING_REQUEST_NAMES,
   'crash',
 ];
 
 /** Methods that need a model in the worker (the client loads the workspace model first when it has one). */
-export const MODEL_REQUESTS: readonly RequestName[] = ['save', 'exportHf', 'attention', 'complete', 'nextTokens', 'inspect', ...SAMPLING_REQUEST_NAMES.filter((name) => name !== 'samplingClose')];
+export const MODEL_REQUESTS: readonly RequestName[] = ['save', 'exportHf', 'attention', 'complete', 'nextTokens', 'fill', 'inspect', ...SAMPLING_REQUEST_NAMES.filter((name) => name !== 'samplingClose')];
 
 // ----------------------------------------------------------------------------------------------
 // Wire messages
@@ -456,4 +496,10 @@ export function estimateRemainingMs(
   if (done <= 0 || elapsedMs <= 0) return byTime;
   const bySteps = Math.max(0, ((steps - step) * elapsedMs) / done);
   return byTime === undefined ? bySteps : Math.min(bySteps, byTime);
+}
+
+/** What the engine worker is started with (worker_threads' workerData). */
+export interface EngineWorkerData {
+  /** The display language of the engine's texts; English when not given. */
+  language?: string;
 }

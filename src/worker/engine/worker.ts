@@ -9,7 +9,8 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import { exportHfFolder } from '../../engine/hf/exportHf';
-import { parentPort } from 'worker_threads';
+import { useLanguage } from '../../l10n/node';
+import { parentPort, workerData } from 'worker_threads';
 import {
   buildTrainingRun,
   CopyDetector,
@@ -31,6 +32,8 @@ import {
   type TrainingRun,
   UserError,
 } from '../../engine/index';
+import { fillMasks, maskSelection, windowAround } from '../../engine/mlm/fill';
+import { maskingRow } from '../../engine/mlm/maskedObjective';
 import {
   EngineError,
   estimateRemainingMs,
@@ -47,12 +50,15 @@ import {
   type TrainParams,
   type TrainResult,
   type WorkerToHost,
+  type EngineWorkerData,
 } from './protocol';
 import { answerInspect } from './inspect';
 import { samplingHandlers } from './samplingHandlers';
 
 const port = parentPort;
 if (!port) throw new Error('engineWorker.ts runs as a worker_threads worker');
+// the engine's texts (plans, outcomes, errors) in the host's display language, from the same bundle
+useLanguage((workerData as EngineWorkerData | undefined)?.language);
 
 interface Held {
   /** The kept model (the features use it). */
@@ -96,7 +102,7 @@ async function ensureBackend(requested: BackendSetting): Promise<{ name: string;
 function modelInfo(h: Held): ModelInfo {
   const c = h.model.config;
   return {
-    config: { vocabSize: c.vocabSize, contextLength: c.contextLength, nLayer: c.nLayer, nHead: c.nHead, nEmbd: c.nEmbd, positional: c.positional },
+    config: { vocabSize: c.vocabSize, contextLength: c.contextLength, nLayer: c.nLayer, nHead: c.nHead, nEmbd: c.nEmbd, positional: c.positional, ...(c.kind ? { kind: c.kind } : {}) },
     parameters: h.model.parameterCounts(),
     tokenizer: h.vocab.tokenizer,
     // The model's own step: the kept model's when training went on past it.
@@ -273,6 +279,20 @@ const handlers: Handlers = {
     return { context: tokensOf(h.vocab, ids), candidates: dist.map((d) => ({ ...modelToken(h.vocab, d.id), prob: d.prob })) };
   },
 
+  async fill({ text, start, end, topN }) {
+    const h = requireModel();
+    const masked = maskSelection(text, start, end, h.vocab);
+    const { candidates, maskPositions } = await fillMasks(h.model, h.vocab, masked.ids, topN ?? 10);
+    const window = windowAround(masked.ids, h.vocab.maskId!, h.model.config.contextLength).ids;
+    return {
+      context: tokensOf(h.vocab, window),
+      masks: maskPositions.length,
+      replaceStart: masked.replaceStart,
+      replaceEnd: masked.replaceEnd,
+      candidates: candidates.map((c) => ({ text: c.text, labels: c.ids.map((id) => h.vocab.tokenLabel(id)), prob: c.prob, steps: c.steps })),
+    };
+  },
+
   async inspect(params) {
     const h = requireModel();
     // While nothing trains, the 2-D map of the vocabulary is prepared after the first view (it costs the most).
@@ -296,6 +316,8 @@ function runSettingsOf(params: TrainParams): Partial<RunSettings> {
     ...(fresh ? { preset: fresh.preset, contextLength: fresh.contextLength, positional: fresh.positional, tokenizer: fresh.tokenizer } : {}),
     ...(fresh?.maxVocab !== undefined ? { maxVocab: fresh.maxVocab } : {}),
     ...(fresh?.minCount !== undefined ? { minCount: fresh.minCount } : {}),
+    ...(fresh?.kind ? { kind: fresh.kind } : {}),
+    ...(settings.masking ?? {}),
     steps: settings.steps,
     batchSize: settings.batchSize,
     learningRate: settings.learningRate,
@@ -360,6 +382,7 @@ async function train(params: TrainParams, ctx: Context<'train'>): Promise<TrainR
   let lastLoss: number | undefined;
   const copies = new CopyDetector(run.corpus.train);
   const sample = async (step: number) => {
+    if (model.kind === 'encoder') return; // an encoder generates no text
     if (!settings.sampleInterval || !settings.samplePrompt || lastSample === step) return;
     lastSample = step;
     try {
@@ -409,6 +432,9 @@ async function train(params: TrainParams, ctx: Context<'train'>): Promise<TrainR
             elapsedMs,
             ...(remainingMs !== undefined ? { remainingMs } : {}),
             ...(p.best ? { best: p.best } : {}),
+            ...(p.accuracy !== undefined ? { accuracy: p.accuracy } : {}),
+            ...(p.valAccuracy !== undefined ? { valAccuracy: p.valAccuracy } : {}),
+            ...(p.masking ? { masking: maskingRow(p.masking, (id) => vocab.tokenLabel(id)) } : {}),
           });
         }
         if (settings.sampleInterval > 0 && p.step % settings.sampleInterval === 0) await sample(p.step);

@@ -22,7 +22,7 @@ function lmx(args: string[]): { status: number | null; stdout: string; stderr: s
     encoding: 'utf8',
     timeout: 120_000,
     maxBuffer: 64 * 1024 * 1024,
-    env: { ...process.env, LMX_DEBUG: '' },
+    env: { ...process.env, LMX_DEBUG: '', LC_ALL: '', LC_MESSAGES: '', LANG: 'C.UTF-8' },
   });
   return { status: child.status, stdout: child.stdout, stderr: child.stderr };
 }

@@ -3,6 +3,8 @@
 // inlined; no network, opens in any browser). The host writes them atomically. No `vscode` import: the
 // unit tests build and check the pages in plain Node.
 
+import * as l10n from '@vscode/l10n';
+import { pageLocalizationBlock, type PageLocalization } from '../../../l10n/pageLocalization';
 import type { AttentionPayload, AttentionViewState } from '../protocol';
 import { float32ToBase64, toFloat32 } from './attentionView';
 
@@ -26,6 +28,8 @@ export interface HtmlExportInput {
   /** vscode-dark, vscode-light, vscode-high-contrast… (the body class). */
   themeKind: string;
   title?: string;
+  /** The display language the page speaks, and its strings (English when absent). */
+  localization?: PageLocalization;
 }
 
 /** Colours for a page exported without any theme variables: VS Code's Dark Modern / Light Modern. */
@@ -108,10 +112,11 @@ export function buildAttentionHtml(input: HtmlExportInput): string {
     data: { ...data, weights: float32ToBase64(toFloat32(data.weights)) },
     view,
   };
-  const title = input.title ?? `Attention — ${data.sourceLabel}`;
+  const title = input.title ?? l10n.t('Attention — {0}', data.sourceLabel);
+  const localization = input.localization ?? { language: 'en', bundle: {} };
   const csp = ["default-src 'none'", "script-src 'unsafe-inline'", "style-src 'unsafe-inline'", 'img-src data:', 'font-src data:'].join('; ');
   return `<!DOCTYPE html>
-<html lang="en">
+<html lang="${escapeHtml(localization.language)}">
 <head>
 <meta charset="UTF-8">
 <meta http-equiv="Content-Security-Policy" content="${csp}">
@@ -126,6 +131,7 @@ ${cssVariables(vars)}
 </head>
 <body class="${bodyClass}" data-vscode-theme-kind="${bodyClass}">
 <main id="app" aria-live="polite"></main>
+${pageLocalizationBlock(localization)}
 <script id="lmx-attention-data" type="application/json">${scriptSafeJson(exported)}</script>
 <script>${scriptSafeCode(input.script.replace(/\n\/\/# sourceMappingURL=\S*\s*$/, '\n'))}</script>
 </body>

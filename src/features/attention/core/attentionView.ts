@@ -3,6 +3,8 @@
 // the aggregates, the colour scale, the layout of labels, heatmaps and thumbnails, hit testing, and the
 // texts the panel shows. No `vscode` import and no DOM use here.
 
+import * as l10n from '@vscode/l10n';
+import { formatFixed, formatNumber, plural } from '../../../l10n/format';
 import type { AttentionPayload } from '../protocol';
 import type { AttentionResult } from '../../../worker/engine/protocol';
 
@@ -47,7 +49,7 @@ export function packAttention(attention: number[][][][]): AttentionMaps {
  */
 export function attentionData(
   result: AttentionResult,
-  model: { nLayer: number; nHead: number; contextLength: number },
+  model: { nLayer: number; nHead: number; contextLength: number; kind?: 'decoder' | 'encoder' },
   page: Pick<AttentionPayload, 'seq' | 'sourceLabel' | 'modelLabel'>,
 ): { maps: AttentionMaps; payload: AttentionPayload } {
   const maps: AttentionMaps = result.weights
@@ -64,6 +66,7 @@ export function attentionData(
     contextLength: model.contextLength,
     sourceLabel: page.sourceLabel,
     modelLabel: page.modelLabel,
+    causal: model.kind !== 'encoder',
   };
   return { maps, payload };
 }
@@ -115,14 +118,14 @@ export interface HeadRow {
 }
 
 /** One query token's attention in every head, layer by layer: what the "query across heads" bars show. */
-export function queryAcrossHeads(maps: AttentionMaps, query: number): HeadRow[] {
+export function queryAcrossHeads(maps: AttentionMaps, query: number, causal = true): HeadRow[] {
   const { nLayer, nHead, T } = maps;
   const rows: HeadRow[] = [];
   if (query < 0 || query >= T) return rows;
   for (let l = 0; l < nLayer; l++) {
     for (let h = 0; h < nHead; h++) {
       const m = headMap(maps, l, h);
-      rows.push({ layer: l, head: h, weights: m.subarray(query * T, query * T + query + 1) });
+      rows.push({ layer: l, head: h, weights: m.subarray(query * T, query * T + (causal ? query + 1 : T)) });
     }
   }
   return rows;
@@ -282,10 +285,10 @@ export function scaleValue(position: number, kind: ColourScaleKind, max = 1): nu
   return kind === 'sqrt' ? p * p : kind === 'max' ? p * (max > 0 ? max : 1) : p;
 }
 
-/** The largest weight on or below the diagonal of a T×T map. */
-export function mapMax(map: Float32Array, T: number): number {
+/** The largest weight of a T×T map: on or below the diagonal when it is causal. */
+export function mapMax(map: Float32Array, T: number, causal = true): number {
   let max = 0;
-  for (let q = 0; q < T; q++) for (let k = 0; k <= q; k++) if (map[q * T + k] > max) max = map[q * T + k];
+  for (let q = 0; q < T; q++) for (let k = 0; k <= (causal ? q : T - 1); k++) if (map[q * T + k] > max) max = map[q * T + k];
   return max;
 }
 
@@ -330,15 +333,16 @@ export function lutIndex(value: number, kind: ColourScaleKind, max = 1): number 
 }
 
 /**
- * A T×T map painted into RGBA pixels (one pixel per cell), ready for putImageData. Cells above the
- * diagonal (masked) are left transparent: the page draws the mask pattern behind them.
+ * A T×T map painted into RGBA pixels (one pixel per cell), ready for putImageData. A causal map's cells
+ * above the diagonal (masked) are left transparent: the page draws the mask pattern behind them. A
+ * bidirectional one (an encoder's) has every cell painted.
  */
-export function paintMap(map: Float32Array, T: number, lut: Uint8ClampedArray, kind: ColourScaleKind, out = new Uint8ClampedArray(T * T * 4)): Uint8ClampedArray {
-  const max = kind === 'max' ? mapMax(map, T) : 1;
+export function paintMap(map: Float32Array, T: number, lut: Uint8ClampedArray, kind: ColourScaleKind, out = new Uint8ClampedArray(T * T * 4), causal = true): Uint8ClampedArray {
+  const max = kind === 'max' ? mapMax(map, T, causal) : 1;
   for (let q = 0; q < T; q++) {
     for (let k = 0; k < T; k++) {
       const o = (q * T + k) * 4;
-      if (k > q) {
+      if (causal && k > q) {
         out[o + 3] = 0;
         continue;
       }
@@ -537,18 +541,29 @@ export function barsLayout(rows: number, keys: number, width: number, options: {
 
 /** 0.173 — three decimals, as the hover shows weights. */
 export function formatWeight(value: number): string {
-  return value.toFixed(3);
+  return formatFixed(value, 3);
 }
 
 /** The hover text of one cell. */
 export function hoverText(queryLabel: string, keyLabel: string, value: number, masked: boolean): string {
-  return masked ? `${queryLabel} → ${keyLabel}: masked (a token only attends to itself and earlier tokens)` : `${queryLabel} → ${keyLabel}: ${formatWeight(value)}`;
+  return masked
+    ? l10n.t('{0} → {1}: masked (a token only attends to itself and earlier tokens)', queryLabel, keyLabel)
+    : `${queryLabel} → ${keyLabel}: ${formatWeight(value)}`;
 }
 
 /** The notice shown when the text was cut to the model's context. */
 export function truncationNotice(totalTokens: number, shown: number, contextLength: number): string {
   const cut = totalTokens - shown;
-  return `The selection has ${totalTokens} tokens; the model reads at most ${contextLength} at a time (its context length), so this shows the last ${shown} and leaves out the first ${cut}.`;
+  return plural(
+    totalTokens,
+    l10n.t(
+      'The selection has {0} token; the model reads at most {1} at a time (its context length), so this shows the last {2} and leaves out the first {3}.|The selection has {0} tokens; the model reads at most {1} at a time (its context length), so this shows the last {2} and leaves out the first {3}.',
+      formatNumber(totalTokens),
+      formatNumber(contextLength),
+      formatNumber(shown),
+      formatNumber(cut),
+    ),
+  );
 }
 
 /** The index of the token at a text offset: the token containing it, else one ending there; undefined outside. */
@@ -575,7 +590,7 @@ export function shiftRange(range: { start: number; end: number }, change: { rang
 
 /** "Layer 2 · head 3" (1-based, as the panel numbers them). */
 export function headName(layer: number, head: number): string {
-  return `Layer ${layer + 1} · head ${head + 1}`;
+  return l10n.t('Layer {0} · head {1}', formatNumber(layer + 1), formatNumber(head + 1));
 }
 
 /** A file name part for exports: attention-L2H3, attention-model, attention-L2-mean, attention-query-12. */

@@ -10,6 +10,8 @@
 // that loads the last saved checkpoint answers in a few ms whatever training is doing, reloads when a new
 // checkpoint appears (the atomic save gives config.json a new inode), and costs one more copy of a small model.
 
+import * as l10n from '@vscode/l10n';
+import { formatFixed, formatNumber, plural } from '../../../l10n/format';
 import * as fs from 'fs';
 import * as path from 'path';
 import type { CompletionSettings } from '../../../config';
@@ -226,18 +228,31 @@ export type NoSuggestionReason =
   | 'cancelled'
   | 'error';
 
-export const REASON_TEXT: Record<NoSuggestionReason, string> = {
-  disabled: 'inline completions are turned off',
-  language: 'not enabled for this language',
-  'no-model': 'no model yet',
-  'multi-cursor': 'multiple cursors',
-  'too-large': 'the document is larger than lmExplorer.training.maxFileBytes',
-  'suggest-widget': 'the suggest widget is open',
-  'mid-word': 'in the middle of a word the model does not continue',
-  empty: 'the model ends the line here',
-  cancelled: 'superseded by newer typing',
-  error: 'the engine failed',
-};
+/** Why there is no suggestion, in words (a function: the texts are read in the display language). */
+export function reasonText(reason: NoSuggestionReason): string {
+  switch (reason) {
+    case 'disabled':
+      return l10n.t('inline completions are turned off');
+    case 'language':
+      return l10n.t('not enabled for this language');
+    case 'no-model':
+      return l10n.t('no model yet');
+    case 'multi-cursor':
+      return l10n.t('multiple cursors');
+    case 'too-large':
+      return l10n.t('the document is larger than lmExplorer.training.maxFileBytes');
+    case 'suggest-widget':
+      return l10n.t('the suggest widget is open');
+    case 'mid-word':
+      return l10n.t('in the middle of a word the model does not continue');
+    case 'empty':
+      return l10n.t('the model ends the line here');
+    case 'cancelled':
+      return l10n.t('superseded by newer typing');
+    case 'error':
+      return l10n.t('the engine failed');
+  }
+}
 
 export type CompletionStatus =
   | { kind: 'off' }
@@ -250,45 +265,45 @@ export type CompletionStatus =
   | { kind: 'error'; message: string };
 
 function rate(tokensPerSecond: number): string {
-  return `${Math.round(tokensPerSecond).toLocaleString('en-US')} tok/s`;
+  return l10n.t('{0} tok/s', formatNumber(Math.round(tokensPerSecond)));
 }
 
 /** The status bar text for a state (with a codicon). */
 export function completionStatusText(status: CompletionStatus): string {
   switch (status.kind) {
     case 'off':
-      return '$(circle-slash) LM complete: off';
+      return `$(circle-slash) ${l10n.t('LM complete: off')}`;
     case 'language':
-      return `$(circle-slash) LM complete: off for ${status.languageId}`;
+      return `$(circle-slash) ${l10n.t('LM complete: off for {0}', status.languageId)}`;
     case 'no-model':
-      return '$(circle-outline) LM complete: no model';
+      return `$(circle-outline) ${l10n.t('LM complete: no model')}`;
     case 'loading':
-      return '$(sync~spin) LM complete: loading model';
+      return `$(sync~spin) ${l10n.t('LM complete: loading model')}`;
     case 'ready':
-      return '$(sparkle) LM complete';
+      return `$(sparkle) ${l10n.t('LM complete')}`;
     case 'suggested':
-      return `$(sparkle) LM ${Math.round(status.ms)} ms · ${rate(status.tokensPerSecond)}`;
+      return `$(sparkle) LM ${formatNumber(Math.round(status.ms))} ms · ${rate(status.tokensPerSecond)}`;
     case 'nothing':
-      return status.reason === 'cancelled' ? '$(sparkle) LM complete' : `$(sparkle) LM: no suggestion (${shortReason(status.reason)})`;
+      return status.reason === 'cancelled' ? `$(sparkle) ${l10n.t('LM complete')}` : `$(sparkle) ${l10n.t('LM: no suggestion ({0})', shortReason(status.reason))}`;
     case 'error':
-      return '$(error) LM complete: error';
+      return `$(error) ${l10n.t('LM complete: error')}`;
   }
 }
 
 function shortReason(reason: NoSuggestionReason): string {
   switch (reason) {
     case 'multi-cursor':
-      return 'multiple cursors';
+      return l10n.t('multiple cursors');
     case 'too-large':
-      return 'document too large';
+      return l10n.t('document too large');
     case 'mid-word':
-      return 'mid-word';
+      return l10n.t('mid-word');
     case 'empty':
-      return 'end of line';
+      return l10n.t('end of line');
     case 'suggest-widget':
-      return 'suggest widget';
+      return l10n.t('suggest widget');
     default:
-      return REASON_TEXT[reason];
+      return reasonText(reason);
   }
 }
 
@@ -296,27 +311,39 @@ function shortReason(reason: NoSuggestionReason): string {
 export function completionStatusDetail(status: CompletionStatus): string {
   const source = (s: { step?: number; training?: boolean }) =>
     s.training
-      ? ` Training is running: suggestions come from the last saved checkpoint${s.step !== undefined ? ` (step ${s.step})` : ''} and follow each new one.`
+      ? ` ${
+          s.step !== undefined
+            ? l10n.t('Training is running: suggestions come from the last saved checkpoint (step {0}) and follow each new one.', formatNumber(s.step))
+            : l10n.t('Training is running: suggestions come from the last saved checkpoint and follow each new one.')
+        }`
       : s.step !== undefined
-        ? ` Model: step ${s.step}.`
+        ? ` ${l10n.t('Model: step {0}.', formatNumber(s.step))}`
         : '';
   switch (status.kind) {
     case 'off':
-      return 'Inline completions are off. Click to turn them on.';
+      return l10n.t('Inline completions are off. Click to turn them on.');
     case 'language':
-      return `Inline completions are not enabled for ${status.languageId} (lmExplorer.completion.languages).`;
+      return l10n.t('Inline completions are not enabled for {0} (lmExplorer.completion.languages).', status.languageId);
     case 'no-model':
-      return 'There is no model in this workspace yet: train one on your notes and it will suggest how they go on.';
+      return l10n.t('There is no model in this workspace yet: train one on your notes and it will suggest how they go on.');
     case 'loading':
-      return 'Loading the workspace model into the completion engine…';
+      return l10n.t('Loading the workspace model into the completion engine…');
     case 'ready':
-      return `Ready: suggestions appear as ghost text while you type; Tab accepts.${source(status)}`;
+      return `${l10n.t('Ready: suggestions appear as ghost text while you type; Tab accepts.')}${source(status)}`;
     case 'suggested':
-      return `Last suggestion: ${status.tokens} token${status.tokens === 1 ? '' : 's'} in ${Math.round(status.ms)} ms (${rate(status.tokensPerSecond)}), from the request to the item.${source(status)}`;
+      return `${plural(
+        status.tokens,
+        l10n.t(
+          'Last suggestion: {0} token in {1} ms ({2}), from the request to the item.|Last suggestion: {0} tokens in {1} ms ({2}), from the request to the item.',
+          formatNumber(status.tokens),
+          formatNumber(Math.round(status.ms)),
+          rate(status.tokensPerSecond),
+        ),
+      )}${source(status)}`;
     case 'nothing':
-      return `No suggestion: ${REASON_TEXT[status.reason]}.${source(status)}`;
+      return `${l10n.t('No suggestion: {0}.', reasonText(status.reason))}${source(status)}`;
     case 'error':
-      return `The completion engine failed: ${status.message}`;
+      return l10n.t('The completion engine failed: {0}', status.message);
   }
 }
 
@@ -337,9 +364,11 @@ export function probabilityBar(prob: number, width = BAR_WIDTH): string {
 
 export function formatProbability(prob: number): string {
   const pct = prob * 100;
-  if (pct >= 10) return `${pct.toFixed(1)}%`;
-  if (pct >= 0.1) return `${pct.toFixed(2)}%`;
-  return `${pct.toExponential(1)}%`;
+  if (pct >= 10) return `${formatFixed(pct, 1)}%`;
+  if (pct >= 0.1) return `${formatFixed(pct, 2)}%`;
+  // the mantissa in the display language's digits ("1,2e-2%" in Polish)
+  const [mantissa, exponent] = pct.toExponential(1).split('e');
+  return `${formatFixed(Number(mantissa), 1)}e${exponent}%`;
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -532,6 +561,8 @@ export class CompletionEngine {
         : { ok: false, reason: 'no-model', ms: elapsed() };
     }
     if (token?.isCancellationRequested) return { ok: false, reason: 'cancelled', ms: elapsed() };
+    const refusal = decoderOnly(model, 'completions');
+    if (refusal) return { ok: false, reason: 'error', message: refusal, ms: elapsed() };
     const budget = input.maxPromptTokens ?? promptTokenBudget(model.config.contextLength, settings.maxTokens);
     const prompt = promptWindow(input.before, promptCharBudget(budget));
     const sampling: CompleteSampling = {
@@ -578,6 +609,8 @@ export class CompletionEngine {
   async nextTokens(text: string, topN = 10, token?: CancellationTokenLike): Promise<NextTokensResult | undefined> {
     const model = await this.ensureModel();
     if (!model) return undefined;
+    const refusal = decoderOnly(model, 'next-token');
+    if (refusal) throw new Error(refusal);
     return this.options.client.request('nextTokens', { text: promptWindow(text, promptCharBudget(model.config.contextLength)), topN }, token ? { token } : {});
   }
 
@@ -590,4 +623,15 @@ export class CompletionEngine {
     this.sub.dispose();
     this.listeners.clear();
   }
+}
+
+/**
+ * Why a model cannot do what only a decoder does (undefined for a decoder): an encoder attends both ways and
+ * was trained on masked tokens, so it has no next-token distribution to complete text or list tokens from.
+ */
+export function decoderOnly(model: Pick<ModelInfo, 'config'>, what: 'completions' | 'next-token'): string | undefined {
+  if ((model.config.kind ?? 'decoder') === 'decoder') return undefined;
+  return what === 'completions'
+    ? l10n.t('The workspace model is an encoder (masked-language model): it has no next-token probabilities, so it gives no inline completions. Use Predict Masked Word with it, or train a decoder.')
+    : l10n.t('The workspace model is an encoder (masked-language model): it has no next-token probabilities. Use Predict Masked Word with it, or train a decoder.');
 }

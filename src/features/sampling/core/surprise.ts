@@ -68,3 +68,4 @@ export function detailRange(visible: readonly { start: number; end: number }[], 
   }
   return to > from ? { start: from, end: to } : undefined;
 }
+

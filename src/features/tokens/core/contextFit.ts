@@ -6,6 +6,8 @@
 // has a tokenizer of its own that gpt-tokenizer does not ship; for those the count is an estimate made
 // with the encoding the user selected (the one the status bar counts with), and the UI says so.
 
+import * as l10n from '@vscode/l10n';
+import { formatNumber, plural } from '../../../l10n/format';
 import { isTokenizerName, type EncodingName, type TokenizerName } from '../../../engine/tokenizer';
 import windowsFile from './contextWindows.json';
 
@@ -104,15 +106,16 @@ export function contextFit(
 
 /** A percentage as a person reads it: "0%", "<0.1%", "3.4%", "87%", "250%". */
 export function formatPercent(percent: number): string {
-  if (percent === 0) return '0%';
-  if (percent < 0.1) return '<0.1%';
-  if (percent < 10) return `${(Math.round(percent * 10) / 10).toFixed(1).replace(/\.0$/, '')}%`;
-  return `${Math.round(percent)}%`;
+  const percentOf = (digits: number) => formatNumber(percent / 100, { style: 'percent', maximumFractionDigits: digits });
+  if (percent === 0) return percentOf(0);
+  if (percent < 0.1) return `<${formatNumber(0.001, { style: 'percent', maximumFractionDigits: 1 })}`;
+  if (percent < 10) return percentOf(1);
+  return percentOf(0);
 }
 
 /** Token counts and window sizes, written one way everywhere: in full, "131,072" (never "128k" or "131k"). */
 export function formatTokens(n: number): string {
-  return n.toLocaleString('en-US');
+  return formatNumber(n);
 }
 
 /** The quick pick's label of one row: "✓ GPT-4o" or "✗ Llama 3". */
@@ -122,14 +125,14 @@ export function fitLabel(row: FitRow): string {
 
 /** The quick pick's description of one row: "fits · 1,234 of 128,000 tokens · 1% used". */
 export function fitDescription(row: FitRow): string {
-  const used = `${formatPercent(row.percent)} used`;
-  const over = row.fits ? '' : ` · ${formatTokens(-row.remaining)} too many`;
-  return `${row.fits ? 'fits' : 'does not fit'} · ${formatTokens(row.tokens)} of ${formatTokens(row.model.contextTokens)} tokens · ${used}${over}`;
+  const used = l10n.t('{0} used', formatPercent(row.percent));
+  const over = row.fits ? '' : ` · ${l10n.t('{0} too many', formatTokens(-row.remaining))}`;
+  const of = plural(row.model.contextTokens, l10n.t('{0} of {1} token|{0} of {1} tokens', formatTokens(row.tokens), formatTokens(row.model.contextTokens)));
+  return `${row.fits ? l10n.t('fits') : l10n.t('does not fit')} · ${of} · ${used}${over}`;
 }
 
 /** The quick pick's detail of one row: which encoding counted, and whether that is exact. */
 export function fitDetail(row: FitRow): string {
-  return row.exact
-    ? `${row.model.vendor} · counted with ${row.encoding}, its own encoding (exact)${row.model.note ? ` — ${row.model.note}` : ''}`
-    : `${row.model.vendor} · estimated with ${row.encoding}, the selected encoding${row.model.note ? ` — ${row.model.note}` : ''}`;
+  const how = row.exact ? l10n.t('counted with {0}, its own encoding (exact)', row.encoding) : l10n.t('estimated with {0}, the selected encoding', row.encoding);
+  return `${row.model.vendor} · ${how}${row.model.note ? ` — ${row.model.note}` : ''}`;
 }

@@ -1,6 +1,8 @@
 // Which tokenizer the `lmExplorer.tokens.encoding` setting means now: a GPT encoding, or the trained
 // model's own vocabulary (read from <modelDir>/vocab.json), falling back to o200k_base with a reason.
 
+import * as l10n from '@vscode/l10n';
+import { formatNumber, plural } from '../../../l10n/format';
 import * as fs from 'fs';
 import * as path from 'path';
 import type { EncodingName, TokenizerName } from '../../../engine/tokenizer';
@@ -72,21 +74,28 @@ export async function resolveEncoding(setting: EncodingSetting, model: ModelVoca
   let reason: string;
   try {
     vocab = await model.load();
-    reason = 'No trained model yet';
+    reason = l10n.t('No trained model yet');
   } catch (error) {
-    reason = `The trained model's vocabulary could not be read (${error instanceof Error ? error.message : String(error)})`;
+    reason = l10n.t("The trained model's vocabulary could not be read ({0})", error instanceof Error ? error.message : String(error));
   }
   if (vocab?.hf) {
     // this view cuts text in the token worker by encoding name; an imported tokenizer is the model's own
-    reason = "The Token IDs view does not run an imported model's own tokenizer";
+    reason = l10n.t("The Token IDs view does not run an imported model's own tokenizer");
   } else if (vocab) {
-    return { setting, tokenizer: vocab.subsetOf, vocab, label: `model (${vocab.tokenizer}, ${vocab.size} tokens)` };
+    return {
+      setting,
+      tokenizer: vocab.subsetOf,
+      vocab,
+      label: plural(vocab.size, l10n.t('model ({0}, {1} token)|model ({0}, {1} tokens)', vocab.tokenizer, formatNumber(vocab.size))),
+    };
   }
   return {
     setting,
     tokenizer: FALLBACK_ENCODING,
     label: FALLBACK_ENCODING,
-    fallback: `${reason}: showing ${FALLBACK_ENCODING} tokens instead.${vocab?.hf ? ' Attention, completions and next-token probabilities use its own tokens.' : ' Train a model first to see its own token IDs.'}`,
+    fallback: vocab?.hf
+      ? l10n.t('{0}: showing {1} tokens instead. Attention, completions and next-token probabilities use its own tokens.', reason, FALLBACK_ENCODING)
+      : l10n.t('{0}: showing {1} tokens instead. Train a model first to see its own token IDs.', reason, FALLBACK_ENCODING),
   };
 }
 

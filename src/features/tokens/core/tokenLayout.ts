@@ -2,9 +2,11 @@
 // the ID label and where it goes, the whitespace marks, and the hover text. No `vscode` import, so the unit
 // tests and `npm run bench:tokens` use exactly what the editor uses; tokenIds.ts turns offsets into ranges.
 
+import * as l10n from '@vscode/l10n';
+import { formatNumber, plural } from '../../../l10n/format';
 import { displayToken, hexBytes } from '../../../engine/tokenizer';
 import { Vocabulary } from '../../../engine/vocab';
-import { MODEL_VOCABULARY_NOTE, modelTokenIds } from './modelTokenIds';
+import { modelTokenIds, modelVocabularyNote } from './modelTokenIds';
 import type { TokenTable } from './tokenTable';
 
 /** Number of alternating background colours (lmExplorer.tokenBackground1..4). */
@@ -262,24 +264,37 @@ export function hoverMarkdown(
         ? `ID **${t.id}**`
         : t.modelId === 0
           ? t.modelSpelling && !(t.modelSpelling.length === 1 && t.modelSpelling[0] === 0)
-            ? `${tokenizer} ID ${t.id} is not in your model's vocabulary: it reads it as ${t.modelSpelling.length} byte token${t.modelSpelling.length === 1 ? '' : 's'}, ${t.modelSpelling.map((m) => `model #${m}`).join(', ')}`
-            : `**<unk>** in your model: ${tokenizer} ID ${t.id} is not in its vocabulary`
+            ? plural(
+                t.modelSpelling.length,
+                l10n.t(
+                  "{0} ID {1} is not in your model's vocabulary: it reads it as {2} byte token, {3}|{0} ID {1} is not in your model's vocabulary: it reads it as {2} byte tokens, {3}",
+                  tokenizer,
+                  t.id,
+                  formatNumber(t.modelSpelling.length),
+                  t.modelSpelling.map((m) => l10n.t('model #{0}', m)).join(', '),
+                ),
+              )
+            : l10n.t('**<unk>** in your model: {0} ID {1} is not in its vocabulary', tokenizer, t.id)
           : `**${modelTokenIds({ id: t.modelId, gptId: t.id })}**`;
-    lines.push(`**Token ${t.index + 1} of ${total}** — ${idText}`);
-    lines.push(`${shown.length ? inlineCode(shown) : '*(empty)*'}${t.complete ? '' : ' — part of a character'}`);
-    if (!t.complete) lines.push(`Bytes: ${inlineCode(hexBytes(t.bytes))}`);
+    lines.push(`**${l10n.t('Token {0} of {1}', formatNumber(t.index + 1), formatNumber(total))}** — ${idText}`);
+    lines.push(`${shown.length ? inlineCode(shown) : `*${l10n.t('(empty)')}*`}${t.complete ? '' : ` — ${l10n.t('part of a character')}`}`);
+    if (!t.complete) lines.push(l10n.t('Bytes: {0}', inlineCode(hexBytes(t.bytes))));
     return lines.join('  \n');
   });
   const header: string[] = [];
   if (character !== undefined && tokens.length > 1) {
     const bytes = new TextEncoder().encode(character);
     header.push(
-      `${inlineCode(displayToken(bytes, { whitespace: true }))} is ${bytes.length} byte${bytes.length === 1 ? '' : 's'}, ` +
-        `${inlineCode(hexBytes(bytes))}, split over ${tokens.length} token${tokens.length === 1 ? '' : 's'}:`,
+      l10n.t('{0} is {1}, {2}, split over {3}:', {
+        0: inlineCode(displayToken(bytes, { whitespace: true })),
+        1: plural(bytes.length, l10n.t('{0} byte|{0} bytes', formatNumber(bytes.length))),
+        2: inlineCode(hexBytes(bytes)),
+        3: plural(tokens.length, l10n.t('{0} token|{0} tokens', formatNumber(tokens.length))),
+      }),
     );
   }
-  const legend = tokens.some((t) => /[ \t\n\r]/.test(displayToken(t.bytes))) ? ' — `·` space, `→` tab, `↵` line break' : '';
-  const model = tokens.some((t) => t.modelId !== undefined) ? `\n\n${MODEL_VOCABULARY_NOTE}` : '';
+  const legend = tokens.some((t) => /[ \t\n\r]/.test(displayToken(t.bytes))) ? ` — ${l10n.t('`·` space, `→` tab, `↵` line break')}` : '';
+  const model = tokens.some((t) => t.modelId !== undefined) ? `\n\n${modelVocabularyNote()}` : '';
   return `${[...header, ...parts].join('\n\n---\n\n')}\n\n*${encodingLabel}*${legend}${model}`;
 }
 

@@ -1,6 +1,8 @@
 // A text's tokens as a compact table (IDs, UTF-16 and byte offsets), its word and character counts, and
 // how the counts are shown. No `vscode` import: the token worker, the benchmark and the unit tests load it.
 
+import * as l10n from '@vscode/l10n';
+import { formatNumber, plural } from '../../../l10n/format';
 import { encode, tokenBytes, type TokenizerName } from '../../../engine/tokenizer';
 
 /** Every token of a text, compactly: a 1 MB text has ~400k tokens, too many for one object each. */
@@ -142,15 +144,11 @@ export function textStats(text: string, tokenizer: TokenizerName): TextStats {
   return { tokens: text ? encode(text, tokenizer).length : 0, words: countWords(text), chars: countChars(text) };
 }
 
-function plural(n: number, one: string, many: string, format: (n: number) => string): string {
-  return `${format(n)} ${n === 1 ? one : many}`;
-}
-
-/** "1,234 tokens · 210 words · 1,402 chars" (singular where the number is 1). */
-export function formatCounts(stats: TextStats, format: (n: number) => string = (n) => n.toLocaleString('en-US')): string {
+/** "1,234 tokens · 210 words · 1,402 chars" in the display language, with the plural each count needs. */
+export function formatCounts(stats: TextStats): string {
   return [
-    plural(stats.tokens, 'token', 'tokens', format),
-    plural(stats.words, 'word', 'words', format),
-    plural(stats.chars, 'char', 'chars', format),
+    plural(stats.tokens, l10n.t('{0} token|{0} tokens', formatNumber(stats.tokens))),
+    plural(stats.words, l10n.t('{0} word|{0} words', formatNumber(stats.words))),
+    plural(stats.chars, l10n.t('{0} char|{0} chars', formatNumber(stats.chars))),
   ].join(' · ');
 }

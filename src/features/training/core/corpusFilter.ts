@@ -2,7 +2,9 @@
 // settings, deciding which files are text, the size limits, and the words for what was skipped.
 // No `vscode` import (unit-tested in plain Node); src/features/training/workspaceCorpus.ts does the I/O.
 
+import * as l10n from '@vscode/l10n';
 import { normalizeText } from '../../../engine/normalize';
+import { formatNumber, plural } from '../../../l10n/format';
 
 export type SkipReason = 'too-large' | 'binary' | 'invalid-utf8' | 'empty' | 'corpus-limit' | 'read-error' | 'excluded';
 
@@ -14,6 +16,7 @@ export interface SkippedFile {
   detail?: string;
 }
 
+/** Why a file was left out, in English for the log (one file / several). */
 export const SKIP_REASON_TEXT: Record<SkipReason, [one: string, many: string]> = {
   'too-large': ['is larger than lmExplorer.training.maxFileBytes', 'are larger than lmExplorer.training.maxFileBytes'],
   binary: ['is binary (contains NUL bytes)', 'are binary (contain NUL bytes)'],
@@ -23,6 +26,27 @@ export const SKIP_REASON_TEXT: Record<SkipReason, [one: string, many: string]> =
   'read-error': ['could not be read', 'could not be read'],
   excluded: ['is excluded', 'are excluded'],
 };
+
+/** "3 are binary (contain NUL bytes)" in the display language, with the count's plural form. */
+function skipsOf(reason: SkipReason, n: number): string {
+  const count = formatNumber(n);
+  switch (reason) {
+    case 'too-large':
+      return plural(n, l10n.t('{0} is larger than lmExplorer.training.maxFileBytes|{0} are larger than lmExplorer.training.maxFileBytes', count));
+    case 'binary':
+      return plural(n, l10n.t('{0} is binary (contains NUL bytes)|{0} are binary (contain NUL bytes)', count));
+    case 'invalid-utf8':
+      return plural(n, l10n.t('{0} is not valid UTF-8|{0} are not valid UTF-8', count));
+    case 'empty':
+      return plural(n, l10n.t('{0} is empty|{0} are empty', count));
+    case 'corpus-limit':
+      return plural(n, l10n.t('{0} is past lmExplorer.training.maxCorpusBytes|{0} are past lmExplorer.training.maxCorpusBytes', count));
+    case 'read-error':
+      return plural(n, l10n.t('{0} could not be read|{0} could not be read', count));
+    case 'excluded':
+      return plural(n, l10n.t('{0} is excluded|{0} are excluded', count));
+  }
+}
 
 const REGEX_SPECIAL = /[.+^$()|\\/]/;
 
@@ -145,7 +169,7 @@ export function describeSkips(skipped: readonly SkippedFile[]): string {
   for (const s of skipped) counts.set(s.reason, (counts.get(s.reason) ?? 0) + 1);
   return [...counts]
     .sort((a, b) => b[1] - a[1])
-    .map(([reason, n]) => `${n} ${n === 1 ? SKIP_REASON_TEXT[reason][0] : SKIP_REASON_TEXT[reason][1]}`)
+    .map(([reason, n]) => skipsOf(reason, n))
     .join(', ');
 }
 

@@ -1,44 +1,48 @@
 // Words and numbers for the training UI: durations, ETAs, rates, the status bar text, the progress
 // notification line. Pure functions (unit-tested; also bundled into the dashboard webview).
 
+import * as l10n from '@vscode/l10n';
+import { formatFixed, formatNumber } from '../../../l10n/format';
+
 /** 950 → "<1s"; 75_000 → "1m 15s"; 3_723_000 → "1h 02m"; 90_061_000 → "1d 01h". */
 export function formatDuration(ms: number | undefined): string {
   if (ms === undefined || !Number.isFinite(ms) || ms < 0) return '—';
-  if (ms < 1000) return '<1s';
+  if (ms < 1000) return l10n.t('<1s');
   const s = Math.round(ms / 1000);
-  if (s < 60) return `${s}s`;
+  if (s < 60) return l10n.t('{0}s', s);
   const m = Math.floor(s / 60);
-  if (m < 60) return `${m}m ${String(s % 60).padStart(2, '0')}s`;
+  const two = (n: number) => String(n).padStart(2, '0');
+  if (m < 60) return l10n.t('{0}m {1}s', m, two(s % 60));
   const h = Math.floor(m / 60);
-  if (h < 24) return `${h}h ${String(m % 60).padStart(2, '0')}m`;
+  if (h < 24) return l10n.t('{0}h {1}m', h, two(m % 60));
   const d = Math.floor(h / 24);
-  return `${d}d ${String(h % 24).padStart(2, '0')}h`;
+  return l10n.t('{0}d {1}h', d, two(h % 24));
 }
 
 /** "about 3m 05s left", or "" when there is no estimate yet. */
 export function formatEta(remainingMs: number | undefined): string {
   if (remainingMs === undefined || !Number.isFinite(remainingMs)) return '';
-  if (remainingMs < 1000) return 'almost done';
-  return `${formatDuration(remainingMs)} left`;
+  if (remainingMs < 1000) return l10n.t('almost done');
+  return l10n.t('{0} left', formatDuration(remainingMs));
 }
 
 /** 1234 → "1,234"; 1_234_567 → "1.23M"; 12_345_678 → "12.3M". */
 export function formatCount(n: number): string {
   if (!Number.isFinite(n)) return '—';
-  if (Math.abs(n) < 1e6) return Math.round(n).toLocaleString('en-US');
-  if (Math.abs(n) < 1e7) return `${(n / 1e6).toFixed(2)}M`;
-  if (Math.abs(n) < 1e9) return `${(n / 1e6).toFixed(1)}M`;
-  return `${(n / 1e9).toFixed(2)}B`;
+  if (Math.abs(n) < 1e6) return formatNumber(Math.round(n));
+  if (Math.abs(n) < 1e7) return l10n.t('{0}M', formatFixed(n / 1e6, 2));
+  if (Math.abs(n) < 1e9) return l10n.t('{0}M', formatFixed(n / 1e6, 1));
+  return l10n.t('{0}B', formatFixed(n / 1e9, 2));
 }
 
 export function formatRate(tokensPerSecond: number | undefined): string {
   if (tokensPerSecond === undefined || !Number.isFinite(tokensPerSecond)) return '—';
-  if (tokensPerSecond >= 10_000) return `${formatCount(tokensPerSecond >= 1e6 ? tokensPerSecond : Math.round(tokensPerSecond / 100) * 100)} tok/s`;
-  return `${Math.round(tokensPerSecond).toLocaleString('en-US')} tok/s`;
+  if (tokensPerSecond >= 10_000) return l10n.t('{0} tok/s', formatCount(tokensPerSecond >= 1e6 ? tokensPerSecond : Math.round(tokensPerSecond / 100) * 100));
+  return l10n.t('{0} tok/s', formatNumber(Math.round(tokensPerSecond)));
 }
 
 export function formatLoss(loss: number | undefined): string {
-  return loss === undefined || !Number.isFinite(loss) ? '—' : loss.toFixed(2);
+  return loss === undefined || !Number.isFinite(loss) ? '—' : formatFixed(loss, 2);
 }
 
 export function percent(step: number, steps: number): number {
@@ -62,22 +66,22 @@ export type ModelState =
 export function statusBarText(state: ModelState): string {
   switch (state.kind) {
     case 'none':
-      return '$(circle-outline) LM: no model';
+      return `$(circle-outline) ${l10n.t('LM: no model')}`;
     case 'preparing':
-      return '$(sync~spin) LM: preparing';
+      return `$(sync~spin) ${l10n.t('LM: preparing')}`;
     case 'training': {
-      const loss = state.loss !== undefined ? ` loss ${formatLoss(state.loss)}` : '';
-      return `$(sync~spin) LM: training ${percent(state.step, state.steps)}%${loss}`;
+      const training = l10n.t('LM: training {0}%', percent(state.step, state.steps));
+      return `$(sync~spin) ${state.loss !== undefined ? `${training} ${l10n.t('loss {0}', formatLoss(state.loss))}` : training}`;
     }
     case 'ready': {
-      const parts = ['$(check) LM: ready'];
-      if (state.step !== undefined) parts.push(`step ${state.step}`);
-      if (state.valLoss !== undefined) parts.push(`val ${formatLoss(state.valLoss)}`);
-      else if (state.loss !== undefined) parts.push(`loss ${formatLoss(state.loss)}`);
+      const parts = [`$(check) ${l10n.t('LM: ready')}`];
+      if (state.step !== undefined) parts.push(l10n.t('step {0}', formatNumber(state.step)));
+      if (state.valLoss !== undefined) parts.push(l10n.t('val {0}', formatLoss(state.valLoss)));
+      else if (state.loss !== undefined) parts.push(l10n.t('loss {0}', formatLoss(state.loss)));
       return parts.join(' · ');
     }
     case 'error':
-      return '$(error) LM: error';
+      return `$(error) ${l10n.t('LM: error')}`;
   }
 }
 
@@ -87,17 +91,25 @@ export function statusBarText(state: ModelState): string {
  * continues from the latest state (step 640)."
  */
 export function keptModelText(state: { step?: number; valLoss?: number; best?: boolean; latestStep?: number }): string {
-  if (state.step === undefined) return state.valLoss !== undefined ? `Validation loss ${formatLoss(state.valLoss)}.` : '';
-  const val = state.valLoss !== undefined ? `, validation loss ${formatLoss(state.valLoss)}` : '';
-  if (!state.best) return `The model is from step ${state.step}${val}.`;
-  const latest = state.latestStep !== undefined && state.latestStep !== state.step ? ` (step ${state.latestStep})` : '';
-  return `The kept model is from step ${state.step}${val}: the best validation of its run, the one the features use. Resume continues from the latest state${latest}.`;
+  if (state.step === undefined) return state.valLoss !== undefined ? l10n.t('Validation loss {0}.', formatLoss(state.valLoss)) : '';
+  const step = formatNumber(state.step);
+  const val = state.valLoss !== undefined ? formatLoss(state.valLoss) : undefined;
+  if (!state.best) return val !== undefined ? l10n.t('The model is from step {0}, validation loss {1}.', step, val) : l10n.t('The model is from step {0}.', step);
+  const kept =
+    val !== undefined
+      ? l10n.t('The kept model is from step {0}, validation loss {1}: the best validation of its run, the one the features use.', step, val)
+      : l10n.t('The kept model is from step {0}: the best validation of its run, the one the features use.', step);
+  const resume =
+    state.latestStep !== undefined && state.latestStep !== state.step
+      ? l10n.t('Resume continues from the latest state (step {0}).', formatNumber(state.latestStep))
+      : l10n.t('Resume continues from the latest state.');
+  return `${kept} ${resume}`;
 }
 
 /** One line for the progress notification: "step 120/400 · loss 2.31 · 1,234 tok/s · 1m 20s left". */
 export function progressLine(p: { step: number; steps: number; loss: number; valLoss?: number; tokensPerSecond: number; remainingMs?: number }): string {
-  const parts = [`step ${p.step}/${p.steps}`, `loss ${formatLoss(p.loss)}`];
-  if (p.valLoss !== undefined) parts.push(`val ${formatLoss(p.valLoss)}`);
+  const parts = [l10n.t('step {0}/{1}', formatNumber(p.step), formatNumber(p.steps)), l10n.t('loss {0}', formatLoss(p.loss))];
+  if (p.valLoss !== undefined) parts.push(l10n.t('val {0}', formatLoss(p.valLoss)));
   parts.push(formatRate(p.tokensPerSecond));
   const eta = formatEta(p.remainingMs);
   if (eta) parts.push(eta);

@@ -6,6 +6,8 @@
 // the file away from the second ("ENOENT … training-history.json.tmp"). Now each write has its own
 // temporary file, and the writes run in order, so the last save is the one on disk.
 
+import * as l10n from '@vscode/l10n';
+import { formatNumber } from '../../../l10n/format';
 import * as fs from 'fs';
 import * as path from 'path';
 import type { CorpusView, LossPoint, RunView, SampleView } from '../protocol';
@@ -94,13 +96,16 @@ function sameModel(a: ModelInfo, b: ModelInfo): boolean {
 export function historyForLoadedModel(dir: string, model: ModelInfo): { history: HistoryFile } | { reason: string } {
   const file = path.join(dir, HISTORY_FILE);
   if (!fs.existsSync(file)) {
-    return { reason: `No training history came with this model: ${dir} has no ${HISTORY_FILE} (lmx and exports before this version save none). The curves start with the next run.` };
+    return { reason: l10n.t('No training history came with this model: {0} has no {1} (lmx and exports before this version save none). The curves start with the next run.', dir, HISTORY_FILE) };
   }
   const history = readHistorySync(file);
-  if (!history) return { reason: `The training history in ${dir} could not be read (${HISTORY_FILE} is damaged), so no curves are shown. The curves start with the next run.` };
+  if (!history) return { reason: l10n.t('The training history in {0} could not be read ({1} is damaged), so no curves are shown. The curves start with the next run.', dir, HISTORY_FILE) };
   if (!history.model || !sameModel(history.model, model)) {
-    const step = history.model ? ` (step ${history.model.step})` : '';
-    return { reason: `The training history in ${dir} belongs to another model${step}, not to the one loaded (step ${model.step}), so its curves are not shown.` };
+    return {
+      reason: history.model
+        ? l10n.t('The training history in {0} belongs to another model (step {1}), not to the one loaded (step {2}), so its curves are not shown.', dir, formatNumber(history.model.step), formatNumber(model.step))
+        : l10n.t('The training history in {0} belongs to another model, not to the one loaded (step {1}), so its curves are not shown.', dir, formatNumber(model.step)),
+    };
   }
   return { history: { ...history, model } };
 }

@@ -3,6 +3,9 @@
 // byte, the uniform guess, and where a sample repeats the notes. Pure functions, no `vscode` import:
 // unit-tested in plain Node and bundled into the dashboard page.
 
+import * as l10n from '@vscode/l10n';
+import { formatFixed, formatNumber } from '../../../l10n/format';
+
 /** A point of the loss curves (LossPoint in src/features/training/protocol.ts is one). */
 export interface CurvePoint {
   step: number;
@@ -130,19 +133,26 @@ export function memorisingStretches(points: readonly CurvePoint[], options: Memo
 }
 
 /** The name the dashboard gives a memorising stretch. */
-export const MEMORISING_LABEL = 'memorising: validation rises while training loss falls';
+export function memorisingLabel(): string {
+  return l10n.t('memorising: validation rises while training loss falls');
+}
 
 /**
  * "Steps 400–640: memorising: validation rises while training loss falls (validation 6.70 → 11.60 at most,
  * training 3.10 → 0.12)." `factors` converts the losses to the unit shown (bits per byte, say).
  */
 export function describeStretch(s: MemorisingStretch, factors: { train: number; val: number } = { train: 1, val: 1 }): string {
-  const v = (nats: number) => (nats * factors.val).toFixed(2);
-  const t = (nats: number) => (nats * factors.train).toFixed(2);
-  return (
-    `Steps ${s.fromStep}–${s.toStep}: ${MEMORISING_LABEL} ` +
-    `(validation ${v(s.bestValLoss)} → ${v(s.peakValLoss)} at most, training ${t(s.trainLossFrom)} → ${t(s.trainLossTo)}).`
-  );
+  const v = (nats: number) => formatFixed(nats * factors.val, 2);
+  const t = (nats: number) => formatFixed(nats * factors.train, 2);
+  return l10n.t('Steps {0}–{1}: {2} (validation {3} → {4} at most, training {5} → {6}).', {
+    0: formatNumber(s.fromStep),
+    1: formatNumber(s.toStep),
+    2: memorisingLabel(),
+    3: v(s.bestValLoss),
+    4: v(s.peakValLoss),
+    5: t(s.trainLossFrom),
+    6: t(s.trainLossTo),
+  });
 }
 
 /**

@@ -14,7 +14,7 @@ import { NATIVE_BACKEND, registerNativeBackend } from '../../../../src/engine/ba
 import { generate, nextTokenDistribution } from '../../../../src/engine/generate';
 import { loadCheckpoint, saveCheckpoint } from '../../../../src/engine/checkpoint';
 import { MASKING_DEFAULTS, maskingVocabulary, maskTokens } from '../../../../src/engine/mlm/masking';
-import { encodeWithMasks } from '../../../../src/engine/mlm/fill';
+import { encodeWithMasks, maskSelection } from '../../../../src/engine/mlm/fill';
 import { Rng } from '../../../../src/engine/rng';
 import { Vocabulary } from '../../../../src/engine/vocab';
 import { randomModel } from '../../fixtures/randomModel';
@@ -282,5 +282,19 @@ describe('encoder', () => {
     assert.strictEqual(vocab.decode(ids), 'Natura najpiękniejsze');
     const two = encodeWithMasks('a [MASK][MASK] b', vocab);
     assert.strictEqual(two.filter((id) => id === vocab.maskId).length, 2);
+  });
+
+  it('masks a selection in a copy of the text: one [MASK] per token, the space before a word with it', () => {
+    const vocab = Vocabulary.build([[1, 2, 3]], 'o200k_base', { mask: true });
+    const text = 'Natura tworzy najpiękniejsze obrazy';
+    const start = text.indexOf('obrazy');
+    const masked = maskSelection(text, start, text.length, vocab);
+    assert.deepStrictEqual([masked.replaceStart, masked.replaceEnd], [start - 1, text.length]);
+    const masks = masked.ids.filter((id) => id === vocab.maskId).length;
+    assert.strictEqual(masks, vocab.encode(' obrazy').length);
+    assert.deepStrictEqual(masked.ids.slice(0, masked.ids.length - masks), vocab.encode('Natura tworzy najpiękniejsze'));
+    const first = maskSelection(text, 0, 6, vocab);
+    assert.deepStrictEqual([first.replaceStart, first.replaceEnd], [0, 6], 'no space before the first word');
+    assert.throws(() => maskSelection(text, 3, 3, vocab), /selection is empty/);
   });
 });

@@ -26,18 +26,11 @@ import { loadCheckpoint, saveCheckpoint } from '../../../../src/engine/checkpoin
 import { Corpus } from '../../../../src/engine/corpus';
 import { encode } from '../../../../src/engine/tokenizer';
 import { Vocabulary } from '../../../../src/engine/vocab';
+import { randomModel } from '../../fixtures/randomModel';
 
+/** Random weights of this spread: gradients well above rounding, losses well within float32's resolution. */
+const RANDOM = { wteStd: 0.3, std: 0.3 };
 const tiny: GPTConfig = { vocabSize: 23, contextLength: 12, nLayer: 2, nHead: 2, nEmbd: 16, positional: 'learned' };
-
-function randomize(model: GPT, seed: number, std = 0.3): void {
-  const rng = new Rng(seed);
-  const weights = model.getWeights();
-  for (const [name, w] of weights) {
-    const gain = /ln_\d|ln_f/.test(name) && name.endsWith('.weight');
-    for (let i = 0; i < w.length; i++) w[i] = (gain ? 1 : 0) + rng.normal() * std;
-  }
-  model.setWeights(weights);
-}
 
 function batch(B: number, T: number, V: number, seed: number): { x: Int32Array; y: Int32Array } {
   const rng = new Rng(seed);
@@ -124,8 +117,7 @@ describe('fused training step (native backend)', () => {
   ] as const;
   for (const c of cases) {
     it(`gives the loss and every gradient of the tfjs path (${c.title})`, () => {
-      const model = new GPT({ ...tiny, positional: c.positional }, 7);
-      randomize(model, 8);
+      const model = randomModel({ ...tiny, positional: c.positional }, 7, RANDOM);
       const fused = new FusedTrainingStep(model, c.B, c.T, decayOf(model), undefined, { threads: c.threads });
       try {
         const { x, y } = batch(c.B, c.T, tiny.vocabSize, 9);
@@ -150,8 +142,7 @@ describe('fused training step (native backend)', () => {
   }
 
   const finiteDifferences = (rate: number) => () => {
-    const model = new GPT(tiny, 11);
-    randomize(model, 12);
+    const model = randomModel(tiny, 11, RANDOM);
     const B = 2;
     const T = 8;
     const fused = new FusedTrainingStep(model, B, T, decayOf(model), undefined, { threads: 2 });
