@@ -1,8 +1,8 @@
 // `npm test`: everything, from a fresh clone, offline.
 //
-//   node scripts/test.mjs                 system packages, dependencies, build, typecheck, unit tests, integration tests,
+//   node scripts/test.mjs                 system packages, dependencies, build, typecheck, lint, unit tests, integration tests,
 //                                         the installed .vsix tests
-//   node scripts/test.mjs --unit          system packages, dependencies, build, typecheck, unit tests
+//   node scripts/test.mjs --unit          system packages, dependencies, build, typecheck, lint, unit tests
 //   node scripts/test.mjs --integration   system packages, dependencies, build, integration tests (real VS Code host),
 //                                         the installed .vsix tests (npm run package's files, installed into that host)
 //   node scripts/test.mjs --l10n          system packages, dependencies, build, the integration tests in Polish and
@@ -13,7 +13,7 @@
 // environment in the cache). Where it cannot (not root, not Debian, no network) it says so, and each test
 // that needs what is missing fails naming it and the command that installs it. See docs/testing.md.
 //
-// The last line is always `N passed, N failed` (unit tests + integration tests + typecheck; a build or
+// The last line is always `N passed, N failed` (unit tests + integration tests + typecheck + lint; a build or
 // setup that fails counts as one failure), after one that says `N pending` (naming each); the exit code
 // is non-zero when anything failed.
 // Integration tests run in a real VS Code extension host (code-server + headless Chromium, see
@@ -243,6 +243,18 @@ async function typecheck() {
   return false;
 }
 
+/** `npm run lint`: the layering (eslint.config.mjs; docs/ARCHITECTURE.md, Layers and the lint). */
+async function lint() {
+  const status = run('npm', ['run', '--silent', 'lint']);
+  if (status === 0) {
+    tally.passed++;
+    console.log('no lint errors');
+    return true;
+  }
+  fail('lint (npm run lint)', 'lint errors, see above');
+  return false;
+}
+
 async function unitTests() {
   const files = findFiles(path.join('test', 'unit'), '.test.ts');
   if (files.length === 0) {
@@ -420,7 +432,7 @@ const INSTALLED_SUITE = 'installed .vsix';
 
 async function main() {
   const started = Date.now();
-  const what = onlyUnit ? 'unit tests + typecheck' : onlyIntegration ? 'integration tests' : onlyL10n ? 'integration tests in Polish and the pseudo-locale' : 'all tests';
+  const what = onlyUnit ? 'unit tests + typecheck + lint' : onlyIntegration ? 'integration tests' : onlyL10n ? 'integration tests in Polish and the pseudo-locale' : 'all tests';
   console.log(bold(`LM Explorer: ${what}`));
   await phase('system packages (Debian, Python)', systemRequirements);
   const depsOk = await phase('dependencies', dependencies);
@@ -429,6 +441,7 @@ async function main() {
     const built = await phase('build', build);
     if (runUnit) {
       await phase('typecheck', typecheck);
+      await phase('lint', lint);
       await phase('unit tests', unitTests);
     }
     if (runIntegration || runL10n) {

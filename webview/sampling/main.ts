@@ -346,7 +346,8 @@ function renderLens(layers: LensLayer[]): void {
     row.append(el('th', undefined, layer.layer === 0 ? strings.lensEmbeddings : strings.lensLayer(String(layer.layer))));
     for (const t of layer.top) {
       const cell = el('td');
-      cell.append(tokenSpan(t, t.prob, formatPercent(t.prob, 1)), el('span', 'muted', ` ${formatPercent(t.prob, 1)}`));
+      // a guess alone, out of running text: its label shows what a space or a line break is
+      cell.append(tokenSpan({ label: t.label, text: t.label }, t.prob, formatPercent(t.prob, 1)), el('span', 'muted', ` ${formatPercent(t.prob, 1)}`));
       row.append(cell);
     }
     lensTable.append(row);

@@ -36,6 +36,11 @@ export interface TextScoreOptions extends Omit<ScoreOptions, 'from' | 'to'> {
   range?: { start: number; end: number };
 }
 
+/** Whether a token's range [start, end) overlaps a range of the text (an empty token: lies within it). */
+export function overlapsRange(token: { start: number; end: number }, range: { start: number; end: number }): boolean {
+  return token.start < range.end && (token.end > range.start || (token.start === token.end && token.start >= range.start));
+}
+
 /** The tokens of `text` that overlap `range`, scored in the context of everything before them. */
 export async function scoreText(model: GPT, vocab: Vocabulary, text: string, options: TextScoreOptions = {}): Promise<ScoredTextToken[]> {
   const { ids, offsets } = encodeWithOffsets(text, vocab);
@@ -43,7 +48,7 @@ export async function scoreText(model: GPT, vocab: Vocabulary, text: string, opt
   const start = range?.start ?? 0;
   const end = range?.end ?? text.length;
   // tokens are in text order, so the overlapping ones are consecutive; token i is target i + 1 of [<sep>, …ids]
-  const overlaps = (o: { start: number; end: number }) => o.start < end && (o.end > start || (o.start === o.end && o.start >= start));
+  const overlaps = (o: { start: number; end: number }) => overlapsRange(o, { start, end });
   const first = offsets.findIndex(overlaps);
   if (first < 0) return [];
   let last = first;

@@ -672,22 +672,11 @@ export class TrainingController implements vscode.Disposable {
       format = chosen.format;
     }
     if (format === 'hf') return this.exportHf(target);
-    if (!target) {
-      const picked = await vscode.window.showOpenDialog({
-        canSelectFiles: false,
-        canSelectFolders: true,
-        canSelectMany: false,
-        openLabel: vscode.l10n.t('Export Model Here'),
-        title: vscode.l10n.t('Export the model to a folder (a folder with other files in it gets a new lm-explorer-model subfolder)'),
-      });
-      if (!picked?.[0]) return undefined;
-      target = picked[0];
-    }
-    if (target.scheme !== 'file') {
-      void vscode.window.showErrorMessage(vscode.l10n.t("The model can only be exported to a folder on this machine's disk, not {0}.", target.toString()));
-      return undefined;
-    }
-    const picked = target.fsPath;
+    const picked = await exportTarget(target, {
+      openLabel: vscode.l10n.t('Export Model Here'),
+      title: vscode.l10n.t('Export the model to a folder (a folder with other files in it gets a new lm-explorer-model subfolder)'),
+    });
+    if (!picked) return undefined;
     let dir: string | undefined;
     let model: ModelInfo;
     try {
@@ -712,22 +701,11 @@ export class TrainingController implements vscode.Disposable {
 
   /** Export for transformers (src/engine/hf/exportHf.ts), in the engine worker, with a progress notification. */
   private async exportHf(target?: vscode.Uri): Promise<string | undefined> {
-    if (!target) {
-      const picked = await vscode.window.showOpenDialog({
-        canSelectFiles: false,
-        canSelectFolders: true,
-        canSelectMany: false,
-        openLabel: vscode.l10n.t('Export Here'),
-        title: vscode.l10n.t('Export for Hugging Face transformers (a folder with other files in it gets a new subfolder)'),
-      });
-      if (!picked?.[0]) return undefined;
-      target = picked[0];
-    }
-    if (target.scheme !== 'file') {
-      void vscode.window.showErrorMessage(vscode.l10n.t("The model can only be exported to a folder on this machine's disk, not {0}.", target.toString()));
-      return undefined;
-    }
-    const picked = target.fsPath;
+    const picked = await exportTarget(target, {
+      openLabel: vscode.l10n.t('Export Here'),
+      title: vscode.l10n.t('Export for Hugging Face transformers (a folder with other files in it gets a new subfolder)'),
+    });
+    if (!picked) return undefined;
     let dir: string | undefined;
     try {
       dir = await this.exportFolder(picked, HF_EXPORT_LAYOUT, HF_EXPORT_SUBFOLDER);
@@ -934,4 +912,21 @@ async function pickModelKind(setting: ModelKind): Promise<ModelKind | undefined>
     placeHolder: vscode.l10n.t('Which kind of model? (setting lmExplorer.model.kind: {0})', setting),
   });
   return picked?.modelKind;
+}
+
+/**
+ * The folder an export goes to: `target`, or the one the user picks (undefined when they cancel); a folder that
+ * is not on this machine's disk is refused with a message (undefined).
+ */
+async function exportTarget(target: vscode.Uri | undefined, dialog: { openLabel: string; title: string }): Promise<string | undefined> {
+  if (!target) {
+    const picked = await vscode.window.showOpenDialog({ canSelectFiles: false, canSelectFolders: true, canSelectMany: false, ...dialog });
+    if (!picked?.[0]) return undefined;
+    target = picked[0];
+  }
+  if (target.scheme !== 'file') {
+    void vscode.window.showErrorMessage(vscode.l10n.t("The model can only be exported to a folder on this machine's disk, not {0}.", target.toString()));
+    return undefined;
+  }
+  return target.fsPath;
 }

@@ -5,6 +5,7 @@
 import {
   compareStrategies,
   defaultStride,
+  overlapsRange,
   scoreText,
   softmax,
   textTotals,
@@ -141,20 +142,24 @@ export function samplingHandlers(requireModel: () => Held): SamplingHandlers {
 
     async score({ text, detail, totals, topGuesses }, { signal }) {
       const { model, vocab } = requireModel();
-      const scored = await scoreText(model, vocab, text, { range: detail, topGuesses: topGuesses ?? 5, signal });
-      const tokens: ScoredToken[] = scored.map((s) => ({
-        ...labToken(vocab, s.id),
-        start: s.start,
-        end: s.end,
-        prob: s.prob,
-        rank: s.rank,
-        surprisalBits: s.surprisalBits,
-        entropyBits: s.entropyBits,
-        top: s.top.map((t) => ({ ...labToken(vocab, t.id), prob: t.prob })),
-      }));
-      const sums = [];
-      for (const range of totals ?? []) sums.push(textTotals(await scoreText(model, vocab, text, { range, topGuesses: 0, signal }), vocab));
-      return { tokens, ...(totals ? { totals: sums } : {}), contextLength: model.config.contextLength, stride: defaultStride(model.config.contextLength) };
+      // one pass over every range asked for: the windows of the detail and of the totals are the same windows
+      const ranges = [detail, ...(totals ?? [])];
+      const union = { start: Math.min(...ranges.map((r) => r.start)), end: Math.max(...ranges.map((r) => r.end)) };
+      const scored = await scoreText(model, vocab, text, { range: union, topGuesses: topGuesses ?? 5, signal });
+      const tokens: ScoredToken[] = scored
+        .filter((s) => overlapsRange(s, detail))
+        .map((s) => ({
+          ...labToken(vocab, s.id),
+          start: s.start,
+          end: s.end,
+          prob: s.prob,
+          rank: s.rank,
+          surprisalBits: s.surprisalBits,
+          entropyBits: s.entropyBits,
+          top: s.top.map((t) => ({ ...labToken(vocab, t.id), prob: t.prob })),
+        }));
+      const sums = totals?.map((range) => textTotals(scored.filter((s) => overlapsRange(s, range)), vocab));
+      return { tokens, ...(sums ? { totals: sums } : {}), contextLength: model.config.contextLength, stride: defaultStride(model.config.contextLength) };
     },
 
     async validationSplit({ text }) {
