@@ -110,6 +110,7 @@ describe('encoder: Predict Masked Word and what an encoder cannot do', function 
     for (const theme of ['Default Dark Modern', 'Default Light Modern']) {
       const shade = theme.includes('Dark') ? 'dark' : 'light';
       await updateSetting('workbench', 'colorTheme', theme);
+      assert.ok((await api.attention.show({ editor })).ok, 'the attention panel in front again (the dashboard took its place)');
       await sleep(1500);
       const attention = await captureWebview(outDir, `encoder-attention-${shade}`, '#attention-app');
       if (!attention) this.skip(); // only under test:electron, which does not capture (under npm test a missing capture fails)

@@ -556,7 +556,8 @@ function renderMasking(): void {
     cell.setAttribute('role', 'listitem');
     cell.append(el('span', 'shown', t.shown));
     if (t.branch !== 'none') {
-      cell.append(el('span', 'original', t.branch === 'unchanged' ? strings.masking.branch.unchanged : `${strings.masking.branch[t.branch]} · ${t.original}`));
+      // beneath: the token the model must find ([MASK]), the random token's original, or "unchanged"
+      cell.append(el('span', 'original', t.branch === 'unchanged' ? strings.masking.branch.unchanged : t.branch === 'random' ? `${strings.masking.branch.random} · ${t.original}` : t.original));
       cell.title = strings.masking.branchTitle(t.branch, t.original, t.shown);
     }
     strip.append(cell);
