@@ -1,4 +1,4 @@
-// One build for every bundle of LM Explorer (after the VS Code esbuild-sample).
+// One build for every bundle of LM Explorer.
 //   node esbuild.js               development build into dist/
 //   node esbuild.js --production  minified, no source maps
 //   node esbuild.js --watch       rebuild on change
@@ -66,7 +66,7 @@ function copyNativeAddon() {
   } else fs.rmSync(target, { force: true });
 }
 
-/** Prints errors in a form VS Code's problem matcher understands (esbuild-sample). */
+/** Prints errors in a form VS Code's problem matcher understands. */
 const problemMatcherPlugin = {
   name: 'problem-matcher',
   setup(build) {

@@ -50,7 +50,7 @@ const { Vocabulary } = require(path.join(root, 'src/engine/vocab.ts'));
 const { encode } = require(path.join(root, 'src/engine/tokenizer.ts'));
 const { saveCheckpoint } = require(path.join(root, 'src/engine/checkpoint.ts'));
 const { EngineClient } = require(path.join(root, 'src/worker/engine/client.ts'));
-const { attentionData, checkMaps, toFloat32 } = require(path.join(root, 'src/features/attention/core/attentionView.ts'));
+const { attentionData, checkMaps, toFloat32 } = require(path.join(root, 'src/features/attention/core/attentionMaps.ts'));
 
 const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 /** CPU time of this process (all its threads, the engine worker included), ms. */

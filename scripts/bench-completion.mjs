@@ -1,6 +1,6 @@
 // `npm run bench:completion`: how long an inline completion takes, from the provider's call to the item,
 // for 24 new tokens with the `small` preset on the wasm backend — the debounce excluded. Measures the path
-// the provider uses: CompletionEngine.suggest() (src/features/completion/core/completionCore.ts) → EngineClient → the engine
+// the provider uses: CompletionEngine.suggest() (src/features/completion/core/completionEngine.ts) → EngineClient → the engine
 // worker (bundled from the current sources) → generate() with or without the KV cache → the stop and
 // mid-word rules. Prints p50/p95 per case and the KV cache's speed-up; not a timed test (exit code 0 unless
 // something breaks).
@@ -49,7 +49,8 @@ const { Vocabulary } = require(path.join(root, 'src/engine/vocab.ts'));
 const { encode } = require(path.join(root, 'src/engine/tokenizer.ts'));
 const { saveCheckpoint } = require(path.join(root, 'src/engine/checkpoint.ts'));
 const { generate } = require(path.join(root, 'src/engine/generate.ts'));
-const { CompletionEngine, promptTokenBudget } = require(path.join(root, 'src/features/completion/core/completionCore.ts'));
+const { CompletionEngine } = require(path.join(root, 'src/features/completion/core/completionEngine.ts'));
+const { promptTokenBudget } = require(path.join(root, 'src/features/completion/core/promptWindow.ts'));
 const { EngineClient } = require(path.join(root, 'src/worker/engine/client.ts'));
 
 function log(...args) {

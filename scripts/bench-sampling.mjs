@@ -192,7 +192,7 @@ async function main() {
     const load = os.loadavg()[0];
     console.log(`\nSampling lab and token surprise — backend ${report.name}, small preset (context ${config.contextLength}, vocabulary ${vocab.size}), ${os.cpus().length} cores, load average ${load.toFixed(2)}`);
     console.log(`  reference: one forward pass of a full window (1 × ${config.contextLength}) in this process: ${fmt(referenceMs)}`);
-    const row = (name, ms, target) => console.log(`  ${name.padEnd(56)} ${fmt(ms).padStart(10)}   ${ms !== undefined ? `${(ms / referenceMs).toFixed(2)}× ref` : ''}${target ? mark(ms, target) : ''}`);
+    const row = (name, ms, target) => console.log(`  ${name.padEnd(74)} ${fmt(ms).padStart(10)}   ${ms !== undefined ? `${(ms / referenceMs).toFixed(2)}× ref` : ''}${target ? mark(ms, target) : ''}`);
     row('slider: worker samplingView, p95', figures.sliderWorkerP95);
     if (browser.skipped) console.log(`  render: skipped (${browser.skipped})`);
     else {

@@ -3,7 +3,7 @@
 
 import * as l10n from '@vscode/l10n';
 import type { TrainProgress } from '../engine/training';
-import { formatFixed, formatNumber, formatPercent } from '../l10n/format';
+import { formatDuration, formatFixed, formatNumber, formatPercent } from '../l10n/format';
 
 export const stderr = (line = '') => process.stderr.write(line + '\n');
 export const stdout = (line = '') => process.stdout.write(line + '\n');
@@ -70,19 +70,6 @@ export function clip(text: string, width: number): string {
   return out + '…';
 }
 
-export function formatDuration(ms: number): string {
-  if (!Number.isFinite(ms) || ms < 0) return '?';
-  const s = Math.round(ms / 1000);
-  if (s < 60) return `${s}s`;
-  const m = Math.floor(s / 60);
-  if (m < 60) return `${m}m${String(s % 60).padStart(2, '0')}s`;
-  return `${Math.floor(m / 60)}h${String(m % 60).padStart(2, '0')}m`;
-}
-
-export function formatCount(n: number): string {
-  return formatNumber(n);
-}
-
 /** The training progress on stderr: a bar redrawn in place on a terminal, a line every `every` steps elsewhere. */
 export class ProgressLine {
   private readonly tty: boolean;
@@ -102,13 +89,13 @@ export class ProgressLine {
     const perStep = done > 0 ? p.elapsedMs / done : NaN;
     const eta = formatDuration(left * perStep);
     const fields = [
-      l10n.t('step {0}/{1}', formatCount(p.step), formatCount(p.steps)),
+      l10n.t('step {0}/{1}', formatNumber(p.step), formatNumber(p.steps)),
       l10n.t('loss {0}', formatFixed(p.loss, 3)),
       p.valLoss !== undefined ? l10n.t('val {0}', formatFixed(p.valLoss, 3)) : undefined,
       // an encoder's: the share of the masked tokens it gets right
       p.accuracy !== undefined ? l10n.t('masked acc {0}', formatPercent(p.accuracy)) : undefined,
       p.valAccuracy !== undefined ? l10n.t('val acc {0}', formatPercent(p.valAccuracy, 1)) : undefined,
-      l10n.t('{0} tok/s', formatCount(Math.round(p.tokensPerSecond))),
+      l10n.t('{0} tok/s', formatNumber(Math.round(p.tokensPerSecond))),
       l10n.t('ETA {0}', eta),
     ].filter(Boolean);
     if (this.tty) {

@@ -1,5 +1,5 @@
-// Every feature hands its commands to the extension as a table (name → handler), the way
-// rust-analyzer's client builds its createCommands(); one loop registers them all as `lmExplorer.<name>`.
+// Every feature hands its commands to the extension as a table (name → handler); one loop registers them
+// all as `lmExplorer.<name>`, so a feature never registers a command of its own.
 // Handlers return a result object rather than only showing UI, so the integration tests (and other
 // commands) can read it.
 

@@ -30,6 +30,12 @@ export class Notifier {
     return vscode.window.showErrorMessage(text, ...actions);
   }
 
+  /** A modal question (a warning): resolves with the action picked, undefined when dismissed. */
+  ask<A extends string>(text: string, ...actions: A[]): Thenable<A | undefined> {
+    this.push({ level: 'warning', text });
+    return vscode.window.showWarningMessage(text, { modal: true }, ...actions);
+  }
+
   last(): Message | undefined {
     return this.log[this.log.length - 1];
   }

@@ -8,6 +8,8 @@
 // `plural(count, t('{0} token|{0} tokens', formatNumber(count)))` picks the form with Intl.PluralRules.
 // So `|` marks a plural message: a literal `|` in a text (a list of choices) goes in through a placeholder.
 
+import * as l10n from '@vscode/l10n';
+
 /** The CLDR plural categories in the order a plural message lists its forms. */
 const CATEGORY_ORDER: readonly Intl.LDMLPluralRule[] = ['zero', 'one', 'two', 'few', 'many', 'other'];
 
@@ -94,4 +96,30 @@ function rulesFor(locale: string): Intl.PluralRules {
     pluralRules.set(locale, rules);
   }
   return rules;
+}
+
+// Durations and large counts, one style for the training UI, the dashboard and the CLI.
+
+/** 950 → "<1s"; 75_000 → "1m 15s"; 3_723_000 → "1h 02m"; 90_061_000 → "1d 01h". */
+export function formatDuration(ms: number | undefined): string {
+  if (ms === undefined || !Number.isFinite(ms) || ms < 0) return '—';
+  if (ms < 1000) return l10n.t('<1s');
+  const s = Math.round(ms / 1000);
+  if (s < 60) return l10n.t('{0}s', s);
+  const m = Math.floor(s / 60);
+  const two = (n: number) => String(n).padStart(2, '0');
+  if (m < 60) return l10n.t('{0}m {1}s', m, two(s % 60));
+  const h = Math.floor(m / 60);
+  if (h < 24) return l10n.t('{0}h {1}m', h, two(m % 60));
+  const d = Math.floor(h / 24);
+  return l10n.t('{0}d {1}h', d, two(h % 24));
+}
+
+/** 1234 → "1,234"; 1_234_567 → "1.23M"; 12_345_678 → "12.3M". */
+export function formatCount(n: number): string {
+  if (!Number.isFinite(n)) return '—';
+  if (Math.abs(n) < 1e6) return formatNumber(Math.round(n));
+  if (Math.abs(n) < 1e7) return l10n.t('{0}M', formatFixed(n / 1e6, 2));
+  if (Math.abs(n) < 1e9) return l10n.t('{0}M', formatFixed(n / 1e6, 1));
+  return l10n.t('{0}B', formatFixed(n / 1e9, 2));
 }

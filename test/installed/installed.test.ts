@@ -12,7 +12,8 @@ import * as fs from 'fs';
 import * as path from 'path';
 import * as vscode from 'vscode';
 import type { LmExplorerApi } from '../../src/extension';
-import type { TrainOutcome, TrainOverrides } from '../../src/features/training/trainingController';
+import type { TrainOutcome } from '../../src/features/training/trainingController';
+import type { TrainOverrides } from '../../src/features/training/core/trainParams';
 import { EXTENSION_ID, closeEditors, extension, isolateSuite, waitFor } from '../integration/helpers';
 
 const vsix = process.env.LMX_INSTALLED_VSIX ?? '';

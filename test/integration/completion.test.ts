@@ -9,8 +9,9 @@ import * as fs from 'fs';
 import * as path from 'path';
 import * as vscode from 'vscode';
 import type { LmExplorerApi } from '../../src/extension';
-import { applyStopRule, promptTokenBudget } from '../../src/features/completion/core/completionCore';
-import type { TrainOverrides } from '../../src/features/training/trainingController';
+import { applyStopRule } from '../../src/features/completion/core/suggestionText';
+import { promptTokenBudget } from '../../src/features/completion/core/promptWindow';
+import type { TrainOverrides } from '../../src/features/training/core/trainParams';
 import { activate, closeEditors, isolateTests, openEditor, shownAs, sleep, withTimeout } from './helpers';
 
 const LINE = 'the cat sat on the mat. the dog sat on the log. the cat sat on the log. the dog sat on the mat. ';

@@ -6,8 +6,8 @@ import * as fs from 'fs';
 import * as path from 'path';
 import * as vscode from 'vscode';
 import type { LmExplorerApi } from '../../src/extension';
-import type { TrainOverrides } from '../../src/features/training/trainingController';
-import { activate, type CaptureReport, captureWebview, isolateTests, openEditor, shownAs, sleep, updateSetting, withTimeout } from './helpers';
+import type { TrainOverrides } from '../../src/features/training/core/trainParams';
+import { activate, captureWebview, isolateTests, openEditor, shownAs, sleep, updateSetting, withTimeout, type CaptureReport } from './helpers';
 
 const SENTENCE = 'Natura tworzy najpiękniejsze obrazy, a malarz tylko je kopiuje.';
 
@@ -110,6 +110,7 @@ describe('encoder: Predict Masked Word and what an encoder cannot do', function 
     for (const theme of ['Default Dark Modern', 'Default Light Modern']) {
       const shade = theme.includes('Dark') ? 'dark' : 'light';
       await updateSetting('workbench', 'colorTheme', theme);
+      assert.ok((await api.attention.show({ editor })).ok, 'the attention panel in front again (the dashboard took its place)');
       await sleep(1500);
       const attention = await captureWebview(outDir, `encoder-attention-${shade}`, '#attention-app');
       if (!attention) this.skip(); // only under test:electron, which does not capture (under npm test a missing capture fails)

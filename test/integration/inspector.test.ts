@@ -197,6 +197,22 @@ describe('model inspector', function () {
     assert.strictEqual(answer.before.length, 20);
   });
 
+  it('reaches every tab from the command palette', async () => {
+    for (const [command, tab] of [
+      ['lmExplorer.showAnalogies', 'analogy'],
+      ['lmExplorer.showTrainingChanges', 'compare'],
+      ['lmExplorer.openInspector', 'compare'],
+    ] as const) {
+      await vscode.commands.executeCommand(command);
+      assert.strictEqual(api.inspector.currentTab(), tab, command);
+      const report = await api.inspector.selfCheck();
+      assert.strictEqual(report.tab, tab, `${command}: the page shows ${report.tab}`);
+      assertDrawn(report, command);
+    }
+    const embeddings = await vscode.commands.executeCommand<InspectorShowResult>('lmExplorer.showEmbeddings', editor.document.uri);
+    assert.ok(embeddings.ok, 'the selection is still there: Show Embeddings computes it');
+  });
+
   it('is used from the keyboard: arrow keys move between the tabs, Enter on an attention block opens the attention panel at its layer', async function () {
     const outDir = path.join(extensionPath, 'test-results');
     await api.inspector.selectTab('architecture');

@@ -8,7 +8,7 @@ import * as vscode from 'vscode';
 import { encode, type EncodingName } from '../../src/engine/tokenizer';
 import { Vocabulary } from '../../src/engine/vocab';
 import type { LmExplorerApi } from '../../src/extension';
-import type { OverlayInfo, ShowResult } from '../../src/features/tokens/tokenIds';
+import type { OverlayInfo, ShowResult } from '../../src/features/tokens/overlayInfo';
 import { tokenTable } from '../../src/features/tokens/core/tokenTable';
 import { Rng } from '../../src/engine/rng';
 import type { ContextFitResult } from '../../src/features/tokens/commands';

@@ -9,7 +9,7 @@ import * as path from 'path';
 import { monitorEventLoopDelay } from 'perf_hooks';
 import * as vscode from 'vscode';
 import type { LmExplorerApi } from '../../src/extension';
-import type { TrainOverrides } from '../../src/features/training/trainingController';
+import type { TrainOverrides } from '../../src/features/training/core/trainParams';
 import type { ModelState } from '../../src/features/training/core/trainingFormat';
 import { parseSafetensors, serializeSafetensors } from '../../src/engine/safetensors';
 import type { DashboardState } from '../../src/features/training/protocol';

@@ -4,7 +4,8 @@
 import * as assert from 'assert';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
-import { attentionData, buildLut, headMap, mapMax, paintMap, queryAcrossHeads } from '../../src/features/attention/core/attentionView';
+import { attentionData, headMap, queryAcrossHeads } from '../../src/features/attention/core/attentionMaps';
+import { buildLut, mapMax, paintMap } from '../../src/features/attention/core/colourScale';
 import { randomModel } from './fixtures/randomModel';
 
 describe('attention view of an encoder (bidirectional)', () => {

@@ -1,34 +1,13 @@
 // Canvas drawing of the attention panel: the head heatmap (also the layer mean), the model view's
 // thumbnails and the "query across heads" bars. Colours come from the theme (read with
 // getComputedStyle by readTheme, re-read when the theme changes); the geometry and the colour scale
-// are the pure functions of src/features/attention/core/attentionView.ts.
+// are the pure functions of src/features/attention/core/ (colourScale.ts, mapLayout.ts).
 
 import { formatFixed } from '../../src/l10n/format';
 import { strings as S } from './strings';
-import {
-  axisLabels,
-  barsLayout,
-  buildLut,
-  cssColour,
-  fitLabel,
-  heatmapLayout,
-  legendTicks,
-  luminance,
-  mapMax,
-  mix,
-  over,
-  paintMap,
-  parseColour,
-  scalePosition,
-  themeRamp,
-  thumbnailGrid,
-  type AttentionMaps,
-  type BarsLayout,
-  type ColourScaleKind,
-  type GridLayout,
-  type HeatmapLayout,
-  type Rgba,
-} from '../../src/features/attention/core/attentionView';
+import { axisLabels, barsLayout, fitLabel, heatmapLayout, thumbnailGrid, type BarsLayout, type GridLayout, type HeatmapLayout } from '../../src/features/attention/core/mapLayout';
+import { buildLut, cssColour, legendTicks, luminance, mapMax, mix, over, paintMap, parseColour, scalePosition, themeRamp, type ColourScaleKind, type Rgba } from '../../src/features/attention/core/colourScale';
+import type { AttentionMaps } from '../../src/features/attention/core/attentionMaps';
 
 export interface Theme {
   background: Rgba;

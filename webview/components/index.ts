@@ -32,10 +32,18 @@ const OWN_STYLES = `
   background: var(--vscode-badge-background); color: var(--vscode-badge-foreground); white-space: nowrap;
 }`;
 
-function adoptOwnStyles(): void {
+/**
+ * The one way a page loads CSS: its style.css, bundled as text, adopted as a constructed stylesheet (so the
+ * strict CSP needs neither 'unsafe-inline' nor a <link> to a file).
+ */
+export function adoptStyleSheet(css: string): void {
   const sheet = new CSSStyleSheet();
-  sheet.replaceSync(OWN_STYLES);
+  sheet.replaceSync(css);
   document.adoptedStyleSheets = [...document.adoptedStyleSheets, sheet];
+}
+
+function adoptOwnStyles(): void {
+  adoptStyleSheet(OWN_STYLES);
 }
 
 let registered = false;

@@ -6,7 +6,9 @@
 // keeps its last state with vscode.setState, so it draws at once when VS Code restores it.
 
 import uPlotCss from 'uplot/dist/uPlot.min.css';
-import { formatCount, formatDuration, formatLoss, percent, type ModelState } from '../../src/features/training/core/trainingFormat';
+import css from './style.css';
+import { formatCount, formatDuration } from '../../src/l10n/format';
+import { formatLoss, percent, type ModelState } from '../../src/features/training/core/trainingFormat';
 import {
   bestValidation,
   bitsPerByteFactors,
@@ -28,7 +30,7 @@ import {
   type SampleView,
 } from '../../src/features/training/protocol';
 import type { BestModelInfo } from '../../src/worker/engine/protocol';
-import { button, divider, radios, registerComponents, setEnabled, setText, tag } from '../components/index';
+import { adoptStyleSheet, button, divider, radios, registerComponents, setEnabled, setText, tag } from '../components/index';
 import { Chart } from './charts';
 import { strings } from './strings';
 import { formatFixed, formatNumber, formatPercent } from '../../src/l10n/format';
@@ -48,13 +50,6 @@ function send(message: DashboardFromWebview): void {
 
 function command(name: DashboardCommand): () => void {
   return () => send({ type: 'command', command: name });
-}
-
-// uPlot's stylesheet, bundled as text; adopted (CSSOM) so the CSP needs no 'unsafe-inline'.
-function adoptCss(css: string): void {
-  const sheet = new CSSStyleSheet();
-  sheet.replaceSync(css);
-  document.adoptedStyleSheets = [...document.adoptedStyleSheets, sheet];
 }
 
 function el<K extends keyof HTMLElementTagNameMap>(tagName: K, className?: string, text?: string): HTMLElementTagNameMap[K] {
@@ -78,6 +73,8 @@ const cspViolations: string[] = [];
 document.addEventListener('securitypolicyviolation', (e) => {
   cspViolations.push(`${e.violatedDirective} ${e.blockedURI || ''} ${e.sourceFile || ''}:${e.lineNumber}`.trim());
 });
+// An error in the page goes to the extension's output channel, where a bug report can quote it.
+window.addEventListener('error', (e) => send({ type: 'log', message: `${e.message} (${e.filename}:${e.lineno})` }));
 
 const saved = vscode.getState() as Partial<PageState> | undefined;
 let state: DashboardState = saved?.data?.points ? saved.data : { status: { kind: 'none' }, points: [], samples: [] };
@@ -86,8 +83,10 @@ let view: DashboardView = saved?.view?.unit ? saved.view : (state.view ?? { unit
 // ------------------------------------------------------------------------------------------------
 // Layout
 
+// the page's own styles first: the components' and uPlot's come after them in the cascade
+adoptStyleSheet(css);
 registerComponents();
-adoptCss(uPlotCss);
+adoptStyleSheet(uPlotCss);
 const app = document.getElementById('app')!;
 
 const header = el('header');
@@ -557,7 +556,8 @@ function renderMasking(): void {
     cell.setAttribute('role', 'listitem');
     cell.append(el('span', 'shown', t.shown));
     if (t.branch !== 'none') {
-      cell.append(el('span', 'original', t.branch === 'unchanged' ? strings.masking.branch.unchanged : `${strings.masking.branch[t.branch]} · ${t.original}`));
+      // beneath: the token the model must find ([MASK]), the random token's original, or "unchanged"
+      cell.append(el('span', 'original', t.branch === 'unchanged' ? strings.masking.branch.unchanged : t.branch === 'random' ? `${strings.masking.branch.random} · ${t.original}` : t.original));
       cell.title = strings.masking.branchTitle(t.branch, t.original, t.shown);
     }
     strip.append(cell);

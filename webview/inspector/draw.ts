@@ -3,7 +3,7 @@
 // (readTheme); values use a diverging scale: the theme's blue for negative, its orange for positive, the
 // background for zero.
 
-import { cssColour, mix, type Rgba } from '../../src/features/attention/core/attentionView';
+import { cssColour, mix, type Rgba } from '../../src/features/attention/core/colourScale';
 import { prepareCanvas, readTheme, type Theme } from '../attention/draw';
 
 export { measureCanvas, prepareCanvas, readTheme, type Theme } from '../attention/draw';

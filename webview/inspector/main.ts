@@ -18,6 +18,7 @@ import {
 } from '../../src/features/inspector/protocol';
 import type { ModelToken } from '../../src/worker/engine/protocol';
 import { drawBars, drawHeatmap, drawScatter, drawStrips, measureCanvas, theme, type PointMark, type Theme } from './draw';
+import { adoptStyleSheet } from '../components/index';
 import css from './style.css';
 import { S } from './strings';
 import { displayLocale } from '../../src/l10n/format';
@@ -120,11 +121,7 @@ function tokenIds(t: ModelToken): string {
 // ------------------------------------------------------------------------------------------------
 // Layout: header, tabs, one panel per tab
 
-{
-  const sheet = new CSSStyleSheet();
-  sheet.replaceSync(css);
-  document.adoptedStyleSheets = [...document.adoptedStyleSheets, sheet];
-}
+adoptStyleSheet(css);
 const app = document.getElementById('app') ?? document.body.appendChild(el('main'));
 app.id = 'inspector-app';
 const header = el('header');

@@ -2,7 +2,7 @@
 // (after temperature, top-k and top-p) with the cumulative mass as a line and the top-p cut marked.
 // Colours come from the theme (readTheme).
 
-import { cssColour, mix } from '../../src/features/attention/core/attentionView';
+import { cssColour, mix } from '../../src/features/attention/core/colourScale';
 import type { Theme } from '../attention/draw';
 import { prepareCanvas } from '../attention/draw';
 import type { LabBar } from '../../src/features/sampling/protocol';

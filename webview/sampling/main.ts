@@ -17,7 +17,7 @@ import {
 import type { StepChoice } from '../../src/engine/sampling/session';
 import type { LabRun, LabSnapshot, LabStep, LensLayer } from '../../src/features/sampling/protocol';
 import { measureCanvas, readTheme, type Theme } from '../attention/draw';
-import { button, progressRing, registerComponents, setEnabled } from '../components/index';
+import { adoptStyleSheet, button, progressRing, registerComponents, setEnabled } from '../components/index';
 import { barAt, drawChart, type ChartLayout } from './chart';
 import { probabilityClass } from './probability';
 import { strings } from './strings';
@@ -51,11 +51,7 @@ function persist(): void {
 // Layout
 
 registerComponents();
-{
-  const sheet = new CSSStyleSheet();
-  sheet.replaceSync(css);
-  document.adoptedStyleSheets = [...document.adoptedStyleSheets, sheet];
-}
+adoptStyleSheet(css);
 const app = document.getElementById('app') ?? document.body.appendChild(el('main'));
 app.id = 'sampling-app';
 

@@ -10,7 +10,8 @@ import { CHECKPOINT_FILES } from '../../engine/modelFolder';
 import { Vocabulary } from '../../engine/vocab';
 import { stringOption } from '../args';
 import { EXIT_OK, type Command } from '../command';
-import { formatCount, padEnd, padStart, stdout, widestLabel } from '../terminal';
+import { formatNumber } from '../../l10n/format';
+import { padEnd, padStart, stdout, widestLabel } from '../terminal';
 
 export const inspectCommand: Command = {
   summary: l10n.t("print a model's boxes with their parameters, and a word's nearest tokens"),
@@ -48,9 +49,9 @@ export const inspectCommand: Command = {
     stdout(`${padEnd('box', idWidth)}  ${padStart('parameters', 12)}  ${padStart('share', 7)}  ${padStart('bytes', 12)}  ${padStart('FLOPs/token', 12)}  activation`);
     for (const b of arch.boxes) {
       const share = `${(100 * b.share).toFixed(1)}%`;
-      stdout(`${padEnd(b.id, idWidth)}  ${padStart(formatCount(b.parameters), 12)}  ${padStart(share, 7)}  ${padStart(formatCount(b.bytes), 12)}  ${padStart(formatCount(b.flopsPerToken), 12)}  ${b.activation.join('×')}${b.tiedTo ? `  (tied to ${b.tiedTo})` : ''}`);
+      stdout(`${padEnd(b.id, idWidth)}  ${padStart(formatNumber(b.parameters), 12)}  ${padStart(share, 7)}  ${padStart(formatNumber(b.bytes), 12)}  ${padStart(formatNumber(b.flopsPerToken), 12)}  ${b.activation.join('×')}${b.tiedTo ? `  (tied to ${b.tiedTo})` : ''}`);
     }
-    stdout(`${padEnd('total', idWidth)}  ${padStart(formatCount(arch.total.parameters), 12)}  ${padStart('100%', 7)}  ${padStart(formatCount(arch.total.bytes), 12)}  ${padStart(formatCount(arch.total.flopsPerToken), 12)}`);
+    stdout(`${padEnd('total', idWidth)}  ${padStart(formatNumber(arch.total.parameters), 12)}  ${padStart('100%', 7)}  ${padStart(formatNumber(arch.total.bytes), 12)}  ${padStart(formatNumber(arch.total.flopsPerToken), 12)}`);
     if (nearest) {
       stdout('');
       stdout(l10n.t('nearest tokens to {0}:', JSON.stringify(word)));

@@ -12,11 +12,11 @@ import type { TrainProgress } from '../../engine/training';
 import { RUN_DEFAULTS, type RunSettings } from '../../engine/runSettings';
 import { buildTrainingRun, runTraining, type KeptWeights, type RunOutcome, type TrainingRun } from '../../engine/trainingRun';
 import { Vocabulary } from '../../engine/vocab';
-import { formatFixed, formatNumber, formatPercent, plural } from '../../l10n/format';
+import { formatDuration, formatFixed, formatNumber, formatPercent, plural } from '../../l10n/format';
 import { choiceList, choiceOption, integerOption, numberOption, stringOption } from '../args';
 import { EXIT_INTERRUPTED, EXIT_OK, type Command, type OptionValues } from '../command';
 import { collectDocuments, TEXT_EXTENSIONS } from '../corpusFiles';
-import { formatCount, formatDuration, ProgressLine, stderr, stdout } from '../terminal';
+import { ProgressLine, stderr, stdout } from '../terminal';
 
 const D = RUN_DEFAULTS;
 const autoOr = (value: number | string) => (value === 0 || value === 'auto' ? l10n.t('auto: sized to the corpus') : String(value));
@@ -176,14 +176,14 @@ async function runTrain(values: OptionValues, inputs: string[]): Promise<number>
   stderr(l10n.t('backend: {0}', backend.name));
   stderr(
     l10n.t('corpus: {0}, {1}, {2} ({3} train, {4} validation: the tail of every document), {5}, vocabulary {6}', {
-      0: plural(sizes.documents, l10n.t('{0} document|{0} documents', formatCount(sizes.documents))),
-      1: plural(sizes.trainBytes + sizes.valBytes, l10n.t('{0} byte|{0} bytes', formatCount(sizes.trainBytes + sizes.valBytes))),
-      2: plural(sizes.tokens, l10n.t('{0} token|{0} tokens', formatCount(sizes.tokens))),
-      3: formatCount(sizes.trainTokens),
-      4: formatCount(sizes.valTokens),
+      0: plural(sizes.documents, l10n.t('{0} document|{0} documents', formatNumber(sizes.documents))),
+      1: plural(sizes.trainBytes + sizes.valBytes, l10n.t('{0} byte|{0} bytes', formatNumber(sizes.trainBytes + sizes.valBytes))),
+      2: plural(sizes.tokens, l10n.t('{0} token|{0} tokens', formatNumber(sizes.tokens))),
+      3: formatNumber(sizes.trainTokens),
+      4: formatNumber(sizes.valTokens),
       5: sizes.tokenizer,
-      6: formatCount(vocab.size),
-    }) + (sizes.unknownTokens ? `, ${formatCount(sizes.unknownTokens)} <unk>` : ''),
+      6: formatNumber(vocab.size),
+    }) + (sizes.unknownTokens ? `, ${formatNumber(sizes.unknownTokens)} <unk>` : ''),
   );
   const c = model.config;
   const encoder = modelKind(c) === 'encoder';
@@ -207,7 +207,7 @@ async function runTrain(values: OptionValues, inputs: string[]): Promise<number>
       2: c.nEmbd,
       3: c.contextLength,
       4: c.positional,
-      5: formatCount(model.parameterCounts().total),
+      5: formatNumber(model.parameterCounts().total),
       6: formatNumber(run.plan.dropout),
     }),
   );

@@ -9,8 +9,6 @@
 // text re-runs the panel while moving the cursor picks the query token.
 
 import { formatNumber, plural } from '../../l10n/format';
-import { pageLocalization } from '../../host/l10n';
-import * as fs from 'fs';
 import * as path from 'path';
 import { performance } from 'perf_hooks';
 import * as vscode from 'vscode';
@@ -24,13 +22,18 @@ import {
   type AttentionToWebview,
   type AttentionViewState,
 } from './protocol';
-import { EngineError, type AttentionResult, type ModelInfo, type ModelToken } from '../../worker/engine/protocol';
+import { EngineError, type AttentionResult, type ModelInfo } from '../../worker/engine/protocol';
 import { writeAtomically } from '../../host/atomicWrite';
-import { buildAttentionHtml, decodePngDataUrl } from './core/attentionExport';
-import { attentionData, exportBaseName, shiftRange, tokenIndexAt, unpackAttention, type AttentionMaps } from './core/attentionView';
+import { decodePngDataUrl } from './core/attentionExport';
+import { attentionData, unpackAttention, type AttentionMaps } from './core/attentionMaps';
+import { exportBaseName, shiftRange, tokenIndexAt } from './core/panelText';
 import type { EngineClient } from '../../worker/engine/client';
 import type { Notifier } from '../../host/notifier';
 import { WebviewPanelHost } from '../../host/webview/panel';
+import type { AttentionSnapshot, AttentionTiming, ShowAttentionResult } from './attentionResults';
+import { attentionPageHtml, exportDefaultUri, saveHtmlInteractive, savePngInteractive } from './exportFiles';
+import { TokenHighlight } from './tokenHighlight';
+import { settle, type Waiter } from './waiter';
 
 export const ATTENTION_VIEW_TYPE = 'lmExplorer.attention';
 /** The training command the "no model" offer runs (package.json: lmExplorer.train). */
@@ -43,50 +46,7 @@ export interface AttentionDeps {
   log: vscode.LogOutputChannel;
 }
 
-/** One model token of the panel, with its range in the document (offsets). */
-export interface AttentionToken extends ModelToken {
-  start: number;
-  end: number;
-}
-
-export interface AttentionTiming {
-  seq: number;
-  tokens: number;
-  /** The worker's answer, as the host waited for it (tokenize + forward pass + transfer). */
-  engineMs: number;
-  /** Packing and posting on the host. */
-  hostMs: number;
-  /** From the command to posting the data to the page. */
-  postedMs: number;
-  /** VS Code passing the message to the page: totalMs − postedMs − renderMs. */
-  deliverMs?: number;
-  /** In the page: from the data's arrival to the drawn frame. */
-  renderMs?: number;
-  /** From the command to the page's report that it drew. */
-  totalMs?: number;
-}
-
-export interface AttentionSnapshot {
-  seq: number;
-  source: AttentionSource;
-  text: string;
-  tokens: AttentionToken[];
-  nLayer: number;
-  nHead: number;
-  T: number;
-  truncated: boolean;
-  totalTokens: number;
-  contextLength: number;
-  /** The page's view (layer, head, query token, follow…), as it last reported it. */
-  view: AttentionViewState | undefined;
-  /** The document changed inside the text since it was computed. */
-  stale: boolean;
-}
-
-export type ShowAttentionResult =
-  | { ok: true; seq: number; tokens: number; truncated: boolean; totalTokens: number; timing?: AttentionTiming }
-  | { ok: false; reason: 'no-editor' | 'empty' | 'no-model' | 'error' | 'cancelled'; message: string };
-
+/** One run of the model on a text, and what the panel was sent of it. */
 interface Computation {
   seq: number;
   started: number;
@@ -98,8 +58,6 @@ interface Computation {
   payload: AttentionPayload;
   stale: boolean;
 }
-
-type Waiter<T> = { resolve(value: T): void; reject(error: Error): void; timer: NodeJS.Timeout };
 
 let seqCounter = 0;
 
@@ -128,8 +86,7 @@ export class AttentionFeature implements vscode.Disposable {
   private current: Computation | undefined;
   private view: AttentionViewState | undefined;
   private timingInfo: AttentionTiming | undefined;
-  private highlight: { uri: string; range: vscode.Range } | undefined;
-  private readonly decoration: vscode.TextEditorDecorationType;
+  private readonly tokenHighlight = new TokenHighlight();
   private readonly disposables: vscode.Disposable[] = [];
   private readonly renderWaiters = new Map<number, Waiter<AttentionRenderReport>[]>();
   private readonly viewWaiters: Waiter<AttentionRenderReport>[] = [];
@@ -154,17 +111,8 @@ export class AttentionFeature implements vscode.Disposable {
         onClose: () => this.onPanelClosed(),
       },
     );
-    this.decoration = vscode.window.createTextEditorDecorationType({
-      backgroundColor: new vscode.ThemeColor('editor.findMatchHighlightBackground'),
-      borderColor: new vscode.ThemeColor('focusBorder'),
-      borderStyle: 'solid',
-      borderWidth: '1px',
-      borderRadius: '2px',
-      overviewRulerColor: new vscode.ThemeColor('editorOverviewRuler.findMatchForeground'),
-      overviewRulerLane: vscode.OverviewRulerLane.Center,
-    });
     this.disposables.push(
-      this.decoration,
+      this.tokenHighlight,
       this.page,
       this.page.registerSerializer(),
       vscode.window.onDidChangeTextEditorSelection((event) => this.onSelection(event)),
@@ -249,7 +197,7 @@ export class AttentionFeature implements vscode.Disposable {
   private noModel(): ShowAttentionResult {
     const message = vscode.l10n.t('There is no model yet: train one on your notes first, then Show Attention runs it on the selection.');
     this.post({ type: 'status', kind: 'no-model', message });
-    void vscode.window.showInformationMessage(message, vscode.l10n.t('Train Model')).then((pick) => {
+    void this.deps.notify.info(message, vscode.l10n.t('Train Model')).then((pick) => {
       if (pick) void vscode.commands.executeCommand(TRAIN_COMMAND);
     });
     return { ok: false, reason: 'no-model', message };
@@ -261,9 +209,6 @@ export class AttentionFeature implements vscode.Disposable {
     const max = maxTokens ?? model?.config.contextLength;
     return this.deps.engine.request('attention', { text, ...(max ? { maxTokens: max } : {}) });
   }
-
-  // --------------------------------------------------------------------------------------------
-  // The panel
 
   private openPanel(): void {
     this.page.createOrShow({
@@ -383,34 +328,16 @@ export class AttentionFeature implements vscode.Disposable {
     return this.run(document, c.source, { reveal: false });
   }
 
-  // --------------------------------------------------------------------------------------------
-  // Editor ↔ panel
-
   /** Highlights token `index` in the editor (revealing it); returns the range. */
   async revealToken(index: number): Promise<vscode.Range | undefined> {
     const c = this.current;
-    if (!c) return undefined;
-    const offsets = c.result.offsets[index];
-    if (!offsets) return undefined;
-    const uri = vscode.Uri.parse(c.source.uri);
-    let editor = vscode.window.visibleTextEditors.find((e) => e.document.uri.toString() === c.source.uri);
-    if (!editor) {
-      const document = await vscode.workspace.openTextDocument(uri);
-      editor = await vscode.window.showTextDocument(document, { viewColumn: vscode.ViewColumn.One, preserveFocus: true, preview: false });
-    }
-    const document = editor.document;
-    const range = new vscode.Range(document.positionAt(c.source.start + offsets.start), document.positionAt(c.source.start + offsets.end));
-    editor.setDecorations(this.decoration, range.isEmpty ? [] : [range]);
-    editor.revealRange(range, vscode.TextEditorRevealType.InCenterIfOutsideViewport);
-    this.highlight = { uri: c.source.uri, range };
-    return range;
+    const offsets = c?.result.offsets[index];
+    if (!c || !offsets) return undefined;
+    return this.tokenHighlight.show(c.source.uri, c.source.start + offsets.start, c.source.start + offsets.end);
   }
 
   private clearHighlight(): void {
-    if (!this.highlight) return;
-    const uri = this.highlight.uri;
-    for (const editor of vscode.window.visibleTextEditors) if (editor.document.uri.toString() === uri) editor.setDecorations(this.decoration, []);
-    this.highlight = undefined;
+    this.tokenHighlight.clear();
   }
 
   private onSelection(event: vscode.TextEditorSelectionChangeEvent): void {
@@ -459,7 +386,7 @@ export class AttentionFeature implements vscode.Disposable {
       range = { start: r.start, end: r.end };
     }
     c.source = { ...c.source, ...range };
-    if (this.highlight && !touched) this.clearHighlight();
+    if (this.tokenHighlight.current && !touched) this.clearHighlight();
     if (touched && !c.stale) {
       c.stale = true;
       this.clearHighlight();
@@ -467,56 +394,20 @@ export class AttentionFeature implements vscode.Disposable {
     }
   }
 
-  // --------------------------------------------------------------------------------------------
-  // Exports
-
-  private defaultUri(name: string): vscode.Uri | undefined {
-    const c = this.current;
-    const doc = c ? vscode.Uri.parse(c.source.uri) : undefined;
-    if (doc && doc.scheme === 'file') return vscode.Uri.joinPath(doc, '..', name);
-    const folder = vscode.workspace.workspaceFolders?.[0]?.uri;
-    return folder ? vscode.Uri.joinPath(folder, name) : undefined;
-  }
-
   private async savePngInteractive(dataUrl: string, name: string): Promise<void> {
-    const target = await vscode.window.showSaveDialog({ title: vscode.l10n.t('Save the attention view as PNG'), filters: { [vscode.l10n.t('PNG image')]: ['png'] }, ...optional('defaultUri', this.defaultUri(name)) });
-    if (!target) return;
-    try {
-      await writeAtomically(target, decodePngDataUrl(dataUrl));
-      this.deps.notify.info(vscode.l10n.t('Saved {0}.', path.basename(target.path)));
-    } catch (error) {
-      this.deps.notify.error(vscode.l10n.t('Could not save the PNG: {0}', (error as Error).message));
-    }
+    await savePngInteractive(this.deps.notify, dataUrl, exportDefaultUri(this.current?.source.uri, name));
   }
 
   private async saveHtmlInteractive(themeVars: Record<string, string>, themeKind: string): Promise<void> {
-    const c = this.current;
-    if (!c) return;
+    if (!this.current) return;
     const name = `${exportBaseName(this.view ?? { view: 'head', layer: 0, head: 0, query: 0 })}.html`;
-    const target = await vscode.window.showSaveDialog({ title: vscode.l10n.t('Save the attention panel as a web page'), filters: { [vscode.l10n.t('Web page')]: ['html'] }, ...optional('defaultUri', this.defaultUri(name)) });
-    if (!target) return;
-    try {
-      await writeAtomically(target, await this.buildHtml(themeVars, themeKind));
-      this.deps.notify.info(vscode.l10n.t('Saved {0}: it opens in any browser, without a network.', path.basename(target.path)));
-    } catch (error) {
-      this.deps.notify.error(vscode.l10n.t('Could not save the page: {0}', (error as Error).message));
-    }
+    await saveHtmlInteractive(this.deps.notify, exportDefaultUri(this.current.source.uri, name), () => this.buildHtml(themeVars, themeKind));
   }
 
   private async buildHtml(themeVars: Record<string, string>, themeKind: string): Promise<string> {
     const c = this.current;
     if (!c) throw new Error('The attention panel shows nothing yet.');
-    const scriptPath = path.join(this.deps.extensionUri.fsPath, 'dist', 'webview', 'attention.js');
-    const script = await fs.promises.readFile(scriptPath, 'utf8');
-    const view = this.view ?? { view: 'head', layer: 0, head: 0, query: c.maps.T - 1, follow: false, scale: 'linear', layerFilter: 'all', headFilter: 'all' };
-    return buildAttentionHtml({
-      script,
-      data: { ...c.payload, weights: c.maps.weights, source: undefined },
-      view: { ...view, follow: false },
-      themeVars,
-      themeKind,
-      localization: pageLocalization(),
-    });
+    return attentionPageHtml(this.deps.extensionUri, c, this.view, themeVars, themeKind);
   }
 
   private request<T extends AttentionFromWebview>(make: (id: number) => AttentionToWebview, timeoutMs = 15_000): Promise<T> {
@@ -622,7 +513,7 @@ export class AttentionFeature implements vscode.Disposable {
   }
 
   highlighted(): { uri: string; range: vscode.Range } | undefined {
-    return this.highlight;
+    return this.tokenHighlight.current;
   }
 
   close(): void {
@@ -640,17 +531,6 @@ function staleMessage(): string {
   return vscode.l10n.t('The text changed since this was computed: Refresh to run the model on it again.');
 }
 
-function settle<T>(w: Waiter<T>, error?: Error, value?: T): void {
-  clearTimeout(w.timer);
-  if (error) w.reject(error);
-  else w.resolve(value as T);
-}
-
 function round(ms: number): number {
   return Math.round(ms * 10) / 10;
 }
-
-function optional<K extends string, V>(key: K, value: V | undefined): { [P in K]?: V } {
-  return (value === undefined ? {} : { [key]: value }) as { [P in K]?: V };
-}
-

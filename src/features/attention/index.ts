@@ -3,16 +3,19 @@
 import * as vscode from 'vscode';
 import { targetEditor } from '../../host/editorTarget';
 import type { HostContext, Registered } from '../../host/feature';
+import type { CommandTable } from '../../host/commands';
+import type { AttentionCommand } from './core/commandNames';
 import type { EngineClient } from '../../worker/engine/client';
 import type { AttentionResult } from '../../worker/engine/protocol';
-import { AttentionFeature, type AttentionSnapshot, type AttentionTiming, type ShowAttentionResult } from './attentionPanel';
+import { AttentionFeature } from './attentionPanel';
+import type { AttentionSnapshot, AttentionTiming, ShowAttentionResult } from './attentionResults';
 import type { AttentionRenderReport, AttentionViewState } from './protocol';
 
 /** Runs on the training feature's engine worker (the model being trained is the one shown). */
 export function register(ctx: HostContext, engine: EngineClient): Registered<{ attention: AttentionApi }> {
   const feature = new AttentionFeature({ extensionUri: ctx.extension.extensionUri, engine, notify: ctx.notify, log: ctx.log });
   ctx.extension.subscriptions.push(feature);
-  const commands = {
+  const commands: CommandTable<AttentionCommand> = {
     showAttention: (target?: unknown) => feature.show(targetEditor(target)),
   };
   return { commands, api: { attention: attentionApi(feature) } };

@@ -2,7 +2,7 @@
 // model loading, error) and, after one, how long it took (ms, tokens/s). A click toggles completions.
 
 import * as vscode from 'vscode';
-import { completionStatusDetail, completionStatusText, type CompletionStatus } from './core/completionCore';
+import { completionStatusDetail, completionStatusText, type CompletionStatus } from './core/completionStatus';
 
 const TOOLTIP_COMMANDS = ['lmExplorer.toggleCompletions', 'lmExplorer.showNextTokenProbabilities', 'lmExplorer.train', 'workbench.action.openSettings'];
 

@@ -3,7 +3,7 @@
 // acceptNextWord / acceptNextLine accept part of it: the items are plain text ranges).
 //
 //   provider      registered for lmExplorer.completion.languages, on while lmExplorer.completion.enabled
-//   engine        a dedicated inference worker holding the last saved checkpoint (see completionCore.ts
+//   engine        a dedicated inference worker holding the last saved checkpoint (see core/completionEngine.ts
 //                 for why it is not the training worker)
 //   debounce      lmExplorer.completion.debounceMs, the latest request wins; VS Code's cancellation token
 //                 cancels the request in the worker too (protocol cancel → AbortSignal → generate stops
@@ -14,19 +14,12 @@
 import * as path from 'path';
 import * as vscode from 'vscode';
 import { affects, readConfig, writeSetting, type CompletionSettings } from '../../config';
-import {
-  applyStopRule,
-  CompletionEngine,
-  continueSuggestion,
-  fitToCursor,
-  LastWins,
-  LruCache,
-  promptCharBudget,
-  reasonText,
-  type CompletionStatus,
-  type NoSuggestionReason,
-  type SuggestResult,
-} from './core/completionCore';
+import { applyStopRule, continueSuggestion, fitToCursor } from './core/suggestionText';
+import { CompletionEngine, type SuggestResult } from './core/completionEngine';
+import { LastWins } from './core/lastWins';
+import { LruCache } from './core/lruCache';
+import { promptCharBudget } from './core/promptWindow';
+import { reasonText, type CompletionStatus, type NoSuggestionReason } from './core/completionStatus';
 import { CompletionStatusBar } from './completionStatusBar';
 import { EngineClient } from '../../worker/engine/client';
 import type { NextTokenProbabilitiesResult } from './nextTokenProbabilities';

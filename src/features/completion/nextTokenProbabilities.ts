@@ -4,8 +4,10 @@
 // sampled generation done by hand).
 
 import * as vscode from 'vscode';
+import type { Notifier } from '../../host/notifier';
 import type { ModelToken } from '../../worker/engine/protocol';
-import { formatProbability, probabilityBar, type CompletionEngine } from './core/completionCore';
+import { formatProbability, probabilityBar } from './core/probabilityBar';
+import type { CompletionEngine } from './core/completionEngine';
 import { ModelVocabulary } from '../tokens/core/encodingSetting';
 import { modelTokenIds, modelVocabularyNote, type ModelTokenIds } from '../tokens/core/modelTokenIds';
 
@@ -39,15 +41,16 @@ export async function showNextTokenProbabilities(
   engine: CompletionEngine,
   modelDir: string,
   editor: vscode.TextEditor | undefined,
+  notify: Notifier,
 ): Promise<NextTokenProbabilitiesResult> {
   if (!editor) {
     const message = vscode.l10n.t('Open a text file first: the model predicts the token after the cursor.');
-    void vscode.window.showInformationMessage(message);
+    void notify.info(message);
     return { ok: false, reason: 'no-editor', message };
   }
   if (!engine.hasModel()) {
     const message = vscode.l10n.t('There is no model yet: train one on your notes to see which tokens it expects next.');
-    void vscode.window.showInformationMessage(message, vscode.l10n.t('Train Model')).then((p) => p && vscode.commands.executeCommand('lmExplorer.train'));
+    void notify.info(message, vscode.l10n.t('Train Model')).then((p) => p && vscode.commands.executeCommand('lmExplorer.train'));
     return { ok: false, reason: 'no-model', message };
   }
   const document = editor.document;
@@ -59,13 +62,13 @@ export async function showNextTokenProbabilities(
     answer = await vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: vscode.l10n.t('Asking the model…') }, () => engine.nextTokens(before, 10));
   } catch (error) {
     const message = vscode.l10n.t('The model could not answer: {0}', (error as Error).message);
-    void vscode.window.showErrorMessage(message);
+    void notify.error(message);
     return { ok: false, reason: 'error', message };
   }
   if (!answer) {
     const state = engine.state();
     const message = state.kind === 'error' ? vscode.l10n.t('The model could not be loaded: {0}', state.message) : vscode.l10n.t('There is no model yet: train one first.');
-    void vscode.window.showInformationMessage(message);
+    void notify.info(message);
     return { ok: false, reason: state.kind === 'error' ? 'error' : 'no-model', message };
   }
   let vocab;

@@ -2,6 +2,8 @@
 
 import { targetEditor } from '../../host/editorTarget';
 import type { HostContext, Registered } from '../../host/feature';
+import type { CommandTable } from '../../host/commands';
+import type { FillMaskCommand } from './core/commandNames';
 import type { EngineClient } from '../../worker/engine/client';
 import { predictMaskedWord, type PredictMaskedWordResult } from './predictMaskedWord';
 
@@ -15,7 +17,7 @@ export interface FillMaskApi {
 /** Runs on the training feature's engine worker (the workspace model). */
 export function register(_ctx: HostContext, engine: EngineClient): Registered<FillMaskApi> {
   let last: PredictMaskedWordResult | undefined;
-  const commands = {
+  const commands: CommandTable<FillMaskCommand> = {
     predictMaskedWord: async (target?: unknown) => (last = await predictMaskedWord(engine, targetEditor(target))),
   };
   return { commands, api: { fillMask: { last: () => last } } };

@@ -5,7 +5,7 @@
 import * as vscode from 'vscode';
 import type { EngineClient } from '../../worker/engine/client';
 import type { FillResult } from '../../worker/engine/protocol';
-import { formatProbability, probabilityBar } from '../completion/core/completionCore';
+import { formatProbability, probabilityBar } from '../completion/core/probabilityBar';
 import { fillPreview, fillWindow, type FillWindow } from './core/fillText';
 
 export type PredictMaskedWordResult =

@@ -2,9 +2,12 @@
 // per tab), the hover action on a token, and the inspector part of the extension's API object.
 
 import * as vscode from 'vscode';
+import { readConfig } from '../../config';
 import type { InspectQuery, InspectRequest } from '../../engine/inspect/types';
 import { targetEditor } from '../../host/editorTarget';
 import type { HostContext, Registered } from '../../host/feature';
+import type { CommandTable } from '../../host/commands';
+import type { InspectorCommand } from './core/commandNames';
 import type { EngineClient } from '../../worker/engine/client';
 import type { AttentionApi } from '../attention/index';
 import { InspectorFeature, type InspectorShowResult, type InspectorTiming } from './inspectorPanel';
@@ -110,7 +113,7 @@ export function register(ctx: HostContext, engine: EngineClient, attention: Atte
   ctx.extension.subscriptions.push(
     vscode.languages.registerHoverProvider([{ scheme: 'file' }, { scheme: 'untitled' }], {
       provideHover: (document, position) => {
-        if (!engine.currentModel || !vscode.workspace.getConfiguration('lmExplorer').get<boolean>('inspector.hoverAction', true)) return undefined;
+        if (!engine.currentModel || !readConfig().inspector.hoverAction) return undefined;
         const word = tokenAt(document, position);
         if (!word || !word.text.trim()) return undefined;
         const args = encodeURIComponent(JSON.stringify([document.uri.toString(), { text: word.text }]));
@@ -121,7 +124,7 @@ export function register(ctx: HostContext, engine: EngineClient, attention: Atte
     }),
   );
 
-  const commands = {
+  const commands: CommandTable<InspectorCommand> = {
     openInspector: () => feature.open(),
     showEmbeddings,
     showNearestTokens: showNearest,

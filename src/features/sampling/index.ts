@@ -3,33 +3,33 @@
 // token of the user's text), and their part of the extension's API object.
 
 import * as vscode from 'vscode';
-import { DEFAULT_STRATEGIES, type StepChoice, type Strategy } from '../../engine/sampling/index';
+import { readConfig } from '../../config';
+import type { StepChoice } from '../../engine/sampling/index';
 import { targetEditor } from '../../host/editorTarget';
 import type { HostContext, Registered } from '../../host/feature';
+import type { CommandTable } from '../../host/commands';
+import type { SamplingCommand } from './core/commandNames';
 import type { EngineClient } from '../../worker/engine/client';
 import type { LabRun, LabSnapshot, LensLayer } from '../../worker/engine/samplingProtocol';
-import { cleanThresholds, type SurpriseSpan } from './core/surprise';
+import type { SurpriseSpan } from './core/surprise';
 import { SamplingLab, type OpenLabResult } from './labPanel';
 import type { LabParams, LabRenderReport } from './protocol';
 import { SurpriseView, type SurprisePart, type SurpriseResult } from './surpriseView';
 
-const COMPARE_TOKENS_DEFAULT = 32;
-
 export function register(ctx: HostContext, engine: EngineClient): Registered<{ sampling: SamplingApi }> {
-  const config = () => vscode.workspace.getConfiguration('lmExplorer');
   const lab = new SamplingLab({
     extensionUri: ctx.extension.extensionUri,
     engine,
     notify: ctx.notify,
     log: ctx.log,
     compareSettings: () => ({
-      strategies: cleanStrategies(config().get<unknown>('sampling.compareStrategies')),
-      tokens: config().get<number>('sampling.compareTokens') ?? COMPARE_TOKENS_DEFAULT,
+      strategies: readConfig().sampling.compareStrategies,
+      tokens: readConfig().sampling.compareTokens,
     }),
   });
-  const surprise = new SurpriseView({ engine, notify: ctx.notify, log: ctx.log, thresholds: () => cleanThresholds(config().get<unknown>('surprise.rankThresholds')) });
+  const surprise = new SurpriseView({ engine, notify: ctx.notify, log: ctx.log, thresholds: () => readConfig().surprise.rankThresholds });
   ctx.extension.subscriptions.push(lab, surprise);
-  const commands = {
+  const commands: CommandTable<SamplingCommand> = {
     openSamplingLab: (target?: unknown, prompt?: unknown) => lab.open(targetEditor(target), typeof prompt === 'string' ? prompt : undefined),
     showTokenSurprise: (target?: unknown) => surprise.show(targetEditor(target)),
     showTokenSurpriseValidation: (target?: unknown) => surprise.show(targetEditor(target), { validation: true }),
@@ -38,21 +38,6 @@ export function register(ctx: HostContext, engine: EngineClient): Registered<{ s
   return { commands, api: { sampling: samplingApi(lab, surprise) } };
 }
 
-/** The strategies of the setting that are usable; the defaults when none is. */
-function cleanStrategies(value: unknown): Strategy[] {
-  const list = Array.isArray(value) ? value : [];
-  const ok = list.filter(
-    (s): s is Strategy =>
-      typeof s === 'object' &&
-      s !== null &&
-      typeof s.temperature === 'number' &&
-      s.temperature >= 0 &&
-      s.temperature <= 2 &&
-      (s.topK === undefined || (Number.isInteger(s.topK) && s.topK >= 0)) &&
-      (s.topP === undefined || (typeof s.topP === 'number' && s.topP > 0 && s.topP <= 1)),
-  );
-  return (ok.length ? ok : DEFAULT_STRATEGIES).map((s) => ({ ...s }));
-}
 
 /** The sampling part of the extension's API object (integration tests). */
 export interface SamplingApi {

@@ -18,9 +18,11 @@ import {
   MODEL_WINDOWS,
   type FitRow,
 } from './core/contextFit';
-import type { ShowResult, TokenOverlay } from './tokenIds';
+import type { ShowResult } from './overlayInfo';
+import type { TokenOverlay } from './tokenIds';
 import type { TokenStatusBar } from './tokenStatusBar';
-import { resolveEncoding, type EncodingSetting, type ModelVocabulary } from './core/encodingSetting';
+import { resolveEncoding, type ModelVocabulary } from './core/encodingSetting';
+import type { EncodingSetting } from '../../config/settings';
 import type { TokenizeService } from '../../worker/tokens/client';
 
 export interface ContextFitResult {

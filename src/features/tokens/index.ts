@@ -5,6 +5,8 @@ import * as path from 'path';
 import * as vscode from 'vscode';
 import { affects, readConfig } from '../../config';
 import type { HostContext, Registered } from '../../host/feature';
+import type { CommandTable } from '../../host/commands';
+import type { TokensCommand } from './core/commandNames';
 import { ModelVocabulary } from './core/encodingSetting';
 import { TokenizeService } from '../../worker/tokens/client';
 import {
@@ -17,7 +19,8 @@ import {
   type ContextFitResult,
   type TokensContext,
 } from './commands';
-import { TokenOverlay, type OverlayInfo } from './tokenIds';
+import { TokenOverlay } from './tokenIds';
+import type { OverlayInfo } from './overlayInfo';
 import { TokenStatusBar, type StatusCounts } from './tokenStatusBar';
 
 /** The tokens part of the extension's API object. */
@@ -75,7 +78,7 @@ export function register(host: HostContext): Registered<TokensApi> {
       });
     }),
   );
-  const commands = {
+  const commands: CommandTable<TokensCommand> = {
     showTokenIds: showTokenIds(ctx),
     clearTokenIds: clearTokenIds(ctx),
     toggleTokenWhitespace: toggleTokenWhitespace(ctx),

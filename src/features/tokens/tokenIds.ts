@@ -34,10 +34,13 @@ import {
   type HoverToken,
   type TokenWindow,
 } from './core/tokenLayout';
-import { resolveEncoding, type EncodingSetting, type ModelVocabulary, type ResolvedEncoding } from './core/encodingSetting';
+import { resolveEncoding, type ModelVocabulary, type ResolvedEncoding } from './core/encodingSetting';
+import type { EncodingSetting } from '../../config/settings';
 import { tableTokenBytes, type TokenTable } from './core/tokenTable';
 import { type TokenizeService, isSuperseded } from '../../worker/tokens/client';
 import { composeChanges, spliceTable, spliceValues, type TextChange } from './core/tokenSplice';
+import type { OverlayInfo, OverlayToken, ShowResult } from './overlayInfo';
+import { labelMode, labelStyle, type LabelMode } from './overlayLabels';
 
 /** Context key: true while the active editor shows token IDs (the Escape keybinding's `when`). */
 export const CONTEXT_KEY = 'lmExplorer.tokenIdsVisible';
@@ -48,59 +51,6 @@ export const MAX_DECORATED_TOKENS = 3000;
 export const MARGIN_LINES = 40;
 /** An edit is re-tokenized in a window of lines up to this long (UTF-16 units); a bigger one, the whole text. */
 export const MAX_SPLICE_WINDOW = 16 * 1024;
-
-export interface OverlayToken {
-  /** 0-based index in the overlay. */
-  index: number;
-  /** The encoding's token ID. */
-  id: number;
-  /** The model's ID, when the overlay shows the trained model's vocabulary (0 = <unk>). */
-  modelId?: number;
-  range: vscode.Range;
-  /** The text drawn after the token: the ID shown ("+231" for a token that finishes a character). */
-  label: string;
-  /** The source text under the token ('' for a token that only finishes a character). */
-  text: string;
-}
-
-export interface OverlayInfo {
-  editorUri: string;
-  /** What the IDs are: an encoding name, or 'model' for the trained model's IDs. */
-  encoding: EncodingSetting;
-  /** The tokenizer that cut the text. */
-  tokenizer: TokenizerName;
-  /** The overlaid range (the selection, or the whole document). */
-  range: vscode.Range;
-  source: 'selection' | 'document';
-  tokenCount: number;
-  /** The first `maxTokens` tokens (all of them for any ordinary selection). */
-  tokens: OverlayToken[];
-  /** What is drawn now: tokens [first, last) around the visible ranges. */
-  decorated: {
-    count: number;
-    first: number;
-    last: number;
-    capped: boolean;
-    range: vscode.Range | undefined;
-    /** Time the last layout took on the extension host (window search, ranges, setDecorations calls). */
-    renderMs: number;
-    /** How the IDs are drawn: 'decorations' (after each token), or 'inlayHints' (when the editor wraps lines). */
-    labels: LabelMode;
-  };
-  /** Whether the worker tokenized it. */
-  offThread: boolean;
-}
-
-export type ShowResult =
-  | {
-      ok: true;
-      tokenCount: number;
-      encoding: EncodingSetting;
-      source: 'selection' | 'document';
-      /** Something worth telling (the model fallback, NUL characters…). */
-      warnings: string[];
-    }
-  | { ok: false; message: string };
 
 export interface OverlayDeps {
   service: TokenizeService;
@@ -150,40 +100,6 @@ interface OverlayState {
 }
 
 const NUL_OR_CONTROL = /[\u0000-\u0008\u000e-\u001f]/;
-
-export type LabelMode = 'decorations' | 'inlayHints';
-
-/**
- * Inlay hints where the document's editor wraps lines and shows inlay hints in full; decorations elsewhere
- * (they look lighter). In full: `editor.inlayHints.maximumLength` cuts a line's hints after so many
- * characters (43 by default), and a wrapped paragraph is one line, so hints need it at 0, which
- * LM Explorer makes the default for Markdown and plain text (package.json). Alt+Z's toggle is per editor
- * and invisible to extensions: the settings decide.
- */
-export function labelMode(document: vscode.TextDocument): LabelMode {
-  const editor = vscode.workspace.getConfiguration('editor', document);
-  const wraps = editor.get<string>('wordWrap', 'off') !== 'off';
-  const hints = editor.get<string>('inlayHints.enabled', 'on');
-  const whole = editor.get<number>('inlayHints.maximumLength', 43) === 0;
-  return wraps && whole && (hints === 'on' || hints === 'onUnlessPressed') ? 'inlayHints' : 'decorations';
-}
-
-function labelStyle(contentText: string): vscode.ThemableDecorationAttachmentRenderOptions {
-  return {
-    contentText,
-    color: new vscode.ThemeColor('lmExplorer.tokenIdForeground'),
-    backgroundColor: new vscode.ThemeColor('lmExplorer.tokenIdBackground'),
-    border: '1px solid',
-    borderColor: new vscode.ThemeColor('lmExplorer.tokenIdBorder'),
-    // A gap on both sides, so that an ID never runs into digits of the text ("1398" then "16")
-    margin: '0 0.35em',
-    fontStyle: 'normal',
-    fontWeight: 'normal',
-    // Smaller, raised and boxed, like an inlay hint: the IDs should not compete with the text nor read as part of it.
-    textDecoration:
-      'none; font-size: 0.72em; vertical-align: 0.2em; padding: 0 0.3em; border-radius: 3px; font-variant-numeric: tabular-nums; line-height: normal',
-  };
-}
 
 export class TokenOverlay implements vscode.Disposable {
   private state: OverlayState | undefined;

@@ -7,7 +7,8 @@ import * as vscode from 'vscode';
 import type { TokensConfig } from '../../config';
 import { formatCounts, type TextStats } from './core/tokenTable';
 import { isSuperseded, type TokenizeService } from '../../worker/tokens/client';
-import { resolveEncoding, type EncodingSetting, type ModelVocabulary } from './core/encodingSetting';
+import { resolveEncoding, type ModelVocabulary } from './core/encodingSetting';
+import type { EncodingSetting } from '../../config/settings';
 import { encodingDescription } from '../../engine/tokenizer';
 
 export const SWITCH_ENCODING_COMMAND = 'lmExplorer.switchEncoding';

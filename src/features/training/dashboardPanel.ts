@@ -44,6 +44,7 @@ export class DashboardPanel implements vscode.Disposable {
   constructor(
     extensionUri: vscode.Uri,
     private readonly controller: TrainingController,
+    private readonly log: vscode.LogOutputChannel,
   ) {
     this.page = new WebviewPanelHost(
       extensionUri,
@@ -51,7 +52,6 @@ export class DashboardPanel implements vscode.Disposable {
         viewType: DASHBOARD_VIEW_TYPE,
         title: vscode.l10n.t('Training Dashboard'),
         script: 'dist/webview/dashboard.js',
-        styles: ['media/dashboard.css'],
         icon: 'dashboard',
         isMessage: isDashboardFromWebview,
       },
@@ -113,6 +113,9 @@ export class DashboardPanel implements vscode.Disposable {
         waiters.forEach((w) => w({ charts: msg.charts, page: msg.page, cspViolations: msg.cspViolations ?? [] }));
         return;
       }
+      case 'log':
+        this.log.warn(`[dashboard page] ${msg.message}`);
+        return;
       case 'viewChanged':
         if (msg.view && (msg.view.unit === 'nats' || msg.view.unit === 'bpb')) this.controller.setView({ unit: msg.view.unit });
         return;

@@ -5,12 +5,17 @@ import * as path from 'path';
 import * as vscode from 'vscode';
 import { readConfig } from '../../config';
 import type { HostContext, Registered } from '../../host/feature';
+import type { CommandTable } from '../../host/commands';
+import type { TrainingCommand } from './core/commandNames';
 import { EngineClient, type WorkerDeath } from '../../worker/engine/client';
 import type { ModelInfo } from '../../worker/engine/protocol';
 import type { ModelState } from './core/trainingFormat';
 import { DashboardPanel, type SelfCheckReport } from './dashboardPanel';
 import type { DashboardState } from './protocol';
-import { TrainingController, type CorpusReport, type ExportFormat, type TrainOutcome, type TrainOverrides, type TrainRequest } from './trainingController';
+import { TrainingController, type TrainOutcome, type TrainRequest } from './trainingController';
+import type { CorpusReport } from './trainingCorpus';
+import type { TrainOverrides } from './core/trainParams';
+import type { ExportFormat } from './core/exportFolder';
 import { TrainingStatusBar } from './trainingStatusBar';
 
 interface TrainingFeature {
@@ -42,14 +47,14 @@ export function register(ctx: HostContext): TrainingRegistration {
       const message = death.inFlight.includes('train')
         ? vscode.l10n.t("LM Explorer's engine stopped: {0}. Training stopped; the model keeps its last checkpoint. The next command starts a fresh engine.", death.reason)
         : vscode.l10n.t("LM Explorer's engine stopped: {0}. The next command starts a fresh engine.", death.reason);
-      void vscode.window
-        .showErrorMessage(message, vscode.l10n.t('Show Output'))
+      void ctx.notify
+        .error(message, vscode.l10n.t('Show Output'))
         .then((pick) => pick && log.show());
     },
   });
-  controller = new TrainingController(context, engine, log);
+  controller = new TrainingController(context, engine, log, ctx.notify);
   const statusBar = new TrainingStatusBar(controller);
-  const dashboard = new DashboardPanel(context.extensionUri, controller);
+  const dashboard = new DashboardPanel(context.extensionUri, controller, log);
   context.subscriptions.push({
     dispose() {
       // the views before the controller they show, the engine last
@@ -63,7 +68,7 @@ export function register(ctx: HostContext): TrainingRegistration {
   return { commands: trainingCommands(feature), api: trainingApi(feature), engine, controller };
 }
 
-function trainingCommands(f: TrainingFeature) {
+function trainingCommands(f: TrainingFeature): CommandTable<TrainingCommand> {
   return {
     train: (request?: TrainRequest) => f.controller.train({ mode: 'ask', ...(isRequest(request) ? request : {}) }),
     resumeTraining: () => f.controller.train({ mode: 'resume' }),

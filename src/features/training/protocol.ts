@@ -153,7 +153,9 @@ export type DashboardFromWebview =
    * Result of a page self-check (tests): whether each chart canvas has drawn pixels and the loss chart's
    * marks, what the page shows beside them, and any CSP violations seen.
    */
-  | { type: 'rendered'; charts: ChartRender[]; page: DashboardPageReport; cspViolations: string[] };
+  | { type: 'rendered'; charts: ChartRender[]; page: DashboardPageReport; cspViolations: string[] }
+  /** An error in the page, for the output channel. */
+  | { type: 'log'; message: string };
 
 const DASHBOARD_COMMANDS: readonly DashboardCommand[] = ['train', 'resume', 'cancel', 'reset', 'export', 'load', 'settings'];
 const isModelState = (value: unknown): value is ModelState => isObject(value) && isString(value.kind);
@@ -164,6 +166,7 @@ export const isDashboardFromWebview = messageGuard<DashboardFromWebview>({
   command: (m) => (DASHBOARD_COMMANDS as readonly unknown[]).includes(m.command),
   viewChanged: (m) => isObject(m.view),
   rendered: (m) => Array.isArray(m.charts) && isObject(m.page) && isOptional(m.cspViolations, Array.isArray),
+  log: (m) => isString(m.message),
 });
 
 /** Checks a message from the extension (in the page). */

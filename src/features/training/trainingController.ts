@@ -6,40 +6,24 @@ import { formatNumber, plural } from '../../l10n/format';
 import * as fs from 'fs';
 import * as path from 'path';
 import * as vscode from 'vscode';
+import { readConfig } from '../../config';
 import type { ModelKind } from '../../engine/model';
 import { HF_EXPORT_LAYOUT } from '../../engine/hf/exportHf';
-import { CHECKPOINT_LAYOUT, inspectModelFolder, type FolderLayout } from '../../engine/modelFolder';
-import { readConfig, type EngineSettings, type ModelSettings, type TrainingSettings } from '../../config';
 import type { CorpusView, DashboardState, DashboardToWebview, DashboardView, LossPoint, RunView, SampleView } from './protocol';
-import { EngineError, isCancelled, type BestModelInfo, type ModelInfo, type TrainEvent, type TrainParams, type TrainResult } from '../../worker/engine/protocol';
-import { defaultSamplePrompt, describeSkips, formatBytes, SKIP_REASON_TEXT } from './core/corpusFilter';
+import { EngineError, isCancelled, type BestModelInfo, type ModelInfo, type TrainEvent, type TrainResult } from '../../worker/engine/protocol';
+import { defaultSamplePrompt } from './core/corpusFilter';
+import type { Notifier } from '../../host/notifier';
 import { hasCheckpoint, type EngineClient } from '../../worker/engine/client';
 import { formatLoss, progressLine, type ModelState } from './core/trainingFormat';
 import { emptyHistory, HISTORY_FILE, historyForLoadedModel, HistoryWriter, readHistorySync, type HistoryFile } from './core/trainingHistory';
-import { collectWorkspaceCorpus, type CollectedCorpus } from './workspaceCorpus';
+import { collectCorpus, type CorpusReport } from './trainingCorpus';
+import { exportFolder, HF_EXPORT_SUBFOLDER, type ExportFormat } from './core/exportFolder';
+import { trainParams, type TrainOverrides } from './core/trainParams';
 
-/** Export Model… into a folder that holds anything but a model writes this new subfolder (-2, -3 … when taken). */
-
-/** The setting a message names (an identifier: the same in every language). */
-const INCLUDE_SETTING = 'lmExplorer.training.include';
-export const EXPORT_SUBFOLDER = 'lm-explorer-model';
-/** The same for Export Model… as a Hugging Face transformers folder. */
-export const HF_EXPORT_SUBFOLDER = 'lm-explorer-hf-model';
-
-/** What Export Model… writes: an LM Explorer model folder, or a Hugging Face transformers folder. */
-export type ExportFormat = 'lmx' | 'hf';
 const MAX_POINTS = 4000;
 const MAX_SAMPLES = 40;
 /** Least time between two UI updates of a training run (notification, status bar, dashboard). */
 const UI_INTERVAL_MS = 300;
-
-/** Settings a caller (a test) may override for one run: the model and training settings, the backend, and two that are no setting (evalInterval, seed). */
-export type TrainOverrides = ModelSettings &
-  TrainingSettings &
-  Pick<EngineSettings, 'backend'> & {
-    evalInterval: number;
-    seed: number;
-  };
 
 export interface TrainRequest {
   /** Folders to take the corpus from (default: the workspace folders). */
@@ -58,14 +42,6 @@ export type TrainOutcome =
       message: string;
       corpus?: CorpusView;
     };
-
-/** What the corpus step found; also what the API's collectCorpus returns. */
-export interface CorpusReport {
-  view: CorpusView;
-  corpus: CollectedCorpus;
-  /** The message the user was (or would be) shown when the corpus cannot be trained on. */
-  problem?: { status: 'no-files' | 'no-usable-files'; message: string };
-}
 
 function storageRoot(context: vscode.ExtensionContext): vscode.Uri {
   // No folder open: there is no per-workspace storage; fall back to the global one.
@@ -104,6 +80,7 @@ export class TrainingController implements vscode.Disposable {
     private readonly context: vscode.ExtensionContext,
     readonly engine: EngineClient,
     private readonly output: vscode.LogOutputChannel,
+    private readonly notify: Notifier,
   ) {
     this.storageUri = storageRoot(context);
     this.modelDir = path.join(this.storageUri.fsPath, 'model');
@@ -158,63 +135,9 @@ export class TrainingController implements vscode.Disposable {
     return hasCheckpoint(this.modelDir);
   }
 
-  // --------------------------------------------------------------------------------------------
-  // Corpus
-
   /** Collects the corpus from folders (default: the workspace folders) with the current settings. */
-  async collectCorpus(roots?: vscode.Uri[], overrides: Partial<TrainOverrides> = {}, token?: vscode.CancellationToken): Promise<CorpusReport> {
-    const t = { ...readConfig().training, ...pick(overrides, ['include', 'exclude', 'maxFileBytes', 'maxCorpusBytes']) };
-    const folders = roots ?? (vscode.workspace.workspaceFolders ?? []).map((f) => f.uri);
-    const corpus = await collectWorkspaceCorpus({
-      roots: folders,
-      include: t.include,
-      exclude: t.exclude,
-      maxFileBytes: t.maxFileBytes,
-      maxCorpusBytes: t.maxCorpusBytes,
-      ...(token ? { token } : {}),
-    });
-    const view: CorpusView = {
-      files: corpus.files.length,
-      bytes: corpus.bytes,
-      skipped: corpus.skipped.length,
-      skippedSummary: describeSkips(corpus.skipped),
-      include: corpus.include,
-    };
-    this.logCorpus(corpus);
-    let problem: CorpusReport['problem'];
-    if (corpus.matched === 0) {
-      problem = {
-        status: 'no-files',
-        message:
-          folders.length === 1
-            ? vscode.l10n.t('No files in this folder match {0} ({1}) — nothing to train on.', INCLUDE_SETTING, t.include)
-            : vscode.l10n.t('No files in the workspace folders match {0} ({1}) — nothing to train on.', INCLUDE_SETTING, t.include),
-      };
-    } else if (corpus.files.length === 0) {
-      problem = {
-        status: 'no-usable-files',
-        message: plural(
-          corpus.matched,
-          vscode.l10n.t(
-            'The {0} file matching {1} cannot be used: {2}. The list is in Output › LM Explorer.|None of the {0} files matching {1} can be used: {2}. The list is in Output › LM Explorer.',
-            formatNumber(corpus.matched),
-            t.include,
-            view.skippedSummary,
-          ),
-        ),
-      };
-    }
-    return { view, corpus, ...(problem ? { problem } : {}) };
-  }
-
-  private logCorpus(corpus: CollectedCorpus): void {
-    const roots = corpus.roots.map((r) => r.fsPath || r.toString()).join(', ');
-    this.output.info(
-      `Corpus from ${roots || '(no folder)'} (${corpus.include}): ${corpus.files.length} files taken (${formatBytes(corpus.bytes)}), ${corpus.skipped.length} skipped.`,
-    );
-    for (const s of corpus.skipped) {
-      this.output.info(`  skipped ${s.path}: ${SKIP_REASON_TEXT[s.reason][0].replace(/^is |^are /, '')}${s.detail ? ` (${s.detail})` : ''}`);
-    }
+  collectCorpus(roots?: vscode.Uri[], overrides: Partial<TrainOverrides> = {}, token?: vscode.CancellationToken): Promise<CorpusReport> {
+    return collectCorpus(this.output, roots, overrides, token);
   }
 
   // --------------------------------------------------------------------------------------------
@@ -225,7 +148,7 @@ export class TrainingController implements vscode.Disposable {
     if (this.running) {
       const message = vscode.l10n.t('A training run is already in progress.');
       const showDashboard = vscode.l10n.t('Show Dashboard');
-      void vscode.window.showInformationMessage(message, showDashboard).then((pick) => pick && vscode.commands.executeCommand('lmExplorer.showDashboard'));
+      void this.notify.info(message, showDashboard).then((pick) => pick && vscode.commands.executeCommand('lmExplorer.showDashboard'));
       return Promise.resolve({ status: 'busy', message });
     }
     const cts = new vscode.CancellationTokenSource();
@@ -234,7 +157,7 @@ export class TrainingController implements vscode.Disposable {
         const message = error instanceof EngineError ? error.message : vscode.l10n.t('Training failed: {0}', (error as Error).message);
         this.output.error(`Training failed: ${(error as Error).stack ?? error}`);
         if (!(error instanceof EngineError && error.code === 'worker-died')) {
-          void vscode.window.showErrorMessage(message, vscode.l10n.t('Show Output')).then((p) => p && this.output.show());
+          void this.notify.error(message, vscode.l10n.t('Show Output')).then((p) => p && this.output.show());
         }
         return { status: 'failed', message };
       })
@@ -260,7 +183,7 @@ export class TrainingController implements vscode.Disposable {
     const roots = request.roots ?? (vscode.workspace.workspaceFolders ?? []).map((f) => f.uri);
     if (roots.length === 0) {
       const message = vscode.l10n.t('Open a folder with your notes first: LM Explorer trains on the files of the workspace.');
-      void vscode.window.showWarningMessage(message, vscode.l10n.t('Open Folder…')).then((p) => p && vscode.commands.executeCommand('vscode.openFolder'));
+      void this.notify.warn(message, vscode.l10n.t('Open Folder…')).then((p) => p && vscode.commands.executeCommand('vscode.openFolder'));
       return { status: 'no-workspace', message };
     }
     if (!vscode.workspace.isTrusted) {
@@ -274,7 +197,7 @@ export class TrainingController implements vscode.Disposable {
       if (this.hasModel()) {
         const step = this.history.model?.step ?? this.history.run?.step;
         const resume = vscode.l10n.t('Resume');
-        const choice = await vscode.window.showWarningMessage(
+        const choice = await this.notify.ask(
           step
             ? plural(
                 step,
@@ -284,7 +207,6 @@ export class TrainingController implements vscode.Disposable {
                 ),
               )
             : vscode.l10n.t('This workspace already has a model. Continue training it, or start over with a new one? Starting over replaces it.'),
-          { modal: true },
           resume,
           vscode.l10n.t('Start Over'),
         );
@@ -301,7 +223,7 @@ export class TrainingController implements vscode.Disposable {
     }
     if (mode === 'resume' && !this.hasModel()) {
       const message = vscode.l10n.t('There is no model to resume in this workspace yet: train one first.');
-      void vscode.window.showInformationMessage(message, vscode.l10n.t('Train Model')).then((p) => p && vscode.commands.executeCommand('lmExplorer.train'));
+      void this.notify.info(message, vscode.l10n.t('Train Model')).then((p) => p && vscode.commands.executeCommand('lmExplorer.train'));
       return { status: 'no-model', message };
     }
 
@@ -362,7 +284,7 @@ export class TrainingController implements vscode.Disposable {
       const openSetting = vscode.l10n.t('Open Setting');
       const showOutput = vscode.l10n.t('Show Output');
       const buttons = status === 'no-files' ? [openSetting] : [showOutput, openSetting];
-      void vscode.window.showWarningMessage(message, ...buttons).then((p) => {
+      void this.notify.warn(message, ...buttons).then((p) => {
         if (p === openSetting) void vscode.commands.executeCommand('workbench.action.openSettings', 'lmExplorer.training.include');
         if (p === showOutput) this.output.show();
       });
@@ -397,38 +319,7 @@ export class TrainingController implements vscode.Disposable {
     });
     this.setState({ kind: 'training', step: startStep, steps });
 
-    const params: TrainParams = {
-      documents: report.corpus.texts,
-      ...(mode === 'fresh'
-        ? {
-            fresh: {
-              preset: o.preset,
-              contextLength: o.contextLength,
-              positional: o.positional,
-              tokenizer: o.tokenizer,
-              kind: o.kind,
-            },
-          }
-        : {}),
-      checkpointDir: this.modelDir,
-      backend: o.backend,
-      settings: {
-        steps,
-        maxMinutes: o.minutes,
-        learningRate: o.learningRate,
-        batchSize: o.batchSize,
-        dropout: o.dropout,
-        evalInterval,
-        patience: o.patience,
-        weightDecay: o.weightDecay,
-        checkpointInterval: o.checkpointInterval,
-        sampleInterval: o.sampleInterval,
-        samplePrompt,
-        sampleTokens: 48,
-        seed: o.seed,
-        masking: { maskRate: o.maskRate, maskTokenShare: o.maskTokenShare, randomTokenShare: o.randomTokenShare },
-      },
-    };
+    const params = trainParams({ documents: report.corpus.texts, mode, overrides: o, checkpointDir: this.modelDir, steps, evalInterval, samplePrompt });
     let reported = 0;
     let corpusLine = '';
     let lastUi = 0;
@@ -533,7 +424,7 @@ export class TrainingController implements vscode.Disposable {
     } catch (error) {
       if (isCancelled(error)) return { status: 'dismissed', message: vscode.l10n.t('Training was cancelled before it started.'), corpus: this.history.corpus! };
       if (error instanceof EngineError && (error.code === 'user' || error.code === 'checkpoint')) {
-        void vscode.window.showErrorMessage(error.message);
+        void this.notify.error(error.message);
         this.setState(this.readyState());
         return { status: 'failed', message: error.message, corpus: this.history.corpus! };
       }
@@ -565,7 +456,7 @@ export class TrainingController implements vscode.Disposable {
     this.output.info(message);
     // A run whose loss became NaN or infinite is a problem to see, not a success to note.
     const showDashboard = vscode.l10n.t('Show Dashboard');
-    const shown = result.stoppedBy === 'diverged' ? vscode.window.showWarningMessage(message, showDashboard) : vscode.window.showInformationMessage(message, showDashboard);
+    const shown = result.stoppedBy === 'diverged' ? this.notify.warn(message, showDashboard) : this.notify.info(message, showDashboard);
     void shown.then((p) => p && vscode.commands.executeCommand('lmExplorer.showDashboard'));
     return { status, message, result, corpus: this.history.corpus! };
   }
@@ -622,9 +513,8 @@ export class TrainingController implements vscode.Disposable {
   async reset(options: { confirm?: boolean } = {}): Promise<boolean> {
     if (options.confirm ?? true) {
       const deleteModel = vscode.l10n.t('Delete Model');
-      const choice = await vscode.window.showWarningMessage(
+      const choice = await this.notify.ask(
         vscode.l10n.t('Delete the model trained in this workspace? Its checkpoint and training history are removed; this cannot be undone.'),
-        { modal: true },
         deleteModel,
       );
       if (choice !== deleteModel) return false;
@@ -658,7 +548,7 @@ export class TrainingController implements vscode.Disposable {
    */
   async exportModel(target?: vscode.Uri, format?: ExportFormat): Promise<string | undefined> {
     if (!this.hasModel() && !this.engine.currentModel) {
-      void vscode.window.showInformationMessage(vscode.l10n.t('There is no model to export yet: train one first.'));
+      void this.notify.info(vscode.l10n.t('There is no model to export yet: train one first.'));
       return undefined;
     }
     if (!target && !format) {
@@ -678,16 +568,16 @@ export class TrainingController implements vscode.Disposable {
     const picked = await exportTarget(target, {
       openLabel: vscode.l10n.t('Export Model Here'),
       title: vscode.l10n.t('Export the model to a folder (a folder with other files in it gets a new lm-explorer-model subfolder)'),
-    });
+    }, this.notify);
     if (!picked) return undefined;
     let dir: string | undefined;
     let model: ModelInfo;
     try {
-      dir = await this.exportFolder(picked);
+      dir = await exportFolder(picked, (folder) => this.replaceModel(folder));
       if (!dir) return undefined;
       model = await this.engine.request('save', { dir });
     } catch (error) {
-      void vscode.window.showErrorMessage(vscode.l10n.t('Could not export the model to {0}: {1}', dir ?? picked, (error as Error).message));
+      void this.notify.error(vscode.l10n.t('Could not export the model to {0}: {1}', dir ?? picked, (error as Error).message));
       return undefined;
     }
     // The curves go with the model, so that loading it shows them again.
@@ -698,8 +588,14 @@ export class TrainingController implements vscode.Disposable {
     }
     const where = dir === picked ? dir : vscode.l10n.t('{0} ({1} holds other files, which were left as they are)', dir, picked);
     this.output.info(`Model exported to ${where}.`);
-    void vscode.window.showInformationMessage(vscode.l10n.t('Model exported to {0}. Try it from a terminal: lmx generate --model "{1}" --prompt "…"', where, dir));
+    void this.notify.info(vscode.l10n.t('Model exported to {0}. Try it from a terminal: lmx generate --model "{1}" --prompt "…"', where, dir));
     return dir;
+  }
+
+  /** Asks whether to replace the model already in `folder` with this one. */
+  private async replaceModel(folder: string): Promise<boolean> {
+    const replace = vscode.l10n.t('Replace Model');
+    return (await this.notify.ask(vscode.l10n.t('{0} already holds a model. Replace it with this one?', folder), replace)) === replace;
   }
 
   /** Export for transformers (src/engine/hf/exportHf.ts), in the engine worker, with a progress notification. */
@@ -707,11 +603,11 @@ export class TrainingController implements vscode.Disposable {
     const picked = await exportTarget(target, {
       openLabel: vscode.l10n.t('Export Here'),
       title: vscode.l10n.t('Export for Hugging Face transformers (a folder with other files in it gets a new subfolder)'),
-    });
+    }, this.notify);
     if (!picked) return undefined;
     let dir: string | undefined;
     try {
-      dir = await this.exportFolder(picked, HF_EXPORT_LAYOUT, HF_EXPORT_SUBFOLDER);
+      dir = await exportFolder(picked, (folder) => this.replaceModel(folder), HF_EXPORT_LAYOUT, HF_EXPORT_SUBFOLDER);
       if (!dir) return undefined;
       const into = dir;
       await vscode.window.withProgress(
@@ -719,36 +615,14 @@ export class TrainingController implements vscode.Disposable {
         () => this.engine.request('exportHf', { dir: into }),
       );
     } catch (error) {
-      void vscode.window.showErrorMessage(vscode.l10n.t('Could not export the model to {0}: {1}', dir ?? picked, (error as Error).message));
+      void this.notify.error(vscode.l10n.t('Could not export the model to {0}: {1}', dir ?? picked, (error as Error).message));
       return undefined;
     }
     this.output.info(`Model exported for transformers to ${dir}.`);
-    void vscode.window.showInformationMessage(
+    void this.notify.info(
       vscode.l10n.t('Model exported for transformers to {0}. Its README.md says how to load it, and train_hf.py trains it further.', dir),
     );
     return dir;
-  }
-
-  /**
-   * Where an export to the folder picked goes: the folder itself when it is new or empty, or when it holds a
-   * model and the user agrees to replace it; any other folder gets a new subfolder, so nothing in it is touched.
-   */
-  private async exportFolder(picked: string, layout: FolderLayout = CHECKPOINT_LAYOUT, subfolder: string = EXPORT_SUBFOLDER): Promise<string | undefined> {
-    const folder = await inspectModelFolder(picked, layout);
-    if (folder.kind === 'missing' || folder.kind === 'empty') return picked;
-    if (folder.kind === 'model') {
-      const replace = vscode.l10n.t('Replace Model');
-      const choice = await vscode.window.showWarningMessage(vscode.l10n.t('{0} already holds a model. Replace it with this one?', picked), { modal: true }, replace);
-      return choice === replace ? picked : undefined;
-    }
-    const stat = await fs.promises.stat(picked).catch(() => undefined);
-    if (!stat?.isDirectory()) throw new Error(vscode.l10n.t('{0} {1}; pick a folder.', folder.dir, folder.reason));
-    for (let n = 1; n < 1000; n++) {
-      const candidate = path.join(picked, n === 1 ? subfolder : `${subfolder}-${n}`);
-      const kind = (await inspectModelFolder(candidate, layout)).kind;
-      if (kind === 'missing' || kind === 'empty') return candidate;
-    }
-    throw new Error(vscode.l10n.t('{0} has no free {1}-N subfolder name left; pick another folder.', picked, subfolder));
   }
 
   /**
@@ -757,7 +631,7 @@ export class TrainingController implements vscode.Disposable {
    */
   async loadModel(source?: vscode.Uri): Promise<ModelInfo | undefined> {
     if (this.running) {
-      void vscode.window.showWarningMessage(vscode.l10n.t('Stop the training run first: a model cannot be loaded while one is training.'));
+      void this.notify.warn(vscode.l10n.t('Stop the training run first: a model cannot be loaded while one is training.'));
       return undefined;
     }
     if (!source) {
@@ -778,7 +652,7 @@ export class TrainingController implements vscode.Disposable {
     } catch (error) {
       const message = vscode.l10n.t('Could not load a model from {0}: {1} The current model is unchanged.', dir, (error as Error).message);
       this.output.warn(message);
-      void vscode.window.showErrorMessage(message);
+      void this.notify.error(message);
       return undefined;
     }
     // Keep it: the loaded model becomes the workspace's model (the worker saves it atomically).
@@ -797,12 +671,11 @@ export class TrainingController implements vscode.Disposable {
     this.post({ type: 'state', state: this.snapshot() });
     const message = vscode.l10n.t('Loaded the model from {0} ({1} parameters, {2}).', dir, formatNumber(model.parameters.total), model.tokenizer);
     this.output.info(message);
-    void vscode.window.showInformationMessage(message);
+    void this.notify.info(message);
     return model;
   }
 
-  // --------------------------------------------------------------------------------------------
-  // State and history
+  // The state, its context keys, the dashboard's messages and the history file
 
   private setState(state: ModelState): void {
     this.state = state;
@@ -868,12 +741,6 @@ export class TrainingController implements vscode.Disposable {
 
 const VIEW_KEY = 'lmExplorer.dashboard.lossUnit';
 
-function pick<T extends object, K extends keyof T>(object: T, keys: K[]): Partial<Pick<T, K>> {
-  const out: Partial<Pick<T, K>> = {};
-  for (const k of keys) if (object[k] !== undefined) out[k] = object[k];
-  return out;
-}
-
 /** Resolves true once the workspace is trusted (telling the user training waits for it), false if cancelled. */
 async function waitForTrust(token: vscode.CancellationToken): Promise<boolean> {
   void vscode.window
@@ -921,14 +788,14 @@ async function pickModelKind(setting: ModelKind): Promise<ModelKind | undefined>
  * The folder an export goes to: `target`, or the one the user picks (undefined when they cancel); a folder that
  * is not on this machine's disk is refused with a message (undefined).
  */
-async function exportTarget(target: vscode.Uri | undefined, dialog: { openLabel: string; title: string }): Promise<string | undefined> {
+async function exportTarget(target: vscode.Uri | undefined, dialog: { openLabel: string; title: string }, notify: Notifier): Promise<string | undefined> {
   if (!target) {
     const picked = await vscode.window.showOpenDialog({ canSelectFiles: false, canSelectFolders: true, canSelectMany: false, ...dialog });
     if (!picked?.[0]) return undefined;
     target = picked[0];
   }
   if (target.scheme !== 'file') {
-    void vscode.window.showErrorMessage(vscode.l10n.t("The model can only be exported to a folder on this machine's disk, not {0}.", target.toString()));
+    void notify.error(vscode.l10n.t("The model can only be exported to a folder on this machine's disk, not {0}.", target.toString()));
     return undefined;
   }
   return target.fsPath;

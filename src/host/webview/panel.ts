@@ -1,7 +1,7 @@
-// A webview panel of the extension (the training dashboard, the attention panel), the pattern of VS
-// Code's webview sample in one place: create-or-show, revive after a restart (a serializer), dispose,
-// the page's 'ready' handshake (nothing is posted before it: the page would drop it), and the page's
-// HTML with a strict content security policy in which the script and styles carry a fresh nonce.
+// A webview panel of the extension (the training dashboard, the attention panel), in one place:
+// create-or-show, revive after a restart (a serializer), dispose, the page's 'ready' handshake (nothing
+// is posted before it: the page would drop it), and the page's HTML with a strict content security
+// policy in which the page's script carries a fresh nonce.
 
 import * as crypto from 'crypto';
 import * as vscode from 'vscode';
@@ -14,8 +14,6 @@ export interface PanelPage<FromPage extends WebviewMessage> {
   title: string;
   /** The page's script, relative to the extension (dist/webview/….js). */
   script: string;
-  /** Stylesheets, relative to the extension (media/….css). */
-  styles?: string[];
   /** The icon's base name in media/ (media/<icon>-light.svg and media/<icon>-dark.svg). */
   icon: string;
   /** Checks a message from the page (its protocol's guard); others are dropped. */
@@ -169,7 +167,6 @@ function webviewHtml(webview: vscode.Webview, extensionUri: vscode.Uri, page: Pa
     `font-src ${webview.cspSource}`,
     `script-src 'nonce-${nonce}'`,
   ].join('; ');
-  const links = (page.styles ?? []).map((file) => `\n  <link rel="stylesheet" href="${uri(file)}" nonce="${nonce}">`).join('');
   // the display language and its strings, read by the page before its first paint (webview/l10n.ts)
   const localization = pageLocalizationMarkup();
   return `<!DOCTYPE html>
@@ -179,7 +176,7 @@ function webviewHtml(webview: vscode.Webview, extensionUri: vscode.Uri, page: Pa
   <meta http-equiv="Content-Security-Policy" content="${csp}">
   <!-- The toolkit (FAST) probes :focus-visible with a <style> element; it takes its nonce from here. -->
   <meta property="csp-nonce" content="${nonce}">
-  <meta name="viewport" content="width=device-width, initial-scale=1.0">${links}
+  <meta name="viewport" content="width=device-width, initial-scale=1.0">
   <title>${page.title}</title>
 </head>
 <body>

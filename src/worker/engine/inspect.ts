@@ -9,7 +9,7 @@ import { CHECKPOINT_FILES } from '../../engine/modelFolder';
 import { readCheckpointConfig, readCheckpointWeights } from '../../engine/checkpoint';
 import { UserError } from '../../engine/errors';
 import { inspect, pcaMap, type CompareTarget } from '../../engine/inspect';
-import { GPT } from '../../engine/model';
+import { GPT, type GPTConfig } from '../../engine/model';
 import type { TrainerState } from '../../engine/training/trainer';
 import { Vocabulary } from '../../engine/vocab';
 import type { InspectParams, InspectResult, ModelToken } from './protocol';
@@ -38,18 +38,29 @@ async function tablesOf(model: GPT): Promise<Map<string, Float32Array>> {
   return out;
 }
 
+/** The starting tables of the last (configuration, seed) asked for: they never change. */
+let initial: { key: string; tables: Map<string, Float32Array> } | undefined;
+
+/** A model's weights before its first step: training builds it as new GPT(config, seed). */
+async function initialTables(config: GPTConfig, seed: number): Promise<Map<string, Float32Array>> {
+  const key = JSON.stringify({ config, seed });
+  if (initial?.key !== key) {
+    const model = new GPT(config, seed);
+    try {
+      initial = { key, tables: await tablesOf(model) };
+    } finally {
+      model.dispose();
+    }
+  }
+  return initial.tables;
+}
+
 /** The second model of a comparison: its weights and its step. */
 async function otherModel(h: InspectedModel, against: CompareTarget): Promise<{ weights: Map<string, Float32Array>; step?: number }> {
   switch (against.kind) {
     case 'initial': {
-      // Training builds its model as new GPT(config, seed): the same seed gives the same starting weights.
       if (h.state === undefined) throw new UserError('This model has no training state, so its starting weights are not known: compare it with another checkpoint folder instead.');
-      const initial = new GPT(h.model.config, h.state.seed);
-      try {
-        return { weights: await tablesOf(initial), step: 0 };
-      } finally {
-        initial.dispose();
-      }
+      return { weights: await initialTables(h.model.config, h.state.seed), step: 0 };
     }
     case 'latest': {
       const weights = h.latestWeights ?? (h.dir ? await readCheckpointWeights(h.dir, 'latest') : undefined);

@@ -15,10 +15,12 @@
 // No `vscode` import here and no engine import at run time (types only): the file is bundled into
 // both dist/extension.js and dist/worker.js and must stay small.
 
+import type { BackendName } from '../../engine/backends/names';
 import { UserError } from '../../engine/errors';
 import type { SamplingOptions } from '../../engine/generate';
+import type { GPT, GPTConfig, ModelKind, PositionalEncoding } from '../../engine/model';
+import type { PresetName } from '../../engine/presets';
 import type { TokenizerName } from '../../engine/tokenizer';
-import type { ModelKind } from '../../engine/model';
 import type { MaskingRates } from '../../engine/mlm/masking';
 import type { MaskingRowToken } from '../../engine/mlm/maskedObjective';
 import type { VocabularyTokenizer } from '../../engine/vocab';
@@ -31,29 +33,14 @@ import type { ModelTokenIds } from '../../features/tokens/core/modelTokenIds';
 // ----------------------------------------------------------------------------------------------
 // Shared value types
 
-export type BackendSetting = 'auto' | 'tensorflow' | 'webgpu' | 'native' | 'wasm' | 'cpu';
-export type PresetName = 'tiny' | 'small' | 'medium';
-export type Positional = 'learned' | 'sinusoidal';
+export type BackendSetting = BackendName;
+export type { PresetName };
+export type Positional = PositionalEncoding;
 
-/** The model's shape, as GPTConfig in src/engine/model.ts. */
-export interface ModelConfigInfo {
-  vocabSize: number;
-  contextLength: number;
-  nLayer: number;
-  nHead: number;
-  nEmbd: number;
-  positional: Positional;
-  /** Absent: a decoder. */
-  kind?: ModelKind;
-}
+/** The model's shape. */
+export type ModelConfigInfo = GPTConfig;
 
-export interface ParameterCounts {
-  embeddings: number;
-  attention: number;
-  mlp: number;
-  norms: number;
-  total: number;
-}
+export type ParameterCounts = ReturnType<GPT['parameterCounts']>;
 
 /** What the worker can say about the model it holds. */
 export interface ModelInfo {
@@ -228,7 +215,7 @@ export interface AttentionParams {
   maxTokens?: number;
   /**
    * Return the maps packed into `weights` (one Float32Array, cheap to pass between threads) and leave
-   * `attention` empty: the attention panel's way; nested arrays of a 256-token text cost ~100 ms to clone.
+   * `attention` empty: the attention panel's way; nested arrays are slow to clone between threads.
    */
   packed?: boolean;
 }

@@ -95,7 +95,7 @@ export class TokenizeService {
     if (this.disposed) throw new Error('the tokenizer service was disposed');
     const request: WorkerRequest = { seq: ++this.seq, op, text, tokenizer };
     if (options.key !== undefined) this.supersede(options.key);
-    // Loading an encoding parses megabytes of merge ranks (~180 ms for o200k_base): never on this thread
+    // Loading an encoding parses megabytes of merge ranks: never on this thread
     // when the worker can do it, so the first count after start-up does not block the extension host.
     const inline = !this.usesWorker(text.length) && (isTokenizerLoaded(tokenizer) || !this.workerAvailable());
     if (inline) {

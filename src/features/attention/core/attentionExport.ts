@@ -6,7 +6,7 @@
 import * as l10n from '@vscode/l10n';
 import { pageLocalizationBlock, type PageLocalization } from '../../../l10n/pageLocalization';
 import type { AttentionPayload, AttentionViewState } from '../protocol';
-import { float32ToBase64, toFloat32 } from './attentionView';
+import { float32ToBase64, toFloat32 } from './attentionMaps';
 
 /** The bytes of a `data:image/png;base64,…` URL; throws when it is not one. */
 export function decodePngDataUrl(dataUrl: string): Uint8Array {

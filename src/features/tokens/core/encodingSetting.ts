@@ -5,11 +5,10 @@ import * as l10n from '@vscode/l10n';
 import { formatNumber, plural } from '../../../l10n/format';
 import * as fs from 'fs';
 import * as path from 'path';
+import type { EncodingSetting } from '../../../config/settings';
 import type { EncodingName, TokenizerName } from '../../../engine/tokenizer';
 import { Vocabulary } from '../../../engine/vocab';
 
-/** The `lmExplorer.tokens.encoding` setting: a GPT encoding, or the trained model's own vocabulary. */
-export type EncodingSetting = EncodingName | 'model';
 
 export interface ResolvedEncoding {
   setting: EncodingSetting;

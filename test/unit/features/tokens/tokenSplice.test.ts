@@ -1,8 +1,8 @@
 import * as assert from 'node:assert/strict';
-import type { TokenizerName } from '../../src/engine/tokenizer';
-import { Rng } from '../../src/engine/rng';
-import { tokenTable, type TokenTable } from '../../src/features/tokens/core/tokenTable';
-import { composeChanges, spliceTable, spliceValues, type TextChange } from '../../src/features/tokens/core/tokenSplice';
+import type { TokenizerName } from '../../../../src/engine/tokenizer';
+import { Rng } from '../../../../src/engine/rng';
+import { tokenTable, type TokenTable } from '../../../../src/features/tokens/core/tokenTable';
+import { composeChanges, spliceTable, spliceValues, type TextChange } from '../../../../src/features/tokens/core/tokenSplice';
 
 const NOTES = [
   '# Wykład 3: osadzenia',

@@ -4,8 +4,8 @@ import * as assert from 'assert';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { emptyHistory, HISTORY_FILE, historyForLoadedModel, HistoryWriter, parseHistory, readHistorySync, type HistoryFile } from '../../src/features/training/core/trainingHistory';
-import type { ModelInfo } from '../../src/worker/engine/protocol';
+import { emptyHistory, HISTORY_FILE, historyForLoadedModel, HistoryWriter, parseHistory, readHistorySync, type HistoryFile } from '../../../../src/features/training/core/trainingHistory';
+import type { ModelInfo } from '../../../../src/worker/engine/protocol';
 
 const MODEL: ModelInfo = {
   config: { vocabSize: 300, contextLength: 64, nLayer: 2, nHead: 2, nEmbd: 32, positional: 'learned' },

@@ -1,42 +1,10 @@
-// The attention panel's pure logic (src/features/attention/core/attentionView.ts): packing, aggregates, colour scale,
+// The attention panel's pure logic (src/features/attention/core/): packing, aggregates, colour scale,
 // label layout, geometry and hit testing, texts, and following edits.
 import * as assert from 'assert';
-import {
-  axisLabels,
-  barsLayout,
-  base64ToFloat32,
-  buildLut,
-  cellAt,
-  checkMaps,
-  exportBaseName,
-  filterIndices,
-  fitLabel,
-  float32ToBase64,
-  headMap,
-  heatmapLayout,
-  hoverText,
-  labelStep,
-  legendTicks,
-  luminance,
-  mapMax,
-  meanOverHeads,
-  over,
-  packAttention,
-  paintMap,
-  parseColour,
-  quantize16,
-  queryAcrossHeads,
-  scalePosition,
-  scaleValue,
-  shiftRange,
-  themeRamp,
-  thumbnailAt,
-  thumbnailGrid,
-  toFloat32,
-  tokenIndexAt,
-  truncationNotice,
-  unpackAttention,
-} from '../../src/features/attention/core/attentionView';
+import { axisLabels, barsLayout, cellAt, filterIndices, fitLabel, heatmapLayout, labelStep, thumbnailAt, thumbnailGrid } from '../../../../src/features/attention/core/mapLayout';
+import { base64ToFloat32, checkMaps, float32ToBase64, headMap, meanOverHeads, packAttention, quantize16, queryAcrossHeads, toFloat32, unpackAttention } from '../../../../src/features/attention/core/attentionMaps';
+import { buildLut, legendTicks, luminance, mapMax, over, paintMap, parseColour, scalePosition, scaleValue, themeRamp } from '../../../../src/features/attention/core/colourScale';
+import { exportBaseName, hoverText, shiftRange, tokenIndexAt, truncationNotice } from '../../../../src/features/attention/core/panelText';
 
 /** A causal softmax of seeded pseudo-random scores: rows sum to 1, zero above the diagonal. */
 function randomAttention(L: number, H: number, T: number, seed = 1): number[][][][] {

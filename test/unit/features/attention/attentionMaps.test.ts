@@ -3,9 +3,9 @@
 import * as assert from 'assert';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
-import { GPT } from '../../src/engine/model';
-import { Rng } from '../../src/engine/rng';
-import { checkMaps, packAttention } from '../../src/features/attention/core/attentionView';
+import { GPT } from '../../../../src/engine/model';
+import { Rng } from '../../../../src/engine/rng';
+import { checkMaps, packAttention } from '../../../../src/features/attention/core/attentionMaps';
 
 describe('attention maps (engine)', () => {
   before(async () => {

@@ -10,7 +10,7 @@ import {
   memorisingStretches,
   uniformLoss,
   type CurvePoint,
-} from '../../src/features/training/core/trainingInsights';
+} from '../../../../src/features/training/core/trainingInsights';
 
 /** Training points every 10 steps with a validation reading every `every` steps from `val`. */
 function curve(train: (step: number) => number, val: number[], every = 50): CurvePoint[] {

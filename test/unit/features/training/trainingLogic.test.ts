@@ -9,8 +9,9 @@ import {
   GlobSet,
   globToRegExp,
   sizeLimit,
-} from '../../src/features/training/core/corpusFilter';
-import { formatCount, formatDuration, formatEta, formatRate, keptModelText, percent, progressLine, statusBarText } from '../../src/features/training/core/trainingFormat';
+} from '../../../../src/features/training/core/corpusFilter';
+import { formatCount, formatDuration } from '../../../../src/l10n/format';
+import { formatEta, formatRate, keptModelText, percent, progressLine, statusBarText } from '../../../../src/features/training/core/trainingFormat';
 import {
   EngineError,
   estimateRemainingMs,
@@ -18,7 +19,7 @@ import {
   isWorkerToHost,
   requestMessage,
   toWireError,
-} from '../../src/worker/engine/protocol';
+} from '../../../../src/worker/engine/protocol';
 
 describe('worker protocol helpers', () => {
   it('builds request messages the worker accepts', () => {

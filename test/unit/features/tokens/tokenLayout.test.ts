@@ -1,5 +1,5 @@
 import * as assert from 'node:assert/strict';
-import { decode, tokenPieces } from '../../src/engine/tokenizer';
+import { decode, tokenPieces } from '../../../../src/engine/tokenizer';
 import {
   hoverMarkdown,
   inlineCode,
@@ -11,10 +11,10 @@ import {
   tokenLabel,
   tokensAt,
   tokenWindow,
-} from '../../src/features/tokens/core/tokenLayout';
-import { tokenTable } from '../../src/features/tokens/core/tokenTable';
-import { encode, tokenBytes } from '../../src/engine/tokenizer';
-import { Vocabulary } from '../../src/engine/vocab';
+} from '../../../../src/features/tokens/core/tokenLayout';
+import { tokenTable } from '../../../../src/features/tokens/core/tokenTable';
+import { encode, tokenBytes } from '../../../../src/engine/tokenizer';
+import { Vocabulary } from '../../../../src/engine/vocab';
 
 const SAMPLE = 'Zażółć gęślą jaźń 🎉 hello world\n\tTokeny i osadzenia (embeddings).\r\n\r\nKoniec.';
 

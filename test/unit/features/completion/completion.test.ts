@@ -1,25 +1,18 @@
-// The pure logic of inline completions (src/features/completion/core/completionCore.ts): stop rules, the mid-word rule,
+// The pure logic of inline completions (src/features/completion/core/): stop rules, the mid-word rule,
 // the prompt window, debounce with "last request wins", typing through a suggestion, the status texts,
 // and noticing a replaced checkpoint.
 import * as assert from 'assert';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import {
-  applyStopRule,
-  checkpointVersion,
-  completionStatusText,
-  continueSuggestion,
-  fitToCursor,
-  LastWins,
-  LruCache,
-  promptTokenBudget,
-  promptWindow,
-  stopSequencesFor,
-  wordAfterCursor,
-} from '../../src/features/completion/core/completionCore';
-import { formatProbability, probabilityBar } from '../../src/features/completion/core/completionCore';
-import { tokenSource } from './fixtures/cancellation';
+import { applyStopRule, continueSuggestion, fitToCursor, stopSequencesFor, wordAfterCursor } from '../../../../src/features/completion/core/suggestionText';
+import { checkpointVersion } from '../../../../src/features/completion/core/completionEngine';
+import { completionStatusText } from '../../../../src/features/completion/core/completionStatus';
+import { LastWins } from '../../../../src/features/completion/core/lastWins';
+import { LruCache } from '../../../../src/features/completion/core/lruCache';
+import { promptTokenBudget, promptWindow } from '../../../../src/features/completion/core/promptWindow';
+import { formatProbability, probabilityBar } from '../../../../src/features/completion/core/probabilityBar';
+import { tokenSource } from '../../fixtures/cancellation';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 

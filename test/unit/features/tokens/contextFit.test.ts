@@ -12,7 +12,7 @@ import {
   MODEL_WINDOWS,
   readModelWindows,
   type ModelWindow,
-} from '../../src/features/tokens/core/contextFit';
+} from '../../../../src/features/tokens/core/contextFit';
 
 describe('contextFit', () => {
   const table: ModelWindow[] = [
@@ -50,7 +50,7 @@ describe('contextFit', () => {
   });
 
   it('ships a dated list of current models, read from its data file', () => {
-    const file = path.join(__dirname, '../../src/features/tokens/core/contextWindows.json');
+    const file = path.join(__dirname, '../../../../src/features/tokens/core/contextWindows.json');
     assert.deepEqual(readModelWindows(JSON.parse(fs.readFileSync(file, 'utf8'))), MODEL_WINDOWS);
     assert.match(MODEL_WINDOWS.asOf, /^20\d\d-\d\d-\d\d$/);
     const byName = new Map(MODEL_WINDOWS.models.map((m) => [m.name, m]));

@@ -5,13 +5,13 @@ import * as assert from 'assert';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { writeFileAtomic } from '../../src/engine/atomicWrite';
-import { buildAttentionHtml, decodePngDataUrl, readExportedData, scriptSafeCode, scriptSafeJson } from '../../src/features/attention/core/attentionExport';
-import { base64ToFloat32, packAttention } from '../../src/features/attention/core/attentionView';
-import type { AttentionPayload, AttentionViewState } from '../../src/features/attention/protocol';
-import { requirePackages, requirements } from './requirements';
+import { writeFileAtomic } from '../../../../src/engine/atomicWrite';
+import { buildAttentionHtml, decodePngDataUrl, readExportedData, scriptSafeCode, scriptSafeJson } from '../../../../src/features/attention/core/attentionExport';
+import { base64ToFloat32, packAttention } from '../../../../src/features/attention/core/attentionMaps';
+import type { AttentionPayload, AttentionViewState } from '../../../../src/features/attention/protocol';
+import { requirePackages, requirements } from '../../requirements';
 
-const ROOT = path.resolve(__dirname, '..', '..');
+const ROOT = path.resolve(__dirname, '..', '..', '..', '..');
 const PNG_1X1 =
   'data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==';
 

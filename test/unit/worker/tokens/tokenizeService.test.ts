@@ -3,11 +3,11 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { encode, tokenPieces } from '../../src/engine/tokenizer';
-import { Vocabulary } from '../../src/engine/vocab';
-import { countChars, countWords, formatCounts, textStats, tableTokenBytes, tokenTable } from '../../src/features/tokens/core/tokenTable';
-import { isSuperseded, TokenizeService } from '../../src/worker/tokens/client';
-import { ModelVocabulary, resolveEncoding } from '../../src/features/tokens/core/encodingSetting';
+import { encode, tokenPieces } from '../../../../src/engine/tokenizer';
+import { Vocabulary } from '../../../../src/engine/vocab';
+import { countChars, countWords, formatCounts, textStats, tableTokenBytes, tokenTable } from '../../../../src/features/tokens/core/tokenTable';
+import { isSuperseded, TokenizeService } from '../../../../src/worker/tokens/client';
+import { ModelVocabulary, resolveEncoding } from '../../../../src/features/tokens/core/encodingSetting';
 
 describe('tokenizeService', () => {
   describe('counting', () => {
@@ -60,7 +60,7 @@ describe('tokenizeService', () => {
       workerPath = path.join(dir, 'tokenWorker.js');
       // eslint-disable-next-line @typescript-eslint/no-require-imports
       require('esbuild').buildSync({
-        entryPoints: [path.join(__dirname, '../../src/worker/tokens/worker.ts')],
+        entryPoints: [path.join(__dirname, '../../../../src/worker/tokens/worker.ts')],
         bundle: true,
         platform: 'node',
         format: 'cjs',
@@ -95,14 +95,14 @@ describe('tokenizeService', () => {
     it('never loads an encoding on the calling thread when the worker can: even a small text goes there', () => {
       // A fresh process, where no encoding is loaded yet (in this one other tests have loaded them all).
       const script = `
-        const { TokenizeService } = require(${JSON.stringify(path.join(__dirname, '../../src/worker/tokens/client.ts'))});
-        const { isTokenizerLoaded } = require(${JSON.stringify(path.join(__dirname, '../../src/engine/tokenizer.ts'))});
+        const { TokenizeService } = require(${JSON.stringify(path.join(__dirname, '../../../../src/worker/tokens/client.ts'))});
+        const { isTokenizerLoaded } = require(${JSON.stringify(path.join(__dirname, '../../../../src/engine/tokenizer.ts'))});
         const service = new TokenizeService({ workerPath: ${JSON.stringify(workerPath)} });
         service.count('Ala ma kota', 'p50k_base').then((count) => {
           console.log(JSON.stringify({ count, worker: service.workerRequests, inline: service.inlineRequests, loaded: isTokenizerLoaded('p50k_base') }));
           service.dispose();
         });`;
-      const run = spawnSync(process.execPath, ['-r', path.join(__dirname, '../../scripts/ts-register.js'), '-e', script], { encoding: 'utf8' });
+      const run = spawnSync(process.execPath, ['-r', path.join(__dirname, '../../../../scripts/ts-register.js'), '-e', script], { encoding: 'utf8' });
       assert.equal(run.status, 0, run.stderr);
       assert.deepEqual(JSON.parse(run.stdout), { count: encode('Ala ma kota', 'p50k_base').length, worker: 1, inline: 0, loaded: false });
     });

@@ -1,4 +1,4 @@
-// CompletionEngine (src/features/completion/core/completionCore.ts) with the real engine worker (src/worker/engine/worker.ts
+// CompletionEngine (src/features/completion/core/completionEngine.ts) with the real engine worker (src/worker/engine/worker.ts
 // through ts-register) and a tiny random model on the cpu backend: the suggestion is the engine's greedy
 // continuation of the budgeted prompt; a cancelled request stops in the worker, between two tokens; a
 // replaced checkpoint is reloaded; no checkpoint and a broken one are told apart. Also generate()'s signal.
@@ -6,21 +6,23 @@ import * as assert from 'assert';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { initBackend } from '../../src/engine/backends';
-import { saveCheckpoint } from '../../src/engine/checkpoint';
-import { Corpus } from '../../src/engine/corpus';
-import { generate, samplingDistribution } from '../../src/engine/generate';
-import { GPT } from '../../src/engine/model';
-import { encode } from '../../src/engine/tokenizer';
-import { Rng } from '../../src/engine/rng';
-import { Trainer } from '../../src/engine/training';
-import { Vocabulary } from '../../src/engine/vocab';
-import type { CompletionSettings } from '../../src/config';
-import { applyStopRule, CompletionEngine, promptTokenBudget } from '../../src/features/completion/core/completionCore';
-import { EngineClient } from '../../src/worker/engine/client';
-import { tokenSource } from './fixtures/cancellation';
+import { initBackend } from '../../../../src/engine/backends';
+import { saveCheckpoint } from '../../../../src/engine/checkpoint';
+import { Corpus } from '../../../../src/engine/corpus';
+import { generate, samplingDistribution } from '../../../../src/engine/generate';
+import { GPT } from '../../../../src/engine/model';
+import { encode } from '../../../../src/engine/tokenizer';
+import { Rng } from '../../../../src/engine/rng';
+import { Trainer } from '../../../../src/engine/training';
+import { Vocabulary } from '../../../../src/engine/vocab';
+import type { CompletionSettings } from '../../../../src/config';
+import { applyStopRule } from '../../../../src/features/completion/core/suggestionText';
+import { CompletionEngine } from '../../../../src/features/completion/core/completionEngine';
+import { promptTokenBudget } from '../../../../src/features/completion/core/promptWindow';
+import { EngineClient } from '../../../../src/worker/engine/client';
+import { tokenSource } from '../../fixtures/cancellation';
 
-const WORKER = path.join(__dirname, '..', '..', 'src', 'worker', 'engine', 'worker.ts');
+const WORKER = path.join(__dirname, '..', '..', '..', '..', 'src', 'worker', 'engine', 'worker.ts');
 const TEXT = 'the cat sat on the mat. the dog sat on the log. a bird sang in the tree.\n';
 const SETTINGS: CompletionSettings = {
   enabled: true,

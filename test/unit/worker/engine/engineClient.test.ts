@@ -4,10 +4,10 @@ import * as assert from 'assert';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { EngineClient, type WorkerDeath } from '../../src/worker/engine/client';
-import { EngineError, type TrainEvent, type TrainParams } from '../../src/worker/engine/protocol';
+import { EngineClient, type WorkerDeath } from '../../../../src/worker/engine/client';
+import { EngineError, type TrainEvent, type TrainParams } from '../../../../src/worker/engine/protocol';
 
-const FAKE = path.join(__dirname, 'fixtures', 'fakeEngineWorker.ts');
+const FAKE = path.join(__dirname, '..', '..', 'fixtures', 'fakeEngineWorker.ts');
 
 function trainParams(steps: number): TrainParams {
   return {
