@@ -537,7 +537,9 @@ describe('training', function () {
     assert.ok(
       api.training
         .statusBarTooltip()
-        .includes(`The kept model is from step ${result.best.step}, validation loss ${result.best.valLoss.toFixed(2)}: the best validation of its run, the one the features use. Resume continues from the latest state (step ${result.step}).`),
+        .includes(
+          `${vscode.l10n.t('The kept model is from step {0}, validation loss {1}: the best validation of its run, the one the features use.', shownNumber(result.best.step), shownNumber(result.best.valLoss, { minimumFractionDigits: 2, maximumFractionDigits: 2 }))} ${vscode.l10n.t('Resume continues from the latest state (step {0}).', shownNumber(result.step))}`,
+        ),
       api.training.statusBarTooltip(),
     );
     api.dashboard.close();
