@@ -299,6 +299,9 @@ const DATA_NAMES = [
   ...BACKEND_NAMES,
   // VS Code's own name of a new file ("Untitled-1"): the stand-in language pack translates none of VS Code
   'Untitled',
+  // notation: the mask token and the token embedding's tensor name (wteᵀ), the same in every language
+  'MASK',
+  'wte',
 ];
 
 /**

@@ -554,7 +554,9 @@ function renderMasking(): void {
   for (const t of row) {
     const cell = el('span', `masked-token branch-${t.branch}`);
     cell.setAttribute('role', 'listitem');
-    cell.append(el('span', 'shown', t.shown));
+    const shown = el('span', 'shown', t.shown);
+    shown.setAttribute('translate', 'no'); // the model's token ([MASK] included), not a text of the interface
+    cell.append(shown);
     if (t.branch !== 'none') {
       // beneath: the token the model must find ([MASK]), the random token's original, or "unchanged"
       cell.append(el('span', 'original', t.branch === 'unchanged' ? strings.masking.branch.unchanged : t.branch === 'random' ? `${strings.masking.branch.random} · ${t.original}` : t.original));
