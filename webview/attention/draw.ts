@@ -259,8 +259,8 @@ export function drawHeatmap(ctx: CanvasRenderingContext2D, theme: Theme, layout:
   ctx.fillStyle = muted;
   ctx.textAlign = 'left';
   ctx.textBaseline = 'top';
-  ctx.fillText('keys →', 8, 4);
-  ctx.fillText('queries ↓', 8, 19);
+  ctx.fillText(S.keysAxis, 8, 4);
+  ctx.fillText(S.queriesAxis, 8, 19);
 
   // the chosen query row and the hovered cell
   ctx.lineWidth = 2;
@@ -305,14 +305,14 @@ export function drawLegend(ctx: CanvasRenderingContext2D, theme: Theme, box: { x
     ctx.fillRect(x, my, width, width);
     ctx.strokeRect(x - 0.5, my - 0.5, width + 1, width + 1);
     ctx.fillStyle = cssColour(theme.muted);
-    ctx.fillText('masked', x - 2, my + width + 10);
+    ctx.fillText(S.masked, x - 2, my + width + 10);
   }
   ctx.save();
   ctx.translate(x - 6, y + height / 2);
   ctx.rotate(-Math.PI / 2);
   ctx.textAlign = 'center';
   ctx.textBaseline = 'bottom';
-  ctx.fillText(scale === 'sqrt' ? 'weight (√ scale)' : scale === 'max' ? 'weight (0 – max)' : 'weight', 0, 0);
+  ctx.fillText(scale === 'sqrt' ? S.weightSqrt : scale === 'max' ? S.weightMax : S.weight, 0, 0);
   ctx.restore();
 }
 

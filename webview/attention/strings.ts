@@ -9,6 +9,12 @@ const count = (n: number) => formatNumber(n);
 
 export const strings = {
   title: l10n.t('Attention'),
+  keysAxis: l10n.t('keys →'),
+  queriesAxis: l10n.t('queries ↓'),
+  masked: l10n.t('masked'),
+  weight: l10n.t('weight'),
+  weightSqrt: l10n.t('weight (√ scale)'),
+  weightMax: l10n.t('weight (0 – max)'),
   refresh: l10n.t('Refresh'),
   refreshTitle: l10n.t('Run the model again on the same text'),
   savePng: l10n.t('Save as PNG'),
