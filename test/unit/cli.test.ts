@@ -200,7 +200,7 @@ describe('lmx (CLI)', function () {
     const att = lmx(['attention', '--model', model(), '--text', 'fox ąę', '--layer', '1', '--head', '1', '--backend', 'cpu'], dir);
     assert.strictEqual(att.status, 0, att.stderr);
     const lines = att.stdout.trimEnd().split('\n');
-    assert.strictEqual(lines[0], 'layer 1, head 1: row = query token, column = key token it attends to');
+    assert.strictEqual(lines[0], 'decoder, causal attention (each token sees the tokens before it); layer 1, head 1: row = query token, column = key token it attends to');
     const matrix = lines.slice(1);
     // ę is in the notes (najpiękniejsze); ą is not: it is spelled in its two UTF-8 bytes (C4 85)
     assert.strictEqual(matrix.length, 1 + 7, 'header and one row per token');

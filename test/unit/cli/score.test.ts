@@ -74,7 +74,7 @@ describe('lmx score and lmx generate --trace', function () {
     assert.strictEqual(plain.status, 0, plain.stderr);
     const lines = plain.stdout.trim().split('\n');
     assert.strictEqual(lines.length, 1 + expected.length + 2, 'a header, one line a token, the totals and the windows');
-    assert.match(lines[lines.length - 2], new RegExp(`mean loss ${totals.meanLossNats.toFixed(4)} nats/token, perplexity ${totals.perplexity.toFixed(2)}, ${totals.bitsPerByte.toFixed(4)} bits per byte`));
+    assert.match(lines[lines.length - 2], new RegExp(`mean loss ${totals.meanLossNats.toFixed(4)} nats/token, perplexity ${new Intl.NumberFormat('en', { minimumFractionDigits: 2, maximumFractionDigits: 2 }).format(totals.perplexity)}, ${totals.bitsPerByte.toFixed(4)} bits per byte`));
     assert.match(lines[lines.length - 1], /windows of 16 tokens, stride 8/);
   });
 
