@@ -559,7 +559,14 @@ function renderMasking(): void {
     cell.append(shown);
     if (t.branch !== 'none') {
       // beneath: the token the model must find ([MASK]), the random token's original, or "unchanged"
-      cell.append(el('span', 'original', t.branch === 'unchanged' ? strings.masking.branch.unchanged : t.branch === 'random' ? `${strings.masking.branch.random} · ${t.original}` : t.original));
+      const original = el('span', 'original');
+      if (t.branch === 'unchanged') original.textContent = strings.masking.branch.unchanged;
+      else {
+        const token = el('span', undefined, t.original);
+        token.setAttribute('translate', 'no');
+        original.append(...(t.branch === 'random' ? [`${strings.masking.branch.random} · `, token] : [token]));
+      }
+      cell.append(original);
       cell.title = strings.masking.branchTitle(t.branch, t.original, t.shown);
     }
     strip.append(cell);

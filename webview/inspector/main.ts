@@ -538,7 +538,7 @@ function renderCompare(body: HTMLElement, a: Answer<'compare'>, width: number): 
   moved.append(head);
   for (const m of a.moved) {
     const tr = el('tr');
-    tr.append(el('td', 'token', m.label), el('td', 'num', fmt(m.cosine)), el('td', 'num', fmt(m.normChange)));
+    tr.append(untranslated(el('td', 'token', m.label)), el('td', 'num', fmt(m.cosine)), el('td', 'num', fmt(m.normChange)));
     moved.append(tr);
   }
   body.append(
