@@ -135,7 +135,7 @@ describe('encoder: Predict Masked Word and what an encoder cannot do', function 
     const last = api.completion.last();
     assert.strictEqual(last?.reason, 'error');
     assert.match(last?.message ?? '', shownAs('The workspace model is an encoder (masked-language model): it has no next-token probabilities, so it gives no inline completions. Use Predict Masked Word with it, or train a decoder.'));
-    await waitFor('the status bar to show it', () => /encoder/.test(api.completion.status().tooltip ?? '') || /encoder/.test(api.completion.status().text));
+    await waitFor('the status bar to show it', () => (api.completion.status().tooltip ?? '').includes(last?.message ?? '\u0000'));
     const next = await vscode.commands.executeCommand<{ ok: boolean; reason?: string; message?: string }>('lmExplorer.showNextTokenProbabilities', editor.document.uri);
     assert.strictEqual(next.ok, false);
     assert.match(next.message ?? '', shownAs('The workspace model is an encoder (masked-language model): it has no next-token probabilities. Use Predict Masked Word with it, or train a decoder.'));
