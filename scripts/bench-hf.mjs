@@ -9,9 +9,11 @@
 //
 // For each backend (child processes, one each, so that memory is the backend's own):
 //   load        loadCheckpoint of the folder: config, 500 MB of safetensors, the tokenizer, the tensors
-//   memory      resident memory after the load, less the process's before it
+//   memory      resident memory after the load, less the process's before it; and after generating (+ the
+//               fused decoder's copy of the weights and its key/value cache, where it runs)
 //   attention   one forward pass with every attention map, for --tokens tokens (default 128)
-//   generate    tokens per second of greedy generation with the key/value cache, --new tokens (default 32)
+//   generate    tokens per second of greedy generation with the key/value cache, --new tokens (default 32), and
+//               how it ran (generate()'s decoding: 'fused' on the addon's decoder, 'cached' on TensorFlow.js)
 // The reference, in the same run: PyTorch on the CPU loading the same folder and generating the same number of
 // tokens (model.generate, greedy, with its cache), with 1 and with 2 threads (on a machine whose cores other
 // jobs use, PyTorch's second thread waits for a core and slows it down several times), and the ratio to the
@@ -109,8 +111,9 @@ async function runBackend(backend) {
   t = performance.now();
   const out = await generate(model, vocab, prompt, { maxNewTokens: NEW, temperature: 0 });
   const tokensPerSecond = out.ids.length / ((performance.now() - t) / 1000);
+  const generatedMemoryMB = (process.memoryUsage().rss - rssBefore) / 2 ** 20;
   const actual = require('@tensorflow/tfjs-core').getBackend();
-  process.stdout.write(JSON.stringify({ backend: actual, parameters: model.parameterCounts().total, loadMs, memoryMB, attentionMs, tokens: ids.length, tokensPerSecond }) + '\n');
+  process.stdout.write(JSON.stringify({ backend: actual, parameters: model.parameterCounts().total, loadMs, memoryMB, attentionMs, tokens: ids.length, tokensPerSecond, decoding: out.decoding, generatedMemoryMB }) + '\n');
 }
 
 async function main() {
@@ -130,11 +133,11 @@ async function main() {
   const references = [1, 2].map((threads) => JSON.parse(python(['-c', REFERENCE, cacheDir, PROMPT, String(NEW), String(threads)])));
   const reference = references.reduce((a, b) => (b.tokensPerSecond > a.tokensPerSecond ? b : a));
   const f = (n, d = 0) => n.toLocaleString('en-US', { maximumFractionDigits: d, minimumFractionDigits: d });
-  console.log('backend   parameters    load        memory      attention         generate');
+  console.log('backend   parameters    load        memory (after generating)   attention         generate');
   for (const r of results) {
     console.log(
-      `${r.backend.padEnd(9)} ${f(r.parameters).padStart(11)}   ${`${f(r.loadMs)} ms`.padStart(9)}   ${`${f(r.memoryMB)} MB`.padStart(9)}   ${`${f(r.attentionMs)} ms / ${r.tokens}`.padStart(15)}   ` +
-        `${f(r.tokensPerSecond, 2)} tok/s (${f(r.tokensPerSecond / reference.tokensPerSecond, 2)}× PyTorch)`,
+      `${r.backend.padEnd(9)} ${f(r.parameters).padStart(11)}   ${`${f(r.loadMs)} ms`.padStart(9)}   ${`${f(r.memoryMB)} MB (${f(r.generatedMemoryMB)} MB)`.padStart(25)}   ${`${f(r.attentionMs)} ms / ${r.tokens}`.padStart(15)}   ` +
+        `${f(r.tokensPerSecond, 2)} tok/s (${f(r.tokensPerSecond / reference.tokensPerSecond, 2)}× PyTorch, ${r.decoding})`,
     );
   }
   for (const r of references) console.log(`PyTorch (CPU, ${r.threads} thread${r.threads > 1 ? 's' : ''}): load ${f(r.loadMs)} ms, generate ${f(r.tokensPerSecond, 2)} tok/s`);

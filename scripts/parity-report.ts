@@ -1,6 +1,7 @@
 // The backend-parity check of test/unit/backendParity.test.ts as a report, for a machine with a real GPU
 // (the test itself always runs WebGPU on SwiftShader on Linux, so that CI and every developer get the
-// same result). Runs one training step, the logits, three Trainer (AdamW) steps (the third resumed from a snapshot) and a greedy generation on
+// same result). Runs one training step, the logits, three Trainer (AdamW) steps (the third resumed from a snapshot), three
+// Trainer steps of an encoder (masked-language-model loss and accuracy) and a greedy generation on
 // `webgpu` — whatever adapter Dawn finds — and on `cpu`, each in its own process, and prints the relative
 // errors. Exit code 0 when every one is under 1e-3 and the tokens are the same.
 //
@@ -49,8 +50,16 @@ async function report(args: string[]): Promise<number> {
     const worstTrained = d.trained.reduce((a, b) => (b.error > a.error ? b : a));
     const worstAll = Math.max(...d.gradients.map((g) => g.error));
     const worstDropout = d.dropoutGradients.reduce((a, b) => (b.error > a.error ? b : a));
+    const worstEncoder = d.encoderTrained.reduce((a, b) => (b.error > a.error ? b : a));
+    const sameAccuracy = gpu.encoderAccuracies.join() === cpu.encoderAccuracies.join();
     const ok =
-      [d.loss, worstAll, d.dropoutLoss, worstDropout.error, d.logits, ...d.trainLosses, ...d.gradNorms, worstTrained.error].every((x) => x < TOLERANCE) && d.sameTokens && gpu.errors.length === 0;
+      [d.loss, worstAll, d.dropoutLoss, worstDropout.error, d.logits, ...d.trainLosses, ...d.gradNorms, worstTrained.error, ...d.encoderTrainLosses, ...d.encoderGradNorms, worstEncoder.error].every(
+        (x) => x < TOLERANCE,
+      ) &&
+      d.sameTokens &&
+      d.sameMasks &&
+      sameAccuracy &&
+      gpu.errors.length === 0;
     const lines = [
       `backend parity: webgpu (${gpu.device}) against cpu, relative errors (limit ${TOLERANCE})`,
       `  loss                  ${e(d.loss)}`,
@@ -58,6 +67,8 @@ async function report(args: string[]): Promise<number> {
       `  with dropout          loss ${e(d.dropoutLoss)}; worst gradient ${worstDropout.name} ${e(worstDropout.error)}`,
       `  logits                ${e(d.logits)}`,
       `  3 AdamW steps         losses ${d.trainLosses.map(e).join(', ')}; gradient norms ${d.gradNorms.map(e).join(', ')}; worst parameter ${worstTrained.name} ${e(worstTrained.error)} (AdamW on ${gpu.optimizerPath})`,
+      `  3 encoder steps       masked losses ${d.encoderTrainLosses.map(e).join(', ')}; gradient norms ${d.encoderGradNorms.map(e).join(', ')}; worst parameter ${worstEncoder.name} ${e(worstEncoder.error)}; ` +
+        `masks ${d.sameMasks ? 'the same' : 'DIFFERENT'}; accuracy ${sameAccuracy ? `the same (${cpu.encoderAccuracies.map((a) => a.toFixed(3)).join(', ')})` : `DIFFERENT: webgpu ${gpu.encoderAccuracies}, cpu ${cpu.encoderAccuracies}`} (AdamW on ${gpu.encoderOptimizerPath})`,
       `  greedy tokens         ${d.sameTokens ? `the same ${cpu.tokens.length}` : `DIFFERENT: webgpu [${gpu.tokens}], cpu [${cpu.tokens}]`}`,
       `  WebGPU device errors  ${gpu.errors.length ? gpu.errors.join(' | ') : 'none'}`,
       `  time                  webgpu ${(gpu.ms / 1000).toFixed(1)} s, cpu ${(cpu.ms / 1000).toFixed(1)} s`,

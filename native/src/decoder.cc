@@ -1,6 +1,7 @@
 // Fused GPT decoding for generation: the whole forward of a few new positions of one sequence in one call,
-// with the key/value cache kept here. Same model as src/engine/model.ts: pre-LayerNorm blocks (eps 1e-5),
-// causal multi-head attention with biases, exact (erf) GELU MLP 4x wide, ln_f, output tied to wte.
+// with the key/value cache kept here. Same model as src/engine/model.ts: pre-LayerNorm blocks (the model's ε),
+// causal multi-head attention with biases, a GELU MLP 4x wide (exact erf GELU, or the tanh GELU of GPT-2:
+// numerics.h), ln_f, output tied to wte.
 // The linear layers use the addon's SGEMM (a vectorised gemv for one row); the rest is plain loops:
 // for the small presets attention and the norms are a few percent of the work.
 //
@@ -16,8 +17,6 @@ namespace lmx {
 
 namespace {
 
-constexpr float LN_EPS = 1e-5f;
-
 // y (T, N) = x (T, K) · W (K, N) + b (N)
 void linear(const float* x, const float* W, const float* b, float* y, int T, int K, int N) {
   sgemm_batched(x, W, y, 1, T, N, K, false, false, 0, 0);
@@ -28,7 +27,7 @@ void linear(const float* x, const float* W, const float* b, float* y, int T, int
 }
 
 // y (T, C) = LayerNorm(x (T, C)) · g + b, biased variance like model.ts
-void layer_norm(const float* x, const float* g, const float* b, float* y, int T, int C) {
+void layer_norm(const float* x, const float* g, const float* b, float* y, int T, int C, float eps) {
   for (int t = 0; t < T; t++) {
     const float* xr = x + (size_t)t * C;
     float* yr = y + (size_t)t * C;
@@ -41,14 +40,29 @@ void layer_norm(const float* x, const float* g, const float* b, float* y, int T,
       var += d * d;
     }
     var /= (float)C;
-    const float rstd = 1.f / std::sqrt(var + LN_EPS);
+    const float rstd = 1.f / std::sqrt(var + eps);
     for (int c = 0; c < C; c++) yr[c] = (xr[c] - mean) * rstd * g[c] + b[c];
+  }
+}
+
+// x (n) in place → GELU(x)
+void gelu(float* x, size_t n, Activation activation) {
+  if (activation == Activation::kGeluTanh) {
+    for (size_t i = 0; i < n; i++) {
+      const float v = x[i];
+      x[i] = (v * 0.5f) * (tanh_rounded(gelu_tanh_inner(v)) + 1.f);
+    }
+  } else {
+    for (size_t i = 0; i < n; i++) {
+      const float v = x[i];
+      x[i] = v * ((std::erf(v * kInvSqrt2) + 1.f) * 0.5f);
+    }
   }
 }
 
 }  // namespace
 
-Decoder::Decoder(const DecoderDims& d, const std::vector<const float*>& weights) : dims(d) {
+Decoder::Decoder(const DecoderDims& d, const Numerics& n, const std::vector<const float*>& weights) : dims(d), numerics(n) {
   const size_t C = d.C, V = d.V, ctx = d.ctx;
   auto copy = [](const float* src, size_t n) { return std::vector<float>(src, src + n); };
   size_t w = 0;
@@ -107,7 +121,7 @@ void Decoder::run(const int32_t* ids, int T, float* logits) {
   const float scale = 1.f / std::sqrt((float)dh);
   for (auto& l : layers) {
     // attention: q (T, C); the new keys and values go straight into the cache rows past … past+T-1
-    layer_norm(x.data(), l.ln1_g.data(), l.ln1_b.data(), a.data(), T, C);
+    layer_norm(x.data(), l.ln1_g.data(), l.ln1_b.data(), a.data(), T, C, numerics.ln_eps);
     linear(a.data(), l.q_w.data(), l.q_b.data(), q.data(), T, C, C);
     linear(a.data(), l.k_w.data(), l.k_b.data(), l.k.data() + (size_t)past * C, T, C, C);
     linear(a.data(), l.v_w.data(), l.v_b.data(), l.v.data() + (size_t)past * C, T, C, C);
@@ -138,18 +152,15 @@ void Decoder::run(const int32_t* ids, int T, float* logits) {
     linear(y.data(), l.proj_w.data(), l.proj_b.data(), a.data(), T, C, C);
     for (size_t i = 0; i < (size_t)T * C; i++) x[i] += a[i];
     // MLP: (T, C) → (T, 4C) → GELU → (T, C)
-    layer_norm(x.data(), l.ln2_g.data(), l.ln2_b.data(), a.data(), T, C);
+    layer_norm(x.data(), l.ln2_g.data(), l.ln2_b.data(), a.data(), T, C, numerics.ln_eps);
     linear(a.data(), l.fc_w.data(), l.fc_b.data(), hidden.data(), T, C, F);
-    for (size_t i = 0; i < (size_t)T * F; i++) {
-      const float v = hidden[i];
-      hidden[i] = v * 0.5f * (1.f + std::erf(v * 0.70710678118654752f));
-    }
+    gelu(hidden.data(), (size_t)T * F, numerics.activation);
     linear(hidden.data(), l.fp_w.data(), l.fp_b.data(), a.data(), T, F, C);
     for (size_t i = 0; i < (size_t)T * C; i++) x[i] += a[i];
   }
   length += T;
   // only the last position's logits: ln_f(x[T-1]) (1, C) · wteᵀ (C, V)
-  layer_norm(x.data() + (size_t)(T - 1) * C, lnf_g.data(), lnf_b.data(), a.data(), 1, C);
+  layer_norm(x.data() + (size_t)(T - 1) * C, lnf_g.data(), lnf_b.data(), a.data(), 1, C, numerics.ln_eps);
   sgemm_batched(a.data(), wte.data(), logits, 1, 1, dims.V, C, false, true, 0, 0);
 }
 

@@ -3,6 +3,8 @@
 #include <cstdint>
 #include <vector>
 
+#include "numerics.h"
+
 namespace lmx {
 
 struct DecoderDims {
@@ -14,8 +16,9 @@ class Decoder {
  public:
   // weights in this order: wte (V, C), the position table (ctx, C: wpe or the sinusoid), then per layer
   // ln_1 g/b, c_q W/b, c_k W/b, c_v W/b, attn c_proj W/b, ln_2 g/b, c_fc W/b, mlp c_proj W/b, then ln_f g/b;
-  // W (in, out) as in model.ts. Sizes checked by the caller against weight_sizes().
-  Decoder(const DecoderDims& dims, const std::vector<const float*>& weights);
+  // W (in, out) as in model.ts. Sizes checked by the caller against weight_sizes(). numerics: the model's GELU
+  // and LayerNorm ε.
+  Decoder(const DecoderDims& dims, const Numerics& numerics, const std::vector<const float*>& weights);
   static size_t weight_count(const DecoderDims& dims);
   static std::vector<size_t> weight_sizes(const DecoderDims& dims);
   // Runs ids (T ≥ 1) at positions length … length+T-1 (the caller checks length + T ≤ ctx), appends their
@@ -23,6 +26,7 @@ class Decoder {
   void run(const int32_t* ids, int T, float* logits);
 
   DecoderDims dims;
+  Numerics numerics;
   int length = 0;
 
  private:

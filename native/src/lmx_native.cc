@@ -325,9 +325,22 @@ napi_value Info(napi_env env, napi_callback_info) {
   napi_set_named_property(env, obj, "avx2", v);
   napi_create_int32(env, lmx::threads(), &v);
   napi_set_named_property(env, obj, "threads", v);
-  napi_create_int32(env, 1, &v);
+  // 2: decoderCreate and trainStepCreate take the model's activation and LayerNorm ε (numerics.h)
+  napi_create_int32(env, 2, &v);
   napi_set_named_property(env, obj, "version", v);
   return obj;
+}
+
+// The model's numerics from two arguments: activation (numerics.h's Activation values) and the LayerNorm ε.
+bool get_numerics(napi_env env, napi_value activation, napi_value eps, lmx::Numerics* out, const char* fn) {
+  int64_t a = 0;
+  double e = 0;
+  if (!get_int(env, activation, &a, "activation") || !get_double(env, eps, &e, "layerNormEpsilon")) return false;
+  if (a != (int64_t)lmx::Activation::kGeluErf && a != (int64_t)lmx::Activation::kGeluTanh)
+    return throw_error(env, std::string(fn) + ": activation must be 0 (exact GELU) or 1 (tanh GELU)");
+  if (!(e > 0 && e < 1)) return throw_error(env, std::string(fn) + ": layerNormEpsilon must be in (0, 1)");
+  *out = lmx::Numerics{(lmx::Activation)a, (float)e};
+  return true;
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -354,9 +367,9 @@ lmx::Decoder* get_decoder(napi_env env, napi_value value) {
   return box->decoder;
 }
 
-// decoderCreate([V, ctx, L, H, C], weights: Float32Array[]) → handle (weights copied)
+// decoderCreate([V, ctx, L, H, C], weights: Float32Array[], activation, layerNormEpsilon) → handle (weights copied)
 napi_value DecoderCreate(napi_env env, napi_callback_info info) {
-  napi_value argv[2];
+  napi_value argv[4];
   if (!args(env, info, argv, "decoderCreate")) return nullptr;
   std::vector<int64_t> d;
   if (!get_int_array(env, argv[0], &d, "dims")) return nullptr;
@@ -374,6 +387,8 @@ napi_value DecoderCreate(napi_env env, napi_callback_info info) {
     throw_error(env, "decoderCreate: C must be divisible by H");
     return nullptr;
   }
+  lmx::Numerics numerics;
+  if (!get_numerics(env, argv[2], argv[3], &numerics, "decoderCreate")) return nullptr;
   const auto sizes = lmx::Decoder::weight_sizes(dims);
   bool is_array = false;
   napi_is_array(env, argv[1], &is_array);
@@ -396,7 +411,7 @@ napi_value DecoderCreate(napi_env env, napi_callback_info info) {
     }
     weights[i] = f.data;
   }
-  auto* box = new DecoderBox{new lmx::Decoder(dims, weights)};
+  auto* box = new DecoderBox{new lmx::Decoder(dims, numerics, weights)};
   napi_value result;
   napi_create_external(env, box, finalize_decoder, nullptr, &result);
   return result;
@@ -522,9 +537,9 @@ bool get_param_arrays(napi_env env, napi_value value, const std::vector<size_t>&
 }
 
 // trainStepCreate([V, ctx, L, H, C, B, T, learned], params: Float32Array[], positions: Float32Array | null,
-//                 decay: boolean[], parts, profile) → handle (everything copied)
+//                 decay: boolean[], parts, profile, activation, layerNormEpsilon) → handle (everything copied)
 napi_value TrainStepCreate(napi_env env, napi_callback_info info) {
-  napi_value argv[6];
+  napi_value argv[8];
   if (!args(env, info, argv, "trainStepCreate")) return nullptr;
   std::vector<int64_t> d;
   if (!get_int_array(env, argv[0], &d, "dims")) return nullptr;
@@ -542,6 +557,8 @@ napi_value TrainStepCreate(napi_env env, napi_callback_info info) {
     throw_error(env, "trainStepCreate: C must be divisible by H, and T at most ctx");
     return nullptr;
   }
+  lmx::Numerics numerics;
+  if (!get_numerics(env, argv[6], argv[7], &numerics, "trainStepCreate")) return nullptr;
   const auto sizes = lmx::TrainStep::param_sizes(dims);
   std::vector<float*> params;
   if (!get_param_arrays(env, argv[1], sizes, &params, "params")) return nullptr;
@@ -576,7 +593,7 @@ napi_value TrainStepCreate(napi_env env, napi_callback_info info) {
   if (!get_int(env, argv[4], &parts, "parts")) return nullptr;
   get_bool(env, argv[5], &profile);
   std::vector<const float*> constant(params.begin(), params.end());
-  auto* step = new lmx::TrainStep(dims, constant, positions, decay, (int)std::max<int64_t>(1, std::min<int64_t>(parts, 64)));
+  auto* step = new lmx::TrainStep(dims, numerics, constant, positions, decay, (int)std::max<int64_t>(1, std::min<int64_t>(parts, 64)));
   step->profiling = profile;
   auto* box = new TrainStepBox{step};
   napi_value result;

@@ -1,7 +1,8 @@
 // The fused CPU training step (trainstep.h): the same model, dropout and AdamW as the TensorFlow.js path
 // (src/engine/model.ts, kernels/ops.ts, trainer.ts), which stays the reference the unit tests compare with.
 // Each element-wise formula follows the tfjs op sequence it replaces (the same float32 operations in the same
-// order, the addon's vectorised exp and erf), so that the two paths agree to rounding. The linear layers and the
+// order, the addon's vectorised exp and erf), so that the two paths agree to rounding. The model's numerics (the
+// GELU, exact or tanh, and the LayerNorm ε) are the step's parameters (numerics.h). The linear layers and the
 // attention products of each head use the addon's SGEMM; the softmaxes, LayerNorm and GELU are loops over rows.
 //
 // Threads: the batch is split by rows into parts (one per thread of the addon's pool). A part runs the whole
@@ -38,9 +39,7 @@ namespace {
 #define LMX_TS_CLONES
 #endif
 
-constexpr float LN_EPS = 1e-5f;
 constexpr uint32_t MULBERRY = 0x6d2b79f5u;
-constexpr float INV_SQRT2 = 0.70710678118654752f;
 constexpr float INV_SQRT_2PI = 0.39894228040143268f;
 
 using Clock = std::chrono::steady_clock;
@@ -90,7 +89,7 @@ void linear(const float* x, const float* W, const float* b, float* y, int R, int
 // y = LayerNorm(x) · g + b per row, as kernels/ops.ts: centered = x − mean, var = mean(centered²),
 // rstd = 1 / sqrt(var + eps), x̂ = centered · rstd.
 LMX_TS_CLONES void layer_norm(const float* x, const float* g, const float* b, float* y, float* mean, float* rstd, int R, int C,
-                              float* scratch) {
+                              float eps, float* scratch) {
   for (int r = 0; r < R; r++) {
     const float* xr = x + (size_t)r * C;
     float* yr = y + (size_t)r * C;
@@ -100,7 +99,7 @@ LMX_TS_CLONES void layer_norm(const float* x, const float* g, const float* b, fl
       scratch[c] = d * d;
     }
     const float var = row_mean(scratch, C);
-    const float s = 1.f / std::sqrt(var + LN_EPS);
+    const float s = 1.f / std::sqrt(var + eps);
     for (int c = 0; c < C; c++) yr[c] = ((xr[c] - m) * s) * g[c] + b[c];
     mean[r] = m;
     rstd[r] = s;
@@ -226,7 +225,7 @@ LMX_TS_CLONES void attention_head_backward(const float* q, const float* k, const
 
 // GELU x·Φ(x) with Φ from the addon's erf, as kernels/ops.ts: cdf = (erf(x · 1/√2) + 1) · 0.5. Keeps cdf.
 LMX_TS_CLONES void gelu(const float* x, float* cdf, float* out, size_t n) {
-  for (size_t i = 0; i < n; i++) cdf[i] = x[i] * INV_SQRT2;
+  for (size_t i = 0; i < n; i++) cdf[i] = x[i] * kInvSqrt2;
   unary(1, cdf, cdf, (int64_t)n);
   for (size_t i = 0; i < n; i++) {
     cdf[i] = (cdf[i] + 1.f) * 0.5f;
@@ -239,6 +238,25 @@ LMX_TS_CLONES void gelu_backward(const float* x, const float* cdf, float* d, flo
   for (size_t i = 0; i < n; i++) scratch[i] = (x[i] * x[i]) * -0.5f;
   unary(0, scratch, scratch, (int64_t)n);
   for (size_t i = 0; i < n; i++) d[i] = d[i] * (cdf[i] + x[i] * (scratch[i] * INV_SQRT_2PI));
+}
+
+// GELU's tanh form, as kernels/ops.ts geluTanh: t = tanh((x + x³ · 0.044715) · √(2/π)), out = (x · 0.5) · (t + 1).
+// Keeps t.
+void gelu_tanh(const float* x, float* t, float* out, size_t n) {
+  for (size_t i = 0; i < n; i++) {
+    t[i] = tanh_rounded(gelu_tanh_inner(x[i]));
+    out[i] = (x[i] * 0.5f) * (t[i] + 1.f);
+  }
+}
+
+// d in place: d · ((t + 1) · 0.5 + ((x · 0.5) · (1 − t²)) · (x² · 3·0.044715 + 1) · √(2/π)), geluTanh's gradient
+LMX_TS_CLONES void gelu_tanh_backward(const float* x, const float* t, float* d, size_t n) {
+  constexpr float cubic3 = (float)(3 * 0.044715);  // rounded once, as the JavaScript constant
+  for (size_t i = 0; i < n; i++) {
+    const float inner = ((x[i] * x[i]) * cubic3 + 1.f) * kSqrt2OverPi;
+    const float slope = (t[i] + 1.f) * 0.5f + ((x[i] * 0.5f) * (1.f - t[i] * t[i])) * inner;
+    d[i] = d[i] * slope;
+  }
 }
 
 // Rows of logits (R, V) → in place their gradient (softmax − one-hot) · invN; returns Σ of the rows' losses.
@@ -273,7 +291,7 @@ struct TrainStep::Part {
   std::vector<float> att;                  // L × (nb, H, T, T)
   std::vector<float> att_mask;             // L × (nb, H, T, T), with dropout
   std::vector<float> emb_mask, attn_mask, mlp_mask;  // (R, C), L × (R, C), L × (R, C), with dropout
-  std::vector<float> fc, cdf, act;         // L × (R, 4C): before GELU, Φ, after
+  std::vector<float> fc, cdf, act;         // L × (R, 4C): before GELU, Φ (tanh GELU: its t), after
   std::vector<float> lnf, lnf_mean, lnf_rstd;
   std::vector<float> logits;               // (R, V), then its gradient
   std::vector<float> d_res, d_tmp, d_ln, d_q, d_k, d_v, d_y, d_fc, scratch4;
@@ -291,9 +309,9 @@ std::vector<size_t> TrainStep::param_sizes(const TrainDims& d) {
   return s;
 }
 
-TrainStep::TrainStep(const TrainDims& d, const std::vector<const float*>& params, const float* positions, const std::vector<bool>& decay,
-                     int parts)
-    : dims(d) {
+TrainStep::TrainStep(const TrainDims& d, const Numerics& n, const std::vector<const float*>& params, const float* positions,
+                     const std::vector<bool>& decay, int parts)
+    : dims(d), numerics(n) {
   sizes_ = param_sizes(d);
   offsets_.resize(sizes_.size());
   for (size_t i = 0; i < sizes_.size(); i++) {
@@ -432,7 +450,8 @@ void TrainStep::forward_backward(Part& p, const int32_t* x_all, const int32_t* y
     float* ln2 = p.ln2.data() + l * RC;
     float *fc = p.fc.data() + l * RF, *cdf = p.cdf.data() + l * RF, *act = p.act.data() + l * RF;
     float* out = p.resid.data() + (size_t)(l + 1) * RC;
-    layer_norm(xin, W(lp(l, 0)), W(lp(l, 1)), ln1, p.ln1_mean.data() + (size_t)l * R, p.ln1_rstd.data() + (size_t)l * R, R, C, scratch);
+    layer_norm(xin, W(lp(l, 0)), W(lp(l, 1)), ln1, p.ln1_mean.data() + (size_t)l * R, p.ln1_rstd.data() + (size_t)l * R, R, C,
+               numerics.ln_eps, scratch);
     tick(kLayerNorm);
     linear(ln1, W(lp(l, 2)), W(lp(l, 3)), q, R, C, C);
     for (size_t i = 0; i < RC; i++) q[i] *= qscale;
@@ -454,11 +473,13 @@ void TrainStep::forward_backward(Part& p, const int32_t* x_all, const int32_t* y
     tick(kAttnProj);
     if (drop) drop_rows(seeds[2 + 3 * l], mid, p.attn_mask.data() + l * RC);
     for (size_t i = 0; i < RC; i++) mid[i] = xin[i] + mid[i];
-    layer_norm(mid, W(lp(l, 10)), W(lp(l, 11)), ln2, p.ln2_mean.data() + (size_t)l * R, p.ln2_rstd.data() + (size_t)l * R, R, C, scratch);
+    layer_norm(mid, W(lp(l, 10)), W(lp(l, 11)), ln2, p.ln2_mean.data() + (size_t)l * R, p.ln2_rstd.data() + (size_t)l * R, R, C,
+               numerics.ln_eps, scratch);
     tick(kLayerNorm);
     linear(ln2, W(lp(l, 12)), W(lp(l, 13)), fc, R, C, F);
     tick(kMlpUp);
-    gelu(fc, cdf, act, RF);
+    if (numerics.activation == Activation::kGeluTanh) gelu_tanh(fc, cdf, act, RF);
+    else gelu(fc, cdf, act, RF);
     tick(kGelu);
     linear(act, W(lp(l, 14)), W(lp(l, 15)), out, R, F, C);
     tick(kMlpDown);
@@ -466,7 +487,7 @@ void TrainStep::forward_backward(Part& p, const int32_t* x_all, const int32_t* y
     for (size_t i = 0; i < RC; i++) out[i] = mid[i] + out[i];
   }
   const float* xL = p.resid.data() + (size_t)d.L * RC;
-  layer_norm(xL, W(lnf_g), W(lnf_b), p.lnf.data(), p.lnf_mean.data(), p.lnf_rstd.data(), R, C, scratch);
+  layer_norm(xL, W(lnf_g), W(lnf_b), p.lnf.data(), p.lnf_mean.data(), p.lnf_rstd.data(), R, C, numerics.ln_eps, scratch);
   tick(kLayerNorm);
   // logits (R, V) = ln_f · wteᵀ, then in place their gradient
   sgemm_serial(p.lnf.data(), W(0), p.logits.data(), R, V, C, false, true, false);
@@ -503,7 +524,8 @@ void TrainStep::forward_backward(Part& p, const int32_t* x_all, const int32_t* y
     float* dfc = p.d_fc.data();
     sgemm_serial(dmlp, W(lp(l, 14)), dfc, R, F, C, false, true, false);
     tick(kMlpDownBackward);
-    gelu_backward(fc, cdf, dfc, p.scratch4.data(), RF);
+    if (numerics.activation == Activation::kGeluTanh) gelu_tanh_backward(fc, cdf, dfc, RF);
+    else gelu_backward(fc, cdf, dfc, p.scratch4.data(), RF);
     tick(kGeluBackward);
     sum_rows_into(dfc, dW(lp(l, 13)), R, F);
     sgemm_serial(ln2, dfc, dW(lp(l, 12)), C, F, R, true, false, true);

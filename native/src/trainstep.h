@@ -3,6 +3,8 @@
 #include <cstdint>
 #include <vector>
 
+#include "numerics.h"
+
 namespace lmx {
 
 // The model of src/engine/model.ts and the training batch: V vocabulary, ctx context length, L layers, H heads,
@@ -52,8 +54,9 @@ extern const char* const PHASE_NAMES[kPhaseCount];
 class TrainStep {
  public:
   // positions: the (ctx, C) sinusoid when !learned (copied), else unused. decay: per parameter, AdamW's weight decay.
-  TrainStep(const TrainDims& dims, const std::vector<const float*>& params, const float* positions, const std::vector<bool>& decay,
-            int parts);
+  // numerics: the model's GELU and LayerNorm ε.
+  TrainStep(const TrainDims& dims, const Numerics& numerics, const std::vector<const float*>& params, const float* positions,
+            const std::vector<bool>& decay, int parts);
   static std::vector<size_t> param_sizes(const TrainDims& dims);
 
   // x, y: (B, T) token ids (checked by the caller). seeds: the 1 + 3L dropout seeds, in model.ts's order
@@ -82,6 +85,7 @@ class TrainStep {
   int64_t profiled_steps = 0;
 
   const TrainDims dims;
+  const Numerics numerics;
 
  private:
   struct Part;

@@ -51,7 +51,14 @@ export interface GenerateResult {
   finishReason: 'length' | 'stop' | 'aborted';
   /** With returnLogits: for each generated token, the logits (V) it was drawn from. */
   logits?: Float32Array[];
+  /**
+   * How the logits were computed: 'fused' on the native addon's decoder (nativeDecode.ts), 'cached' with
+   * TensorFlow.js and its key/value cache, 'recomputed' with TensorFlow.js over the whole window for every token.
+   */
+  decoding: Decoding;
 }
+
+export type Decoding = 'fused' | 'cached' | 'recomputed';
 
 /** Anything that turns model IDs into text; Vocabulary does. */
 export interface Decoder {
@@ -130,7 +137,8 @@ export async function generate(model: GPT, vocab: Decoder, promptIds: number[], 
     if (native) releaseNativeDecoder(model, native);
   }
   if (finishReason !== 'stop') text = vocab.decode(ids);
-  return { ids, text, finishReason, ...(o.returnLogits ? { logits: logitsOut } : {}) };
+  const decoding: Decoding = native ? 'fused' : cache ? 'cached' : 'recomputed';
+  return { ids, text, finishReason, ...(o.returnLogits ? { logits: logitsOut } : {}), decoding };
 }
 
 /** The topN most likely next tokens after a prompt (its last contextLength tokens), most likely first. */

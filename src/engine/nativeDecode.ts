@@ -1,15 +1,17 @@
 // Fused decoding on the native addon (native/src/decoder.cc): the whole forward of the new positions in one
 // C++ call, with the key/value cache kept in C++. TensorFlow.js runs hundreds of kernels per generated
 // token, each with a fixed overhead far above its arithmetic; the fused step does the same math without them. generate() uses it for the cached path whenever the addon is
-// loaded and the weights can be read synchronously (backend cpu, wasm or native), whatever the backend.
+// loaded and the weights can be read synchronously (backend cpu, wasm or native), whatever the backend: every
+// model the engine holds, LM Explorer's own (exact GELU) and imported GPT-2s (tanh GELU, their own LayerNorm ε),
+// since the decoder takes the model's numerics as parameters.
 //
 // The C++ side holds a copy of the weights. A decoder is kept per model and reused while the model's
 // variables still hold the same tensors: every weight change (setWeights, an optimizer step) assigns new
 // tensors to the variables, so comparing their dataIds tells whether the copy is current.
 
 import * as tf from '@tensorflow/tfjs-core';
-import { loadAddon, type NativeAddon } from './backends/native';
-import { DEFAULT_ACTIVATION, DEFAULT_LAYER_NORM_EPSILON, numerics, sinusoidTable, type GPT, type GPTConfig } from './model';
+import { ADDON_VERSION, addonNumerics, loadAddon, OUTDATED_ADDON, type NativeAddon } from './backends/native';
+import { numerics, sinusoidTable, type GPT } from './model';
 
 /** Backends whose tensors dataSync() reads without a GPU round trip. */
 const SYNC_BACKENDS = new Set(['cpu', 'wasm', 'native']);
@@ -71,14 +73,9 @@ export function nativeDecodeUnavailable(): string | undefined {
   const loaded = loadAddon();
   if (!loaded.ok) return loaded.reason;
   if (typeof loaded.addon.decoderCreate !== 'function') return 'the native addon predates fused decoding; rebuild it: npm run build:native';
+  if (loaded.addon.info().version < ADDON_VERSION) return OUTDATED_ADDON;
   if (!SYNC_BACKENDS.has(tf.getBackend())) return `backend ${tf.getBackend()} cannot be read synchronously`;
   return undefined;
-}
-
-/** Whether the fused decoder computes this model: it has the exact GELU and ε 1e-5 built in (decoder.cc). */
-function decoderComputes(config: GPTConfig): boolean {
-  const { activation, layerNormEpsilon } = numerics(config);
-  return activation === DEFAULT_ACTIVATION && layerNormEpsilon === DEFAULT_LAYER_NORM_EPSILON;
 }
 
 /**
@@ -87,7 +84,7 @@ function decoderComputes(config: GPTConfig): boolean {
  */
 export function acquireNativeDecoder(model: GPT): NativeDecoder | undefined {
   if (model.isDisposed) throw new Error('This model has been disposed');
-  if (nativeDecodeUnavailable() !== undefined || !decoderComputes(model.config)) return undefined;
+  if (nativeDecodeUnavailable() !== undefined) return undefined;
   const addon = (loadAddon() as { addon: Required<DecoderFunctions> }).addon;
   const vars = [...model.params.values()];
   const dataIds = vars.map((v) => v.dataId as object);
@@ -128,6 +125,6 @@ function createDecoder(model: GPT, addon: Required<DecoderFunctions>): NativeDec
     }
   }
   weights.push(w('ln_f.weight'), w('ln_f.bias'));
-  const handle = addon.decoderCreate([V, ctx, L, H, C], weights);
+  const handle = addon.decoderCreate([V, ctx, L, H, C], weights, ...addonNumerics(numerics(model.config)));
   return new NativeDecoder(addon, handle, ctx, V);
 }

@@ -4,8 +4,9 @@
 //   node -r ./scripts/ts-register.js test/unit/backendParity.child.ts <backend> <out.json>
 //
 // On <backend> it builds a small GPT with fixed weights, computes one training step (and one encoder step) — the loss and the
-// gradient of every parameter, without and with dropout — the logits of a forward pass, and a greedy generation with the KV
-// cache, and writes them as JSON. Every value is read with the asynchronous `await t.data()`: the
+// gradient of every parameter, without and with dropout — the logits of a forward pass, a greedy generation with the KV
+// cache, and three Trainer steps of the decoder and of the encoder (masks drawn from the Trainer's seeded Rng, the
+// masked-language-model loss and accuracy, AdamW), and writes them as JSON. Every value is read with the asynchronous `await t.data()`: the
 // webgpu backend cannot read synchronously in Node.
 
 import * as fs from 'fs';
@@ -16,6 +17,8 @@ import { GPT, type GPTConfig } from '../../src/engine/model';
 import '../../src/engine/kernels/gradients';
 import { Rng } from '../../src/engine/rng';
 import { Trainer } from '../../src/engine/training';
+import { Corpus } from '../../src/engine/corpus';
+import type { MaskingExample } from '../../src/engine/mlm/maskedObjective';
 import { Vocabulary } from '../../src/engine/vocab';
 import { MASKING_DEFAULTS, maskingVocabulary, maskTokens } from '../../src/engine/mlm/masking';
 import { encode } from '../../src/engine/tokenizer';
@@ -53,6 +56,14 @@ export interface ParityResult {
   gradNorms: number[];
   /** Where the Trainer's AdamW ran (Trainer.optimizerPath). */
   optimizerPath: string;
+  /** Three Trainer steps of the encoder: every parameter after them, and per step the masked-token loss, the share
+   *  of chosen positions predicted right, the gradient norm and the batch's first row as masked. */
+  encoderTrained: Record<string, number[]>;
+  encoderTrainLosses: number[];
+  encoderAccuracies: number[];
+  encoderGradNorms: number[];
+  encoderMasking: MaskingExample[];
+  encoderOptimizerPath: string;
   /** WebGPU device errors (validation, out of memory): they drop work silently. */
   errors: string[];
   ms: number;
@@ -169,6 +180,13 @@ export interface ParityComparison {
   /** Parameters whose gradient is zero in exact arithmetic (the key biases): Adam divides their rounding
    *  noise by its own magnitude, so each backend moves them by ±lr in its own direction. */
   trainedLeftOut: string[];
+  /** The same for the encoder's three Trainer steps (its key biases left out by its own gradients). */
+  encoderTrainLosses: number[];
+  encoderGradNorms: number[];
+  encoderTrained: NamedError[];
+  encoderTrainedLeftOut: string[];
+  /** Whether both sides chose the same positions and branches (the first row of each step's batch). */
+  sameMasks: boolean;
   sameTokens: boolean;
 }
 
@@ -181,6 +199,9 @@ export function compareParity(side: ParityResult, reference: ParityResult): Pari
   const worstGradient = gradients.filter((e) => !isNoise(e.name)).reduce((a, b) => (b.error > a.error ? b : a));
   const dropoutGradients = names.map((n) => ({ name: n, error: relativeError(side.dropoutGrads[n] ?? [], reference.dropoutGrads[n], 1e-3 * largest) }));
   const kept = Object.keys(reference.trained).filter((n) => !isNoise(n));
+  const encoderLargest = Math.max(...Object.values(reference.encoderGrads).map(peak));
+  const isEncoderNoise = (n: string) => peak(reference.encoderGrads[n] ?? []) < 1e-6 * encoderLargest;
+  const stepErrors = (side: number[], reference: number[]) => reference.map((r, i) => Math.abs((side[i] ?? NaN) - r) / Math.abs(r));
   return {
     loss: Math.abs(side.loss - reference.loss) / Math.abs(reference.loss),
     gradients,
@@ -195,6 +216,13 @@ export function compareParity(side: ParityResult, reference: ParityResult): Pari
     gradNorms: reference.gradNorms.map((n, i) => Math.abs((side.gradNorms[i] ?? NaN) - n) / Math.abs(n)),
     trained: kept.map((n) => ({ name: n, error: relativeError(side.trained[n] ?? [], reference.trained[n], 1e-6) })),
     trainedLeftOut: Object.keys(reference.trained).filter(isNoise),
+    encoderTrainLosses: stepErrors(side.encoderTrainLosses, reference.encoderTrainLosses),
+    encoderGradNorms: stepErrors(side.encoderGradNorms, reference.encoderGradNorms),
+    encoderTrained: Object.keys(reference.encoderTrained)
+      .filter((n) => !isEncoderNoise(n))
+      .map((n) => ({ name: n, error: relativeError(side.encoderTrained[n] ?? [], reference.encoderTrained[n], 1e-6) })),
+    encoderTrainedLeftOut: Object.keys(reference.encoderTrained).filter(isEncoderNoise),
+    sameMasks: JSON.stringify(side.encoderMasking) === JSON.stringify(reference.encoderMasking),
     sameTokens: side.tokens.length === reference.tokens.length && side.tokens.every((t, i) => t === reference.tokens[i]),
   };
 }
@@ -266,6 +294,7 @@ export async function runParity(backend: BackendName): Promise<ParityResult> {
   tf.dispose([encoderStep.value, ...Object.values(encoderStep.grads)]);
   const encoderAttention = Array.from(await encoder.attentionMaps(Array.from(masked.inputs.subarray(0, T))));
   encoder.dispose();
+  const encoderTraining = await trainEncoder(encoderVocab, { ...config, vocabSize: encoderVocab.size, kind: 'encoder' });
 
   const prompt = vocab.encode(PARITY_PROMPT);
   const generation = await greedy(model, vocab, prompt, newTokens);
@@ -309,9 +338,44 @@ export async function runParity(backend: BackendName): Promise<ParityResult> {
     trainLosses,
     gradNorms,
     optimizerPath,
+    ...encoderTraining,
     errors: [...webgpuErrors()],
     ms: Date.now() - started,
   };
+}
+
+/**
+ * Three Trainer steps of the encoder (the parity weights): rows of a corpus and their masks drawn from the Trainer's
+ * seeded Rng (MASKING_DEFAULTS), the masked-language-model loss with dropout, gradient clipping, AdamW.
+ */
+async function trainEncoder(
+  vocab: Vocabulary,
+  config: GPTConfig,
+): Promise<Pick<ParityResult, 'encoderTrained' | 'encoderTrainLosses' | 'encoderAccuracies' | 'encoderGradNorms' | 'encoderMasking' | 'encoderOptimizerPath'>> {
+  const { batch: B, time: T } = PARITY_SHAPE;
+  const model = new GPT(config, 1);
+  model.setWeights(parityWeights(model));
+  const corpus = Corpus.fromDocuments([PARITY_TEXT.repeat(3)], vocab, { blockSize: T });
+  const trainer = new Trainer(model, corpus, {
+    steps: 3, batchSize: B, blockSize: T, learningRate: 1e-2, warmupSteps: 0, gradClip: 0.5, dropout: 0.2, evalBatches: 0, evalInterval: 0, seed: 11,
+    masked: { rates: MASKING_DEFAULTS, vocab: maskingVocabulary(vocab) },
+  });
+  const out = { encoderTrainLosses: [] as number[], encoderAccuracies: [] as number[], encoderGradNorms: [] as number[], encoderMasking: [] as MaskingExample[] };
+  try {
+    for (let i = 0; i < 3; i++) {
+      const r = await trainer.trainStep();
+      out.encoderTrainLosses.push(r.loss);
+      out.encoderAccuracies.push(r.accuracy ?? NaN);
+      out.encoderGradNorms.push(r.gradNorm);
+      out.encoderMasking.push(r.masking!);
+    }
+    const encoderTrained: Record<string, number[]> = {};
+    for (const [name, variable] of model.params) encoderTrained[name] = await values(variable);
+    return { ...out, encoderTrained, encoderOptimizerPath: trainer.optimizerPath };
+  } finally {
+    trainer.dispose();
+    model.dispose();
+  }
 }
 
 // (the file name too: in the parity-report bundle this module is part of the main module)

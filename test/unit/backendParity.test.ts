@@ -1,6 +1,6 @@
 // The webgpu backend computes what the cpu backend computes: one training step (the loss and the
-// gradient of every parameter), the logits, and a greedy generation with the KV cache, from the same
-// weights and batch (backendParity.child.ts, one process per backend: a TensorFlow.js backend is
+// gradient of every parameter), the logits, a greedy generation with the KV cache, and three Trainer
+// steps of a decoder and of an encoder (masked-language-model loss and accuracy), from the same weights and batch (backendParity.child.ts, one process per backend: a TensorFlow.js backend is
 // global to its process).
 //
 // Machines without a GPU (CI, this container) run WebGPU on SwiftShader, the software Vulkan driver
@@ -138,6 +138,28 @@ describe('backend parity: webgpu computes what cpu computes', function () {
     assert.ok(diff.trained.length >= 10);
     const bad = diff.trained.filter((e) => !(e.error < TOLERANCE));
     assert.deepStrictEqual(bad, [], `parameters after three steps differ: ${bad.map((e) => `${e.name} ${e.error.toExponential(2)}`).join(', ')}`);
+  });
+
+  it('takes the same three Trainer steps of an encoder: masks from the seeded Rng, the MLM loss and accuracy, AdamW (fused shaders on webgpu, JavaScript on cpu)', () => {
+    assert.strictEqual(gpu.encoderOptimizerPath, 'webgpu');
+    assert.strictEqual(cpu.encoderOptimizerPath, 'js');
+    assert.strictEqual(gpu.encoderTrainLosses.length, 3);
+    assert.ok(diff.sameMasks, `the masks differ: webgpu ${JSON.stringify(gpu.encoderMasking)}, cpu ${JSON.stringify(cpu.encoderMasking)}`);
+    assert.ok(cpu.encoderMasking.some((row) => row.branches.some((b) => b !== 0)), 'some position was chosen');
+    diff.encoderTrainLosses.forEach((error, i) => {
+      assert.ok(error < TOLERANCE, `step ${i + 1} masked loss: webgpu ${gpu.encoderTrainLosses[i]}, cpu ${cpu.encoderTrainLosses[i]}`);
+    });
+    diff.encoderGradNorms.forEach((error, i) => {
+      assert.ok(error < TOLERANCE, `step ${i + 1} gradient norm: webgpu ${gpu.encoderGradNorms[i]}, cpu ${cpu.encoderGradNorms[i]}`);
+    });
+    // the accuracy is a count of argmaxes at the chosen positions: the same on both sides, and not 0 throughout
+    assert.deepStrictEqual(gpu.encoderAccuracies, cpu.encoderAccuracies, 'masked accuracy per step');
+    assert.ok(cpu.encoderAccuracies.some((a) => a > 0), `the accuracy is 0 at every step: nothing to compare (${cpu.encoderAccuracies})`);
+    assert.ok(cpu.encoderTrainLosses[2] < cpu.encoderTrainLosses[0], `the masked loss falls: ${cpu.encoderTrainLosses}`);
+    assert.ok(diff.encoderTrainedLeftOut.length <= 2 * 2, `at most the key biases are left out, not ${diff.encoderTrainedLeftOut.join(', ')}`);
+    assert.ok(diff.encoderTrained.length >= 10);
+    const bad = diff.encoderTrained.filter((e) => !(e.error < TOLERANCE));
+    assert.deepStrictEqual(bad, [], `encoder parameters after three steps differ: ${bad.map((e) => `${e.name} ${e.error.toExponential(2)}`).join(', ')}`);
   });
 
   it('generates the same tokens greedily', () => {

@@ -83,7 +83,7 @@ describe('native backend', function () {
 
   it('loads the addon built by npm install', () => {
     const info = nativeAddon().info();
-    assert.strictEqual(info.version, 1);
+    assert.strictEqual(info.version, 2);
     assert.ok(info.threads >= 1);
   });
 

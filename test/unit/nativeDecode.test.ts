@@ -1,14 +1,15 @@
 // Fused native decoding (src/engine/nativeDecode.ts, native/src/decoder.cc) against the TensorFlow.js path:
 // same logits (within 1e-4) and the same greedy tokens, cached and recomputed, learned and sinusoidal
-// positions, past the context length; the decoder follows weight changes; and generate() falls back to tf
-// when the addon is switched off. Like native.test.ts, these fail where the addon was not built.
+// positions, past the context length, with the exact GELU and with an imported GPT-2's tanh GELU and LayerNorm ε;
+// the decoder follows weight changes; and generate() falls back to tf when the addon is switched off. Like
+// native.test.ts, these fail where the addon was not built.
 
 import * as assert from 'assert';
 import { spawnSync } from 'child_process';
 import * as path from 'path';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
-import { nativeAddon } from '../../src/engine/backends/native';
+import { addonNumerics, nativeAddon } from '../../src/engine/backends/native';
 import { generate } from '../../src/engine/generate';
 import { GPT, type GPTConfig } from '../../src/engine/model';
 import { acquireNativeDecoder, nativeDecodeUnavailable, releaseNativeDecoder } from '../../src/engine/nativeDecode';
@@ -59,6 +60,7 @@ describe('native decoding', () => {
         const native = await run({});
         const tfCached = await run({ native: false });
         const tfFull = await run({ useCache: false });
+        assert.deepStrictEqual([native.decoding, tfCached.decoding, tfFull.decoding], ['fused', 'cached', 'recomputed']);
         for (const [name, other] of [['tf cached', tfCached], ['tf recomputed', tfFull]] as const) {
           assert.deepStrictEqual(native.ids, other.ids, `${positional}: greedy tokens vs ${name}`);
           native.logits!.forEach((l, i) => assert.ok(maxDiff(l, other.logits![i]) < 1e-4, `${positional} ${name} token ${i}: ${maxDiff(l, other.logits![i])}`));
@@ -72,6 +74,49 @@ describe('native decoding', () => {
         model.dispose();
       }
     }
+  });
+
+  // GPT-2's numerics (transformers' gelu_new, ε 1e-5), another ε with the tanh GELU, and an ε large enough that
+  // a decoder computing the default instead could not pass; contextLength 24: 30 tokens cached, then past it
+  const numerics = [
+    { activation: 'gelu_tanh', layerNormEpsilon: 1e-5, positional: 'learned' },
+    { activation: 'gelu_tanh', layerNormEpsilon: 1e-6, positional: 'sinusoidal' },
+    { activation: 'gelu', layerNormEpsilon: 0.25, positional: 'learned' },
+  ] as const;
+  for (const n of numerics) {
+    it(`computes the ${n.activation} MLP with LayerNorm ε ${n.layerNormEpsilon}: the tf path's logits and 30 greedy tokens`, async () => {
+      const model = randomModel(8, { ...n, contextLength: 24 });
+      const plain = randomModel(8, { positional: n.positional, contextLength: 24 }); // the same weights, default numerics
+      try {
+        const prompt = [3, 1, 4, 1, 5];
+        const run = (m: GPT, o: object) => generate(m, decoder, prompt, { maxNewTokens: 30, temperature: 0, returnLogits: true, ...o });
+        const native = await run(model, {});
+        const tfCached = await run(model, { native: false });
+        const tfFull = await run(model, { useCache: false });
+        assert.deepStrictEqual([native.decoding, tfCached.decoding, tfFull.decoding], ['fused', 'cached', 'recomputed']);
+        assert.strictEqual(native.ids.length, 30);
+        for (const [name, other] of [['tf cached', tfCached], ['tf recomputed', tfFull]] as const) {
+          assert.deepStrictEqual(native.ids, other.ids, `greedy tokens vs ${name}`);
+          native.logits!.forEach((l, i) => assert.ok(maxDiff(l, other.logits![i]) < 1e-4, `${name} token ${i}: ${maxDiff(l, other.logits![i])}`));
+        }
+        // the numerics matter here: the default ones give logits further from these than the tolerance (the tanh
+        // GELU is close to the exact one, ~1e-3 apart on these logits), so a decoder ignoring them could not pass
+        const defaults = await run(plain, { maxNewTokens: 1 });
+        assert.ok(maxDiff(defaults.logits![0], native.logits![0]) > 5e-4, `the default numerics give the same logits: ${maxDiff(defaults.logits![0], native.logits![0])}`);
+      } finally {
+        model.dispose();
+        plain.dispose();
+      }
+    });
+  }
+
+  it("refuses numerics it does not know (the addon's binding)", () => {
+    const addon = nativeAddon();
+    const dims = [4, 2, 1, 1, 2];
+    const weights = [8, 4, 2, 2, 4, 2, 4, 2, 4, 2, 4, 2, 2, 2, 16, 8, 16, 2, 2, 2].map((n) => new Float32Array(n));
+    addon.decoderFree!(addon.decoderCreate!(dims, weights, ...addonNumerics({ activation: 'gelu_tanh', layerNormEpsilon: 1e-5 })));
+    assert.throws(() => addon.decoderCreate!(dims, weights, 2, 1e-5), /activation must be 0 \(exact GELU\) or 1 \(tanh GELU\)/);
+    for (const eps of [0, -1, 1, NaN]) assert.throws(() => addon.decoderCreate!(dims, weights, 0, eps), /layerNormEpsilon must be in \(0, 1\)/);
   });
 
   it('runs prompt chunks against its cache like forward() runs the whole sequence', () => {
@@ -148,7 +193,7 @@ describe('native decoding', () => {
         const d = { decode: (ids) => ids.join(',') };
         const a = await generate(model, d, [1, 2], { maxNewTokens: 8, temperature: 0 });
         const b = await generate(model, d, [1, 2], { maxNewTokens: 8, temperature: 0, useCache: false });
-        console.log(JSON.stringify({ reason: nativeDecodeUnavailable(), a: a.ids, b: b.ids }));
+        console.log(JSON.stringify({ reason: nativeDecodeUnavailable(), a: a.ids, b: b.ids, decoding: a.decoding }));
       })();`;
     const proc = spawnSync(process.execPath, ['-r', register, '-e', script], {
       cwd: root,
@@ -160,6 +205,7 @@ describe('native decoding', () => {
     const lines = proc.stdout.trim().split('\n');
     const result = JSON.parse(lines[lines.length - 1]);
     assert.match(result.reason, /LMX_NATIVE=0/);
+    assert.strictEqual(result.decoding, 'cached');
     assert.strictEqual(result.a.length, 8);
     assert.deepStrictEqual(result.a, result.b);
   });

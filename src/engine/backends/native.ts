@@ -18,9 +18,25 @@ import * as os from 'os';
 import * as path from 'path';
 import * as tf from '@tensorflow/tfjs-core';
 import { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
+import type { Activation } from '../model';
 
 export const NATIVE_BACKEND = 'native';
 export const ADDON_FILE = 'lmx_native.node';
+
+/**
+ * The addon's interface version (info().version) the fused decoder and training step need: from 2 they take the
+ * model's GELU and LayerNorm ε (native/src/numerics.h); an older build computes only the exact GELU and ε 1e-5.
+ */
+export const ADDON_VERSION = 2;
+export const OUTDATED_ADDON = `the native addon predates version ${ADDON_VERSION} (the model's GELU and LayerNorm ε as parameters); rebuild it: npm run build:native`;
+
+/** numerics.h's Activation values, by the engine's name. */
+const ADDON_ACTIVATIONS: Record<Activation, number> = { gelu: 0, gelu_tanh: 1 };
+
+/** decoderCreate's and trainStepCreate's last two arguments for a model's numerics (model.ts numerics()). */
+export function addonNumerics(numerics: { activation: Activation; layerNormEpsilon: number }): [activation: number, layerNormEpsilon: number] {
+  return [ADDON_ACTIVATIONS[numerics.activation], numerics.layerNormEpsilon];
+}
 
 export interface NativeAddon {
   /** out[b] = op(a[b]) · op(b[b]) for b < batch; a[b] starts at strideA·b (0: broadcast). */
@@ -50,15 +66,22 @@ export interface NativeAddon {
   forceGeneric(on: boolean): void;
   info(): { avx2: boolean; threads: number; version: number };
   // Fused decoding (native/src/decoder.cc, used by ../nativeDecode.ts); optional: an older build lacks them.
-  /** A handle holding a copy of the weights ([V, ctx, L, H, C]; order: decoder.h) and an empty K/V cache. */
-  decoderCreate?(dims: number[], weights: Float32Array[]): unknown;
+  /**
+   * A handle holding a copy of the weights ([V, ctx, L, H, C]; order: decoder.h) and an empty K/V cache;
+   * activation and layerNormEpsilon: addonNumerics() (version ≥ 2).
+   */
+  decoderCreate?(dims: number[], weights: Float32Array[], activation: number, layerNormEpsilon: number): unknown;
   /** Runs ids at the next positions, appends their keys/values, writes the last one's logits (V); returns the cache length. */
   decoderRun?(handle: unknown, ids: number[], logits: Float32Array): number;
   decoderReset?(handle: unknown): void;
   decoderFree?(handle: unknown): void;
   // The fused training step (native/src/trainstep.cc, used by ../training/fusedStep.ts); optional likewise.
-  /** A handle with copies of the parameters ([V, ctx, L, H, C, B, T, learned]; GPT.parameterShapes() order), zero moments. */
-  trainStepCreate?(dims: number[], params: Float32Array[], positions: Float32Array | null, decay: boolean[], parts: number, profile: boolean): unknown;
+  /**
+   * A handle with copies of the parameters ([V, ctx, L, H, C, B, T, learned]; GPT.parameterShapes() order), zero moments;
+   * activation and layerNormEpsilon: addonNumerics() (version ≥ 2).
+   */
+  trainStepCreate?(dims: number[], params: Float32Array[], positions: Float32Array | null, decay: boolean[], parts: number, profile: boolean,
+    activation: number, layerNormEpsilon: number): unknown;
   /**
    * Forward, backward and (with adam: [lr, beta1, beta2, eps, weightDecay, gradClip, t]) AdamW of one batch;
    * result gets [loss, gradNorm]; with adam the new parameters are copied into outs.

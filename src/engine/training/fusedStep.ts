@@ -2,7 +2,8 @@
 // of the addon (native/src/trainstep.cc), over buffers it allocates once, with the batch split by rows over its
 // thread pool. It computes what the TensorFlow.js path computes (GPT.loss with its hand-written gradients, then
 // the trainer's AdamW: same dropout places and masks, weight-decay groups, clipping), which stays the reference
-// and the path of every other backend; the unit tests compare the two.
+// and the path of every other backend; the unit tests compare the two. The model's numerics (exact or tanh GELU, the
+// LayerNorm ε) are parameters of the step: a model of GPT-2's numerics trains here exactly as on the tfjs path.
 //
 // The addon keeps its own copy of the parameters and AdamW's moments. After every update the new parameters are
 // handed to the model's tf.Variables (in arrays from the native backend's recycling pool, so a step allocates
@@ -10,8 +11,8 @@
 // is copied back into the addon before the next step.
 
 import * as tf from '@tensorflow/tfjs-core';
-import { sinusoidTable, type Dropout, type GPT } from '../model';
-import { loadAddon, NATIVE_BACKEND, NativeBackend, type NativeAddon } from '../backends/native';
+import { numerics, sinusoidTable, type Dropout, type GPT } from '../model';
+import { ADDON_VERSION, addonNumerics, loadAddon, NATIVE_BACKEND, NativeBackend, OUTDATED_ADDON, type NativeAddon } from '../backends/native';
 import { keepThreshold } from '../rng';
 import { isDropoutRate } from '../dropoutRate';
 import type { AdamWMoments, AdamWPath, AdamWPlacement, AdamWStep, OptimizerState } from './adamw';
@@ -42,6 +43,7 @@ export function fusedStepUnavailable(dropout = 0): string | undefined {
   const loaded = loadAddon();
   if (!loaded.ok) return loaded.reason;
   if (typeof loaded.addon.trainStepCreate !== 'function') return 'the native addon predates the fused training step; rebuild it: npm run build:native';
+  if (loaded.addon.info().version < ADDON_VERSION) return OUTDATED_ADDON;
   if (dropout > 0 && keepThreshold(dropout) > 0xffffffff) return `a dropout rate of ${dropout} is too close to 1 for the addon's 32-bit mask threshold`;
   return undefined;
 }
@@ -109,6 +111,7 @@ export class FusedTrainingStep implements OptimizerState {
       decay,
       this.threads,
       this.profiling,
+      ...addonNumerics(numerics(model.config)),
     );
     this.published = this.vars.map((v) => v.dataId);
     if (moments) {

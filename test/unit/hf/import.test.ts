@@ -1,7 +1,7 @@
 // Import from transformers, checked against transformers itself: a GPT-2 that transformers builds (random
 // weights, save_pretrained) with a byte-level BPE tokenizer trained by `tokenizers` in the test loads in the
-// engine and gives transformers' token IDs, logits and attention maps; folders it cannot use are refused in
-// one line, and nothing in them changes.
+// engine and gives transformers' token IDs, logits and attention maps, and generates transformers' greedy tokens
+// on the addon's fused decoder; folders it cannot use are refused in one line, and nothing in them changes.
 
 import * as assert from 'assert';
 import { promises as fs } from 'fs';
@@ -41,7 +41,9 @@ with torch.no_grad():
         ids = tok.encode(text).ids[:64]
         r = model(torch.tensor([ids]), output_attentions=True)
         answers.append({"ids": ids, "logits": r.logits[0].flatten().tolist(), "attention": [a[0].tolist() for a in r.attentions]})
-print(json.dumps({"vocabSize": tok.get_vocab_size(), "answers": answers}))
+    prompt = torch.tensor([answers[0]["ids"][:10]])
+    greedy = model.generate(prompt, max_new_tokens=30, min_new_tokens=30, do_sample=False, pad_token_id=0)[0, 10:].tolist()
+print(json.dumps({"vocabSize": tok.get_vocab_size(), "answers": answers, "greedy": greedy}))
 `;
 
 interface Answer {
@@ -70,7 +72,7 @@ async function snapshot(dir: string): Promise<string[]> {
 describe('Hugging Face import (checked against transformers)', function () {
   this.timeout(300_000);
   let root: string;
-  const folders: Record<string, { dir: string; answers: Answer[]; vocabSize: number }> = {};
+  const folders: Record<string, { dir: string; answers: Answer[]; vocabSize: number; greedy: number[] }> = {};
 
   before(async () => {
     python();
@@ -79,7 +81,7 @@ describe('Hugging Face import (checked against transformers)', function () {
     for (const activation of ['gelu_new', 'gelu']) {
       const dir = path.join(root, `gpt2-${activation}`);
       await fs.mkdir(dir);
-      const r = runPython<{ vocabSize: number; answers: Answer[] }>(MAKE_GPT2, [dir, JSON.stringify(CHECK_TEXTS), NOTES, activation]);
+      const r = runPython<{ vocabSize: number; answers: Answer[]; greedy: number[] }>(MAKE_GPT2, [dir, JSON.stringify(CHECK_TEXTS), NOTES, activation]);
       folders[activation] = { dir, ...r };
     }
   });
@@ -88,8 +90,8 @@ describe('Hugging Face import (checked against transformers)', function () {
   });
 
   for (const activation of ['gelu_new', 'gelu']) {
-    it(`loads a GPT-2 made by transformers (${activation}, ε 1e-6) and gives its token IDs, logits and attention maps`, async () => {
-      const { dir, answers, vocabSize } = folders[activation];
+    it(`loads a GPT-2 made by transformers (${activation}, ε 1e-6) and gives its token IDs, logits, attention maps and greedy tokens (fused decoder)`, async () => {
+      const { dir, answers, vocabSize, greedy } = folders[activation];
       const loaded = await loadCheckpoint(dir);
       try {
         assert.strictEqual(loaded.vocab.tokenizer, 'hf');
@@ -109,8 +111,11 @@ describe('Hugging Face import (checked against transformers)', function () {
         const ids = loaded.vocab.encode(CHECK_TEXTS[0]);
         assert.strictEqual(loaded.vocab.decode(ids), CHECK_TEXTS[0]);
         assert.strictEqual(loaded.vocab.pieces(CHECK_TEXTS[0]).map((p) => CHECK_TEXTS[0].slice(p.start, p.end)).join(''), CHECK_TEXTS[0]);
-        const completion = await generate(loaded.model, loaded.vocab, ids.slice(0, 10), { maxNewTokens: 8, temperature: 0 });
-        assert.strictEqual(completion.ids.length, 8);
+        // transformers' greedy generation (model.generate), on the addon's fused decoder with the model's numerics
+        const completion = await generate(loaded.model, loaded.vocab, answers[0].ids.slice(0, 10), { maxNewTokens: 30, temperature: 0 });
+        assert.strictEqual(completion.decoding, 'fused');
+        assert.strictEqual(greedy.length, 30);
+        assert.deepStrictEqual(completion.ids, greedy);
       } finally {
         loaded.model.dispose();
       }

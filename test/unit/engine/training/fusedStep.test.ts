@@ -1,9 +1,10 @@
 // The fused native training step (src/engine/training/fusedStep.ts, native/src/trainstep.cc) against the
 // TensorFlow.js path on the same backend: one step's loss and every parameter's gradient (relative error under
 // 1e-4), with and without dropout, learned and sinusoidal positions, one and two threads, a block shorter than the
-// context; the gradients against finite differences of the fused loss itself; weights set from outside between
-// steps; bad batches. Through the Trainer: three AdamW steps (losses, norms, weights and moments) against the
-// tfjs path with the addon's AdamW loop, without and with dropout; 'auto' choosing it on native; a run resumed from
+// context, the exact GELU and an imported GPT-2's numerics (the tanh GELU, another LayerNorm ε); the gradients
+// against finite differences of the fused loss itself; weights set from outside between steps; bad batches.
+// Through the Trainer: three AdamW steps (losses, norms, weights and moments) against the tfjs path with the
+// addon's AdamW loop, without and with dropout, and with the tanh GELU; 'auto' choosing it on native; a run resumed from
 // a saved checkpoint continuing exactly as one without the interruption. Like native.test.ts, these fail where
 // the addon was not built.
 //
@@ -110,14 +111,17 @@ describe('fused training step (native backend)', () => {
     await tf.setBackend(previous);
   });
 
-  const cases = [
+  const cases: { title: string; positional: GPTConfig['positional']; rate: number; threads: number; B: number; T: number; numerics?: Partial<GPTConfig> }[] = [
     { title: 'learned positions, no dropout, one thread', positional: 'learned', rate: 0, threads: 1, B: 3, T: 12 },
     { title: 'learned positions, dropout 0.2, two threads', positional: 'learned', rate: 0.2, threads: 2, B: 3, T: 12 },
     { title: 'sinusoidal positions, dropout 0.3, two threads, a block shorter than the context', positional: 'sinusoidal', rate: 0.3, threads: 2, B: 4, T: 9 },
-  ] as const;
+    { title: 'tanh GELU and ε 1e-5 (GPT-2), dropout 0.2, two threads', positional: 'learned', rate: 0.2, threads: 2, B: 3, T: 12, numerics: { activation: 'gelu_tanh' } },
+    // an ε this large changes every gradient well beyond the tolerance: a step ignoring it could not pass
+    { title: 'tanh GELU and ε 0.25, sinusoidal positions, one thread', positional: 'sinusoidal', rate: 0, threads: 1, B: 2, T: 12, numerics: { activation: 'gelu_tanh', layerNormEpsilon: 0.25 } },
+  ];
   for (const c of cases) {
     it(`gives the loss and every gradient of the tfjs path (${c.title})`, () => {
-      const model = randomModel({ ...tiny, positional: c.positional }, 7, RANDOM);
+      const model = randomModel({ ...tiny, positional: c.positional, ...c.numerics }, 7, RANDOM);
       const fused = new FusedTrainingStep(model, c.B, c.T, decayOf(model), undefined, { threads: c.threads });
       try {
         const { x, y } = batch(c.B, c.T, tiny.vocabSize, 9);
@@ -141,8 +145,8 @@ describe('fused training step (native backend)', () => {
     });
   }
 
-  const finiteDifferences = (rate: number) => () => {
-    const model = randomModel(tiny, 11, RANDOM);
+  const finiteDifferences = (rate: number, numerics: Partial<GPTConfig> = {}) => () => {
+    const model = randomModel({ ...tiny, ...numerics }, 11, RANDOM);
     const B = 2;
     const T = 8;
     const fused = new FusedTrainingStep(model, B, T, decayOf(model), undefined, { threads: 2 });
@@ -179,6 +183,7 @@ describe('fused training step (native backend)', () => {
   };
   it('has gradients that match finite differences of its own loss on a tiny model', finiteDifferences(0));
   it('has gradients that match finite differences with dropout (the same masks each time)', finiteDifferences(0.25));
+  it('has gradients that match finite differences with the tanh GELU and ε 1e-6', finiteDifferences(0, { activation: 'gelu_tanh', layerNormEpsilon: 1e-6 }));
 
   it('refuses ids outside the vocabulary and batches of the wrong size, and a disposed step', () => {
     const model = new GPT(tiny, 1);
@@ -223,10 +228,15 @@ describe('fused training step (native backend)', () => {
       }
     };
 
-    for (const dropout of [0, 0.2]) {
-      it(`takes the tfjs path's three AdamW steps: losses, gradient norms, weights and moments (dropout ${dropout})`, async () => {
-        const reference = await train({ steps: 3, dropout, optimizer: 'js' });
-        const fused = await train({ steps: 3, dropout, optimizer: 'fused' });
+    const runs: { dropout: number; numerics?: Partial<GPTConfig>; title: string }[] = [
+      { dropout: 0, title: 'dropout 0' },
+      { dropout: 0.2, title: 'dropout 0.2' },
+      { dropout: 0.2, numerics: { activation: 'gelu_tanh', layerNormEpsilon: 1e-6 }, title: "dropout 0.2, an imported GPT-2's tanh GELU and ε 1e-6" },
+    ];
+    for (const { dropout, numerics, title } of runs) {
+      it(`takes the tfjs path's three AdamW steps: losses, gradient norms, weights and moments (${title})`, async () => {
+        const reference = await train({ steps: 3, dropout, optimizer: 'js' }, new GPT({ ...config, ...numerics }, 21));
+        const fused = await train({ steps: 3, dropout, optimizer: 'fused' }, new GPT({ ...config, ...numerics }, 21));
         try {
           assert.strictEqual(reference.path, 'native');
           assert.strictEqual(fused.path, 'fused');
