@@ -128,6 +128,7 @@ describe('Hugging Face folders', function () {
     const hovers = await vscode.commands.executeCommand<vscode.Hover[]>('vscode.executeHoverProvider', document.uri, word.range.start);
     const hover = (hovers ?? []).flatMap((h) => h.contents).map((c) => (typeof c === 'string' ? c : c.value)).join('\n');
     assert.ok(hover.includes(`ID **${word.id}**`) && hover.includes(imported.label), hover);
+    assert.ok(shownAs('Written {0} in {1}').test(hover) && hover.includes('tokenizer.json'), hover);
     const emoji = imported.tokens.find((t) => t.range.isEmpty)!;
     const emojiHovers = await vscode.commands.executeCommand<vscode.Hover[]>('vscode.executeHoverProvider', document.uri, emoji.range.start.translate(0, -2));
     const emojiHover = (emojiHovers ?? []).flatMap((h) => h.contents).map((c) => (typeof c === 'string' ? c : c.value)).join('\n');

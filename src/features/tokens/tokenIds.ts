@@ -20,6 +20,7 @@
 import * as vscode from 'vscode';
 import { utf8Text, type TokenizerName } from '../../engine/tokenizer';
 import { Vocabulary } from '../../engine/vocab';
+import { HF_IMPORT_FILES } from '../../engine/hf/importHf';
 import type { TokensConfig } from '../../config';
 import {
   characterAt,
@@ -364,7 +365,10 @@ export class TokenOverlay implements vscode.Disposable {
       const modelId = s.modelIds?.[i];
       // A token the model has no one ID for: how it reads it (<unk>, or the token's bytes).
       const modelSpelling = modelId === 0 && s.encoding.vocab && s.encoding.mapsIds ? s.encoding.vocab.toModel([s.table.ids[i]]) : undefined;
-      return { index: i, id: s.table.ids[i], bytes, complete: utf8Text(bytes) !== undefined, modelId, modelSpelling };
+      const hf = typeof s.encoding.tokenizer === 'string' ? undefined : s.encoding.tokenizer;
+      const entry = hf?.tokenString(s.table.ids[i]);
+      const vocabularyEntry = entry !== undefined ? { token: entry, file: HF_IMPORT_FILES.tokenizer } : undefined;
+      return { index: i, id: s.table.ids[i], bytes, complete: utf8Text(bytes) !== undefined, modelId, modelSpelling, vocabularyEntry };
     });
     const character = characterAt(s.text, Math.min(offset, s.text.length - 1));
     const markdown = new vscode.MarkdownString(
