@@ -51,6 +51,10 @@ export const strings = {
   tokenTitleClick: l10n.t(' — click: make it the query and show it in the editor'),
   layerMeanTitle: (layer: number, heads: number) => plural(heads, l10n.t('Layer {0} · mean of {1} head|Layer {0} · mean of {1} heads', count(layer), count(heads))),
   layerMeanAria: (layer: number) => l10n.t('Layer {0} mean', count(layer)),
+  // the short labels beside and above the model view's thumbnails and the query view's bars (1-based)
+  layerShort: (layer: number) => l10n.t('L{0}', count(layer)),
+  headShort: (head: number) => l10n.t('H{0}', count(head)),
+  layerHeadShort: (layer: number, head: number) => l10n.t('L{0} H{1}', count(layer), count(head)),
   attentionOfAria: (name: string, tokens: number) => plural(tokens, l10n.t('{0}: attention of {1} token|{0}: attention of {1} tokens', name, count(tokens))),
   allHeadsTitle: (layers: number, heads: number) =>
     l10n.t('All heads: {0} × {1}', plural(layers, l10n.t('{0} layer|{0} layers', count(layers))), plural(heads, l10n.t('{0} head|{0} heads', count(heads)))),
