@@ -4,6 +4,7 @@
 import { strings } from './strings';
 import uPlot from 'uplot';
 import type { ChartMark, ChartRender } from '../../src/features/training/protocol';
+import { formatNumber } from '../../src/l10n/format';
 
 export interface SeriesSpec {
   label: string;
@@ -99,11 +100,12 @@ export class Chart {
         hooks: { ...this.spec.overlay?.hooks(), setCursor: [() => this.showLatest()] },
         scales: { x: { time: false }, y: this.spec.log ? { distr: 3 } : { auto: true } },
         axes: [
-          { ...axis(), label: strings.charts.stepAxis, labelFont: t.font, labelSize: 18 },
+          // the steps in the display language's digits (uPlot's own formatting follows the browser's language)
+          { ...axis(), label: strings.charts.stepAxis, labelFont: t.font, labelSize: 18, values: (_u: uPlot, ticks: number[]) => ticks.map((v) => formatNumber(v)) },
           { ...axis(), size: 56, ...(this.spec.format ? { values: (_u: uPlot, ticks: number[]) => ticks.map(this.spec.format!) } : {}) },
         ],
         series: [
-          { label: strings.charts.stepAxis },
+          { label: strings.charts.stepAxis, value: (_u: uPlot, v: number | null) => (v === null || v === undefined ? '—' : formatNumber(v)) },
           ...this.spec.series.map(
             (s): uPlot.Series => ({
               label: s.label,
