@@ -51,10 +51,11 @@ const runIntegration = !onlyUnit && !onlyL10n;
 const runL10n = onlyL10n || runIntegration;
 /**
  * The display languages the integration suite runs in after English (LMX_TEST_LOCALES, comma-separated, picks
- * some: `LMX_TEST_LOCALES=qps-ploc npm run test:l10n`): Polish, every suite (screenshots of the views in
- * test-results/l10n-pl-*.png); then the pseudo-locale, where a webview that shows English fails its capture.
+ * some: `LMX_TEST_LOCALES=qps-ploc npm run test:l10n`; empty: none): Polish, every suite (screenshots of the
+ * views in test-results/l10n-pl-*.png); then the pseudo-locale, where a webview that shows English fails its
+ * capture (only the suites that capture one: webviewSuites).
  */
-const L10N_LOCALES = process.env.LMX_TEST_LOCALES ? process.env.LMX_TEST_LOCALES.split(',').map((l) => l.trim()).filter(Boolean) : ['pl', 'qps-ploc'];
+const L10N_LOCALES = process.env.LMX_TEST_LOCALES !== undefined ? process.env.LMX_TEST_LOCALES.split(',').map((l) => l.trim()).filter(Boolean) : ['pl', 'qps-ploc'];
 const PSEUDO_LOCALE = 'qps-ploc';
 const color = !!process.stdout.isTTY && !process.env.NO_COLOR;
 
@@ -471,7 +472,7 @@ async function main() {
           await phase('integration tests (VS Code extension host)', () => integrationTests());
           await phase('installed .vsix (VS Code extension host)', installedPackageTests);
         }
-        if (runL10n && (await phase('pseudo-locale files (npm run l10n:pseudo)', pseudoLocaleFiles))) {
+        if (runL10n && L10N_LOCALES.length && (await phase('pseudo-locale files (npm run l10n:pseudo)', pseudoLocaleFiles))) {
           for (const locale of L10N_LOCALES) await phase(`integration tests, display language ${locale}`, () => integrationTests(locale));
         }
       }
