@@ -152,16 +152,25 @@ describe('compare causal and bidirectional', function () {
         assert.ok(report.readable?.texts.some((t) => shownAs(heading).test(t)), `${name} names the kind: ${report.readable?.texts.join(' | ')}`);
       }
     };
-    for (const theme of ['Default Dark Modern', 'Default Light Modern']) {
-      const shade = theme.includes('Dark') ? 'dark' : 'light';
-      await updateSetting('workbench', 'colorTheme', theme);
-      await sleep(1500);
-      const measured = await api.compare.selfCheck();
-      assertSideDrawn(measured, 'decoder');
-      assertSideDrawn(measured, 'encoder');
-      const shot = await captureWebview(outDir, `compare-${shade}`, '#compare-app');
-      if (!shot) this.skip(); // only under test:electron, which does not capture (under npm test a missing capture fails)
-      check(shot, `compare (${shade})`);
+    // the panel's editor group takes the whole window: room for the two heatmaps side by side
+    await vscode.commands.executeCommand('workbench.action.focusSecondEditorGroup');
+    await vscode.commands.executeCommand('workbench.action.toggleMaximizeEditorGroup');
+    try {
+      for (const theme of ['Default Dark Modern', 'Default Light Modern']) {
+        const shade = theme.includes('Dark') ? 'dark' : 'light';
+        await updateSetting('workbench', 'colorTheme', theme);
+        await sleep(1500);
+        const measured = await api.compare.selfCheck();
+        assert.ok(measured.sideBySide, 'decoder and encoder side by side');
+        assertSideDrawn(measured, 'decoder');
+        assertSideDrawn(measured, 'encoder');
+        const shot = await captureWebview(outDir, `compare-${shade}`, '#compare-app');
+        if (!shot) this.skip(); // only under test:electron, which does not capture (under npm test a missing capture fails)
+        check(shot, `compare (${shade})`);
+      }
+    } finally {
+      await vscode.commands.executeCommand('workbench.action.toggleMaximizeEditorGroup');
+      await vscode.commands.executeCommand('workbench.action.focusFirstEditorGroup');
     }
   });
 

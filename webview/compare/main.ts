@@ -28,6 +28,7 @@ import type { ModelKind } from '../../src/engine/model';
 import { adoptStyleSheet, button, dropdown, progressRing, registerComponents, setText, type Choice, type SelectControl } from '../components/index';
 import { drawHeatmap, layoutHeatmap, MapImages, measureCanvas, prepareCanvas, readTheme, TITLE_HEIGHT, type Theme } from '../attention/draw';
 import { el } from '../attention/layout';
+import { strings as AttentionStrings } from '../attention/strings';
 import attentionCss from '../attention/style.css';
 import { paintedShares } from './measure';
 import { strings as S } from './strings';
@@ -236,9 +237,12 @@ function drawSide(side: Side, d: CompareSideData): void {
   const labels = d.tokens.map((t) => t.label);
   const probe = side.canvas.getContext('2d')!;
   side.images.reset(`${data?.seq}|${theme.key}`);
-  const width = Math.max(260, side.wrap.clientWidth - 2);
+  // room right of the legend for its "masked" caption, where a language's word is wider than the legend
+  probe.font = `10px ${theme.uiFont}`;
+  const captionRoom = causal ? Math.max(0, Math.ceil(probe.measureText(AttentionStrings.masked).width) - 52) : 0;
+  const width = Math.max(260, side.wrap.clientWidth - 2 - captionRoom);
   const layout = layoutHeatmap(probe, theme, m.T, labels, width, Math.max(320, Math.min(width, window.innerHeight - 120)) - TITLE_HEIGHT);
-  const canvasWidth = Math.max(layout.width, 260);
+  const canvasWidth = Math.max(layout.width + captionRoom, 260);
   const ctx = prepareCanvas(side.canvas, canvasWidth, layout.height + TITLE_HEIGHT);
   const map = headMap(m, v.layer, v.head);
   const image = side.images.get(`${v.layer}/${v.head}`, map, m.T, theme, 'linear', causal);
@@ -273,7 +277,9 @@ function draw(): void {
 }
 
 function report(selfCheck = false): CompareRenderReport {
-  const out: CompareRenderReport = { seq: data?.seq ?? -1, sides: {}, missing: {}, ...(selfCheck ? { selfCheck } : {}) };
+  const [left, right] = COMPARE_KINDS.map((k) => sides[k].section.getBoundingClientRect());
+  const sideBySide = Math.abs(left.top - right.top) < 1 && right.left >= left.right;
+  const out: CompareRenderReport = { seq: data?.seq ?? -1, sides: {}, missing: {}, sideBySide, ...(selfCheck ? { selfCheck } : {}) };
   for (const kind of COMPARE_KINDS) {
     const d = data?.sides[kind];
     if (d?.status === 'ready' && sides[kind].measured) out.sides[kind] = sides[kind].measured;

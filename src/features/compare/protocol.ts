@@ -91,6 +91,8 @@ export interface CompareRenderReport {
   /** The sides drawn; a missing side is in `missing` with the message the page shows. */
   sides: Partial<Record<ModelKind, CompareSideReport>>;
   missing: Partial<Record<ModelKind, { message: string; buttons: string[] }>>;
+  /** Whether the two sides stand next to each other (a narrow panel puts the encoder below the decoder). */
+  sideBySide: boolean;
   /** The answer to 'selfCheck' (not a drawing of new data or a new view). */
   selfCheck?: boolean;
 }
