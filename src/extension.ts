@@ -44,8 +44,8 @@ export function activate(context: vscode.ExtensionContext): LmExplorerApi {
   const notify = new Notifier();
   const host: HostContext = { extension: context, log, notify };
 
-  const tokensFeature = tokens.register(host);
   const trainingFeature = training.register(host);
+  const tokensFeature = tokens.register(host, trainingFeature.controller);
   const completionFeature = completion.register(host, trainingFeature);
   const attentionFeature = attention.register(host, trainingFeature.engine);
   const inspectorFeature = inspector.register(host, trainingFeature.engine, attentionFeature.api.attention);

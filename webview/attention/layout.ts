@@ -2,7 +2,7 @@
 // strip, the canvas with its tooltip and the hint. Built once; the handlers are the page's.
 
 import type { AttentionFromWebview, AttentionViewKind, AttentionViewState } from '../../src/features/attention/protocol';
-import { adoptStyleSheet, button, checkbox, dropdown, radios, registerComponents, type Choice } from '../components/index';
+import { adoptPageStyles, button, checkbox, dropdown, radios, registerComponents, type Choice } from '../components/index';
 import { strings as S } from './strings';
 import css from './style.css';
 
@@ -23,7 +23,7 @@ export function el<K extends keyof HTMLElementTagNameMap>(tagName: K, className?
 /** Builds the page in #app (an exported page, `standalone`, has no Refresh, Save as HTML or Follow). */
 export function buildPage(standalone: boolean, view: AttentionViewState, on: PageHandlers) {
   registerComponents();
-  adoptStyleSheet(css);
+  adoptPageStyles(css);
   const app = document.getElementById('app') ?? document.body.appendChild(el('main'));
   app.id = 'attention-app';
 

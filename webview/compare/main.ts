@@ -25,7 +25,7 @@ import {
 } from '../../src/features/compare/protocol';
 import type { HeatmapLayout } from '../../src/features/attention/core/mapLayout';
 import type { ModelKind } from '../../src/engine/model';
-import { adoptStyleSheet, button, dropdown, progressRing, registerComponents, setText, type Choice, type SelectControl } from '../components/index';
+import { adoptPageStyles, button, dropdown, progressRing, registerComponents, setText, type Choice, type SelectControl } from '../components/index';
 import { drawHeatmap, layoutHeatmap, MapImages, measureCanvas, prepareCanvas, readTheme, TITLE_HEIGHT, type Theme } from '../attention/draw';
 import { el } from '../attention/layout';
 import { strings as AttentionStrings } from '../attention/strings';
@@ -51,8 +51,9 @@ let pendingSeq: number | undefined;
 let drawScheduled = false;
 
 registerComponents();
-adoptStyleSheet(attentionCss);
-adoptStyleSheet(css);
+// the attention page's rules (header, status, notice, controls, canvas) over webview/base.css, then the sides'
+adoptPageStyles(attentionCss);
+adoptPageStyles(css);
 
 /** One side of the page: its elements and what it last drew. */
 interface Side {
