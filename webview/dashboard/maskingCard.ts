@@ -18,8 +18,9 @@ export class MaskingCard {
     const body = this.card.body;
     const encoder = this.data.isEncoder();
     this.card.section.hidden = !encoder;
-    if (!encoder) return;
+    // a decoder after an encoder: nothing of the encoder's row stays behind (its titles are read even hidden)
     body.replaceChildren();
+    if (!encoder) return;
     const { lastTrain, lastVal } = this.data.accuracyCurves();
     body.append(
       el('p', 'masking-accuracy', strings.masking.accuracy(lastTrain ? formatPercent(lastTrain.value) : '–', lastVal ? formatPercent(lastVal.value, 1) : '–')),
@@ -45,7 +46,9 @@ export class MaskingCard {
           original.append(...(t.branch === 'random' ? [`${strings.masking.branch.random} · `, token] : [token]));
         }
         cell.append(original);
-        cell.title = strings.masking.branchTitle(t.branch, t.original, t.shown);
+        // On the token itself, which is translate="no": the hover text quotes the model's tokens (pieces of
+        // words, such as "arz" of "malarz"), which no display-language check can tell from English.
+        shown.title = strings.masking.branchTitle(t.branch, t.original, t.shown);
       }
       strip.append(cell);
     }
