@@ -20,22 +20,12 @@
 // Times are medians of several runs after a warm-up. Options: --runs N (default 7), --backend NAME
 // (default auto), --tokens N (default 256), --json FILE, --vscode.
 
-import { createRequire } from 'node:module';
-import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { performance } from 'node:perf_hooks';
+import { WEBVIEW_API_STUB, cpuMs, ensureBuilt, fmt, inChromium, inVsCode, machineDescription, machineLoad, median, option, require, root, runBenchmark, sampleNotes } from './bench-common.mjs';
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const require = createRequire(path.join(root, 'package.json'));
-require('./scripts/ts-register.js');
-
-function option(name, fallback) {
-  const i = process.argv.indexOf(`--${name}`);
-  return i === -1 ? fallback : process.argv[i + 1];
-}
 const RUNS = Number(option('runs', process.env.BENCH_RUNS || 7));
 const BACKEND = option('backend', 'auto');
 const TOKENS = Number(option('tokens', 256));
@@ -43,32 +33,9 @@ const JSON_OUT = option('json');
 const ENGINE_TARGET_MS = 100;
 const TOTAL_TARGET_MS = 300;
 
-const { initBackend } = require(path.join(root, 'src/engine/backends/index.ts'));
-const { GPT } = require(path.join(root, 'src/engine/model.ts'));
-const { PRESETS } = require(path.join(root, 'src/engine/presets.ts'));
-const { Vocabulary } = require(path.join(root, 'src/engine/vocab.ts'));
-const { encode } = require(path.join(root, 'src/engine/tokenizer.ts'));
-const { saveCheckpoint } = require(path.join(root, 'src/engine/checkpoint.ts'));
+const { initBackend, GPT, PRESETS, Vocabulary, encode, saveCheckpoint } = require(path.join(root, 'src/engine/index.ts'));
 const { EngineClient } = require(path.join(root, 'src/worker/engine/client.ts'));
 const { attentionData, checkMaps, toFloat32 } = require(path.join(root, 'src/features/attention/core/attentionMaps.ts'));
-
-const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
-/** CPU time of this process (all its threads, the engine worker included), ms. */
-const cpuMs = () => {
-  const u = process.cpuUsage();
-  return (u.user + u.system) / 1000;
-};
-const fmt = (ms) => (ms === undefined ? '—' : `${ms.toFixed(1)} ms`);
-
-/** The sample notes (Polish and English), as the model's corpus and the text to look at. */
-function notes() {
-  const dir = path.join(root, 'sample-workspace');
-  return fs
-    .readdirSync(dir)
-    .filter((f) => f.endsWith('.md'))
-    .sort()
-    .map((f) => fs.readFileSync(path.join(dir, f), 'utf8'));
-}
 
 /** A prefix of `text` that is exactly `n` tokens of `vocab` (or all of it). */
 function textOfTokens(vocab, text, n) {
@@ -82,39 +49,14 @@ function textOfTokens(vocab, text, n) {
   return text.slice(0, lo);
 }
 
-function ensureBuilt() {
-  const needed = ['dist/worker.js', 'dist/webview/attention.js'].map((f) => path.join(root, f));
-  if (needed.every((f) => fs.existsSync(f))) return;
-  console.log('building dist/ (node esbuild.js)…');
-  const r = spawnSync(process.execPath, ['esbuild.js'], { cwd: root, stdio: 'inherit' });
-  if (r.status !== 0) throw new Error('the build failed');
-}
-
-async function renderInBrowser(payload, runs) {
-  const chromium = process.env.LMX_CHROMIUM || '/usr/bin/chromium';
-  if (!fs.existsSync(chromium)) return { skipped: `no Chromium at ${chromium} (set LMX_CHROMIUM)` };
-  let playwright;
-  try {
-    playwright = require('playwright-core');
-  } catch {
-    return { skipped: 'playwright-core is not installed' };
-  }
+function renderInBrowser(payload, runs) {
   const { buildAttentionHtml } = require(path.join(root, 'src/features/attention/core/attentionExport.ts'));
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lmx-bench-attention-'));
-  const file = path.join(dir, 'page.html');
-  // The exported page, with a stand-in for VS Code's webview API so the page runs as in the panel.
+  // The exported page, with the stand-in for VS Code's webview API so the page runs as in the panel.
   const script = fs.readFileSync(path.join(root, 'dist', 'webview', 'attention.js'), 'utf8');
-  const stub = `window.__messages = []; window.acquireVsCodeApi = () => ({ postMessage: (m) => window.__messages.push(m), getState: () => undefined, setState: () => {} });`;
-  const html = buildAttentionHtml({ script: `${stub}\n${script}`, data: payload, view: { view: 'head', layer: 0, head: 0, query: 255, follow: false, scale: 'linear', layerFilter: 'all', headFilter: 'all' }, themeVars: {}, themeKind: 'vscode-dark' })
+  const html = buildAttentionHtml({ script: `${WEBVIEW_API_STUB}\n${script}`, data: payload, view: { view: 'head', layer: 0, head: 0, query: 255, follow: false, scale: 'linear', layerFilter: 'all', headFilter: 'all' }, themeVars: {}, themeKind: 'vscode-dark' })
     // no inlined data: the bench sends it as the host does
     .replace(/<script id="lmx-attention-data"[\s\S]*?<\/script>/, '');
-  fs.writeFileSync(file, html);
-  const browser = await playwright.chromium.launch({ executablePath: chromium, headless: true, args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage'] });
-  try {
-    const page = await browser.newPage({ viewport: { width: 1200, height: 1000 } });
-    await page.route(/^(?!file:)/, (route) => route.abort());
-    await page.goto(`file://${file}`);
-    await page.waitForFunction(() => window.__messages.some((m) => m.type === 'ready'));
+  return inChromium({ tempPrefix: 'lmx-bench-attention-', html, viewport: { width: 1200, height: 1000 }, keep: true }, async (page, dir) => {
     // the weights as base64 into the page once; each run posts them as the host's message would arrive
     await page.evaluate((b64) => {
       const bin = atob(b64);
@@ -148,9 +90,7 @@ async function renderInBrowser(payload, runs) {
       await page.screenshot({ path: path.join(dir, `${view}.png`), fullPage: true });
     }
     return { results, screenshot: path.join(dir, '{head,model,layerMean,query}.png') };
-  } finally {
-    await browser.close();
-  }
+  });
 }
 
 /** The suite run inside VS Code for --vscode: prints one tagged JSON line with the timings. */
@@ -179,36 +119,16 @@ exports.run = async function () {
 };
 `;
 
-async function inVsCode(text, runs) {
-  const host = await import(new URL('./vscode-host/index.mjs', import.meta.url).href);
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lmx-bench-attention-vscode-'));
-  const suitePath = path.join(dir, 'suite.js');
-  fs.writeFileSync(suitePath, VSCODE_SUITE);
-  let found;
-  const r = await host.runVsCodeSuite({
-    extensionPath: root,
-    suitePath,
-    env: { LMX_BENCH_SPEC: JSON.stringify({ text, runs, backend: BACKEND }) },
-    logFile: path.join(dir, 'vscode.log'),
-    onOutput: (line) => {
-      if (line.startsWith('@@bench@@')) found = JSON.parse(line.slice('@@bench@@'.length));
-    },
-  });
-  if (!found) throw new Error(`the VS Code run gave no figures (${r.error ?? `exit ${r.exitCode}`}); log: ${path.join(dir, 'vscode.log')}`);
-  fs.rmSync(dir, { recursive: true, force: true });
-  return found;
-}
-
 async function main() {
-  ensureBuilt();
+  ensureBuilt(['dist/worker.js', 'dist/webview/attention.js']);
   const report = await initBackend(BACKEND);
-  const docs = notes();
+  const docs = sampleNotes();
   const vocab = Vocabulary.build(docs.map((d) => encode(d, 'o200k_base')), 'o200k_base');
   const config = { ...PRESETS.small, contextLength: Math.max(TOKENS, 256), vocabSize: vocab.size };
   const model = new GPT(config, 7);
   const text = textOfTokens(vocab, docs.join('\n'), TOKENS);
   const ids = vocab.encode(text);
-  console.log(`LM Explorer attention benchmark — ${os.cpus().length} CPU(s), Node ${process.versions.node}, backend ${report.name}`);
+  console.log(`LM Explorer attention benchmark — ${machineDescription()}, backend ${report.name}`);
   console.log(`model: small preset (${config.nLayer} layers × ${config.nHead} heads × ${config.nEmbd} channels), context ${config.contextLength}, vocabulary ${vocab.size}`);
   console.log(`text: ${ids.length} tokens (${text.length} characters of the sample notes); ${RUNS} runs after a warm-up, medians\n`);
 
@@ -284,15 +204,14 @@ async function main() {
     rows.push(['total: command → drawn head view', totalMs, mark(totalMs, TOTAL_TARGET_MS), workerCpuMs + hostMs + render.head.ms]);
   }
   console.log(`  ${''.padEnd(48)} ${'wall'.padStart(10)} ${'cpu'.padStart(10)}`);
-  const busy = os.loadavg()[0] > os.cpus().length;
+  const { load, cpus, busy } = machineLoad();
   for (const [name, ms, note, cpu] of rows) {
     // on a busy machine the targets are judged by CPU time (what the work costs), not by the queue for a CPU
     const judged = busy && cpu !== undefined && note ? mark(cpu, name.startsWith('engine') ? ENGINE_TARGET_MS : TOTAL_TARGET_MS) + ' (cpu)' : note;
     console.log(`  ${name.padEnd(48)} ${fmt(ms).padStart(10)} ${(cpu === undefined ? '' : fmt(cpu)).padStart(10)}${judged}`);
   }
-  const load = os.loadavg()[0];
   if (busy) {
-    console.log(`\n  note: the machine is busy (load ${load.toFixed(1)} on ${os.cpus().length} CPUs), so wall times are inflated; the cpu column`);
+    console.log(`\n  note: the machine is busy (load ${load.toFixed(1)} on ${cpus} CPUs), so wall times are inflated; the cpu column`);
     console.log('  (this process\'s CPU time, the engine worker included; for the total: worker + host + render) is close to');
     console.log('  what an idle machine takes.');
   }
@@ -304,7 +223,7 @@ async function main() {
   if (process.argv.includes('--vscode')) {
     console.log('\n  in VS Code (code-server + headless Chromium), Show Attention on the same text:');
     try {
-      vscodeFigures = await inVsCode(text, RUNS);
+      vscodeFigures = await inVsCode('lmx-bench-attention-vscode-', VSCODE_SUITE, { text, runs: RUNS, backend: BACKEND });
       const [first, ...rest] = vscodeFigures.runs;
       const med = (key) => median(rest.map((t) => t[key]));
       console.log(`  ${'first run (opens the panel)'.padEnd(48)} ${fmt(first.totalMs).padStart(10)}   engine ${fmt(first.engineMs)}, render ${fmt(first.renderMs)}`);
@@ -320,10 +239,4 @@ async function main() {
   }
 }
 
-main().then(
-  () => process.exit(0),
-  (error) => {
-    console.error(error?.stack ?? error);
-    process.exit(1);
-  },
-);
+runBenchmark(main);

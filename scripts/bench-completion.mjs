@@ -18,21 +18,11 @@
 // The model has random weights (timing does not depend on them); its vocabulary is the o200k_base tokens of
 // the sample notes and docs. Sampling: temperature 0.7, top-k 40, top-p 0.95, stopAt none (always 24 tokens).
 import fs from 'node:fs';
-import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { fileURLToPath } from 'node:url';
+import { machineDescription, option, quantile, require, root, runBenchmark } from './bench-common.mjs';
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const require = createRequire(import.meta.url);
-require(path.join(root, 'scripts', 'ts-register.js'));
-
-const argv = process.argv.slice(2);
-const option = (name, fallback) => {
-  const i = argv.indexOf(`--${name}`);
-  return i === -1 ? fallback : argv[i + 1];
-};
 const RUNS = Number(option('runs', 30));
 /** Recomputing the window for every token is slow: fewer runs of the cases without the cache. */
 const SLOW_RUNS = Number(option('slow-runs', Math.max(5, Math.round(RUNS / 3))));
@@ -40,15 +30,9 @@ const WARMUP = 3;
 const BACKEND = option('backend', 'wasm');
 const PRESET = option('preset', 'small');
 const TOKENS = Number(option('tokens', 24));
-const JSON_OUT = argv.includes('--json');
+const JSON_OUT = process.argv.includes('--json');
 
-const { initBackend } = require(path.join(root, 'src/engine/backends/index.ts'));
-const { GPT } = require(path.join(root, 'src/engine/model.ts'));
-const { PRESETS } = require(path.join(root, 'src/engine/presets.ts'));
-const { Vocabulary } = require(path.join(root, 'src/engine/vocab.ts'));
-const { encode } = require(path.join(root, 'src/engine/tokenizer.ts'));
-const { saveCheckpoint } = require(path.join(root, 'src/engine/checkpoint.ts'));
-const { generate } = require(path.join(root, 'src/engine/generate.ts'));
+const { initBackend, GPT, PRESETS, Vocabulary, encode, saveCheckpoint, generate } = require(path.join(root, 'src/engine/index.ts'));
 const { CompletionEngine } = require(path.join(root, 'src/features/completion/core/completionEngine.ts'));
 const { promptTokenBudget } = require(path.join(root, 'src/features/completion/core/promptWindow.ts'));
 const { EngineClient } = require(path.join(root, 'src/worker/engine/client.ts'));
@@ -57,16 +41,9 @@ function log(...args) {
   if (!JSON_OUT) console.log(...args);
 }
 
-function percentile(sorted, p) {
-  if (sorted.length === 0) return NaN;
-  const i = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
-  return sorted[i];
-}
-
 function stats(times) {
-  const sorted = [...times].sort((a, b) => a - b);
   const mean = times.reduce((a, b) => a + b, 0) / times.length;
-  return { p50: percentile(sorted, 50), p95: percentile(sorted, 95), mean, min: sorted[0], max: sorted[sorted.length - 1] };
+  return { p50: quantile(times, 0.5), p95: quantile(times, 0.95), mean, min: Math.min(...times), max: Math.max(...times) };
 }
 
 /** Bundles the engine worker from the current sources (the wasm binaries are found in the package). */
@@ -151,7 +128,7 @@ async function main() {
     const budget = promptTokenBudget(ctx, TOKENS);
     log(`inline completion benchmark: ${PRESET} preset (${model.parameterCounts().total.toLocaleString('en-US')} parameters, context ${ctx}, vocabulary ${vocab.size}), backend ${report.name}`);
     log(`${TOKENS} new tokens per suggestion, ${RUNS} runs per case (${SLOW_RUNS} without the cache) after ${WARMUP} warm-up runs`);
-    log(`${os.cpus().length} CPU(s) (${os.cpus()[0]?.model ?? '?'}), load average ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}, Node ${process.version}`);
+    log(machineDescription());
 
     const workerFile = await buildWorker(scratch);
     client = new EngineClient({ workerPath: workerFile });
@@ -226,10 +203,4 @@ async function main() {
   }
 }
 
-main().then(
-  () => process.exit(0),
-  (error) => {
-    console.error(error?.stack ?? String(error));
-    process.exit(1);
-  },
-);
+runBenchmark(main);

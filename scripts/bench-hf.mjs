@@ -21,18 +21,11 @@
 
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
-import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { machineDescription, option, require, root } from './bench-common.mjs';
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const require = createRequire(path.join(root, 'package.json'));
 const requirements = require('./scripts/system-requirements.cjs');
-
-function option(name, fallback) {
-  const i = process.argv.indexOf(`--${name}`);
-  return i === -1 ? fallback : process.argv[i + 1];
-}
 const BACKENDS = option('backends', 'native,wasm').split(',');
 const TOKENS = Number(option('tokens', 128));
 const NEW = Number(option('new', 32));
@@ -79,7 +72,6 @@ function ensureFolder() {
   console.log(`building the 124M GPT-2 folder in ${cacheDir} (transformers, random weights)…`);
   fs.mkdirSync(cacheDir, { recursive: true });
   python(['-c', MAKE, cacheDir]);
-  require('./scripts/ts-register.js');
   const { encodingTokenizerJson } = require(path.join(root, 'src/engine/hf/tokenizerFiles.ts'));
   const json = encodingTokenizerJson('r50k_base');
   json.added_tokens = [{ id: 50256, content: '<|endoftext|>', single_word: false, lstrip: false, rstrip: false, normalized: false, special: true }];
@@ -88,7 +80,6 @@ function ensureFolder() {
 
 /** One backend, in this process (the child's side). */
 async function runBackend(backend) {
-  require('./scripts/ts-register.js');
   const { initBackend } = require(path.join(root, 'src/engine/backends/index.ts'));
   const { loadCheckpoint } = require(path.join(root, 'src/engine/checkpoint.ts'));
   const { generate } = require(path.join(root, 'src/engine/generate.ts'));
@@ -116,7 +107,7 @@ async function runBackend(backend) {
 async function main() {
   if (process.argv[2] === '--child') return runBackend(process.argv[3]);
   ensureFolder();
-  console.log(`${FOLDER ? 'the GPT-2' : '124M GPT-2'} from ${cacheDir}; attention over ${TOKENS} tokens, ${NEW} generated tokens (greedy, cached); machine: ${require('node:os').cpus().length} cores`);
+  console.log(`${FOLDER ? 'the GPT-2' : '124M GPT-2'} from ${cacheDir}; attention over ${TOKENS} tokens, ${NEW} generated tokens (greedy, cached); machine: ${machineDescription()}`);
   const results = [];
   for (const backend of BACKENDS) {
     const r = spawnSync(process.execPath, ['--max-old-space-size=8192', fileURLToPath(import.meta.url), '--child', backend, ...process.argv.slice(2)], { encoding: 'utf8', maxBuffer: 16 * 1024 * 1024 });

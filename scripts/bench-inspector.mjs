@@ -18,55 +18,20 @@
 //               which says more than milliseconds on a machine shared with other work.
 // Times are medians of several runs after a warm-up. Options: --runs N (default 7), --json FILE, --vscode.
 
-import { createRequire } from 'node:module';
-import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { performance } from 'node:perf_hooks';
+import { bundlePage, ensureBuilt, fmt, inChromium, inVsCode, machineDescription, machineLoad, median, option, require, root, runBenchmark, sampleNotes } from './bench-common.mjs';
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const require = createRequire(path.join(root, 'package.json'));
-require('./scripts/ts-register.js');
-
-function option(name, fallback) {
-  const i = process.argv.indexOf(`--${name}`);
-  return i === -1 ? fallback : process.argv[i + 1];
-}
 const RUNS = Number(option('runs', process.env.BENCH_RUNS || 7));
 const JSON_OUT = option('json');
 const VOCAB = 8192;
 const WORKER_TARGET_MS = 50;
 const TOTAL_TARGET_MS = 300;
 
-const { initBackend } = require(path.join(root, 'src/engine/backends/index.ts'));
-const { GPT } = require(path.join(root, 'src/engine/model.ts'));
-const { PRESETS } = require(path.join(root, 'src/engine/presets.ts'));
-const { Vocabulary } = require(path.join(root, 'src/engine/vocab.ts'));
-const { encode } = require(path.join(root, 'src/engine/tokenizer.ts'));
-const { saveCheckpoint } = require(path.join(root, 'src/engine/checkpoint.ts'));
+const { initBackend, GPT, PRESETS, Vocabulary, encode, saveCheckpoint } = require(path.join(root, 'src/engine/index.ts'));
 const { EngineClient } = require(path.join(root, 'src/worker/engine/client.ts'));
-
-const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
-const fmt = (ms) => (ms === undefined ? '—' : `${ms.toFixed(1)} ms`);
-
-function notes() {
-  const dir = path.join(root, 'sample-workspace');
-  return fs
-    .readdirSync(dir)
-    .filter((f) => f.endsWith('.md'))
-    .sort()
-    .map((f) => fs.readFileSync(path.join(dir, f), 'utf8'));
-}
-
-function ensureBuilt() {
-  const needed = ['dist/worker.js', 'dist/webview/inspector.js'].map((f) => path.join(root, f));
-  if (needed.every((f) => fs.existsSync(f))) return;
-  console.log('building dist/ (node esbuild.js)…');
-  const r = spawnSync(process.execPath, ['esbuild.js'], { cwd: root, stdio: 'inherit' });
-  if (r.status !== 0) throw new Error('the build failed');
-}
 
 /** The requests of the five views, on the sample notes. */
 function requests(text) {
@@ -104,21 +69,8 @@ function referenceMs(data, V, C) {
   return median(times);
 }
 
-async function renderInBrowser(answers, runs) {
-  const chromium = process.env.LMX_CHROMIUM || '/usr/bin/chromium';
-  if (!fs.existsSync(chromium)) return { skipped: `no Chromium at ${chromium} (set LMX_CHROMIUM)` };
-  const playwright = require('playwright-core');
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lmx-bench-inspector-'));
-  const file = path.join(dir, 'page.html');
-  const script = fs.readFileSync(path.join(root, 'dist', 'webview', 'inspector.js'), 'utf8');
-  const stub = `window.__messages = []; window.acquireVsCodeApi = () => ({ postMessage: (m) => window.__messages.push(m), getState: () => undefined, setState: () => {} });`;
-  fs.writeFileSync(file, `<!DOCTYPE html><html><head><meta charset="utf-8"></head><body><main id="app"></main><script>${stub}</script><script>${script}</script></body></html>`);
-  const browser = await playwright.chromium.launch({ executablePath: chromium, headless: true, args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage'] });
-  try {
-    const page = await browser.newPage({ viewport: { width: 1200, height: 1000 } });
-    await page.route(/^(?!file:)/, (route) => route.abort());
-    await page.goto(`file://${file}`);
-    await page.waitForFunction(() => window.__messages.some((m) => m.type === 'ready'));
+function renderInBrowser(answers, runs) {
+  return inChromium({ tempPrefix: 'lmx-bench-inspector-', html: bundlePage('inspector'), viewport: { width: 1200, height: 1000 } }, async (page) => {
     const results = {};
     let seq = 1;
     for (const { request, answer } of answers) {
@@ -144,10 +96,7 @@ async function renderInBrowser(answers, runs) {
       results[request.view] = { ms: median(times), canvases: last.canvases };
     }
     return { results };
-  } finally {
-    await browser.close();
-    fs.rmSync(dir, { recursive: true, force: true });
-  }
+  });
 }
 
 /** The suite run inside VS Code for --vscode: prints one tagged JSON line with the timings. */
@@ -173,30 +122,10 @@ exports.run = async function () {
 };
 `;
 
-async function inVsCode(model, reqs, runs) {
-  const host = await import(new URL('./vscode-host/index.mjs', import.meta.url).href);
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lmx-bench-inspector-vscode-'));
-  const suitePath = path.join(dir, 'suite.js');
-  fs.writeFileSync(suitePath, VSCODE_SUITE);
-  let found;
-  const r = await host.runVsCodeSuite({
-    extensionPath: root,
-    suitePath,
-    env: { LMX_BENCH_SPEC: JSON.stringify({ model, requests: reqs, runs }) },
-    logFile: path.join(dir, 'vscode.log'),
-    onOutput: (line) => {
-      if (line.startsWith('@@bench@@')) found = JSON.parse(line.slice('@@bench@@'.length));
-    },
-  });
-  if (!found) throw new Error(`the VS Code run gave no figures (${r.error ?? `exit ${r.exitCode}`}); log: ${path.join(dir, 'vscode.log')}`);
-  fs.rmSync(dir, { recursive: true, force: true });
-  return found;
-}
-
 async function main() {
-  ensureBuilt();
+  ensureBuilt(['dist/worker.js', 'dist/webview/inspector.js']);
   await initBackend('cpu');
-  const docs = notes();
+  const docs = sampleNotes();
   // The notes' tokens and, to fill the vocabulary up to 8192, the first tokens of the encoding (seen once).
   const filler = Array.from({ length: VOCAB }, (_, i) => i);
   const vocab = Vocabulary.build([...docs.map((d) => encode(d, 'o200k_base')), filler], 'o200k_base', { maxVocab: VOCAB });
@@ -212,7 +141,7 @@ async function main() {
   const wte = model.getWeights().get('wte');
   model.dispose();
   const reference = referenceMs(wte, vocab.size, config.nEmbd);
-  console.log(`LM Explorer inspector benchmark — ${os.cpus().length} CPU(s), Node ${process.versions.node}, load ${os.loadavg()[0].toFixed(1)}`);
+  console.log(`LM Explorer inspector benchmark — ${machineDescription()}`);
   console.log(`model: small preset (${config.nLayer} layers × ${config.nHead} heads × ${config.nEmbd} channels), context ${config.contextLength}, vocabulary ${vocab.size}`);
   console.log(`${RUNS} runs after a warm-up, medians; reference (one cosine ranking over the vocabulary, plain loop): ${fmt(reference)}\n`);
 
@@ -256,13 +185,13 @@ async function main() {
   }
   if (browser.skipped) console.log(`  render: skipped (${browser.skipped})`);
   else console.log(`\n  canvases drawn (variance, 0 = blank): ${reqs.map(({ view }) => `${view} ${browser.results[view].canvases.map((c) => c.variance).join('/')}`).join(', ')}`);
-  const busy = os.loadavg()[0] > os.cpus().length;
-  if (busy) console.log(`  note: the machine is busy (load ${os.loadavg()[0].toFixed(1)} on ${os.cpus().length} CPUs): wall times are inflated; the ratios to the reference are steadier.`);
+  const { load, cpus, busy } = machineLoad();
+  if (busy) console.log(`  note: the machine is busy (load ${load.toFixed(1)} on ${cpus} CPUs): wall times are inflated; the ratios to the reference are steadier.`);
   let vscodeFigures;
   if (process.argv.includes('--vscode')) {
     console.log('\n  in VS Code (code-server + headless Chromium), the same checkpoint, each view through the extension:');
     try {
-      vscodeFigures = await inVsCode(modelDir, reqs, RUNS);
+      vscodeFigures = await inVsCode('lmx-bench-inspector-vscode-', VSCODE_SUITE, { model: modelDir, requests: reqs, runs: RUNS });
       for (const { view } of reqs) {
         const [first, ...rest] = vscodeFigures[view];
         const total = median(rest.map((t) => t.totalMs));
@@ -278,10 +207,4 @@ async function main() {
   if (JSON_OUT) fs.writeFileSync(JSON_OUT, JSON.stringify({ vocabSize: vocab.size, referenceMs: reference, figures, vscode: vscodeFigures, load: os.loadavg()[0] }, null, 2));
 }
 
-main().then(
-  () => process.exit(0),
-  (error) => {
-    console.error(error?.stack ?? error);
-    process.exit(1);
-  },
-);
+runBenchmark(main);

@@ -16,22 +16,12 @@
 //                 process, so that figures from a loaded machine can be read as a ratio to it.
 // Options: --runs N (default 30), --backend NAME (default auto), --json FILE.
 
-import { createRequire } from 'node:module';
-import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { performance } from 'node:perf_hooks';
+import { build, bundlePage, fmt, inChromium, machineDescription, machineLoad, option, quantile, require, root, runBenchmark, sampleNotes } from './bench-common.mjs';
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const require = createRequire(path.join(root, 'package.json'));
-require('./scripts/ts-register.js');
-
-function option(name, fallback) {
-  const i = process.argv.indexOf(`--${name}`);
-  return i === -1 ? fallback : process.argv[i + 1];
-}
 const RUNS = Number(option('runs', process.env.BENCH_RUNS || 30));
 const BACKEND = option('backend', 'auto');
 const JSON_OUT = option('json');
@@ -42,52 +32,12 @@ const tf = require('@tensorflow/tfjs-core');
 const { initBackend, GPT, PRESETS, Vocabulary, encode, saveCheckpoint } = require(path.join(root, 'src/engine/index.ts'));
 const { EngineClient } = require(path.join(root, 'src/worker/engine/client.ts'));
 
-const quantile = (values, q) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)];
-};
-const fmt = (ms) => (ms === undefined ? '—' : `${ms.toFixed(1)} ms`);
 const mark = (ms, target) => (ms === undefined ? '' : ms <= target ? `  ✓ (target < ${target} ms)` : `  ✗ (target < ${target} ms)`);
 
-function build() {
-  const r = spawnSync(process.execPath, ['esbuild.js'], { cwd: root, stdio: 'inherit' });
-  if (r.status !== 0) throw new Error('the build failed');
-}
-
-function notes() {
-  const dir = path.join(root, 'sample-workspace');
-  const out = [];
-  const walk = (d) => {
-    for (const e of fs.readdirSync(d, { withFileTypes: true })) {
-      const p = path.join(d, e.name);
-      if (e.isDirectory()) walk(p);
-      else if (/\.(md|txt)$/.test(e.name)) out.push(fs.readFileSync(p, 'utf8'));
-    }
-  };
-  walk(dir);
-  return out;
-}
-
 /** The page bundle in headless Chromium with a stand-in for VS Code's webview API; renders snapshots. */
-async function renderInBrowser(snapshots, runs) {
-  const chromium = process.env.LMX_CHROMIUM || '/usr/bin/chromium';
-  if (!fs.existsSync(chromium)) return { skipped: `no Chromium at ${chromium} (set LMX_CHROMIUM)` };
-  let playwright;
-  try {
-    playwright = require('playwright-core');
-  } catch {
-    return { skipped: 'playwright-core is not installed' };
-  }
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lmx-bench-sampling-'));
-  const script = fs.readFileSync(path.join(root, 'dist', 'webview', 'sampling.js'), 'utf8');
-  const stub = `window.__messages = []; window.acquireVsCodeApi = () => ({ postMessage: (m) => { window.__messages.push(m); window.__onMessage?.(m); }, getState: () => undefined, setState: () => {} });`;
-  fs.writeFileSync(path.join(dir, 'page.html'), `<!DOCTYPE html><html><head><meta charset="UTF-8"></head><body class="vscode-dark"><main id="app"></main><script>${stub}</script><script>${script.replace(/<\/script>/g, '<\\/script>')}</script></body></html>`);
-  const browser = await playwright.chromium.launch({ executablePath: chromium, headless: true, args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage'] });
-  try {
-    const page = await browser.newPage({ viewport: { width: 1300, height: 1100 } });
-    await page.route(/^(?!file:)/, (route) => route.abort());
-    await page.goto(`file://${path.join(dir, 'page.html')}`);
-    await page.waitForFunction(() => window.__messages.some((m) => m.type === 'ready'));
+function renderInBrowser(snapshots, runs) {
+  const html = bundlePage('sampling', { bodyClass: 'vscode-dark' });
+  return inChromium({ tempPrefix: 'lmx-bench-sampling-', html, viewport: { width: 1300, height: 1100 }, keep: true }, async (page, dir) => {
     // timed inside the page: from the snapshot's arrival to the next frame after the page says it drew it
     const times = [];
     const drawTimes = [];
@@ -115,15 +65,13 @@ async function renderInBrowser(snapshots, runs) {
     }
     await page.screenshot({ path: path.join(dir, 'lab.png'), fullPage: true });
     return { p95: quantile(times, 0.95), median: quantile(times, 0.5), drawP95: quantile(drawTimes, 0.95), report: last, screenshot: path.join(dir, 'lab.png') };
-  } finally {
-    await browser.close();
-  }
+  });
 }
 
 async function main() {
   build();
   const report = await initBackend(BACKEND);
-  const docs = notes();
+  const docs = sampleNotes();
   const vocab = Vocabulary.build(docs.map((d) => encode(d, 'o200k_base')), 'o200k_base');
   const config = { ...PRESETS.small, vocabSize: vocab.size };
   const model = new GPT(config, 7);
@@ -189,8 +137,8 @@ async function main() {
     figures.stepMedian = quantile(stepTimes, 0.5);
     figures.surpriseMedian = quantile(surpriseTimes, 0.5);
     figures.surpriseMax = Math.max(...surpriseTimes);
-    const load = os.loadavg()[0];
-    console.log(`\nSampling lab and token surprise — backend ${report.name}, small preset (context ${config.contextLength}, vocabulary ${vocab.size}), ${os.cpus().length} cores, load average ${load.toFixed(2)}`);
+    const { load, cpus, busy } = machineLoad(0.75);
+    console.log(`\nSampling lab and token surprise — backend ${report.name}, small preset (context ${config.contextLength}, vocabulary ${vocab.size}); ${machineDescription()}`);
     console.log(`  reference: one forward pass of a full window (1 × ${config.contextLength}) in this process: ${fmt(referenceMs)}`);
     const row = (name, ms, target) => console.log(`  ${name.padEnd(74)} ${fmt(ms).padStart(10)}   ${ms !== undefined ? `${(ms / referenceMs).toFixed(2)}× ref` : ''}${target ? mark(ms, target) : ''}`);
     row('slider: worker samplingView, p95', figures.sliderWorkerP95);
@@ -205,7 +153,7 @@ async function main() {
     row(`surprise: ${scored} visible tokens scored with top 5, median`, figures.surpriseMedian, TARGETS.surprise);
     row(`surprise: ${scored} visible tokens, slowest run`, figures.surpriseMax);
     if (browser.report) console.log(`\n  page report: ${JSON.stringify(browser.report.charts)}; screenshot ${browser.screenshot}`);
-    if (load > os.cpus().length * 0.75) console.log(`  note: the machine is loaded (load average ${load.toFixed(2)} on ${os.cpus().length} cores): compare the ratios to the reference`);
+    if (busy) console.log(`  note: the machine is loaded (load average ${load.toFixed(2)} on ${cpus} cores): compare the ratios to the reference`);
     if (JSON_OUT) fs.writeFileSync(JSON_OUT, JSON.stringify({ backend: report.name, referenceMs, ...figures, load }, null, 2));
   } finally {
     client.dispose();
@@ -214,7 +162,4 @@ async function main() {
   }
 }
 
-main().catch((error) => {
-  console.error(error);
-  process.exit(1);
-});
+runBenchmark(main);

@@ -17,16 +17,12 @@
 // letter, a Polish letter, newlines) and a soup of punctuation — each of which the pre-split leaves as one
 // long piece: tokenPieces once each, beside gpt-tokenizer's own encode of 30 KB of the same (its merge is
 // quadratic in the piece's length).
-import { createRequire } from 'node:module';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { performance } from 'node:perf_hooks';
+import { machineDescription, machineLoad, median, require, root, runBenchmark, sampleNotes } from './bench-common.mjs';
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const require = createRequire(path.join(root, 'package.json'));
-require('./scripts/ts-register.js');
 const { ENCODINGS, tokenPieces } = require(path.join(root, 'src/engine/tokenizer.ts'));
 const { tokenTable, textStats } = require(path.join(root, 'src/features/tokens/core/tokenTable.ts'));
 const { TokenizeService } = require(path.join(root, 'src/worker/tokens/client.ts'));
@@ -40,20 +36,10 @@ const SCREEN_LINES = 60;
 
 /** 1 MiB of the sample notes (Polish and English), repeated and interleaved. */
 function mixedText() {
-  const dir = path.join(root, 'sample-workspace');
-  const notes = fs
-    .readdirSync(dir)
-    .filter((f) => f.endsWith('.md'))
-    .sort()
-    .map((f) => fs.readFileSync(path.join(dir, f), 'utf8'));
+  const notes = sampleNotes();
   let text = '';
   for (let i = 0; text.length < SIZE; i++) text += notes[i % notes.length] + '\n';
   return text.slice(0, SIZE);
-}
-
-function median(values) {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)];
 }
 
 function time(fn) {
@@ -163,10 +149,10 @@ async function main() {
   const starts = lineStarts(text);
   const words = text.split(/\s+/).length;
   console.log(`LM Explorer token benchmark — ${(text.length / 1024).toFixed(0)} KiB of mixed Polish/English notes, ` +
-    `${starts.length} lines, ~${words} words; node ${process.version}, ${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}`);
-  const load = os.loadavg()[0];
-  console.log(`median of ${RUNS} runs; target: tokenPieces of 1 MB < ${TARGET_MS} ms; load average ${load.toFixed(1)}`);
-  if (load > os.cpus().length) console.log(`(the machine is busy — load ${load.toFixed(1)} on ${os.cpus().length} CPUs — so these times are high)`);
+    `${starts.length} lines, ~${words} words; ${machineDescription()}`);
+  const { load, cpus, busy } = machineLoad();
+  console.log(`median of ${RUNS} runs; target: tokenPieces of 1 MB < ${TARGET_MS} ms`);
+  if (busy) console.log(`(the machine is busy — load ${load.toFixed(1)} on ${cpus} CPUs — so these times are high)`);
   console.log('');
   const worker = buildWorker();
   const service = new TokenizeService({ workerPath: worker.outfile, threshold: () => 64 * 1024 });
@@ -240,7 +226,4 @@ async function main() {
   if (process.env.BENCH_JSON) fs.writeFileSync(process.env.BENCH_JSON, JSON.stringify(rows, null, 2));
 }
 
-main().catch((error) => {
-  console.error(error);
-  process.exit(1);
-});
+runBenchmark(main);

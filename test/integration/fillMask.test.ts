@@ -54,7 +54,8 @@ describe('encoder: Predict Masked Word and what an encoder cannot do', function 
   isolateTests();
 
   after(async () => {
-    await api.training.reset({ confirm: false });
+    // with the decoder a suite before may have left, kept when this encoder replaced it
+    await api.training.reset({ confirm: false, kept: true });
     fs.rmSync(notes, { recursive: true, force: true });
   });
 
@@ -85,6 +86,27 @@ describe('encoder: Predict Masked Word and what an encoder cannot do', function 
     await vscode.commands.executeCommand('workbench.action.acceptSelectedQuickOpenItem');
     assert.strictEqual(await result.picked, second);
     assert.strictEqual(editor.document.getText(), `${SENTENCE.slice(0, start - 1)}${second}${SENTENCE.slice(start + word.length)}\n`);
+  });
+
+  it('tells the user (in api.messages) when nothing is selected, and when the document changed before the pick', async () => {
+    const editor = await openEditor(`${SENTENCE}\n`, 'markdown');
+    editor.selection = new vscode.Selection(new vscode.Position(0, 3), new vscode.Position(0, 3));
+    const empty = await vscode.commands.executeCommand<Awaited<ReturnType<LmExplorerApi['fillMask']['last']>>>('lmExplorer.predictMaskedWord', editor.document.uri);
+    assert.ok(empty && !empty.ok && empty.reason === 'no-selection', JSON.stringify(empty));
+    assert.match(empty.message, shownAs('Select the word to predict: its tokens become [MASK]s for the model.'));
+    assert.deepStrictEqual(api.messages.last(), { level: 'info', text: empty.message });
+
+    const start = SENTENCE.indexOf(', a ') + 2;
+    editor.selection = new vscode.Selection(new vscode.Position(0, start), new vscode.Position(0, start + 1));
+    const result = await vscode.commands.executeCommand<Awaited<ReturnType<LmExplorerApi['fillMask']['last']>>>('lmExplorer.predictMaskedWord', editor.document.uri);
+    assert.ok(result?.ok, JSON.stringify(result));
+    await waitFor('the quick pick to focus its first item', () => result.quickPick.activeItems[0] === result.quickPick.items[0]);
+    assert.ok(await editor.edit((edit) => edit.insert(new vscode.Position(1, 0), 'later\n')));
+    await vscode.commands.executeCommand('workbench.action.acceptSelectedQuickOpenItem');
+    assert.strictEqual(await result.picked, undefined);
+    assert.strictEqual(editor.document.getText(), `${SENTENCE}\nlater\n`, 'nothing replaced in the changed document');
+    assert.strictEqual(api.messages.last()?.level, 'warning');
+    assert.match(api.messages.last()?.text ?? '', shownAs('The document changed while the model was answering: nothing was replaced. Run Predict Masked Word again.'));
   });
 
   it('draws the masked row on the dashboard and bidirectional attention, photographed in a dark and a light theme', async function () {

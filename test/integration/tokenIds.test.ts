@@ -260,7 +260,7 @@ describe('token IDs', function () {
   /** Whether the overlay is the tokenization of the text it covers now: IDs, and ranges that tile that text. */
   function assertOverlayMatches(document: vscode.TextDocument, info: OverlayInfo, what: string): void {
     const text = document.getText(info.range);
-    const fresh = tokenTable(text, info.tokenizer);
+    const fresh = tokenTable(text, info.tokenizer as EncodingName);
     const base = document.offsetAt(info.range.start);
     assert.deepEqual(info.tokens.map((t) => t.id), Array.from(fresh.ids), `${what}: the IDs are a fresh tokenization's`);
     info.tokens.forEach((t, i) => {

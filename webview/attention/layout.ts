@@ -2,7 +2,7 @@
 // strip, the canvas with its tooltip and the hint. Built once; the handlers are the page's.
 
 import type { AttentionFromWebview, AttentionViewKind, AttentionViewState } from '../../src/features/attention/protocol';
-import { adoptStyleSheet, button, checkbox, dropdown, radios, registerComponents, type Choice } from '../components/index';
+import { adoptPageStyles, button, checkbox, dropdown, radios, registerComponents, type Choice } from '../components/index';
 import { strings as S } from './strings';
 import css from './style.css';
 
@@ -23,7 +23,7 @@ export function el<K extends keyof HTMLElementTagNameMap>(tagName: K, className?
 /** Builds the page in #app (an exported page, `standalone`, has no Refresh, Save as HTML or Follow). */
 export function buildPage(standalone: boolean, view: AttentionViewState, on: PageHandlers) {
   registerComponents();
-  adoptStyleSheet(css);
+  adoptPageStyles(css);
   const app = document.getElementById('app') ?? document.body.appendChild(el('main'));
   app.id = 'attention-app';
 
@@ -34,6 +34,7 @@ export function buildPage(standalone: boolean, view: AttentionViewState, on: Pag
   titleBox.append(sourceLine);
   const actions = el('div', 'actions');
   const refreshButton = button(S.refresh, { appearance: 'secondary', id: 'refresh', title: S.refreshTitle, onClick: () => on.send({ type: 'action', action: 'refresh' }) });
+  const compareButton = button(S.compare, { appearance: 'secondary', id: 'compare', title: S.compareTitle, onClick: () => on.send({ type: 'action', action: 'compare' }) });
   const pngButton = button(S.savePng, { appearance: 'secondary', id: 'save-png', title: S.savePngTitle, onClick: () => on.savePng() });
   const htmlButton = button(S.saveHtml, {
     appearance: 'secondary',
@@ -42,7 +43,7 @@ export function buildPage(standalone: boolean, view: AttentionViewState, on: Pag
     onClick: () => on.send({ type: 'saveHtml', ...on.themeSnapshot() }),
   });
   if (standalone) actions.append(pngButton);
-  else actions.append(refreshButton, pngButton, htmlButton);
+  else actions.append(refreshButton, compareButton, pngButton, htmlButton);
   header.append(titleBox, actions);
 
   const statusBox = el('div', 'status');
@@ -114,5 +115,5 @@ export function buildPage(standalone: boolean, view: AttentionViewState, on: Pag
   const hint = el('p', 'hint muted');
 
   app.append(header, statusBox, notice, controls, queryInfo, tokenStrip, canvasWrap, hint);
-  return { app, header, titleBox, sourceLine, actions, refreshButton, pngButton, htmlButton, statusBox, notice, controls, viewControl, layerControl, headControl, layerFilterControl, headFilterControl, scaleControl, followControl, queryInfo, tokenStrip, canvasWrap, canvas, tooltip, hint };
+  return { app, header, titleBox, sourceLine, actions, refreshButton, compareButton, pngButton, htmlButton, statusBox, notice, controls, viewControl, layerControl, headControl, layerFilterControl, headFilterControl, scaleControl, followControl, queryInfo, tokenStrip, canvasWrap, canvas, tooltip, hint };
 }

@@ -17,6 +17,8 @@ export const strings = {
   weightMax: l10n.t('weight (0 – max)'),
   refresh: l10n.t('Refresh'),
   refreshTitle: l10n.t('Run the model again on the same text'),
+  compare: l10n.t('Compare with the Other Kind'),
+  compareTitle: l10n.t('Compare Causal and Bidirectional: this text through a decoder and an encoder, one head of each side by side'),
   savePng: l10n.t('Save as PNG'),
   savePngTitle: l10n.t('Save the current view as a PNG image'),
   saveHtml: l10n.t('Save as HTML'),

@@ -17,6 +17,7 @@ import {
   vsCodeRadio,
   vsCodeRadioGroup,
 } from '@vscode/webview-ui-toolkit';
+import baseCss from '../base.css';
 
 /** The styles of the layer's own elements (badge, tag), with the toolkit's design tokens and theme variables. */
 const OWN_STYLES = `
@@ -33,13 +34,28 @@ const OWN_STYLES = `
 }`;
 
 /**
- * The one way a page loads CSS: its style.css, bundled as text, adopted as a constructed stylesheet (so the
- * strict CSP needs neither 'unsafe-inline' nor a <link> to a file).
+ * The one way a page loads CSS: a stylesheet bundled as text, adopted as a constructed stylesheet (so the
+ * strict CSP needs neither 'unsafe-inline' nor a <link> to a file). A panel page adopts its style.css with
+ * adoptPageStyles, which puts webview/base.css first.
  */
 export function adoptStyleSheet(css: string): void {
   const sheet = new CSSStyleSheet();
   sheet.replaceSync(css);
   document.adoptedStyleSheets = [...document.adoptedStyleSheets, sheet];
+}
+
+let baseAdopted = false;
+
+/**
+ * A panel page's styles: webview/base.css (the theme variables, the body, [hidden], .muted: what the pages
+ * share), once, then the page's own style.css, whose rules come after the base's and so win over them.
+ */
+export function adoptPageStyles(css: string): void {
+  if (!baseAdopted) {
+    baseAdopted = true;
+    adoptStyleSheet(baseCss);
+  }
+  adoptStyleSheet(css);
 }
 
 function adoptOwnStyles(): void {

@@ -18,7 +18,7 @@ import {
 } from '../../src/features/inspector/protocol';
 import type { ModelToken } from '../../src/worker/engine/protocol';
 import { drawBars, drawHeatmap, drawScatter, drawStrips, measureCanvas, theme, type PointMark, type Theme } from './draw';
-import { adoptStyleSheet } from '../components/index';
+import { adoptPageStyles } from '../components/index';
 import css from './style.css';
 import { S } from './strings';
 import { displayLocale } from '../../src/l10n/format';
@@ -121,7 +121,7 @@ function tokenIds(t: ModelToken): string {
 // ------------------------------------------------------------------------------------------------
 // Layout: header, tabs, one panel per tab
 
-adoptStyleSheet(css);
+adoptPageStyles(css);
 const app = document.getElementById('app') ?? document.body.appendChild(el('main'));
 app.id = 'inspector-app';
 const header = el('header');

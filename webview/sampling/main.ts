@@ -7,24 +7,24 @@
 import { formatFixed, formatNumber, formatPercent } from '../../src/l10n/format';
 import {
   DEFAULT_LAB_PARAMS,
-  isHostToLab,
+  isLabToWebview,
   LAB_LIMITS,
-  type HostToLab,
+  type LabFromWebview,
   type LabPageState,
   type LabParams,
-  type LabToHost,
+  type LabToWebview,
 } from '../../src/features/sampling/protocol';
 import type { StepChoice } from '../../src/engine/sampling/session';
 import type { LabRun, LabSnapshot, LabStep, LensLayer } from '../../src/features/sampling/protocol';
 import { measureCanvas, readTheme, type Theme } from '../attention/draw';
-import { adoptStyleSheet, button, progressRing, registerComponents, setEnabled } from '../components/index';
+import { adoptPageStyles, button, progressRing, registerComponents, setEnabled } from '../components/index';
 import { barAt, drawChart, type ChartLayout } from './chart';
 import { probabilityClass } from './probability';
 import { strings } from './strings';
 import css from './style.css';
 
 const host = acquireVsCodeApi<LabPageState>();
-const send = (message: LabToHost) => host.postMessage(message);
+const send = (message: LabFromWebview) => host.postMessage(message);
 
 let state: LabPageState = host.getState() ?? { prompt: '', params: { ...DEFAULT_LAB_PARAMS }, seed: 1, ids: [], compareTokens: 24 };
 let snapshot: LabSnapshot | undefined;
@@ -51,7 +51,7 @@ function persist(): void {
 // Layout
 
 registerComponents();
-adoptStyleSheet(css);
+adoptPageStyles(css);
 const app = document.getElementById('app') ?? document.body.appendChild(el('main'));
 app.id = 'sampling-app';
 
@@ -274,10 +274,10 @@ function renderHistory(s: LabSnapshot): void {
   backButton.hidden = shownStep === undefined;
 }
 
-function draw(): LabToHost & { type: 'rendered' } {
+function draw(): LabFromWebview & { type: 'rendered' } {
   const started = performance.now();
   const s = snapshot;
-  const out: LabToHost & { type: 'rendered' } = {
+  const out: LabFromWebview & { type: 'rendered' } = {
     type: 'rendered',
     report: { seq, bars: s?.view.bars.length ?? 0, charts: [], steps: s?.steps.length ?? 0, renderMs: 0, theme: document.body.className },
   };
@@ -360,7 +360,7 @@ function step(choice: StepChoice): void {
   }
 }
 
-function receive(message: HostToLab): void {
+function receive(message: LabToWebview): void {
   switch (message.type) {
     case 'snapshot':
       snapshot = message.snapshot;
@@ -396,7 +396,7 @@ function receive(message: HostToLab): void {
 }
 
 window.addEventListener('message', (event: MessageEvent) => {
-  if (isHostToLab(event.data)) receive(event.data);
+  if (isLabToWebview(event.data)) receive(event.data);
 });
 
 document.addEventListener('keydown', (event) => {

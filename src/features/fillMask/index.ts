@@ -15,10 +15,10 @@ export interface FillMaskApi {
 }
 
 /** Runs on the training feature's engine worker (the workspace model). */
-export function register(_ctx: HostContext, engine: EngineClient): Registered<FillMaskApi> {
+export function register(ctx: HostContext, engine: EngineClient): Registered<FillMaskApi> {
   let last: PredictMaskedWordResult | undefined;
   const commands: CommandTable<FillMaskCommand> = {
-    predictMaskedWord: async (target?: unknown) => (last = await predictMaskedWord(engine, targetEditor(target))),
+    predictMaskedWord: async (target?: unknown) => (last = await predictMaskedWord(engine, ctx.notify, targetEditor(target))),
   };
   return { commands, api: { fillMask: { last: () => last } } };
 }

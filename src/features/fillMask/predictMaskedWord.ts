@@ -3,6 +3,7 @@
 // next-token list. The document changes only when the user picks a candidate: that replaces the selection.
 
 import * as vscode from 'vscode';
+import type { Notifier } from '../../host/notifier';
 import type { EngineClient } from '../../worker/engine/client';
 import type { FillResult } from '../../worker/engine/protocol';
 import { formatProbability, probabilityBar } from '../completion/core/probabilityBar';
@@ -24,9 +25,9 @@ export type PredictMaskedWordResult =
 
 export type FillItem = vscode.QuickPickItem & { fill: string };
 
-export async function predictMaskedWord(engine: EngineClient, editor: vscode.TextEditor | undefined): Promise<PredictMaskedWordResult> {
+export async function predictMaskedWord(engine: EngineClient, notify: Notifier, editor: vscode.TextEditor | undefined): Promise<PredictMaskedWordResult> {
   const refuse = (reason: Extract<PredictMaskedWordResult, { ok: false }>['reason'], message: string): PredictMaskedWordResult => {
-    void (reason === 'error' ? vscode.window.showErrorMessage(message) : vscode.window.showInformationMessage(message));
+    void (reason === 'error' ? notify.error(message) : notify.info(message));
     return { ok: false, reason, message };
   };
   if (!editor) return refuse('no-editor', vscode.l10n.t('Open a text file and select a word first: the model predicts what the selection hides.'));
@@ -51,11 +52,11 @@ export async function predictMaskedWord(engine: EngineClient, editor: vscode.Tex
     return refuse('error', vscode.l10n.t('The model could not fill the mask: {0}', (error as Error).message));
   }
   const range = new vscode.Range(document.positionAt(window.offset + fill.replaceStart), document.positionAt(window.offset + fill.replaceEnd));
-  const { quickPick, picked } = show(editor, version, range, window, fill);
+  const { quickPick, picked } = show(notify, editor, version, range, window, fill);
   return { ok: true, documentUri: document.uri.toString(), fill, range, quickPick, picked };
 }
 
-function show(editor: vscode.TextEditor, version: number, range: vscode.Range, window: FillWindow, fill: FillResult) {
+function show(notify: Notifier, editor: vscode.TextEditor, version: number, range: vscode.Range, window: FillWindow, fill: FillResult) {
   const quickPick = vscode.window.createQuickPick<FillItem>();
   const hidden = editor.document.getText(range);
   quickPick.title =
@@ -76,7 +77,7 @@ function show(editor: vscode.TextEditor, version: number, range: vscode.Range, w
   const apply = async (choice: string | undefined): Promise<string | undefined> => {
     if (choice === undefined) return undefined;
     if (editor.document.version !== version) {
-      void vscode.window.showWarningMessage(vscode.l10n.t('The document changed while the model was answering: nothing was replaced. Run Predict Masked Word again.'));
+      void notify.warn(vscode.l10n.t('The document changed while the model was answering: nothing was replaced. Run Predict Masked Word again.'));
       return undefined;
     }
     return (await editor.edit((edit) => edit.replace(range, choice))) ? choice : undefined;

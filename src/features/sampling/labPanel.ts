@@ -13,14 +13,14 @@ import { EngineError } from '../../worker/engine/protocol';
 import type { LabRun, LabSnapshot, LensLayer } from '../../worker/engine/samplingProtocol';
 import {
   DEFAULT_LAB_PARAMS,
+  isLabFromWebview,
   isLabPageState,
-  isLabToHost,
   samplingParamsOf,
-  type HostToLab,
+  type LabFromWebview,
   type LabPageState,
   type LabParams,
   type LabRenderReport,
-  type LabToHost,
+  type LabToWebview,
 } from './protocol';
 import { modelKey } from './core/modelKey';
 
@@ -43,7 +43,7 @@ export type OpenLabResult = { ok: true; snapshot: LabSnapshot; seq: number } | {
 type Waiter = { seq: number; resolve(report: LabRenderReport): void };
 
 export class SamplingLab implements vscode.Disposable {
-  private readonly page: WebviewPanelHost<HostToLab, LabToHost>;
+  private readonly page: WebviewPanelHost<LabToWebview, LabFromWebview>;
   private readonly disposables: vscode.Disposable[] = [];
   private prompt = '';
   private params: LabParams = { ...DEFAULT_LAB_PARAMS };
@@ -73,7 +73,7 @@ export class SamplingLab implements vscode.Disposable {
   constructor(private readonly deps: LabDeps) {
     this.page = new WebviewPanelHost(
       deps.extensionUri,
-      { viewType: SAMPLING_VIEW_TYPE, title: vscode.l10n.t('Sampling Lab'), script: 'dist/webview/sampling.js', icon: 'sampling', isMessage: isLabToHost },
+      { viewType: SAMPLING_VIEW_TYPE, title: vscode.l10n.t('Sampling Lab'), script: 'dist/webview/sampling.js', icon: 'sampling', isMessage: isLabFromWebview },
       {
         onReady: () => void this.onPageReady(),
         onMessage: (message) => void this.receive(message),
@@ -246,7 +246,7 @@ export class SamplingLab implements vscode.Disposable {
     await this.restart(restored?.ids ?? []);
   }
 
-  private async receive(message: Exclude<LabToHost, { type: 'ready' }>): Promise<void> {
+  private async receive(message: Exclude<LabFromWebview, { type: 'ready' }>): Promise<void> {
     switch (message.type) {
       case 'params':
         await this.setParams(message.params);
@@ -370,7 +370,7 @@ export class SamplingLab implements vscode.Disposable {
     return next;
   }
 
-  private post(message: HostToLab): void {
+  private post(message: LabToWebview): void {
     void this.page.post(message);
   }
 

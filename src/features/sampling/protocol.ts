@@ -32,7 +32,7 @@ export interface LabPageState {
 /** A settings-shaped description of the strategies to compare (lmExplorer.sampling.compareStrategies). */
 export type CompareStrategy = Strategy;
 
-export type HostToLab =
+export type LabToWebview =
   | { type: 'snapshot'; seq: number; snapshot: LabSnapshot; prompt: string; params: LabParams; seed: number; shownStep?: number }
   | { type: 'compare'; runs: LabRun[]; strategies: CompareStrategy[] }
   | { type: 'lens'; layers: LensLayer[] }
@@ -40,7 +40,7 @@ export type HostToLab =
   | { type: 'message'; kind: 'error' | 'info'; text: string }
   | { type: 'noModel'; text: string };
 
-export type LabToHost =
+export type LabFromWebview =
   | { type: 'ready'; state?: LabPageState }
   | { type: 'params'; params: LabParams }
   | { type: 'step'; choice: StepChoice; seed: number }
@@ -110,7 +110,7 @@ export function isLabPageState(value: unknown): value is LabPageState {
 }
 
 /** The host's check of a message from the page. */
-export function isLabToHost(message: unknown): message is LabToHost {
+export function isLabFromWebview(message: unknown): message is LabFromWebview {
   if (!isRecord(message)) return false;
   switch (message.type) {
     case 'ready':
@@ -138,7 +138,7 @@ export function isLabToHost(message: unknown): message is LabToHost {
 }
 
 /** The page's check of a message from the host. */
-export function isHostToLab(message: unknown): message is HostToLab {
+export function isLabToWebview(message: unknown): message is LabToWebview {
   if (!isRecord(message)) return false;
   switch (message.type) {
     case 'snapshot':

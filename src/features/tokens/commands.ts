@@ -10,6 +10,7 @@ import type { Notifier } from '../../host/notifier';
 import { ENCODING_SETTINGS, writeSetting, type TokensConfig } from '../../config';
 import {
   contextFit,
+  encodingName,
   encodingsNeeded,
   fitDescription,
   fitDetail,
@@ -24,17 +25,18 @@ import type { TokenStatusBar } from './tokenStatusBar';
 import { resolveEncoding, type ModelVocabulary } from './core/encodingSetting';
 import type { EncodingSetting } from '../../config/settings';
 import type { TokenizeService } from '../../worker/tokens/client';
+import type { VocabularyTokenizer } from '../../engine/vocab';
 
 export interface ContextFitResult {
   ok: true;
   source: 'selection' | 'document';
   documentUri: string;
-  /** The selected encoding (the status bar's): the headline count, and the estimates for other vendors. */
-  encoding: TokenizerName;
+  /** The selected encoding (the status bar's): the headline count, and the estimates for other vendors ('hf': an imported model's tokenizer.json). */
+  encoding: VocabularyTokenizer;
   /** How the selected encoding is named ("r50k_base", "model (o200k_base, 812 tokens)"). */
   encodingLabel: string;
   /** Token counts per encoding. */
-  counts: Partial<Record<TokenizerName, number>>;
+  counts: Partial<Record<VocabularyTokenizer, number>>;
   rows: FitRow[];
   /** When the list of models was last checked. */
   asOf: string;
@@ -113,9 +115,11 @@ export function switchEncoding(ctx: TokensContext): Cmd {
       let modelDetail: string;
       try {
         const vocab = await ctx.model.load();
-        modelDetail = vocab
-          ? plural(vocab.size, vscode.l10n.t('Your trained model: {0} token, cut with {1}|Your trained model: {0} tokens, cut with {1}', formatNumber(vocab.size), vocab.tokenizer))
-          : vscode.l10n.t('No trained model yet: falls back to o200k_base');
+        modelDetail = !vocab
+          ? vscode.l10n.t('No trained model yet: falls back to o200k_base')
+          : vocab.hf
+            ? plural(vocab.size, vscode.l10n.t('Your imported model: {0} token, cut with its own {1}|Your imported model: {0} tokens, cut with its own {1}', formatNumber(vocab.size), encodingName(vocab.tokenizer)))
+            : plural(vocab.size, vscode.l10n.t('Your trained model: {0} token, cut with {1}|Your trained model: {0} tokens, cut with {1}', formatNumber(vocab.size), vocab.tokenizer));
       } catch (error) {
         modelDetail = vscode.l10n.t("The model's vocabulary cannot be read: {0}", error instanceof Error ? error.message : String(error));
       }
@@ -157,20 +161,22 @@ export function checkContextFit(ctx: TokensContext): Cmd {
       return { ok: false, message };
     }
     const selected = await resolveEncoding(ctx.config().encoding, ctx.model);
-    const encodings = encodingsNeeded(selected.tokenizer);
+    const encodings = encodingsNeeded(selected.name);
+    // every name but the selected one's is a GPT encoding (the models' own)
+    const tokenizerOf = (name: VocabularyTokenizer) => (name === selected.name ? selected.tokenizer : (name as TokenizerName));
     const run = async () => {
-      const values = await Promise.all(encodings.map((e) => ctx.service.count(text, e)));
-      return Object.fromEntries(encodings.map((e, i) => [e, values[i]])) as Partial<Record<TokenizerName, number>>;
+      const values = await Promise.all(encodings.map((e) => ctx.service.count(text, tokenizerOf(e))));
+      return Object.fromEntries(encodings.map((e, i) => [e, values[i]])) as Partial<Record<VocabularyTokenizer, number>>;
     };
     const counts = ctx.service.usesWorker(text.length)
       ? await vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: vscode.l10n.t('Counting tokens…') }, run)
       : await run();
-    const rows = contextFit(counts, selected.tokenizer);
+    const rows = contextFit(counts, selected.name);
     const result: ContextFitResult = {
       ok: true,
       source,
       documentUri: document.uri.toString(),
-      encoding: selected.tokenizer,
+      encoding: selected.name,
       encodingLabel: selected.label,
       counts,
       rows,
@@ -195,7 +201,7 @@ function showContextFit(result: ContextFitResult): void {
     4: formatTokens(result.rows.length),
     5: result.asOf,
   });
-  quickPick.placeholder = vscode.l10n.t('OpenAI models: exact counts with their own encoding; the others: estimates with {0}, the selected encoding', result.encoding);
+  quickPick.placeholder = vscode.l10n.t('OpenAI models: exact counts with their own encoding; the others: estimates with {0}, the selected encoding', encodingName(result.encoding));
   quickPick.matchOnDescription = true;
   quickPick.matchOnDetail = true;
   const item = (row: FitRow): vscode.QuickPickItem => ({
@@ -208,7 +214,7 @@ function showContextFit(result: ContextFitResult): void {
   quickPick.items = [
     { label: vscode.l10n.t('OpenAI — exact counts'), kind: vscode.QuickPickItemKind.Separator },
     ...exact.map(item),
-    { label: vscode.l10n.t('Other models — estimates with {0} (their tokenizers are not in gpt-tokenizer)', result.encoding), kind: vscode.QuickPickItemKind.Separator },
+    { label: vscode.l10n.t('Other models — estimates with {0} (their tokenizers are not in gpt-tokenizer)', encodingName(result.encoding)), kind: vscode.QuickPickItemKind.Separator },
     ...estimated.map(item),
   ];
   quickPick.onDidAccept(() => quickPick.hide());
@@ -225,4 +231,17 @@ export async function applyTokenSettings(ctx: TokensContext, changed: { encoding
     ctx.overlay.relayout();
   }
   ctx.statusBar.onConfigChanged();
+}
+
+/**
+ * After the workspace's model changed (trained, loaded, imported, reset): with the 'model' encoding, the
+ * status bar counts and the overlay follow it, the overlay re-tokenized only when the vocabulary differs.
+ */
+export async function followModel(ctx: TokensContext): Promise<void> {
+  if (ctx.config().encoding !== 'model') return;
+  ctx.statusBar.onConfigChanged();
+  const shown = ctx.overlay.encoding;
+  if (!shown) return;
+  const now = await resolveEncoding('model', ctx.model);
+  if (now.vocab !== shown.vocab) await ctx.overlay.refresh();
 }

@@ -11,6 +11,7 @@ import { ModelVocabulary } from './core/encodingSetting';
 import { TokenizeService } from '../../worker/tokens/client';
 import {
   applyTokenSettings,
+  followModel,
   checkContextFit,
   clearTokenIds,
   showTokenIds,
@@ -49,12 +50,18 @@ export interface TokensApi {
     inlineRequests(): number;
     /** Why large texts are not tokenized in the worker, when they are not (else undefined). */
     workerProblem(): string | undefined;
-    /** Where the trained model's vocabulary is read from for the 'model' encoding (undefined: no folder open). */
+    /** Where the workspace model's vocabulary is read from for the 'model' encoding (the training feature's model folder). */
     modelVocabularyFile(): string | undefined;
   };
 }
 
-export function register(host: HostContext): Registered<TokensApi> {
+/** What the tokens feature follows of the workspace's model: its folder, and its state changes (trained, loaded, imported, reset). */
+export interface WorkspaceModel {
+  readonly modelDir: string;
+  onDidChangeState: vscode.Event<{ kind: string }>;
+}
+
+export function register(host: HostContext, model: WorkspaceModel): Registered<TokensApi> {
   const { extension: context, log } = host;
   const config = () => readConfig().tokens;
   const service = new TokenizeService({
@@ -62,10 +69,10 @@ export function register(host: HostContext): Registered<TokensApi> {
     threshold: () => config().workerThreshold,
     log: (message) => log.info(message),
   });
-  const model = new ModelVocabulary(() => (context.storageUri ? path.join(context.storageUri.fsPath, 'model') : undefined));
-  const overlay = new TokenOverlay({ service, config, model, log: (message) => log.warn(message) });
-  const statusBar = new TokenStatusBar({ service, config, model, log: (message) => log.warn(message) });
-  const ctx: TokensContext = { config, service, model, overlay, statusBar, notify: host.notify };
+  const modelVocabulary = new ModelVocabulary(() => model.modelDir);
+  const overlay = new TokenOverlay({ service, config, model: modelVocabulary, log: (message) => log.warn(message) });
+  const statusBar = new TokenStatusBar({ service, config, model: modelVocabulary, log: (message) => log.warn(message) });
+  const ctx: TokensContext = { config, service, model: modelVocabulary, overlay, statusBar, notify: host.notify };
   context.subscriptions.push(
     service,
     overlay,
@@ -76,6 +83,10 @@ export function register(host: HostContext): Registered<TokensApi> {
         encoding: affects(event, 'tokens.encoding'),
         whitespace: affects(event, 'tokens.showWhitespace'),
       });
+    }),
+    // a model trained, loaded or imported here, or reset: the 'model' encoding shows the new one's tokens
+    model.onDidChangeState((state) => {
+      if (state.kind === 'ready' || state.kind === 'none') void followModel(ctx);
     }),
   );
   const commands: CommandTable<TokensCommand> = {
@@ -93,7 +104,7 @@ export function register(host: HostContext): Registered<TokensApi> {
       workerRequests: () => service.workerRequests,
       inlineRequests: () => service.inlineRequests,
       workerProblem: () => service.workerProblem,
-      modelVocabularyFile: () => model.file(),
+      modelVocabularyFile: () => modelVocabulary.file(),
     },
   };
   return { commands, api };

@@ -2,15 +2,15 @@
 
 import type * as vscode from 'vscode';
 import type { EncodingSetting } from '../../config/settings';
-import type { TokenizerName } from '../../engine/tokenizer';
+import type { VocabularyTokenizer } from '../../engine/vocab';
 import type { LabelMode } from './overlayLabels';
 
 export interface OverlayToken {
   /** 0-based index in the overlay. */
   index: number;
-  /** The encoding's token ID. */
+  /** The encoding's token ID (an imported model's tokenizer.json: the model's ID). */
   id: number;
-  /** The model's ID, when the overlay shows the trained model's vocabulary (0 = <unk>). */
+  /** The model's ID, when the overlay shows a trained model's vocabulary over a GPT encoding (0 = <unk>). */
   modelId?: number;
   range: vscode.Range;
   /** The text drawn after the token: the ID shown ("+231" for a token that finishes a character). */
@@ -23,8 +23,10 @@ export interface OverlayInfo {
   editorUri: string;
   /** What the IDs are: an encoding name, or 'model' for the trained model's IDs. */
   encoding: EncodingSetting;
-  /** The tokenizer that cut the text. */
-  tokenizer: TokenizerName;
+  /** The tokenizer that cut the text ('hf': an imported model's own tokenizer.json). */
+  tokenizer: VocabularyTokenizer;
+  /** How the hovers name it: "o200k_base", "model (imported tokenizer.json, 50,257 tokens)". */
+  label: string;
   /** The overlaid range (the selection, or the whole document). */
   range: vscode.Range;
   source: 'selection' | 'document';

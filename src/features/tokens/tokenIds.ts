@@ -20,6 +20,7 @@
 import * as vscode from 'vscode';
 import { utf8Text, type TokenizerName } from '../../engine/tokenizer';
 import { Vocabulary } from '../../engine/vocab';
+import { HF_IMPORT_FILES } from '../../engine/hf/importHf';
 import type { TokensConfig } from '../../config';
 import {
   characterAt,
@@ -209,7 +210,7 @@ export class TokenOverlay implements vscode.Disposable {
     if (document.version !== version || document.isClosed) {
       return { ok: false, message: vscode.l10n.t('The document changed while it was being tokenized: run Show Token IDs again.') };
     }
-    const modelIds = encoding.vocab ? modelIdsOf(encoding.vocab, table.ids) : undefined;
+    const modelIds = encoding.vocab && encoding.mapsIds ? modelIdsOf(encoding.vocab, table.ids) : undefined;
     this.clear();
     this.state = {
       editor,
@@ -221,7 +222,7 @@ export class TokenOverlay implements vscode.Disposable {
       source,
       encoding,
       table,
-      labelIds: encoding.vocab && modelIds ? modelLabels(encoding.vocab, table.ids, modelIds) : table.ids,
+      labelIds: encoding.vocab && encoding.mapsIds && modelIds ? modelLabels(encoding.vocab, table.ids, modelIds) : table.ids,
       modelIds,
       offThread,
       window: { first: 0, last: 0, capped: false },
@@ -248,8 +249,13 @@ export class TokenOverlay implements vscode.Disposable {
         vscode.l10n.t('This text holds NUL or other control characters (is it a binary file?). They are tokenized like any other character and shown as ␀, ␁… in the hover.'),
       );
     }
-    const shownEncoding: EncodingSetting = encoding.vocab ? 'model' : (encoding.tokenizer as EncodingSetting);
+    const shownEncoding: EncodingSetting = encoding.vocab ? 'model' : (encoding.name as EncodingSetting);
     return { ok: true, tokenCount: table.ids.length, encoding: shownEncoding, source, warnings };
+  }
+
+  /** What the overlay shown now was tokenized with (undefined: none shown). */
+  get encoding(): ResolvedEncoding | undefined {
+    return this.state?.encoding;
   }
 
   /** Whether an overlay is shown (in any editor). */
@@ -325,8 +331,9 @@ export class TokenOverlay implements vscode.Disposable {
         : undefined;
     return {
       editorUri: s.uri,
-      encoding: s.encoding.vocab ? 'model' : (s.encoding.tokenizer as EncodingSetting),
-      tokenizer: s.encoding.tokenizer,
+      encoding: s.encoding.vocab ? 'model' : (s.encoding.name as EncodingSetting),
+      tokenizer: s.encoding.name,
+      label: s.encoding.label,
       range: new vscode.Range(doc.positionAt(s.base), doc.positionAt(s.base + s.text.length)),
       source: s.source,
       tokenCount: n,
@@ -357,8 +364,11 @@ export class TokenOverlay implements vscode.Disposable {
       const bytes = tableTokenBytes(s.table, encoded, i);
       const modelId = s.modelIds?.[i];
       // A token the model has no one ID for: how it reads it (<unk>, or the token's bytes).
-      const modelSpelling = modelId === 0 && s.encoding.vocab ? s.encoding.vocab.toModel([s.table.ids[i]]) : undefined;
-      return { index: i, id: s.table.ids[i], bytes, complete: utf8Text(bytes) !== undefined, modelId, modelSpelling };
+      const modelSpelling = modelId === 0 && s.encoding.vocab && s.encoding.mapsIds ? s.encoding.vocab.toModel([s.table.ids[i]]) : undefined;
+      const hf = typeof s.encoding.tokenizer === 'string' ? undefined : s.encoding.tokenizer;
+      const entry = hf?.tokenString(s.table.ids[i]);
+      const vocabularyEntry = entry !== undefined ? { token: entry, file: HF_IMPORT_FILES.tokenizer } : undefined;
+      return { index: i, id: s.table.ids[i], bytes, complete: utf8Text(bytes) !== undefined, modelId, modelSpelling, vocabularyEntry };
     });
     const character = characterAt(s.text, Math.min(offset, s.text.length - 1));
     const markdown = new vscode.MarkdownString(
@@ -545,30 +555,36 @@ export class TokenOverlay implements vscode.Disposable {
     const tokenizer = s.encoding.tokenizer;
     const tokenize = (part: string) => this.deps.service.tokenize(part, tokenizer, { key: 'tokenOverlay' });
     const current = () => this.state === s && generation === this.editGeneration;
+    // A few lines are enough only for a tokenizer that starts afresh at line starts (tokenSplice.ts): the
+    // GPT encodings, and an imported tokenizer.json that cuts as GPT-2's does; any other, the whole text.
+    const splices = typeof tokenizer === 'string' || tokenizer.cutsAtLineStarts;
     const run = (async () => {
-      const spliced = await spliceTable(table, text, change!, tokenize, MAX_SPLICE_WINDOW);
+      const spliced = splices ? await spliceTable(table, text, change!, tokenize, MAX_SPLICE_WINDOW) : undefined;
       let next: { table: TokenTable; modelIds?: Uint32Array };
       if (spliced) {
         const inserted = spliced.table.ids.subarray(spliced.first, spliced.first + spliced.inserted);
         next = {
           table: spliced.table,
           modelIds:
-            s.modelIds && s.encoding.vocab
+            s.modelIds && s.encoding.vocab && s.encoding.mapsIds
               ? spliceValues(s.modelIds, spliced.first, spliced.removed, modelIdsOf(s.encoding.vocab, inserted))
               : undefined,
         };
       } else {
         if (!current()) return;
-        this.hide(s); // too big for a window: the whole text, and nothing stale on screen meanwhile
-        const full = this.deps.service.usesWorker(text.length)
+        // the whole text, and nothing stale on screen meanwhile when that takes a while (always, when the
+        // window was too big; an edit under a tokenizer that never splices, only off the thread)
+        const offThread = this.deps.service.usesWorker(text.length);
+        if (splices || offThread) this.hide(s);
+        const full = offThread
           ? await vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: vscode.l10n.t('Tokenizing {0} KB…', Math.round(text.length / 1024)) }, () => tokenize(text))
           : await tokenize(text);
-        next = { table: full, modelIds: s.encoding.vocab ? modelIdsOf(s.encoding.vocab, full.ids) : undefined };
+        next = { table: full, modelIds: s.encoding.vocab && s.encoding.mapsIds ? modelIdsOf(s.encoding.vocab, full.ids) : undefined };
       }
       if (!current()) return; // a newer edit re-tokenizes from the same table
       s.table = next.table;
       s.modelIds = next.modelIds;
-      s.labelIds = s.encoding.vocab && next.modelIds ? modelLabels(s.encoding.vocab, next.table.ids, next.modelIds) : next.table.ids;
+      s.labelIds = s.encoding.vocab && s.encoding.mapsIds && next.modelIds ? modelLabels(s.encoding.vocab, next.table.ids, next.modelIds) : next.table.ids;
       s.pending = undefined;
       s.lines = undefined;
       this.render();

@@ -9,7 +9,7 @@ import { formatCounts, type TextStats } from './core/tokenTable';
 import { isSuperseded, type TokenizeService } from '../../worker/tokens/client';
 import { resolveEncoding, type ModelVocabulary } from './core/encodingSetting';
 import type { EncodingSetting } from '../../config/settings';
-import { encodingDescription } from '../../engine/tokenizer';
+import { encodingDescription, type TokenizerName } from '../../engine/tokenizer';
 
 export const SWITCH_ENCODING_COMMAND = 'lmExplorer.switchEncoding';
 const DEBOUNCE_MS = 150;
@@ -157,9 +157,13 @@ export class TokenStatusBar implements vscode.Disposable {
     }
     if (editor !== vscode.window.activeTextEditor || document.isClosed) return; // the next update will redo it
     this.lastKey = key;
-    this.lastCounts = { ...stats, encoding: encoding.vocab ? 'model' : (encoding.tokenizer as EncodingSetting), source, documentUri: document.uri.toString() };
+    this.lastCounts = { ...stats, encoding: encoding.vocab ? 'model' : (encoding.name as EncodingSetting), source, documentUri: document.uri.toString() };
     this.item.text = formatCounts(stats);
-    const description = encoding.vocab ? vscode.l10n.t("your trained model's vocabulary") : encodingDescription(encoding.tokenizer);
+    const description = encoding.vocab?.hf
+      ? vscode.l10n.t("your imported model's own tokenizer, the IDs its attention and next-token views show")
+      : encoding.vocab
+        ? vscode.l10n.t("your trained model's vocabulary")
+        : encodingDescription(encoding.name as TokenizerName);
     const what =
       source === 'selection'
         ? selections.length > 1
@@ -169,7 +173,7 @@ export class TokenStatusBar implements vscode.Disposable {
     const tooltip = new vscode.MarkdownString(
       `**LM Explorer** — ${what}\n\n` +
         vscode.l10n.t('Tokens counted with **{0}** ({1}).', encoding.label, description) +
-        (encoding.fallback ? `\n\n*${vscode.l10n.t('No trained model yet: counted with {0}.', encoding.tokenizer)}*` : '') +
+        (encoding.fallback ? `\n\n*${vscode.l10n.t('No trained model yet: counted with {0}.', encoding.name)}*` : '') +
         `\n\n${vscode.l10n.t('Words are runs of letters and digits; chars are Unicode characters.')}\n\n*${vscode.l10n.t('Click to switch the encoding.')}*`,
     );
     this.item.tooltip = tooltip;

@@ -1,6 +1,7 @@
 // "Train a model on the workspace": collects the corpus, runs training in the engine worker with a
 // progress notification (Cancel), keeps the status bar and the dashboard up to date, saves checkpoints in
-// the workspace's storage (context.storageUri/model), and offers resume, reset, export and load.
+// the workspace's storage (context.storageUri/model), and offers resume, reset, export and load (those two in
+// modelTransfer.ts; what the Train command asks first in trainingPrompts.ts).
 
 import { formatNumber, plural } from '../../l10n/format';
 import * as fs from 'fs';
@@ -8,17 +9,20 @@ import * as path from 'path';
 import * as vscode from 'vscode';
 import { readConfig } from '../../config';
 import type { ModelKind } from '../../engine/model';
-import { HF_EXPORT_LAYOUT } from '../../engine/hf/exportHf';
+import { copyModelFolder, removeCheckpointFolder } from '../../engine/modelFolder';
 import type { CorpusView, DashboardState, DashboardToWebview, DashboardView, LossPoint, RunView, SampleView } from './protocol';
 import { EngineError, isCancelled, type BestModelInfo, type ModelInfo, type TrainEvent, type TrainResult } from '../../worker/engine/protocol';
 import { defaultSamplePrompt } from './core/corpusFilter';
 import type { Notifier } from '../../host/notifier';
-import { hasCheckpoint, type EngineClient } from '../../worker/engine/client';
+import { checkpointKind, hasCheckpoint, type EngineClient } from '../../worker/engine/client';
 import { formatLoss, progressLine, type ModelState } from './core/trainingFormat';
-import { emptyHistory, HISTORY_FILE, historyForLoadedModel, HistoryWriter, readHistorySync, type HistoryFile } from './core/trainingHistory';
+import { emptyHistory, HISTORY_FILE, HistoryWriter, readHistorySync, type HistoryFile } from './core/trainingHistory';
 import { collectCorpus, type CorpusReport } from './trainingCorpus';
-import { exportFolder, HF_EXPORT_SUBFOLDER, type ExportFormat } from './core/exportFolder';
+import type { ExportFormat } from './core/exportFolder';
 import { trainParams, type TrainOverrides } from './core/trainParams';
+import { checkpointStep, lastValLoss, readyState } from './core/modelStatus';
+import { exportModel, loadModel, type ModelTransferHost } from './modelTransfer';
+import { pickModelKind, waitForTrust } from './trainingPrompts';
 
 const MAX_POINTS = 4000;
 const MAX_SAMPLES = 40;
@@ -35,8 +39,14 @@ export interface TrainRequest {
   notification?: boolean;
 }
 
+/** A workspace model of the other kind, copied aside before a fresh run replaced it (Compare Causal and Bidirectional). */
+export interface KeptModel {
+  kind: ModelKind;
+  dir: string;
+}
+
 export type TrainOutcome =
-  | { status: 'completed' | 'cancelled' | 'time-limit'; message: string; result: TrainResult; corpus: CorpusView }
+  | { status: 'completed' | 'cancelled' | 'time-limit'; message: string; result: TrainResult; corpus: CorpusView; kept?: KeptModel }
   | {
       status: 'no-workspace' | 'no-files' | 'no-usable-files' | 'no-model' | 'busy' | 'dismissed' | 'failed';
       message: string;
@@ -67,6 +77,7 @@ export class TrainingController implements vscode.Disposable {
   private readonly disposables: vscode.Disposable[] = [];
   private saveTimer: NodeJS.Timeout | undefined;
   private readonly contextKeys = new Map<string, boolean>();
+  private readonly transferHost: ModelTransferHost;
 
   /** The engine's backend in the last run, and why it passed the others over (the status bar's tooltip). */
   backendReport: { backend: string; tried: { backend: string; ok: boolean; reason: string }[] } | undefined;
@@ -84,6 +95,23 @@ export class TrainingController implements vscode.Disposable {
   ) {
     this.storageUri = storageRoot(context);
     this.modelDir = path.join(this.storageUri.fsPath, 'model');
+    this.transferHost = {
+      engine,
+      notify,
+      output,
+      storageUri: this.storageUri,
+      modelDir: this.modelDir,
+      historyWriter: this.historyWriter,
+      hasModel: () => this.hasModel(),
+      isTraining: () => this.isTraining,
+      history: () => this.history,
+      adoptLoadedModel: async (history) => {
+        this.history = history;
+        await this.flushHistory();
+        this.setState(this.readyState());
+        this.post({ type: 'state', state: this.snapshot() });
+      },
+    };
     this.disposables.push(this.stateEmitter, this.postEmitter);
     this.restore();
   }
@@ -301,7 +329,17 @@ export class TrainingController implements vscode.Disposable {
     const samplePrompt = o.samplePrompt || defaultSamplePrompt(report.corpus.texts);
 
     await vscode.workspace.fs.createDirectory(this.storageUri);
+    let kept: KeptModel | undefined;
     if (mode === 'fresh') {
+      try {
+        kept = await this.keepReplacedModel(o.kind);
+      } catch (error) {
+        const message = vscode.l10n.t('Training was not started: the workspace model could not be kept aside ({0}), and a new model of another kind would replace it.', (error as Error).message);
+        this.output.error(message);
+        void this.notify.error(message);
+        this.setState(this.readyState());
+        return { status: 'failed', message, corpus: report.view };
+      }
       this.history = { ...emptyHistory(), corpus: report.view };
       this.post({ type: 'state', state: this.snapshot() });
     }
@@ -399,7 +437,7 @@ export class TrainingController implements vscode.Disposable {
             step: event.step,
             steps: event.steps,
             loss: event.loss,
-            ...(this.lastValLoss() !== undefined ? { valLoss: this.lastValLoss() } : {}),
+            ...(lastValLoss(this.history) !== undefined ? { valLoss: lastValLoss(this.history) } : {}),
             ...(event.remainingMs !== undefined ? { remainingMs: event.remainingMs } : {}),
           });
           this.post({ type: 'progress', points: unsent.splice(0), run: { ...run }, status: this.state });
@@ -458,7 +496,46 @@ export class TrainingController implements vscode.Disposable {
     const showDashboard = vscode.l10n.t('Show Dashboard');
     const shown = result.stoppedBy === 'diverged' ? this.notify.warn(message, showDashboard) : this.notify.info(message, showDashboard);
     void shown.then((p) => p && vscode.commands.executeCommand('lmExplorer.showDashboard'));
-    return { status, message, result, corpus: this.history.corpus! };
+    return { status, message, result, corpus: this.history.corpus!, ...(kept ? { kept } : {}) };
+  }
+
+  /** Where the workspace keeps its last model of `kind` once a model of the other kind replaced it. */
+  keptModelDir(kind: ModelKind): string {
+    return path.join(this.storageUri.fsPath, `kept-${kind}`);
+  }
+
+  /** The kept models there are (see keepReplacedModel). */
+  keptModels(): KeptModel[] {
+    return (['decoder', 'encoder'] as const).map((kind) => ({ kind, dir: this.keptModelDir(kind) })).filter((k) => hasCheckpoint(k.dir));
+  }
+
+  /** The kind of the workspace's saved model (config.json; a model without one is a decoder), undefined without one. */
+  workspaceModelKind(): ModelKind | undefined {
+    if (!this.hasModel()) return undefined;
+    // config.json missing means an interrupted save: the engine reads the copy beside it, and knows its kind
+    return checkpointKind(this.modelDir) ?? (this.engine.currentModel ? (this.engine.currentModel.config.kind ?? 'decoder') : undefined);
+  }
+
+  /**
+   * Before a fresh run of `kind` replaces a workspace model of the other kind, copies that model (with its
+   * curves) to kept-<its kind>/, replacing the one kept there before, so that the two kinds can be compared.
+   */
+  private async keepReplacedModel(kind: ModelKind): Promise<KeptModel | undefined> {
+    const old = this.workspaceModelKind();
+    if (!old || old === kind) return undefined;
+    const dir = this.keptModelDir(old);
+    await this.historyWriter.settled();
+    await copyModelFolder(this.modelDir, dir);
+    if (this.history.points.length > 0) {
+      await this.historyWriter.save(path.join(dir, HISTORY_FILE), this.history).catch((error) => this.output.warn(`The kept model has no training history: ${(error as Error).message}`));
+    }
+    this.output.info(`The workspace's ${old} model was kept in ${dir} before training a new ${kind}.`);
+    void this.notify.info(
+      old === 'encoder'
+        ? vscode.l10n.t('The workspace encoder is kept in {0}: Compare Causal and Bidirectional shows it beside the new decoder.', dir)
+        : vscode.l10n.t('The workspace decoder is kept in {0}: Compare Causal and Bidirectional shows it beside the new encoder.', dir),
+    );
+    return { kind: old, dir };
   }
 
   /** The kept model (the best validation so far) is the one of `best`. */
@@ -467,57 +544,39 @@ export class TrainingController implements vscode.Disposable {
     if (this.history.model) this.history.model = { ...this.history.model, best };
   }
 
-  private lastValLoss(): number | undefined {
-    for (let i = this.history.points.length - 1; i >= 0; i--) {
-      const v = this.history.points[i].valLoss;
-      if (v !== undefined) return v;
-    }
-    return this.history.model?.valLoss;
-  }
-
   /** The step of the saved checkpoint (config.json), if there is one. */
   savedStep(): number | undefined {
-    try {
-      const step = (JSON.parse(fs.readFileSync(path.join(this.modelDir, 'config.json'), 'utf8')) as { step?: unknown }).step;
-      return typeof step === 'number' ? step : undefined;
-    } catch {
-      return undefined;
-    }
+    return checkpointStep(this.modelDir);
   }
 
-  /**
-   * Ready: the kept model's step and validation loss (the best validation of its run, when the engine kept
-   * one), and the latest step, where Resume continues.
-   */
   private readyState(): ModelState {
-    if (!this.hasModel()) return { kind: 'none' };
-    const last = this.history.points[this.history.points.length - 1];
-    const latestStep = this.history.run?.step ?? this.history.model?.step ?? this.savedStep();
-    const best = this.history.model?.best ?? this.history.run?.best;
-    const step = best?.step ?? latestStep;
-    const valLoss = best?.valLoss ?? this.lastValLoss();
-    return {
-      kind: 'ready',
-      ...(step !== undefined ? { step } : {}),
-      ...(valLoss !== undefined ? { valLoss } : {}),
-      ...(last ? { loss: last.loss } : {}),
-      ...(best ? { best: true } : {}),
-      ...(latestStep !== undefined ? { latestStep } : {}),
-    };
+    return readyState(this.history, this.hasModel(), () => this.savedStep());
   }
 
   // --------------------------------------------------------------------------------------------
   // Model management
 
-  /** Deletes the workspace's model (after asking, unless confirm is false). */
-  async reset(options: { confirm?: boolean } = {}): Promise<boolean> {
+  /**
+   * Deletes the workspace's model (after asking, unless confirm is false) and, when asked (`kept`, or the
+   * dialog's second button), the kept models of Compare Causal and Bidirectional too; without that they stay.
+   */
+  async reset(options: { confirm?: boolean; kept?: boolean } = {}): Promise<boolean> {
+    const keptModels = this.keptModels();
+    let deleteKept = options.kept ?? false;
     if (options.confirm ?? true) {
       const deleteModel = vscode.l10n.t('Delete Model');
-      const choice = await this.notify.ask(
-        vscode.l10n.t('Delete the model trained in this workspace? Its checkpoint and training history are removed; this cannot be undone.'),
-        deleteModel,
-      );
-      if (choice !== deleteModel) return false;
+      const deleteAll = vscode.l10n.t('Delete Model and Kept Models');
+      const question = vscode.l10n.t('Delete the model trained in this workspace? Its checkpoint and training history are removed; this cannot be undone.');
+      const keptKinds = keptModels.map((k) => k.kind).join('+');
+      const keptNote =
+        keptKinds === 'decoder+encoder'
+          ? vscode.l10n.t('The last decoder and the last encoder kept for Compare Causal and Bidirectional stay, unless you delete them too.')
+          : keptKinds === 'decoder'
+            ? vscode.l10n.t('The last decoder kept for Compare Causal and Bidirectional stays, unless you delete it too.')
+            : vscode.l10n.t('The last encoder kept for Compare Causal and Bidirectional stays, unless you delete it too.');
+      const choice = keptModels.length ? await this.notify.ask(`${question} ${keptNote}`, deleteModel, deleteAll) : await this.notify.ask(question, deleteModel);
+      if (choice !== deleteModel && choice !== deleteAll) return false;
+      deleteKept = choice === deleteAll;
     }
     await this.cancel();
     try {
@@ -536,9 +595,13 @@ export class TrainingController implements vscode.Disposable {
     this.history = emptyHistory();
     await this.historyWriter.settled(); // a save still in flight would bring the file back
     await fs.promises.rm(path.join(this.storageUri.fsPath, HISTORY_FILE), { force: true });
+    if (deleteKept) {
+      // only the checkpoint's own files: anything else someone put there stays
+      for (const k of keptModels) await removeCheckpointFolder(k.dir).catch((error) => this.output.warn(`Could not delete ${k.dir}: ${(error as Error).message}`));
+    }
     this.setState({ kind: 'none' });
     this.post({ type: 'state', state: this.snapshot() });
-    this.output.info('The workspace model was deleted.');
+    this.output.info(deleteKept && keptModels.length ? 'The workspace model and its kept models were deleted.' : 'The workspace model was deleted.');
     return true;
   }
 
@@ -546,133 +609,16 @@ export class TrainingController implements vscode.Disposable {
    * Saves the model to a folder (asks for one when not given), as an LM Explorer model folder or, with format
    * 'hf', as a Hugging Face transformers folder; without a target it also asks which. Returns the folder, or undefined.
    */
-  async exportModel(target?: vscode.Uri, format?: ExportFormat): Promise<string | undefined> {
-    if (!this.hasModel() && !this.engine.currentModel) {
-      void this.notify.info(vscode.l10n.t('There is no model to export yet: train one first.'));
-      return undefined;
-    }
-    if (!target && !format) {
-      const choices: (vscode.QuickPickItem & { format: ExportFormat })[] = [
-        { label: vscode.l10n.t('LM Explorer model folder'), detail: vscode.l10n.t('Load Model… and lmx open it; keeps the training state for Resume'), format: 'lmx' },
-        {
-          label: vscode.l10n.t('Hugging Face transformers folder'),
-          detail: vscode.l10n.t('GPT2LMHeadModel.from_pretrained loads it; with its tokenizer, a model card and train_hf.py to train further on a GPU or a cluster'),
-          format: 'hf',
-        },
-      ];
-      const chosen = await vscode.window.showQuickPick(choices, { title: vscode.l10n.t('Export the model as') });
-      if (!chosen) return undefined;
-      format = chosen.format;
-    }
-    if (format === 'hf') return this.exportHf(target);
-    const picked = await exportTarget(target, {
-      openLabel: vscode.l10n.t('Export Model Here'),
-      title: vscode.l10n.t('Export the model to a folder (a folder with other files in it gets a new lm-explorer-model subfolder)'),
-    }, this.notify);
-    if (!picked) return undefined;
-    let dir: string | undefined;
-    let model: ModelInfo;
-    try {
-      dir = await exportFolder(picked, (folder) => this.replaceModel(folder));
-      if (!dir) return undefined;
-      model = await this.engine.request('save', { dir });
-    } catch (error) {
-      void this.notify.error(vscode.l10n.t('Could not export the model to {0}: {1}', dir ?? picked, (error as Error).message));
-      return undefined;
-    }
-    // The curves go with the model, so that loading it shows them again.
-    try {
-      if (this.history.points.length > 0) await this.historyWriter.save(path.join(dir, HISTORY_FILE), { ...this.history, model });
-    } catch (error) {
-      this.output.warn(`The model was exported without its training history: ${(error as Error).message}`);
-    }
-    const where = dir === picked ? dir : vscode.l10n.t('{0} ({1} holds other files, which were left as they are)', dir, picked);
-    this.output.info(`Model exported to ${where}.`);
-    void this.notify.info(vscode.l10n.t('Model exported to {0}. Try it from a terminal: lmx generate --model "{1}" --prompt "…"', where, dir));
-    return dir;
-  }
-
-  /** Asks whether to replace the model already in `folder` with this one. */
-  private async replaceModel(folder: string): Promise<boolean> {
-    const replace = vscode.l10n.t('Replace Model');
-    return (await this.notify.ask(vscode.l10n.t('{0} already holds a model. Replace it with this one?', folder), replace)) === replace;
-  }
-
-  /** Export for transformers (src/engine/hf/exportHf.ts), in the engine worker, with a progress notification. */
-  private async exportHf(target?: vscode.Uri): Promise<string | undefined> {
-    const picked = await exportTarget(target, {
-      openLabel: vscode.l10n.t('Export Here'),
-      title: vscode.l10n.t('Export for Hugging Face transformers (a folder with other files in it gets a new subfolder)'),
-    }, this.notify);
-    if (!picked) return undefined;
-    let dir: string | undefined;
-    try {
-      dir = await exportFolder(picked, (folder) => this.replaceModel(folder), HF_EXPORT_LAYOUT, HF_EXPORT_SUBFOLDER);
-      if (!dir) return undefined;
-      const into = dir;
-      await vscode.window.withProgress(
-        { location: vscode.ProgressLocation.Notification, title: vscode.l10n.t('Exporting the model for transformers…') },
-        () => this.engine.request('exportHf', { dir: into }),
-      );
-    } catch (error) {
-      void this.notify.error(vscode.l10n.t('Could not export the model to {0}: {1}', dir ?? picked, (error as Error).message));
-      return undefined;
-    }
-    this.output.info(`Model exported for transformers to ${dir}.`);
-    void this.notify.info(
-      vscode.l10n.t('Model exported for transformers to {0}. Its README.md says how to load it, and train_hf.py trains it further.', dir),
-    );
-    return dir;
+  exportModel(target?: vscode.Uri, format?: ExportFormat): Promise<string | undefined> {
+    return exportModel(this.transferHost, target, format);
   }
 
   /**
    * Loads a model from a folder (asks for one when not given) and makes it the workspace's model.
    * A folder that is not a model gets a message naming the problem, and the current model stays.
    */
-  async loadModel(source?: vscode.Uri): Promise<ModelInfo | undefined> {
-    if (this.running) {
-      void this.notify.warn(vscode.l10n.t('Stop the training run first: a model cannot be loaded while one is training.'));
-      return undefined;
-    }
-    if (!source) {
-      const picked = await vscode.window.showOpenDialog({
-        canSelectFiles: false,
-        canSelectFolders: true,
-        canSelectMany: false,
-        openLabel: vscode.l10n.t('Load Model'),
-        title: vscode.l10n.t('Load a model folder (exported by LM Explorer, saved by lmx, or a Hugging Face GPT-2 folder)'),
-      });
-      if (!picked?.[0]) return undefined;
-      source = picked[0];
-    }
-    const dir = source.fsPath;
-    let model: ModelInfo;
-    try {
-      model = await this.engine.request('load', { dir, backend: readConfig().engine.backend });
-    } catch (error) {
-      const message = vscode.l10n.t('Could not load a model from {0}: {1} The current model is unchanged.', dir, (error as Error).message);
-      this.output.warn(message);
-      void this.notify.error(message);
-      return undefined;
-    }
-    // Keep it: the loaded model becomes the workspace's model (the worker saves it atomically).
-    await vscode.workspace.fs.createDirectory(this.storageUri);
-    model = await this.engine.request('save', { dir: this.modelDir });
-    const found = historyForLoadedModel(dir, model);
-    this.history = 'history' in found ? { ...found.history, model } : { ...emptyHistory(), model, note: found.reason };
-    if ('reason' in found) this.output.info(found.reason);
-    // The kept model is now the loaded one: what the engine says of it, not what its old run said.
-    if (this.history.run) {
-      if (model.best) this.history.run.best = model.best;
-      else delete this.history.run.best;
-    }
-    await this.flushHistory();
-    this.setState(this.readyState());
-    this.post({ type: 'state', state: this.snapshot() });
-    const message = vscode.l10n.t('Loaded the model from {0} ({1} parameters, {2}).', dir, formatNumber(model.parameters.total), model.tokenizer);
-    this.output.info(message);
-    void this.notify.info(message);
-    return model;
+  loadModel(source?: vscode.Uri): Promise<ModelInfo | undefined> {
+    return loadModel(this.transferHost, source);
   }
 
   // The state, its context keys, the dashboard's messages and the history file
@@ -740,63 +686,3 @@ export class TrainingController implements vscode.Disposable {
 }
 
 const VIEW_KEY = 'lmExplorer.dashboard.lossUnit';
-
-/** Resolves true once the workspace is trusted (telling the user training waits for it), false if cancelled. */
-async function waitForTrust(token: vscode.CancellationToken): Promise<boolean> {
-  void vscode.window
-    .showWarningMessage(
-      vscode.l10n.t('LM Explorer trains only in a trusted workspace: it reads every note in the folder. Training starts as soon as you trust this workspace.'),
-      vscode.l10n.t('Manage Workspace Trust'),
-    )
-    .then((p) => p && vscode.commands.executeCommand('workbench.trust.manage'));
-  return new Promise<boolean>((resolve) => {
-    const subs: vscode.Disposable[] = [];
-    const done = (value: boolean) => {
-      subs.forEach((s) => s.dispose());
-      resolve(value);
-    };
-    subs.push(vscode.workspace.onDidGrantWorkspaceTrust(() => done(true)));
-    subs.push(token.onCancellationRequested(() => done(false)));
-  });
-}
-
-/** The Train command's choice of model kind, the setting's first; undefined when dismissed. */
-async function pickModelKind(setting: ModelKind): Promise<ModelKind | undefined> {
-  const items: (vscode.QuickPickItem & { modelKind: ModelKind })[] = [
-    {
-      modelKind: 'decoder',
-      label: vscode.l10n.t('Decoder (GPT)'),
-      description: vscode.l10n.t('causal attention · predicts the next token'),
-      detail: vscode.l10n.t('Inline completions, next-token probabilities, sampling: each token sees only the tokens before it.'),
-    },
-    {
-      modelKind: 'encoder',
-      label: vscode.l10n.t('Encoder (BERT)'),
-      description: vscode.l10n.t('bidirectional attention · fills in masked words'),
-      detail: vscode.l10n.t('Predict Masked Word: trained by masking 15% of the tokens (80% [MASK], 10% random, 10% unchanged); each token sees every token.'),
-    },
-  ];
-  items.sort((a, b) => (a.modelKind === setting ? -1 : b.modelKind === setting ? 1 : 0));
-  const picked = await vscode.window.showQuickPick(items, {
-    title: vscode.l10n.t('Train a new model on the workspace'),
-    placeHolder: vscode.l10n.t('Which kind of model? (setting lmExplorer.model.kind: {0})', setting),
-  });
-  return picked?.modelKind;
-}
-
-/**
- * The folder an export goes to: `target`, or the one the user picks (undefined when they cancel); a folder that
- * is not on this machine's disk is refused with a message (undefined).
- */
-async function exportTarget(target: vscode.Uri | undefined, dialog: { openLabel: string; title: string }, notify: Notifier): Promise<string | undefined> {
-  if (!target) {
-    const picked = await vscode.window.showOpenDialog({ canSelectFiles: false, canSelectFolders: true, canSelectMany: false, ...dialog });
-    if (!picked?.[0]) return undefined;
-    target = picked[0];
-  }
-  if (target.scheme !== 'file') {
-    void notify.error(vscode.l10n.t("The model can only be exported to a folder on this machine's disk, not {0}.", target.toString()));
-    return undefined;
-  }
-  return target.fsPath;
-}

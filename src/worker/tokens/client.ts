@@ -6,15 +6,20 @@
 // a newer request with the same key supersedes an older one that has not started (the status bar asks on
 // every selection change and only the latest answer matters).
 //
+// An imported model's tokenizer (an HfTokenizer, built on this thread from the model's vocab.json) is
+// inline what it is; the worker is sent its tokenizer.json once (loadTokenizer, under a key made here), just
+// before the first request of it that goes there, and then gets only the key.
+//
 // No `vscode` import: the benchmark and the unit tests load this file too.
 
 import * as fs from 'fs';
 import * as path from 'path';
 import { Worker } from 'worker_threads';
-import { isTokenizerLoaded, type TokenizerName } from '../../engine/tokenizer';
-import type { TextStats, TokenTable } from '../../features/tokens/core/tokenTable';
-import { handleRequest } from './handleRequest';
-import type { WorkerOp, WorkerRequest, WorkerResponse } from './protocol';
+import { isTokenizerLoaded } from '../../engine/tokenizer';
+import type { HfTokenizer } from '../../engine/hf/hfTokenizer';
+import type { TextStats, TextTokenizer, TokenTable } from '../../features/tokens/core/tokenTable';
+import { handleRequest, type TokenizerSource } from './handleRequest';
+import { MAX_LOADED_TOKENIZERS, type TokenizerRef, type WorkerOp, type WorkerRequest, type WorkerResponse } from './protocol';
 
 /** Thrown (as a rejection) for a request that a newer one with the same key replaced before it ran. */
 export class SupersededError extends Error {
@@ -43,12 +48,22 @@ export interface RequestOptions {
 
 interface Pending {
   request: WorkerRequest;
+  /** What the request names, to answer it inline should the worker stop. */
+  tokenizer?: TextTokenizer;
   key?: string;
   resolve(response: WorkerResponse): void;
   reject(error: unknown): void;
 }
 
 export const DEFAULT_WORKER_THRESHOLD = 64 * 1024;
+
+/** A request's own tokenizer, for the inline path: the one it names (a load has nothing to do here). */
+function ownTokenizer(tokenizer: TextTokenizer | undefined): TokenizerSource {
+  return {
+    tokenizer: (ref) => (typeof ref === 'string' ? ref : tokenizer!),
+    load: () => undefined,
+  };
+}
 
 export class TokenizeService {
   private worker: Worker | undefined;
@@ -57,6 +72,9 @@ export class TokenizeService {
   private inFlight: Pending | undefined;
   private seq = 0;
   private disposed = false;
+  /** Keys of the imported tokenizers this service has seen, and of those the worker holds (oldest first). */
+  private readonly keys = new WeakMap<HfTokenizer, string>();
+  private readonly workerKeys: string[] = [];
   /** How many requests the worker has answered (the integration tests check large texts go there). */
   workerRequests = 0;
   inlineRequests = 0;
@@ -65,15 +83,15 @@ export class TokenizeService {
 
   constructor(private readonly options: TokenizeServiceOptions = {}) {}
 
-  tokenize(text: string, tokenizer: TokenizerName, options: RequestOptions = {}): Promise<TokenTable> {
+  tokenize(text: string, tokenizer: TextTokenizer, options: RequestOptions = {}): Promise<TokenTable> {
     return this.request('tokenize', text, tokenizer, options).then((r) => r.table!);
   }
 
-  stats(text: string, tokenizer: TokenizerName, options: RequestOptions = {}): Promise<TextStats> {
+  stats(text: string, tokenizer: TextTokenizer, options: RequestOptions = {}): Promise<TextStats> {
     return this.request('stats', text, tokenizer, options).then((r) => r.stats!);
   }
 
-  count(text: string, tokenizer: TokenizerName, options: RequestOptions = {}): Promise<number> {
+  count(text: string, tokenizer: TextTokenizer, options: RequestOptions = {}): Promise<number> {
     return this.request('count', text, tokenizer, options).then((r) => r.count!);
   }
 
@@ -91,22 +109,47 @@ export class TokenizeService {
     this.worker = undefined;
   }
 
-  private async request(op: WorkerOp, text: string, tokenizer: TokenizerName, options: RequestOptions) {
+  private async request(op: WorkerOp, text: string, tokenizer: TextTokenizer, options: RequestOptions) {
     if (this.disposed) throw new Error('the tokenizer service was disposed');
-    const request: WorkerRequest = { seq: ++this.seq, op, text, tokenizer };
+    const ref = this.refOf(tokenizer);
+    const request: WorkerRequest = { seq: ++this.seq, op, text, tokenizer: ref };
     if (options.key !== undefined) this.supersede(options.key);
     // Loading an encoding parses megabytes of merge ranks: never on this thread
     // when the worker can do it, so the first count after start-up does not block the extension host.
-    const inline = !this.usesWorker(text.length) && (isTokenizerLoaded(tokenizer) || !this.workerAvailable());
+    // An imported tokenizer is built here already (it came with the model's vocabulary).
+    const inline = !this.usesWorker(text.length) && (typeof tokenizer !== 'string' || isTokenizerLoaded(tokenizer) || !this.workerAvailable());
     if (inline) {
       this.inlineRequests++;
-      return unwrap(handleRequest(request));
+      return unwrap(handleRequest(request, ownTokenizer(tokenizer)));
     }
+    if (typeof tokenizer !== 'string' && typeof ref !== 'string') this.sendTokenizer(ref.hf, tokenizer);
     const response = await new Promise<WorkerResponse>((resolve, reject) => {
-      this.queue.push({ request, key: options.key, resolve, reject });
+      this.queue.push({ request, tokenizer, key: options.key, resolve, reject });
       this.pump();
     });
     return unwrap(response);
+  }
+
+  /** How a request names the tokenizer: by name, or an imported one by the key this service gave it. */
+  private refOf(tokenizer: TextTokenizer): TokenizerRef {
+    if (typeof tokenizer === 'string') return tokenizer;
+    let key = this.keys.get(tokenizer);
+    if (key === undefined) this.keys.set(tokenizer, (key = `hf-${++this.seq}`));
+    return { hf: key };
+  }
+
+  /** Queues the tokenizer.json of `key` for the worker unless it holds it (the worker keeps as many, the same way). */
+  private sendTokenizer(key: string, tokenizer: HfTokenizer): void {
+    if (this.workerKeys.includes(key)) return;
+    this.workerKeys.push(key);
+    if (this.workerKeys.length > MAX_LOADED_TOKENIZERS) this.workerKeys.shift();
+    const request: WorkerRequest = { seq: ++this.seq, op: 'loadTokenizer', key, json: tokenizer.json, config: tokenizer.config };
+    const forget = () => {
+      const at = this.workerKeys.indexOf(key);
+      if (at >= 0) this.workerKeys.splice(at, 1);
+    };
+    // The requests after it say what went wrong, if anything: they find no tokenizer of this key.
+    this.queue.push({ request, tokenizer, resolve: (response) => response.ok || forget(), reject: forget });
   }
 
   private supersede(key: string): void {
@@ -133,7 +176,7 @@ export class TokenizeService {
       const pending = this.inFlight;
       if (!pending || pending.request.seq !== response.seq) return;
       this.inFlight = undefined;
-      this.workerRequests++;
+      if (pending.request.op !== 'loadTokenizer') this.workerRequests++;
       pending.resolve(response);
       this.pump();
     });
@@ -146,9 +189,10 @@ export class TokenizeService {
       // Whatever was waiting is answered inline rather than lost.
       const waiting = [...(this.inFlight ? [this.inFlight] : []), ...this.queue.splice(0)];
       this.inFlight = undefined;
+      this.workerKeys.length = 0;
       for (const pending of waiting) {
-        this.inlineRequests++;
-        pending.resolve(handleRequest(pending.request));
+        if (pending.request.op !== 'loadTokenizer') this.inlineRequests++;
+        pending.resolve(handleRequest(pending.request, ownTokenizer(pending.tokenizer)));
       }
     };
     worker.on('error', (error) => fail(error.message));
@@ -165,8 +209,8 @@ export class TokenizeService {
       return;
     }
     if (!this.workerAvailable()) {
-      this.inlineRequests++;
-      next.resolve(handleRequest(next.request));
+      if (next.request.op !== 'loadTokenizer') this.inlineRequests++;
+      next.resolve(handleRequest(next.request, ownTokenizer(next.tokenizer)));
       this.pump();
       return;
     }

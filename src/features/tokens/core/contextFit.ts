@@ -8,7 +8,9 @@
 
 import * as l10n from '@vscode/l10n';
 import { formatNumber, plural } from '../../../l10n/format';
-import { isTokenizerName, type EncodingName, type TokenizerName } from '../../../engine/tokenizer';
+import { isTokenizerName, type EncodingName } from '../../../engine/tokenizer';
+import { HF_TOKENIZER, type VocabularyTokenizer } from '../../../engine/vocab';
+import { HF_IMPORT_FILES } from '../../../engine/hf/importHf';
 import windowsFile from './contextWindows.json';
 
 export interface ModelWindow {
@@ -64,14 +66,14 @@ export function readModelWindows(json: unknown): ModelWindows {
 export const MODEL_WINDOWS: ModelWindows = readModelWindows(windowsFile);
 
 /** The encodings a fit check needs counts for: each model's own, and the selected one for the estimates. */
-export function encodingsNeeded(selected: TokenizerName, table: readonly ModelWindow[] = MODEL_WINDOWS.models): TokenizerName[] {
-  return [...new Set<TokenizerName>([selected, ...table.flatMap((m) => (m.encoding ? [m.encoding] : []))])];
+export function encodingsNeeded(selected: VocabularyTokenizer, table: readonly ModelWindow[] = MODEL_WINDOWS.models): VocabularyTokenizer[] {
+  return [...new Set<VocabularyTokenizer>([selected, ...table.flatMap((m) => (m.encoding ? [m.encoding] : []))])];
 }
 
 export interface FitRow {
   model: ModelWindow;
-  /** The encoding the count was made with. */
-  encoding: TokenizerName;
+  /** The encoding the count was made with ('hf': an imported model's own tokenizer.json). */
+  encoding: VocabularyTokenizer;
   /** Whether that is the model's own encoding (else the count is an estimate). */
   exact: boolean;
   tokens: number;
@@ -84,8 +86,8 @@ export interface FitRow {
 
 /** One row per model: the count in that model's encoding (else the selected one) against its window. */
 export function contextFit(
-  counts: Partial<Record<TokenizerName, number>>,
-  selected: TokenizerName,
+  counts: Partial<Record<VocabularyTokenizer, number>>,
+  selected: VocabularyTokenizer,
   table: readonly ModelWindow[] = MODEL_WINDOWS.models,
 ): FitRow[] {
   return table.map((model) => {
@@ -123,6 +125,11 @@ export function fitLabel(row: FitRow): string {
   return `${row.fits ? '✓' : '✗'} ${row.model.name}`;
 }
 
+/** How an encoding is named in the list: its name, or the file of an imported model's own tokenizer. */
+export function encodingName(encoding: VocabularyTokenizer): string {
+  return encoding === HF_TOKENIZER ? HF_IMPORT_FILES.tokenizer : encoding;
+}
+
 /** The quick pick's description of one row: "fits · 1,234 of 128,000 tokens · 1% used". */
 export function fitDescription(row: FitRow): string {
   const used = l10n.t('{0} used', formatPercent(row.percent));
@@ -133,6 +140,7 @@ export function fitDescription(row: FitRow): string {
 
 /** The quick pick's detail of one row: which encoding counted, and whether that is exact. */
 export function fitDetail(row: FitRow): string {
-  const how = row.exact ? l10n.t('counted with {0}, its own encoding (exact)', row.encoding) : l10n.t('estimated with {0}, the selected encoding', row.encoding);
+  const encoding = encodingName(row.encoding);
+  const how = row.exact ? l10n.t('counted with {0}, its own encoding (exact)', encoding) : l10n.t('estimated with {0}, the selected encoding', encoding);
   return `${row.model.vendor} · ${how}${row.model.note ? ` — ${row.model.note}` : ''}`;
 }

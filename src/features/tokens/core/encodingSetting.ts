@@ -1,22 +1,33 @@
-// Which tokenizer the `lmExplorer.tokens.encoding` setting means now: a GPT encoding, or the trained
-// model's own vocabulary (read from <modelDir>/vocab.json), falling back to o200k_base with a reason.
+// Which tokenizer the `lmExplorer.tokens.encoding` setting means now: a GPT encoding, or the model's own
+// vocabulary (read from <modelDir>/vocab.json), falling back to o200k_base with a reason. The model's own is
+// a trained model's compact vocabulary over a GPT encoding (the encoding cuts, and its IDs map to the
+// model's), or an imported model's tokenizer.json (it cuts, and its IDs are the model's).
 
 import * as l10n from '@vscode/l10n';
 import { formatNumber, plural } from '../../../l10n/format';
 import * as fs from 'fs';
 import * as path from 'path';
 import type { EncodingSetting } from '../../../config/settings';
-import type { EncodingName, TokenizerName } from '../../../engine/tokenizer';
-import { Vocabulary } from '../../../engine/vocab';
+import type { EncodingName } from '../../../engine/tokenizer';
+import { HF_IMPORT_FILES } from '../../../engine/hf/importHf';
+import { Vocabulary, type VocabularyTokenizer } from '../../../engine/vocab';
+import type { TextTokenizer } from './tokenTable';
 
 
 export interface ResolvedEncoding {
   setting: EncodingSetting;
-  /** The tokenizer that cuts the text. */
-  tokenizer: TokenizerName;
+  /** The tokenizer that cuts the text: an encoding, or an imported model's own (its IDs are the model's). */
+  tokenizer: TextTokenizer;
+  /** Its name: the encoding's, or 'hf' for an imported model's tokenizer.json. */
+  name: VocabularyTokenizer;
   /** The model's vocabulary when `setting` is 'model' and a model exists: IDs are shown as model IDs. */
   vocab?: Vocabulary;
-  /** How to name it to a person: "o200k_base", "model (o200k_base, 812 tokens)". */
+  /**
+   * Whether the table's IDs need the vocabulary to become model IDs (a trained model's compact vocabulary
+   * over a GPT encoding); an imported tokenizer's IDs are the model's already.
+   */
+  mapsIds: boolean;
+  /** How to name it to a person: "o200k_base", "model (o200k_base, 812 tokens)", "model (imported tokenizer.json, 50,257 tokens)". */
   label: string;
   /** Set when 'model' was asked for and could not be used: what happened, to show once. */
   fallback?: string;
@@ -68,7 +79,7 @@ export class ModelVocabulary {
 
 /** What a setting means now: 'model' becomes the model's vocabulary, or o200k_base with a reason. */
 export async function resolveEncoding(setting: EncodingSetting, model: ModelVocabulary): Promise<ResolvedEncoding> {
-  if (setting !== 'model') return { setting, tokenizer: setting, label: setting };
+  if (setting !== 'model') return { setting, tokenizer: setting, name: setting, mapsIds: false, label: setting };
   let vocab: Vocabulary | undefined;
   let reason: string;
   try {
@@ -78,23 +89,31 @@ export async function resolveEncoding(setting: EncodingSetting, model: ModelVoca
     reason = l10n.t("The trained model's vocabulary could not be read ({0})", error instanceof Error ? error.message : String(error));
   }
   if (vocab?.hf) {
-    // this view cuts text in the token worker by encoding name; an imported tokenizer is the model's own
-    reason = l10n.t("The Token IDs view does not run an imported model's own tokenizer");
-  } else if (vocab) {
+    return {
+      setting,
+      tokenizer: vocab.hf,
+      name: vocab.tokenizer,
+      vocab,
+      mapsIds: false,
+      label: plural(vocab.size, l10n.t('model (imported {0}, {1} token)|model (imported {0}, {1} tokens)', HF_IMPORT_FILES.tokenizer, formatNumber(vocab.size))),
+    };
+  }
+  if (vocab) {
     return {
       setting,
       tokenizer: vocab.subsetOf,
+      name: vocab.tokenizer,
       vocab,
+      mapsIds: true,
       label: plural(vocab.size, l10n.t('model ({0}, {1} token)|model ({0}, {1} tokens)', vocab.tokenizer, formatNumber(vocab.size))),
     };
   }
   return {
     setting,
     tokenizer: FALLBACK_ENCODING,
+    name: FALLBACK_ENCODING,
+    mapsIds: false,
     label: FALLBACK_ENCODING,
-    fallback: vocab?.hf
-      ? l10n.t('{0}: showing {1} tokens instead. Attention, completions and next-token probabilities use its own tokens.', reason, FALLBACK_ENCODING)
-      : l10n.t('{0}: showing {1} tokens instead. Train a model first to see its own token IDs.', reason, FALLBACK_ENCODING),
+    fallback: l10n.t('{0}: showing {1} tokens instead. Train a model first to see its own token IDs.', reason, FALLBACK_ENCODING),
   };
 }
-

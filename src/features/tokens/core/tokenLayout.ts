@@ -241,6 +241,8 @@ export interface HoverToken {
   modelId?: number;
   /** With modelId 0: the model IDs it reads the token as instead (<unk>, or the token's byte tokens). */
   modelSpelling?: readonly number[];
+  /** An imported tokenizer's token: how its tokenizer.json writes it ("Ġgę", "<0xC5>"). */
+  vocabularyEntry?: { token: string; file: string };
 }
 
 /**
@@ -279,6 +281,7 @@ export function hoverMarkdown(
     lines.push(`**${l10n.t('Token {0} of {1}', formatNumber(t.index + 1), formatNumber(total))}** — ${idText}`);
     lines.push(`${shown.length ? inlineCode(shown) : `*${l10n.t('(empty)')}*`}${t.complete ? '' : ` — ${l10n.t('part of a character')}`}`);
     if (!t.complete) lines.push(l10n.t('Bytes: {0}', inlineCode(hexBytes(t.bytes))));
+    if (t.vocabularyEntry) lines.push(l10n.t('Written {0} in {1}', inlineCode(t.vocabularyEntry.token), t.vocabularyEntry.file));
     return lines.join('  \n');
   });
   const header: string[] = [];

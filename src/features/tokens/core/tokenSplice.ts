@@ -9,7 +9,9 @@
 // The window runs between two of those, at least a line away from the change (where the text did not
 // change, so the old table's tokens on the far sides stand), and is tokenized with one more character
 // after it, so that its last chunk sees what follows, as it does in the whole text. The whole text is
-// tokenized instead when the window would exceed `maxWindow`. The unit tests compare the result with a
+// tokenized instead when the window would exceed `maxWindow`. An imported model's tokenizer.json has the same
+// property when it cuts as GPT-2 does (byte-level BPE with GPT-2's pre-split: HfTokenizer.cutsAtLineStarts);
+// for any other, the overlay does not splice and tokenizes the whole text. The unit tests compare the result with a
 // fresh tokenization over hundreds of random edits, and the integration tests do over edits, undos and redos.
 //
 // No `vscode` import: the unit tests use exactly this.

@@ -4,11 +4,27 @@
 import * as l10n from '@vscode/l10n';
 import { formatNumber, plural } from '../../../l10n/format';
 import { encode, tokenBytes, type TokenizerName } from '../../../engine/tokenizer';
+import type { HfTokenizer } from '../../../engine/hf/hfTokenizer';
+import { HF_TOKENIZER, type VocabularyTokenizer } from '../../../engine/vocab';
+import { hfTokenTable } from './hfTokenTable';
+
+/** What cuts a text into tokens here: a GPT encoding or 'char' by name, or an imported model's own tokenizer. */
+export type TextTokenizer = TokenizerName | HfTokenizer;
+
+/** A tokenizer's name: the encoding's, or 'hf' for an imported tokenizer.json. */
+export function tokenizerName(tokenizer: TextTokenizer): VocabularyTokenizer {
+  return typeof tokenizer === 'string' ? tokenizer : HF_TOKENIZER;
+}
+
+/** The token IDs of a text. */
+export function encodeText(text: string, tokenizer: TextTokenizer): number[] {
+  return typeof tokenizer === 'string' ? encode(text, tokenizer) : tokenizer.encode(text);
+}
 
 /** Every token of a text, compactly: a 1 MB text has ~400k tokens, too many for one object each. */
 export interface TokenTable {
-  tokenizer: TokenizerName;
-  /** Token IDs of `tokenizer`. */
+  tokenizer: VocabularyTokenizer;
+  /** Token IDs of `tokenizer` (an imported tokenizer's IDs are the model's). */
   ids: Uint32Array;
   /** UTF-16 offsets into the text (see TokenPiece: a token that ends inside a character takes the whole
    * character, and the token that finishes it gets an empty range right after). */
@@ -51,7 +67,8 @@ function tokenByteLength(id: number, tokenizer: TokenizerName, cache: Map<number
  * a character takes the whole character; the token that finishes it starts after it), without making an
  * object per token — for 1 MB of text that is the difference between the encoder's time and twice it.
  */
-export function tokenTable(text: string, tokenizer: TokenizerName): TokenTable {
+export function tokenTable(text: string, tokenizer: TextTokenizer): TokenTable {
+  if (typeof tokenizer !== 'string') return hfTokenTable(text, tokenizer);
   const idList = encode(text, tokenizer);
   const n = idList.length;
   const ids = new Uint32Array(n);
@@ -140,8 +157,8 @@ export function countChars(text: string): number {
   return text.length - pairs;
 }
 
-export function textStats(text: string, tokenizer: TokenizerName): TextStats {
-  return { tokens: text ? encode(text, tokenizer).length : 0, words: countWords(text), chars: countChars(text) };
+export function textStats(text: string, tokenizer: TextTokenizer): TextStats {
+  return { tokens: text ? encodeText(text, tokenizer).length : 0, words: countWords(text), chars: countChars(text) };
 }
 
 /** "1,234 tokens · 210 words · 1,402 chars" in the display language, with the plural each count needs. */

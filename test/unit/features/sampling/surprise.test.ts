@@ -1,6 +1,6 @@
 import * as assert from 'assert';
 import { bucketCounts, cleanThresholds, detailRange, rankBucket, surpriseSpans } from '../../../../src/features/sampling/core/surprise';
-import { isHostToLab, isLabToHost, samplingParamsOf } from '../../../../src/features/sampling/protocol';
+import { isLabToWebview, isLabFromWebview, samplingParamsOf } from '../../../../src/features/sampling/protocol';
 import type { ScoredToken } from '../../../../src/worker/engine/samplingProtocol';
 
 function token(start: number, end: number, rank: number): ScoredToken {
@@ -42,19 +42,19 @@ describe('token surprise: buckets and spans', () => {
 
 describe('sampling lab protocol', () => {
   it('accepts the messages of each direction and nothing else', () => {
-    assert.ok(isLabToHost({ type: 'params', params: { temperature: 0.7, topK: 40, topP: 0.9 } }));
-    assert.ok(!isLabToHost({ type: 'params', params: { temperature: 3, topK: 40, topP: 0.9 } }), 'temperature beyond the slider');
-    assert.ok(!isLabToHost({ type: 'params', params: { temperature: 1, topK: 1.5, topP: 0.9 } }));
-    assert.ok(isLabToHost({ type: 'step', choice: { kind: 'pick', id: 4 }, seed: 1 }));
-    assert.ok(!isLabToHost({ type: 'step', choice: { kind: 'pick', id: -1 }, seed: 1 }));
-    assert.ok(!isLabToHost({ type: 'step', choice: { kind: 'sample' }, seed: 1 }), 'a draw needs its seed');
-    assert.ok(isLabToHost({ type: 'compare', maxNewTokens: 32 }));
-    assert.ok(!isLabToHost({ type: 'compare', maxNewTokens: 10_000 }));
-    assert.ok(isLabToHost({ type: 'ready' }));
-    assert.ok(!isLabToHost({ type: 'ready', state: { prompt: 1 } }));
-    assert.ok(!isLabToHost({ type: 'eval', code: '1' }));
-    assert.ok(isHostToLab({ type: 'busy', busy: true }));
-    assert.ok(!isHostToLab({ type: 'snapshot', snapshot: {}, prompt: '', params: { temperature: 1, topK: 0, topP: 1 }, seed: 1 }), 'a snapshot needs its seq');
+    assert.ok(isLabFromWebview({ type: 'params', params: { temperature: 0.7, topK: 40, topP: 0.9 } }));
+    assert.ok(!isLabFromWebview({ type: 'params', params: { temperature: 3, topK: 40, topP: 0.9 } }), 'temperature beyond the slider');
+    assert.ok(!isLabFromWebview({ type: 'params', params: { temperature: 1, topK: 1.5, topP: 0.9 } }));
+    assert.ok(isLabFromWebview({ type: 'step', choice: { kind: 'pick', id: 4 }, seed: 1 }));
+    assert.ok(!isLabFromWebview({ type: 'step', choice: { kind: 'pick', id: -1 }, seed: 1 }));
+    assert.ok(!isLabFromWebview({ type: 'step', choice: { kind: 'sample' }, seed: 1 }), 'a draw needs its seed');
+    assert.ok(isLabFromWebview({ type: 'compare', maxNewTokens: 32 }));
+    assert.ok(!isLabFromWebview({ type: 'compare', maxNewTokens: 10_000 }));
+    assert.ok(isLabFromWebview({ type: 'ready' }));
+    assert.ok(!isLabFromWebview({ type: 'ready', state: { prompt: 1 } }));
+    assert.ok(!isLabFromWebview({ type: 'eval', code: '1' }));
+    assert.ok(isLabToWebview({ type: 'busy', busy: true }));
+    assert.ok(!isLabToWebview({ type: 'snapshot', snapshot: {}, prompt: '', params: { temperature: 1, topK: 0, topP: 1 }, seed: 1 }), 'a snapshot needs its seq');
   });
 
   it('maps the sliders to the engine: top-k 0 and top-p 1 are no limit', () => {
