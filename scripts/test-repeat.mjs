@@ -2,8 +2,9 @@
 // each time with the suite files in an order shuffled by a seed (S, S+1, …; S is random unless given, and
 // printed), and reports every test whose result was not the same in every run.
 //
-// Each run is `node scripts/test.mjs --integration` with LMX_TEST_SEED set (LMX_TEST_GREP and the other
-// variables pass through); its results and log are kept in test-results/repeat/. To replay one run:
+// Each run is `node scripts/test.mjs --integration` with LMX_TEST_SEED set, in English only (LMX_TEST_LOCALES
+// empty unless you set it; LMX_TEST_GREP and the other variables pass through); its results and log are kept
+// in test-results/repeat/. To replay one run:
 //   LMX_TEST_SEED=<seed> npm run test:integration
 // The last line is `N runs: T tests, C changed, F failed`; the exit code is non-zero when a result changed
 // or a test failed.
@@ -44,7 +45,8 @@ for (let i = 0; i < runs; i++) {
   const r = spawnSync(process.execPath, [path.join(root, 'scripts', 'test.mjs'), '--integration'], {
     cwd: root,
     stdio: 'inherit',
-    env: { ...process.env, LMX_TEST_SEED: String(seed) },
+    // the English results are the ones compared: the display-language passes would only double each run
+    env: { ...process.env, LMX_TEST_SEED: String(seed), LMX_TEST_LOCALES: process.env.LMX_TEST_LOCALES ?? '' },
   });
   let results;
   try {

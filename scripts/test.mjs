@@ -1,10 +1,12 @@
 // `npm test`: everything, from a fresh clone, offline.
 //
 //   node scripts/test.mjs                 system packages, dependencies, build, typecheck, lint, unit tests, integration tests,
-//                                         the installed .vsix tests
+//                                         the installed .vsix tests, the integration tests in Polish and (the suites that
+//                                         photograph a webview) in the pseudo-locale
 //   node scripts/test.mjs --unit          system packages, dependencies, build, typecheck, lint, unit tests
 //   node scripts/test.mjs --integration   system packages, dependencies, build, integration tests (real VS Code host),
-//                                         the installed .vsix tests (npm run package's files, installed into that host)
+//                                         the installed .vsix tests (npm run package's files, installed into that host),
+//                                         the Polish and the pseudo-locale passes
 //   node scripts/test.mjs --l10n          system packages, dependencies, build, the integration tests in Polish and
 //                                         in the pseudo-locale
 //
@@ -21,8 +23,10 @@
 // Logs of the last integration run: test-results/integration-vscode.log, test-results/integration-results.json
 // Environment: LMX_UNIT_TIMEOUT_MS (whole unit run, default 30 min), LMX_TEST_TIMEOUT_MS (whole integration
 // run, default 10 min), LMX_HOST_START_TIMEOUT_MS (default 120 s), LMX_TEST_GREP (only the unit and
-// integration tests whose full title matches this regular expression), LMX_TEST_SEED (integration suite
-// order, see test/integration/index.ts), LMX_TEST_VERBOSE=1 (print the workbench's log too),
+// integration tests whose full title matches this regular expression), LMX_TEST_FILES (only these integration
+// suite files, comma-separated: `attention.test,l10n.test`; in every pass), LMX_TEST_SEED (integration suite
+// order, see test/integration/index.ts), LMX_TEST_LOCALES (the display-language passes after English, default
+// pl,qps-ploc), LMX_TEST_VERBOSE=1 (print the workbench's log too),
 // LMX_TEST_WORKSPACE (folder to open), LMX_CODE_SERVER_DIR, LMX_CHROMIUM, LMX_SWIFTSHADER_ICD, LMX_PYTHON_DIR.
 //
 // Node built-ins only at the top: on a fresh clone node_modules does not exist yet.
@@ -46,11 +50,13 @@ const runUnit = !onlyIntegration && !onlyL10n;
 const runIntegration = !onlyUnit && !onlyL10n;
 const runL10n = onlyL10n || runIntegration;
 /**
- * The display languages the integration suite runs in besides English: Polish (screenshots of the views in
- * test-results/l10n-pl-*.png), in every full run, and with --l10n also the pseudo-locale, where a view that
- * shows English fails its capture (the encoder's masked-row titles still quote model tokens it flags).
+ * The display languages the integration suite runs in after English (LMX_TEST_LOCALES, comma-separated, picks
+ * some: `LMX_TEST_LOCALES=qps-ploc npm run test:l10n`; empty: none): Polish, every suite (screenshots of the
+ * views in test-results/l10n-pl-*.png); then the pseudo-locale, where a webview that shows English fails its
+ * capture (only the suites that capture one: webviewSuites).
  */
-const L10N_LOCALES = onlyL10n ? ['pl', 'qps-ploc'] : ['pl'];
+const L10N_LOCALES = process.env.LMX_TEST_LOCALES !== undefined ? process.env.LMX_TEST_LOCALES.split(',').map((l) => l.trim()).filter(Boolean) : ['pl', 'qps-ploc'];
+const PSEUDO_LOCALE = 'qps-ploc';
 const color = !!process.stdout.isTTY && !process.env.NO_COLOR;
 
 const tally = { passed: 0, failed: 0, pending: [], failures: [] };
@@ -306,9 +312,21 @@ async function vscodeSetup() {
   return true;
 }
 
+/**
+ * The suite files (`attention.test`, …) that photograph a webview (captureWebview): the only ones the
+ * pseudo-locale pass runs. Its one check of its own is the capture's search for English in a page; every
+ * other assertion of a suite is the one the Polish pass makes (a test finds a text with shownAs, in the
+ * display language's bundle), so the other suites would check nothing there that Polish does not.
+ */
+function webviewSuites(testFiles) {
+  return testFiles.filter((file) => /\bcaptureWebview\(/.test(fs.readFileSync(file, 'utf8'))).map((file) => path.basename(file).replace(/\.ts$/, ''));
+}
+
 async function integrationTests(locale) {
   const { suitePath, testFiles } = await host.bundleIntegrationTests({ root });
   console.log(`compiled ${testFiles.length} suite file(s) into ${path.relative(root, path.dirname(suitePath))}/`);
+  const only = locale === PSEUDO_LOCALE && !process.env.LMX_TEST_FILES ? webviewSuites(testFiles) : [];
+  if (only.length) console.log(`${locale}: only the suites that capture a webview: ${only.join(', ')}`);
   if (!fs.existsSync(path.join(root, 'dist', 'extension.js'))) console.log(red('warning: dist/extension.js was not built'));
   const resultsDir = path.join(root, 'test-results');
   const suffix = locale ? `-${locale}` : '';
@@ -330,6 +348,7 @@ async function integrationTests(locale) {
     env: {
       LMX_TEST_RESULTS: resultsFile,
       ...(locale ? { LMX_TEST_LOCALE: locale } : {}),
+      ...(only.length ? { LMX_TEST_FILES: only.join(',') } : {}),
       ...(onOutput ? { LMX_TEST_CAPTURE: '1' } : {}), // a capture that does not come is then a failure
       ...(color ? { LMX_TEST_COLOR: '1' } : {}),
     },
@@ -453,7 +472,7 @@ async function main() {
           await phase('integration tests (VS Code extension host)', () => integrationTests());
           await phase('installed .vsix (VS Code extension host)', installedPackageTests);
         }
-        if (runL10n && (await phase('pseudo-locale files (npm run l10n:pseudo)', pseudoLocaleFiles))) {
+        if (runL10n && L10N_LOCALES.length && (await phase('pseudo-locale files (npm run l10n:pseudo)', pseudoLocaleFiles))) {
           for (const locale of L10N_LOCALES) await phase(`integration tests, display language ${locale}`, () => integrationTests(locale));
         }
       }

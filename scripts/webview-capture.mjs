@@ -38,7 +38,9 @@ function measureCanvases() {
 /**
  * The texts a person reads in the frame: its visible text nodes and the title, aria-label, placeholder
  * and alt attributes, outside elements marked translate="no" (the user's own text: tokens, samples, file
- * names). Runs in the webview's frame; the localisation checks look for English in it.
+ * names). An attribute cannot mark a part of itself: where one quotes what its element shows inside
+ * translate="no" (a token's tooltip naming the token), each such quote reads as "…". Runs in the webview's
+ * frame; the localisation checks look for English in it.
  */
 function readableTexts() {
   const texts = [];
@@ -52,8 +54,12 @@ function readableTexts() {
   }
   for (const element of document.body.querySelectorAll('[title], [aria-label], [placeholder], [alt]')) {
     if (skipped(element)) continue;
+    // the longest first (a quote that holds a shorter one); whole quotes only, not letters inside a word
+    const quotes = [...new Set([...element.querySelectorAll('[translate="no"]')].map((e) => e.textContent.trim()).filter(Boolean))]
+      .sort((a, b) => b.length - a.length)
+      .map((quote) => new RegExp(`(?<![\\p{L}\\p{N}])${quote.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}(?![\\p{L}\\p{N}])`, 'gu'));
     for (const name of ['title', 'aria-label', 'placeholder', 'alt']) {
-      const value = element.getAttribute(name)?.trim();
+      const value = quotes.reduce((text, quote) => text.replace(quote, '…'), element.getAttribute(name)?.trim() ?? '');
       if (value) texts.push(value);
     }
   }

@@ -7,6 +7,7 @@ import type { HostContext } from './host/feature';
 import { initLocalization } from './host/l10n';
 import { Notifier, type Message } from './host/notifier';
 import * as attention from './features/attention/index';
+import * as compare from './features/compare/index';
 import * as inspector from './features/inspector/index';
 import * as completion from './features/completion/index';
 import * as fillMask from './features/fillMask/index';
@@ -14,6 +15,7 @@ import * as sampling from './features/sampling/index';
 import * as tokens from './features/tokens/index';
 import * as training from './features/training/index';
 import type { AttentionApi } from './features/attention/index';
+import type { CompareApi } from './features/compare/index';
 import type { InspectorApi } from './features/inspector/index';
 import type { CompletionApi } from './features/completion/inlineCompletion';
 import type { FillMaskApi } from './features/fillMask/index';
@@ -24,6 +26,7 @@ import type { TrainingApi } from './features/training/index';
 /** What `activate` returns (`vscode.extensions.getExtension('lm-explorer.lm-explorer').exports`). */
 export interface LmExplorerApi extends TokensApi, TrainingApi, CompletionApi, FillMaskApi {
   attention: AttentionApi;
+  compare: CompareApi;
   inspector: InspectorApi;
   sampling: SamplingApi;
   messages: {
@@ -48,7 +51,8 @@ export function activate(context: vscode.ExtensionContext): LmExplorerApi {
   const inspectorFeature = inspector.register(host, trainingFeature.engine, attentionFeature.api.attention);
   const samplingFeature = sampling.register(host, trainingFeature.engine);
   const fillMaskFeature = fillMask.register(host, trainingFeature.engine);
-  const features = [tokensFeature, trainingFeature, completionFeature, attentionFeature, inspectorFeature, samplingFeature, fillMaskFeature];
+  const compareFeature = compare.register(host, trainingFeature);
+  const features = [tokensFeature, trainingFeature, completionFeature, attentionFeature, inspectorFeature, samplingFeature, fillMaskFeature, compareFeature];
   registerCommandTables(context, features.map((feature) => feature.commands));
 
   return {
@@ -57,6 +61,7 @@ export function activate(context: vscode.ExtensionContext): LmExplorerApi {
     ...completionFeature.api,
     ...attentionFeature.api,
     ...fillMaskFeature.api,
+    ...compareFeature.api,
     ...inspectorFeature.api,
     ...samplingFeature.api,
     messages: { last: () => notify.last(), all: () => notify.all() },

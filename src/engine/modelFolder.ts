@@ -298,6 +298,32 @@ async function removeLeftovers(parent: string, base: string, layout: FolderLayou
   }
 }
 
+/**
+ * Copies the checkpoint folder `from` to `to` (atomically, by writeModelFolder: `to` is replaced only when it
+ * is a checkpoint folder itself). Only the checkpoint's own files are copied, config.json last; `from` is
+ * left as it is. Refuses with a NotAModelFolderError when `from` is not a checkpoint folder.
+ */
+export async function copyModelFolder(from: string, to: string): Promise<void> {
+  await recoverInterruptedSave(from);
+  const source = await inspectModelFolder(from);
+  if (source.kind === 'other') throw new NotAModelFolderError(source);
+  if (source.kind !== 'model') throw new UserError(`${source.dir} holds no model to copy.`);
+  const names = [...fileNames(CHECKPOINT_LAYOUT)].filter((name) => name !== CHECKPOINT_FILES.config);
+  await writeModelFolder(to, CHECKPOINT_LAYOUT, async (tmp) => {
+    for (const name of [...names, CHECKPOINT_FILES.config]) {
+      const file = path.join(source.dir, name);
+      if (!(await exists(file))) continue;
+      await fs.copyFile(file, path.join(tmp, name));
+      const handle = await fs.open(path.join(tmp, name), 'r+');
+      try {
+        await handle.sync();
+      } finally {
+        await handle.close();
+      }
+    }
+  });
+}
+
 /** Writes a text file and fsyncs it (the files of a folder written by writeModelFolder). */
 export async function writeFileSynced(file: string, text: string): Promise<void> {
   const handle = await fs.open(file, 'w');

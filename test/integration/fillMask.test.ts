@@ -54,7 +54,8 @@ describe('encoder: Predict Masked Word and what an encoder cannot do', function 
   isolateTests();
 
   after(async () => {
-    await api.training.reset({ confirm: false });
+    // with the decoder a suite before may have left, kept when this encoder replaced it
+    await api.training.reset({ confirm: false, kept: true });
     fs.rmSync(notes, { recursive: true, force: true });
   });
 

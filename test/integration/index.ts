@@ -8,7 +8,8 @@
 //     $LMX_TEST_RESULTS (the extension host inherits the server's environment) and also printed as
 //     one RESULTS_TAG line.
 //   - run() rejects when a test failed, which makes VS Code exit with a non-zero code.
-// Environment: LMX_TEST_GREP (only tests whose full title matches), LMX_TEST_SEED (run the suite files in
+// Environment: LMX_TEST_GREP (only tests whose full title matches), LMX_TEST_FILES (only these suite files,
+// comma-separated, without the extension: `attention.test,l10n.test`), LMX_TEST_SEED (run the suite files in
 // an order shuffled by this seed, printed; `npm run test:repeat`), LMX_TEST_COLOR=1 (colored spec),
 // LMX_TEST_TAG_OUTPUT=1 (set by the launcher: tag the output as above; off under @vscode/test-electron).
 import * as fs from 'fs';
@@ -154,6 +155,8 @@ export async function run(): Promise<void> {
     // the reporters captured console.log when mocha was loaded, before it was tagged
     Mocha.reporters.Base.consoleLog = (...args: unknown[]) => console.log(...args);
     let files = findCompiledTests(__dirname);
+    const only = (process.env.LMX_TEST_FILES ?? '').split(',').filter(Boolean);
+    if (only.length) files = files.filter((f) => only.includes(path.relative(__dirname, f).replace(/\.js$/, '')));
     const seed = process.env.LMX_TEST_SEED;
     if (seed !== undefined && seed !== '') {
       if (!/^\d+$/.test(seed)) throw new Error(`LMX_TEST_SEED must be a whole number, got "${seed}"`);

@@ -422,6 +422,8 @@ describe('training', function () {
       assert.ok(shade.box.width > 0.2 * loss.width, `the shade covers the second half of the plot: ${JSON.stringify(shade.box)}`);
       assert.strictEqual(page.unit, unit);
       assert.ok(page.bpbAvailable);
+      assert.deepStrictEqual(page.unitChoices, ['nats', 'bpb']);
+      assert.strictEqual(page.lossTitle, vscode.l10n.t('Loss ({0})', vscode.l10n.t(unit === 'bpb' ? 'bits per byte' : 'nats per token')));
       assert.strictEqual(page.memorising.length, 1);
       assert.ok(
         page.memorising[0].startsWith(vscode.l10n.t('Steps {0}–{1}: {2} (validation {3} → {4} at most, training {5} → {6}).', { 0: shownNumber(bestStep), 1: shownNumber(lastEval), 2: vscode.l10n.t('memorising: validation rises while training loss falls') }).replace(/ \(.*$/, '')),
@@ -528,6 +530,8 @@ describe('training', function () {
     assert.strictEqual(page.stopMessage, result.message);
     assert.ok(page.plan.some((line) => line.startsWith(`${vscode.l10n.t('early stopping')}: ${shownCount(3, 'after {0} evaluation without a better validation loss|after {0} evaluations without a better validation loss')}`)), JSON.stringify(page.plan));
     assert.ok(page.bpbAvailable, 'the engine reports the byte counts of both parts');
+    assert.strictEqual(page.encoder, false);
+    assert.deepStrictEqual(page.unitChoices, ['nats', 'bpb'], 'a decoder offers bits per byte');
     assert.strictEqual(page.trainedSteps, shownNumber(result.step));
     assert.ok(
       page.kept.startsWith(`${vscode.l10n.t('step {0}', shownNumber(result.best.step))} · ${vscode.l10n.t('val {0}', shownNumber(result.best.valLoss, { minimumFractionDigits: 2, maximumFractionDigits: 2 }))} ${vscode.l10n.t('(best validation)')}`),

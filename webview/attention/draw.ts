@@ -222,7 +222,7 @@ export function drawHeatmap(ctx: CanvasRenderingContext2D, theme: Theme, layout:
         const i = Math.round(scalePosition(v, spec.scale, max) * 255) * 4;
         const lum = luminance({ r: theme.lut[i], g: theme.lut[i + 1], b: theme.lut[i + 2], a: 1 });
         ctx.fillStyle = lum > 0.35 ? '#111' : '#f3f3f3';
-        ctx.fillText(v >= 0.995 ? '1' : v.toFixed(2).replace(/^0/, ''), x0 + (k + 0.5) * cell, y0 + (q + 0.5) * cell + 0.5);
+        ctx.fillText(v >= 0.995 ? '1' : formatFixed(v, 2).replace(/^0(?=\D)/, ''), x0 + (k + 0.5) * cell, y0 + (q + 0.5) * cell + 0.5);
       }
     }
   }
@@ -340,10 +340,10 @@ export function drawModelView(ctx: CanvasRenderingContext2D, theme: Theme, grid:
   ctx.fillStyle = cssColour(theme.muted);
   ctx.textBaseline = 'bottom';
   ctx.textAlign = 'center';
-  spec.heads.forEach((h, col) => ctx.fillText(`H${h + 1}`, x0 + col * (thumb + gap) + thumb / 2, y0 - 4));
+  spec.heads.forEach((h, col) => ctx.fillText(S.headShort(h + 1), x0 + col * (thumb + gap) + thumb / 2, y0 - 4));
   ctx.textAlign = 'right';
   ctx.textBaseline = 'middle';
-  spec.layers.forEach((l, row) => ctx.fillText(`L${l + 1}`, x0 - 6, y0 + row * (thumb + gap) + thumb / 2));
+  spec.layers.forEach((l, row) => ctx.fillText(S.layerShort(l + 1), x0 - 6, y0 + row * (thumb + gap) + thumb / 2));
   const smooth = thumb < spec.maps.T;
   spec.layers.forEach((l, row) => {
     spec.heads.forEach((h, col) => {
@@ -419,7 +419,7 @@ export function drawBars(ctx: CanvasRenderingContext2D, theme: Theme, layout: Ba
     ctx.font = `11px ${theme.uiFont}`;
     ctx.textAlign = 'right';
     ctx.textBaseline = 'middle';
-    ctx.fillText(`L${row.layer + 1} H${row.head + 1}`, x0 - 8, top + rowHeight / 2);
+    ctx.fillText(S.layerHeadShort(row.layer + 1, row.head + 1), x0 - 8, top + rowHeight / 2);
     ctx.fillStyle = barColour;
     for (let k = 0; k < row.weights.length; k++) {
       const h = Math.max(row.weights[k] > 0 ? 1 : 0, Math.round(row.weights[k] * unit * full));

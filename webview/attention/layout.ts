@@ -34,6 +34,7 @@ export function buildPage(standalone: boolean, view: AttentionViewState, on: Pag
   titleBox.append(sourceLine);
   const actions = el('div', 'actions');
   const refreshButton = button(S.refresh, { appearance: 'secondary', id: 'refresh', title: S.refreshTitle, onClick: () => on.send({ type: 'action', action: 'refresh' }) });
+  const compareButton = button(S.compare, { appearance: 'secondary', id: 'compare', title: S.compareTitle, onClick: () => on.send({ type: 'action', action: 'compare' }) });
   const pngButton = button(S.savePng, { appearance: 'secondary', id: 'save-png', title: S.savePngTitle, onClick: () => on.savePng() });
   const htmlButton = button(S.saveHtml, {
     appearance: 'secondary',
@@ -42,7 +43,7 @@ export function buildPage(standalone: boolean, view: AttentionViewState, on: Pag
     onClick: () => on.send({ type: 'saveHtml', ...on.themeSnapshot() }),
   });
   if (standalone) actions.append(pngButton);
-  else actions.append(refreshButton, pngButton, htmlButton);
+  else actions.append(refreshButton, compareButton, pngButton, htmlButton);
   header.append(titleBox, actions);
 
   const statusBox = el('div', 'status');
@@ -114,5 +115,5 @@ export function buildPage(standalone: boolean, view: AttentionViewState, on: Pag
   const hint = el('p', 'hint muted');
 
   app.append(header, statusBox, notice, controls, queryInfo, tokenStrip, canvasWrap, hint);
-  return { app, header, titleBox, sourceLine, actions, refreshButton, pngButton, htmlButton, statusBox, notice, controls, viewControl, layerControl, headControl, layerFilterControl, headFilterControl, scaleControl, followControl, queryInfo, tokenStrip, canvasWrap, canvas, tooltip, hint };
+  return { app, header, titleBox, sourceLine, actions, refreshButton, compareButton, pngButton, htmlButton, statusBox, notice, controls, viewControl, layerControl, headControl, layerFilterControl, headFilterControl, scaleControl, followControl, queryInfo, tokenStrip, canvasWrap, canvas, tooltip, hint };
 }

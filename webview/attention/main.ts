@@ -76,7 +76,7 @@ function persist(): void {
 // ------------------------------------------------------------------------------------------------
 // Layout
 
-const { app, header, titleBox, sourceLine, actions, refreshButton, pngButton, htmlButton, statusBox, notice, controls, viewControl, layerControl, headControl, layerFilterControl, headFilterControl, scaleControl, followControl, queryInfo, tokenStrip, canvasWrap, canvas, tooltip, hint } = buildPage(!!standalone, state.view, {
+const { app, header, titleBox, sourceLine, actions, refreshButton, compareButton, pngButton, htmlButton, statusBox, notice, controls, viewControl, layerControl, headControl, layerFilterControl, headFilterControl, scaleControl, followControl, queryInfo, tokenStrip, canvasWrap, canvas, tooltip, hint } = buildPage(!!standalone, state.view, {
   send,
   savePng: () => savePng(),
   themeSnapshot,
@@ -125,6 +125,7 @@ function syncControls(): void {
   setEnabled(pngButton, !!state.data);
   setEnabled(htmlButton, !!state.data);
   setEnabled(refreshButton, !!state.source);
+  setEnabled(compareButton, !!state.source);
   const hints: Record<AttentionViewKind, string> = {
     head: S.hints.head,
     model: S.hints.model,

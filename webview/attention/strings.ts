@@ -17,6 +17,8 @@ export const strings = {
   weightMax: l10n.t('weight (0 – max)'),
   refresh: l10n.t('Refresh'),
   refreshTitle: l10n.t('Run the model again on the same text'),
+  compare: l10n.t('Compare with the Other Kind'),
+  compareTitle: l10n.t('Compare Causal and Bidirectional: this text through a decoder and an encoder, one head of each side by side'),
   savePng: l10n.t('Save as PNG'),
   savePngTitle: l10n.t('Save the current view as a PNG image'),
   saveHtml: l10n.t('Save as HTML'),
@@ -51,6 +53,10 @@ export const strings = {
   tokenTitleClick: l10n.t(' — click: make it the query and show it in the editor'),
   layerMeanTitle: (layer: number, heads: number) => plural(heads, l10n.t('Layer {0} · mean of {1} head|Layer {0} · mean of {1} heads', count(layer), count(heads))),
   layerMeanAria: (layer: number) => l10n.t('Layer {0} mean', count(layer)),
+  // the short labels beside and above the model view's thumbnails and the query view's bars (1-based)
+  layerShort: (layer: number) => l10n.t('L{0}', count(layer)),
+  headShort: (head: number) => l10n.t('H{0}', count(head)),
+  layerHeadShort: (layer: number, head: number) => l10n.t('L{0} H{1}', count(layer), count(head)),
   attentionOfAria: (name: string, tokens: number) => plural(tokens, l10n.t('{0}: attention of {1} token|{0}: attention of {1} tokens', name, count(tokens))),
   allHeadsTitle: (layers: number, heads: number) =>
     l10n.t('All heads: {0} × {1}', plural(layers, l10n.t('{0} layer|{0} layers', count(layers))), plural(heads, l10n.t('{0} head|{0} heads', count(heads)))),

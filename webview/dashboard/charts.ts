@@ -1,9 +1,10 @@
 // The dashboard's curves with uPlot: colours from VS Code's theme variables (re-read when the theme
-// changes), sized to their container, fed incrementally.
+// changes), sized to their container, fed incrementally, each with a text summary for a screen reader.
 
 import { strings } from './strings';
 import uPlot from 'uplot';
 import type { ChartMark, ChartRender } from '../../src/features/training/protocol';
+import { formatNumber } from '../../src/l10n/format';
 
 export interface SeriesSpec {
   label: string;
@@ -21,6 +22,10 @@ export interface ChartSpec {
   /** Formats y-axis ticks. */
   format?: (v: number) => string;
   log?: boolean;
+  /** A fixed y range (an accuracy's 0 to 1) instead of one fitted to the data. */
+  yRange?: [number, number];
+  /** The y axis's caption (none by default: the card's title says it). */
+  yLabel?: string;
   /** CSS pixels (default 190). */
   height?: number;
   /** Drawing of its own over (or under) the curves, and its measurement for the self-check. */
@@ -48,6 +53,7 @@ export class Chart {
   private readonly resize: ResizeObserver;
   private readonly body: HTMLElement;
   private readonly empty: HTMLElement;
+  private summary = '';
 
   constructor(
     readonly spec: ChartSpec,
@@ -79,6 +85,38 @@ export class Chart {
     if (this.plot && n > 0 && this.plot.cursor.idx == null) this.plot.setLegend({ idx: n - 1 }, false);
   }
 
+  /**
+   * Renames the series (in the legend) and the y axis, rebuilding when they change: the same chart shows a
+   * decoder's loss and an encoder's masked-token loss.
+   */
+  setLabels(labels: { series: string[]; yLabel?: string }): void {
+    const same = labels.yLabel === this.spec.yLabel && labels.series.every((label, i) => this.spec.series[i]?.label === label);
+    if (same) return;
+    this.spec.yLabel = labels.yLabel;
+    labels.series.forEach((label, i) => {
+      if (this.spec.series[i]) this.spec.series[i].label = label;
+    });
+    this.build();
+  }
+
+  /** What the chart shows, in words: the canvas's accessible name (a screen reader cannot read the curves). */
+  setSummary(text: string): void {
+    this.summary = text;
+    this.labelCanvas();
+  }
+
+  private labelCanvas(): void {
+    const canvas = this.body.querySelector('canvas');
+    if (!canvas) return;
+    if (this.summary) {
+      canvas.setAttribute('role', 'img');
+      canvas.setAttribute('aria-label', this.summary);
+    } else {
+      canvas.removeAttribute('role');
+      canvas.removeAttribute('aria-label');
+    }
+  }
+
   /** Rebuilds with the current theme colours. */
   build(): void {
     this.plot?.destroy();
@@ -97,13 +135,19 @@ export class Chart {
         legend: { show: true, live: true },
         cursor: { drag: { x: false, y: false } },
         hooks: { ...this.spec.overlay?.hooks(), setCursor: [() => this.showLatest()] },
-        scales: { x: { time: false }, y: this.spec.log ? { distr: 3 } : { auto: true } },
+        scales: { x: { time: false }, y: this.spec.log ? { distr: 3 } : this.spec.yRange ? { auto: false, range: this.spec.yRange } : { auto: true } },
         axes: [
-          { ...axis(), label: strings.charts.stepAxis, labelFont: t.font, labelSize: 18 },
-          { ...axis(), size: 56, ...(this.spec.format ? { values: (_u: uPlot, ticks: number[]) => ticks.map(this.spec.format!) } : {}) },
+          // the steps in the display language's digits (uPlot's own formatting follows the browser's language)
+          { ...axis(), label: strings.charts.stepAxis, labelFont: t.font, labelSize: 18, values: (_u: uPlot, ticks: number[]) => ticks.map((v) => formatNumber(v)) },
+          {
+            ...axis(),
+            size: 56,
+            ...(this.spec.yLabel ? { label: this.spec.yLabel, labelFont: t.font, labelSize: 18 } : {}),
+            ...(this.spec.format ? { values: (_u: uPlot, ticks: number[]) => ticks.map(this.spec.format!) } : {}),
+          },
         ],
         series: [
-          { label: strings.charts.stepAxis },
+          { label: strings.charts.stepAxis, value: (_u: uPlot, v: number | null) => (v === null || v === undefined ? '—' : formatNumber(v)) },
           ...this.spec.series.map(
             (s): uPlot.Series => ({
               label: s.label,
@@ -121,6 +165,7 @@ export class Chart {
       this.body,
     );
     this.empty.hidden = (this.data[0]?.length ?? 0) > 0;
+    this.labelCanvas();
     this.showLatest();
   }
 
@@ -135,38 +180,43 @@ export class Chart {
     this.plot?.redraw(false, false);
   }
 
-  /** Whether the canvas has drawn series pixels, and the overlay's marks (for the tests' self-check). */
+  /**
+   * For the tests' self-check: whether the canvas has drawn the first series, each series with its legend
+   * label, its values and the pixels of its colour, the axis caption, the summary and the overlay's marks.
+   */
   report(): ChartRender {
     const canvas = this.body.querySelector('canvas');
-    if (!canvas || !this.plot) return { id: this.spec.id, width: 0, height: 0, drawn: false, marks: [] };
-    let drawn = false;
+    const base = { id: this.spec.id, yLabel: this.spec.yLabel ?? '', summary: this.summary };
+    if (!canvas || !this.plot) return { ...base, width: 0, height: 0, drawn: false, marks: [], series: [] };
     const ctx = canvas.getContext('2d');
-    if (ctx && canvas.width > 0 && canvas.height > 0 && (this.data[0]?.length ?? 0) > 1) {
-      // Look inside the plotting area only (axes and grid are drawn too): series pixels have the
-      // series' colour, so count pixels close to the first series' stroke.
-      const bbox = this.plot.bbox;
-      const img = ctx.getImageData(Math.round(bbox.left), Math.round(bbox.top), Math.max(1, Math.round(bbox.width)), Math.max(1, Math.round(bbox.height)));
-      const target = parseColor(cssVar(this.spec.series[0].color, this.spec.series[0].fallback));
-      let hits = 0;
-      for (let i = 0; i < img.data.length; i += 4) {
-        const a = img.data[i + 3];
-        if (a < 128) continue;
-        if (!target) {
-          hits++;
-        } else if (Math.abs(img.data[i] - target[0]) + Math.abs(img.data[i + 1] - target[1]) + Math.abs(img.data[i + 2] - target[2]) < 60) {
-          hits++;
-        }
-      }
-      drawn = hits > 20;
-    }
+    const measurable = !!ctx && canvas.width > 0 && canvas.height > 0 && (this.data[0]?.length ?? 0) > 1;
+    // Look inside the plotting area only (axes and grid are drawn too): series pixels have the series' colour.
+    const bbox = this.plot.bbox;
+    const img = measurable ? ctx!.getImageData(Math.round(bbox.left), Math.round(bbox.top), Math.max(1, Math.round(bbox.width)), Math.max(1, Math.round(bbox.height))) : undefined;
+    const series = this.spec.series.map((s, i) => ({
+      label: s.label,
+      values: [...(this.data[i + 1] ?? [])],
+      pixels: img ? colourPixels(img, parseColor(cssVar(s.color, s.fallback))) : 0,
+    }));
+    const drawn = (series[0]?.pixels ?? 0) > 20;
     const marks = this.spec.overlay && (this.data[0]?.length ?? 0) > 0 ? this.spec.overlay.measure(this.plot, canvas) : [];
-    return { id: this.spec.id, width: canvas.width, height: canvas.height, drawn, marks };
+    return { ...base, width: canvas.width, height: canvas.height, drawn, marks, series };
   }
 
   destroy(): void {
     this.resize.disconnect();
     this.plot?.destroy();
   }
+}
+
+/** Opaque pixels close to `target` (every opaque pixel when the colour cannot be read). */
+function colourPixels(img: ImageData, target: [number, number, number] | undefined): number {
+  let hits = 0;
+  for (let i = 0; i < img.data.length; i += 4) {
+    if (img.data[i + 3] < 128) continue;
+    if (!target || Math.abs(img.data[i] - target[0]) + Math.abs(img.data[i + 1] - target[1]) + Math.abs(img.data[i + 2] - target[2]) < 60) hits++;
+  }
+  return hits;
 }
 
 /** '#rrggbb', '#rgb' or 'rgb(a)(…)' → [r, g, b]. */

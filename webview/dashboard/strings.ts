@@ -80,6 +80,19 @@ export const strings = {
       l10n.t('Dashed line: the uniform guess, ln {0} = {1} nats per token: the score of a model that gives every token of the vocabulary the same chance. A model above it has learned nothing useful.', count(vocab), loss),
     uniformNoteBits: (vocab: number, loss: string, bits: string) =>
       l10n.t('Dashed line: the uniform guess, ln {0} = {1} nats per token ({2} bits per byte): the score of a model that gives every token of the vocabulary the same chance. A model above it has learned nothing useful.', count(vocab), loss, bits),
+    maskedLossIn: (unit: string) => l10n.t('Masked-language-model loss ({0})', unit),
+    natsPerMaskedToken: l10n.t('nats per masked token'),
+    maskedTrain: l10n.t('train (masked positions)'),
+    maskedValidation: l10n.t('validation (masked positions, fixed mask)'),
+    uniformNoteMasked: (vocab: number, loss: string) =>
+      l10n.t('Dashed line: the uniform guess, ln {0} = {1} nats per masked token: the loss of a model that, at each masked position, gives every token of the vocabulary the same chance of being the hidden one. A model above it has learned nothing useful.', count(vocab), loss),
+    accuracy: l10n.t('Accuracy at the masked positions'),
+    accuracyTrain: l10n.t('train (batch of the step)'),
+    accuracyValidation: l10n.t('validation (fixed mask)'),
+    accuracyNote: l10n.t('The share of the masked positions at which the model’s most likely token is the hidden one. Training: the batch of each step, with a fresh mask every time. Validation: the same positions with the same replacements at every evaluation, so one point compares with the next.'),
+    accuracySummary: (firstStep: number, lastStep: number, train: string, val: string) =>
+      l10n.t('Accuracy at the masked positions, steps {0} to {1}: {2} on the last training batch, {3} on validation.', count(firstStep), count(lastStep), train, val),
+    accuracyBest: (value: string, step: number) => l10n.t('Highest validation accuracy: {0} at step {1}.', value, count(step)),
     markMemorising: l10n.t('memorising'),
     markKept: (step: number) => l10n.t('kept · step {0}', count(step)),
     markBest: (value: string) => l10n.t('best {0}', value),

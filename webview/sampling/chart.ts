@@ -6,6 +6,7 @@ import { cssColour, mix } from '../../src/features/attention/core/colourScale';
 import type { Theme } from '../attention/draw';
 import { prepareCanvas } from '../attention/draw';
 import type { LabBar } from '../../src/features/sampling/protocol';
+import { formatNumber } from '../../src/l10n/format';
 
 export const CHART_HEIGHT = 230;
 const PAD = { left: 34, right: 8, top: 10, bottom: 64 };
@@ -69,7 +70,7 @@ export function drawChart(canvas: HTMLCanvasElement, width: number, bars: LabBar
     ctx.moveTo(x0, gy);
     ctx.lineTo(x0 + w, gy);
     ctx.stroke();
-    ctx.fillText(String(Math.round(f * top * 1000) / 1000), x0 - 4, gy);
+    ctx.fillText(formatNumber(f * top, { maximumFractionDigits: 3 }), x0 - 4, gy);
   }
   // the bars
   const kept = cssColour(theme.accent);

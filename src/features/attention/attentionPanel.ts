@@ -38,6 +38,8 @@ import { settle, type Waiter } from './waiter';
 export const ATTENTION_VIEW_TYPE = 'lmExplorer.attention';
 /** The training command the "no model" offer runs (package.json: lmExplorer.train). */
 const TRAIN_COMMAND = 'lmExplorer.train';
+/** The page's Compare button: Compare Causal and Bidirectional on the same text. */
+const COMPARE_COMMAND = 'lmExplorer.compareAttention';
 
 export interface AttentionDeps {
   extensionUri: vscode.Uri;
@@ -61,24 +63,28 @@ interface Computation {
 
 let seqCounter = 0;
 
-function describeSource(document: vscode.TextDocument, range: vscode.Range): string {
+export function describeSource(document: vscode.TextDocument, range: vscode.Range): string {
   const name = document.isUntitled ? document.uri.path || 'Untitled' : path.basename(document.uri.path);
   const first = range.start.line + 1;
   const last = range.end.line + (range.end.character === 0 && range.end.line > range.start.line ? 0 : 1);
   return first === last ? vscode.l10n.t('{0}, line {1}', name, formatNumber(first)) : vscode.l10n.t('{0}, lines {1}–{2}', name, formatNumber(first), formatNumber(last));
 }
 
-function describeModel(model: ModelInfo): string {
+/** "2 layers × 2 heads · context 64 · o200k_base · step 40": a model's shape and training, without its kind. */
+export function describeShape(model: Pick<ModelInfo, 'config' | 'tokenizer' | 'step'>): string {
   const c = model.config;
-  const kind = c.kind === 'encoder' ? vscode.l10n.t('encoder, bidirectional attention') : vscode.l10n.t('decoder, causal attention');
   const parts = [
-    kind,
     `${plural(c.nLayer, vscode.l10n.t('{0} layer|{0} layers', formatNumber(c.nLayer)))} × ${plural(c.nHead, vscode.l10n.t('{0} head|{0} heads', formatNumber(c.nHead)))}`,
     vscode.l10n.t('context {0}', formatNumber(c.contextLength)),
     model.tokenizer,
     ...(model.step ? [vscode.l10n.t('step {0}', formatNumber(model.step))] : []),
   ];
   return parts.join(' · ');
+}
+
+function describeModel(model: ModelInfo): string {
+  const kind = model.config.kind === 'encoder' ? vscode.l10n.t('encoder, bidirectional attention') : vscode.l10n.t('decoder, causal attention');
+  return `${kind} · ${describeShape(model)}`;
 }
 
 export class AttentionFeature implements vscode.Disposable {
@@ -297,6 +303,7 @@ export class AttentionFeature implements vscode.Disposable {
         return;
       case 'action':
         if (msg.action === 'train') void vscode.commands.executeCommand(TRAIN_COMMAND);
+        else if (msg.action === 'compare') void this.compare();
         else void this.refresh();
         return;
       case 'png':
@@ -326,6 +333,13 @@ export class AttentionFeature implements vscode.Disposable {
     if (!c) return { ok: false, reason: 'empty', message: vscode.l10n.t('Nothing to refresh: run Show Attention on a selection first.') };
     const document = await vscode.workspace.openTextDocument(vscode.Uri.parse(c.source.uri));
     return this.run(document, c.source, { reveal: false });
+  }
+
+  /** Compare Causal and Bidirectional on the text the panel shows (the page's Compare button). */
+  private compare(): Thenable<unknown> | undefined {
+    const source = this.current?.source;
+    if (!source) return undefined;
+    return vscode.commands.executeCommand(COMPARE_COMMAND, vscode.Uri.parse(source.uri), { start: source.start, end: source.end });
   }
 
   /** Highlights token `index` in the editor (revealing it); returns the range. */

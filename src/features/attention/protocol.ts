@@ -93,7 +93,8 @@ export type AttentionFromWebview =
   | { type: 'viewChanged'; view: AttentionViewState }
   /** A token was clicked: highlight it in the editor. */
   | { type: 'tokenClicked'; index: number }
-  | { type: 'action'; action: 'refresh' | 'train' }
+  /** 'compare': Compare Causal and Bidirectional on the panel's text. */
+  | { type: 'action'; action: 'refresh' | 'train' | 'compare' }
   /** The current view as a PNG data URL; without requestId the user clicked Save as PNG (ask where). */
   | { type: 'png'; dataUrl: string; name: string; requestId?: number }
   /** Save as HTML; the page sends the theme's colours so the export looks the same. */
@@ -108,7 +109,7 @@ export const isAttentionFromWebview = messageGuard<AttentionFromWebview>({
   rendered: (m) => isObject(m.report) && isNumber(m.report.seq),
   viewChanged: (m) => isObject(m.view),
   tokenClicked: (m) => isNumber(m.index),
-  action: (m) => m.action === 'refresh' || m.action === 'train',
+  action: (m) => m.action === 'refresh' || m.action === 'train' || m.action === 'compare',
   png: (m) => isString(m.dataUrl) && isString(m.name) && isRequestId(m.requestId),
   saveHtml: (m) => isObject(m.themeVars) && isString(m.themeKind) && isRequestId(m.requestId),
   log: (m) => isString(m.message),

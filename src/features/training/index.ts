@@ -12,7 +12,7 @@ import type { ModelInfo } from '../../worker/engine/protocol';
 import type { ModelState } from './core/trainingFormat';
 import { DashboardPanel, type SelfCheckReport } from './dashboardPanel';
 import type { DashboardState } from './protocol';
-import { TrainingController, type TrainOutcome, type TrainRequest } from './trainingController';
+import { TrainingController, type KeptModel, type TrainOutcome, type TrainRequest } from './trainingController';
 import type { CorpusReport } from './trainingCorpus';
 import type { TrainOverrides } from './core/trainParams';
 import type { ExportFormat } from './core/exportFolder';
@@ -96,7 +96,10 @@ export interface TrainingApi {
     train(request?: TrainRequest): Promise<TrainOutcome>;
     /** Cancels the run in progress; resolves when it stopped (with its outcome). */
     cancel(): Promise<TrainOutcome | undefined>;
-    reset(options?: { confirm?: boolean }): Promise<boolean>;
+    /** kept: the kept models of Compare Causal and Bidirectional too (default: they stay). */
+    reset(options?: { confirm?: boolean; kept?: boolean }): Promise<boolean>;
+    /** The kept models (a model of the other kind that a fresh run replaced). */
+    keptModels(): KeptModel[];
     /** format 'hf': a Hugging Face transformers folder (default 'lmx', an LM Explorer model folder). */
     exportModel(target: vscode.Uri, format?: ExportFormat): Promise<string | undefined>;
     loadModel(source: vscode.Uri): Promise<ModelInfo | undefined>;
@@ -143,6 +146,7 @@ function trainingApi(f: TrainingFeature): TrainingApi {
       train: (request) => c.train({ mode: 'fresh', notification: true, ...request }),
       cancel: () => c.cancel(),
       reset: (options) => c.reset(options),
+      keptModels: () => c.keptModels(),
       exportModel: (target, format) => c.exportModel(target, format ?? 'lmx'),
       loadModel: (source) => c.loadModel(source),
       isTraining: () => c.isTraining,

@@ -102,9 +102,16 @@ export interface ChartRender {
   id: string;
   width: number;
   height: number;
+  /** Whether the first series has pixels of its colour in the plotting area. */
   drawn: boolean;
   /** The loss chart's marks (empty for the other charts). */
   marks: ChartMark[];
+  /** Each series: its legend label, the values it was given (one per step, null where none) and its pixels. */
+  series: { label: string; values: (number | null)[]; pixels: number }[];
+  /** The y axis's caption ('' when none). */
+  yLabel: string;
+  /** The canvas's accessible name: what the chart shows, in words ('' when it has none). */
+  summary: string;
 }
 
 /** What the page shows besides the charts, read back from its own elements. */
@@ -126,6 +133,14 @@ export interface DashboardPageReport {
   trainedSteps: string;
   /** The note shown when there are no curves ('' when none). */
   note: string;
+  /** Whether the page shows the model as an encoder (masked-language model). */
+  encoder: boolean;
+  /** The units the loss's unit choice offers (none when it is not shown: an encoder's loss is per masked token). */
+  unitChoices: LossUnit[];
+  /** The loss card's title (it names the unit). */
+  lossTitle: string;
+  /** The note under the loss chart on the uniform guess ('' when none). */
+  uniformNote: string;
 }
 
 export type DashboardCommand = 'train' | 'resume' | 'cancel' | 'reset' | 'export' | 'load' | 'settings';

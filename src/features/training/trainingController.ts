@@ -8,11 +8,13 @@ import * as fs from 'fs';
 import * as path from 'path';
 import * as vscode from 'vscode';
 import { readConfig } from '../../config';
+import type { ModelKind } from '../../engine/model';
+import { copyModelFolder, removeCheckpointFolder } from '../../engine/modelFolder';
 import type { CorpusView, DashboardState, DashboardToWebview, DashboardView, LossPoint, RunView, SampleView } from './protocol';
 import { EngineError, isCancelled, type BestModelInfo, type ModelInfo, type TrainEvent, type TrainResult } from '../../worker/engine/protocol';
 import { defaultSamplePrompt } from './core/corpusFilter';
 import type { Notifier } from '../../host/notifier';
-import { hasCheckpoint, type EngineClient } from '../../worker/engine/client';
+import { checkpointKind, hasCheckpoint, type EngineClient } from '../../worker/engine/client';
 import { formatLoss, progressLine, type ModelState } from './core/trainingFormat';
 import { emptyHistory, HISTORY_FILE, HistoryWriter, readHistorySync, type HistoryFile } from './core/trainingHistory';
 import { collectCorpus, type CorpusReport } from './trainingCorpus';
@@ -37,8 +39,14 @@ export interface TrainRequest {
   notification?: boolean;
 }
 
+/** A workspace model of the other kind, copied aside before a fresh run replaced it (Compare Causal and Bidirectional). */
+export interface KeptModel {
+  kind: ModelKind;
+  dir: string;
+}
+
 export type TrainOutcome =
-  | { status: 'completed' | 'cancelled' | 'time-limit'; message: string; result: TrainResult; corpus: CorpusView }
+  | { status: 'completed' | 'cancelled' | 'time-limit'; message: string; result: TrainResult; corpus: CorpusView; kept?: KeptModel }
   | {
       status: 'no-workspace' | 'no-files' | 'no-usable-files' | 'no-model' | 'busy' | 'dismissed' | 'failed';
       message: string;
@@ -321,7 +329,17 @@ export class TrainingController implements vscode.Disposable {
     const samplePrompt = o.samplePrompt || defaultSamplePrompt(report.corpus.texts);
 
     await vscode.workspace.fs.createDirectory(this.storageUri);
+    let kept: KeptModel | undefined;
     if (mode === 'fresh') {
+      try {
+        kept = await this.keepReplacedModel(o.kind);
+      } catch (error) {
+        const message = vscode.l10n.t('Training was not started: the workspace model could not be kept aside ({0}), and a new model of another kind would replace it.', (error as Error).message);
+        this.output.error(message);
+        void this.notify.error(message);
+        this.setState(this.readyState());
+        return { status: 'failed', message, corpus: report.view };
+      }
       this.history = { ...emptyHistory(), corpus: report.view };
       this.post({ type: 'state', state: this.snapshot() });
     }
@@ -478,7 +496,46 @@ export class TrainingController implements vscode.Disposable {
     const showDashboard = vscode.l10n.t('Show Dashboard');
     const shown = result.stoppedBy === 'diverged' ? this.notify.warn(message, showDashboard) : this.notify.info(message, showDashboard);
     void shown.then((p) => p && vscode.commands.executeCommand('lmExplorer.showDashboard'));
-    return { status, message, result, corpus: this.history.corpus! };
+    return { status, message, result, corpus: this.history.corpus!, ...(kept ? { kept } : {}) };
+  }
+
+  /** Where the workspace keeps its last model of `kind` once a model of the other kind replaced it. */
+  keptModelDir(kind: ModelKind): string {
+    return path.join(this.storageUri.fsPath, `kept-${kind}`);
+  }
+
+  /** The kept models there are (see keepReplacedModel). */
+  keptModels(): KeptModel[] {
+    return (['decoder', 'encoder'] as const).map((kind) => ({ kind, dir: this.keptModelDir(kind) })).filter((k) => hasCheckpoint(k.dir));
+  }
+
+  /** The kind of the workspace's saved model (config.json; a model without one is a decoder), undefined without one. */
+  workspaceModelKind(): ModelKind | undefined {
+    if (!this.hasModel()) return undefined;
+    // config.json missing means an interrupted save: the engine reads the copy beside it, and knows its kind
+    return checkpointKind(this.modelDir) ?? (this.engine.currentModel ? (this.engine.currentModel.config.kind ?? 'decoder') : undefined);
+  }
+
+  /**
+   * Before a fresh run of `kind` replaces a workspace model of the other kind, copies that model (with its
+   * curves) to kept-<its kind>/, replacing the one kept there before, so that the two kinds can be compared.
+   */
+  private async keepReplacedModel(kind: ModelKind): Promise<KeptModel | undefined> {
+    const old = this.workspaceModelKind();
+    if (!old || old === kind) return undefined;
+    const dir = this.keptModelDir(old);
+    await this.historyWriter.settled();
+    await copyModelFolder(this.modelDir, dir);
+    if (this.history.points.length > 0) {
+      await this.historyWriter.save(path.join(dir, HISTORY_FILE), this.history).catch((error) => this.output.warn(`The kept model has no training history: ${(error as Error).message}`));
+    }
+    this.output.info(`The workspace's ${old} model was kept in ${dir} before training a new ${kind}.`);
+    void this.notify.info(
+      old === 'encoder'
+        ? vscode.l10n.t('The workspace encoder is kept in {0}: Compare Causal and Bidirectional shows it beside the new decoder.', dir)
+        : vscode.l10n.t('The workspace decoder is kept in {0}: Compare Causal and Bidirectional shows it beside the new encoder.', dir),
+    );
+    return { kind: old, dir };
   }
 
   /** The kept model (the best validation so far) is the one of `best`. */
@@ -499,15 +556,27 @@ export class TrainingController implements vscode.Disposable {
   // --------------------------------------------------------------------------------------------
   // Model management
 
-  /** Deletes the workspace's model (after asking, unless confirm is false). */
-  async reset(options: { confirm?: boolean } = {}): Promise<boolean> {
+  /**
+   * Deletes the workspace's model (after asking, unless confirm is false) and, when asked (`kept`, or the
+   * dialog's second button), the kept models of Compare Causal and Bidirectional too; without that they stay.
+   */
+  async reset(options: { confirm?: boolean; kept?: boolean } = {}): Promise<boolean> {
+    const keptModels = this.keptModels();
+    let deleteKept = options.kept ?? false;
     if (options.confirm ?? true) {
       const deleteModel = vscode.l10n.t('Delete Model');
-      const choice = await this.notify.ask(
-        vscode.l10n.t('Delete the model trained in this workspace? Its checkpoint and training history are removed; this cannot be undone.'),
-        deleteModel,
-      );
-      if (choice !== deleteModel) return false;
+      const deleteAll = vscode.l10n.t('Delete Model and Kept Models');
+      const question = vscode.l10n.t('Delete the model trained in this workspace? Its checkpoint and training history are removed; this cannot be undone.');
+      const keptKinds = keptModels.map((k) => k.kind).join('+');
+      const keptNote =
+        keptKinds === 'decoder+encoder'
+          ? vscode.l10n.t('The last decoder and the last encoder kept for Compare Causal and Bidirectional stay, unless you delete them too.')
+          : keptKinds === 'decoder'
+            ? vscode.l10n.t('The last decoder kept for Compare Causal and Bidirectional stays, unless you delete it too.')
+            : vscode.l10n.t('The last encoder kept for Compare Causal and Bidirectional stays, unless you delete it too.');
+      const choice = keptModels.length ? await this.notify.ask(`${question} ${keptNote}`, deleteModel, deleteAll) : await this.notify.ask(question, deleteModel);
+      if (choice !== deleteModel && choice !== deleteAll) return false;
+      deleteKept = choice === deleteAll;
     }
     await this.cancel();
     try {
@@ -526,9 +595,13 @@ export class TrainingController implements vscode.Disposable {
     this.history = emptyHistory();
     await this.historyWriter.settled(); // a save still in flight would bring the file back
     await fs.promises.rm(path.join(this.storageUri.fsPath, HISTORY_FILE), { force: true });
+    if (deleteKept) {
+      // only the checkpoint's own files: anything else someone put there stays
+      for (const k of keptModels) await removeCheckpointFolder(k.dir).catch((error) => this.output.warn(`Could not delete ${k.dir}: ${(error as Error).message}`));
+    }
     this.setState({ kind: 'none' });
     this.post({ type: 'state', state: this.snapshot() });
-    this.output.info('The workspace model was deleted.');
+    this.output.info(deleteKept && keptModels.length ? 'The workspace model and its kept models were deleted.' : 'The workspace model was deleted.');
     return true;
   }
 

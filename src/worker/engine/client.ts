@@ -9,6 +9,7 @@ import * as l10n from '@vscode/l10n';
 import * as fs from 'fs';
 import * as path from 'path';
 import { Worker } from 'worker_threads';
+import type { ModelKind } from '../../engine/model';
 import { CHECKPOINT_FILES, isLeftoverName } from '../../engine/modelFolder';
 import {
   EngineError,
@@ -94,6 +95,20 @@ export function hasCheckpoint(dir: string | undefined): dir is string {
       .some((name) => isLeftoverName(name, base) && fs.existsSync(path.join(parent, name, CHECKPOINT_FILES.config)));
   } catch {
     return false;
+  }
+}
+
+/**
+ * The kind of the model in a checkpoint folder, from its config.json (a model without a kind, a GPT-2 folder
+ * among them, is a decoder); undefined when the folder holds no readable config.json.
+ */
+export function checkpointKind(dir: string | undefined): ModelKind | undefined {
+  if (!dir) return undefined;
+  try {
+    const config = JSON.parse(fs.readFileSync(path.join(dir, CHECKPOINT_FILES.config), 'utf8')) as { model?: { kind?: unknown } } | null;
+    return config?.model?.kind === 'encoder' ? 'encoder' : 'decoder';
+  } catch {
+    return undefined;
   }
 }
 

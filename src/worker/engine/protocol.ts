@@ -236,6 +236,19 @@ export interface AttentionResult {
   nHead?: number;
 }
 
+/** A model read from a folder beside the workspace model: what the compare page says of it. */
+export type FolderModelInfo = Pick<ModelInfo, 'config' | 'tokenizer' | 'step'> & { dir: string };
+
+export interface FolderAttentionParams extends AttentionParams {
+  /** A checkpoint folder (the worker keeps its model until another folder is asked for, or folderRelease). */
+  dir: string;
+  /** The kind the folder must hold: another kind is a 'user' error naming both. */
+  kind?: ModelKind;
+  backend: BackendSetting;
+}
+
+export type FolderAttentionResult = AttentionResult & { model: FolderModelInfo };
+
 /** generate()'s options, as the worker passes them on (it adds the request's own abort signal). */
 export type CompleteSampling = Omit<SamplingOptions, 'signal' | 'returnLogits'>;
 
@@ -311,6 +324,10 @@ export interface EngineRequests extends SamplingRequests {
   unload: { params: Record<string, never>; result: { unloaded: boolean }; event: never };
   train: { params: TrainParams; result: TrainResult; event: TrainEvent };
   attention: { params: AttentionParams; result: AttentionResult; event: never };
+  /** The attention of a text through the model of a checkpoint folder, held beside the workspace model (Compare Causal and Bidirectional). */
+  folderAttention: { params: FolderAttentionParams; result: FolderAttentionResult; event: never };
+  /** Drops the folder model of folderAttention (its tensors). */
+  folderRelease: { params: Record<string, never>; result: { released: boolean }; event: never };
   complete: { params: CompleteParams; result: CompleteResult; event: never };
   nextTokens: { params: NextTokensParams; result: NextTokensResult; event: never };
   /** An encoder fills the selection's tokens, masked ([MASK]), one token at a time, left to right. */
@@ -334,6 +351,8 @@ export const REQUEST_NAMES: readonly RequestName[] = [
   'unload',
   'train',
   'attention',
+  'folderAttention',
+  'folderRelease',
   'complete',
   'nextTokens',
   'fill',

@@ -53,6 +53,7 @@ import {
   type EngineWorkerData,
 } from './protocol';
 import { answerInspect } from './inspect';
+import { FolderModels, modelAttention } from './folderAttention';
 import { samplingHandlers } from './samplingHandlers';
 
 const port = parentPort;
@@ -148,6 +149,9 @@ function modelToken(vocab: Vocabulary, id: number): ModelToken {
   return token;
 }
 
+/** The second model Compare Causal and Bidirectional reads from a folder, beside the workspace model. */
+const folderModels = new FolderModels((vocab, id) => modelToken(vocab, id));
+
 function tokensOf(vocab: Vocabulary, ids: number[]): ModelToken[] {
   return ids.map((id) => modelToken(vocab, id));
 }
@@ -224,6 +228,7 @@ const handlers: Handlers = {
   async unload() {
     const had = !!held;
     replaceHeld(undefined);
+    await folderModels.release();
     return { unloaded: had };
   },
 
@@ -237,30 +242,19 @@ const handlers: Handlers = {
     }
   },
 
-  async attention({ text, maxTokens, packed }) {
+  async attention(params) {
     const h = requireModel();
-    const max = Math.max(1, Math.min(maxTokens ?? h.model.config.contextLength, h.model.config.contextLength));
-    // The same tokens as vocab.encode, with where each lies in the text (the attention panel highlights them).
-    const pieces = text ? h.vocab.pieces(text) : [];
-    // A token the vocabulary spells in bytes becomes several model tokens, each with the token's range.
-    let ids: number[] = [];
-    let offsets: { start: number; end: number }[] = [];
-    for (const piece of pieces) {
-      const before = ids.length;
-      h.vocab.appendModelIds(piece.id, ids);
-      for (let i = before; i < ids.length; i++) offsets.push({ start: piece.start, end: piece.end });
-    }
-    if (ids.length === 0) [ids, offsets] = [[h.vocab.documentStart], [{ start: 0, end: 0 }]];
-    const totalTokens = ids.length;
-    const truncated = totalTokens > max;
-    if (truncated) [ids, offsets] = [ids.slice(totalTokens - max), offsets.slice(totalTokens - max)];
-    const base = { tokens: tokensOf(h.vocab, ids), truncated, offsets, totalTokens };
-    if (packed) {
-      const { nLayer, nHead } = h.model.config;
-      return { ...base, attention: [], weights: await h.model.attentionMaps(ids), nLayer, nHead };
-    }
-    const { attention } = await h.model.attention(ids);
-    return { ...base, attention };
+    return modelAttention(h, params, (id) => modelToken(h.vocab, id));
+  },
+
+  async folderAttention(params) {
+    return folderModels.attention(params, () => ensureBackend(params.backend));
+  },
+
+  async folderRelease() {
+    const had = folderModels.heldDir !== undefined;
+    await folderModels.release();
+    return { released: had };
   },
 
   async complete({ prompt, sampling, maxPromptTokens }, ctx) {

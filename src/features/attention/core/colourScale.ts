@@ -1,6 +1,8 @@
 // The heatmaps' colours: parsing theme colours, the theme's ramp and its lookup table, the scales (linear,
 // square root, up to the largest weight) and the legend's ticks.
 
+import { formatNumber } from '../../../l10n/format';
+
 export interface Rgba {
   r: number;
   g: number;
@@ -163,7 +165,8 @@ export function paintMap(map: Float32Array, T: number, lut: Uint8ClampedArray, k
 
 /** Ticks of the legend: values and their positions on the scale (`max`: the map's largest weight, for 'max'). */
 export function legendTicks(kind: ColourScaleKind, max = 1): { value: number; position: number; label: string }[] {
-  const short = (v: number) => (v === 0 || v === 1 ? String(v) : v.toFixed(v < 0.01 ? 4 : v < 0.1 ? 3 : 2).replace(/0+$/, '').replace(/^0/, ''));
+  // without the leading zero, to fit beside the bar: .25 (,25 in Polish)
+  const short = (v: number) => formatNumber(v, { maximumFractionDigits: v < 0.01 ? 4 : v < 0.1 ? 3 : 2 }).replace(/^0(?=\D)/, '');
   if (kind === 'max') {
     const top = max > 0 ? max : 1;
     return [0, 0.25, 0.5, 0.75, 1].map((p) => ({ value: p * top, position: p, label: short(p * top) }));

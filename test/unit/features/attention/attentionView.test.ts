@@ -5,6 +5,7 @@ import { axisLabels, barsLayout, cellAt, filterIndices, fitLabel, heatmapLayout,
 import { base64ToFloat32, checkMaps, float32ToBase64, headMap, meanOverHeads, packAttention, quantize16, queryAcrossHeads, toFloat32, unpackAttention } from '../../../../src/features/attention/core/attentionMaps';
 import { buildLut, legendTicks, luminance, mapMax, over, paintMap, parseColour, scalePosition, scaleValue, themeRamp } from '../../../../src/features/attention/core/colourScale';
 import { exportBaseName, hoverText, shiftRange, tokenIndexAt, truncationNotice } from '../../../../src/features/attention/core/panelText';
+import { setDisplayLanguage } from '../../../../src/l10n/format';
 
 /** A causal softmax of seeded pseudo-random scores: rows sum to 1, zero above the diagonal. */
 function randomAttention(L: number, H: number, T: number, seed = 1): number[][][][] {
@@ -174,6 +175,12 @@ describe('attention view: colours', () => {
       legendTicks('max', 0.08).map((t) => t.label),
       ['0', '.02', '.04', '.06', '.08'],
     );
+    setDisplayLanguage('pl');
+    try {
+      assert.deepStrictEqual(legendTicks('linear').map((t) => t.label), ['0', ',25', ',5', ',75', '1']);
+    } finally {
+      setDisplayLanguage('en');
+    }
   });
 });
 
