@@ -139,8 +139,9 @@ export class CompletionEngine {
     const dir = this.options.modelDir();
     const version = checkpointVersion(dir);
     if (!version || !dir) {
-      if (this.loaded || this.lastError) {
+      if (this.loaded || this.lastError || this.loading) {
         this.loaded = undefined;
+        this.loading = undefined;
         this.lastError = undefined;
         this.failedVersion = undefined;
         this.fire();
@@ -163,6 +164,11 @@ export class CompletionEngine {
     const started = this.now();
     try {
       const model = await this.options.client.request('load', { dir, backend: this.options.backend() });
+      if (checkpointVersion(dir) === undefined) {
+        // the checkpoint was deleted (Reset Model) while it loaded: the engine holds nothing, as the disk says
+        void this.options.client.request('unload', {}).catch(() => undefined);
+        return undefined;
+      }
       // A newer checkpoint may have appeared while this one loaded: keep what was asked last.
       if (this.loading?.version === version || !this.loaded) {
         this.loaded = { version, model };
@@ -174,7 +180,8 @@ export class CompletionEngine {
     } catch (error) {
       const message = (error as Error).message;
       this.options.log?.(`Completion engine could not load ${dir}: ${message}`);
-      if (!(error instanceof EngineError && error.code === 'worker-died')) {
+      const deleted = checkpointVersion(dir) === undefined; // no checkpoint is "no model", not a broken one
+      if (!deleted && !(error instanceof EngineError && error.code === 'worker-died')) {
         this.lastError = message;
         this.failedVersion = version;
       }

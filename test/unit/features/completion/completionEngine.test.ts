@@ -158,6 +158,24 @@ describe('CompletionEngine with the engine worker', function () {
     }
   });
 
+  it('holds no model when its checkpoint is deleted while it loads (Reset Model during a load)', async () => {
+    const dir = path.join(scratch, 'deleted-while-loading');
+    await saveCheckpoint(dir, model, vocab);
+    const racing = new CompletionEngine({ client, modelDir: () => dir, backend: () => 'cpu' });
+    try {
+      const loading = racing.ensureModel(); // the load is in flight in the worker
+      assert.strictEqual(racing.state().kind, 'loading');
+      fs.rmSync(dir, { recursive: true, force: true });
+      const answer = await racing.suggest({ before: 'a bird s', lineAfter: '', settings: SETTINGS });
+      assert.strictEqual(!answer.ok && answer.reason, 'no-model');
+      assert.strictEqual(await loading, undefined, 'the load that finished after the delete gives no model');
+      assert.strictEqual(racing.model, undefined);
+      assert.strictEqual(racing.state().kind, 'no-model');
+    } finally {
+      racing.dispose();
+    }
+  });
+
   it('tells "no model" from a checkpoint that cannot be loaded', async () => {
     const empty = new CompletionEngine({ client, modelDir: () => path.join(scratch, 'none'), backend: () => 'cpu' });
     const none = await empty.suggest({ before: 'x', lineAfter: '', settings: SETTINGS });
