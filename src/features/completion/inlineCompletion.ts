@@ -200,6 +200,7 @@ export class InlineCompletionFeature implements vscode.Disposable, vscode.Inline
     const size = document.offsetAt(document.lineAt(document.lineCount - 1).range.end);
     if (limit > 0 && size > limit) return none('too-large', `${size} characters, limit ${limit}`);
     if (!this.engine.hasModel()) {
+      void this.engine.ensureModel(); // lets go of a model whose checkpoint was deleted (Reset Model)
       this.hintNoModel();
       return none('no-model');
     }

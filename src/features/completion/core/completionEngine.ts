@@ -114,10 +114,12 @@ export class CompletionEngine {
   }
 
   state(): EngineState {
+    // a model still held after its checkpoint was deleted (Reset Model) is no model: nothing will be served from it
+    if (!this.hasModel()) return { kind: 'no-model' };
     if (this.loading && !this.loaded) return { kind: 'loading' };
     if (this.loaded) return { kind: 'ready', model: this.loaded.model };
     if (this.lastError) return { kind: 'error', message: this.lastError };
-    return checkpointVersion(this.options.modelDir()) ? { kind: 'loading' } : { kind: 'no-model' };
+    return { kind: 'loading' };
   }
 
   /** Whether the workspace has a checkpoint to serve from. */

@@ -176,6 +176,22 @@ describe('CompletionEngine with the engine worker', function () {
     }
   });
 
+  it('says "no model" as soon as the checkpoint of the model it holds is deleted, and then lets it go', async () => {
+    const dir = path.join(scratch, 'deleted-after-loading');
+    await saveCheckpoint(dir, model, vocab);
+    const held = new CompletionEngine({ client, modelDir: () => dir, backend: () => 'cpu' });
+    try {
+      assert.ok(await held.ensureModel());
+      assert.strictEqual(held.state().kind, 'ready');
+      fs.rmSync(dir, { recursive: true, force: true });
+      assert.strictEqual(held.state().kind, 'no-model', 'the status bar must not name a deleted model');
+      assert.strictEqual(await held.ensureModel(), undefined);
+      assert.strictEqual(held.model, undefined);
+    } finally {
+      held.dispose();
+    }
+  });
+
   it('tells "no model" from a checkpoint that cannot be loaded', async () => {
     const empty = new CompletionEngine({ client, modelDir: () => path.join(scratch, 'none'), backend: () => 'cpu' });
     const none = await empty.suggest({ before: 'x', lineAfter: '', settings: SETTINGS });
