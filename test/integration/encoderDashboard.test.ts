@@ -11,6 +11,7 @@ import type { LmExplorerApi } from '../../src/extension';
 import type { TrainOverrides } from '../../src/features/training/core/trainParams';
 import type { TrainOutcome } from '../../src/features/training/trainingController';
 import type { SelfCheckReport } from '../../src/features/training/dashboardPanel';
+import type { DashboardView } from '../../src/features/training/protocol';
 import { activate, captureWebview, isolateSuite, noPortForwarding, shownAs, shownNumber, sleep, trainTinyModel, updateSetting, withTimeout, type CaptureReport } from './helpers';
 
 const SENTENCE = 'Natura tworzy najpiękniejsze obrazy, a malarz tylko je kopiuje.';
@@ -42,6 +43,7 @@ describe('encoder dashboard: masked-language-model loss and accuracy', function 
   let extensionPath: string;
   let notes: string;
   let outDir: string;
+  let unitBefore: DashboardView;
 
   isolateSuite();
 
@@ -58,10 +60,12 @@ describe('encoder dashboard: masked-language-model loss and accuracy', function 
     fs.writeFileSync(path.join(notes, 'natura.md'), Array.from({ length: 40 }, () => SENTENCE).join(' ') + '\n');
     await noPortForwarding();
     await api.training.reset({ confirm: false });
+    unitBefore = api.training.snapshot().view ?? { unit: 'nats' };
   });
 
   after(async () => {
     api.dashboard.close();
+    api.training.setView(unitBefore); // the suite picks bits per byte and back; a failure half-way must not leave bpb behind
     await api.training.cancel();
     // the decoder and the encoder each replaced a model of the other kind, which the extension kept
     await api.training.reset({ confirm: false, kept: true });

@@ -11,7 +11,7 @@ import { EngineClient, type WorkerDeath } from '../../worker/engine/client';
 import type { ModelInfo } from '../../worker/engine/protocol';
 import type { ModelState } from './core/trainingFormat';
 import { DashboardPanel, type SelfCheckReport } from './dashboardPanel';
-import type { DashboardState } from './protocol';
+import type { DashboardState, DashboardView } from './protocol';
 import { TrainingController, type KeptModel, type TrainOutcome, type TrainRequest } from './trainingController';
 import type { CorpusReport } from './trainingCorpus';
 import type { TrainOverrides } from './core/trainParams';
@@ -115,6 +115,8 @@ export interface TrainingApi {
     modelDir(): string;
     /** What the dashboard shows: status, model, corpus, run, loss points, samples. */
     snapshot(): DashboardState;
+    /** Sets the dashboard's view choices (the loss unit), as the page does: a suite puts back what it found. */
+    setView(view: DashboardView): void;
     onDidChangeState: vscode.Event<ModelState>;
   };
   /** The engine worker's client: request('attention' | 'complete' | 'nextTokens' | …, params). */
@@ -156,6 +158,7 @@ function trainingApi(f: TrainingFeature): TrainingApi {
       backendReport: () => c.backendReport,
       modelDir: () => c.modelDir,
       snapshot: () => c.snapshot(),
+      setView: (view) => c.setView(view),
       onDidChangeState: c.onDidChangeState,
     },
     engine,
