@@ -2,7 +2,7 @@
 // strip, the canvas with its tooltip and the hint. Built once; the handlers are the page's.
 
 import type { AttentionFromWebview, AttentionViewKind, AttentionViewState } from '../../src/features/attention/protocol';
-import { adoptPageStyles, button, checkbox, dropdown, el, pageHeader, radios, registerComponents, type Choice } from '../components/index';
+import { adoptPageStyles, button, checkbox, dropdown, radios, registerComponents, type Choice } from '../components/index';
 import { strings as S } from './strings';
 import css from './style.css';
 
@@ -13,12 +13,26 @@ export interface PageHandlers {
   update(patch: Partial<AttentionViewState>): void;
 }
 
+export function el<K extends keyof HTMLElementTagNameMap>(tagName: K, className?: string, text?: string): HTMLElementTagNameMap[K] {
+  const e = document.createElement(tagName);
+  if (className) e.className = className;
+  if (text !== undefined) e.textContent = text;
+  return e;
+}
+
 /** Builds the page in #app (an exported page, `standalone`, has no Refresh, Save as HTML or Follow). */
 export function buildPage(standalone: boolean, view: AttentionViewState, on: PageHandlers) {
   registerComponents();
   adoptPageStyles(css);
+  const app = document.getElementById('app') ?? document.body.appendChild(el('main'));
+  app.id = 'attention-app';
+
+  const header = el('header');
+  const titleBox = el('div', 'title');
+  titleBox.append(el('h1', undefined, S.title));
   const sourceLine = el('div', 'source muted');
-  const { app, header, titleBox, actions } = pageHeader('attention-app', S.title, sourceLine);
+  titleBox.append(sourceLine);
+  const actions = el('div', 'actions');
   const refreshButton = button(S.refresh, { appearance: 'secondary', id: 'refresh', title: S.refreshTitle, onClick: () => on.send({ type: 'action', action: 'refresh' }) });
   const compareButton = button(S.compare, { appearance: 'secondary', id: 'compare', title: S.compareTitle, onClick: () => on.send({ type: 'action', action: 'compare' }) });
   const pngButton = button(S.savePng, { appearance: 'secondary', id: 'save-png', title: S.savePngTitle, onClick: () => on.savePng() });
@@ -30,6 +44,7 @@ export function buildPage(standalone: boolean, view: AttentionViewState, on: Pag
   });
   if (standalone) actions.append(pngButton);
   else actions.append(refreshButton, compareButton, pngButton, htmlButton);
+  header.append(titleBox, actions);
 
   const statusBox = el('div', 'status');
   statusBox.id = 'status';

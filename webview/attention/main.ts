@@ -22,11 +22,11 @@ import {
   type AttentionViewState,
 } from '../../src/features/attention/protocol';
 import { modelTokenIds, modelVocabularyNote } from '../../src/features/tokens/core/modelTokenIds';
-import { button, el, onThemeChange, progressRing, setEnabled, setText, type Choice } from '../components/index';
+import { button, progressRing, setEnabled, setText, type Choice } from '../components/index';
 import { MapImages, measureCanvas } from './draw';
 import { drawView, hitTest } from './canvasView';
 import { pngName, themeSnapshot } from './exportView';
-import { buildPage } from './layout';
+import { buildPage, el } from './layout';
 import { createPageState, type Hover } from './pageState';
 import { strings as S } from './strings';
 
@@ -427,10 +427,13 @@ window.addEventListener('message', (event: MessageEvent<unknown>) => {
   }
 });
 
-onThemeChange(() => {
+// Theme changes: VS Code swaps the body's class and the variables on <html>.
+const themeObserver = new MutationObserver(() => {
   state.theme = undefined;
   scheduleDraw();
 });
+themeObserver.observe(document.body, { attributes: true, attributeFilter: ['class', 'data-vscode-theme-kind'] });
+themeObserver.observe(document.documentElement, { attributes: true, attributeFilter: ['style', 'class'] });
 new ResizeObserver(() => scheduleDraw()).observe(canvasWrap);
 
 syncControls();

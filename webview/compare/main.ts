@@ -25,8 +25,9 @@ import {
 } from '../../src/features/compare/protocol';
 import type { HeatmapLayout } from '../../src/features/attention/core/mapLayout';
 import type { ModelKind } from '../../src/engine/model';
-import { adoptPageStyles, button, dropdown, el, onThemeChange, pageHeader, progressRing, registerComponents, setText, type Choice, type SelectControl } from '../components/index';
+import { adoptPageStyles, button, dropdown, progressRing, registerComponents, setText, type Choice, type SelectControl } from '../components/index';
 import { drawHeatmap, layoutHeatmap, MapImages, measureCanvas, prepareCanvas, readTheme, TITLE_HEIGHT, type Theme } from '../attention/draw';
+import { el } from '../attention/layout';
 import { strings as AttentionStrings } from '../attention/strings';
 import attentionCss from '../attention/style.css';
 import { paintedShares } from './measure';
@@ -72,9 +73,15 @@ interface Side {
   measured?: CompareSideReport;
 }
 
+const app = document.getElementById('app') ?? document.body.appendChild(el('main'));
+app.id = 'compare-app';
+const header = el('header');
+const titleBox = el('div', 'title');
 const sourceLine = el('div', 'source muted');
-const { app, header, actions } = pageHeader('compare-app', S.title, sourceLine);
-actions.append(button(AttentionStrings.refresh, { appearance: 'secondary', id: 'refresh', title: S.refreshTitle, onClick: () => send({ type: 'refresh' }) }));
+titleBox.append(el('h1', undefined, S.title), sourceLine);
+const actions = el('div', 'actions');
+actions.append(button(S.refresh, { appearance: 'secondary', id: 'refresh', title: S.refreshTitle, onClick: () => send({ type: 'refresh' }) }));
+header.append(titleBox, actions);
 const statusBox = el('div', 'status');
 statusBox.id = 'status';
 statusBox.hidden = true;
@@ -95,8 +102,8 @@ function buildSide(kind: ModelKind): Side {
   status.hidden = true;
   const controls = el('div', 'controls');
   const pick = (patch: Partial<CompareHead>) => update(kind, patch);
-  const layer = dropdown(AttentionStrings.layer, { id: `${kind}-layer`, choices: [{ value: '0', label: '1' }], onChange: (v) => pick({ layer: Number(v) }) });
-  const head = dropdown(AttentionStrings.head, { id: `${kind}-head`, choices: [{ value: '0', label: '1' }], onChange: (v) => pick({ head: Number(v) }) });
+  const layer = dropdown(S.layer, { id: `${kind}-layer`, choices: [{ value: '0', label: '1' }], onChange: (v) => pick({ layer: Number(v) }) });
+  const head = dropdown(S.head, { id: `${kind}-head`, choices: [{ value: '0', label: '1' }], onChange: (v) => pick({ head: Number(v) }) });
   controls.append(layer.element, head.element);
   const wrap = el('div', 'canvas-wrap');
   const canvas = el('canvas');
@@ -208,7 +215,7 @@ function setData(payload: ComparePayload, patch?: Partial<CompareViewState>): vo
   persist();
   send({ type: 'viewChanged', view });
   const ready = COMPARE_KINDS.map((k) => payload.sides[k]).find((s): s is CompareSideData => s.status === 'ready');
-  setText(sourceLine, ready ? `${payload.sourceLabel} · ${AttentionStrings.tokens(ready.tokens.length)}` : payload.sourceLabel);
+  setText(sourceLine, ready ? `${payload.sourceLabel} · ${S.tokens(ready.tokens.length)}` : payload.sourceLabel);
   showStatus(undefined);
   syncControls();
   scheduleDraw();
@@ -242,7 +249,7 @@ function drawSide(side: Side, d: CompareSideData): void {
   const image = side.images.get(`${v.layer}/${v.head}`, map, m.T, theme, 'linear', causal);
   drawHeatmap(ctx, theme, layout, { title: headName(v.layer, v.head), map, T: m.T, labels, scale: 'linear', image, causal }, canvasWidth);
   side.layout = layout;
-  side.canvas.setAttribute('aria-label', AttentionStrings.attentionOfAria(`${S.heading[side.kind]}, ${headName(v.layer, v.head)}`, m.T));
+  side.canvas.setAttribute('aria-label', S.sideAria(`${S.heading[side.kind]}, ${headName(v.layer, v.head)}`, m.T));
   const dpr = side.canvas.width / canvasWidth;
   const pixels = ctx.getImageData(0, 0, side.canvas.width, side.canvas.height);
   side.measured = {
@@ -311,10 +318,13 @@ window.addEventListener('message', (event: MessageEvent<unknown>) => {
   }
 });
 
-onThemeChange(() => {
+// Theme changes: VS Code swaps the body's class and the variables on <html>.
+const themeObserver = new MutationObserver(() => {
   theme = undefined;
   scheduleDraw();
 });
+themeObserver.observe(document.body, { attributes: true, attributeFilter: ['class', 'data-vscode-theme-kind'] });
+themeObserver.observe(document.documentElement, { attributes: true, attributeFilter: ['style', 'class'] });
 new ResizeObserver(() => scheduleDraw()).observe(sidesBox);
 
 syncControls();

@@ -1,14 +1,17 @@
 // Every text the Compare Causal and Bidirectional page shows, in the display language (see CONTRIBUTING.md,
-// "Localisation"). The words it shares with the attention panel (Refresh, Layer, Head, the heatmaps' axes and
-// legend, token counts) are that panel's (webview/attention/strings.ts).
+// "Localisation"). The heatmaps' own words (axes, legend) are the attention panel's (webview/attention/strings.ts).
 
 import * as l10n from '@vscode/l10n';
+import { formatNumber, plural } from '../../src/l10n/format';
 import type { ModelKind } from '../../src/engine/model';
 import '../l10n';
+
+const count = (n: number) => formatNumber(n);
 
 export const strings = {
   title: l10n.t('Causal and Bidirectional'),
   lead: l10n.t('The same text through two models trained on the same notes: a decoder on the left, an encoder on the right. Pick a layer and a head on each side.'),
+  refresh: l10n.t('Refresh'),
   refreshTitle: l10n.t('Run both models again on the same text'),
   heading: { decoder: l10n.t('Decoder (GPT): causal attention'), encoder: l10n.t('Encoder (BERT): bidirectional attention') } satisfies Record<ModelKind, string>,
   explanation: {
@@ -27,5 +30,9 @@ export const strings = {
   } satisfies Record<ModelKind, string>,
   chooseFolder: l10n.t('Choose Model Folder…'),
   chooseFolderTitle: l10n.t('Use a model folder exported by LM Explorer or saved by lmx train for this side'),
+  layer: l10n.t('Layer'),
+  head: l10n.t('Head'),
+  sideAria: (heading: string, tokens: number) => plural(tokens, l10n.t('{0}: attention of {1} token|{0}: attention of {1} tokens', heading, count(tokens))),
+  tokens: (n: number) => plural(n, l10n.t('{0} token|{0} tokens', count(n))),
   running: l10n.t('Running both models on the text…'),
 };

@@ -44,36 +44,6 @@ export function adoptStyleSheet(css: string): void {
   document.adoptedStyleSheets = [...document.adoptedStyleSheets, sheet];
 }
 
-/** A plain element with an optional class and text. */
-export function el<K extends keyof HTMLElementTagNameMap>(tagName: K, className?: string, text?: string): HTMLElementTagNameMap[K] {
-  const e = document.createElement(tagName);
-  if (className) e.className = className;
-  if (text !== undefined) e.textContent = text;
-  return e;
-}
-
-/**
- * A panel page's #app (made when the HTML has none), named `appId`, and its header: the title with
- * `subline` under it, and the box at its right the page puts its action buttons in.
- */
-export function pageHeader(appId: string, title: string, subline: HTMLElement): { app: HTMLElement; header: HTMLElement; titleBox: HTMLElement; actions: HTMLElement } {
-  const app = document.getElementById('app') ?? document.body.appendChild(el('main'));
-  app.id = appId;
-  const header = el('header');
-  const titleBox = el('div', 'title');
-  titleBox.append(el('h1', undefined, title), subline);
-  const actions = el('div', 'actions');
-  header.append(titleBox, actions);
-  return { app, header, titleBox, actions };
-}
-
-/** Calls `redraw` on a theme change: VS Code swaps the body's class and the variables on <html>. */
-export function onThemeChange(redraw: () => void): void {
-  const observer = new MutationObserver(redraw);
-  observer.observe(document.body, { attributes: true, attributeFilter: ['class', 'data-vscode-theme-kind'] });
-  observer.observe(document.documentElement, { attributes: true, attributeFilter: ['style', 'class'] });
-}
-
 let baseAdopted = false;
 
 /**

@@ -18,7 +18,7 @@ import {
 } from '../../src/features/inspector/protocol';
 import type { ModelToken } from '../../src/worker/engine/protocol';
 import { drawBars, drawHeatmap, drawScatter, drawStrips, measureCanvas, theme, type PointMark, type Theme } from './draw';
-import { adoptPageStyles, el, pageHeader } from '../components/index';
+import { adoptPageStyles } from '../components/index';
 import css from './style.css';
 import { S } from './strings';
 import { displayLocale } from '../../src/l10n/format';
@@ -56,6 +56,13 @@ function bytes(n: number): string {
     u++;
   }
   return `${new Intl.NumberFormat(locale, { maximumFractionDigits: 1 }).format(v)} ${units[u]}`;
+}
+
+function el<K extends keyof HTMLElementTagNameMap>(tag: K, className?: string, text?: string): HTMLElementTagNameMap[K] {
+  const e = document.createElement(tag);
+  if (className) e.className = className;
+  if (text !== undefined) e.textContent = text;
+  return e;
 }
 
 function actionButton(label: string, onClick: () => void, options: { secondary?: boolean; title?: string; id?: string; submit?: boolean } = {}): HTMLButtonElement {
@@ -115,11 +122,17 @@ function tokenIds(t: ModelToken): string {
 // Layout: header, tabs, one panel per tab
 
 adoptPageStyles(css);
+const app = document.getElementById('app') ?? document.body.appendChild(el('main'));
+app.id = 'inspector-app';
+const header = el('header');
+const titleBox = el('div', 'title');
 const modelLine = el('div', 'muted');
-const { app, header, actions } = pageHeader('inspector-app', S.title, modelLine);
+titleBox.append(el('h1', undefined, S.title), modelLine);
 const csvButton = actionButton(S.saveCsv, () => send({ type: 'saveCsv', tab: state.tab }), { secondary: true, title: S.saveCsvTitle, id: 'save-csv' });
 const pngButton = actionButton(S.savePng, () => savePng(), { secondary: true, title: S.savePngTitle, id: 'save-png' });
+const actions = el('div', 'actions');
 actions.append(csvButton, pngButton);
+header.append(titleBox, actions);
 
 const tabList = el('div');
 tabList.setAttribute('role', 'tablist');

@@ -29,13 +29,11 @@ import { attentionData, unpackAttention, type AttentionMaps } from './core/atten
 import { exportBaseName, shiftRange, tokenIndexAt } from './core/panelText';
 import type { EngineClient } from '../../worker/engine/client';
 import type { Notifier } from '../../host/notifier';
-import { reopenSource } from '../../host/savedSource';
 import { WebviewPanelHost } from '../../host/webview/panel';
 import type { AttentionSnapshot, AttentionTiming, ShowAttentionResult } from './attentionResults';
 import { attentionPageHtml, exportDefaultUri, saveHtmlInteractive, savePngInteractive } from './exportFiles';
 import { TokenHighlight } from './tokenHighlight';
-import { PageReports } from '../../host/webview/pageReports';
-import { settle, type Waiter } from '../../host/webview/waiter';
+import { settle, type Waiter } from './waiter';
 
 export const ATTENTION_VIEW_TYPE = 'lmExplorer.attention';
 /** The training command the "no model" offer runs (package.json: lmExplorer.train). */
@@ -96,10 +94,14 @@ export class AttentionFeature implements vscode.Disposable {
   private timingInfo: AttentionTiming | undefined;
   private readonly tokenHighlight = new TokenHighlight();
   private readonly disposables: vscode.Disposable[] = [];
-  private readonly pageReports: PageReports<AttentionRenderReport>;
+  private readonly renderWaiters = new Map<number, Waiter<AttentionRenderReport>[]>();
+  private readonly viewWaiters: Waiter<AttentionRenderReport>[] = [];
+  private readonly checkWaiters: Waiter<AttentionRenderReport>[] = [];
   private readonly exportWaiters = new Map<number, Waiter<AttentionFromWebview>>();
   /** How many times the page has loaded (VS Code reloads a hidden or reloaded webview). */
   loads = 0;
+  /** The page's latest reports of drawn computations, by seq. */
+  private readonly reports = new Map<number, AttentionRenderReport>();
   private followTimer: NodeJS.Timeout | undefined;
   private running: vscode.CancellationTokenSource | undefined;
   private nextRequestId = 1;
@@ -115,7 +117,6 @@ export class AttentionFeature implements vscode.Disposable {
         onClose: () => this.onPanelClosed(),
       },
     );
-    this.pageReports = new PageReports(this.page, 'attention');
     this.disposables.push(
       this.tokenHighlight,
       this.page,
@@ -226,8 +227,10 @@ export class AttentionFeature implements vscode.Disposable {
   private onPanelClosed(): void {
     this.clearHighlight();
     this.current = undefined;
-    this.pageReports.rejectAll();
     const error = new Error('The attention panel was closed.');
+    for (const list of this.renderWaiters.values()) list.forEach((w) => settle(w, error));
+    this.renderWaiters.clear();
+    for (const list of [this.viewWaiters, this.checkWaiters]) list.splice(0).forEach((w) => settle(w, error));
     for (const w of this.exportWaiters.values()) settle(w, error);
     this.exportWaiters.clear();
   }
@@ -242,7 +245,10 @@ export class AttentionFeature implements vscode.Disposable {
       return;
     }
     try {
-      const { document, source: clipped } = await reopenSource(source);
+      const document = await vscode.workspace.openTextDocument(vscode.Uri.parse(source.uri));
+      const length = document.getText().length;
+      const clipped = { ...source, start: Math.min(source.start, length), end: Math.min(source.end, length) };
+      if (clipped.end <= clipped.start) throw new Error('the text is no longer there');
       await this.run(document, clipped, { reveal: false, ...(saved?.view ? { view: saved.view } : {}) });
     } catch (error) {
       this.post({ type: 'status', kind: 'empty', message: vscode.l10n.t('The text this panel showed cannot be read again ({0}). Select some text and run "LM Explorer: Show Attention".', (error as Error).message) });
@@ -256,7 +262,8 @@ export class AttentionFeature implements vscode.Disposable {
 
   private onPageReady(): void {
     this.loads++;
-    this.pageReports.forgetReports();
+    // a (re)loaded page draws everything again: wait for its new reports
+    this.reports.clear();
     if (this.current) {
       this.post({ type: 'data', data: this.current.payload, ...(this.view ? { view: this.view } : {}) });
       if (this.current.stale) this.post({ type: 'status', kind: 'stale', message: staleMessage() });
@@ -267,14 +274,25 @@ export class AttentionFeature implements vscode.Disposable {
     switch (msg.type) {
       case 'rendered': {
         const report = msg.report;
+        if (report.selfCheck) {
+          this.checkWaiters.splice(0).forEach((w) => settle(w, undefined, report));
+          return;
+        }
+        this.reports.set(report.seq, report);
+        if (this.reports.size > 8) this.reports.delete(this.reports.keys().next().value!);
         const timing = this.timingInfo;
-        if (!report.selfCheck && timing && timing.seq === report.seq && timing.totalMs === undefined && this.current?.seq === report.seq) {
+        if (timing && timing.seq === report.seq && timing.totalMs === undefined && this.current?.seq === report.seq) {
           timing.renderMs = report.renderMs;
           timing.totalMs = round(performance.now() - this.current.started);
           timing.deliverMs = round(timing.totalMs - timing.postedMs - report.renderMs);
           this.deps.log.info(`Attention panel drawn: ${timing.totalMs} ms from the command (render ${report.renderMs} ms).`);
         }
-        this.pageReports.receive(report);
+        const waiters = this.renderWaiters.get(report.seq);
+        if (waiters) {
+          this.renderWaiters.delete(report.seq);
+          waiters.forEach((w) => settle(w, undefined, report));
+        }
+        this.viewWaiters.splice(0).forEach((w) => settle(w, undefined, report));
         return;
       }
       case 'viewChanged':
@@ -439,20 +457,45 @@ export class AttentionFeature implements vscode.Disposable {
   }
 
   whenReady(timeoutMs = 20_000): Promise<void> {
-    return this.pageReports.whenReady(timeoutMs);
+    if (this.page.isReady) return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error('The attention page did not load.')), timeoutMs);
+      void this.page.whenReady().then(() => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
   }
 
   /** Resolves with the page's report once it has drawn computation `seq` (default: the current one). */
   whenRendered(seq = this.current?.seq, timeoutMs = 20_000): Promise<AttentionRenderReport> {
-    return this.pageReports.whenRendered(seq, timeoutMs);
+    if (seq === undefined) return Promise.reject(new Error('The attention panel shows nothing yet.'));
+    const done = this.reports.get(seq);
+    if (done) return Promise.resolve(done);
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`The attention page did not draw computation ${seq}.`)), timeoutMs);
+      const list = this.renderWaiters.get(seq) ?? [];
+      list.push({ resolve, reject, timer });
+      this.renderWaiters.set(seq, list);
+    });
   }
 
   setView(view: Partial<AttentionViewState>, timeoutMs = 15_000): Promise<AttentionRenderReport> {
-    return this.pageReports.redraw(this.current !== undefined, () => this.post({ type: 'setView', view }), timeoutMs);
+    if (!this.page.isReady || !this.current) return Promise.reject(new Error('The attention panel shows nothing yet.'));
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error('The attention page did not redraw.')), timeoutMs);
+      this.viewWaiters.push({ resolve, reject, timer });
+      this.post({ type: 'setView', view });
+    });
   }
 
   selfCheck(timeoutMs = 15_000): Promise<AttentionRenderReport> {
-    return this.pageReports.selfCheck(() => this.post({ type: 'selfCheck' }), timeoutMs);
+    if (!this.page.isReady) return Promise.reject(new Error('The attention panel is not open.'));
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error('The attention page did not answer the self-check.')), timeoutMs);
+      this.checkWaiters.push({ resolve, reject, timer });
+      this.post({ type: 'selfCheck' });
+    });
   }
 
   snapshot(): AttentionSnapshot | undefined {

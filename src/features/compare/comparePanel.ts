@@ -12,10 +12,9 @@ import { EngineError, type AttentionResult, type ModelInfo } from '../../worker/
 import { readConfig } from '../../config';
 import type { Notifier } from '../../host/notifier';
 import { WebviewPanelHost } from '../../host/webview/panel';
-import { pageMaps, unpackAttention } from '../attention/core/attentionMaps';
+import { quantize16, unpackAttention, packAttention } from '../attention/core/attentionMaps';
 import { describeShape, describeSource } from '../attention/attentionPanel';
-import { reopenSource } from '../../host/savedSource';
-import { PageReports } from '../../host/webview/pageReports';
+import { settle, type Waiter } from '../attention/waiter';
 import type { TrainingController } from '../training/trainingController';
 import { paragraphAround } from './core/compareText';
 import {
@@ -76,7 +75,10 @@ export class CompareFeature implements vscode.Disposable {
   private current: Computation | undefined;
   private view: CompareViewState | undefined;
   private readonly disposables: vscode.Disposable[] = [];
-  private readonly pageReports: PageReports<CompareRenderReport>;
+  private readonly reports = new Map<number, CompareRenderReport>();
+  private readonly renderWaiters = new Map<number, Waiter<CompareRenderReport>[]>();
+  private readonly viewWaiters: Waiter<CompareRenderReport>[] = [];
+  private readonly checkWaiters: Waiter<CompareRenderReport>[] = [];
   private running: vscode.CancellationTokenSource | undefined;
   private wasTraining = false;
   /** How many times the page has loaded (VS Code reloads a hidden or reloaded webview). */
@@ -93,7 +95,6 @@ export class CompareFeature implements vscode.Disposable {
         onClose: () => this.onPanelClosed(),
       },
     );
-    this.pageReports = new PageReports(this.page, 'compare');
     this.wasTraining = deps.controller.isTraining;
     this.disposables.push(
       this.page,
@@ -215,12 +216,12 @@ export class CompareFeature implements vscode.Disposable {
       if (workspace && kindOf(workspace.config) === kind) {
         const result = await this.deps.engine.request('attention', { text, maxTokens: workspace.config.contextLength, packed: true }, { token });
         const info = this.deps.engine.currentModel ?? workspace;
-        return { side: sideData(kind, 'workspace', info.dir ?? this.deps.controller.modelDir, describeShape(info), result, info.config), result };
+        return { side: sideData(kind, 'workspace', info.dir ?? this.deps.controller.modelDir, describeShape(info), result, info.config.contextLength), result };
       }
       const other = this.otherModelDir(kind);
       if (!other) return { side: { status: 'missing', kind, message: missingMessage(kind, workspace) } };
       const result = await this.deps.engine.request('folderAttention', { dir: other.dir, kind, text, packed: true, backend: readConfig().engine.backend }, { token });
-      return { side: sideData(kind, other.origin, other.dir, describeShape(result.model), result, result.model.config), result };
+      return { side: sideData(kind, other.origin, other.dir, describeShape(result.model), result, result.model.config.contextLength), result };
     } catch (error) {
       if (error instanceof EngineError && error.code === 'cancelled') throw error;
       const message = kind === 'encoder' ? vscode.l10n.t('The encoder could not be run: {0}', (error as Error).message) : vscode.l10n.t('The decoder could not be run: {0}', (error as Error).message);
@@ -249,7 +250,10 @@ export class CompareFeature implements vscode.Disposable {
 
   private onPanelClosed(): void {
     this.current = undefined;
-    this.pageReports.rejectAll();
+    const error = new Error('The compare panel was closed.');
+    for (const list of this.renderWaiters.values()) list.forEach((w) => settle(w, error));
+    this.renderWaiters.clear();
+    for (const list of [this.viewWaiters, this.checkWaiters]) list.splice(0).forEach((w) => settle(w, error));
     // the second model is needed no more: its tensors go
     if (this.deps.engine.isRunning) void this.deps.engine.request('folderRelease', {}).catch(() => undefined);
   }
@@ -264,7 +268,10 @@ export class CompareFeature implements vscode.Disposable {
       return;
     }
     try {
-      const { document, source: clipped } = await reopenSource(source);
+      const document = await vscode.workspace.openTextDocument(vscode.Uri.parse(source.uri));
+      const length = document.getText().length;
+      const clipped = { ...source, start: Math.min(source.start, length), end: Math.min(source.end, length) };
+      if (clipped.end <= clipped.start) throw new Error('the text is no longer there');
       await this.run(document, clipped, { reveal: false, ...(saved?.view ? { view: saved.view } : {}) });
     } catch (error) {
       this.post({ type: 'status', kind: 'empty', message: vscode.l10n.t('The text this panel showed cannot be read again ({0}). Select some text and run "LM Explorer: Compare Causal and Bidirectional".', (error as Error).message) });
@@ -277,15 +284,28 @@ export class CompareFeature implements vscode.Disposable {
 
   private onPageReady(): void {
     this.loads++;
-    this.pageReports.forgetReports();
+    this.reports.clear();
     if (this.current) this.post({ type: 'data', data: this.current.payload, ...(this.view ? { view: this.view } : {}) });
   }
 
   private receive(msg: Exclude<CompareFromWebview, { type: 'ready' }>): void {
     switch (msg.type) {
-      case 'rendered':
-        this.pageReports.receive(msg.report);
+      case 'rendered': {
+        const report = msg.report;
+        if (report.selfCheck) {
+          this.checkWaiters.splice(0).forEach((w) => settle(w, undefined, report));
+          return;
+        }
+        this.reports.set(report.seq, report);
+        if (this.reports.size > 8) this.reports.delete(this.reports.keys().next().value!);
+        const waiters = this.renderWaiters.get(report.seq);
+        if (waiters) {
+          this.renderWaiters.delete(report.seq);
+          waiters.forEach((w) => settle(w, undefined, report));
+        }
+        this.viewWaiters.splice(0).forEach((w) => settle(w, undefined, report));
         return;
+      }
       case 'viewChanged':
         this.view = msg.view;
         return;
@@ -309,20 +329,45 @@ export class CompareFeature implements vscode.Disposable {
   }
 
   whenReady(timeoutMs = 20_000): Promise<void> {
-    return this.pageReports.whenReady(timeoutMs);
+    if (this.page.isReady) return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error('The compare page did not load.')), timeoutMs);
+      void this.page.whenReady().then(() => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
   }
 
   /** Resolves with the page's report once it has drawn computation `seq` (default: the current one). */
   whenRendered(seq = this.current?.seq, timeoutMs = 20_000): Promise<CompareRenderReport> {
-    return this.pageReports.whenRendered(seq, timeoutMs);
+    if (seq === undefined) return Promise.reject(new Error('The compare panel shows nothing yet.'));
+    const done = this.reports.get(seq);
+    if (done) return Promise.resolve(done);
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`The compare page did not draw computation ${seq}.`)), timeoutMs);
+      const list = this.renderWaiters.get(seq) ?? [];
+      list.push({ resolve, reject, timer });
+      this.renderWaiters.set(seq, list);
+    });
   }
 
   setView(view: Partial<CompareViewState>, timeoutMs = 15_000): Promise<CompareRenderReport> {
-    return this.pageReports.redraw(this.current !== undefined, () => this.post({ type: 'setView', view }), timeoutMs);
+    if (!this.page.isReady || !this.current) return Promise.reject(new Error('The compare panel shows nothing yet.'));
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error('The compare page did not redraw.')), timeoutMs);
+      this.viewWaiters.push({ resolve, reject, timer });
+      this.post({ type: 'setView', view });
+    });
   }
 
   selfCheck(timeoutMs = 15_000): Promise<CompareRenderReport> {
-    return this.pageReports.selfCheck(() => this.post({ type: 'selfCheck' }), timeoutMs);
+    if (!this.page.isReady) return Promise.reject(new Error('The compare panel is not open.'));
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error('The compare page did not answer the self-check.')), timeoutMs);
+      this.checkWaiters.push({ resolve, reject, timer });
+      this.post({ type: 'selfCheck' });
+    });
   }
 
   snapshot(): CompareSnapshot | undefined {
@@ -357,8 +402,24 @@ export class CompareFeature implements vscode.Disposable {
 }
 
 /** A side's data for the page: the maps as 16-bit weights (half the bytes of float32). */
-function sideData(kind: ModelKind, origin: CompareModelOrigin, dir: string, modelLabel: string, result: AttentionResult, config: ModelInfo['config']): CompareSide {
-  return { status: 'ready', kind, origin, dir, modelLabel, ...pageMaps(result, config).page };
+function sideData(kind: ModelKind, origin: CompareModelOrigin, dir: string, modelLabel: string, result: AttentionResult, contextLength: number): CompareSide {
+  const maps = result.weights
+    ? { nLayer: result.nLayer ?? 0, nHead: result.nHead ?? 0, weights: result.weights }
+    : packAttention(result.attention);
+  return {
+    status: 'ready',
+    kind,
+    origin,
+    dir,
+    modelLabel,
+    tokens: result.tokens.map((t) => ({ ...t })),
+    nLayer: maps.nLayer,
+    nHead: maps.nHead,
+    weights: quantize16(maps.weights),
+    truncated: result.truncated,
+    totalTokens: result.totalTokens,
+    contextLength,
+  };
 }
 
 /** Why a side has no model, and what the buttons under it do. */

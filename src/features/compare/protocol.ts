@@ -5,7 +5,6 @@
 import { isNumber, isObject, isOptional, isString, messageGuard } from '../../host/webview/protocol';
 import type { ModelKind } from '../../engine/model';
 import type { ModelToken } from '../../worker/engine/protocol';
-import type { AttentionSource } from '../attention/protocol';
 
 /** The two kinds, in the order the page shows them: the causal decoder left, the bidirectional encoder right. */
 export const COMPARE_KINDS = ['decoder', 'encoder'] as const satisfies readonly ModelKind[];
@@ -21,8 +20,13 @@ export interface CompareHead {
 /** What the page shows; kept by the page (vscode.setState) and reported to the host on every change. */
 export type CompareViewState = Record<ModelKind, CompareHead>;
 
-/** Where the text came from (a document and offsets, as the attention panel's): the serializer runs it again after a reload. */
-export type CompareSource = AttentionSource;
+/** Where the text came from: the serializer runs it again after a reload. */
+export interface CompareSource {
+  uri: string;
+  /** Document offsets of the text. */
+  start: number;
+  end: number;
+}
 
 /** Where a side's model comes from. */
 export type CompareModelOrigin = 'workspace' | 'kept' | 'folder';

@@ -9,7 +9,6 @@ import type { InspectRequest } from '../../engine/inspect/types';
 import { writeAtomically } from '../../host/atomicWrite';
 import type { Notifier } from '../../host/notifier';
 import { WebviewPanelHost } from '../../host/webview/panel';
-import { settle, type Waiter } from '../../host/webview/waiter';
 import type { EngineClient } from '../../worker/engine/client';
 import { EngineError, type ModelInfo } from '../../worker/engine/protocol';
 import { decodePngDataUrl } from '../attention/core/attentionExport';
@@ -57,6 +56,8 @@ export type InspectorShowResult =
   | { ok: true; seq: number; tab: InspectorTab; answer: InspectorAnswer; timing: InspectorTiming }
   | { ok: false; reason: 'no-model' | 'cancelled' | 'error' | 'opened'; message: string };
 
+type Waiter<T> = { resolve(value: T): void; reject(error: Error): void; timer: NodeJS.Timeout };
+
 function waiter<T>(list: Waiter<T>[], what: string, timeoutMs: number): Promise<T> {
   return new Promise<T>((resolve, reject) => {
     const timer = setTimeout(() => {
@@ -70,8 +71,9 @@ function waiter<T>(list: Waiter<T>[], what: string, timeoutMs: number): Promise<
 
 function settleAll<T>(list: Waiter<T>[], value: T | Error): void {
   for (const w of list.splice(0)) {
-    if (value instanceof Error) settle(w, value);
-    else settle(w, undefined, value);
+    clearTimeout(w.timer);
+    if (value instanceof Error) w.reject(value);
+    else w.resolve(value);
   }
 }
 

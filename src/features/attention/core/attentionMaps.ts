@@ -37,18 +37,20 @@ export function packAttention(attention: number[][][][]): AttentionMaps {
   return { nLayer, nHead, T, weights };
 }
 
-/** What a page gets of one model's maps: the weights as 16 bits (half the bytes of float32), with the tokens. */
-export type PageMaps = Pick<AttentionPayload, 'tokens' | 'nLayer' | 'nHead' | 'truncated' | 'totalTokens' | 'contextLength'> & { weights: Uint16Array };
-
 /**
- * The worker's answer to 'attention' → its maps (packed by the worker, or packed here) and what a page gets
- * of them. `model` fills in a layer or head count the worker left out.
+ * The worker's answer to 'attention' → its maps (packed by the worker, or packed here) and the data the
+ * page gets (weights as 16 bits). `model` fills in a layer or head count the worker left out.
  */
-export function pageMaps(result: AttentionResult, model: { nLayer: number; nHead: number; contextLength: number }): { maps: AttentionMaps; page: PageMaps } {
+export function attentionData(
+  result: AttentionResult,
+  model: { nLayer: number; nHead: number; contextLength: number; kind?: 'decoder' | 'encoder' },
+  page: Pick<AttentionPayload, 'seq' | 'sourceLabel' | 'modelLabel'>,
+): { maps: AttentionMaps; payload: AttentionPayload } {
   const maps: AttentionMaps = result.weights
     ? { nLayer: result.nLayer ?? model.nLayer, nHead: result.nHead ?? model.nHead, T: result.tokens.length, weights: result.weights }
     : packAttention(result.attention);
-  const page: PageMaps = {
+  const payload: AttentionPayload = {
+    seq: page.seq,
     tokens: result.tokens.map((t) => ({ ...t })),
     nLayer: maps.nLayer,
     nHead: maps.nHead,
@@ -56,20 +58,6 @@ export function pageMaps(result: AttentionResult, model: { nLayer: number; nHead
     truncated: result.truncated,
     totalTokens: result.totalTokens,
     contextLength: model.contextLength,
-  };
-  return { maps, page };
-}
-
-/** The worker's answer to 'attention' → its maps and the attention page's data (pageMaps, with the labels). */
-export function attentionData(
-  result: AttentionResult,
-  model: { nLayer: number; nHead: number; contextLength: number; kind?: 'decoder' | 'encoder' },
-  page: Pick<AttentionPayload, 'seq' | 'sourceLabel' | 'modelLabel'>,
-): { maps: AttentionMaps; payload: AttentionPayload } {
-  const { maps, page: data } = pageMaps(result, model);
-  const payload: AttentionPayload = {
-    seq: page.seq,
-    ...data,
     sourceLabel: page.sourceLabel,
     modelLabel: page.modelLabel,
     causal: model.kind !== 'encoder',
